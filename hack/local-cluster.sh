@@ -1,0 +1,275 @@
+#!/usr/bin/env bash
+# A real local Kubernetes control plane (etcd, kube-apiserver, kube-scheduler,
+# kube-controller-manager 1.20.2 built from Debian's source package) on loopback, plus
+# Quartet's GPU node simulator playing GFD, device plugin, MIG Manager and kubelet.
+#
+#   hack/local-cluster.sh up [--nodes N] [--gpus-per-node G] [--gpu-model A30|A100-40GB|A100-80GB|H100-80GB]
+#                            [--layout 4x1g.6gb|1x4g.24gb|2x1g.6gb+1x2g.12gb|none] [--no-sim]
+#                            [--worker-processes] [--state-dir DIR]
+#   hack/local-cluster.sh down   [--state-dir DIR]
+#   hack/local-cluster.sh status [--state-dir DIR]
+#   hack/local-cluster.sh build          # only build (or find) the control-plane binaries
+#
+# Environment: QUARTET_CLUSTER_DIR (state, default /tmp/quartet-cluster-$UID),
+# QUARTET_CACHE_DIR (binary cache, default ${XDG_CACHE_HOME:-~/.cache}/quartet).
+set -euo pipefail
+
+K8S_VERSION=1.20.2
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE_DIR=${QUARTET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/quartet}
+BIN_DIR=$CACHE_DIR/kubernetes-$K8S_VERSION/bin
+STATE_DIR=${QUARTET_CLUSTER_DIR:-${TMPDIR:-/tmp}/quartet-cluster-$(id -u)}
+APT_PACKAGES=(golang-go etcd-server rsync jq dpkg-dev openssl curl golang-github-modern-go-reflect2-dev)
+COMPONENTS=(etcd kube-apiserver kube-scheduler kube-controller-manager simulator)
+
+log() { printf '[local-cluster] %s\n' "$*" >&2; }
+die() { printf '[local-cluster] error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    die "need root to run: $* (install it yourself or run as root)"; fi
+}
+
+ensure_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+ensure_deb_src() {
+  if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
+    log "adding a deb-src entry for bookworm (apt-get source needs it)"
+    as_root tee /etc/apt/sources.list.d/quartet-debsrc.sources >/dev/null <<'EOF'
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: bookworm
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOF
+    as_root apt-get update -qq
+  fi
+}
+
+binaries_present() {
+  for b in kube-apiserver kube-scheduler kube-controller-manager; do [ -x "$BIN_DIR/$b" ] || return 1; done
+}
+
+build_binaries() {
+  ensure_packages
+  if binaries_present; then log "control-plane binaries cached in $BIN_DIR"; return 0; fi
+  ensure_deb_src
+  local work; work=$(mktemp -d "${TMPDIR:-/tmp}/quartet-k8s-build.XXXXXX")
+  local started=$SECONDS
+  log "building kube-apiserver, kube-scheduler, kube-controller-manager $K8S_VERSION (one-off, 3-8 min on 2 cores)"
+  (
+    cd "$work"
+    apt-get source -qq kubernetes >/dev/null 2>&1 || die "apt-get source kubernetes failed"
+    cd kubernetes-*/
+    export GOPATH=$PWD/.go CGO_ENABLED=0 HOME=$work/home GOFLAGS=-mod=vendor GOCACHE=$work/gocache
+    mkdir -p "$HOME" .go/src/k8s.io && ln -sfn ../../.. .go/src/k8s.io/kubernetes
+    # The vendored reflect2 v1.0.1 crashes kube-apiserver under Go 1.19 (SIGSEGV in
+    # runtime.mapiterinit while encoding JSON). Debian ships v1.0.2's source: swap it in.
+    rm -rf vendor/github.com/modern-go/reflect2 && mkdir -p vendor/github.com/modern-go/reflect2
+    cp /usr/share/gocode/src/github.com/modern-go/reflect2/*.go \
+       /usr/share/gocode/src/github.com/modern-go/reflect2/*.s vendor/github.com/modern-go/reflect2/
+    sed -i 's#github.com/modern-go/reflect2 v1.0.1#github.com/modern-go/reflect2 v1.0.2#g' \
+       go.mod vendor/modules.txt staging/src/k8s.io/*/go.mod
+    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler" >"$work/make.log" 2>&1 \
+      || { tail -30 "$work/make.log" >&2; die "make failed (full log: $work/make.log)"; }
+    mkdir -p "$BIN_DIR.tmp"
+    cp _output/bin/kube-apiserver _output/bin/kube-scheduler _output/bin/kube-controller-manager "$BIN_DIR.tmp/"
+  )
+  rm -rf "$BIN_DIR" && mkdir -p "$(dirname "$BIN_DIR")" && mv "$BIN_DIR.tmp" "$BIN_DIR"
+  chmod -R u+w "$work" 2>/dev/null || true; rm -rf "$work"
+  log "built in $((SECONDS - started)) s into $BIN_DIR"
+}
+
+free_port() {
+  python3 - <<'EOF' 2>/dev/null || shuf -i 20000-45000 -n 1
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()
+EOF
+}
+
+pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+
+# start NAME COMMAND...: runs COMMAND in its own session, records its pid and log.
+start() {
+  local name=$1; shift
+  setsid "$@" >"$STATE_DIR/logs/$name.log" 2>&1 < /dev/null &
+  echo $! >"$STATE_DIR/pids/$name.pid"
+}
+
+running_components() {
+  local n
+  for n in "${COMPONENTS[@]}"; do
+    [ -f "$STATE_DIR/pids/$n.pid" ] && pid_alive "$(cat "$STATE_DIR/pids/$n.pid")" && echo "$n"
+  done
+  return 0
+}
+
+wait_for_api() {
+  local port=$1 token=$2 deadline=$((SECONDS + 90))
+  until curl -skf -H "Authorization: Bearer $token" "https://127.0.0.1:$port/readyz" >/dev/null 2>&1; do
+    [ $SECONDS -lt $deadline ] || { tail -20 "$STATE_DIR/logs/kube-apiserver.log" >&2; die "API server did not become ready in 90 s"; }
+    pid_alive "$(cat "$STATE_DIR/pids/kube-apiserver.pid")" || { tail -20 "$STATE_DIR/logs/kube-apiserver.log" >&2; die "kube-apiserver exited"; }
+    sleep 0.5
+  done
+}
+
+write_kubeconfig() {
+  local port=$1 token=$2 file=$3
+  cat >"$file" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: quartet-local
+  cluster:
+    server: https://127.0.0.1:$port
+    insecure-skip-tls-verify: true
+users:
+- name: admin
+  user:
+    token: $token
+contexts:
+- name: quartet-local
+  context: {cluster: quartet-local, user: admin, namespace: default}
+current-context: quartet-local
+EOF
+  chmod 600 "$file"
+}
+
+simulator_jar() { echo "$REPO_ROOT/sim/target/quartet-gpu-sim.jar"; }
+
+ensure_simulator_jar() {
+  [ -f "$(simulator_jar)" ] && return 0
+  log "building the GPU node simulator (./mvnw -pl sim -am package)"
+  (cd "$REPO_ROOT" && ./mvnw -B -q -pl sim -am package -DskipTests) || die "simulator build failed"
+}
+
+cmd_up() {
+  local nodes=2 gpus=4 model=A30 layout="" sim=true worker_processes=false
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --nodes) nodes=$2; shift 2 ;;
+      --gpus-per-node) gpus=$2; shift 2 ;;
+      --gpu-model) model=$2; shift 2 ;;
+      --layout) layout=$2; shift 2 ;;
+      --no-sim) sim=false; shift ;;
+      --worker-processes) worker_processes=true; shift ;;
+      *) die "unknown option for up: $1" ;;
+    esac
+  done
+  [[ $nodes =~ ^[0-9]+$ ]] || die "--nodes must be a number, got '$nodes'"
+  [[ $gpus =~ ^[1-8]$ ]] || die "--gpus-per-node must be 1..8, got '$gpus'"
+  case $model in A30|A100-40GB|A100-80GB|H100-80GB) ;; *) die "--gpu-model must be one of A30, A100-40GB, A100-80GB, H100-80GB, got '$model'" ;; esac
+
+  local running; running=$(running_components)
+  [ -z "$running" ] || die "a local cluster already runs from $STATE_DIR ($(echo $running)); run '$0 down' first"
+
+  build_binaries
+  $sim && ensure_simulator_jar
+  rm -rf "$STATE_DIR"; mkdir -p "$STATE_DIR"/{pids,logs,certs,etcd}
+  local started=$SECONDS
+  local pe pp pa token
+  pe=$(free_port); pp=$(free_port); pa=$(free_port)
+  token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  echo "$token,admin,admin,system:masters" >"$STATE_DIR/tokens.csv"
+  openssl genrsa -out "$STATE_DIR/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$STATE_DIR/sa.key" -pubout -out "$STATE_DIR/sa.crt" 2>/dev/null
+  local kc=$STATE_DIR/kubeconfig
+  write_kubeconfig "$pa" "$token" "$kc"
+  echo "$pa" >"$STATE_DIR/apiserver.port"
+
+  start etcd etcd --name quartet --data-dir "$STATE_DIR/etcd" \
+    --listen-client-urls "http://127.0.0.1:$pe" --advertise-client-urls "http://127.0.0.1:$pe" \
+    --listen-peer-urls "http://127.0.0.1:$pp" --initial-advertise-peer-urls "http://127.0.0.1:$pp" \
+    --initial-cluster "quartet=http://127.0.0.1:$pp" --listen-metrics-urls "" \
+    --quota-backend-bytes 2147483648
+  start kube-apiserver "$BIN_DIR/kube-apiserver" --etcd-servers="http://127.0.0.1:$pe" \
+    --secure-port="$pa" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
+    --cert-dir="$STATE_DIR/certs" --token-auth-file="$STATE_DIR/tokens.csv" \
+    --authorization-mode=RBAC --service-account-issuer=https://kubernetes.default.svc \
+    --service-account-key-file="$STATE_DIR/sa.crt" --service-account-signing-key-file="$STATE_DIR/sa.key" \
+    --service-cluster-ip-range=10.0.0.0/24 --insecure-port=0 --endpoint-reconciler-type=none \
+    --allow-privileged=false --v=0
+  wait_for_api "$pa" "$token"
+  start kube-scheduler "$BIN_DIR/kube-scheduler" --kubeconfig="$kc" --bind-address=127.0.0.1 \
+    --secure-port=0 --port=0 --leader-elect=false
+  start kube-controller-manager "$BIN_DIR/kube-controller-manager" --kubeconfig="$kc" \
+    --bind-address=127.0.0.1 --secure-port=0 --port=0 --leader-elect=false \
+    --service-account-private-key-file="$STATE_DIR/sa.key" --root-ca-file="$STATE_DIR/certs/apiserver.crt" \
+    --use-service-account-credentials=false --controllers='*' \
+    --node-monitor-grace-period=20s --pod-eviction-timeout=30s
+  if $sim; then
+    local args=(--kubeconfig "$kc" --nodes "$nodes" --gpus-per-node "$gpus" --gpu-model "$model")
+    [ -n "$layout" ] && args+=(--layout "$layout")
+    $worker_processes && args+=(--worker-processes --worker-jar "$REPO_ROOT/worker-image/target/quarkus-app/quarkus-run.jar")
+    start simulator java -Xmx256m -XX:+UseSerialGC -jar "$(simulator_jar)" "${args[@]}"
+    local deadline=$((SECONDS + 60))
+    until [ "$(KUBECONFIG=$kc kubectl get nodes -l quartet.dev/simulated=true --no-headers 2>/dev/null | grep -cw Ready)" -ge "$nodes" ]; do
+      pid_alive "$(cat "$STATE_DIR/pids/simulator.pid")" || { tail -20 "$STATE_DIR/logs/simulator.log" >&2; die "the simulator exited"; }
+      [ $SECONDS -lt $deadline ] || die "simulated nodes not Ready after 60 s (see $STATE_DIR/logs/simulator.log)"
+      sleep 0.5
+    done
+  fi
+  log "up in $((SECONDS - started)) s; logs in $STATE_DIR/logs"
+  echo "export KUBECONFIG=$kc"
+}
+
+cmd_down() {
+  [ -d "$STATE_DIR" ] || { log "nothing to stop ($STATE_DIR does not exist)"; return 0; }
+  local n pid reversed=()
+  for n in "${COMPONENTS[@]}"; do reversed=("$n" "${reversed[@]}"); done
+  for n in "${reversed[@]}"; do
+    [ -f "$STATE_DIR/pids/$n.pid" ] || continue
+    pid=$(cat "$STATE_DIR/pids/$n.pid")
+    if pid_alive "$pid"; then
+      # Each component was started with setsid, so its pid is also its process group:
+      # signal the group so children (e.g. worker processes of the simulator) stop too.
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
+      pid_alive "$pid" && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
+      log "stopped $n (pid $pid)"
+    fi
+  done
+  rm -rf "$STATE_DIR"
+}
+
+cmd_status() {
+  if [ ! -d "$STATE_DIR/pids" ]; then echo "no local cluster ($STATE_DIR)"; return 1; fi
+  local n pid rc=0
+  for n in "${COMPONENTS[@]}"; do
+    [ -f "$STATE_DIR/pids/$n.pid" ] || { printf '%-24s not started\n' "$n"; continue; }
+    pid=$(cat "$STATE_DIR/pids/$n.pid")
+    if pid_alive "$pid"; then printf '%-24s running (pid %s)\n' "$n" "$pid"; else printf '%-24s DEAD (pid %s; see %s)\n' "$n" "$pid" "$STATE_DIR/logs/$n.log"; rc=1; fi
+  done
+  echo "export KUBECONFIG=$STATE_DIR/kubeconfig"
+  return $rc
+}
+
+main() {
+  local cmd=${1:-}; [ $# -gt 0 ] && shift
+  local rest=()
+  while [ $# -gt 0 ]; do
+    case $1 in
+      --state-dir) STATE_DIR=$2; shift 2 ;;
+      *) rest+=("$1"); shift ;;
+    esac
+  done
+  case $cmd in
+    up) cmd_up "${rest[@]+"${rest[@]}"}" ;;
+    down) cmd_down ;;
+    status) cmd_status ;;
+    build) build_binaries; echo "$BIN_DIR" ;;
+    kubeconfig) echo "$STATE_DIR/kubeconfig" ;;
+    *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || [ "$cmd" = help ] || [ "$cmd" = -h ] || exit 2 ;;
+  esac
+}
+
+main "$@"
