@@ -1,0 +1,125 @@
+package dev.quartet.sim;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+/**
+ * MIG Manager's view of its ConfigMap: creates it with NVIDIA's default content when absent (never overwrites one),
+ * reads the mig-parted config from it, and adds {@code sim-*} entries for initial layouts no default config yields.
+ */
+final class MigConfigMapStore {
+
+  private static final Logger LOG = Logger.getLogger(MigConfigMapStore.class.getName());
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final String name;
+
+  MigConfigMapStore(KubernetesClient client, String namespace, String name) {
+    this.client = client;
+    this.namespace = namespace;
+    this.name = name;
+  }
+
+  /** Creates the namespace and the ConfigMap (NVIDIA's default content) if they do not exist. */
+  void ensureExists() {
+    if (client.namespaces().withName(namespace).get() == null) {
+      createIgnoringConflict(() -> client.namespaces()
+          .resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create());
+    }
+    if (client.configMaps().inNamespace(namespace).withName(name).get() == null) {
+      ConfigMap cm = client.getKubernetesSerialization()
+          .unmarshal(MigPartedConfig.defaultConfigMapYaml(), ConfigMap.class);
+      cm.getMetadata().setName(name);
+      cm.getMetadata().setNamespace(namespace);
+      createIgnoringConflict(() -> client.configMaps().inNamespace(namespace).resource(cm).create());
+      LOG.info(() -> "created ConfigMap " + namespace + "/" + name + " with NVIDIA's default mig-parted config");
+    }
+  }
+
+  private static void createIgnoringConflict(Runnable create) {
+    try {
+      create.run();
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 409) {
+        throw e;
+      }
+    }
+  }
+
+  /** The mig-parted config as it is now (throws {@link MigPartedConfig.InvalidConfigException} when unusable). */
+  MigPartedConfig read() {
+    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
+    if (cm == null) {
+      throw new MigPartedConfig.InvalidConfigException("ConfigMap " + namespace + "/" + name + " not found");
+    }
+    String text = cm.getData() == null ? null : cm.getData().get(MigPartedConfig.DATA_KEY);
+    if (text == null) {
+      throw new MigPartedConfig.InvalidConfigException("ConfigMap " + namespace + "/" + name + " has no key "
+          + MigPartedConfig.DATA_KEY);
+    }
+    return MigPartedConfig.parse(text);
+  }
+
+  /**
+   * The name of a config that gives every GPU of such a node {@code layout}: an existing one when the file has it,
+   * else a {@code sim-<layout>} entry added to the file (text inserted, the rest kept byte for byte).
+   */
+  String configFor(MigLayout layout, GpuModel model, int gpus) {
+    for (int attempt = 1; ; attempt++) {
+      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).require();
+      String text = cm.getData().get(MigPartedConfig.DATA_KEY);
+      MigPartedConfig config = MigPartedConfig.parse(text);
+      Optional<String> existing = config.configYielding(layout, model, gpus);
+      if (existing.isPresent()) {
+        return existing.get();
+      }
+      String entry = layout.configName();
+      String updated = withEntry(text, entry, layout);
+      MigPartedConfig.parse(updated);
+      cm.getData().put(MigPartedConfig.DATA_KEY, updated);
+      try {
+        client.configMaps().inNamespace(namespace).resource(cm).update();
+        LOG.info(() -> "added config " + entry + " (" + layout + ") to ConfigMap " + namespace + "/" + name);
+        return entry;
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 409 || attempt >= 10) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** Inserts {@code entry} right after the {@code mig-configs:} line, with the file's own indentation. */
+  static String withEntry(String text, String entry, MigLayout layout) {
+    String[] lines = text.split("\n", -1);
+    StringBuilder out = new StringBuilder();
+    boolean inserted = false;
+    for (int i = 0; i < lines.length; i++) {
+      out.append(lines[i]);
+      if (i < lines.length - 1) {
+        out.append('\n');
+      }
+      if (!inserted && lines[i].matches("^mig-configs:\\s*$")) {
+        String indent = "  ";
+        for (int j = i + 1; j < lines.length; j++) {
+          String l = lines[j];
+          if (!l.isBlank() && !l.trim().startsWith("#")) {
+            indent = l.substring(0, l.length() - l.stripLeading().length());
+            break;
+          }
+        }
+        out.append(indent).append(entry).append(":\n").append(layout.toConfigEntryYaml(indent + "  "));
+        inserted = true;
+      }
+    }
+    if (!inserted) {
+      throw new MigPartedConfig.InvalidConfigException("no top-level 'mig-configs:' line to add " + entry + " under");
+    }
+    return out.toString();
+  }
+}

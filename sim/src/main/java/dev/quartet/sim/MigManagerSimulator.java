@@ -1,0 +1,104 @@
+package dev.quartet.sim;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * NVIDIA MIG Manager of the simulated nodes: reacts to {@code nvidia.com/mig.config}, walks
+ * {@code nvidia.com/mig.config.state} pending -> success | failed, and applies the selected mig-parted config with
+ * {@link MigPartedApply}. Fault knobs: stuck in pending, forced failure. Runs on the simulator's event loop only.
+ */
+final class MigManagerSimulator {
+
+  static final String CONFIG_LABEL = "nvidia.com/mig.config";
+  static final String STATE_LABEL = "nvidia.com/mig.config.state";
+  private static final Logger LOG = Logger.getLogger(MigManagerSimulator.class.getName());
+
+  private final NodeApi api;
+  private final MigConfigMapStore store;
+  private final ScheduledExecutorService loop;
+  private final Supplier<Duration> delay;
+  private final Consumer<SimulatedNode> publish;
+
+  MigManagerSimulator(NodeApi api, MigConfigMapStore store, ScheduledExecutorService loop, Supplier<Duration> delay,
+                      Consumer<SimulatedNode> publish) {
+    this.api = api;
+    this.store = store;
+    this.loop = loop;
+    this.delay = delay;
+    this.publish = publish;
+  }
+
+  /** The node's labels changed; start an apply when the selected config did. */
+  void onLabels(SimulatedNode node, Map<String, String> labels) {
+    String selected = labels == null ? null : labels.get(CONFIG_LABEL);
+    if (selected == null || selected.equals(node.observedConfig)) {
+      return;
+    }
+    node.observedConfig = selected;
+    if (node.pendingApply != null) {
+      node.pendingApply.cancel(false);
+      node.pendingApply = null;
+    }
+    LOG.info(() -> "node " + node.name + ": " + CONFIG_LABEL + "=" + selected + ", applying");
+    writeState(node, "pending");
+    if (!node.stuckPending) {
+      schedule(node);
+    }
+  }
+
+  /** A fault knob changed: a node released from "stuck" resumes its pending apply. */
+  void onKnobs(SimulatedNode node) {
+    if (!node.stuckPending && "pending".equals(node.migState) && node.pendingApply == null) {
+      schedule(node);
+    }
+  }
+
+  private void schedule(SimulatedNode node) {
+    String config = node.observedConfig;
+    node.pendingApply = loop.schedule(() -> finish(node, config), delay.get().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void finish(SimulatedNode node, String config) {
+    node.pendingApply = null;
+    if (node.stuckPending || !config.equals(node.observedConfig)) {
+      return;
+    }
+    if (node.forceFailed) {
+      fail(node, "forced failure (fault injection)");
+      return;
+    }
+    MigPartedApply.Outcome outcome;
+    try {
+      outcome = MigPartedApply.apply(store.read(), config, node.gpus, node.busyGpus());
+    } catch (MigPartedConfig.InvalidConfigException e) {
+      fail(node, "cannot read mig-parted config: " + e.getMessage());
+      return;
+    }
+    if (!outcome.succeeded()) {
+      fail(node, outcome.failure());
+      return;
+    }
+    node.gpus = outcome.gpus();
+    node.lastFailure = null;
+    publish.accept(node);
+    writeState(node, "success");
+    LOG.info(() -> "node " + node.name + ": applied " + config + ", changed GPUs " + outcome.changed());
+  }
+
+  private void fail(SimulatedNode node, String reason) {
+    node.lastFailure = reason;
+    LOG.warning(() -> "node " + node.name + ": MIG config " + node.observedConfig + " failed: " + reason);
+    writeState(node, "failed");
+  }
+
+  private void writeState(SimulatedNode node, String state) {
+    node.migState = state;
+    api.patchLabels(node.name, Map.of(STATE_LABEL, state));
+  }
+}
