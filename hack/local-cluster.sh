@@ -5,7 +5,7 @@
 #
 #   hack/local-cluster.sh up [--nodes N] [--gpus-per-node G] [--gpu-model A30|A100-40GB|A100-80GB|H100-80GB]
 #                            [--layout 4x1g.6gb|1x4g.24gb|2x1g.6gb+1x2g.12gb|none] [--no-sim]
-#                            [--worker-processes] [--state-dir DIR]
+#                            [--worker-processes [--worker-model-root DIR]] [--state-dir DIR]
 #   hack/local-cluster.sh down   [--state-dir DIR]
 #   hack/local-cluster.sh status [--state-dir DIR]
 #   hack/local-cluster.sh build          # only build (or find) the control-plane binaries
@@ -96,7 +96,11 @@ s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.clos
 EOF
 }
 
-pid_alive() { [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null; }
+# alive = exists and is not a zombie (components are reparented to init, which may reap them late)
+pid_alive() {
+  [ -n "${1:-}" ] && kill -0 "$1" 2>/dev/null || return 1
+  case $(ps -o stat= -p "$1" 2>/dev/null) in Z*|'') return 1 ;; esac
+}
 
 # start NAME COMMAND...: runs COMMAND in its own session, records its pid and log.
 start() {
@@ -147,13 +151,16 @@ EOF
 simulator_jar() { echo "$REPO_ROOT/sim/target/quartet-gpu-sim.jar"; }
 
 ensure_simulator_jar() {
-  [ -f "$(simulator_jar)" ] && return 0
+  local jar; jar=$(simulator_jar)
+  if [ -f "$jar" ] && [ -z "$(find "$REPO_ROOT/sim/src/main" "$REPO_ROOT/sim/pom.xml" -newer "$jar" -print -quit)" ]; then
+    return 0
+  fi
   log "building the GPU node simulator (./mvnw -pl sim -am package)"
   (cd "$REPO_ROOT" && ./mvnw -B -q -pl sim -am package -DskipTests) || die "simulator build failed"
 }
 
 cmd_up() {
-  local nodes=2 gpus=4 model=A30 layout="" sim=true worker_processes=false
+  local nodes=2 gpus=4 model=A30 layout="" sim=true worker_processes=false model_root=""
   while [ $# -gt 0 ]; do
     case $1 in
       --nodes) nodes=$2; shift 2 ;;
@@ -162,6 +169,7 @@ cmd_up() {
       --layout) layout=$2; shift 2 ;;
       --no-sim) sim=false; shift ;;
       --worker-processes) worker_processes=true; shift ;;
+      --worker-model-root) model_root=$2; shift 2 ;;
       *) die "unknown option for up: $1" ;;
     esac
   done
@@ -209,8 +217,10 @@ cmd_up() {
   if $sim; then
     local args=(--kubeconfig "$kc" --nodes "$nodes" --gpus-per-node "$gpus" --gpu-model "$model")
     [ -n "$layout" ] && args+=(--layout "$layout")
-    $worker_processes && args+=(--worker-processes --worker-jar "$REPO_ROOT/worker-image/target/quarkus-app/quarkus-run.jar")
-    start simulator java -Xmx256m -XX:+UseSerialGC -jar "$(simulator_jar)" "${args[@]}"
+    $worker_processes && args+=(--worker-processes --worker-jar "$REPO_ROOT/worker-image/target/quarkus-app/quarkus-run.jar"
+                                --worker-log-dir "$STATE_DIR/logs/workers")
+    [ -n "$model_root" ] && args+=(--worker-model-root "$model_root")
+    start simulator java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$(simulator_jar)" "${args[@]}"
     local deadline=$((SECONDS + 60))
     until [ "$(KUBECONFIG=$kc kubectl get nodes -l quartet.dev/simulated=true --no-headers 2>/dev/null | grep -cw Ready)" -ge "$nodes" ]; do
       pid_alive "$(cat "$STATE_DIR/pids/simulator.pid")" || { tail -20 "$STATE_DIR/logs/simulator.log" >&2; die "the simulator exited"; }
@@ -230,12 +240,13 @@ cmd_down() {
     [ -f "$STATE_DIR/pids/$n.pid" ] || continue
     pid=$(cat "$STATE_DIR/pids/$n.pid")
     if pid_alive "$pid"; then
+      local t0=$SECONDS
       # Each component was started with setsid, so its pid is also its process group:
       # signal the group so children (e.g. worker processes of the simulator) stop too.
       kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
       pid_alive "$pid" && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
-      log "stopped $n (pid $pid)"
+      log "stopped $n (pid $pid) in $((SECONDS - t0)) s"
     fi
   done
   rm -rf "$STATE_DIR"

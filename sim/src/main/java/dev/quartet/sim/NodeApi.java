@@ -111,9 +111,10 @@ final class NodeApi {
   private static List<Map<String, Object>> conditions(boolean ready, String why) {
     String now = now();
     List<Map<String, Object>> conditions = new java.util.ArrayList<>();
+    Map<String, String> pressure = Map.of("MemoryPressure", "KubeletHasSufficientMemory",
+        "DiskPressure", "KubeletHasNoDiskPressure", "PIDPressure", "KubeletHasSufficientPID");
     for (String type : List.of("MemoryPressure", "DiskPressure", "PIDPressure")) {
-      conditions.add(condition(type, "False", "KubeletHasSufficient" + type.replace("Pressure", ""),
-          "simulated kubelet has no " + type, now));
+      conditions.add(condition(type, "False", pressure.get(type), "simulated kubelet has no " + type, now));
     }
     conditions.add(ready
         ? condition("Ready", "True", "KubeletReady", "simulated kubelet is posting ready status", now)
