@@ -1,0 +1,59 @@
+package dev.quartet.cli;
+
+import dev.quartet.planner.MigPlanner;
+import dev.quartet.planner.Plan;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.List;
+
+/** {@code kubectl quartet plan FILE|-}: plans a YAML scenario offline and prints the plan as JSON. */
+public final class PlanCommand implements Subcommand {
+
+    @Override
+    public String name() {
+        return "plan";
+    }
+
+    @Override
+    public String usage() {
+        return "FILE|-";
+    }
+
+    @Override
+    public String summary() {
+        return "plan a YAML scenario (nodes, GPUs, demands) and print the plan as JSON";
+    }
+
+    @Override
+    public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
+        if (args.size() != 1) {
+            err.println("usage: kubectl quartet plan " + usage());
+            return BAD_INPUT;
+        }
+        try {
+            Scenario scenario = new ScenarioReader().read(read(args.get(0), in));
+            Plan plan = new MigPlanner().plan(scenario.state(), scenario.demands());
+            out.print(PlanJson.write(plan));
+            return 0;
+        } catch (ScenarioException e) {
+            err.println(args.get(0) + ": " + e.getMessage());
+            return BAD_INPUT;
+        }
+    }
+
+    private static String read(String file, InputStream in) throws ScenarioException {
+        try {
+            byte[] bytes = "-".equals(file) ? in.readAllBytes() : Files.readAllBytes(Path.of(file));
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new ScenarioException("no such file");
+        } catch (IOException e) {
+            throw new ScenarioException("cannot read: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.quartet.planner;
+
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+
+/**
+ * Admission (rule 3): places replicas highest priority first, and within a priority the smallest profiles first,
+ * purely for capacity: free instances GPUs must keep first, then the tightest GPU being repartitioned (best fit),
+ * then a whole free GPU, then a displacement. Free GPUs are treated as empty bins. On A30 (slice sizes 1, 2, 4
+ * dividing each other) best fit satisfies as many replicas as any packing.
+ */
+final class CapacityPass {
+
+    private final PlacementState state;
+    private final GpuIndex index;
+    private final Displacer displacer;
+
+    CapacityPass(PlacementState state) {
+        this.state = state;
+        this.index = new GpuIndex(state.gpus);
+        state.listen(index);
+        this.displacer = new Displacer(state, this::placeOne);
+    }
+
+    /** Runs the pass; returns the state, whose {@code satisfied} counts are the admitted replicas. */
+    PlacementState run() {
+        for (int d : order(state.input.demands)) {
+            while (state.missing(d) > 0 && (placeOne(d) || displacer.place(d))) {
+                state.commit();
+            }
+            state.commit();
+        }
+        return state;
+    }
+
+    static int[] order(ResolvedDemand[] demands) {
+        return Arrays.stream(demands)
+                .sorted(Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
+                        .thenComparingInt(d -> d.size)
+                        .thenComparingInt(d -> d.flexibility)
+                        .thenComparingInt(CapacityPass::eligibleNodes)
+                        .thenComparing(ResolvedDemand::name))
+                .mapToInt(d -> d.id).toArray();
+    }
+
+    private static int eligibleNodes(ResolvedDemand demand) {
+        return (int) IntStream.range(0, demand.eligible.length).filter(n -> demand.eligible[n]).count();
+    }
+
+    boolean placeOne(int d) {
+        ResolvedDemand demand = state.demand(d);
+        PlacementState.Option best = exact(demand);
+        if (best == null) {
+            best = tightestRoom(demand);
+        }
+        if (best == null) {
+            best = freeGpu(demand);
+        }
+        if (best == null) {
+            return false;
+        }
+        state.apply(best, d);
+        return true;
+    }
+
+    private PlacementState.Option exact(ResolvedDemand demand) {
+        for (GpuModel model : GpuModel.values()) {
+            int p = demand.profileOn(model);
+            GpuWork gpu = p < 0 ? null : first(index.exact(model, p), demand);
+            if (gpu != null) {
+                return new PlacementState.Option(gpu, PlacementState.Option.Kind.EXACT, gpu.freeInstance(p));
+            }
+        }
+        return null;
+    }
+
+    private PlacementState.Option tightestRoom(ResolvedDemand demand) {
+        GpuWork best = null;
+        double bestFill = -1;
+        for (GpuModel model : GpuModel.values()) {
+            int p = demand.profileOn(model);
+            if (p < 0) {
+                continue;
+            }
+            LayoutCatalog catalog = LayoutCatalog.of(model);
+            for (int code : index.roomCodes(model, p)) {
+                double fill = (double) catalog.slicesUsed(code) / model.memorySlots();
+                if (fill <= bestFill) {
+                    break;
+                }
+                GpuWork gpu = first(index.open(model, code), demand);
+                if (gpu != null) {
+                    best = gpu;
+                    bestFill = fill;
+                    break;
+                }
+            }
+        }
+        return best == null ? null : new PlacementState.Option(best, PlacementState.Option.Kind.ROOM, -1);
+    }
+
+    private PlacementState.Option freeGpu(ResolvedDemand demand) {
+        for (GpuModel model : GpuModel.values()) {
+            int p = demand.profileOn(model);
+            GpuWork gpu = p < 0 ? null : first(index.fresh(model), demand);
+            if (gpu != null) {
+                return new PlacementState.Option(gpu, PlacementState.Option.Kind.OPEN, -1);
+            }
+        }
+        return null;
+    }
+
+    private GpuWork first(BitSet gpus, ResolvedDemand demand) {
+        if (gpus == null) {
+            return null;
+        }
+        for (int g = gpus.nextSetBit(0); g >= 0; g = gpus.nextSetBit(g + 1)) {
+            if (demand.eligible[state.gpus[g].node]) {
+                return state.gpus[g];
+            }
+        }
+        return null;
+    }
+
+    /** Indexes of the GPUs by what they can still take, kept current through {@link PlacementState.Listener}. */
+    static final class GpuIndex implements PlacementState.Listener {
+
+        private final BitSet[][] exact = new BitSet[GpuModel.values().length][];
+        private final BitSet[][] open = new BitSet[GpuModel.values().length][];
+        private final BitSet[] fresh = new BitSet[GpuModel.values().length];
+        private final int[][][] roomCodes = new int[GpuModel.values().length][][];
+
+        GpuIndex(GpuWork[] gpus) {
+            for (GpuModel model : GpuModel.values()) {
+                LayoutCatalog catalog = LayoutCatalog.of(model);
+                exact[model.ordinal()] = new BitSet[catalog.profileCount()];
+                open[model.ordinal()] = new BitSet[catalog.codeSpace()];
+                fresh[model.ordinal()] = new BitSet();
+                roomCodes[model.ordinal()] = new int[catalog.profileCount()][];
+                for (int p = 0; p < catalog.profileCount(); p++) {
+                    exact[model.ordinal()][p] = new BitSet();
+                    int profile = p;
+                    roomCodes[model.ordinal()][p] = IntStream.range(1, catalog.codeSpace())
+                            .filter(c -> catalog.isFeasible(c) && catalog.plus(c, profile) >= 0).boxed()
+                            .sorted(Comparator.comparingInt((Integer c) -> -catalog.slicesUsed(c))
+                                    .thenComparingInt(c -> c))
+                            .mapToInt(Integer::intValue).toArray();
+                }
+            }
+            for (GpuWork gpu : gpus) {
+                after(gpu);
+            }
+        }
+
+        BitSet exact(GpuModel model, int p) {
+            return exact[model.ordinal()][p];
+        }
+
+        BitSet open(GpuModel model, int code) {
+            return open[model.ordinal()][code];
+        }
+
+        BitSet fresh(GpuModel model) {
+            return fresh[model.ordinal()];
+        }
+
+        int[] roomCodes(GpuModel model, int p) {
+            return roomCodes[model.ordinal()][p];
+        }
+
+        @Override
+        public void before(GpuWork gpu) {
+            update(gpu, false);
+        }
+
+        @Override
+        public void after(GpuWork gpu) {
+            update(gpu, true);
+        }
+
+        private void update(GpuWork gpu, boolean present) {
+            int m = gpu.model.ordinal();
+            if (gpu.open) {
+                BitSet set = open[m][gpu.openCode];
+                if (set == null) {
+                    set = open[m][gpu.openCode] = new BitSet();
+                }
+                set.set(gpu.id, present);
+            } else if (gpu.reopenable) {
+                fresh[m].set(gpu.id, present && !gpu.hasPlanned());
+            } else {
+                for (int p : gpu.current.profileIndex()) {
+                    exact[m][p].set(gpu.id, present && gpu.freeInstance(p) >= 0);
+                }
+            }
+        }
+    }
+}

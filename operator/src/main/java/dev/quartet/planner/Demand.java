@@ -1,0 +1,26 @@
+package dev.quartet.planner;
+
+import java.util.Set;
+
+/**
+ * What one InferenceDeployment asks for: a profile name or a memory need in GiB (then the smallest fitting
+ * profile of each GPU model), replicas, priority (higher first), an optional GPU model, whether its running
+ * replicas may be moved, placement, and the nodes it may run on ({@code null} = every node).
+ */
+public record Demand(String name, String profile, Integer memoryGiB, int replicas, int priority, GpuModel gpuModel,
+        boolean movable, Placement placement, Set<String> eligibleNodes) {
+
+    public Demand {
+        placement = placement == null ? Placement.SPREAD : placement;
+        eligibleNodes = eligibleNodes == null ? null : Set.copyOf(eligibleNodes);
+    }
+
+    /** A demand for {@code replicas} replicas of a named profile, spread, not movable, on any node. */
+    public static Demand ofProfile(String name, String profile, int replicas, int priority) {
+        return new Demand(name, profile, null, replicas, priority, null, false, Placement.SPREAD, null);
+    }
+
+    public boolean eligible(String node) {
+        return eligibleNodes == null || eligibleNodes.contains(node);
+    }
+}

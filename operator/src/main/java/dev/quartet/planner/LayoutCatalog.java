@@ -1,0 +1,218 @@
+package dev.quartet.planner;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every legal layout of each GPU model, enumerated once from {@link GpuCatalog}: which multisets of profiles fit
+ * on one GPU (start slots included), and the full layouts (no slot where another legal instance would fit).
+ * Multisets are encoded as mixed-radix integers ("codes") over the model's profile list.
+ */
+public final class LayoutCatalog {
+
+    private static final Map<GpuModel, LayoutCatalog> CATALOGS = new EnumMap<>(GpuModel.class);
+
+    static {
+        for (GpuModel model : GpuModel.values()) {
+            CATALOGS.put(model, new LayoutCatalog(model));
+        }
+    }
+
+    private final GpuModel model;
+    private final List<MigProfile> profiles;
+    private final int[] radix;
+    private final int[] weight;
+    private final boolean[] feasible;
+    private final List<LayoutShape> legal = new ArrayList<>();
+    private final List<LayoutShape> full = new ArrayList<>();
+
+    private LayoutCatalog(GpuModel model) {
+        this.model = model;
+        this.profiles = GpuCatalog.profiles(model);
+        this.radix = new int[profiles.size()];
+        this.weight = new int[profiles.size()];
+        int size = 1;
+        for (int p = 0; p < profiles.size(); p++) {
+            radix[p] = profiles.get(p).maxCount() + 1;
+            weight[p] = size;
+            size *= radix[p];
+        }
+        this.feasible = new boolean[size];
+        enumerate(placements(), 0, new ArrayList<>());
+        for (LayoutShape shape : legal) {
+            feasible[shape.code()] = true;
+            if (isFull(shape)) {
+                full.add(shape);
+            }
+        }
+    }
+
+    public static LayoutCatalog of(GpuModel model) {
+        return CATALOGS.get(model);
+    }
+
+    public GpuModel model() {
+        return model;
+    }
+
+    public int profileCount() {
+        return profiles.size();
+    }
+
+    public MigProfile profile(int index) {
+        return profiles.get(index);
+    }
+
+    /** The index of a profile name in the model's profile list, or -1. */
+    public int indexOf(String name) {
+        for (int p = 0; p < profiles.size(); p++) {
+            if (profiles.get(p).name().equals(name)) {
+                return p;
+            }
+        }
+        return -1;
+    }
+
+    /** Every legal layout, the empty one included. */
+    public List<LayoutShape> legalLayouts() {
+        return legal;
+    }
+
+    /** Every full legal layout. */
+    public List<LayoutShape> fullLayouts() {
+        return full;
+    }
+
+    /** The code of the multiset with one more instance of profile {@code p}, or -1 when no layout holds it. */
+    public int plus(int code, int p) {
+        if (count(code, p) + 1 >= radix[p]) {
+            return -1;
+        }
+        int next = code + weight[p];
+        return feasible[next] ? next : -1;
+    }
+
+    public int minus(int code, int p) {
+        return code - weight[p];
+    }
+
+    public int count(int code, int p) {
+        return (code / weight[p]) % radix[p];
+    }
+
+    public boolean isFeasible(int code) {
+        return code >= 0 && code < feasible.length && feasible[code];
+    }
+
+    public int codeSpace() {
+        return feasible.length;
+    }
+
+    /** Memory slices the multiset uses. */
+    public int slicesUsed(int code) {
+        int used = 0;
+        for (int p = 0; p < profiles.size(); p++) {
+            used += count(code, p) * profiles.get(p).memorySlices();
+        }
+        return used;
+    }
+
+    /** Whether every count of {@code small} is at most that of {@code big}. */
+    public boolean contains(int big, int small) {
+        for (int p = 0; p < profiles.size(); p++) {
+            if (count(big, p) < count(small, p)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The shape of a layout given as instances; the layout must be legal. */
+    public LayoutShape shapeOf(List<Instance> instances) {
+        int[] profileIndex = new int[instances.size()];
+        int[] starts = new int[instances.size()];
+        for (int i = 0; i < instances.size(); i++) {
+            profileIndex[i] = indexOf(instances.get(i).profile());
+            starts[i] = instances.get(i).start();
+        }
+        return LayoutShape.of(this, profileIndex, starts);
+    }
+
+    /** Whether a legal instance of some profile could still be added to the layout. */
+    public boolean isFull(LayoutShape shape) {
+        for (int[] placement : placements()) {
+            if (canAdd(shape, placement[0], placement[1])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether profile {@code p} at {@code start} can be added to the layout and keep it legal. */
+    public boolean canAdd(LayoutShape shape, int p, int start) {
+        MigProfile profile = profiles.get(p);
+        int mask = ((1 << profile.memorySlices()) - 1) << start;
+        return profile.canStartAt(start) && (shape.mask() & mask) == 0 && plus(shape.code(), p) >= 0
+                && computeUsed(shape) + profile.computeSlices() <= model.computeSlots()
+                && !(profile.mediaExtension() && hasMediaExtension(shape));
+    }
+
+    int computeUsed(LayoutShape shape) {
+        int used = 0;
+        for (int p : shape.profileIndex()) {
+            used += profiles.get(p).computeSlices();
+        }
+        return used;
+    }
+
+    private boolean hasMediaExtension(LayoutShape shape) {
+        for (int p : shape.profileIndex()) {
+            if (profiles.get(p).mediaExtension()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private List<int[]> placements() {
+        List<int[]> placements = new ArrayList<>();
+        for (int p = 0; p < profiles.size(); p++) {
+            for (int start : profiles.get(p).starts()) {
+                placements.add(new int[] {p, start});
+            }
+        }
+        return placements;
+    }
+
+    private void enumerate(List<int[]> placements, int from, List<int[]> chosen) {
+        LayoutShape shape = LayoutShape.of(this, chosen.stream().mapToInt(c -> c[0]).toArray(),
+                chosen.stream().mapToInt(c -> c[1]).toArray());
+        legal.add(shape);
+        for (int i = from; i < placements.size(); i++) {
+            int[] placement = placements.get(i);
+            if (canAddUnchecked(shape, placement[0], placement[1])) {
+                chosen.add(placement);
+                enumerate(placements, i + 1, chosen);
+                chosen.remove(chosen.size() - 1);
+            }
+        }
+    }
+
+    private boolean canAddUnchecked(LayoutShape shape, int p, int start) {
+        MigProfile profile = profiles.get(p);
+        int mask = ((1 << profile.memorySlices()) - 1) << start;
+        return (shape.mask() & mask) == 0 && count(shape.code(), p) < profile.maxCount()
+                && computeUsed(shape) + profile.computeSlices() <= model.computeSlots()
+                && !(profile.mediaExtension() && hasMediaExtension(shape));
+    }
+
+    int encode(int[] profileIndex) {
+        int code = 0;
+        for (int p : profileIndex) {
+            code += weight[p];
+        }
+        return code;
+    }
+}

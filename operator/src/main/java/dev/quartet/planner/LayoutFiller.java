@@ -1,0 +1,80 @@
+package dev.quartet.planner;
+
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.stream.IntStream;
+
+/**
+ * Rule 7: the full layout a repartitioned GPU gets. It holds the GPU's planned replicas, covers as many memory
+ * slices as any full layout can (no avoidable fragmentation), and gives its free instances the profiles of the
+ * unsatisfied demands first, then of the most requested ones.
+ */
+final class LayoutFiller {
+
+    /** Per model: profile indexes, most wanted first. */
+    private final int[][] preference = new int[GpuModel.values().length][];
+
+    LayoutFiller(PlacementState state) {
+        for (GpuModel model : GpuModel.values()) {
+            LayoutCatalog catalog = LayoutCatalog.of(model);
+            long[] unsatisfied = new long[catalog.profileCount()];
+            long[] requested = new long[catalog.profileCount()];
+            for (ResolvedDemand demand : state.input.demands) {
+                int p = demand.profileOn(model);
+                if (p >= 0) {
+                    unsatisfied[p] += state.missing(demand.id);
+                    requested[p] += demand.replicas();
+                }
+            }
+            preference[model.ordinal()] = IntStream.range(0, catalog.profileCount()).boxed()
+                    .sorted(Comparator.comparingLong((Integer p) -> -unsatisfied[p])
+                            .thenComparingLong(p -> -requested[p])
+                            .thenComparing(p -> catalog.profile(p).mediaExtension())
+                            .thenComparingInt(p -> catalog.profile(p).memorySlices())
+                            .thenComparingInt(p -> p))
+                    .mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    /**
+     * The layout for an opened GPU: its current layout when that holds the planned replicas and is full, or when
+     * keeping it spares its displaced replicas a move; otherwise the best full layout holding them.
+     */
+    LayoutShape choose(GpuWork gpu) {
+        LayoutCatalog catalog = gpu.catalog;
+        boolean currentHolds = catalog.contains(gpu.current.code(), gpu.openCode);
+        if (currentHolds && (gpu.displaced || catalog.isFull(gpu.current))) {
+            return gpu.current;
+        }
+        LayoutShape best = null;
+        int[] bestScore = null;
+        for (LayoutShape layout : catalog.fullLayouts()) {
+            if (!catalog.contains(layout.code(), gpu.openCode)) {
+                continue;
+            }
+            int[] score = score(catalog, layout, gpu.openCode);
+            if (best == null || Arrays.compare(score, bestScore) > 0) {
+                best = layout;
+                bestScore = score;
+            }
+        }
+        if (best == null) {
+            throw new IllegalStateException("no full layout holds the planned replicas of GPU " + gpu.index);
+        }
+        return best;
+    }
+
+    /** Higher is better: slices covered, then slices of free instances per preferred profile, fewest instances. */
+    private int[] score(LayoutCatalog catalog, LayoutShape layout, int planned) {
+        int[] order = preference[catalog.model().ordinal()];
+        int[] score = new int[order.length + 2];
+        score[0] = catalog.slicesUsed(layout.code());
+        for (int rank = 0; rank < order.length; rank++) {
+            int p = order[rank];
+            int free = catalog.count(layout.code(), p) - catalog.count(planned, p);
+            score[rank + 1] = free * catalog.profile(p).memorySlices();
+        }
+        score[order.length + 1] = -layout.size();
+        return score;
+    }
+}

@@ -1,0 +1,64 @@
+package dev.quartet.planner;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Scale-down: when a demand has more running replicas than it asks for, picks the ones to release so that
+ * what stays is as spread (or, for {@code pack}, as concentrated) as possible.
+ */
+final class ReplicaRelease {
+
+    private final ResolvedDemand[] demands;
+    private final List<PlanInput.RunningReplica> candidates;
+
+    ReplicaRelease(ResolvedDemand[] demands, List<PlanInput.RunningReplica> candidates) {
+        this.demands = demands;
+        this.candidates = candidates;
+    }
+
+    /** The replicas to keep; the names of the others are added to {@code released}. */
+    List<PlanInput.RunningReplica> keep(List<String> released) {
+        Map<Integer, List<PlanInput.RunningReplica>> byDemand = new HashMap<>();
+        for (PlanInput.RunningReplica replica : candidates) {
+            byDemand.computeIfAbsent(replica.demand(), k -> new ArrayList<>()).add(replica);
+        }
+        Map<Integer, Integer> runningOnGpu = new HashMap<>();
+        candidates.forEach(r -> runningOnGpu.merge(r.gpu(), 1, Integer::sum));
+        List<PlanInput.RunningReplica> kept = new ArrayList<>();
+        for (int d = 0; d < demands.length; d++) {
+            List<PlanInput.RunningReplica> replicas = new ArrayList<>(byDemand.getOrDefault(d, List.of()));
+            while (replicas.size() > demands[d].replicas()) {
+                PlanInput.RunningReplica victim = pickVictim(replicas, demands[d].pack(), runningOnGpu);
+                replicas.remove(victim);
+                runningOnGpu.merge(victim.gpu(), -1, Integer::sum);
+                released.add(victim.name());
+            }
+            kept.addAll(replicas);
+        }
+        return kept;
+    }
+
+    /**
+     * Spread: the replica on the node holding most of the demand, then on the GPU holding most of it, then on the
+     * GPU with fewest other replicas (so a GPU may free up), then the greatest name. Pack: the node holding least.
+     */
+    private PlanInput.RunningReplica pickVictim(List<PlanInput.RunningReplica> replicas, boolean pack,
+            Map<Integer, Integer> runningOnGpu) {
+        Map<Integer, Integer> perNode = new HashMap<>();
+        Map<Integer, Integer> perGpu = new HashMap<>();
+        for (PlanInput.RunningReplica replica : replicas) {
+            perNode.merge(replica.node(), 1, Integer::sum);
+            perGpu.merge(replica.gpu(), 1, Integer::sum);
+        }
+        Comparator<PlanInput.RunningReplica> byNode = Comparator.comparingInt(r -> perNode.get(r.node()));
+        Comparator<PlanInput.RunningReplica> order = (pack ? byNode : byNode.reversed())
+                .thenComparing(Comparator.comparingInt((PlanInput.RunningReplica r) -> perGpu.get(r.gpu())).reversed())
+                .thenComparingInt(r -> runningOnGpu.get(r.gpu()))
+                .thenComparing(Comparator.comparing(PlanInput.RunningReplica::name).reversed());
+        return replicas.stream().min(order).orElseThrow();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.quartet.planner;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** Why each demand the plan leaves short is short, and by how many replicas. */
+final class UnsatisfiedReasons {
+
+    private final PlacementState state;
+    private final int[] occupiedSlices;
+    private final boolean[] keepsRunning;
+    private final boolean[] repartitioned;
+
+    UnsatisfiedReasons(PlacementState state, int[] occupiedSlices, boolean[] keepsRunning, boolean[] repartitioned) {
+        this.state = state;
+        this.occupiedSlices = occupiedSlices;
+        this.keepsRunning = keepsRunning;
+        this.repartitioned = repartitioned;
+    }
+
+    /** One entry per short demand, in demand-name order. */
+    List<Unsatisfied> all() {
+        List<Unsatisfied> unsatisfied = new ArrayList<>();
+        for (ResolvedDemand demand : state.input.demands) {
+            int missing = state.missing(demand.id);
+            if (missing > 0) {
+                unsatisfied.add(new Unsatisfied(demand.name(), missing, reason(demand)));
+            }
+        }
+        return unsatisfied;
+    }
+
+    private UnsatisfiedReason reason(ResolvedDemand demand) {
+        boolean modelMatches = false;
+        boolean resolves = false;
+        boolean blocked = false;
+        for (GpuWork gpu : state.gpus) {
+            if (!demand.eligible[gpu.node] || demand.demand.gpuModel() != null && demand.demand.gpuModel() != gpu.model) {
+                continue;
+            }
+            modelMatches = true;
+            int p = demand.profileOn(gpu.model);
+            if (p >= 0) {
+                resolves = true;
+                blocked |= keepsRunning[gpu.id] && !repartitioned[gpu.id] && gpu.model.memorySlots()
+                        - occupiedSlices[gpu.id] >= gpu.catalog.profile(p).memorySlices();
+            }
+        }
+        if (!modelMatches) {
+            return UnsatisfiedReason.NoMatchingGpuModel;
+        }
+        if (!resolves) {
+            return tooLarge(demand) ? UnsatisfiedReason.ProfileTooLargeForModel : UnsatisfiedReason.NoMatchingGpuModel;
+        }
+        return blocked ? UnsatisfiedReason.BlockedByRunningReplicas : UnsatisfiedReason.InsufficientSlices;
+    }
+
+    /** The memory asked for (directly or by a profile of another model) exceeds every eligible model's largest. */
+    private boolean tooLarge(ResolvedDemand demand) {
+        int wanted = demand.demand.memoryGiB() != null ? demand.demand.memoryGiB() : namedProfileMemory(demand);
+        for (GpuWork gpu : state.gpus) {
+            boolean eligible = demand.eligible[gpu.node]
+                    && (demand.demand.gpuModel() == null || demand.demand.gpuModel() == gpu.model);
+            int largest = GpuCatalog.profiles(gpu.model).stream().mapToInt(MigProfile::memoryGiB).max().orElse(0);
+            if (eligible && largest >= wanted) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static int namedProfileMemory(ResolvedDemand demand) {
+        int memory = 0;
+        for (GpuModel model : GpuModel.values()) {
+            memory = Math.max(memory, GpuCatalog.find(model, demand.demand.profile()).map(MigProfile::memoryGiB)
+                    .orElse(0));
+        }
+        return memory;
+    }
+}
