@@ -43,6 +43,8 @@ public final class LayoutCatalog {
         enumerate(placements(), 0, new ArrayList<>());
         for (LayoutShape shape : legal) {
             feasible[shape.code()] = true;
+        }
+        for (LayoutShape shape : legal) {
             if (isFull(shape)) {
                 full.add(shape);
             }

@@ -1,0 +1,69 @@
+package dev.quartet.planner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+class LayoutCatalogTest {
+
+    private static Set<String> fullLayoutsWithout(GpuModel model, String excluded) {
+        LayoutCatalog catalog = LayoutCatalog.of(model);
+        return catalog.fullLayouts().stream().map(l -> l.instances(catalog))
+                .filter(l -> l.stream().noneMatch(i -> i.profile().contains(excluded)))
+                .map(List::toString).collect(Collectors.toSet());
+    }
+
+    @Test
+    void theFiveFullA30LayoutsWithoutMediaExtensions() {
+        assertThat(fullLayoutsWithout(GpuModel.A30, "+me")).containsExactlyInAnyOrder(
+                "[4g.24gb@0]",
+                "[2g.12gb@0, 2g.12gb@2]",
+                "[2g.12gb@0, 1g.6gb@2, 1g.6gb@3]",
+                "[1g.6gb@0, 1g.6gb@1, 2g.12gb@2]",
+                "[1g.6gb@0, 1g.6gb@1, 1g.6gb@2, 1g.6gb@3]");
+    }
+
+    @Test
+    void fragmentationTrapLeavesNoRoomForA2g() {
+        LayoutCatalog catalog = LayoutCatalog.of(GpuModel.A30);
+        LayoutShape trap = catalog.shapeOf(List.of(new Instance("1g.6gb", 1), new Instance("1g.6gb", 2)));
+        int twoG = catalog.indexOf("2g.12gb");
+        assertThat(catalog.canAdd(trap, twoG, 0)).isFalse();
+        assertThat(catalog.canAdd(trap, twoG, 2)).isFalse();
+        assertThat(catalog.isFull(trap)).isFalse();
+        assertThat(catalog.plus(trap.code(), twoG)).as("as a multiset a 2g would still fit").isNotNegative();
+    }
+
+    @Test
+    void multisetsThatNoStartSlotsCanHold() {
+        LayoutCatalog catalog = LayoutCatalog.of(GpuModel.A100_40GB);
+        int twoG = catalog.indexOf("2g.10gb");
+        int oneG = catalog.indexOf("1g.5gb");
+        int code = 0;
+        for (int i = 0; i < 3; i++) {
+            code = catalog.plus(code, twoG);
+        }
+        assertThat(catalog.plus(code, oneG)).isNotNegative();
+        assertThat(catalog.plus(catalog.plus(code, oneG), oneG)).as("1g.5gb cannot start at slice 7").isNegative();
+        assertThat(catalog.plus(code, twoG)).as("at most three 2g.10gb").isNegative();
+        int fourG = catalog.indexOf("4g.20gb");
+        int threeG = catalog.indexOf("3g.20gb");
+        assertThat(catalog.plus(catalog.plus(0, fourG), threeG)).isNotNegative();
+        assertThat(catalog.plus(catalog.plus(catalog.plus(0, fourG), threeG), oneG)).isNegative();
+    }
+
+    @Test
+    void everyFullLayoutIsLegalAndFull() {
+        for (GpuModel model : GpuModel.values()) {
+            LayoutCatalog catalog = LayoutCatalog.of(model);
+            assertThat(catalog.fullLayouts()).isNotEmpty();
+            for (LayoutShape layout : catalog.fullLayouts()) {
+                assertThat(GpuCatalog.isLegal(model, layout.instances(catalog))).isTrue();
+            }
+            assertThat(catalog.legalLayouts()).hasSizeGreaterThan(catalog.fullLayouts().size());
+        }
+    }
+}

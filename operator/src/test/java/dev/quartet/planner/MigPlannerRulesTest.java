@@ -1,0 +1,167 @@
+package dev.quartet.planner;
+
+import static dev.quartet.planner.Clusters.a30;
+import static dev.quartet.planner.Clusters.cluster;
+import static dev.quartet.planner.Clusters.count;
+import static dev.quartet.planner.Clusters.countOn;
+import static dev.quartet.planner.Clusters.demand;
+import static dev.quartet.planner.Clusters.fixedNode;
+import static dev.quartet.planner.Clusters.foreign;
+import static dev.quartet.planner.Clusters.free;
+import static dev.quartet.planner.Clusters.gpu;
+import static dev.quartet.planner.Clusters.layout;
+import static dev.quartet.planner.Clusters.memoryDemand;
+import static dev.quartet.planner.Clusters.node;
+import static dev.quartet.planner.Clusters.plan;
+import static dev.quartet.planner.Clusters.repartitioned;
+import static dev.quartet.planner.Clusters.running;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Rules 3-8 and the reasons, one behaviour per test. */
+class MigPlannerRulesTest {
+
+    private static GpuState quarters(int index) {
+        return a30(index, free("1g.6gb", 0), free("1g.6gb", 1), free("1g.6gb", 2), free("1g.6gb", 3));
+    }
+
+    @Test
+    void higherPriorityWinsWhenSlicesAreShort() {
+        ClusterState state = cluster(node("a", a30(0, free("2g.12gb", 0), free("2g.12gb", 2))));
+        Plan plan = plan(state, demand("ns/low", "2g.12gb", 2, 0), demand("ns/high", "2g.12gb", 2, 10));
+        assertThat(count(plan, "ns/high")).isEqualTo(2);
+        assertThat(plan.unsatisfied()).containsExactly(new Unsatisfied("ns/low", 2, UnsatisfiedReason.InsufficientSlices));
+    }
+
+    @Test
+    void replicasSpreadOnePerNode() {
+        ClusterState state = cluster(node("a", quarters(0)), node("b", a30(0)), node("c", a30(0)));
+        Plan plan = plan(state, demand("ns/web", "1g.6gb", 3));
+        assertThat(List.of(countOn(plan, "ns/web", "a"), countOn(plan, "ns/web", "b"), countOn(plan, "ns/web", "c")))
+                .containsExactly(1L, 1L, 1L);
+    }
+
+    @Test
+    void newReplicasGoWhereFewestRun() {
+        ClusterState state = cluster(node("a", a30(0, running("1g.6gb", 0, "ns/web", "0"), running("1g.6gb", 1,
+                "ns/web", "1"), free("1g.6gb", 2), free("1g.6gb", 3))), node("b", quarters(0)));
+        Plan plan = plan(state, demand("ns/web", "1g.6gb", 4));
+        assertThat(countOn(plan, "ns/web", "b")).isEqualTo(2);
+    }
+
+    @Test
+    void packConcentratesReplicasOnOneNode() {
+        ClusterState state = cluster(node("a", quarters(0)), node("b", quarters(0)), node("c", quarters(0)));
+        Plan plan = plan(state, Clusters.packed("ns/batch", "1g.6gb", 3));
+        assertThat(plan.assignments()).extracting(Assignment::node).containsOnly("a");
+    }
+
+    @Test
+    void replicasSpreadOverTheGpusOfANode() {
+        ClusterState state = cluster(node("a", quarters(0), quarters(1)));
+        Plan plan = plan(state, demand("ns/web", "1g.6gb", 2));
+        assertThat(plan.assignments()).extracting(Assignment::gpu).containsExactlyInAnyOrder(0, 1);
+        assertThat(repartitioned(plan)).isZero();
+    }
+
+    @Test
+    void freeInstancesBeforeARepartition() {
+        ClusterState state = cluster(node("a", a30(0), quarters(1)));
+        Plan plan = plan(state, demand("ns/web", "1g.6gb", 3));
+        assertThat(repartitioned(plan)).isZero();
+        assertThat(plan.assignments()).extracting(Assignment::gpu).containsOnly(1);
+    }
+
+    @Test
+    void aNonFullLayoutIsRepartitionedRatherThanStranded() {
+        ClusterState state = cluster(node("a", a30(0, free("1g.6gb", 0))));
+        Plan plan = plan(state, demand("ns/web", "1g.6gb", 1));
+        assertThat(layout(plan, "a", 0)).isEqualTo("[1g.6gb@0, 1g.6gb@1, 1g.6gb@2, 1g.6gb@3]");
+        assertThat(plan.gpus().get(0).repartition()).isTrue();
+    }
+
+    @Test
+    void scaleDownReleasesWhereSpreadSuffersLeast() {
+        ClusterState state = cluster(node("a", a30(0, running("1g.6gb", 0, "ns/web", "0"), running("1g.6gb", 1,
+                "ns/web", "1"), free("1g.6gb", 2), free("1g.6gb", 3))), node("b", a30(0, running("1g.6gb", 0,
+                "ns/web", "2"), free("1g.6gb", 1), free("1g.6gb", 2), free("1g.6gb", 3))));
+        Plan plan = plan(state, demand("ns/web", "1g.6gb", 2));
+        assertThat(plan.released()).containsExactly("ns/web-1");
+        assertThat(plan.moved()).isEmpty();
+        assertThat(plan.assignments()).allMatch(Assignment::existing);
+    }
+
+    @Test
+    void aDeletedDemandReleasesItsReplicasAndFreesTheGpu() {
+        ClusterState state = cluster(node("a", a30(0, running("4g.24gb", 0, "ns/old", "0"))));
+        Plan plan = plan(state, demand("ns/new", "2g.12gb", 2));
+        assertThat(plan.released()).containsExactly("ns/old-0");
+        assertThat(layout(plan, "a", 0)).isEqualTo("[2g.12gb@0, 2g.12gb@2]");
+    }
+
+    @Test
+    void foreignWorkloadsAreNeverMovedButTheirFreeNeighboursServe() {
+        ClusterState state = cluster(node("a", a30(0, foreign("2g.12gb", 0, "other/pod"), free("2g.12gb", 2))));
+        Plan plan = plan(state, demand("ns/half", "2g.12gb", 2));
+        assertThat(plan.gpus().get(0).repartition()).isFalse();
+        assertThat(count(plan, "ns/half")).isEqualTo(1);
+        assertThat(plan.unsatisfied()).containsExactly(new Unsatisfied("ns/half", 1, UnsatisfiedReason.InsufficientSlices));
+    }
+
+    @Test
+    void aFixedNodeIsNotRepartitioned() {
+        ClusterState state = cluster(fixedNode("a", a30(0), quarters(1)));
+        Plan plan = plan(state, demand("ns/web", "1g.6gb", 2), demand("ns/half", "2g.12gb", 1));
+        assertThat(repartitioned(plan)).isZero();
+        assertThat(count(plan, "ns/web")).isEqualTo(2);
+        assertThat(plan.unsatisfied()).extracting(Unsatisfied::demand).containsExactly("ns/half");
+    }
+
+    @Test
+    void aMemoryDemandResolvesPerGpuModel() {
+        ClusterState state = cluster(node("a", a30(0)), node("b", gpu(0, GpuModel.A100_40GB)));
+        Plan plan = plan(state, memoryDemand("ns/bert", 10, 2));
+        assertThat(plan.assignments()).extracting(a -> a.node() + ":" + a.profile())
+                .containsExactlyInAnyOrder("a:2g.12gb", "b:1g.10gb");
+    }
+
+    @Test
+    void reasonsNameWhatIsMissing() {
+        ClusterState state = cluster(node("a", a30(0, running("4g.24gb", 0, "ns/big", "0"))));
+        Demand h100 = new Demand("ns/h100", "1g.10gb", null, 1, 0, GpuModel.H100_80GB, false, Placement.SPREAD, null);
+        Plan plan = plan(state, demand("ns/big", "4g.24gb", 1), h100, memoryDemand("ns/huge", 30, 1),
+                demand("ns/seven", "7g.80gb", 1), demand("ns/more", "1g.6gb", 1));
+        assertThat(plan.unsatisfied()).containsExactly(
+                new Unsatisfied("ns/h100", 1, UnsatisfiedReason.NoMatchingGpuModel),
+                new Unsatisfied("ns/huge", 1, UnsatisfiedReason.ProfileTooLargeForModel),
+                new Unsatisfied("ns/more", 1, UnsatisfiedReason.InsufficientSlices),
+                new Unsatisfied("ns/seven", 1, UnsatisfiedReason.ProfileTooLargeForModel));
+    }
+
+    @Test
+    void aMovableLowerPriorityReplicaYieldsItsGpu() {
+        ClusterState state = cluster(node("a", a30(0, new InstanceState("4g.24gb", 0, "ns/low-0", "ns/low", true))));
+        Plan plan = plan(state, Clusters.movableDemand("ns/low", "4g.24gb", 1, 0), demand("ns/high", "2g.12gb", 1, 5));
+        assertThat(plan.moved()).containsExactly("ns/low-0");
+        assertThat(count(plan, "ns/high")).isEqualTo(1);
+        assertThat(plan.unsatisfied()).containsExactly(new Unsatisfied("ns/low", 1, UnsatisfiedReason.InsufficientSlices));
+    }
+
+    @Test
+    void aNonMovableReplicaIsNeverDisplaced() {
+        ClusterState state = cluster(node("a", a30(0, running("4g.24gb", 0, "ns/low", "0"))));
+        Plan plan = plan(state, demand("ns/low", "4g.24gb", 1, 0), demand("ns/high", "2g.12gb", 1, 5));
+        assertThat(plan.moved()).isEmpty();
+        assertThat(plan.unsatisfied()).containsExactly(new Unsatisfied("ns/high", 1, UnsatisfiedReason.InsufficientSlices));
+    }
+
+    @Test
+    void invalidInputIsRejectedWithThePathOfTheEntry() {
+        ClusterState state = cluster(node("a", a30(0), a30(0)));
+        assertThatThrownBy(() -> new MigPlanner().plan(state, List.of())).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("nodes[0].gpus[1]: duplicate GPU index 0 on node a");
+    }
+}
