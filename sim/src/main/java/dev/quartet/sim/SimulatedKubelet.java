@@ -62,7 +62,7 @@ final class SimulatedKubelet {
 
   /** A pod was added or changed. */
   void onPod(Pod pod) {
-    SimulatedNode node = nodes.get(pod.getSpec().getNodeName());
+    SimulatedNode node = nodeOf(pod);
     if (node == null) {
       return;
     }
@@ -89,11 +89,17 @@ final class SimulatedKubelet {
 
   /** A pod is gone from the API. */
   void onPodDeleted(Pod pod) {
-    recordIfRunning(pod);
-    SimulatedNode node = nodes.get(pod.getSpec().getNodeName());
+    SimulatedNode node = nodeOf(pod);
     if (node != null) {
+      recordIfRunning(pod);
       release(node, pod.getMetadata().getUid());
     }
+  }
+
+  /** The simulated node the pod is bound to, or null (unbound, or another node). */
+  private SimulatedNode nodeOf(Pod pod) {
+    String name = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
+    return name == null ? null : nodes.get(name);
   }
 
   private void recordIfRunning(Pod pod) {
