@@ -1,0 +1,125 @@
+package dev.quartet.worker;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+
+/**
+ * Stacks requests along the batch dimension into engine arrays, runs the model once, and cuts every
+ * output back into each request's rows. All arrays of a batch live in one sub-manager closed at the end.
+ */
+public final class BatchExecutor implements BatchRunner {
+
+    private final LoadedModel model;
+    private final BiConsumer<Integer, Long> onBatch;
+
+    /** {@code onBatch} receives (rows, inference nanoseconds) of every batch run. */
+    public BatchExecutor(LoadedModel model, BiConsumer<Integer, Long> onBatch) {
+        this.model = model;
+        this.onBatch = onBatch;
+    }
+
+    @Override
+    public List<List<Oip.OutputTensor>> run(List<ValidatedRequest> requests) {
+        ModelSignature signature = model.signature();
+        int rows = requests.stream().mapToInt(ValidatedRequest::rows).sum();
+        try (NDManager manager = model.newBatchManager()) {
+            NDList inputs = new NDList();
+            for (int i = 0; i < signature.inputs().size(); i++) {
+                inputs.add(stack(manager, signature.inputs().get(i), i, requests, rows));
+            }
+            long start = System.nanoTime();
+            NDList outputs = model.forward(inputs);
+            onBatch.accept(rows, System.nanoTime() - start);
+            List<List<Oip.OutputTensor>> results = new ArrayList<>();
+            requests.forEach(r -> results.add(new ArrayList<>()));
+            for (int k = 0; k < outputs.size(); k++) {
+                split(outputs.get(k), outputName(k, outputs.get(k)), requests, rows, results);
+            }
+            return results;
+        }
+    }
+
+    private NDArray stack(NDManager manager, TensorSpec spec, int index, List<ValidatedRequest> requests, int rows) {
+        List<Long> first = requests.get(0).shapes().get(index);
+        long[] dims = first.stream().mapToLong(Long::longValue).toArray();
+        if (requests.size() > 1) {
+            dims[0] = rows;
+        }
+        int bytes = requests.stream().mapToInt(r -> r.inputs().get(index).remaining()).sum();
+        ByteBuffer buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+        for (ValidatedRequest request : requests) {
+            buffer.put(request.inputs().get(index).duplicate());
+        }
+        buffer.flip();
+        Datatype datatype = spec.datatype();
+        NDArray array = manager.create(buffer, new Shape(dims), datatype.carrier());
+        if (datatype.carrier() != datatype.engineType()) {
+            array = array.toType(datatype.engineType(), false);
+        }
+        if (model.format() == ModelFormat.ONNX) {
+            array.setName(spec.name());
+        }
+        return array;
+    }
+
+    private String outputName(int k, NDArray array) {
+        if (model.format() == ModelFormat.ONNX && array.getName() != null) {
+            return array.getName();
+        }
+        List<TensorSpec> outputs = model.signature().outputs();
+        return k < outputs.size() ? outputs.get(k).name() : "output_" + k;
+    }
+
+    private static void split(NDArray output, String name, List<ValidatedRequest> requests, int rows,
+            List<List<Oip.OutputTensor>> results) {
+        Datatype datatype = Datatype.of(output.getDataType()).orElseThrow(() -> new IllegalStateException(
+                "output '" + name + "' has type " + output.getDataType() + ", which the worker does not serve"));
+        NDArray carried = output.getDataType() == datatype.carrier() ? output
+                : output.toType(datatype.carrier(), false);
+        long[] dims = output.getShape().getShape();
+        boolean batched = dims.length > 0 && dims[0] == rows;
+        if (requests.size() > 1 && !batched) {
+            throw new IllegalStateException("output '" + name + "' has shape " + output.getShape()
+                    + ", not " + rows + " rows: it cannot be split between requests");
+        }
+        ByteBuffer data = carried.toByteBuffer().order(ByteOrder.nativeOrder());
+        long perRow = dims.length == 0 || dims[0] == 0 ? 0 : output.size() / dims[0];
+        for (int r = 0; r < requests.size(); r++) {
+            ValidatedRequest request = requests.get(r);
+            List<Long> shape = new ArrayList<>();
+            for (long d : dims) {
+                shape.add(d);
+            }
+            int count = (int) output.size();
+            if (batched) {
+                shape.set(0, (long) request.rows());
+                count = (int) (perRow * request.rows());
+            }
+            Object values = datatype.read(data, count);
+            if (request.outputs() == null || request.outputs().contains(name)) {
+                results.get(r).add(new Oip.OutputTensor(name, datatype.name(), shape, values));
+            }
+        }
+    }
+
+    /** A batch of one request of zeros shaped like the model's inputs (dynamic dimensions set to 1). */
+    public static ValidatedRequest warmUpRequest(ModelSignature signature) {
+        List<ByteBuffer> buffers = new ArrayList<>();
+        List<List<Long>> shapes = new ArrayList<>();
+        for (TensorSpec spec : signature.inputs()) {
+            List<Long> shape = spec.shape().stream().map(d -> d < 0 ? 1L : d).toList();
+            long elements = shape.stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b);
+            buffers.add(ByteBuffer.allocate((int) elements * spec.datatype().carrierBytes())
+                    .order(ByteOrder.nativeOrder()));
+            shapes.add(shape);
+        }
+        return new ValidatedRequest("warm-up", 1, buffers, shapes, null);
+    }
+}

@@ -1,0 +1,159 @@
+package dev.quartet.worker;
+
+import io.quarkus.logging.Log;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Merges concurrent requests into batches: the first request of a batch waits at most
+ * {@code maxBatchDelay} for others with the same non-batch shapes, up to {@code maxBatchSize} rows.
+ * A bounded queue rejects requests beyond {@code queueLimit}. One dispatcher thread runs the engine;
+ * when a merged batch fails, its requests are retried one by one so a bad one cannot fail the others.
+ */
+public final class DynamicBatcher implements AutoCloseable {
+
+    /** Batching limits. */
+    public record Limits(int maxBatchSize, long maxBatchDelayNanos, int queueLimit) {
+    }
+
+    private record Pending(ValidatedRequest request, CompletableFuture<List<Oip.OutputTensor>> result,
+            long enqueuedNanos) {
+    }
+
+    private final BatchRunner runner;
+    private final int maxRows;
+    private final long delayNanos;
+    private final BlockingQueue<Pending> queue;
+    private final Deque<Pending> held = new ConcurrentLinkedDeque<>();
+    private final Thread dispatcher;
+    private volatile boolean running = true;
+
+    /** Starts the dispatcher thread; {@code batchable} false means every request runs alone. */
+    public DynamicBatcher(BatchRunner runner, Limits limits, boolean batchable) {
+        if (limits.maxBatchSize() < 1 || limits.queueLimit() < 1 || limits.maxBatchDelayNanos() < 0) {
+            throw new IllegalArgumentException("batching limits must be positive: " + limits);
+        }
+        this.runner = runner;
+        this.maxRows = batchable ? limits.maxBatchSize() : 1;
+        this.delayNanos = limits.maxBatchDelayNanos();
+        this.queue = new ArrayBlockingQueue<>(limits.queueLimit());
+        this.dispatcher = new Thread(this::dispatch, "inference-dispatcher");
+        dispatcher.setDaemon(true);
+        dispatcher.start();
+    }
+
+    /**
+     * Queues a request.
+     *
+     * @return its outputs, or a future failed with the engine's error
+     * @throws QueueFullException when {@code queueLimit} requests are already waiting
+     */
+    public CompletableFuture<List<Oip.OutputTensor>> submit(ValidatedRequest request) {
+        Pending pending = new Pending(request, new CompletableFuture<>(), System.nanoTime());
+        if (!running || !queue.offer(pending)) {
+            throw new QueueFullException();
+        }
+        return pending.result();
+    }
+
+    /** Requests waiting for the engine. */
+    public int queueDepth() {
+        return queue.size() + held.size();
+    }
+
+    private void dispatch() {
+        while (running) {
+            try {
+                Pending first = held.isEmpty() ? queue.poll(100, TimeUnit.MILLISECONDS) : held.poll();
+                if (first != null) {
+                    execute(collect(first));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | Error e) {
+                Log.errorf(e, "Dispatcher survived an unexpected failure");
+            }
+        }
+    }
+
+    private List<Pending> collect(Pending first) throws InterruptedException {
+        List<Pending> batch = new ArrayList<>();
+        batch.add(first);
+        int rows = first.request().rows();
+        List<List<Long>> key = first.request().batchKey();
+        for (Iterator<Pending> it = held.iterator(); it.hasNext() && rows < maxRows; ) {
+            Pending next = it.next();
+            if (fits(next, key, rows)) {
+                it.remove();
+                batch.add(next);
+                rows += next.request().rows();
+            }
+        }
+        long deadline = first.enqueuedNanos() + delayNanos;
+        while (rows < maxRows) {
+            long wait = deadline - System.nanoTime();
+            Pending next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+            if (next == null) {
+                break;
+            }
+            if (fits(next, key, rows)) {
+                batch.add(next);
+                rows += next.request().rows();
+            } else {
+                held.add(next);
+            }
+        }
+        return batch;
+    }
+
+    private boolean fits(Pending next, List<List<Long>> key, int rows) {
+        return rows + next.request().rows() <= maxRows && next.request().batchKey().equals(key);
+    }
+
+    private void execute(List<Pending> batch) {
+        try {
+            List<List<Oip.OutputTensor>> outputs = runner.run(batch.stream().map(Pending::request).toList());
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).result().complete(outputs.get(i));
+            }
+        } catch (RuntimeException | Error e) {
+            if (batch.size() == 1) {
+                batch.get(0).result().completeExceptionally(e);
+                return;
+            }
+            Log.warnf("A batch of %d requests failed (%s); running them one by one", batch.size(), e.toString());
+            for (Pending pending : batch) {
+                try {
+                    pending.result().complete(runner.run(List.of(pending.request())).get(0));
+                } catch (RuntimeException | Error single) {
+                    pending.result().completeExceptionally(single);
+                }
+            }
+        }
+    }
+
+    /** Stops the dispatcher and fails whatever still waits. */
+    @Override
+    public void close() {
+        running = false;
+        dispatcher.interrupt();
+        List<Pending> left = new ArrayList<>(held);
+        queue.drainTo(left);
+        left.forEach(p -> p.result().completeExceptionally(new QueueFullException()));
+    }
+
+    /** The queue is full (or the worker is stopping): the caller should retry later. */
+    public static final class QueueFullException extends RuntimeException {
+        public QueueFullException() {
+            super("the inference queue is full; retry later", null, false, false);
+        }
+    }
+}

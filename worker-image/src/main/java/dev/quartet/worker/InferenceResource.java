@@ -1,0 +1,152 @@
+package dev.quartet.worker;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.quarkus.logging.Log;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+/** The KServe Open Inference Protocol v2 REST endpoints for the one served model (version "1"). */
+@Path("/v2")
+@Produces(MediaType.APPLICATION_JSON)
+public class InferenceResource {
+
+    private static final String VERSION = "1";
+
+    private final ServedModel served;
+    private final WorkerMetrics metrics;
+    private final ObjectMapper mapper;
+    private final String modelName;
+    private final long maxRequestBytes;
+    private final String serverVersion;
+
+    public InferenceResource(ServedModel served, WorkerMetrics metrics, ObjectMapper mapper, WorkerConfig config,
+            @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String serverVersion) {
+        this.served = served;
+        this.metrics = metrics;
+        this.mapper = mapper;
+        this.modelName = config.model().name();
+        this.maxRequestBytes = config.maxRequestSize().asLongValue();
+        this.serverVersion = serverVersion;
+    }
+
+    @GET
+    public Oip.ServerMetadata server() {
+        return new Oip.ServerMetadata("quartet-worker", serverVersion, List.of());
+    }
+
+    @GET
+    @Path("health/live")
+    public Map<String, Boolean> live() {
+        return Map.of("live", true);
+    }
+
+    @GET
+    @Path("health/ready")
+    public Response ready() {
+        return readiness();
+    }
+
+    @GET
+    @Path("models/{name}")
+    public Oip.ModelMetadata model(@PathParam("name") String name) {
+        requireModel(name, VERSION);
+        return served.metadata(modelName);
+    }
+
+    @GET
+    @Path("models/{name}/versions/{version}")
+    public Oip.ModelMetadata model(@PathParam("name") String name, @PathParam("version") String version) {
+        requireModel(name, version);
+        return served.metadata(modelName);
+    }
+
+    @GET
+    @Path("models/{name}/ready")
+    public Response modelReady(@PathParam("name") String name) {
+        requireModel(name, VERSION);
+        return readiness();
+    }
+
+    @POST
+    @Path("models/{name}/infer")
+    @Consumes(MediaType.WILDCARD)
+    @Blocking
+    public CompletionStage<Response> infer(@PathParam("name") String name, byte[] body) {
+        return infer(name, VERSION, body);
+    }
+
+    @POST
+    @Path("models/{name}/versions/{version}/infer")
+    @Consumes(MediaType.WILDCARD)
+    @Blocking
+    public CompletionStage<Response> infer(@PathParam("name") String name, @PathParam("version") String version,
+            byte[] body) {
+        long start = System.nanoTime();
+        try {
+            requireModel(name, version);
+            if (body.length > maxRequestBytes) {
+                throw ErrorResponses.tooLarge(body.length, maxRequestBytes);
+            }
+            Oip.InferRequest request = parse(body);
+            return served.infer(request).handleAsync((outputs, error) -> error == null
+                    ? answer(request, outputs, start) : failure(error, start), Infrastructure.getDefaultWorkerPool());
+        } catch (RuntimeException e) {
+            return CompletableFuture.completedFuture(failure(e, start));
+        }
+    }
+
+    private Oip.InferRequest parse(byte[] body) {
+        try {
+            return mapper.readValue(body, Oip.InferRequest.class);
+        } catch (JsonProcessingException e) {
+            throw InferenceError.badRequest("malformed request JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw InferenceError.badRequest("unreadable request body: " + e.getMessage());
+        }
+    }
+
+    private Response answer(Oip.InferRequest request, List<Oip.OutputTensor> outputs, long start) {
+        metrics.request("ok", System.nanoTime() - start);
+        return Response.ok(new Oip.InferResponse(modelName, VERSION, request.id(), outputs)).build();
+    }
+
+    private Response failure(Throwable error, long start) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Response response = ErrorResponses.of(cause);
+        if (response.getStatus() >= 500 && response.getStatus() != 503) {
+            Log.warnf(cause, "Inference on model %s failed", modelName);
+        }
+        metrics.request(ErrorResponses.outcome(cause), System.nanoTime() - start);
+        return response;
+    }
+
+    private Response readiness() {
+        return served.isReady() ? Response.ok(Map.of("ready", true)).build()
+                : Response.status(503).entity(Map.of("ready", false)).build();
+    }
+
+    private void requireModel(String name, String version) {
+        if (!modelName.equals(name)) {
+            throw InferenceError.notFound("unknown model '" + name + "'; this worker serves '" + modelName + "'");
+        }
+        if (!VERSION.equals(version)) {
+            throw InferenceError.notFound("unknown version '" + version + "' of model '" + name + "'; it has " + VERSION);
+        }
+    }
+}

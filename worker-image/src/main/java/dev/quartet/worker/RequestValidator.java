@@ -1,0 +1,134 @@
+package dev.quartet.worker;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Checks an OIP request against the model's signature and packs its data, naming the first problem found. */
+public final class RequestValidator {
+
+    private final ModelSignature signature;
+
+    public RequestValidator(ModelSignature signature) {
+        this.signature = signature;
+    }
+
+    /**
+     * Returns the packed request.
+     *
+     * @throws InferenceError (400) naming the input and what is wrong with it
+     */
+    public ValidatedRequest validate(Oip.InferRequest request) {
+        if (request == null || request.inputs() == null || request.inputs().isEmpty()) {
+            throw InferenceError.badRequest("request has no inputs; the model takes " + inputNames());
+        }
+        Map<String, Oip.InputTensor> byName = new HashMap<>();
+        for (Oip.InputTensor input : request.inputs()) {
+            if (input == null || input.name() == null) {
+                throw InferenceError.badRequest("every input needs a name; the model takes " + inputNames());
+            }
+            if (byName.put(input.name(), input) != null) {
+                throw InferenceError.badRequest("input '" + input.name() + "' is given twice");
+            }
+            if (signature.inputs().stream().noneMatch(s -> s.name().equals(input.name()))) {
+                throw InferenceError.badRequest("unknown input '" + input.name() + "'; the model takes " + inputNames());
+            }
+        }
+        List<ByteBuffer> buffers = new ArrayList<>();
+        List<List<Long>> shapes = new ArrayList<>();
+        int rows = -1;
+        for (TensorSpec spec : signature.inputs()) {
+            Oip.InputTensor input = byName.get(spec.name());
+            if (input == null) {
+                throw InferenceError.badRequest("missing input '" + spec.name() + "'; the model takes " + inputNames());
+            }
+            buffers.add(pack(spec, input));
+            shapes.add(List.copyOf(input.shape()));
+            if (signature.batchable()) {
+                int inputRows = Math.toIntExact(input.shape().get(0));
+                if (rows >= 0 && inputRows != rows) {
+                    throw InferenceError.badRequest("inputs disagree on the batch dimension: '" + spec.name()
+                            + "' has " + inputRows + ", others " + rows);
+                }
+                rows = inputRows;
+            }
+        }
+        if (signature.batchable() && rows < 1) {
+            throw InferenceError.badRequest("the batch dimension (first) must be at least 1");
+        }
+        return new ValidatedRequest(request.id(), Math.max(rows, 1), buffers, shapes, requestedOutputs(request));
+    }
+
+    private ByteBuffer pack(TensorSpec spec, Oip.InputTensor input) {
+        String what = "input '" + spec.name() + "'";
+        if (input.datatype() == null) {
+            throw InferenceError.badRequest(what + " has no datatype; the model expects " + spec.datatype());
+        }
+        Datatype requested = Datatype.parse(input.datatype()).orElseThrow(() -> InferenceError.badRequest(
+                what + ": datatype '" + input.datatype() + "' is not supported"));
+        if (!spec.datatype().accepts(requested)) {
+            throw InferenceError.badRequest(what + ": datatype " + requested + " does not match the model's "
+                    + spec.datatype());
+        }
+        List<Long> shape = input.shape();
+        if (shape == null) {
+            throw InferenceError.badRequest(what + " has no shape; the model expects " + spec.shape());
+        }
+        if (shape.size() != spec.shape().size()) {
+            throw InferenceError.badRequest(what + ": shape " + shape + " has rank " + shape.size()
+                    + ", the model expects rank " + spec.shape().size() + " " + spec.shape());
+        }
+        long elements = 1;
+        for (int d = 0; d < shape.size(); d++) {
+            Long dim = shape.get(d);
+            long expected = spec.shape().get(d);
+            if (dim == null || dim < 0 || (expected >= 0 && dim != expected)) {
+                throw InferenceError.badRequest(what + ": shape " + shape + " does not match the model's "
+                        + spec.shape() + " at dimension " + d);
+            }
+            elements *= dim;
+            if (elements > Integer.MAX_VALUE / 8) {
+                throw InferenceError.badRequest(what + ": shape " + shape + " is too large");
+            }
+        }
+        if (input.data() == null) {
+            throw InferenceError.badRequest(what + " has no data");
+        }
+        if (input.data().size() != elements) {
+            throw InferenceError.badRequest(what + ": shape " + shape + " needs " + elements + " values, data has "
+                    + input.data().size());
+        }
+        ByteBuffer buffer = ByteBuffer.allocate((int) elements * spec.datatype().carrierBytes())
+                .order(ByteOrder.nativeOrder());
+        try {
+            spec.datatype().write(input.data(), buffer);
+        } catch (IllegalArgumentException e) {
+            throw InferenceError.badRequest(what + ": " + e.getMessage());
+        }
+        return buffer.flip();
+    }
+
+    private Set<String> requestedOutputs(Oip.InferRequest request) {
+        if (request.outputs() == null || request.outputs().isEmpty()) {
+            return null;
+        }
+        Set<String> names = new LinkedHashSet<>();
+        for (Oip.RequestedOutput output : request.outputs()) {
+            if (output == null || output.name() == null || signature.output(output.name()).isEmpty()) {
+                throw InferenceError.badRequest("unknown output '" + (output == null ? null : output.name())
+                        + "'; the model returns " + signature.outputs().stream().map(TensorSpec::name).toList());
+            }
+            names.add(output.name());
+        }
+        return names;
+    }
+
+    private List<String> inputNames() {
+        return signature.inputs().stream().map(TensorSpec::name).toList();
+    }
+}

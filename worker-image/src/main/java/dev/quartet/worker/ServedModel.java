@@ -1,0 +1,84 @@
+package dev.quartet.worker;
+
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** The one model this worker serves: not ready until loaded and warmed up, then validates and batches requests. */
+@ApplicationScoped
+public class ServedModel {
+
+    /** What readiness and metadata report. */
+    private record Serving(LoadedModel model, RequestValidator validator, DynamicBatcher batcher,
+            ServingDevice device) {
+    }
+
+    private volatile Serving serving;
+
+    /** Called once the model is loaded and one warm-up inference succeeded. */
+    public void ready(LoadedModel model, DynamicBatcher batcher, ServingDevice device) {
+        Serving previous = serving;
+        serving = new Serving(model, new RequestValidator(model.signature()), batcher, device);
+        if (previous != null) {
+            previous.batcher().close();
+            if (previous.model() != model) {
+                previous.model().close();
+            }
+        }
+    }
+
+    /** True after load and warm-up. */
+    public boolean isReady() {
+        return serving != null;
+    }
+
+    /** Requests waiting for the engine (0 before ready). */
+    public int queueDepth() {
+        Serving s = serving;
+        return s == null ? 0 : s.batcher().queueDepth();
+    }
+
+    /**
+     * Validates and queues a request.
+     *
+     * @throws InferenceError 400 for a request that does not match the model, 503 when not ready
+     * @throws DynamicBatcher.QueueFullException when the queue is full
+     */
+    public CompletableFuture<List<Oip.OutputTensor>> infer(Oip.InferRequest request) {
+        Serving s = requireServing();
+        return s.batcher().submit(s.validator().validate(request));
+    }
+
+    /** OIP model metadata: tensors as read from the model, plus engine and device. */
+    public Oip.ModelMetadata metadata(String name) {
+        Serving s = requireServing();
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("engine", s.model().format().engine() + " " + s.model().engineVersion());
+        parameters.put("device", s.device().device());
+        parameters.put("mig_device", s.device().migDevice());
+        ModelSignature signature = s.model().signature();
+        return new Oip.ModelMetadata(name, List.of("1"), s.model().format().platform(),
+                signature.inputs().stream().map(TensorSpec::toMetadata).toList(),
+                signature.outputs().stream().map(TensorSpec::toMetadata).toList(), parameters);
+    }
+
+    private Serving requireServing() {
+        Serving s = serving;
+        if (s == null) {
+            throw new InferenceError(503, "not_ready", "model is not ready yet (loading or warming up)");
+        }
+        return s;
+    }
+
+    @PreDestroy
+    void close() {
+        Serving s = serving;
+        if (s != null) {
+            s.batcher().close();
+            s.model().close();
+        }
+    }
+}

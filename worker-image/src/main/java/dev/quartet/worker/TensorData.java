@@ -1,0 +1,139 @@
+package dev.quartet.worker;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.DeserializationContext;
+import com.fasterxml.jackson.databind.JsonDeserializer;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import java.io.IOException;
+import java.util.Arrays;
+
+/**
+ * The {@code data} of a request tensor: JSON numbers or booleans, flat or nested (row-major), kept
+ * in primitive arrays so a 150,000-element image costs no boxing. Integers stay exact (INT64).
+ */
+@JsonDeserialize(using = TensorData.Reader.class)
+public final class TensorData {
+
+    private long[] ints = new long[64];
+    private double[] floats;
+    private boolean bool;
+    private int size;
+
+    /** Number of elements. */
+    public int size() {
+        return size;
+    }
+
+    /** True when the values were JSON booleans. */
+    public boolean isBoolean() {
+        return bool;
+    }
+
+    /** True when at least one value had a fraction or exponent. */
+    public boolean isFloating() {
+        return floats != null;
+    }
+
+    /** Element {@code i} as an integer (booleans are 0/1). */
+    public long longAt(int i) {
+        return ints[i];
+    }
+
+    /** Element {@code i} as a double. */
+    public double doubleAt(int i) {
+        return floats != null ? floats[i] : ints[i];
+    }
+
+    /** The first non-integer value, for error messages. */
+    public double firstFloat() {
+        for (int i = 0; i < size; i++) {
+            if (floats[i] != Math.rint(floats[i])) {
+                return floats[i];
+            }
+        }
+        return floats[0];
+    }
+
+    private void addLong(long v) {
+        if (floats != null) {
+            addDouble(v);
+            return;
+        }
+        if (size == ints.length) {
+            ints = Arrays.copyOf(ints, size * 2);
+        }
+        ints[size++] = v;
+    }
+
+    private void addDouble(double v) {
+        if (floats == null) {
+            floats = new double[Math.max(ints.length, 64)];
+            for (int i = 0; i < size; i++) {
+                floats[i] = ints[i];
+            }
+            ints = null;
+        }
+        if (size == floats.length) {
+            floats = Arrays.copyOf(floats, size * 2);
+        }
+        floats[size++] = v;
+    }
+
+    /** Streams a (possibly nested) JSON array of numbers or booleans into a {@link TensorData}. */
+    public static final class Reader extends JsonDeserializer<TensorData> {
+        @Override
+        public TensorData deserialize(JsonParser p, DeserializationContext ctx) throws IOException {
+            TensorData data = new TensorData();
+            if (p.currentToken() != JsonToken.START_ARRAY) {
+                throw InvalidFormatException.from(p, "tensor data must be a JSON array", p.getText(), TensorData.class);
+            }
+            read(p, data, 0);
+            return data;
+        }
+
+        private static void read(JsonParser p, TensorData data, int depth) throws IOException {
+            if (depth > 32) {
+                throw InvalidFormatException.from(p, "tensor data nested too deeply", null, TensorData.class);
+            }
+            JsonToken t;
+            while ((t = p.nextToken()) != JsonToken.END_ARRAY) {
+                switch (t) {
+                    case START_ARRAY -> read(p, data, depth + 1);
+                    case VALUE_NUMBER_INT -> {
+                        requireNumbers(p, data);
+                        if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+                            throw InvalidFormatException.from(p, "integer out of INT64 range: " + p.getText(),
+                                    p.getText(), TensorData.class);
+                        }
+                        data.addLong(p.getLongValue());
+                    }
+                    case VALUE_NUMBER_FLOAT -> {
+                        requireNumbers(p, data);
+                        data.addDouble(p.getDoubleValue());
+                    }
+                    case VALUE_TRUE, VALUE_FALSE -> {
+                        if (data.size > 0 && !data.bool) {
+                            throw InvalidFormatException.from(p, "tensor data mixes numbers and booleans",
+                                    p.getText(), TensorData.class);
+                        }
+                        data.bool = true;
+                        data.addLong(t == JsonToken.VALUE_TRUE ? 1 : 0);
+                    }
+                    case VALUE_STRING -> throw InvalidFormatException.from(p,
+                            "string tensor data (BYTES) is not supported", p.getText(), TensorData.class);
+                    default -> throw InvalidFormatException.from(p, "unexpected " + t + " in tensor data",
+                            p.getText(), TensorData.class);
+                }
+            }
+        }
+
+        private static void requireNumbers(JsonParser p, TensorData data) throws IOException {
+            if (data.bool) {
+                throw InvalidFormatException.from(p, "tensor data mixes booleans and numbers", p.getText(),
+                        TensorData.class);
+            }
+        }
+    }
+}

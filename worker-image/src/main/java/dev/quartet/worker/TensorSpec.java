@@ -1,0 +1,17 @@
+package dev.quartet.worker;
+
+import java.util.List;
+
+/** A model input or output as read from the model: name, datatype and shape ({@code -1} = dynamic). */
+public record TensorSpec(String name, Datatype datatype, List<Long> shape) {
+
+    /** True when the first dimension is dynamic, so requests can be stacked along it. */
+    public boolean batchable() {
+        return !shape.isEmpty() && shape.get(0) == -1;
+    }
+
+    /** This spec as OIP metadata. */
+    public Oip.TensorMetadata toMetadata() {
+        return new Oip.TensorMetadata(name, datatype.name(), shape);
+    }
+}

@@ -1,0 +1,55 @@
+package dev.quartet.worker;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.Optional;
+
+/** The worker's whole configuration, set by the operator through {@code QUARTET_*} environment variables. */
+@ConfigMapping(prefix = "quartet")
+public interface WorkerConfig {
+
+    /** Which model to serve. */
+    Model model();
+
+    /** How concurrent requests are merged into batches. */
+    Batching batching();
+
+    /** Largest accepted request body; larger ones get 413 (QUARTET_MAX_REQUEST_SIZE). */
+    @WithDefault("64M")
+    MemorySize maxRequestSize();
+
+    /** The served model and where it comes from. */
+    interface Model {
+        /** {@code file:///models/x.onnx}, a plain path, or an http(s) URL fetched once at start-up. */
+        String uri();
+
+        /** Name under {@code /v2/models/{name}}. */
+        String name();
+
+        /** {@code torchscript} or {@code onnx}; derived from the file extension when unset. */
+        Optional<ModelFormat> format();
+
+        /** Expected sha256 (hex) of the model file; the worker refuses to start on a mismatch. */
+        Optional<String> sha256();
+
+        /** Where http(s) models are downloaded; must be writable (an emptyDir in a pod). */
+        @WithDefault("${java.io.tmpdir}/quartet-models")
+        String cacheDir();
+    }
+
+    /** Dynamic batching limits. */
+    interface Batching {
+        /** Most rows (sum of request batch dimensions) merged into one inference. */
+        @WithDefault("8")
+        int maxBatchSize();
+
+        /** Longest time the first request of a batch waits for others. */
+        @WithDefault("5")
+        int maxBatchDelayMillis();
+
+        /** Requests allowed to wait for inference; more are answered 503 with Retry-After. */
+        @WithDefault("64")
+        int queueLimit();
+    }
+}

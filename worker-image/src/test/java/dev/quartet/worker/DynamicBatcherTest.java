@@ -1,0 +1,149 @@
+package dev.quartet.worker;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** The batcher alone, with a scripted engine: merging, limits, the full queue, and failure isolation. */
+class DynamicBatcherTest {
+
+    /** A request whose single input is {@code rows} rows of width {@code width}; its id tags its answer. */
+    static ValidatedRequest request(String id, int rows, long width) {
+        return new ValidatedRequest(id, rows, List.of(ByteBuffer.allocate(0)), List.of(List.of((long) rows, width)),
+                null);
+    }
+
+    /** Answers each request with one output naming the request and the batch it ran in. */
+    static final class Echo implements BatchRunner {
+        final List<List<String>> batches = Collections.synchronizedList(new ArrayList<>());
+        final CountDownLatch release;
+        final CountDownLatch entered = new CountDownLatch(1);
+        final String poison;
+
+        Echo(CountDownLatch release, String poison) {
+            this.release = release;
+            this.poison = poison;
+        }
+
+        @Override
+        public List<List<Oip.OutputTensor>> run(List<ValidatedRequest> requests) {
+            entered.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            List<String> ids = requests.stream().map(ValidatedRequest::id).toList();
+            batches.add(ids);
+            if (ids.contains(poison)) {
+                throw new IllegalStateException("engine rejects " + poison);
+            }
+            return requests.stream().map(r -> List.of(new Oip.OutputTensor(r.id(), "INT64",
+                    List.of((long) r.rows()), new long[] {ids.size()}))).toList();
+        }
+    }
+
+    @Test
+    void requestsWaitingTogetherShareOneEngineCallAndGetTheirOwnAnswers() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Echo engine = new Echo(release, "none");
+        try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(4, 0, 16), true)) {
+            CompletableFuture<List<Oip.OutputTensor>> blocker = batcher.submit(request("blocker", 1, 3));
+            assertTrue(engine.entered.await(10, TimeUnit.SECONDS));
+            List<CompletableFuture<List<Oip.OutputTensor>>> waiting = new ArrayList<>();
+            for (String id : List.of("a", "b", "c", "d", "e")) {
+                waiting.add(batcher.submit(request(id, id.equals("b") ? 2 : 1, 3)));
+            }
+            release.countDown();
+            blocker.get(10, TimeUnit.SECONDS);
+            for (int i = 0; i < waiting.size(); i++) {
+                assertEquals(List.of("a", "b", "c", "d", "e").get(i), waiting.get(i).get(10, TimeUnit.SECONDS).get(0).name());
+            }
+            // max 4 rows: [a, b(2 rows), c] then [d, e]
+            assertEquals(List.of(List.of("blocker"), List.of("a", "b", "c"), List.of("d", "e")), engine.batches);
+        }
+    }
+
+    @Test
+    void requestsWithOtherShapesAreNotMerged() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Echo engine = new Echo(release, "none");
+        try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), true)) {
+            CompletableFuture<?> blocker = batcher.submit(request("blocker", 1, 3));
+            assertTrue(engine.entered.await(10, TimeUnit.SECONDS));
+            CompletableFuture<?> a = batcher.submit(request("a", 1, 3));
+            CompletableFuture<?> wide = batcher.submit(request("wide", 1, 5));
+            CompletableFuture<?> b = batcher.submit(request("b", 1, 3));
+            release.countDown();
+            CompletableFuture.allOf(blocker, a, wide, b).get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(List.of("blocker"), List.of("a", "b"), List.of("wide")), engine.batches);
+        }
+    }
+
+    @Test
+    void unbatchableModelsRunOneRequestAtATime() throws Exception {
+        Echo engine = new Echo(new CountDownLatch(0), "none");
+        try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), false)) {
+            CompletableFuture.allOf(batcher.submit(request("a", 1, 3)), batcher.submit(request("b", 1, 3)))
+                    .get(10, TimeUnit.SECONDS);
+            assertTrue(engine.batches.stream().allMatch(b -> b.size() == 1));
+        }
+    }
+
+    @Test
+    void aFullQueueRejectsAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Echo engine = new Echo(release, "none");
+        try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(1, 0, 2), true)) {
+            CompletableFuture<?> running = batcher.submit(request("running", 1, 3));
+            assertTrue(engine.entered.await(10, TimeUnit.SECONDS));
+            CompletableFuture<?> q1 = batcher.submit(request("q1", 1, 3));
+            CompletableFuture<?> q2 = batcher.submit(request("q2", 1, 3));
+            assertEquals(2, batcher.queueDepth());
+            assertThrows(DynamicBatcher.QueueFullException.class, () -> batcher.submit(request("q3", 1, 3)));
+            release.countDown();
+            CompletableFuture.allOf(running, q1, q2).get(10, TimeUnit.SECONDS);
+            assertEquals(0, batcher.queueDepth());
+        }
+    }
+
+    @Test
+    void aRequestTheEngineRejectsFailsAloneAndItsBatchMatesSucceed() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Echo engine = new Echo(release, "bad");
+        try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), true)) {
+            CompletableFuture<?> blocker = batcher.submit(request("blocker", 1, 3));
+            assertTrue(engine.entered.await(10, TimeUnit.SECONDS));
+            CompletableFuture<List<Oip.OutputTensor>> good1 = batcher.submit(request("good1", 1, 3));
+            CompletableFuture<List<Oip.OutputTensor>> bad = batcher.submit(request("bad", 1, 3));
+            CompletableFuture<List<Oip.OutputTensor>> good2 = batcher.submit(request("good2", 1, 3));
+            release.countDown();
+            blocker.get(10, TimeUnit.SECONDS);
+            assertEquals("good1", good1.get(10, TimeUnit.SECONDS).get(0).name());
+            assertEquals("good2", good2.get(10, TimeUnit.SECONDS).get(0).name());
+            ExecutionException failure = assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
+            assertTrue(failure.getCause().getMessage().contains("engine rejects bad"));
+            assertEquals(List.of("good1", "bad", "good2"), engine.batches.get(1), "they were tried together first");
+        }
+    }
+
+    @Test
+    void theFirstRequestWaitsAtMostTheDelayForCompany() throws Exception {
+        Echo engine = new Echo(new CountDownLatch(0), "none");
+        try (DynamicBatcher batcher = new DynamicBatcher(engine,
+                new DynamicBatcher.Limits(8, TimeUnit.MILLISECONDS.toNanos(50), 16), true)) {
+            assertEquals("alone", batcher.submit(request("alone", 1, 3)).get(10, TimeUnit.SECONDS).get(0).name());
+            assertEquals(List.of(List.of("alone")), engine.batches);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.quartet.worker;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Local paths, file URIs and http downloads, each checked against an optional sha256. */
+class ModelSourceTest {
+
+    static final Path MODEL = Path.of("models/mixed-types.onnx");
+
+    @TempDir
+    Path cache;
+
+    HttpServer server;
+    final AtomicInteger downloads = new AtomicInteger();
+
+    @BeforeEach
+    void serve() throws Exception {
+        byte[] bytes = Files.readAllBytes(MODEL);
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/m/mixed-types.onnx", exchange -> {
+            downloads.incrementAndGet();
+            exchange.sendResponseHeaders(200, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        server.createContext("/missing.onnx", exchange -> {
+            exchange.sendResponseHeaders(404, -1);
+            exchange.close();
+        });
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    String url(String path) {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    }
+
+    @Test
+    void localPathsAndFileUris() {
+        ModelSource source = new ModelSource(cache);
+        assertEquals(MODEL, source.resolve("models/mixed-types.onnx", Optional.empty()));
+        assertEquals(MODEL, source.resolve("file:models/mixed-types.onnx", Optional.empty()));
+        Path absolute = MODEL.toAbsolutePath();
+        assertEquals(absolute, source.resolve(absolute.toUri().toString(), Optional.of(ModelSource.sha256(MODEL))));
+        ModelSource.ModelSourceException missing = assertThrows(ModelSource.ModelSourceException.class,
+                () -> source.resolve("file:///models/nope.onnx", Optional.empty()));
+        assertTrue(missing.getMessage().contains("/models/nope.onnx does not exist"));
+    }
+
+    @Test
+    void httpModelsAreFetchedOnceIntoTheCacheAndVerified() throws Exception {
+        ModelSource source = new ModelSource(cache);
+        String sha = ModelSource.sha256(MODEL);
+        Path fetched = source.resolve(url("/m/mixed-types.onnx"), Optional.of(sha.toUpperCase()));
+        assertTrue(fetched.startsWith(cache));
+        assertArrayEquals(Files.readAllBytes(MODEL), Files.readAllBytes(fetched));
+        assertEquals(fetched, source.resolve(url("/m/mixed-types.onnx"), Optional.of(sha)));
+        assertEquals(1, downloads.get(), "the second start uses the cache");
+    }
+
+    @Test
+    void aDigestMismatchRefusesTheModel() {
+        ModelSource source = new ModelSource(cache);
+        String wrong = "0".repeat(64);
+        ModelSource.ModelSourceException local = assertThrows(ModelSource.ModelSourceException.class,
+                () -> source.resolve("models/mixed-types.onnx", Optional.of(wrong)));
+        assertTrue(local.getMessage().contains("sha256 mismatch"), local.getMessage());
+        ModelSource.ModelSourceException remote = assertThrows(ModelSource.ModelSourceException.class,
+                () -> source.resolve(url("/m/mixed-types.onnx"), Optional.of(wrong)));
+        assertTrue(remote.getMessage().contains("expected " + wrong), remote.getMessage());
+    }
+
+    @Test
+    void aFailedDownloadSaysWhy() {
+        ModelSource.ModelSourceException e = assertThrows(ModelSource.ModelSourceException.class,
+                () -> new ModelSource(cache).resolve(url("/missing.onnx"), Optional.empty()));
+        assertTrue(e.getMessage().contains("HTTP 404"), e.getMessage());
+    }
+}

@@ -1,0 +1,75 @@
+package dev.quartet.worker;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/** Builds OIP request bodies (as maps Jackson serialises) and seeded test inputs. */
+final class Requests {
+
+    private Requests() {
+    }
+
+    /** One input tensor. */
+    static Map<String, Object> tensor(String name, String datatype, List<Long> shape, Object data) {
+        Map<String, Object> tensor = new LinkedHashMap<>();
+        tensor.put("name", name);
+        tensor.put("datatype", datatype);
+        tensor.put("shape", shape);
+        tensor.put("data", data);
+        return tensor;
+    }
+
+    /** A request body with these inputs. */
+    @SafeVarargs
+    static Map<String, Object> infer(Map<String, Object>... inputs) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", "test");
+        body.put("inputs", List.of(inputs));
+        return body;
+    }
+
+    /** {@code rows} images of 3x32x32 seeded floats in [-1, 1). */
+    static float[] images(int rows, long seed) {
+        Random random = new Random(seed);
+        float[] data = new float[rows * 3 * 32 * 32];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = random.nextFloat() * 2 - 1;
+        }
+        return data;
+    }
+
+    /** The tiny ResNet's input tensor for {@code rows} images. */
+    static Map<String, Object> image(int rows, float[] data) {
+        return tensor("image", "FP32", List.of((long) rows, 3L, 32L, 32L), data);
+    }
+
+    /** Flattens a JSON number list into floats. */
+    static float[] floats(List<? extends Number> values) {
+        float[] out = new float[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).floatValue();
+        }
+        return out;
+    }
+
+    /** Flattens a JSON number list into longs. */
+    static long[] longs(List<? extends Number> values) {
+        long[] out = new long[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i).longValue();
+        }
+        return out;
+    }
+
+    /** A list of {@code n} copies of nothing, for sizing. */
+    static List<Integer> range(int n) {
+        List<Integer> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            out.add(i);
+        }
+        return out;
+    }
+}

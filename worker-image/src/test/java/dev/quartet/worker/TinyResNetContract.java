@@ -1,0 +1,293 @@
+package dev.quartet.worker;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.restassured.http.ContentType;
+import io.restassured.path.json.JsonPath;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * What a client of the tiny ResNet sees, for either engine: outputs equal to the engine called
+ * directly, batching that changes nothing in the answers, and an OIP error for every bad input.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class TinyResNetContract {
+
+    static final String INFER = "/v2/models/tiny-resnet/infer";
+    static final float TOLERANCE = 1e-4f;
+
+    private EngineReference reference;
+
+    abstract ModelFormat format();
+
+    abstract String modelFile();
+
+    @BeforeEach
+    void loadReference() throws Exception {
+        WorkerReady.await();
+        if (reference == null) {
+            reference = new EngineReference(Path.of("models", modelFile()), format());
+        }
+    }
+
+    @AfterAll
+    void closeReference() {
+        if (reference != null) {
+            reference.close();
+        }
+    }
+
+    @Test
+    void metadataDescribesTheModelAndTheDevice() {
+        given().get("/v2/models/tiny-resnet").then().statusCode(200)
+                .body("name", equalTo("tiny-resnet"))
+                .body("platform", equalTo(format().platform()))
+                .body("inputs[0].name", equalTo("image"))
+                .body("inputs[0].datatype", equalTo("FP32"))
+                .body("inputs[0].shape", equalTo(List.of(-1, 3, 32, 32)))
+                .body("outputs[0].name", equalTo("logits"))
+                .body("outputs[0].shape", equalTo(List.of(-1, 10)))
+                .body("parameters.device", equalTo("cpu"))
+                .body("parameters.mig_device", equalTo("MIG-test-0000"));
+        given().get("/v2").then().statusCode(200).body("name", equalTo("quartet-worker"));
+        given().get("/v2/health/live").then().statusCode(200);
+        given().get("/v2/health/ready").then().statusCode(200);
+        given().get("/v2/models/tiny-resnet/ready").then().statusCode(200);
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void outputsEqualTheEngineCalledDirectly() throws Exception {
+        float[] images = Requests.images(3, 42);
+        JsonPath answer = given().contentType(ContentType.JSON).body(Requests.infer(Requests.image(3, images)))
+                .post(INFER).then().statusCode(200)
+                .body("model_name", equalTo("tiny-resnet"))
+                .body("id", equalTo("test"))
+                .body("outputs[0].name", equalTo("logits"))
+                .body("outputs[0].datatype", equalTo("FP32"))
+                .body("outputs[0].shape", equalTo(List.of(3, 10)))
+                .extract().jsonPath();
+        float[] served = Requests.floats(answer.getList("outputs[0].data", Float.class));
+        assertArrayEquals(reference.logits(images, 3), served, TOLERANCE);
+    }
+
+    @Test
+    void concurrentRequestsAreBatchedAndSplitBackExactly() throws Exception {
+        int clients = 12;
+        double[] before = batchStats();
+        ExecutorService pool = Executors.newFixedThreadPool(clients);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<float[]>> answers = new ArrayList<>();
+            for (int c = 0; c < clients; c++) {
+                int rows = 1 + c % 2;
+                float[] images = Requests.images(rows, 1000 + c);
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return Requests.floats(given().contentType(ContentType.JSON)
+                            .body(Requests.infer(Requests.image(rows, images))).post(INFER).then().statusCode(200)
+                            .body("outputs[0].shape", equalTo(List.of(rows, 10)))
+                            .extract().jsonPath().getList("outputs[0].data", Float.class));
+                }));
+            }
+            start.countDown();
+            int rowsSent = 0;
+            for (int c = 0; c < clients; c++) {
+                int rows = 1 + c % 2;
+                rowsSent += rows;
+                float[] alone = reference.logits(Requests.images(rows, 1000 + c), rows);
+                assertArrayEquals(alone, answers.get(c).get(60, TimeUnit.SECONDS), TOLERANCE, "client " + c);
+            }
+            double[] after = batchStats();
+            assertEquals(rowsSent, after[1] - before[1], 0.0, "every row went through the engine once");
+            assertTrue(after[0] - before[0] < clients, "some requests shared an engine call: "
+                    + (after[0] - before[0]) + " calls for " + clients + " requests");
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void badRequestsInTheSameBatchDoNotHurtTheGoodOnes() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            CountDownLatch start = new CountDownLatch(1);
+            List<Future<Integer>> bad = new ArrayList<>();
+            List<Future<float[]>> good = new ArrayList<>();
+            for (int c = 0; c < 3; c++) {
+                float[] images = Requests.images(1, 7 + c);
+                good.add(pool.submit(() -> {
+                    start.await();
+                    return Requests.floats(given().contentType(ContentType.JSON)
+                            .body(Requests.infer(Requests.image(1, images))).post(INFER).then().statusCode(200)
+                            .extract().jsonPath().getList("outputs[0].data", Float.class));
+                }));
+                bad.add(pool.submit(() -> {
+                    start.await();
+                    return given().contentType(ContentType.JSON)
+                            .body(Requests.infer(Requests.image(1, new float[100]))).post(INFER).statusCode();
+                }));
+            }
+            start.countDown();
+            for (int c = 0; c < 3; c++) {
+                assertEquals(400, bad.get(c).get(60, TimeUnit.SECONDS));
+                assertArrayEquals(reference.logits(Requests.images(1, 7 + c), 1), good.get(c).get(60, TimeUnit.SECONDS),
+                        TOLERANCE);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void malformedJsonIs400() {
+        rejected("{\"inputs\": [", 400, "malformed request JSON");
+        rejected("{\"inputs\": [{\"name\": \"image\", \"datatype\": \"FP32\", \"shape\": [1.5], \"data\": []}]}", 400,
+                "malformed request JSON");
+        rejected("{\"inputs\": [{\"name\": \"image\", \"datatype\": \"FP32\", \"shape\": [1], \"data\": [1, true]}]}",
+                400, "mixes");
+    }
+
+    @Test
+    void unknownModelIs404() {
+        given().contentType(ContentType.JSON).body(Requests.infer(Requests.image(1, Requests.images(1, 1))))
+                .post("/v2/models/resnet/infer").then().statusCode(404)
+                .body("error", containsString("unknown model 'resnet'"));
+        given().get("/v2/models/resnet").then().statusCode(404).body("error", containsString("unknown model"));
+        given().get("/v2/models/tiny-resnet/versions/7").then().statusCode(404).body("error",
+                containsString("unknown version"));
+    }
+
+    @Test
+    void wrongDatatypeIs400() {
+        rejected(Requests.infer(Requests.tensor("image", "INT64", List.of(1L, 3L, 32L, 32L), new long[3072])),
+                "datatype INT64 does not match the model's FP32");
+        rejected(Requests.infer(Requests.tensor("image", "BYTES", List.of(1L, 3L, 32L, 32L), new long[3072])),
+                "datatype 'BYTES' is not supported");
+        rejected(Requests.infer(Requests.tensor("image", "FP32", List.of(1L, 3L, 32L, 32L), new boolean[3072])),
+                "must be numbers");
+    }
+
+    @Test
+    void fp16IsAcceptedAsFp32Values() throws Exception {
+        float[] images = Requests.images(1, 5);
+        float[] served = Requests.floats(given().contentType(ContentType.JSON)
+                .body(Requests.infer(Requests.tensor("image", "FP16", List.of(1L, 3L, 32L, 32L), images)))
+                .post(INFER).then().statusCode(200).extract().jsonPath().getList("outputs[0].data", Float.class));
+        assertArrayEquals(reference.logits(images, 1), served, TOLERANCE);
+    }
+
+    @Test
+    void wrongRankOrShapeIs400() {
+        rejected(Requests.infer(Requests.tensor("image", "FP32", List.of(3L, 32L, 32L), new float[3072])),
+                "has rank 3, the model expects rank 4");
+        rejected(Requests.infer(Requests.tensor("image", "FP32", List.of(1L, 3L, 32L, 16L), new float[1536])),
+                "at dimension 3");
+        rejected(Requests.infer(Requests.tensor("image", "FP32", List.of(0L, 3L, 32L, 32L), new float[0])),
+                "at least 1");
+    }
+
+    @Test
+    void dataLengthNotMatchingShapeIs400() {
+        rejected(Requests.infer(Requests.image(2, new float[3072])), "needs 6144 values, data has 3072");
+    }
+
+    @Test
+    void unknownOrMissingTensorsAre400() {
+        rejected(Requests.infer(Requests.image(1, new float[3072]),
+                Requests.tensor("extra", "FP32", List.of(1L), new float[1])), "unknown input 'extra'");
+        rejected(Map.of("inputs", List.of()), "request has no inputs");
+        Map<String, Object> body = new java.util.HashMap<>(Requests.infer(Requests.image(1, new float[3072])));
+        body.put("outputs", List.of(Map.of("name", "probabilities")));
+        rejected(body, "unknown output 'probabilities'");
+    }
+
+    @Test
+    void nestedDataIsAcceptedRowMajor() throws Exception {
+        float[] images = Requests.images(1, 9);
+        List<List<List<List<Float>>>> nested = new ArrayList<>();
+        int i = 0;
+        List<List<List<Float>>> image = new ArrayList<>();
+        for (int ch = 0; ch < 3; ch++) {
+            List<List<Float>> plane = new ArrayList<>();
+            for (int y = 0; y < 32; y++) {
+                List<Float> row = new ArrayList<>();
+                for (int x = 0; x < 32; x++) {
+                    row.add(images[i++]);
+                }
+                plane.add(row);
+            }
+            image.add(plane);
+        }
+        nested.add(image);
+        float[] served = Requests.floats(given().contentType(ContentType.JSON)
+                .body(Requests.infer(Requests.tensor("image", "FP32", List.of(1L, 3L, 32L, 32L), nested)))
+                .post(INFER).then().statusCode(200).extract().jsonPath().getList("outputs[0].data", Float.class));
+        assertArrayEquals(reference.logits(images, 1), served, TOLERANCE);
+    }
+
+    @Test
+    void oversizedBodyIs413() {
+        // The test profile limits bodies to 2 MiB (quartet.max-request-size).
+        given().contentType(ContentType.JSON).body(new byte[3 * 1024 * 1024]).post(INFER).then().statusCode(413)
+                .contentType(ContentType.JSON).body("error", containsString("exceeds the limit of 2097152 bytes"));
+    }
+
+    @Test
+    void metricsCarryModelAndMigDevice() {
+        given().contentType(ContentType.JSON).body(Requests.infer(Requests.image(1, Requests.images(1, 3))))
+                .post(INFER).then().statusCode(200);
+        rejected(Requests.infer(Requests.image(2, new float[3])), "needs");
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String labels = "mig_device=\"MIG-test-0000\",model=\"tiny-resnet\"";
+        for (String expected : List.of(
+                "quartet_worker_requests_total{" + labels + ",outcome=\"ok\"}",
+                "quartet_worker_requests_total{" + labels + ",outcome=\"bad_request\"}",
+                "quartet_worker_request_duration_seconds_bucket{" + labels,
+                "quartet_worker_inference_duration_seconds_bucket{" + labels,
+                "quartet_worker_batch_size_bucket{" + labels + ",le=\"8.0\"}",
+                "quartet_worker_queue_depth{" + labels + "}")) {
+            assertTrue(metrics.contains(expected), "metrics contain " + expected);
+        }
+    }
+
+    private static void rejected(Object body, String message) {
+        rejected(body, 400, message);
+    }
+
+    private static void rejected(Object body, int status, String message) {
+        given().contentType(ContentType.JSON).body(body).post(INFER).then().statusCode(status)
+                .contentType(ContentType.JSON).body("error", containsString(message));
+    }
+
+    /** [count, sum] of the batch-size histogram. */
+    static double[] batchStats() {
+        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return new double[] {metric(metrics, "quartet_worker_batch_size_count"),
+                metric(metrics, "quartet_worker_batch_size_sum")};
+    }
+
+    private static double metric(String metrics, String name) {
+        Matcher m = Pattern.compile("(?m)^" + name + "\\{[^}]*} ([0-9.eE+-]+)$").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+}
