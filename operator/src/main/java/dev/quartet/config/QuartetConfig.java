@@ -1,0 +1,66 @@
+package dev.quartet.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.time.Duration;
+
+/** Operator settings, all under {@code quartet.*} (environment {@code QUARTET_*}). */
+@ConfigMapping(prefix = "quartet")
+public interface QuartetConfig {
+
+    /** The worker replicas run. */
+    Worker worker();
+
+    /** NVIDIA MIG Manager integration. */
+    MigManager migManager();
+
+    /** How often every deployment is re-planned even when nothing changed (safety net). */
+    @WithDefault("60s")
+    Duration resyncInterval();
+
+    /** Worker defaults. */
+    interface Worker {
+        /** Image used when an InferenceDeployment does not name one. */
+        @WithDefault("ghcr.io/quartet-dev/quartet-worker:0.1.0")
+        String image();
+
+        /** Port the worker listens on inside the pod (and the Service port). */
+        @WithDefault("8080")
+        int port();
+
+        /** Image pull policy of worker containers. */
+        @WithDefault("IfNotPresent")
+        String imagePullPolicy();
+    }
+
+    /** Where MIG Manager reads its mig-parted config and how Quartet drives it. */
+    interface MigManager {
+        /** Name of the ConfigMap MIG Manager mounts (GPU Operator: migManager.config.name). */
+        @WithDefault("default-mig-parted-config")
+        String configMapName();
+
+        /** Namespace of that ConfigMap (where the GPU Operator runs). */
+        @WithDefault("gpu-operator")
+        String namespace();
+
+        /** Key of the mig-parted file inside the ConfigMap. */
+        @WithDefault("config.yaml")
+        String configKey();
+
+        /** A node still {@code pending} after this long is rolled back to its last good config. */
+        @WithDefault("10m")
+        Duration repartitionTimeout();
+
+        /** At most this many nodes are repartitioned at the same time. */
+        @WithDefault("1")
+        int maxConcurrentRepartitions();
+
+        /** After a rollback, a node is not tried again for this long unless its labels or the plan change. */
+        @WithDefault("15m")
+        Duration retryBackoff();
+
+        /** Whether Quartet may repartition GPUs at all (false: plan only within existing layouts). */
+        @WithDefault("true")
+        boolean repartitionEnabled();
+    }
+}

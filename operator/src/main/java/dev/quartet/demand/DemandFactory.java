@@ -1,0 +1,51 @@
+package dev.quartet.demand;
+
+import dev.quartet.inventory.GpuNode;
+import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.InferenceDeploymentSpec;
+import dev.quartet.planner.Demand;
+import dev.quartet.planner.GpuModel;
+import dev.quartet.planner.Placement;
+import java.util.Collection;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** Turns a valid InferenceDeployment into the planner's demand. */
+public final class DemandFactory {
+
+    private DemandFactory() {
+    }
+
+    public static String id(InferenceDeployment d) {
+        return d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
+    }
+
+    public static Demand demand(InferenceDeployment d, Collection<GpuNode> nodes) {
+        InferenceDeploymentSpec spec = d.getSpec();
+        GpuModel model = spec.getSlice().getGpuModel() == null ? null
+                : GpuModel.parse(spec.getSlice().getGpuModel().value());
+        String profile = spec.getSlice().getProfile();
+        Placement placement = spec.getPlacement() == dev.quartet.model.Placement.PACK ? Placement.PACK
+                : Placement.SPREAD;
+        return new Demand(id(d), profile == null || profile.isBlank() ? null : profile,
+                spec.getSlice().getMemoryGiB(), spec.getReplicas(), spec.getPriority() == null ? 0 : spec.getPriority(),
+                model, Boolean.TRUE.equals(spec.getMovable()), placement, eligibleNodes(spec, nodes));
+    }
+
+    /** The names of eligible nodes, or null when every node is (no selector and no intolerable taint anywhere). */
+    private static Set<String> eligibleNodes(InferenceDeploymentSpec spec, Collection<GpuNode> nodes) {
+        Map<String, String> selector = spec.getWorker() == null ? Map.of() : spec.getWorker().getNodeSelector();
+        var tolerations = spec.getWorker() == null ? null : spec.getWorker().getTolerations();
+        Set<String> eligible = new TreeSet<>();
+        boolean all = true;
+        for (GpuNode n : nodes) {
+            if (NodeEligibility.eligible(n, selector, tolerations)) {
+                eligible.add(n.name());
+            } else {
+                all = false;
+            }
+        }
+        return all ? null : eligible;
+    }
+}

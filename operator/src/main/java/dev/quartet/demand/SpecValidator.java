@@ -1,0 +1,171 @@
+package dev.quartet.demand;
+
+import dev.quartet.model.BatchingSpec;
+import dev.quartet.model.InferenceDeploymentSpec;
+import dev.quartet.model.ModelSpec;
+import dev.quartet.model.SliceSpec;
+import dev.quartet.model.WorkerSpec;
+import dev.quartet.planner.GpuCatalog;
+import dev.quartet.planner.GpuModel;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Checks an InferenceDeployment spec beyond what the CRD schema can say (a 1.20 server ignores CEL rules), and
+ * names the offending field in every message. An empty result means the spec is valid.
+ */
+public final class SpecValidator {
+
+    private static final Pattern DNS_1123 = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+    private static final Pattern SHA256 = Pattern.compile("^[a-f0-9]{64}$");
+    private static final Pattern MODEL_NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$");
+
+    private SpecValidator() {
+    }
+
+    public static List<String> validate(InferenceDeploymentSpec spec) {
+        List<String> problems = new ArrayList<>();
+        if (spec == null) {
+            problems.add("spec: required");
+            return problems;
+        }
+        model(spec.getModel(), problems);
+        slice(spec.getSlice(), problems);
+        if (spec.getReplicas() == null || spec.getReplicas() < 0) {
+            problems.add("spec.replicas: must be 0 or more, got " + spec.getReplicas());
+        }
+        if (spec.getPriority() != null && (spec.getPriority() < -1000 || spec.getPriority() > 1000)) {
+            problems.add("spec.priority: must be between -1000 and 1000, got " + spec.getPriority());
+        }
+        batching(spec.getBatching(), problems);
+        worker(spec.getWorker(), problems);
+        return problems;
+    }
+
+    private static void model(ModelSpec model, List<String> problems) {
+        if (model == null) {
+            problems.add("spec.model: required");
+            return;
+        }
+        if (model.getFormat() == null) {
+            problems.add("spec.model.format: required, torchscript or onnx");
+        }
+        if (model.getSha256() != null && !SHA256.matcher(model.getSha256()).matches()) {
+            problems.add("spec.model.sha256: must be 64 lower-case hex digits");
+        }
+        if (model.getName() != null && !MODEL_NAME.matcher(model.getName()).matches()) {
+            problems.add("spec.model.name: '" + model.getName() + "' must be 1-63 letters, digits, '_', '.' or '-'");
+        }
+        String uri = model.getUri();
+        if (uri == null || uri.isBlank()) {
+            problems.add("spec.model.uri: required (file:///path, pvc://<claim>/<path> or http(s)://...)");
+            return;
+        }
+        URI parsed;
+        try {
+            parsed = new URI(uri);
+        } catch (URISyntaxException e) {
+            problems.add("spec.model.uri: '" + uri + "' is not a URI: " + e.getReason());
+            return;
+        }
+        String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
+        switch (scheme) {
+            case "file" -> {
+                if (parsed.getPath() == null || !parsed.getPath().startsWith("/") || parsed.getPath().length() < 2) {
+                    problems.add("spec.model.uri: file URIs need an absolute path in the worker image, e.g. file:///models/m.pt");
+                }
+            }
+            case "pvc" -> {
+                String claim = parsed.getAuthority();
+                String path = parsed.getPath();
+                if (claim == null || !DNS_1123.matcher(claim).matches()) {
+                    problems.add("spec.model.uri: pvc URIs are pvc://<claim>/<path>; '" + claim
+                            + "' is not a valid claim name");
+                } else if (path == null || path.length() < 2) {
+                    problems.add("spec.model.uri: pvc URIs are pvc://<claim>/<path>; the path inside the claim is missing");
+                }
+            }
+            case "http", "https" -> {
+                if (parsed.getHost() == null) {
+                    problems.add("spec.model.uri: '" + uri + "' has no host");
+                }
+            }
+            default -> problems.add("spec.model.uri: scheme '" + scheme + "' is not supported; use file://, pvc://, "
+                    + "http:// or https://");
+        }
+    }
+
+    private static void slice(SliceSpec slice, List<String> problems) {
+        if (slice == null) {
+            problems.add("spec.slice: required, with profile or memoryGiB");
+            return;
+        }
+        boolean hasProfile = slice.getProfile() != null && !slice.getProfile().isBlank();
+        if (hasProfile == (slice.getMemoryGiB() != null)) {
+            problems.add("spec.slice: set exactly one of profile and memoryGiB");
+        }
+        if (slice.getMemoryGiB() != null && slice.getMemoryGiB() < 1) {
+            problems.add("spec.slice.memoryGiB: must be at least 1, got " + slice.getMemoryGiB());
+        }
+        if (!hasProfile) {
+            return;
+        }
+        String profile = slice.getProfile();
+        if (slice.getGpuModel() != null) {
+            GpuModel model = GpuModel.parse(slice.getGpuModel().value());
+            if (GpuCatalog.find(model, profile).isEmpty()) {
+                problems.add("spec.slice.profile: " + model.displayName() + " has no profile '" + profile + "' (legal: "
+                        + GpuCatalog.legalNames(model) + ")");
+            }
+        } else if (!GpuCatalog.isKnownProfile(profile)) {
+            problems.add("spec.slice.profile: unknown profile '" + profile + "'; known profiles: "
+                    + Arrays.stream(GpuModel.values())
+                            .map(m -> m.displayName() + ": " + GpuCatalog.legalNames(m))
+                            .collect(Collectors.joining("; ")));
+        }
+    }
+
+    private static void batching(BatchingSpec b, List<String> problems) {
+        if (b == null) {
+            return;
+        }
+        range("spec.batching.maxBatchSize", b.getMaxBatchSize(), 1, 1024, problems);
+        range("spec.batching.maxBatchDelayMillis", b.getMaxBatchDelayMillis(), 0, 10000, problems);
+        range("spec.batching.queueLimit", b.getQueueLimit(), 1, 100000, problems);
+    }
+
+    private static void range(String field, Integer value, int min, int max, List<String> problems) {
+        if (value != null && (value < min || value > max)) {
+            problems.add(field + ": must be between " + min + " and " + max + ", got " + value);
+        }
+    }
+
+    private static void worker(WorkerSpec w, List<String> problems) {
+        if (w == null) {
+            return;
+        }
+        if (w.getImage() != null && w.getImage().isBlank()) {
+            problems.add("spec.worker.image: must not be empty (omit it to use the operator's default)");
+        }
+        if (w.getEnv() != null) {
+            w.getEnv().stream()
+                    .filter(e -> e.getName() != null && e.getName().startsWith("QUARTET_"))
+                    .forEach(e -> problems.add("spec.worker.env: " + e.getName()
+                            + " is set by Quartet from the spec; set the matching spec field instead"));
+        }
+        if (w.getResources() != null) {
+            for (var m : java.util.Arrays.asList(w.getResources().getLimits(), w.getResources().getRequests())) {
+                if (m != null && m.keySet().stream().anyMatch(k -> k.startsWith("nvidia.com/"))) {
+                    problems.add("spec.worker.resources: nvidia.com/* resources are added by Quartet from spec.slice");
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.quartet.dependent;
+
+import dev.quartet.config.QuartetConfig;
+import dev.quartet.model.InferenceDeployment;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.javaoperatorsdk.operator.api.config.informer.Informer;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
+import jakarta.inject.Inject;
+
+/** The ClusterIP Service in front of a deployment's Ready replicas (the worker's readiness probe gates it). */
+@KubernetesDependent(informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
+public class InferenceDeploymentServiceDependentResource
+        extends CRUDKubernetesDependentResource<Service, InferenceDeployment> {
+
+    @Inject
+    QuartetConfig config;
+
+    public InferenceDeploymentServiceDependentResource() {
+        super(Service.class);
+    }
+
+    @Override
+    protected Service desired(InferenceDeployment d, Context<InferenceDeployment> context) {
+        return new ServiceBuilder()
+                .withNewMetadata()
+                .withName(d.getMetadata().getName())
+                .withNamespace(d.getMetadata().getNamespace())
+                .withLabels(ReplicaPodFactory.selectorLabels(d))
+                .endMetadata()
+                .withNewSpec()
+                .withType("ClusterIP")
+                .withSelector(ReplicaPodFactory.selectorLabels(d))
+                .addNewPort()
+                .withName(ReplicaPodFactory.PORT_NAME)
+                .withPort(config.worker().port())
+                .withNewTargetPort(ReplicaPodFactory.PORT_NAME)
+                .withProtocol("TCP")
+                .endPort()
+                .endSpec()
+                .build();
+    }
+
+    /** What clients use: the Service's cluster DNS name and port. */
+    public static String endpoint(InferenceDeployment d, int port) {
+        return d.getMetadata().getName() + "." + d.getMetadata().getNamespace() + ".svc.cluster.local:" + port;
+    }
+}

@@ -1,0 +1,197 @@
+package dev.quartet.dependent;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quartet.config.QuartetConfig;
+import dev.quartet.model.BatchingSpec;
+import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.InferenceDeploymentSpec;
+import dev.quartet.node.NvidiaLabels;
+import dev.quartet.node.QuartetLabels;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the pod of one replica: the worker container asking for exactly one MIG slice of the planned profile,
+ * pinned to the planned node by required node affinity, configured through the worker's environment.
+ */
+public final class ReplicaPodFactory {
+
+    public static final String CONTAINER = "worker";
+    public static final String PORT_NAME = "http";
+    static final String MODEL_MOUNT = "/mnt/models";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final QuartetConfig.Worker config;
+
+    public ReplicaPodFactory(QuartetConfig.Worker config) {
+        this.config = config;
+    }
+
+    /** The replica pod {@code <name>-<ordinal>} for {@code node}, asking for one slice of {@code profile}. */
+    public Pod desired(InferenceDeployment d, String profile, String node, int ordinal) {
+        PodSpec spec = new PodSpecBuilder(podSpec(d, profile))
+                .withNewAffinity().withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .addNewNodeSelectorTerm().addNewMatchField()
+                .withKey("metadata.name").withOperator("In").withValues(node)
+                .endMatchField().endNodeSelectorTerm()
+                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().endAffinity()
+                .build();
+        Map<String, String> labels = selectorLabels(d);
+        labels.put(QuartetLabels.APP_NAME, QuartetLabels.APP_NAME_VALUE);
+        labels.put(QuartetLabels.INSTANCE, d.getMetadata().getName());
+        labels.put(QuartetLabels.TEMPLATE_HASH, templateHash(d, profile));
+        labels.put(QuartetLabels.PROFILE, profile.replace('+', '.'));
+        labels.put(QuartetLabels.PLANNED_NODE, node);
+        return new PodBuilder()
+                .withNewMetadata()
+                .withName(podName(d, ordinal))
+                .withNamespace(d.getMetadata().getNamespace())
+                .withLabels(labels)
+                .addNewOwnerReference()
+                .withApiVersion(d.getApiVersion()).withKind(d.getKind()).withName(d.getMetadata().getName())
+                .withUid(d.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true)
+                .endOwnerReference()
+                .endMetadata()
+                .withSpec(spec)
+                .build();
+    }
+
+    public static String podName(InferenceDeployment d, int ordinal) {
+        return d.getMetadata().getName() + "-" + ordinal;
+    }
+
+    /** Labels that select exactly this deployment's replica pods (Service, budget, scale subresource). */
+    public static Map<String, String> selectorLabels(InferenceDeployment d) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE);
+        labels.put(QuartetLabels.DEPLOYMENT, d.getMetadata().getName());
+        return labels;
+    }
+
+    /** A hash of everything in the pod that a change of spec should roll out (not node, name or replicas). */
+    public String templateHash(InferenceDeployment d, String profile) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256")
+                    .digest(JSON.writeValueAsString(podSpec(d, profile)).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 5);
+        } catch (NoSuchAlgorithmException | JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private PodSpec podSpec(InferenceDeployment d, String profile) {
+        InferenceDeploymentSpec s = d.getSpec();
+        List<Volume> volumes = new ArrayList<>();
+        List<VolumeMount> mounts = new ArrayList<>();
+        volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+        mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+        String modelUri = s.getModel().getUri();
+        if (modelUri.startsWith("pvc://")) {
+            URI uri = URI.create(modelUri);
+            volumes.add(new VolumeBuilder().withName("model").withNewPersistentVolumeClaim()
+                    .withClaimName(uri.getAuthority()).withReadOnly(true).endPersistentVolumeClaim().build());
+            mounts.add(new VolumeMountBuilder().withName("model").withMountPath(MODEL_MOUNT + "/" + uri.getAuthority())
+                    .withReadOnly(true).build());
+            modelUri = "file://" + MODEL_MOUNT + "/" + uri.getAuthority() + uri.getPath();
+        }
+        return new PodSpecBuilder()
+                .withEnableServiceLinks(false)
+                .withAutomountServiceAccountToken(false)
+                .withTerminationGracePeriodSeconds(30L)
+                .withNodeSelector(s.getWorker() == null || s.getWorker().getNodeSelector().isEmpty() ? null
+                        : s.getWorker().getNodeSelector())
+                .withTolerations(s.getWorker() == null ? List.of() : s.getWorker().getTolerations())
+                .withNewSecurityContext()
+                .withRunAsNonRoot(true)
+                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .endSecurityContext()
+                .withContainers(container(d, profile, modelUri, mounts))
+                .withVolumes(volumes)
+                .build();
+    }
+
+    private Container container(InferenceDeployment d, String profile, String modelUri, List<VolumeMount> mounts) {
+        InferenceDeploymentSpec s = d.getSpec();
+        String image = s.getWorker() != null && s.getWorker().getImage() != null ? s.getWorker().getImage()
+                : config.image();
+        return new ContainerBuilder()
+                .withName(CONTAINER)
+                .withImage(image)
+                .withImagePullPolicy(config.imagePullPolicy())
+                .withEnv(env(d, modelUri))
+                .addNewPort().withName(PORT_NAME).withContainerPort(config.port()).withProtocol("TCP").endPort()
+                .withResources(resources(s, profile))
+                .withNewReadinessProbe()
+                .withNewHttpGet().withPath("/q/health/ready").withNewPort(PORT_NAME).endHttpGet()
+                .withPeriodSeconds(5).withFailureThreshold(3)
+                .endReadinessProbe()
+                .withNewLivenessProbe()
+                .withNewHttpGet().withPath("/q/health/live").withNewPort(PORT_NAME).endHttpGet()
+                .withPeriodSeconds(10).withFailureThreshold(6)
+                .endLivenessProbe()
+                .withNewSecurityContext()
+                .withAllowPrivilegeEscalation(false)
+                .withReadOnlyRootFilesystem(true)
+                .withRunAsNonRoot(true)
+                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .endSecurityContext()
+                .withVolumeMounts(mounts)
+                .build();
+    }
+
+    private List<EnvVar> env(InferenceDeployment d, String modelUri) {
+        InferenceDeploymentSpec s = d.getSpec();
+        BatchingSpec b = s.getBatching() == null ? new BatchingSpec() : s.getBatching();
+        List<EnvVar> env = new ArrayList<>();
+        env.add(new EnvVar("QUARTET_MODEL_URI", modelUri, null));
+        env.add(new EnvVar("QUARTET_MODEL_NAME",
+                s.getModel().getName() == null ? d.getMetadata().getName() : s.getModel().getName(), null));
+        env.add(new EnvVar("QUARTET_MODEL_FORMAT", s.getModel().getFormat().value(), null));
+        if (s.getModel().getSha256() != null) {
+            env.add(new EnvVar("QUARTET_MODEL_SHA256", s.getModel().getSha256(), null));
+        }
+        env.add(new EnvVar("QUARTET_BATCHING_MAX_BATCH_SIZE", String.valueOf(b.getMaxBatchSize()), null));
+        env.add(new EnvVar("QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", String.valueOf(b.getMaxBatchDelayMillis()), null));
+        env.add(new EnvVar("QUARTET_BATCHING_QUEUE_LIMIT", String.valueOf(b.getQueueLimit()), null));
+        env.add(new EnvVar("QUARKUS_HTTP_PORT", String.valueOf(config.port()), null));
+        if (s.getWorker() != null && s.getWorker().getEnv() != null) {
+            env.addAll(s.getWorker().getEnv());
+        }
+        return env;
+    }
+
+    private static ResourceRequirements resources(InferenceDeploymentSpec s, String profile) {
+        Map<String, Quantity> limits = new LinkedHashMap<>();
+        Map<String, Quantity> requests = new LinkedHashMap<>();
+        ResourceRequirements user = s.getWorker() == null ? null : s.getWorker().getResources();
+        if (user != null && user.getLimits() != null) {
+            limits.putAll(user.getLimits());
+        }
+        if (user != null && user.getRequests() != null) {
+            requests.putAll(user.getRequests());
+        }
+        limits.put(NvidiaLabels.resourceName(profile), new Quantity("1"));
+        return new ResourceRequirements(null, limits, requests.isEmpty() ? null : requests);
+    }
+}

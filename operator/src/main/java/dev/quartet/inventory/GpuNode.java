@@ -1,0 +1,63 @@
+package dev.quartet.inventory;
+
+import dev.quartet.node.NvidiaLabels;
+import dev.quartet.planner.GpuModel;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Taint;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * What Quartet reads off one MIG-capable node: GPU model and count (GFD), readiness, MIG Manager's config
+ * label and state, and the slices the device plugin advertises.
+ */
+public record GpuNode(String name, GpuModel model, int gpuCount, boolean ready, boolean schedulable,
+        Map<String, String> labels, Map<String, String> annotations, List<Taint> taints, String migConfig,
+        String migState, Map<String, Integer> allocatableSlices) {
+
+    /** The node's facts, or empty when it is not a MIG node Quartet can use (unknown GPU, MIG off, not mixed). */
+    public static Optional<GpuNode> from(Node node) {
+        Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
+        if (!"true".equals(labels.get(NvidiaLabels.MIG_CAPABLE))
+                || !"mixed".equals(labels.get(NvidiaLabels.MIG_STRATEGY))) {
+            return Optional.empty();
+        }
+        Optional<GpuModel> model = GpuModel.fromProductLabel(labels.getOrDefault(NvidiaLabels.GPU_PRODUCT, ""));
+        if (model.isEmpty()) {
+            return Optional.empty();
+        }
+        int count;
+        try {
+            count = Integer.parseInt(labels.getOrDefault(NvidiaLabels.GPU_COUNT, "0"));
+        } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+        Map<String, Integer> slices = new TreeMap<>();
+        Map<String, Quantity> allocatable = node.getStatus() == null || node.getStatus().getAllocatable() == null
+                ? Map.of() : node.getStatus().getAllocatable();
+        allocatable.forEach((resource, quantity) -> {
+            String profile = NvidiaLabels.profileOfResource(resource);
+            if (profile != null) {
+                slices.put(profile, quantity.getNumericalAmount().intValue());
+            }
+        });
+        boolean ready = node.getStatus() != null && node.getStatus().getConditions() != null
+                && node.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        boolean schedulable = node.getSpec() == null || !Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+        List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null ? List.of()
+                : List.copyOf(node.getSpec().getTaints());
+        Map<String, String> annotations = node.getMetadata().getAnnotations() == null ? Map.of()
+                : Map.copyOf(node.getMetadata().getAnnotations());
+        return Optional.of(new GpuNode(node.getMetadata().getName(), model.get(), count, ready, schedulable,
+                Map.copyOf(labels), annotations, taints, labels.get(NvidiaLabels.MIG_CONFIG),
+                labels.get(NvidiaLabels.MIG_CONFIG_STATE), Map.copyOf(slices)));
+    }
+
+    public String annotation(String key) {
+        return annotations.get(key);
+    }
+}

@@ -1,0 +1,322 @@
+package dev.quartet.inventory;
+
+import dev.quartet.node.MigPartedConfig;
+import dev.quartet.node.NvidiaLabels;
+import dev.quartet.node.QuartetLabels;
+import dev.quartet.planner.ClusterState;
+import dev.quartet.planner.Demand;
+import dev.quartet.planner.GpuCatalog;
+import dev.quartet.planner.GpuModel;
+import dev.quartet.planner.GpuState;
+import dev.quartet.planner.Instance;
+import dev.quartet.planner.InstanceState;
+import dev.quartet.planner.NodeState;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Derives the planner's view of every MIG node from a cluster snapshot: per-GPU layouts (from MIG Manager's
+ * config and the device plugin), which replica holds which slice (from pods), and which nodes must not be
+ * repartitioned now. Where a pod's slice is unknown it assumes the worst for that node.
+ */
+public final class InventoryBuilder {
+
+    /**
+     * The demands of valid InferenceDeployments by id ({@code ns/name}). A replica pod counts for its demand only
+     * while its slice has the profile the demand resolves to on that GPU model; otherwise (a profile change being
+     * rolled out, an invalid or deleted deployment) it is capacity in use that the planner must not count or move.
+     */
+    public record Owners(Map<String, Demand> demands) {
+        boolean counts(String deployment, String profile, GpuModel model) {
+            Demand d = demands.get(deployment);
+            if (d == null) {
+                return false;
+            }
+            if (d.profile() != null) {
+                return d.profile().equals(profile);
+            }
+            return d.memoryGiB() != null && GpuCatalog.smallestFitting(model, d.memoryGiB())
+                    .map(p -> p.name().equals(profile)).orElse(false);
+        }
+
+        boolean movable(String deployment) {
+            return demands.get(deployment).movable();
+        }
+    }
+
+    private final boolean repartitionEnabled;
+
+    public InventoryBuilder(boolean repartitionEnabled) {
+        this.repartitionEnabled = repartitionEnabled;
+    }
+
+    public Inventory build(ClusterSnapshot snapshot, Owners owners, Instant now) {
+        Map<String, List<Pod>> podsByNode = new HashMap<>();
+        for (Pod pod : snapshot.pods()) {
+            // A terminating pod's slice is about to be free: planning treats it so; the MIG backend still waits
+            // for it to be gone before it changes that GPU.
+            if (PodFacts.isBound(pod) && !PodFacts.isFinished(pod) && !PodFacts.isTerminating(pod)
+                    && PodFacts.usesNvidiaResources(pod)) {
+                podsByNode.computeIfAbsent(PodFacts.node(pod), n -> new ArrayList<>()).add(pod);
+            }
+        }
+        List<NodeState> states = new ArrayList<>();
+        Map<String, GpuNode> nodes = new TreeMap<>();
+        Map<String, NodeReadiness> readiness = new TreeMap<>();
+        Map<String, String> notes = new TreeMap<>();
+        Set<String> lost = new HashSet<>();
+        List<Node> sorted = new ArrayList<>(snapshot.nodes());
+        sorted.sort(Comparator.comparing(n -> n.getMetadata().getName()));
+        for (Node node : sorted) {
+            Optional<GpuNode> facts = GpuNode.from(node);
+            if (facts.isEmpty()) {
+                continue;
+            }
+            GpuNode n = facts.get();
+            nodes.put(n.name(), n);
+            if (!n.ready()) {
+                lost.add(n.name());
+                continue;
+            }
+            NodeView view = new NodeView(n, snapshot.migConfig(), podsByNode.getOrDefault(n.name(), List.of()), owners,
+                    now, repartitionEnabled);
+            states.add(view.state());
+            readiness.put(n.name(), view.readiness());
+            if (view.note() != null) {
+                notes.put(n.name(), view.note());
+            }
+        }
+        return new Inventory(new ClusterState(states), nodes, readiness, notes, lost);
+    }
+
+    /** The derivation for one Ready node. */
+    private static final class NodeView {
+        private final GpuNode node;
+        private final List<Pod> pods;
+        private final Owners owners;
+        private NodeReadiness readiness = NodeReadiness.READY;
+        private boolean layoutFixed;
+        private String note;
+        private final NodeState state;
+
+        NodeView(GpuNode node, MigPartedConfig config, List<Pod> pods, Owners owners, Instant now,
+                boolean repartitionEnabled) {
+            this.node = node;
+            this.pods = pods.stream().sorted(Comparator.comparing(PodFacts::id)).toList();
+            this.owners = owners;
+            this.layoutFixed = !repartitionEnabled;
+            Map<Integer, Map<String, Integer>> counts = perGpuCounts(config);
+            this.state = new NodeState(node.name(), gpus(counts), false);
+            if (node.annotation(QuartetLabels.NODE_CONFIG) == null && !pods.isEmpty()) {
+                fix(null, "not adopted: GPU workloads ran before Quartet managed this node, its layout is kept");
+            }
+            if (RepartitionBackoff.active(node, now)) {
+                fix(null, "repartitioning paused after a failure until " + RepartitionBackoff.until(node).orElseThrow());
+            }
+            if (!node.schedulable()) {
+                fix(NodeReadiness.CORDONED, "cordoned");
+            }
+        }
+
+        NodeState state() {
+            return layoutFixed && !state.layoutFixed() ? new NodeState(state.name(), state.gpus(), true) : state;
+        }
+
+        NodeReadiness readiness() {
+            return readiness;
+        }
+
+        String note() {
+            return note;
+        }
+
+        private void fix(NodeReadiness r, String why) {
+            layoutFixed = true;
+            if (r != null && readiness == NodeReadiness.READY) {
+                readiness = r;
+            }
+            if (note == null) {
+                note = why;
+            }
+        }
+
+        /** Per-GPU profile counts: from the selected mig-parted config, else from what the device plugin shows. */
+        private Map<Integer, Map<String, Integer>> perGpuCounts(MigPartedConfig config) {
+            String state = node.migState();
+            if (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state)) {
+                fix(NodeReadiness.REPARTITIONING, "MIG Manager is applying " + node.migConfig());
+            } else if (NvidiaLabels.STATE_FAILED.equals(state)) {
+                fix(NodeReadiness.FAILED, "MIG Manager failed to apply " + node.migConfig());
+            }
+            Map<Integer, Map<String, Integer>> fromConfig = fromConfig(config, node.migConfig());
+            if (fromConfig != null) {
+                if (readiness == NodeReadiness.READY && !totals(fromConfig).equals(nonZero(node.allocatableSlices()))) {
+                    fix(NodeReadiness.SETTLING, "the device plugin does not advertise the slices of " + node.migConfig()
+                            + " yet");
+                }
+                return fromConfig;
+            }
+            Map<Integer, Map<String, Integer>> uniform = uniformFromAllocatable();
+            if (uniform != null) {
+                return uniform;
+            }
+            fix(NodeReadiness.UNKNOWN_LAYOUT, "per-GPU layout unknown: config '" + node.migConfig()
+                    + "' not found and the advertised slices do not split evenly over " + node.gpuCount() + " GPUs");
+            return Map.of();
+        }
+
+        private Map<Integer, Map<String, Integer>> fromConfig(MigPartedConfig config, String name) {
+            if (config == null || name == null || !config.configs().containsKey(name)) {
+                return null;
+            }
+            Map<Integer, Map<String, Integer>> counts = new TreeMap<>();
+            for (int i = 0; i < node.gpuCount(); i++) {
+                Optional<MigPartedConfig.DeviceGroup> g = config.groupFor(name, i, node.model());
+                if (g.isEmpty()) {
+                    return null;
+                }
+                Map<String, Integer> c = new TreeMap<>();
+                if (g.get().migEnabled()) {
+                    g.get().migDevices().forEach((p, k) -> {
+                        if (k > 0) {
+                            c.put(p, k);
+                        }
+                    });
+                }
+                counts.put(i, c);
+            }
+            return counts;
+        }
+
+        private Map<Integer, Map<String, Integer>> uniformFromAllocatable() {
+            if (node.gpuCount() <= 0) {
+                return null;
+            }
+            Map<String, Integer> each = new TreeMap<>();
+            for (Map.Entry<String, Integer> e : nonZero(node.allocatableSlices()).entrySet()) {
+                if (e.getValue() % node.gpuCount() != 0) {
+                    return null;
+                }
+                each.put(e.getKey(), e.getValue() / node.gpuCount());
+            }
+            Map<Integer, Map<String, Integer>> counts = new TreeMap<>();
+            for (int i = 0; i < node.gpuCount(); i++) {
+                counts.put(i, each);
+            }
+            return counts;
+        }
+
+        private static Map<String, Integer> totals(Map<Integer, Map<String, Integer>> counts) {
+            Map<String, Integer> t = new TreeMap<>();
+            counts.values().forEach(m -> m.forEach((p, k) -> t.merge(p, k, Integer::sum)));
+            return t;
+        }
+
+        private static Map<String, Integer> nonZero(Map<String, Integer> m) {
+            Map<String, Integer> t = new TreeMap<>();
+            m.forEach((p, k) -> {
+                if (k > 0) {
+                    t.put(p, k);
+                }
+            });
+            return t;
+        }
+
+        private List<GpuState> gpus(Map<Integer, Map<String, Integer>> counts) {
+            Map<Integer, List<Pod>> known = new TreeMap<>();
+            List<Pod> unknown = new ArrayList<>();
+            for (Pod pod : pods) {
+                Optional<ReplicaSlice> slice = ReplicaSlice.of(pod);
+                if (slice.isPresent() && slice.get().gpu() >= 0 && slice.get().gpu() < node.gpuCount()) {
+                    known.computeIfAbsent(slice.get().gpu(), g -> new ArrayList<>()).add(pod);
+                } else if (PodFacts.migProfile(pod).isPresent()) {
+                    unknown.add(pod);
+                }
+            }
+            List<List<InstanceState>> perGpu = new ArrayList<>();
+            for (int i = 0; i < node.gpuCount(); i++) {
+                perGpu.add(instancesOf(i, counts.getOrDefault(i, Map.of()), known.getOrDefault(i, List.of())));
+            }
+            for (Pod pod : unknown) {
+                occupyPessimistically(perGpu, pod);
+            }
+            List<GpuState> gpus = new ArrayList<>();
+            for (int i = 0; i < node.gpuCount(); i++) {
+                List<InstanceState> instances = perGpu.get(i);
+                if (readiness == NodeReadiness.CORDONED) {
+                    instances = instances.stream().map(s -> s.isFree()
+                            ? new InstanceState(s.profile(), s.start(), "cordoned/" + node.name(), null, false) : s).toList();
+                }
+                gpus.add(new GpuState(i, node.model(), instances));
+            }
+            return gpus;
+        }
+
+        private List<InstanceState> instancesOf(int gpu, Map<String, Integer> counts, List<Pod> podsOnGpu) {
+            List<Instance> knownInstances = new ArrayList<>();
+            Map<Instance, Pod> holder = new HashMap<>();
+            for (Pod pod : podsOnGpu) {
+                ReplicaSlice s = ReplicaSlice.of(pod).orElseThrow();
+                Instance instance = new Instance(s.profile(), s.start());
+                if (holder.putIfAbsent(instance, pod) == null) {
+                    knownInstances.add(instance);
+                }
+            }
+            Optional<List<Instance>> layout = LayoutPlacement.place(node.model(), counts, knownInstances);
+            List<Instance> instances;
+            if (layout.isPresent()) {
+                instances = layout.get();
+            } else {
+                fix(null, "GPU " + gpu + ": the slices pods report do not match the configured layout");
+                instances = knownInstances.stream().sorted(Comparator.comparingInt(Instance::start)).toList();
+            }
+            List<InstanceState> states = new ArrayList<>();
+            for (Instance i : instances) {
+                Pod pod = holder.get(i);
+                states.add(pod == null ? InstanceState.free(i.profile(), i.start()) : held(i, pod));
+            }
+            return states;
+        }
+
+        private void occupyPessimistically(List<List<InstanceState>> perGpu, Pod pod) {
+            String profile = PodFacts.migProfile(pod).orElseThrow();
+            fix(null, "the slice of pod " + PodFacts.id(pod) + " is not known yet: assuming the worst");
+            for (List<InstanceState> gpu : perGpu) {
+                for (int j = 0; j < gpu.size(); j++) {
+                    InstanceState s = gpu.get(j);
+                    if (s.isFree() && s.profile().equals(profile)) {
+                        gpu.set(j, held(s.instance(), pod));
+                        return;
+                    }
+                }
+            }
+        }
+
+        private InstanceState held(Instance instance, Pod pod) {
+            String deployment = deploymentOf(pod);
+            boolean ours = deployment != null && owners.counts(deployment, instance.profile(), node.model());
+            return new InstanceState(instance.profile(), instance.start(), PodFacts.id(pod), ours ? deployment : null,
+                    ours && owners.movable(deployment));
+        }
+    }
+
+    /** The {@code ns/name} of the InferenceDeployment a Quartet replica pod belongs to, or null for other pods. */
+    public static String deploymentOf(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        if (labels == null || !QuartetLabels.MANAGED_BY_VALUE.equals(labels.get(QuartetLabels.MANAGED_BY))) {
+            return null;
+        }
+        String name = labels.get(QuartetLabels.DEPLOYMENT);
+        return name == null ? null : pod.getMetadata().getNamespace() + "/" + name;
+    }
+}

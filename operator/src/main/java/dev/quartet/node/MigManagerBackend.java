@@ -1,0 +1,231 @@
+package dev.quartet.node;
+
+import dev.quartet.config.QuartetConfig;
+import dev.quartet.inventory.ClusterSnapshot;
+import dev.quartet.inventory.GpuNode;
+import dev.quartet.inventory.Inventory;
+import dev.quartet.node.MigPartedConfig.DeviceGroup;
+import dev.quartet.node.NodeProgress.Phase;
+import dev.quartet.planner.Assignment;
+import dev.quartet.planner.GpuPlan;
+import dev.quartet.planner.Plan;
+import dev.quartet.status.EventRecorder;
+import dev.quartet.status.Reasons;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.quarkus.logging.Log;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Drives NVIDIA MIG Manager: for each node whose planned layout differs from its current one, drains the
+ * GPUs that change (movable replicas only, replacements first, through the Eviction API), writes a content-named
+ * config into the mig-parted ConfigMap, sets {@code nvidia.com/mig.config}, follows
+ * {@code nvidia.com/mig.config.state}, and rolls back on failure or timeout. Everything it needs to resume lives
+ * on the node (labels, annotations) and in the ConfigMap.
+ */
+@ApplicationScoped
+public class MigManagerBackend implements MigBackend {
+
+    @Inject
+    KubernetesClient client;
+    @Inject
+    QuartetConfig config;
+    @Inject
+    EventRecorder events;
+
+    private MigConfigStore store;
+    private NodeDrain drain;
+
+    @PostConstruct
+    void init() {
+        store = new MigConfigStore(client, config.migManager());
+        drain = new NodeDrain(new ReplicaEvictor(client), events);
+    }
+
+    @Override
+    public Map<String, NodeProgress> reconcile(Plan plan, Inventory inventory, ClusterSnapshot snapshot, Instant now) {
+        Map<String, NodeProgress> progress = new TreeMap<>();
+        Map<String, Node> nodes = snapshot.nodes().stream()
+                .collect(Collectors.toMap(n -> n.getMetadata().getName(), n -> n, (a, b) -> a, TreeMap::new));
+        Set<String> inFlight = new TreeSet<>();
+        for (GpuNode n : inventory.nodes().values()) {
+            if (inventory.lostNodes().contains(n.name())) {
+                continue;
+            }
+            watch(n, plan, now, nodes.get(n.name())).ifPresent(p -> {
+                progress.put(n.name(), p);
+                if (p.phase() == Phase.APPLYING) {
+                    inFlight.add(n.name());
+                }
+            });
+        }
+        if (!config.migManager().repartitionEnabled()) {
+            return progress;
+        }
+        Map<String, List<GpuPlan>> changes = new TreeMap<>();
+        plan.gpus().stream().filter(GpuPlan::repartition)
+                .forEach(g -> changes.computeIfAbsent(g.node(), k -> new ArrayList<>()).add(g));
+        List<String> candidates = changes.keySet().stream()
+                .filter(n -> inventory.nodes().containsKey(n) && !inventory.lostNodes().contains(n)
+                        && !inFlight.contains(n) && !progress.containsKey(n))
+                .sorted(Comparator.comparing((String n) -> !drain.started(n, changes.get(n), snapshot))
+                        .thenComparing(n -> n))
+                .toList();
+        int slots = config.migManager().maxConcurrentRepartitions() - inFlight.size();
+        for (String name : candidates) {
+            List<Integer> gpus = changes.get(name).stream().map(GpuPlan::index).sorted().toList();
+            if (slots <= 0) {
+                progress.put(name, new NodeProgress(name, Phase.WAITING, Reasons.REPARTITIONING,
+                        "waiting for a turn: at most " + config.migManager().maxConcurrentRepartitions()
+                                + " node(s) repartition at a time", gpus, Set.of()));
+                continue;
+            }
+            slots--;
+            GpuNode node = inventory.nodes().get(name);
+            NodeProgress step = drain.step(node, gpus, plan, inventory, snapshot);
+            if (step == null) {
+                step = apply(node, plan, snapshot, now, gpus);
+            }
+            progress.put(name, step);
+        }
+        return progress;
+    }
+
+    /** Follows a config Quartet set on the node: success, still applying, or failed/timed out (rolled back). */
+    private Optional<NodeProgress> watch(GpuNode n, Plan plan, Instant now, Node node) {
+        Optional<NodeMigRecord> failure = NodeMigRecord.of(n);
+        String current = n.migConfig();
+        boolean ours = current != null && current.equals(n.annotation(QuartetLabels.NODE_CONFIG));
+        String state = n.migState();
+        if (ours && (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state))) {
+            Instant requested = requestedAt(n).orElse(now);
+            if (requested.plus(config.migManager().repartitionTimeout()).isBefore(now)) {
+                return Optional.of(rollBack(n, plan, now, Reasons.MIG_MANAGER_TIMEOUT, "MIG Manager left node "
+                        + n.name() + " pending for more than " + config.migManager().repartitionTimeout().toSeconds()
+                        + " s applying " + current));
+            }
+            return Optional.of(new NodeProgress(n.name(), Phase.APPLYING, Reasons.REPARTITIONING,
+                    "MIG Manager is applying " + current + " on " + n.name() + " (" + state + ")", List.of(), Set.of()));
+        }
+        if (ours && NvidiaLabels.STATE_FAILED.equals(state)) {
+            return Optional.of(rollBack(n, plan, now, Reasons.MIG_MANAGER_FAILED, "MIG Manager reported failed on node "
+                    + n.name() + " applying " + current + " (its log on that node says why)"));
+        }
+        if (ours && NvidiaLabels.STATE_SUCCESS.equals(state)
+                && !current.equals(n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG))) {
+            Map<String, String> annotations = new LinkedHashMap<>();
+            annotations.put(QuartetLabels.NODE_LAST_GOOD_CONFIG, current);
+            if (failure.isPresent() && !failure.get().config().equals(current) && !failure.get().activeAt(now)) {
+                annotations.put(QuartetLabels.NODE_LAST_FAILURE, null);
+            }
+            patch(n.name(), Map.of(), annotations);
+            events.normal(node, "MigRepartitioned", "MIG Manager applied " + current + " on " + n.name());
+            Log.infof("node %s: MIG Manager applied %s", n.name(), current);
+        }
+        return failure.filter(f -> f.activeAt(now)).map(f -> new NodeProgress(n.name(), Phase.FAILED, f.reason(),
+                (Reasons.MIG_MANAGER_TIMEOUT.equals(f.reason()) ? "MIG Manager timed out" : "MIG Manager failed")
+                        + " on node " + n.name() + " applying " + f.config() + "; rolled back to " + f.rolledBackTo()
+                        + "; Quartet retries after " + f.retryAfter()
+                        + " (remove annotation " + QuartetLabels.NODE_LAST_FAILURE + " to retry now)",
+                List.of(), Set.copyOf(f.deployments())));
+    }
+
+    private NodeProgress rollBack(GpuNode n, Plan plan, Instant now, String reason, String message) {
+        String failed = n.migConfig();
+        String lastGood = n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG);
+        List<String> affected = plan.assignments().stream()
+                .filter(a -> a.node().equals(n.name()) && !a.existing()).map(Assignment::demand).distinct().sorted()
+                .toList();
+        Instant retry = now.plus(config.migManager().retryBackoff());
+        NodeMigRecord record = new NodeMigRecord(failed, reason, stamp(now), stamp(retry), lastGood, affected);
+        Map<String, String> labels = new LinkedHashMap<>();
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(QuartetLabels.NODE_LAST_FAILURE, record.json());
+        if (lastGood != null && !lastGood.equals(failed)) {
+            labels.put(NvidiaLabels.MIG_CONFIG, lastGood);
+            labels.put(NvidiaLabels.MIG_CONFIG_STATE, NvidiaLabels.STATE_PENDING);
+            annotations.put(QuartetLabels.NODE_CONFIG, lastGood);
+            annotations.put(QuartetLabels.NODE_CONFIG_REQUESTED_AT, stamp(now));
+        }
+        patch(n.name(), labels, annotations);
+        String full = message + "; rolled back to " + lastGood + ", next attempt after " + stamp(retry);
+        Log.warnf("node %s: %s. Check MIG Manager's log on the node; Quartet retries after the back-off", n.name(), full);
+        Node node = client.nodes().withName(n.name()).get();
+        if (node != null) {
+            events.warning(node, reason, full);
+        }
+        return new NodeProgress(n.name(), Phase.FAILED, reason, full, List.of(), Set.copyOf(affected));
+    }
+
+    /** Writes the node's planned layout as a content-named config and selects it with the node label. */
+    private NodeProgress apply(GpuNode n, Plan plan, ClusterSnapshot snapshot, Instant now, List<Integer> gpus) {
+        List<DeviceGroup> groups = TargetConfig.groups(n, plan, snapshot.migConfig());
+        String name = MigPartedConfigWriter.configName(groups);
+        Map<String, List<DeviceGroup>> wanted = TargetConfig.referenced(snapshot, name, groups);
+        if (!store.ensure(wanted)) {
+            return new NodeProgress(n.name(), Phase.WAITING, Reasons.REPARTITIONING,
+                    "writing MIG config " + name + " (ConfigMap changed concurrently, retrying)", gpus, Set.of());
+        }
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(NvidiaLabels.MIG_CONFIG, name);
+        labels.put(NvidiaLabels.MIG_CONFIG_STATE, NvidiaLabels.STATE_PENDING);
+        Map<String, String> annotations = new LinkedHashMap<>();
+        annotations.put(QuartetLabels.NODE_CONFIG, name);
+        annotations.put(QuartetLabels.NODE_CONFIG_REQUESTED_AT, stamp(now));
+        if (n.migConfig() != null && NvidiaLabels.STATE_SUCCESS.equals(n.migState())) {
+            annotations.put(QuartetLabels.NODE_LAST_GOOD_CONFIG, n.migConfig());
+        }
+        patch(n.name(), labels, annotations);
+        String message = "set " + NvidiaLabels.MIG_CONFIG + "=" + name + " on " + n.name() + " to repartition GPU(s) "
+                + gpus + " (was " + n.migConfig() + ")";
+        Log.infof("node %s: %s", n.name(), message);
+        Node node = client.nodes().withName(n.name()).get();
+        if (node != null) {
+            events.normal(node, "MigRepartitionStarted", message);
+        }
+        return new NodeProgress(n.name(), Phase.APPLYING, Reasons.REPARTITIONING, message, gpus, Set.of());
+    }
+
+    private void patch(String node, Map<String, String> labels, Map<String, String> annotations) {
+        client.nodes().withName(node).edit(n -> {
+            labels.forEach((k, v) -> n.getMetadata().getLabels().put(k, v));
+            if (n.getMetadata().getAnnotations() == null) {
+                n.getMetadata().setAnnotations(new LinkedHashMap<>());
+            }
+            annotations.forEach((k, v) -> {
+                if (v == null) {
+                    n.getMetadata().getAnnotations().remove(k);
+                } else {
+                    n.getMetadata().getAnnotations().put(k, v);
+                }
+            });
+            return n;
+        });
+    }
+
+    private static Optional<Instant> requestedAt(GpuNode n) {
+        try {
+            return Optional.ofNullable(n.annotation(QuartetLabels.NODE_CONFIG_REQUESTED_AT)).map(Instant::parse);
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static String stamp(Instant t) {
+        return t.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+}

@@ -1,0 +1,166 @@
+package dev.quartet.node;
+
+import dev.quartet.inventory.ClusterSnapshot;
+import dev.quartet.inventory.GpuNode;
+import dev.quartet.inventory.Inventory;
+import dev.quartet.inventory.InventoryBuilder;
+import dev.quartet.inventory.PodFacts;
+import dev.quartet.inventory.ReplicaSlice;
+import dev.quartet.node.NodeProgress.Phase;
+import dev.quartet.planner.GpuPlan;
+import dev.quartet.planner.InstanceState;
+import dev.quartet.planner.NodeState;
+import dev.quartet.planner.Plan;
+import dev.quartet.status.EventRecorder;
+import dev.quartet.status.Reasons;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.quarkus.logging.Log;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Empties the GPUs of a node that must be repartitioned (MIG Manager wipes them). Only replicas of movable
+ * deployments are ever evicted, each only once its deployment's replacements that can start now are Ready,
+ * one pod per deployment at a time, through the Eviction API. Anything else on those GPUs makes it wait.
+ */
+final class NodeDrain {
+
+    private final ReplicaEvictor evictor;
+    private final EventRecorder events;
+
+    NodeDrain(ReplicaEvictor evictor, EventRecorder events) {
+        this.evictor = evictor;
+        this.events = events;
+    }
+
+    /** Whether a drain of these GPUs is already under way (a pod on them is terminating). */
+    boolean started(String node, List<GpuPlan> gpus, ClusterSnapshot snapshot) {
+        List<Integer> indices = gpus.stream().map(GpuPlan::index).toList();
+        return holders(node, indices, snapshot).stream().anyMatch(PodFacts::isTerminating);
+    }
+
+    /** One step of the drain; null when the GPUs are empty and may be repartitioned now. */
+    NodeProgress step(GpuNode node, List<Integer> gpus, Plan plan, Inventory inventory, ClusterSnapshot snapshot) {
+        List<Pod> unknown = snapshot.pods().stream()
+                .filter(p -> node.name().equals(PodFacts.node(p)) && !PodFacts.isFinished(p)
+                        && PodFacts.usesNvidiaResources(p) && ReplicaSlice.of(p).isEmpty())
+                .toList();
+        if (!unknown.isEmpty()) {
+            return waiting(node, gpus, Reasons.REPARTITIONING, "cannot tell which GPU pod "
+                    + PodFacts.id(unknown.get(0)) + " uses; waiting until its slice is known");
+        }
+        List<Pod> holders = holders(node.name(), gpus, snapshot);
+        if (holders.isEmpty()) {
+            return null;
+        }
+        List<Pod> terminating = holders.stream().filter(PodFacts::isTerminating).toList();
+        Map<String, List<Pod>> movable = new TreeMap<>();
+        for (Pod pod : holders) {
+            if (PodFacts.isTerminating(pod)) {
+                continue;
+            }
+            String deployment = InventoryBuilder.deploymentOf(pod);
+            if (deployment == null || !movable(inventory, node.name(), pod)) {
+                return waiting(node, gpus, Reasons.BLOCKED_BY_RUNNING_REPLICAS, "pod " + PodFacts.id(pod)
+                        + " may not be moved and still uses GPU " + ReplicaSlice.of(pod).orElseThrow().gpu()
+                        + "; Quartet never evicts it");
+            }
+            movable.computeIfAbsent(deployment, d -> new ArrayList<>()).add(pod);
+        }
+        List<String> notes = new ArrayList<>();
+        for (Map.Entry<String, List<Pod>> e : movable.entrySet()) {
+            String deployment = e.getKey();
+            if (snapshot.pods().stream().anyMatch(p -> deployment.equals(InventoryBuilder.deploymentOf(p))
+                    && PodFacts.isTerminating(p))) {
+                notes.add("waiting for an evicted replica of " + deployment + " to terminate");
+                continue;
+            }
+            Optional<String> missing = replacementsMissing(deployment, node.name(), gpus, plan, inventory, snapshot);
+            if (missing.isPresent()) {
+                notes.add(missing.get());
+                continue;
+            }
+            Pod victim = e.getValue().stream().min(Comparator.comparing(p -> p.getMetadata().getName())).orElseThrow();
+            ReplicaEvictor.Outcome outcome = evictor.evict(victim);
+            if (!outcome.evicted()) {
+                events.warning(nodeRef(snapshot, node.name()), Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET,
+                        outcome.refusal());
+                return new NodeProgress(node.name(), Phase.DRAIN_BLOCKED, Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET,
+                        "cannot repartition GPU(s) " + gpus + " on " + node.name() + ": " + outcome.refusal()
+                                + " (raise spec.maxUnavailable or wait)", gpus, Set.of());
+            }
+            Log.infof("node %s: evicted %s to repartition GPU(s) %s", node.name(), PodFacts.id(victim), gpus);
+            events.normal(nodeRef(snapshot, node.name()), "ReplicaEvicted", "evicted " + PodFacts.id(victim)
+                    + " to repartition GPU(s) " + gpus);
+            notes.add("evicted " + PodFacts.id(victim));
+        }
+        if (!terminating.isEmpty()) {
+            notes.add(terminating.size() + " pod(s) on these GPUs terminating");
+        }
+        return new NodeProgress(node.name(), Phase.DRAINING, Reasons.DRAINING, "draining GPU(s) " + gpus + " on "
+                + node.name() + ": " + String.join("; ", notes), gpus, Set.of());
+    }
+
+    /** Why the deployment's movable replicas must not be evicted yet, if they must not. */
+    private static Optional<String> replacementsMissing(String deployment, String node, List<Integer> gpus, Plan plan,
+            Inventory inventory, ClusterSnapshot snapshot) {
+        long startable = plan.assignments().stream()
+                .filter(a -> a.demand().equals(deployment) && !a.existing()
+                        && NewPodGate.allows(plan, inventory, a.node(), a.profile()))
+                .count();
+        if (startable > 0) {
+            return Optional.of("waiting for " + startable + " replacement replica(s) of " + deployment + " to start");
+        }
+        long unready = snapshot.pods().stream()
+                .filter(p -> deployment.equals(InventoryBuilder.deploymentOf(p)) && !PodFacts.isTerminating(p)
+                        && !PodFacts.isFinished(p) && !onGpus(p, node, gpus) && !PodFacts.isReady(p)
+                        && PodFacts.isBound(p))
+                .count();
+        return unready > 0 ? Optional.of("waiting for " + unready + " replacement replica(s) of " + deployment
+                + " to be Ready") : Optional.empty();
+    }
+
+    private static boolean movable(Inventory inventory, String node, Pod pod) {
+        ReplicaSlice slice = ReplicaSlice.of(pod).orElseThrow();
+        for (NodeState n : inventory.state().nodes()) {
+            if (!n.name().equals(node)) {
+                continue;
+            }
+            for (var g : n.gpus()) {
+                if (g.index() != slice.gpu()) {
+                    continue;
+                }
+                for (InstanceState i : g.instances()) {
+                    if (i.start() == slice.start() && PodFacts.id(pod).equals(i.replica())) {
+                        return i.movable() && i.demand() != null;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static List<Pod> holders(String node, List<Integer> gpus, ClusterSnapshot snapshot) {
+        return snapshot.pods().stream()
+                .filter(p -> !PodFacts.isFinished(p) && onGpus(p, node, gpus))
+                .sorted(Comparator.comparing(PodFacts::id))
+                .toList();
+    }
+
+    private static boolean onGpus(Pod p, String node, List<Integer> gpus) {
+        return node.equals(PodFacts.node(p)) && ReplicaSlice.of(p).map(s -> gpus.contains(s.gpu())).orElse(false);
+    }
+
+    private static NodeProgress waiting(GpuNode node, List<Integer> gpus, String reason, String message) {
+        return new NodeProgress(node.name(), Phase.WAITING, reason, message, gpus, Set.of());
+    }
+
+    private static io.fabric8.kubernetes.api.model.Node nodeRef(ClusterSnapshot snapshot, String name) {
+        return snapshot.nodes().stream().filter(n -> n.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.quartet.node;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quartet.inventory.GpuNode;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/** The failure record Quartet keeps on a node after MIG Manager failed or timed out there (JSON annotation). */
+public record NodeMigRecord(String config, String reason, String at, String retryAfter, String rolledBackTo,
+        List<String> deployments) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static Optional<NodeMigRecord> of(GpuNode node) {
+        String value = node.annotation(QuartetLabels.NODE_LAST_FAILURE);
+        if (value == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readValue(value, NodeMigRecord.class));
+        } catch (JsonProcessingException e) {
+            return Optional.empty();
+        }
+    }
+
+    public boolean activeAt(Instant now) {
+        try {
+            return now.isBefore(Instant.parse(retryAfter));
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    String json() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.quartet.node;
+
+/** Labels and annotations Quartet owns on its pods and on nodes. */
+public final class QuartetLabels {
+    public static final String MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String MANAGED_BY_VALUE = "quartet";
+    public static final String APP_NAME = "app.kubernetes.io/name";
+    public static final String APP_NAME_VALUE = "quartet-worker";
+    public static final String INSTANCE = "app.kubernetes.io/instance";
+    /** Name of the owning InferenceDeployment, on every replica pod. */
+    public static final String DEPLOYMENT = "inference.quartet.dev/deployment";
+    /** Hash of the pod template a replica was created from (rollouts replace other hashes). */
+    public static final String TEMPLATE_HASH = "inference.quartet.dev/template-hash";
+    /** MIG profile of the slice a replica asks for. */
+    public static final String PROFILE = "inference.quartet.dev/profile";
+    /** Node a replica was planned on. */
+    public static final String PLANNED_NODE = "inference.quartet.dev/planned-node";
+    /** JSON {gpu, profile, start, uuid}: the MIG device a replica actually got (docs/contracts.md). */
+    public static final String MIG_DEVICE = "quartet.dev/mig-device";
+
+    /** Node annotation: the mig config Quartet last set on the node (the node is adopted). */
+    public static final String NODE_CONFIG = "inference.quartet.dev/mig-config";
+    /** Node annotation: the last config that reached success, target of rollbacks. */
+    public static final String NODE_LAST_GOOD_CONFIG = "inference.quartet.dev/last-good-mig-config";
+    /** Node annotation: when Quartet set the current config (RFC 3339), for the watchdog. */
+    public static final String NODE_CONFIG_REQUESTED_AT = "inference.quartet.dev/mig-config-requested-at";
+    /** Node annotation: JSON of the last failed attempt {config, reason, at, retryAfter}. */
+    public static final String NODE_LAST_FAILURE = "inference.quartet.dev/mig-last-failure";
+
+    private QuartetLabels() {
+    }
+}

@@ -1,0 +1,85 @@
+package dev.quartet.node;
+
+import dev.quartet.inventory.ClusterSnapshot;
+import dev.quartet.inventory.GpuNode;
+import dev.quartet.node.MigPartedConfig.DeviceGroup;
+import dev.quartet.planner.GpuPlan;
+import dev.quartet.planner.Instance;
+import dev.quartet.planner.Plan;
+import io.fabric8.kubernetes.api.model.Node;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/** The mig-parted config that gives a node its planned layout, and the set of Quartet configs still in use. */
+final class TargetConfig {
+
+    private TargetConfig() {
+    }
+
+    /**
+     * One device group per distinct GPU layout: planned GPUs get the planned counts; GPUs the plan leaves alone
+     * keep exactly their current entry (so MIG Manager skips them).
+     */
+    static List<DeviceGroup> groups(GpuNode node, Plan plan, MigPartedConfig current) {
+        Map<Integer, GpuPlan> planned = new TreeMap<>();
+        plan.gpus().stream().filter(g -> g.node().equals(node.name())).forEach(g -> planned.put(g.index(), g));
+        Map<List<Object>, List<Integer>> byContent = new LinkedHashMap<>();
+        for (int i = 0; i < node.gpuCount(); i++) {
+            GpuPlan g = planned.get(i);
+            Optional<DeviceGroup> existing = current == null || node.migConfig() == null ? Optional.empty()
+                    : current.groupFor(node.migConfig(), i, node.model());
+            boolean enabled;
+            Map<String, Integer> counts;
+            if (g != null && (g.repartition() || existing.isEmpty())) {
+                enabled = true;
+                counts = counts(g.layout());
+            } else if (existing.isPresent()) {
+                enabled = existing.get().migEnabled();
+                counts = new TreeMap<>(existing.get().migDevices());
+            } else {
+                continue;
+            }
+            byContent.computeIfAbsent(List.of(enabled, counts), k -> new ArrayList<>()).add(i);
+        }
+        List<DeviceGroup> groups = new ArrayList<>();
+        byContent.forEach((content, devices) -> {
+            @SuppressWarnings("unchecked")
+            Map<String, Integer> counts = (Map<String, Integer>) content.get(1);
+            groups.add(new DeviceGroup(List.copyOf(devices), List.of(), (Boolean) content.get(0), counts));
+        });
+        return groups;
+    }
+
+    private static Map<String, Integer> counts(List<Instance> layout) {
+        Map<String, Integer> counts = new TreeMap<>();
+        layout.forEach(i -> counts.merge(i.profile(), 1, Integer::sum));
+        return counts;
+    }
+
+    /** Quartet's configs any node still selects or may roll back to, plus the new one. */
+    static Map<String, List<DeviceGroup>> referenced(ClusterSnapshot snapshot, String name, List<DeviceGroup> groups) {
+        Map<String, List<DeviceGroup>> wanted = new TreeMap<>();
+        MigPartedConfig current = snapshot.migConfig();
+        for (Node n : snapshot.nodes()) {
+            List<String> names = new ArrayList<>();
+            if (n.getMetadata().getLabels() != null) {
+                names.add(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG));
+            }
+            if (n.getMetadata().getAnnotations() != null) {
+                names.add(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_LAST_GOOD_CONFIG));
+            }
+            for (String c : names) {
+                if (c != null && c.startsWith(MigPartedConfigWriter.PREFIX) && current != null
+                        && current.configs().containsKey(c)) {
+                    wanted.put(c, current.configs().get(c));
+                }
+            }
+        }
+        wanted.put(name, groups);
+        return wanted;
+    }
+}

@@ -1,0 +1,124 @@
+package dev.quartet.reconciler;
+
+import dev.quartet.config.QuartetConfig;
+import dev.quartet.inventory.InventoryBuilder;
+import dev.quartet.inventory.PodFacts;
+import dev.quartet.model.InferenceDeployment;
+import dev.quartet.node.QuartetLabels;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * The informers planning reads, with the mapping from their events to the InferenceDeployments to wake: a
+ * replica pod wakes its owner; anything that changes shared capacity (a node's MIG labels, slices, readiness
+ * or taints; another tenant's GPU pod; MIG Manager's ConfigMap) wakes every deployment.
+ */
+final class ClusterEventSources {
+
+    private final InformerEventSource<Pod, InferenceDeployment> pods;
+    private final InformerEventSource<Node, InferenceDeployment> nodes;
+    private final InformerEventSource<ConfigMap, InferenceDeployment> migConfig;
+    private final PlanEventSource planEvents = new PlanEventSource();
+
+    ClusterEventSources(EventSourceContext<InferenceDeployment> context, QuartetConfig.MigManager mig) {
+        SecondaryToPrimaryMapper<HasMetadata> everyone = r -> allDeployments(context);
+        pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, InferenceDeployment.class)
+                .withName("pods")
+                .withWatchAllNamespaces()
+                .withSecondaryToPrimaryMapper(pod -> {
+                    String owner = InventoryBuilder.deploymentOf(pod);
+                    if (owner != null) {
+                        int slash = owner.indexOf('/');
+                        return Set.of(new ResourceID(owner.substring(slash + 1), owner.substring(0, slash)));
+                    }
+                    return PodFacts.isBound(pod) && PodFacts.usesNvidiaResources(pod) ? allDeployments(context)
+                            : Set.of();
+                })
+                .withOnUpdateFilter(ClusterEventSources::podChangeMatters)
+                .build(), context);
+        nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, InferenceDeployment.class)
+                .withName("nodes")
+                .withSecondaryToPrimaryMapper(everyone::toPrimaryResourceIDs)
+                .withOnUpdateFilter(ClusterEventSources::nodeChangeMatters)
+                .build(), context);
+        migConfig = new InformerEventSource<>(InformerEventSourceConfiguration
+                .from(ConfigMap.class, InferenceDeployment.class)
+                .withName("mig-parted-config")
+                .withNamespaces(Set.of(mig.namespace()))
+                .withFieldSelector(new FieldSelector(List.of(new FieldSelector.Field("metadata.name",
+                        mig.configMapName()))))
+                .withSecondaryToPrimaryMapper(everyone::toPrimaryResourceIDs)
+                .build(), context);
+    }
+
+    InformerEventSource<Pod, InferenceDeployment> pods() {
+        return pods;
+    }
+
+    InformerEventSource<Node, InferenceDeployment> nodes() {
+        return nodes;
+    }
+
+    InformerEventSource<ConfigMap, InferenceDeployment> migConfig() {
+        return migConfig;
+    }
+
+    PlanEventSource planEvents() {
+        return planEvents;
+    }
+
+    private static Set<ResourceID> allDeployments(EventSourceContext<InferenceDeployment> context) {
+        return context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet());
+    }
+
+    /** Quartet's own pods always matter to their owner; another tenant's only when its binding or slice changes. */
+    static boolean podChangeMatters(Pod now, Pod before) {
+        if (InventoryBuilder.deploymentOf(now) != null) {
+            return true;
+        }
+        return PodFacts.usesNvidiaResources(now) && (!Objects.equals(PodFacts.node(now), PodFacts.node(before))
+                || !Objects.equals(phase(now), phase(before))
+                || !Objects.equals(now.getMetadata().getDeletionTimestamp(), before.getMetadata().getDeletionTimestamp())
+                || !Objects.equals(annotation(now), annotation(before)));
+    }
+
+    /** Heartbeats change a node every few seconds; only labels, annotations, capacity, readiness and taints matter. */
+    static boolean nodeChangeMatters(Node now, Node before) {
+        return !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
+                || !Objects.equals(now.getMetadata().getAnnotations(), before.getMetadata().getAnnotations())
+                || !Objects.equals(now.getStatus().getAllocatable(), before.getStatus().getAllocatable())
+                || !Objects.equals(now.getSpec().getTaints(), before.getSpec().getTaints())
+                || !Objects.equals(now.getSpec().getUnschedulable(), before.getSpec().getUnschedulable())
+                || !Objects.equals(ready(now), ready(before));
+    }
+
+    private static String ready(Node n) {
+        if (n.getStatus() == null || n.getStatus().getConditions() == null) {
+            return null;
+        }
+        return n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
+                .map(NodeCondition::getStatus).findFirst().orElse(null);
+    }
+
+    private static String phase(Pod p) {
+        return p.getStatus() == null ? null : p.getStatus().getPhase();
+    }
+
+    private static String annotation(Pod p) {
+        return p.getMetadata().getAnnotations() == null ? null
+                : p.getMetadata().getAnnotations().get(QuartetLabels.MIG_DEVICE);
+    }
+}

@@ -1,0 +1,182 @@
+package dev.quartet.reconciler;
+
+import dev.quartet.config.QuartetConfig;
+import dev.quartet.demand.DemandFactory;
+import dev.quartet.demand.SpecValidator;
+import dev.quartet.inventory.ClusterSnapshot;
+import dev.quartet.inventory.GpuNode;
+import dev.quartet.inventory.Inventory;
+import dev.quartet.inventory.InventoryBuilder;
+import dev.quartet.model.InferenceDeployment;
+import dev.quartet.node.MigBackend;
+import dev.quartet.node.MigPartedConfig;
+import dev.quartet.node.NodeProgress;
+import dev.quartet.planner.ClusterState;
+import dev.quartet.planner.Demand;
+import dev.quartet.planner.MigPlanner;
+import dev.quartet.planner.Plan;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.quarkus.logging.Log;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * The one cluster-wide planning step. MIG capacity is shared by every InferenceDeployment, so each reconcile asks
+ * this service for the current {@link ClusterView}; it is computed under a lock from the informer caches, reused
+ * while nothing changed, and a change of plan wakes up exactly the deployments whose part changed.
+ */
+@ApplicationScoped
+public class ClusterPlanning {
+
+    /** The informer caches planning reads, registered by the reconciler. */
+    public record Sources(InformerEventSource<Pod, InferenceDeployment> pods,
+            InformerEventSource<Node, InferenceDeployment> nodes,
+            InformerEventSource<ConfigMap, InferenceDeployment> migConfig, PlanEventSource planEvents) {
+    }
+
+    private record Input(ClusterState state, List<Demand> demands) {
+    }
+
+    @Inject
+    QuartetConfig config;
+    @Inject
+    MigBackend backend;
+    @Inject
+    MeterRegistry registry;
+    @Inject
+    SliceMetrics sliceMetrics;
+
+    private final MigPlanner planner = new MigPlanner();
+    private final Clock clock = Clock.systemUTC();
+    private volatile Sources sources;
+    private Input lastInput;
+    private Plan lastPlan;
+    private ClusterView lastView;
+
+    void attach(Sources sources) {
+        this.sources = sources;
+    }
+
+    /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. */
+    public synchronized ClusterView view(List<InferenceDeployment> deployments, ResourceID caller) {
+        Sources s = Objects.requireNonNull(sources, "event sources not registered yet");
+        Instant now = Instant.now(clock);
+        List<Pod> pods = s.pods().list(p -> true).toList();
+        ClusterSnapshot snapshot = snapshot(s, pods);
+        List<GpuNode> gpuNodes = snapshot.nodes().stream().map(GpuNode::from).flatMap(Optional::stream).toList();
+        List<Demand> demands = deployments.stream()
+                .filter(d -> d.getMetadata().getDeletionTimestamp() == null)
+                .filter(d -> SpecValidator.validate(d.getSpec()).isEmpty())
+                .sorted(Comparator.comparing(DemandFactory::id))
+                .map(d -> DemandFactory.demand(d, gpuNodes))
+                .toList();
+        Map<String, Demand> byId = new TreeMap<>();
+        demands.forEach(d -> byId.put(d.name(), d));
+        Inventory inventory = new InventoryBuilder(config.migManager().repartitionEnabled())
+                .build(snapshot, new InventoryBuilder.Owners(byId), now);
+        Input input = new Input(inventory.state(), demands);
+        Plan plan = lastPlan;
+        if (!input.equals(lastInput)) {
+            Timer.Sample sample = Timer.start(registry);
+            plan = planner.plan(input.state(), input.demands());
+            sample.stop(registry.timer("quartet.plan.duration"));
+            sliceMetrics.update(plan, inventory);
+            wakeChanged(lastPlan, plan, lastInput, input, caller);
+            lastInput = input;
+            lastPlan = plan;
+            Log.debugf("planned %d demands on %d nodes: %d assignments, %d unsatisfied", demands.size(),
+                    inventory.state().nodes().size(), plan.assignments().size(), plan.unsatisfied().size());
+        }
+        Map<String, NodeProgress> progress = backend.reconcile(plan, inventory, snapshot, now);
+        lastView = new ClusterView(plan, inventory, progress, ClusterView.groupReplicaPods(pods), now);
+        return lastView;
+    }
+
+    private static ClusterSnapshot snapshot(Sources s, List<Pod> pods) {
+        List<Node> nodes = s.nodes().list(n -> true).toList();
+        MigPartedConfig mig = null;
+        String error = null;
+        ConfigMap cm = s.migConfig().list(c -> true).findFirst().orElse(null);
+        if (cm != null && cm.getData() != null) {
+            String key = cm.getData().containsKey("config.yaml") ? "config.yaml"
+                    : cm.getData().keySet().stream().findFirst().orElse(null);
+            try {
+                mig = key == null ? null : MigPartedConfig.parse(cm.getData().get(key));
+            } catch (IllegalArgumentException e) {
+                error = e.getMessage();
+                Log.warnf("MIG Manager config %s/%s is unreadable (%s); Quartet treats node layouts as unknown",
+                        cm.getMetadata().getNamespace(), cm.getMetadata().getName(), e.getMessage());
+            }
+        }
+        return new ClusterSnapshot(nodes, pods, mig, error);
+    }
+
+    /** Fires a reconcile for every deployment (but the caller) whose assignments, moves or shortfall changed. */
+    private void wakeChanged(Plan before, Plan after, Input beforeInput, Input afterInput, ResourceID caller) {
+        Sources s = sources;
+        if (s == null || before == null) {
+            return;
+        }
+        Map<String, List<Object>> old = signatures(before, beforeInput);
+        Map<String, List<Object>> now = signatures(after, afterInput);
+        Set<String> changed = new HashSet<>();
+        Set<String> all = new HashSet<>(old.keySet());
+        all.addAll(now.keySet());
+        for (String d : all) {
+            if (!Objects.equals(old.get(d), now.get(d))) {
+                changed.add(d);
+            }
+        }
+        List<ResourceID> ids = new ArrayList<>();
+        for (String d : changed) {
+            int slash = d.indexOf('/');
+            ResourceID id = new ResourceID(d.substring(slash + 1), d.substring(0, slash));
+            if (!id.equals(caller)) {
+                ids.add(id);
+            }
+        }
+        s.planEvents().fire(ids);
+    }
+
+    private static Map<String, List<Object>> signatures(Plan plan, Input input) {
+        Map<String, String> demandOfReplica = new HashMap<>();
+        input.state().nodes().forEach(n -> n.gpus().forEach(g -> g.instances().stream()
+                .filter(i -> i.demand() != null).forEach(i -> demandOfReplica.put(i.replica(), i.demand()))));
+        Map<String, List<Object>> sig = new HashMap<>();
+        input.demands().forEach(d -> sig.computeIfAbsent(d.name(), k -> new ArrayList<>()));
+        plan.assignments().forEach(a -> sig.computeIfAbsent(a.demand(), k -> new ArrayList<>()).add(a));
+        plan.unsatisfied().forEach(u -> sig.computeIfAbsent(u.demand(), k -> new ArrayList<>()).add(u));
+        List<String> gone = new ArrayList<>(plan.released());
+        gone.addAll(plan.moved());
+        for (String r : gone) {
+            String d = demandOfReplica.get(r);
+            if (d != null) {
+                sig.computeIfAbsent(d, k -> new ArrayList<>()).add("-" + r);
+            }
+        }
+        return sig;
+    }
+
+    /** The last computed view, for metrics and debugging; null before the first reconcile. */
+    public synchronized ClusterView lastView() {
+        return lastView;
+    }
+}

@@ -1,0 +1,31 @@
+package dev.quartet.reconciler;
+
+import dev.quartet.inventory.InventoryBuilder;
+import dev.quartet.inventory.Inventory;
+import dev.quartet.node.NodeProgress;
+import dev.quartet.planner.Plan;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/** One planning pass's result, shared by every reconcile until the cluster changes: plan, inventory, node progress. */
+public record ClusterView(Plan plan, Inventory inventory, Map<String, NodeProgress> nodeProgress,
+        Map<String, List<Pod>> podsByDeployment, Instant at) {
+
+    public ClusterView {
+        nodeProgress = Map.copyOf(nodeProgress);
+        podsByDeployment = Map.copyOf(podsByDeployment);
+    }
+
+    static Map<String, List<Pod>> groupReplicaPods(List<Pod> pods) {
+        return pods.stream().filter(p -> InventoryBuilder.deploymentOf(p) != null)
+                .collect(Collectors.groupingBy(InventoryBuilder::deploymentOf));
+    }
+
+    /** Replica pods (including terminating ones) of the deployment {@code ns/name}. */
+    public List<Pod> podsOf(String deployment) {
+        return podsByDeployment.getOrDefault(deployment, List.of());
+    }
+}

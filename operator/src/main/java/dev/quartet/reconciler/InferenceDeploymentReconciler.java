@@ -1,0 +1,135 @@
+package dev.quartet.reconciler;
+
+import dev.quartet.config.QuartetConfig;
+import dev.quartet.demand.DemandFactory;
+import dev.quartet.demand.SpecValidator;
+import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetDependentResource;
+import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource;
+import dev.quartet.dependent.InferenceDeploymentServiceDependentResource;
+import dev.quartet.dependent.OnlyPolicyV1beta1Available;
+import dev.quartet.dependent.PolicyV1Available;
+import dev.quartet.inventory.PodFacts;
+import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.InferenceDeploymentStatus;
+import dev.quartet.node.NodeProgress;
+import dev.quartet.status.EventRecorder;
+import dev.quartet.status.StatusBuilder;
+import dev.quartet.status.StatusInputs;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.Workflow;
+import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.quarkus.logging.Log;
+import jakarta.inject.Inject;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * Reconciles one InferenceDeployment: observe (the shared cluster view), take its part of the cluster-wide
+ * plan, apply it to replica pods, Service and budget, and report status. Thin on purpose: planning lives in
+ * {@link ClusterPlanning}, pods in {@link ReplicaActuator}, conditions in {@link StatusBuilder}.
+ */
+@ControllerConfiguration(name = "inferencedeployment",
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 60))
+@Workflow(explicitInvocation = true, dependents = {
+    @Dependent(type = InferenceDeploymentServiceDependentResource.class),
+    @Dependent(type = InferenceDeploymentPodDisruptionBudgetDependentResource.class,
+            activationCondition = PolicyV1Available.class),
+    @Dependent(type = InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource.class,
+            activationCondition = OnlyPolicyV1beta1Available.class)})
+public class InferenceDeploymentReconciler implements Reconciler<InferenceDeployment> {
+
+    static final Duration WHILE_PROGRESSING = Duration.ofSeconds(5);
+
+    @Inject
+    ClusterPlanning planning;
+    @Inject
+    ReplicaActuator actuator;
+    @Inject
+    EventRecorder events;
+    @Inject
+    QuartetConfig config;
+
+    private final StatusBuilder statusBuilder = new StatusBuilder(Clock.systemUTC());
+
+    @Override
+    public List<EventSource<?, InferenceDeployment>> prepareEventSources(EventSourceContext<InferenceDeployment> context) {
+        ClusterEventSources sources = new ClusterEventSources(context, config.migManager());
+        planning.attach(new ClusterPlanning.Sources(sources.pods(), sources.nodes(), sources.migConfig(),
+                sources.planEvents()));
+        return List.of(sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents());
+    }
+
+    @Override
+    public UpdateControl<InferenceDeployment> reconcile(InferenceDeployment d, Context<InferenceDeployment> context) {
+        String id = DemandFactory.id(d);
+        List<String> problems = SpecValidator.validate(d.getSpec());
+        ClusterView view = planning.view(context.getPrimaryCache().list().toList(), ResourceID.fromResource(d));
+        List<Pod> pods = view.podsOf(id);
+        String endpoint = InferenceDeploymentServiceDependentResource.endpoint(d, config.worker().port());
+        StatusInputs inputs;
+        if (!problems.isEmpty()) {
+            Log.warnf("%s: invalid spec, nothing done: %s", id, problems);
+            events.warning(d, "InvalidSpec", String.join("; ", problems));
+            inputs = new StatusInputs(problems, pods, null, Optional.empty(), Optional.empty(), Map.of(), Set.of(),
+                    false, false, endpoint);
+        } else {
+            context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
+            Set<String> replicaIds = pods.stream().map(PodFacts::id).collect(Collectors.toSet());
+            DeploymentPart part = DeploymentPart.of(view.plan(), id, replicaIds);
+            ReplicaActions actions = actuator.apply(d, part, view);
+            part.unsatisfied().ifPresent(u -> events.warning(d, u.reason().name(),
+                    u.missing() + " of " + d.getSpec().getReplicas() + " replicas have no MIG slice"));
+            inputs = new StatusInputs(List.of(), pods, null, part.profile().or(() -> Optional
+                    .ofNullable(d.getSpec().getSlice().getProfile())), part.unsatisfied(),
+                    relevantNodes(view, part, pods, actions), new HashSet<>(actions.waitingOnNodes()),
+                    actions.rollingOut(), actions.changedSomething(), endpoint);
+        }
+        InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
+        boolean settled = status.getConditions().stream()
+                .noneMatch(c -> "Progressing".equals(c.getType()) && "True".equals(c.getStatus()));
+        UpdateControl<InferenceDeployment> control;
+        if (status.equals(d.getStatus())) {
+            control = UpdateControl.noUpdate();
+        } else {
+            d.setStatus(status);
+            control = UpdateControl.patchStatus(d);
+        }
+        return settled ? control : control.rescheduleAfter(WHILE_PROGRESSING);
+    }
+
+    /** Progress of the nodes this deployment waits on or is being moved from. */
+    private static Map<String, NodeProgress> relevantNodes(ClusterView view, DeploymentPart part, List<Pod> pods,
+            ReplicaActions actions) {
+        Set<String> nodes = new HashSet<>(part.newByNode().keySet());
+        nodes.addAll(actions.waitingOnNodes());
+        pods.stream().filter(p -> part.moved().contains(PodFacts.id(p)) && PodFacts.isBound(p))
+                .forEach(p -> nodes.add(PodFacts.node(p)));
+        view.nodeProgress().values().stream().filter(p -> p.deployments().contains(part.deployment()))
+                .forEach(p -> nodes.add(p.node()));
+        Map<String, NodeProgress> out = new TreeMap<>();
+        nodes.forEach(n -> {
+            NodeProgress p = view.nodeProgress().get(n);
+            if (p != null) {
+                out.put(n, p);
+            }
+        });
+        return out;
+    }
+}

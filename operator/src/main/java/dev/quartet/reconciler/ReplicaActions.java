@@ -1,0 +1,22 @@
+package dev.quartet.reconciler;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one reconcile did to a deployment's replica pods, for its status: pods created and deleted (with why),
+ * nodes where new replicas wait for a repartition, and whether a rollout is under way.
+ */
+public record ReplicaActions(List<String> created, Map<String, String> deleted, List<String> waitingOnNodes,
+        boolean rollingOut) {
+
+    public ReplicaActions {
+        created = List.copyOf(created);
+        deleted = Map.copyOf(deleted);
+        waitingOnNodes = List.copyOf(waitingOnNodes);
+    }
+
+    public boolean changedSomething() {
+        return !created.isEmpty() || !deleted.isEmpty();
+    }
+}

@@ -1,0 +1,207 @@
+package dev.quartet.reconciler;
+
+import dev.quartet.config.QuartetConfig;
+import dev.quartet.dependent.ReplicaPodFactory;
+import dev.quartet.inventory.PodFacts;
+import dev.quartet.model.InferenceDeployment;
+import dev.quartet.node.QuartetLabels;
+import dev.quartet.node.NewPodGate;
+import dev.quartet.status.EventRecorder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.quarkus.logging.Log;
+import jakarta.annotation.PostConstruct;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Makes a deployment's replica pods match its part of the plan: deletes failed, lost, released and surplus
+ * pending pods, rolls outdated pods one at a time, and creates new pods on the planned nodes once those nodes
+ * can take them. Pod names are {@code <name>-<ordinal>}, so a stale cache can never create a duplicate.
+ */
+@ApplicationScoped
+public class ReplicaActuator {
+
+    @Inject
+    KubernetesClient client;
+    @Inject
+    EventRecorder events;
+    @Inject
+    QuartetConfig config;
+
+    private ReplicaPodFactory factory;
+
+    @PostConstruct
+    void init() {
+        factory = new ReplicaPodFactory(config.worker());
+    }
+
+    public ReplicaPodFactory factory() {
+        return factory;
+    }
+
+    public ReplicaActions apply(InferenceDeployment d, DeploymentPart part, ClusterView view) {
+        List<Pod> pods = view.podsOf(part.deployment());
+        List<String> created = new ArrayList<>();
+        Map<String, String> deleted = new LinkedHashMap<>();
+        List<Pod> live = new ArrayList<>();
+        for (Pod pod : pods) {
+            if (PodFacts.isTerminating(pod)) {
+                continue;
+            }
+            String why = removalReason(pod, part, view);
+            if (why != null) {
+                delete(d, pod, why, deleted);
+            } else {
+                live.add(pod);
+            }
+        }
+        boolean rollingOut = rollOut(d, part, live, pods, deleted);
+        List<String> waiting = new ArrayList<>();
+        Map<String, List<Pod>> inflight = new TreeMap<>();
+        live.stream().filter(p -> !PodFacts.isBound(p) && !deleted.containsKey(p.getMetadata().getName()))
+                .forEach(p -> inflight.computeIfAbsent(plannedNode(p), n -> new ArrayList<>()).add(p));
+        for (Map.Entry<String, List<Pod>> e : inflight.entrySet()) {
+            int wanted = part.newByNode().getOrDefault(e.getKey(), 0);
+            List<Pod> surplus = e.getValue().stream()
+                    .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp(),
+                            Comparator.nullsLast(Comparator.reverseOrder())))
+                    .limit(Math.max(0, e.getValue().size() - wanted)).toList();
+            surplus.forEach(p -> delete(d, p, "the plan no longer places this pending replica on " + e.getKey(), deleted));
+        }
+        String profile = part.profile().orElse(null);
+        Set<Integer> used = ordinals(d, pods);
+        for (Map.Entry<String, Integer> e : part.newByNode().entrySet()) {
+            String node = e.getKey();
+            int missing = e.getValue() - inflight.getOrDefault(node, List.of()).size();
+            if (missing <= 0) {
+                continue;
+            }
+            String nodeProfile = part.assignments().stream().filter(a -> !a.existing() && a.node().equals(node))
+                    .map(a -> a.profile()).findFirst().orElse(profile);
+            if (!NewPodGate.allows(view.plan(), view.inventory(), node, nodeProfile)) {
+                waiting.add(node);
+                continue;
+            }
+            for (int i = 0; i < missing; i++) {
+                int ordinal = nextOrdinal(used);
+                Pod pod = factory.desired(d, nodeProfile, node, ordinal);
+                if (create(d, pod)) {
+                    created.add(pod.getMetadata().getName());
+                    events.normal(d, "ReplicaPlaced", "created replica " + pod.getMetadata().getName() + " for a "
+                            + nodeProfile + " slice on node " + node);
+                }
+            }
+        }
+        return new ReplicaActions(created, deleted, waiting, rollingOut);
+    }
+
+    /** Why a non-terminating pod must go now, or null to keep it. */
+    private String removalReason(Pod pod, DeploymentPart part, ClusterView view) {
+        String id = PodFacts.id(pod);
+        if (PodFacts.isFinished(pod)) {
+            return "replica " + pod.getMetadata().getName() + " ended (" + pod.getStatus().getPhase()
+                    + "); a new one replaces it";
+        }
+        String node = PodFacts.isBound(pod) ? PodFacts.node(pod) : plannedNode(pod);
+        if (node != null && view.inventory().lostNodes().contains(node)) {
+            return "node " + node + " is not Ready; the replica is replaced on another node";
+        }
+        if (part.released().contains(id)) {
+            return "scaled down";
+        }
+        if (!PodFacts.isBound(pod) && (node == null || !part.newByNode().containsKey(node))) {
+            return "the plan no longer places this pending replica on " + node;
+        }
+        return null;
+    }
+
+    /** Replaces pods of an older template one at a time, each only once every other replica is Ready. */
+    private boolean rollOut(InferenceDeployment d, DeploymentPart part, List<Pod> live, List<Pod> all,
+            Map<String, String> deleted) {
+        List<Pod> outdated = new ArrayList<>();
+        for (Pod p : live) {
+            String profile = p.getMetadata().getLabels().getOrDefault(QuartetLabels.PROFILE, "").replace(".me", "+me");
+            if (!factory.templateHash(d, profile).equals(p.getMetadata().getLabels().get(QuartetLabels.TEMPLATE_HASH))
+                    || !part.profile().map(profile::equals).orElse(true)) {
+                outdated.add(p);
+            }
+        }
+        if (outdated.isEmpty()) {
+            return false;
+        }
+        outdated.stream().filter(p -> !PodFacts.isBound(p)).forEach(p -> delete(d, p, "outdated template", deleted));
+        boolean othersSettled = all.stream().noneMatch(PodFacts::isTerminating) && live.stream()
+                .filter(p -> !outdated.contains(p)).allMatch(PodFacts::isReady);
+        if (othersSettled) {
+            outdated.stream().filter(PodFacts::isBound)
+                    .min(Comparator.comparing(PodFacts::isReady).thenComparing(p -> p.getMetadata().getName()))
+                    .ifPresent(p -> delete(d, p, "rolling out a changed spec", deleted));
+        }
+        return true;
+    }
+
+    private static String plannedNode(Pod pod) {
+        return pod.getMetadata().getLabels() == null ? null
+                : pod.getMetadata().getLabels().get(QuartetLabels.PLANNED_NODE);
+    }
+
+    private static Set<Integer> ordinals(InferenceDeployment d, List<Pod> pods) {
+        Set<Integer> used = new HashSet<>();
+        String prefix = d.getMetadata().getName() + "-";
+        for (Pod p : pods) {
+            String n = p.getMetadata().getName();
+            if (n.startsWith(prefix)) {
+                try {
+                    used.add(Integer.parseInt(n.substring(prefix.length())));
+                } catch (NumberFormatException ignored) {
+                    // not one of ours by name; its ordinal cannot collide
+                }
+            }
+        }
+        return used;
+    }
+
+    private static int nextOrdinal(Set<Integer> used) {
+        int i = 0;
+        while (used.contains(i)) {
+            i++;
+        }
+        used.add(i);
+        return i;
+    }
+
+    private boolean create(InferenceDeployment d, Pod pod) {
+        try {
+            client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 409) {
+                Log.debugf("%s/%s: replica %s already exists (cache behind)", d.getMetadata().getNamespace(),
+                        d.getMetadata().getName(), pod.getMetadata().getName());
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    private void delete(InferenceDeployment d, Pod pod, String why, Map<String, String> deleted) {
+        if (deleted.containsKey(pod.getMetadata().getName())) {
+            return;
+        }
+        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+        deleted.put(pod.getMetadata().getName(), why);
+        Log.infof("%s/%s: deleted replica %s: %s", d.getMetadata().getNamespace(), d.getMetadata().getName(),
+                pod.getMetadata().getName(), why);
+        events.normal(d, "ReplicaRemoved", "removed replica " + pod.getMetadata().getName() + ": " + why);
+    }
+}

@@ -1,0 +1,169 @@
+package dev.quartet.status;
+
+import dev.quartet.inventory.PodFacts;
+import dev.quartet.inventory.ReplicaSlice;
+import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.InferenceDeploymentStatus;
+import dev.quartet.model.ReplicaPlacement;
+import dev.quartet.node.NodeProgress;
+import dev.quartet.node.QuartetLabels;
+import dev.quartet.planner.Unsatisfied;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/** Derives an InferenceDeployment's whole status (conditions, counts, placements) from one reconcile's inputs. */
+public final class StatusBuilder {
+
+    private final ConditionMerger merger;
+
+    public StatusBuilder(Clock clock) {
+        this.merger = new ConditionMerger(clock);
+    }
+
+    public InferenceDeploymentStatus build(InferenceDeployment d, StatusInputs in) {
+        InferenceDeploymentStatus previous = d.getStatus() == null ? new InferenceDeploymentStatus() : d.getStatus();
+        InferenceDeploymentStatus s = new InferenceDeploymentStatus();
+        long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
+        s.setObservedGeneration(generation);
+        s.setSelector(QuartetLabels.MANAGED_BY + "=" + QuartetLabels.MANAGED_BY_VALUE + "," + QuartetLabels.DEPLOYMENT
+                + "=" + d.getMetadata().getName());
+        s.setEndpoint(in.endpoint());
+        int desired = d.getSpec() == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
+        List<Pod> live = in.pods().stream().filter(p -> !PodFacts.isTerminating(p) && !PodFacts.isFinished(p)).toList();
+        int ready = (int) live.stream().filter(PodFacts::isReady).count();
+        s.setReplicas(live.size());
+        s.setReadyReplicas(ready);
+        s.setReplicaSummary(ready + "/" + desired);
+        s.setProfile(in.profile().orElse(previous.getProfile()));
+        s.setMissingReplicas(in.unsatisfied().map(Unsatisfied::missing).orElse(0));
+        s.setPlacements(placements(in.pods()));
+        List<ConditionMerger.Fresh> fresh = in.problems().isEmpty()
+                ? conditions(in, desired, ready, live)
+                : invalid(in.problems());
+        s.setConditions(merger.merge(previous.getConditions(), fresh, generation));
+        return s;
+    }
+
+    private static List<ConditionMerger.Fresh> invalid(List<String> problems) {
+        String message = String.join("; ", problems);
+        return List.of(
+                new ConditionMerger.Fresh(ConditionTypes.READY, false, Reasons.INVALID_SPEC, message),
+                new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, false, Reasons.INVALID_SPEC,
+                        "nothing is done for an invalid spec; fix it and apply again"),
+                new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.INVALID_SPEC, message));
+    }
+
+    private static List<ConditionMerger.Fresh> conditions(StatusInputs in, int desired, int ready, List<Pod> live) {
+        Optional<NodeProgress> failure = in.nodes().values().stream()
+                .filter(p -> p.phase() == NodeProgress.Phase.FAILED || p.phase() == NodeProgress.Phase.DRAIN_BLOCKED)
+                .min(Comparator.comparing(NodeProgress::node));
+        List<String> repartitioning = in.nodes().values().stream()
+                .filter(p -> p.phase() != NodeProgress.Phase.FAILED && p.phase() != NodeProgress.Phase.DRAIN_BLOCKED)
+                .map(NodeProgress::node).sorted().toList();
+        List<Pod> failing = live.stream().filter(StatusBuilder::failing).toList();
+
+        ConditionMerger.Fresh degraded;
+        if (in.unsatisfied().isPresent()) {
+            Unsatisfied u = in.unsatisfied().get();
+            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, u.reason().name(),
+                    u.missing() + " of " + desired + " replicas have no MIG slice: " + explain(u));
+        } else if (failure.isPresent()) {
+            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, failure.get().reason(),
+                    failure.get().message());
+        } else if (!failing.isEmpty()) {
+            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.REPLICAS_FAILING,
+                    failing.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "))
+                            + " failing; see kubectl describe pod and the worker log");
+        } else {
+            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, false, Reasons.AS_EXPECTED,
+                    "no problem found");
+        }
+
+        boolean starting = live.size() != ready || live.size() < desired - in.unsatisfied().map(Unsatisfied::missing).orElse(0);
+        ConditionMerger.Fresh progressing;
+        if (!repartitioning.isEmpty()) {
+            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.REPARTITIONING,
+                    "repartitioning GPUs on " + String.join(", ", repartitioning) + " for this deployment: "
+                            + in.nodes().get(repartitioning.get(0)).message());
+        } else if (in.rollingOut()) {
+            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.ROLLING_OUT,
+                    "replacing replicas created from an older spec, one at a time");
+        } else if (!in.waitingNodes().isEmpty()) {
+            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.WAITING_FOR_REPARTITION,
+                    "new replicas wait until " + String.join(", ", in.waitingNodes()) + " can take pods");
+        } else if (live.size() > desired) {
+            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.SCALING_DOWN,
+                    "removing " + (live.size() - desired) + " replicas");
+        } else if (starting || in.changed()) {
+            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.REPLICAS_STARTING,
+                    ready + " of " + live.size() + " replica pods ready");
+        } else {
+            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, false, Reasons.STABLE,
+                    "every replica the cluster has a slice for is placed");
+        }
+
+        ConditionMerger.Fresh readyCondition;
+        if (desired == 0) {
+            readyCondition = new ConditionMerger.Fresh(ConditionTypes.READY, true, Reasons.SCALED_TO_ZERO,
+                    "0 replicas requested");
+        } else if (ready >= desired) {
+            readyCondition = new ConditionMerger.Fresh(ConditionTypes.READY, true, Reasons.ALL_REPLICAS_READY,
+                    ready + "/" + desired + " replicas ready");
+        } else {
+            String reason = in.unsatisfied().map(u -> u.reason().name())
+                    .orElse(progressing.status() ? progressing.reason() : degraded.reason());
+            readyCondition = new ConditionMerger.Fresh(ConditionTypes.READY, false, reason,
+                    ready + "/" + desired + " replicas ready");
+        }
+        return List.of(readyCondition, progressing, degraded);
+    }
+
+    private static String explain(Unsatisfied u) {
+        return switch (u.reason()) {
+            case InsufficientSlices -> "every GPU that could hold this profile is full; add GPUs, lower other "
+                    + "deployments' replicas or raise this one's priority";
+            case NoMatchingGpuModel -> "no eligible node has a GPU of the requested model; check slice.gpuModel, "
+                    + "worker.nodeSelector and tolerations";
+            case ProfileTooLargeForModel -> "the memory asked for exceeds the largest MIG profile of every eligible "
+                    + "GPU model; lower slice.memoryGiB or add larger GPUs";
+            case BlockedByRunningReplicas -> "free slices exist only on GPUs whose running replicas may not move; "
+                    + "set movable: true on those deployments or free the GPUs";
+        };
+    }
+
+    private static boolean failing(Pod pod) {
+        return pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+                && pod.getStatus().getContainerStatuses().stream().anyMatch(c -> c.getRestartCount() != null
+                        && c.getRestartCount() >= 3 && !Boolean.TRUE.equals(c.getReady()));
+    }
+
+    private static List<ReplicaPlacement> placements(List<Pod> pods) {
+        List<ReplicaPlacement> out = new ArrayList<>();
+        pods.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).forEach(p -> {
+            Optional<ReplicaSlice> slice = ReplicaSlice.of(p);
+            String node = PodFacts.isBound(p) ? PodFacts.node(p)
+                    : p.getMetadata().getLabels().get(QuartetLabels.PLANNED_NODE);
+            String profile = slice.map(ReplicaSlice::profile).orElse(
+                    p.getMetadata().getLabels().getOrDefault(QuartetLabels.PROFILE, "").replace(".me", "+me"));
+            out.add(new ReplicaPlacement(p.getMetadata().getName(), node, slice.map(ReplicaSlice::gpu).orElse(null),
+                    profile, slice.map(ReplicaSlice::start).orElse(null), slice.map(ReplicaSlice::uuid).orElse(null),
+                    state(p)));
+        });
+        return out;
+    }
+
+    private static String state(Pod p) {
+        if (PodFacts.isTerminating(p)) {
+            return "Terminating";
+        }
+        if (PodFacts.isReady(p)) {
+            return "Ready";
+        }
+        return p.getStatus() == null || p.getStatus().getPhase() == null ? "Pending" : p.getStatus().getPhase();
+    }
+}

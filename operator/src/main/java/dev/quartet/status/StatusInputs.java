@@ -1,0 +1,27 @@
+package dev.quartet.status;
+
+import dev.quartet.node.NodeProgress;
+import dev.quartet.planner.Unsatisfied;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Everything the status of one InferenceDeployment is derived from, gathered by its reconcile.
+ *
+ * @param problems     spec validation messages (non-empty: InvalidSpec, nothing else was done)
+ * @param pods         the deployment's replica pods, terminating ones included
+ * @param currentHash  the template hash new replicas get
+ * @param profile      the profile chosen for the replicas, if known
+ * @param unsatisfied  the planner's shortfall for this deployment
+ * @param nodes        progress of the nodes this deployment waits on or is moved from
+ * @param waitingNodes nodes where new replicas wait for the node to take pods
+ * @param rollingOut   a changed spec is being rolled out
+ * @param changed      this reconcile created or deleted pods
+ */
+public record StatusInputs(List<String> problems, List<Pod> pods, String currentHash, Optional<String> profile,
+        Optional<Unsatisfied> unsatisfied, Map<String, NodeProgress> nodes, Set<String> waitingNodes,
+        boolean rollingOut, boolean changed, String endpoint) {
+}
