@@ -9,9 +9,11 @@
 #   hack/local-cluster.sh down   [--state-dir DIR]
 #   hack/local-cluster.sh status [--state-dir DIR]
 #   hack/local-cluster.sh build          # only build (or find) the control-plane binaries
+#   hack/local-cluster.sh kubeconfig [--state-dir DIR]   # print the kubeconfig path
 #
 # Environment: QUARTET_CLUSTER_DIR (state, default /tmp/quartet-cluster-$UID),
-# QUARTET_CACHE_DIR (binary cache, default ${XDG_CACHE_HOME:-~/.cache}/quartet).
+# QUARTET_CACHE_DIR (binary cache, default ${XDG_CACHE_HOME:-~/.cache}/quartet),
+# QUARTET_SIM_JAVA_OPTS (JVM options of the simulator). Docs: docs/local-cluster.md
 set -euo pipefail
 
 K8S_VERSION=1.20.2
@@ -35,6 +37,8 @@ ensure_packages() {
   for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
+  # a kubectl comes with many machines; Debian's kubernetes-client (1.20) otherwise
+  command -v kubectl >/dev/null || missing+=(kubernetes-client)
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing Debian packages: ${missing[*]}"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -183,6 +187,8 @@ cmd_up() {
   build_binaries
   $sim && ensure_simulator_jar
   rm -rf "$STATE_DIR"; mkdir -p "$STATE_DIR"/{pids,logs,certs,etcd}
+  # a failed up stops what it started (logs stay in $STATE_DIR/logs for diagnosis)
+  trap 'rc=$?; if [ $rc -ne 0 ]; then log "up failed; stopping what it started"; stop_components; fi' EXIT
   local started=$SECONDS
   local pe pp pa token
   pe=$(free_port); pp=$(free_port); pa=$(free_port)
@@ -207,6 +213,7 @@ cmd_up() {
     --service-cluster-ip-range=10.0.0.0/24 --insecure-port=0 --endpoint-reconciler-type=none \
     --allow-privileged=false --v=0
   wait_for_api "$pa" "$token"
+  log "API server ready after $((SECONDS - started)) s"
   start kube-scheduler "$BIN_DIR/kube-scheduler" --kubeconfig="$kc" --bind-address=127.0.0.1 \
     --secure-port=0 --port=0 --leader-elect=false
   start kube-controller-manager "$BIN_DIR/kube-controller-manager" --kubeconfig="$kc" \
@@ -220,7 +227,9 @@ cmd_up() {
     $worker_processes && args+=(--worker-processes --worker-jar "$REPO_ROOT/worker-image/target/quarkus-app/quarkus-run.jar"
                                 --worker-log-dir "$STATE_DIR/logs/workers")
     [ -n "$model_root" ] && args+=(--worker-model-root "$model_root")
-    start simulator java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -jar "$(simulator_jar)" "${args[@]}"
+    # small-footprint JVM (about 150 MiB RSS for 50 nodes); override with QUARTET_SIM_JAVA_OPTS
+    local jvm_opts=(${QUARTET_SIM_JAVA_OPTS:--Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:ReservedCodeCacheSize=32m})
+    start simulator java "${jvm_opts[@]}" -jar "$(simulator_jar)" "${args[@]}"
     local deadline=$((SECONDS + 60))
     until [ "$(KUBECONFIG=$kc kubectl get nodes -l quartet.dev/simulated=true --no-headers 2>/dev/null | grep -cw Ready)" -ge "$nodes" ]; do
       pid_alive "$(cat "$STATE_DIR/pids/simulator.pid")" || { tail -20 "$STATE_DIR/logs/simulator.log" >&2; die "the simulator exited"; }
@@ -228,12 +237,13 @@ cmd_up() {
       sleep 0.5
     done
   fi
+  trap - EXIT
   log "up in $((SECONDS - started)) s; logs in $STATE_DIR/logs"
   echo "export KUBECONFIG=$kc"
 }
 
-cmd_down() {
-  [ -d "$STATE_DIR" ] || { log "nothing to stop ($STATE_DIR does not exist)"; return 0; }
+# Stops every recorded component, newest first, by its recorded process group.
+stop_components() {
   local n pid reversed=()
   for n in "${COMPONENTS[@]}"; do reversed=("$n" "${reversed[@]}"); done
   for n in "${reversed[@]}"; do
@@ -249,6 +259,11 @@ cmd_down() {
       log "stopped $n (pid $pid) in $((SECONDS - t0)) s"
     fi
   done
+}
+
+cmd_down() {
+  [ -d "$STATE_DIR" ] || { log "nothing to stop ($STATE_DIR does not exist)"; return 0; }
+  stop_components
   rm -rf "$STATE_DIR"
 }
 
@@ -269,7 +284,7 @@ main() {
   local rest=()
   while [ $# -gt 0 ]; do
     case $1 in
-      --state-dir) STATE_DIR=$2; shift 2 ;;
+      --state-dir) STATE_DIR=$(realpath -m -- "$2"); shift 2 ;;
       *) rest+=("$1"); shift ;;
     esac
   done
@@ -279,7 +294,7 @@ main() {
     status) cmd_status ;;
     build) build_binaries; echo "$BIN_DIR" ;;
     kubeconfig) echo "$STATE_DIR/kubeconfig" ;;
-    *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; [ -z "$cmd" ] || [ "$cmd" = help ] || [ "$cmd" = -h ] || exit 2 ;;
+    *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; [ -z "$cmd" ] || [ "$cmd" = help ] || [ "$cmd" = -h ] || exit 2 ;;
   esac
 }
 

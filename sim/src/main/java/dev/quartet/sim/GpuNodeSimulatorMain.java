@@ -102,7 +102,15 @@ public final class GpuNodeSimulatorMain {
   private static void run(Path kubeconfig, SimulatorOptions options) throws IOException, InterruptedException {
     Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
     KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    GpuNodeSimulator sim = GpuNodeSimulator.start(client, options);
+    GpuNodeSimulator sim;
+    try {
+      sim = GpuNodeSimulator.start(client, options);
+    } catch (IllegalArgumentException e) {
+      System.err.println("error: " + e.getMessage());
+      client.close();
+      System.exit(2);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("stopping the GPU node simulator");

@@ -275,6 +275,23 @@ class SimulatedGpuNodeIT {
   }
 
   @Test
+  void aPodBoundPastTheSchedulerToASliceTheNodeLacksFailsAdmission() {
+    try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(1).withLayout("4x1g.6gb"))) {
+      String node = sim.nodeNames().get(0);
+      Pod pod = TestPods.slicePod(ns, node + "-bypass", node, "2g.12gb");
+      pod.getSpec().setNodeName(node); // no scheduler fit check
+      client.pods().inNamespace(ns).resource(pod).create();
+      eventually().until(() -> "Failed".equals(client.pods().inNamespace(ns).withName(node + "-bypass").get()
+          .getStatus().getPhase()));
+      Pod failed = client.pods().inNamespace(ns).withName(node + "-bypass").get();
+      assertThat(failed.getStatus().getReason()).isEqualTo("UnexpectedAdmissionError");
+      assertThat(failed.getStatus().getMessage()).contains("nvidia.com/mig-2g.12gb").contains("Available: 0");
+      assertThat(sim.layoutOf(node).get(0).slices()).allSatisfy(s -> assertThat(s.pod()).isNull());
+      deletePodAndWait(node + "-bypass");
+    }
+  }
+
+  @Test
   void podsCreatedByControllersRunToo() {
     try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(2).withLayout("2x2g.12gb"))) {
       String node = sim.nodeNames().get(0);
