@@ -15,11 +15,6 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -45,7 +40,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
   public static final String MIG_CONFIG_STATE_LABEL = MigManagerSimulator.STATE_LABEL;
   private static final Logger LOG = Logger.getLogger(GpuNodeSimulator.class.getName());
   private static final Duration LEASE_RENEWAL = Duration.ofSeconds(10);
-  private static final AtomicInteger LOOPS = new AtomicInteger();
+  private static final Duration KUBELET_RESYNC = Duration.ofSeconds(30);
 
   /** A node to add: name, GPU model, GPU count and initial layout of every GPU. */
   public record NodeSpec(String name, GpuModel model, int gpus, MigLayout layout) {
@@ -53,7 +48,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
 
   private final KubernetesClient client;
   private final SimulatorOptions options;
-  private final ScheduledExecutorService loop;
+  private final EventLoop loop = new EventLoop();
   private final Map<String, SimulatedNode> nodes = new ConcurrentHashMap<>();
   private final List<DeletedPod> deletedWhileRunning = new CopyOnWriteArrayList<>();
   private final NodeApi api;
@@ -71,11 +66,6 @@ public final class GpuNodeSimulator implements AutoCloseable {
     this.client = client;
     this.options = options;
     this.reconfigureDelay = options.reconfigureDelay();
-    this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "gpu-sim-" + LOOPS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
     this.api = new NodeApi(client);
     this.configs = new MigConfigMapStore(client, options.migNamespace(), options.migConfigMap());
     this.workers = new WorkerProcesses(options);
@@ -91,8 +81,8 @@ public final class GpuNodeSimulator implements AutoCloseable {
       for (int i = 0; i < options.nodes(); i++) {
         sim.addNode();
       }
-      sim.loop.scheduleAtFixedRate(sim::heartbeat, LEASE_RENEWAL.toMillis(), LEASE_RENEWAL.toMillis(),
-          TimeUnit.MILLISECONDS);
+      sim.loop.every(sim::heartbeat, LEASE_RENEWAL);
+      sim.loop.every(sim::resync, KUBELET_RESYNC);
     } catch (RuntimeException e) {
       sim.close();
       throw e;
@@ -137,32 +127,13 @@ public final class GpuNodeSimulator implements AutoCloseable {
   }
 
   private void onLoop(Runnable task) {
-    if (closed) {
-      return;
+    if (!closed) {
+      loop.execute(task);
     }
-    loop.execute(() -> {
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        LOG.log(Level.WARNING, "simulator task failed: " + e.getMessage(), e);
-      }
-    });
   }
 
   private <T> T onLoopAndWait(Callable<T> task) {
-    try {
-      return loop.submit(task).get(60, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    } catch (ExecutionException e) {
-      if (e.getCause() instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IllegalStateException(e.getCause());
-    } catch (TimeoutException e) {
-      throw new IllegalStateException("simulator event loop did not answer in 60 s", e);
-    }
+    return loop.call(task);
   }
 
   private void onNode(Node node) {
@@ -265,6 +236,15 @@ public final class GpuNodeSimulator implements AutoCloseable {
         LOG.warning(() -> "node " + node.name + ": lease renewal failed: " + e.getMessage());
       }
     }
+  }
+
+  /** Like a kubelet's periodic sync: retries pods whose last update failed or was missed. */
+  private void resync() {
+    if (closed || podInformer == null) {
+      return;
+    }
+    List<Pod> pods = podInformer.getStore().list();
+    nodes.values().stream().filter(n -> !n.notReady).forEach(n -> kubelet.resync(n, pods));
   }
 
   private SimulatedNode require(String name) {
@@ -376,7 +356,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
         nodeInformer.stop();
       }
       workers.close();
-      loop.shutdownNow();
+      loop.shutdown();
     }
   }
 }

@@ -2,8 +2,6 @@ package dev.quartet.sim;
 
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import java.util.logging.Logger;
@@ -21,11 +19,11 @@ final class MigManagerSimulator {
 
   private final NodeApi api;
   private final MigConfigMapStore store;
-  private final ScheduledExecutorService loop;
+  private final EventLoop loop;
   private final Supplier<Duration> delay;
   private final Consumer<SimulatedNode> publish;
 
-  MigManagerSimulator(NodeApi api, MigConfigMapStore store, ScheduledExecutorService loop, Supplier<Duration> delay,
+  MigManagerSimulator(NodeApi api, MigConfigMapStore store, EventLoop loop, Supplier<Duration> delay,
                       Consumer<SimulatedNode> publish) {
     this.api = api;
     this.store = store;
@@ -61,7 +59,7 @@ final class MigManagerSimulator {
 
   private void schedule(SimulatedNode node) {
     String config = node.observedConfig;
-    node.pendingApply = loop.schedule(() -> finish(node, config), delay.get().toMillis(), TimeUnit.MILLISECONDS);
+    node.pendingApply = loop.schedule(() -> finish(node, config), delay.get());
   }
 
   private void finish(SimulatedNode node, String config) {

@@ -19,8 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -46,13 +44,13 @@ final class SimulatedKubelet {
   private final KubernetesClient client;
   private final Map<String, SimulatedNode> nodes;
   private final WorkerProcesses workers;
-  private final ScheduledExecutorService loop;
+  private final EventLoop loop;
   private final Consumer<DeletedPod> deletedWhileRunning;
   private final Map<String, Running> running = new HashMap<>();
   private final Set<String> recordedDeletions = new HashSet<>();
 
   SimulatedKubelet(KubernetesClient client, Map<String, SimulatedNode> nodes, WorkerProcesses workers,
-                   ScheduledExecutorService loop, Consumer<DeletedPod> deletedWhileRunning) {
+                   EventLoop loop, Consumer<DeletedPod> deletedWhileRunning) {
     this.client = client;
     this.nodes = nodes;
     this.workers = workers;
@@ -155,10 +153,11 @@ final class SimulatedKubelet {
       LOG.info(() -> "node " + node.name + ": pod " + key + " running" + (grants.isEmpty() ? "" : " on " + grants.stream()
           .map(g -> g.device() == null ? "gpu" + g.gpu() : g.device().toString()).toList()));
     } catch (KubernetesClientException e) {
-      if (e.getCode() != 404) {
-        throw e;
-      }
       release(node, pod.getMetadata().getUid());
+      if (e.getCode() != 404) {
+        LOG.warning(() -> "node " + node.name + ": could not start pod " + key + " (retried on the next sync): "
+            + e.getMessage());
+      }
       return;
     }
     if (worker != null) {
@@ -277,7 +276,7 @@ final class SimulatedKubelet {
         return;
       }
       workers.probeReady(w).thenAccept(ok -> loop.execute(() -> onProbe(node, w, ok)));
-    }, after.toMillis(), TimeUnit.MILLISECONDS);
+    }, after);
   }
 
   private void onProbe(SimulatedNode node, WorkerProcesses.WorkerProcess w, boolean ok) {
