@@ -229,7 +229,9 @@ cmd_up() {
     [ -n "$model_root" ] && args+=(--worker-model-root "$model_root")
     # small-footprint JVM (about 150 MiB RSS for 50 nodes); override with QUARTET_SIM_JAVA_OPTS
     local jvm_opts=(${QUARTET_SIM_JAVA_OPTS:--Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:ReservedCodeCacheSize=32m})
-    start simulator java "${jvm_opts[@]}" -jar "$(simulator_jar)" "${args[@]}"
+    # run a copy, so rebuilding sim/ never pulls the jar from under a running simulator
+    cp "$(simulator_jar)" "$STATE_DIR/quartet-gpu-sim.jar"
+    start simulator java "${jvm_opts[@]}" -jar "$STATE_DIR/quartet-gpu-sim.jar" "${args[@]}"
     local deadline=$((SECONDS + 60))
     until [ "$(KUBECONFIG=$kc kubectl get nodes -l quartet.dev/simulated=true --no-headers 2>/dev/null | grep -cw Ready)" -ge "$nodes" ]; do
       pid_alive "$(cat "$STATE_DIR/pids/simulator.pid")" || { tail -20 "$STATE_DIR/logs/simulator.log" >&2; die "the simulator exited"; }

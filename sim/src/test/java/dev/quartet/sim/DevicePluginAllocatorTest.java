@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
+/** The device plugin's choice of a concrete MIG device. */
 class DevicePluginAllocatorTest {
 
   private final MigProfile oneG = GpuModel.A30.profile("1g.6gb").orElseThrow();

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** GFD labels and device-plugin resources follow the layout, as node totals. */
 class GpuFeatureDiscoveryTest {
 
   private static List<GpuHardware> node(GpuModel model, int n, String layout) {

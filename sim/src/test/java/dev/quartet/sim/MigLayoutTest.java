@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** The command-line layout notation. */
 class MigLayoutTest {
 
   @Test

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** What nvidia-mig-parted apply does to a node's GPUs. */
 class MigPartedApplyTest {
 
   /** NVIDIA's defaults plus three configs of our own. */

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
+/** The mig-parted config parser, on NVIDIA's real default ConfigMap. */
 class MigPartedConfigTest {
 
   private final MigPartedConfig nvidia = MigPartedConfig.parse(MigPartedConfig.defaultConfigYaml());

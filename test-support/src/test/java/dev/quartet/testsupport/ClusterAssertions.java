@@ -3,7 +3,6 @@ package dev.quartet.testsupport;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
@@ -57,9 +56,5 @@ final class ClusterAssertions {
       return "success".equals(state) || "failed".equals(state);
     });
     return label(client, node, "nvidia.com/mig.config.state");
-  }
-
-  static boolean scheduledToNode(Pod p) {
-    return p.getSpec().getNodeName() != null;
   }
 }
