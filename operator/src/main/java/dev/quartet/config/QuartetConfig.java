@@ -3,6 +3,7 @@ package dev.quartet.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.Optional;
 
 /** Operator settings, all under {@code quartet.*} (environment {@code QUARTET_*}). */
 @ConfigMapping(prefix = "quartet")
@@ -14,9 +15,18 @@ public interface QuartetConfig {
     /** NVIDIA MIG Manager integration. */
     MigManager migManager();
 
-    /** How often every deployment is re-planned even when nothing changed (safety net). */
-    @WithDefault("60s")
-    Duration resyncInterval();
+    /** The Lease through which one operator replica leads. */
+    LeaderElection leaderElection();
+
+    /** Leader election settings (active in the prod profile). */
+    interface LeaderElection {
+        /** Name of the Lease. */
+        @WithDefault("quartet-operator")
+        String leaseName();
+
+        /** Namespace of the Lease; default: the operator pod's namespace (POD_NAMESPACE), else default. */
+        Optional<String> namespace();
+    }
 
     /** Worker defaults. */
     interface Worker {

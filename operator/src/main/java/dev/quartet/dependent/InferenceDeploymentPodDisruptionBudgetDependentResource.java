@@ -10,7 +10,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernete
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The {@code policy/v1} PodDisruptionBudget that makes Quartet's evictions (and node drains) respect spec.maxUnavailable. */
-@KubernetesDependent(informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
+@KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
+        informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
 public class InferenceDeploymentPodDisruptionBudgetDependentResource
         extends CRUDKubernetesDependentResource<PodDisruptionBudget, InferenceDeployment> {
 

@@ -10,7 +10,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernete
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The same budget through {@code policy/v1beta1}, for servers older than 1.21. */
-@KubernetesDependent(informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
+@KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
+        informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
 public class InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource
         extends CRUDKubernetesDependentResource<PodDisruptionBudget, InferenceDeployment> {
 

@@ -11,7 +11,8 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 import jakarta.inject.Inject;
 
 /** The ClusterIP Service in front of a deployment's Ready replicas (the worker's readiness probe gates it). */
-@KubernetesDependent(informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
+@KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
+        informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
 public class InferenceDeploymentServiceDependentResource
         extends CRUDKubernetesDependentResource<Service, InferenceDeployment> {
 
