@@ -2,6 +2,7 @@ package dev.quartet.worker;
 
 import ai.djl.ndarray.types.DataType;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Optional;
 
 /**
@@ -80,6 +81,11 @@ public enum Datatype {
      */
     public void write(TensorData data, ByteBuffer out) {
         int n = data.size();
+        ByteBuffer raw = data.rawBytes(this);
+        if (raw != null && carrier == engineType && out.order() == ByteOrder.LITTLE_ENDIAN) {
+            out.put(raw);
+            return;
+        }
         if (this == BOOL) {
             if (!data.isBoolean() && n > 0) {
                 throw new IllegalArgumentException("BOOL data must be JSON true/false");

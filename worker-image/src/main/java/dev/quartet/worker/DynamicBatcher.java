@@ -10,10 +10,14 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Merges concurrent requests into batches: the first request of a batch waits at most
- * {@code maxBatchDelay} for others with the same non-batch shapes, up to {@code maxBatchSize} rows.
+ * Merges concurrent requests into batches of up to {@code maxBatchSize} rows with the same non-batch
+ * shapes. The first request of a batch takes whatever is already queued, and waits (at most
+ * {@code maxBatchDelay}) only for requests announced by {@link #arrive()} that are still being read
+ * and parsed: a lone request pays no delay.
  * A bounded queue rejects requests beyond {@code queueLimit}. One dispatcher thread runs the engine;
  * when a merged batch fails, its requests are retried one by one so a bad one cannot fail the others.
  */
@@ -27,11 +31,15 @@ public final class DynamicBatcher implements AutoCloseable {
             long enqueuedNanos) {
     }
 
+    /** How often a waiting batch re-checks whether announced requests are still on their way. */
+    private static final long ARRIVAL_CHECK_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
+
     private final BatchRunner runner;
     private final int maxRows;
     private final long delayNanos;
     private final BlockingQueue<Pending> queue;
     private final Deque<Pending> held = new ConcurrentLinkedDeque<>();
+    private final AtomicInteger arriving = new AtomicInteger();
     private final Thread dispatcher;
     private volatile boolean running = true;
 
@@ -47,6 +55,38 @@ public final class DynamicBatcher implements AutoCloseable {
         this.dispatcher = new Thread(this::dispatch, "inference-dispatcher");
         dispatcher.setDaemon(true);
         dispatcher.start();
+    }
+
+    /** Announces a request that is being read; close it (or submit with it) when it is queued or refused. */
+    public Arrival arrive() {
+        arriving.incrementAndGet();
+        return new Arrival(arriving);
+    }
+
+    /** A request on its way to {@link #submit}; closing it more than once is harmless. */
+    public static final class Arrival implements AutoCloseable {
+        /** An arrival nobody waits for (the model is not ready yet). */
+        public static final Arrival NONE = new Arrival(null);
+
+        private final AtomicInteger counter;
+        private final AtomicBoolean done = new AtomicBoolean();
+
+        private Arrival(AtomicInteger counter) {
+            this.counter = counter;
+        }
+
+        @Override
+        public void close() {
+            if (counter != null && done.compareAndSet(false, true)) {
+                counter.decrementAndGet();
+            }
+        }
+    }
+
+    /** Queues a request that was announced by {@code arrival}. */
+    public CompletableFuture<List<Oip.OutputTensor>> submit(ValidatedRequest request, Arrival arrival) {
+        arrival.close();
+        return submit(request);
     }
 
     /**
@@ -99,10 +139,16 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         long deadline = first.enqueuedNanos() + delayNanos;
         while (rows < maxRows) {
-            long wait = deadline - System.nanoTime();
-            Pending next = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : queue.poll();
+            Pending next = queue.poll();
             if (next == null) {
-                break;
+                long wait = deadline - System.nanoTime();
+                if (wait <= 0 || arriving.get() == 0) {
+                    break;
+                }
+                next = queue.poll(Math.min(wait, ARRIVAL_CHECK_NANOS), TimeUnit.NANOSECONDS);
+                if (next == null) {
+                    continue;
+                }
             }
             if (fits(next, key, rows)) {
                 batch.add(next);

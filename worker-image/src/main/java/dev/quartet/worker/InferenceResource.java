@@ -7,6 +7,7 @@ import io.smallrye.common.annotation.Blocking;
 import io.smallrye.mutiny.infrastructure.Infrastructure;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
@@ -14,6 +15,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -47,7 +49,7 @@ public class InferenceResource {
 
     @GET
     public Oip.ServerMetadata server() {
-        return new Oip.ServerMetadata("quartet-worker", serverVersion, List.of());
+        return new Oip.ServerMetadata("quartet-worker", serverVersion, List.of("binary_tensor_data"));
     }
 
     @GET
@@ -87,8 +89,9 @@ public class InferenceResource {
     @Path("models/{name}/infer")
     @Consumes(MediaType.WILDCARD)
     @Blocking
-    public CompletionStage<Response> infer(@PathParam("name") String name, byte[] body) {
-        return infer(name, VERSION, body);
+    public CompletionStage<Response> infer(@PathParam("name") String name,
+            @HeaderParam(BinaryTensorData.HEADER) String jsonLength, byte[] body) {
+        return infer(name, VERSION, jsonLength, body);
     }
 
     @POST
@@ -96,24 +99,38 @@ public class InferenceResource {
     @Consumes(MediaType.WILDCARD)
     @Blocking
     public CompletionStage<Response> infer(@PathParam("name") String name, @PathParam("version") String version,
-            byte[] body) {
+            @HeaderParam(BinaryTensorData.HEADER) String jsonLength, byte[] body) {
         long start = System.nanoTime();
-        try {
+        try (DynamicBatcher.Arrival arrival = served.arrive()) {
             requireModel(name, version);
             if (body.length > maxRequestBytes) {
                 throw ErrorResponses.tooLarge(body.length, maxRequestBytes);
             }
-            Oip.InferRequest request = parse(body);
-            return served.infer(request).handleAsync((outputs, error) -> error == null
+            Oip.InferRequest request = parse(body, jsonLength);
+            return served.infer(request, arrival).handleAsync((outputs, error) -> error == null
                     ? answer(request, outputs, start) : failure(error, start), Infrastructure.getDefaultWorkerPool());
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failure(e, start));
         }
     }
 
-    private Oip.InferRequest parse(byte[] body) {
+    private Oip.InferRequest parse(byte[] body, String jsonLength) {
+        int length = body.length;
+        if (jsonLength != null) {
+            try {
+                length = Integer.parseInt(jsonLength.trim());
+            } catch (NumberFormatException e) {
+                length = -1;
+            }
+            if (length < 0 || length > body.length) {
+                throw InferenceError.badRequest(BinaryTensorData.HEADER + " '" + jsonLength + "' does not fit the "
+                        + body.length + "-byte body");
+            }
+        }
         try {
-            return mapper.readValue(body, Oip.InferRequest.class);
+            Oip.InferRequest request = mapper.readValue(body, 0, length, Oip.InferRequest.class);
+            return jsonLength == null ? request
+                    : BinaryTensorData.attach(request, ByteBuffer.wrap(body, length, body.length - length));
         } catch (JsonProcessingException e) {
             throw InferenceError.badRequest("malformed request JSON: " + e.getOriginalMessage());
         } catch (IOException e) {

@@ -97,7 +97,8 @@ public final class RequestValidator {
             }
         }
         if (input.data() == null) {
-            throw InferenceError.badRequest(what + " has no data");
+            throw InferenceError.badRequest(what + " has no data" + (BinaryTensorData.isBinary(input.parameters())
+                    ? " (binary_data_size needs the " + BinaryTensorData.HEADER + " header)" : ""));
         }
         if (input.data().size() != elements) {
             throw InferenceError.badRequest(what + ": shape " + shape + " needs " + elements + " values, data has "

@@ -41,15 +41,21 @@ public class ServedModel {
         return s == null ? 0 : s.batcher().queueDepth();
     }
 
+    /** Announces a request being read, so a forming batch may wait for it; a no-op before ready. */
+    public DynamicBatcher.Arrival arrive() {
+        Serving s = serving;
+        return s == null ? DynamicBatcher.Arrival.NONE : s.batcher().arrive();
+    }
+
     /**
      * Validates and queues a request.
      *
      * @throws InferenceError 400 for a request that does not match the model, 503 when not ready
      * @throws DynamicBatcher.QueueFullException when the queue is full
      */
-    public CompletableFuture<List<Oip.OutputTensor>> infer(Oip.InferRequest request) {
+    public CompletableFuture<List<Oip.OutputTensor>> infer(Oip.InferRequest request, DynamicBatcher.Arrival arrival) {
         Serving s = requireServing();
-        return s.batcher().submit(s.validator().validate(request));
+        return s.batcher().submit(s.validator().validate(request), arrival);
     }
 
     /** OIP model metadata: tensors as read from the model, plus engine and device. */

@@ -7,11 +7,14 @@ import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 
 /**
  * The {@code data} of a request tensor: JSON numbers or booleans, flat or nested (row-major), kept
- * in primitive arrays so a 150,000-element image costs no boxing. Integers stay exact (INT64).
+ * in primitive arrays so a 150,000-element image costs no boxing, integers exact (INT64); or the
+ * little-endian bytes of the binary tensor data extension, read in place.
  */
 @JsonDeserialize(using = TensorData.Reader.class)
 public final class TensorData {
@@ -20,6 +23,33 @@ public final class TensorData {
     private double[] floats;
     private boolean bool;
     private int size;
+    private ByteBuffer raw;
+    private Datatype rawType;
+
+    /**
+     * Binary tensor data: {@code bytes} holds little-endian values of {@code datatype}.
+     *
+     * @throws IllegalArgumentException when the byte count is not a whole number of elements
+     */
+    public static TensorData binary(Datatype datatype, ByteBuffer bytes) {
+        int width = datatype.engineType().getNumOfBytes();
+        if (bytes.remaining() % width != 0) {
+            throw new IllegalArgumentException(bytes.remaining() + " bytes are not a whole number of " + datatype
+                    + " values");
+        }
+        TensorData data = new TensorData();
+        data.ints = null;
+        data.raw = bytes.slice().order(ByteOrder.LITTLE_ENDIAN);
+        data.rawType = datatype;
+        data.size = bytes.remaining() / width;
+        data.bool = datatype == Datatype.BOOL;
+        return data;
+    }
+
+    /** The little-endian bytes of binary data in {@code datatype}, or null when it is JSON or another type. */
+    public ByteBuffer rawBytes(Datatype datatype) {
+        return raw != null && rawType == datatype ? raw.duplicate().order(ByteOrder.LITTLE_ENDIAN) : null;
+    }
 
     /** Number of elements. */
     public int size() {
@@ -31,29 +61,63 @@ public final class TensorData {
         return bool;
     }
 
-    /** True when at least one value had a fraction or exponent. */
+    /** True when at least one value had a fraction or exponent (or binary data is floating point). */
     public boolean isFloating() {
-        return floats != null;
+        return raw != null ? rawType.isFloating() : floats != null;
     }
 
     /** Element {@code i} as an integer (booleans are 0/1). */
     public long longAt(int i) {
-        return ints[i];
+        if (raw == null) {
+            return ints[i];
+        }
+        return switch (rawType) {
+            case BOOL, INT8 -> raw.get(i);
+            case UINT8 -> Byte.toUnsignedLong(raw.get(i));
+            case INT16 -> raw.getShort(i * 2);
+            case INT32 -> raw.getInt(i * 4);
+            case INT64 -> raw.getLong(i * 8);
+            default -> (long) doubleAt(i);
+        };
     }
 
     /** Element {@code i} as a double. */
     public double doubleAt(int i) {
-        return floats != null ? floats[i] : ints[i];
+        if (raw == null) {
+            return floats != null ? floats[i] : ints[i];
+        }
+        return switch (rawType) {
+            case FP16 -> halfToFloat(raw.getShort(i * 2));
+            case FP32 -> raw.getFloat(i * 4);
+            case FP64 -> raw.getDouble(i * 8);
+            default -> longAt(i);
+        };
+    }
+
+    /** IEEE 754 half precision to float (Java 17 has no Float.float16ToFloat). */
+    static float halfToFloat(short half) {
+        int bits = half & 0xffff;
+        int sign = (bits & 0x8000) << 16;
+        int exponent = (bits >>> 10) & 0x1f;
+        int mantissa = bits & 0x3ff;
+        if (exponent == 0x1f) {
+            return Float.intBitsToFloat(sign | 0x7f800000 | (mantissa << 13));
+        }
+        if (exponent == 0) {
+            float value = mantissa * 0x1p-24f;
+            return sign == 0 ? value : -value;
+        }
+        return Float.intBitsToFloat(sign | ((exponent + 112) << 23) | (mantissa << 13));
     }
 
     /** The first non-integer value, for error messages. */
     public double firstFloat() {
         for (int i = 0; i < size; i++) {
-            if (floats[i] != Math.rint(floats[i])) {
-                return floats[i];
+            if (doubleAt(i) != Math.rint(doubleAt(i))) {
+                return doubleAt(i);
             }
         }
-        return floats[0];
+        return doubleAt(0);
     }
 
     private void addLong(long v) {

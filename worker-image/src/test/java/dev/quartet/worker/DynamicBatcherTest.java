@@ -138,12 +138,42 @@ class DynamicBatcherTest {
     }
 
     @Test
-    void theFirstRequestWaitsAtMostTheDelayForCompany() throws Exception {
+    void aLoneRequestDoesNotWaitForTheBatchDelay() throws Exception {
         Echo engine = new Echo(new CountDownLatch(0), "none");
         try (DynamicBatcher batcher = new DynamicBatcher(engine,
-                new DynamicBatcher.Limits(8, TimeUnit.MILLISECONDS.toNanos(50), 16), true)) {
+                new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true)) {
             assertEquals("alone", batcher.submit(request("alone", 1, 3)).get(10, TimeUnit.SECONDS).get(0).name());
             assertEquals(List.of(List.of("alone")), engine.batches);
+        }
+    }
+
+    @Test
+    void aFormingBatchWaitsForAnnouncedRequests() throws Exception {
+        Echo engine = new Echo(new CountDownLatch(0), "none");
+        try (DynamicBatcher batcher = new DynamicBatcher(engine,
+                new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true)) {
+            DynamicBatcher.Arrival second = batcher.arrive();
+            CompletableFuture<List<Oip.OutputTensor>> a = batcher.submit(request("a", 1, 3), batcher.arrive());
+            Thread.sleep(200);
+            assertTrue(!a.isDone(), "the batch waits while a request is announced");
+            CompletableFuture<List<Oip.OutputTensor>> b = batcher.submit(request("b", 1, 3), second);
+            a.get(10, TimeUnit.SECONDS);
+            b.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(List.of("a", "b")), engine.batches);
+        }
+    }
+
+    @Test
+    void aWithdrawnAnnouncementStopsTheWait() throws Exception {
+        Echo engine = new Echo(new CountDownLatch(0), "none");
+        try (DynamicBatcher batcher = new DynamicBatcher(engine,
+                new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true)) {
+            DynamicBatcher.Arrival refused = batcher.arrive();
+            CompletableFuture<List<Oip.OutputTensor>> a = batcher.submit(request("a", 1, 3));
+            refused.close();
+            refused.close();
+            a.get(10, TimeUnit.SECONDS);
+            assertEquals(List.of(List.of("a")), engine.batches);
         }
     }
 }

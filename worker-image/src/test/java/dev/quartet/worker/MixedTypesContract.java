@@ -66,6 +66,23 @@ abstract class MixedTypesContract {
     }
 
     @Test
+    void binaryIntegerAndBooleanTensors() throws Exception {
+        java.nio.ByteBuffer ids = java.nio.ByteBuffer.allocate(32).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ids.asLongBuffer().put(new long[] {1, 2, 3, 4});
+        java.nio.ByteBuffer weights = java.nio.ByteBuffer.allocate(16).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        weights.asIntBuffer().put(new int[] {1, 10, 100, 1000});
+        byte[] mask = {1, 0, 1, 1};
+        List<Long> shape = List.of(1L, 4L);
+        Object[] body = Requests.binaryBody(Requests.infer(Requests.binaryTensor("ids", "INT64", shape, 32),
+                Requests.binaryTensor("weights", "INT32", shape, 16), Requests.binaryTensor("mask", "BOOL", shape, 4)),
+                ids.array(), weights.array(), mask);
+        given().header(BinaryTensorData.HEADER, body[0]).body((byte[]) body[1]).post(INFER).then().statusCode(200)
+                .body("outputs[0].data", equalTo(List.of(1 + 300 + 4000)))
+                .body("outputs[1].data", equalTo(List.of(3)))
+                .body("outputs[2].data", equalTo(List.of(true, false, true, true)));
+    }
+
+    @Test
     void requestedOutputsOnly() {
         given().contentType(ContentType.JSON).body(withOutputs(body(new long[4], new int[4], new boolean[4], 1)))
                 .post(INFER).then().statusCode(200)

@@ -46,6 +46,32 @@ final class Requests {
         return tensor("image", "FP32", List.of((long) rows, 3L, 32L, 32L), data);
     }
 
+    /** A binary-extension body: the JSON header followed by {@code binary}; returns {json length, body}. */
+    static Object[] binaryBody(Map<String, Object> header, byte[]... binary) throws Exception {
+        byte[] json = new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsBytes(header);
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.write(json);
+        for (byte[] b : binary) {
+            body.write(b);
+        }
+        return new Object[] {String.valueOf(json.length), body.toByteArray()};
+    }
+
+    /** Little-endian bytes of floats. */
+    static byte[] le(float[] values) {
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        out.asFloatBuffer().put(values);
+        return out.array();
+    }
+
+    /** A binary input tensor (no data, a byte count). */
+    static Map<String, Object> binaryTensor(String name, String datatype, List<Long> shape, int bytes) {
+        Map<String, Object> tensor = tensor(name, datatype, shape, null);
+        tensor.remove("data");
+        tensor.put("parameters", Map.of("binary_data_size", bytes));
+        return tensor;
+    }
+
     /** Flattens a JSON number list into floats. */
     static float[] floats(List<? extends Number> values) {
         float[] out = new float[values.size()];

@@ -91,6 +91,36 @@ abstract class TinyResNetContract {
     }
 
     @Test
+    void binaryTensorDataEqualsTheEngine() throws Exception {
+        float[] images = Requests.images(2, 77);
+        Object[] body = Requests.binaryBody(Requests.infer(Requests.binaryTensor("image", "FP32",
+                List.of(2L, 3L, 32L, 32L), images.length * 4)), Requests.le(images));
+        float[] served = Requests.floats(given().contentType("application/octet-stream")
+                .header(BinaryTensorData.HEADER, body[0]).body((byte[]) body[1]).post(INFER).then().statusCode(200)
+                .body("outputs[0].shape", equalTo(List.of(2, 10)))
+                .extract().jsonPath().getList("outputs[0].data", Float.class));
+        assertArrayEquals(reference.logits(images, 2), served, TOLERANCE);
+    }
+
+    @Test
+    void binaryDataThatDoesNotAddUpIs400() throws Exception {
+        float[] images = Requests.images(1, 78);
+        Object[] shortBody = Requests.binaryBody(Requests.infer(Requests.binaryTensor("image", "FP32",
+                List.of(1L, 3L, 32L, 32L), images.length * 4)), new byte[100]);
+        given().header(BinaryTensorData.HEADER, shortBody[0]).body((byte[]) shortBody[1]).post(INFER).then()
+                .statusCode(400).body("error", containsString("exceeds the 100 binary bytes left"));
+        Object[] extra = Requests.binaryBody(Requests.infer(Requests.binaryTensor("image", "FP32",
+                List.of(1L, 3L, 32L, 32L), images.length * 4)), Requests.le(images), new byte[8]);
+        given().header(BinaryTensorData.HEADER, extra[0]).body((byte[]) extra[1]).post(INFER).then()
+                .statusCode(400).body("error", containsString("8 bytes of binary data belong to no input"));
+        given().header(BinaryTensorData.HEADER, "99999999").body((byte[]) extra[1]).post(INFER).then()
+                .statusCode(400).body("error", containsString("does not fit"));
+        given().contentType(ContentType.JSON).body(Requests.infer(Requests.binaryTensor("image", "FP32",
+                List.of(1L, 3L, 32L, 32L), images.length * 4))).post(INFER).then()
+                .statusCode(400).body("error", containsString("needs the Inference-Header-Content-Length header"));
+    }
+
+    @Test
     void concurrentRequestsAreBatchedAndSplitBackExactly() throws Exception {
         int clients = 12;
         double[] before = batchStats();

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Benchmarks the Quartet worker (issue 6): ResNet-50-shaped ONNX and TorchScript models at
+# concurrency 1, 4 and 16, served over HTTP (OIP JSON, dynamic batching) against the same engine
+# called in-process in the same run, plus the worker's resident memory. Prints Markdown tables and
+# keeps them in .bench/worker-results.md. Figures, not pass/fail.
+#
+#   hack/bench-worker.sh                      # both models, 20 s per run
+#   BENCH_SECONDS=10 BENCH_MODELS=onnx hack/bench-worker.sh
+#
+# Needs /usr/bin/python3 with python3-torch + python3-torchvision (apt) the first time, to export
+# the ~100 MB ResNet-50-shaped models (random weights) into .bench/models (git-ignored).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BENCH=$ROOT/.bench
+MODELS=$BENCH/models
+SECONDS_PER_RUN=${BENCH_SECONDS:-20}
+FORMATS=${BENCH_MODELS:-"onnx pt"}
+PORT=${BENCH_PORT:-18181}
+BATCH=${BENCH_MAX_BATCH_SIZE:-8}
+DELAY=${BENCH_MAX_BATCH_DELAY_MILLIS:-5}
+mkdir -p "$MODELS" "$BENCH/natives/djl" "$BENCH/natives/tmp"
+
+if [[ ! -f $MODELS/resnet50.onnx || ! -f $MODELS/resnet50.pt ]]; then
+  echo "Exporting ResNet-50-shaped models into $MODELS ..." >&2
+  /usr/bin/python3 worker-image/models/make-models.py --resnet50 "$MODELS"
+fi
+echo "Building the worker and the benchmark ..." >&2
+./mvnw -B -q -pl worker-image package -DskipTests
+./mvnw -B -q -pl worker-image dependency:build-classpath -Dmdep.includeScope=test \
+  -Dmdep.outputFile="$BENCH/classpath.txt" >/dev/null
+CP="worker-image/target/test-classes:worker-image/target/classes:$(cat "$BENCH/classpath.txt")"
+
+export DJL_CACHE_DIR=$BENCH/natives/djl
+OUT=$BENCH/worker-results.md
+{
+  echo "## Worker benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo
+  echo "$(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $SECONDS_PER_RUN s per run;"
+  echo "worker: max batch $BATCH rows, max delay $DELAY ms; $(java -version 2>&1 | head -1)"
+} > "$OUT"
+
+WORKER=""
+cleanup() { [[ -n $WORKER ]] && kill "$WORKER" 2>/dev/null && wait "$WORKER" 2>/dev/null; true; }
+trap cleanup EXIT
+
+for fmt in $FORMATS; do
+  file=$MODELS/resnet50.$fmt
+  QUARTET_MODEL_URI=$file QUARTET_MODEL_NAME=resnet50 QUARKUS_HTTP_PORT=$PORT \
+    QUARTET_BATCHING_MAX_BATCH_SIZE=$BATCH QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS=$DELAY \
+    java -Djava.io.tmpdir="$BENCH/natives/tmp" -jar worker-image/target/quarkus-app/quarkus-run.jar \
+    > "$BENCH/worker-$fmt.log" 2>&1 &
+  WORKER=$!
+  for _ in $(seq 1 240); do
+    curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null && break
+    kill -0 "$WORKER" 2>/dev/null || { cat "$BENCH/worker-$fmt.log" >&2; exit 1; }
+    sleep 0.5
+  done
+  curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null || { echo "worker not ready" >&2; exit 1; }
+  grep -h "dev.quartet.worker.ModelLoader" "$BENCH/worker-$fmt.log" | sed 's/^[^]]*] //' >&2
+  java -Djava.io.tmpdir="$BENCH/natives/tmp" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+    -cp "$CP" dev.quartet.worker.bench.WorkerBenchmark \
+    --model="$file" --url="http://127.0.0.1:$PORT/v2/models/resnet50/infer" --input=input \
+    --pid="$WORKER" --seconds="$SECONDS_PER_RUN" --concurrency="${BENCH_CONCURRENCY:-1,4,16}" | tee -a "$OUT"
+  kill "$WORKER"; wait "$WORKER" 2>/dev/null || true; WORKER=""
+done
+echo >&2; echo "Results kept in $OUT" >&2
