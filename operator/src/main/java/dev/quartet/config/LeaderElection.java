@@ -7,6 +7,7 @@ import io.quarkus.arc.Unremovable;
 import io.quarkus.logging.Log;
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.ShutdownEvent;
+import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.Produces;
@@ -24,7 +25,8 @@ public class LeaderElection {
 
     private final AtomicBoolean shuttingDown = new AtomicBoolean();
 
-    void onShutdown(@Observes ShutdownEvent event) {
+    /** Runs before QOSDK stops the operator (and with it leader election) on shutdown. */
+    void onShutdown(@Observes @Priority(1) ShutdownEvent event) {
         shuttingDown.set(true);
     }
 

@@ -1,0 +1,224 @@
+package dev.quartet.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.quartet.inventory.PodFacts;
+import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.ReplicaPlacement;
+import dev.quartet.node.QuartetLabels;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The operator's main loop end to end (issue 4): on the real 1.20 control plane, two simulated nodes with four
+ * A30 GPUs each at 4x1g.6gb (32 slices), the packaged operator as a process.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class InferenceDeploymentIT {
+
+    static final Duration SOON = Duration.ofSeconds(90);
+    static OperatorTestBed bed;
+
+    @BeforeAll
+    static void start() {
+        bed = new OperatorTestBed("infd", o -> o.withNodes(2).withGpusPerNode(4).withLayout("4x1g.6gb"), Map.of());
+    }
+
+    @AfterAll
+    static void stop() {
+        if (bed != null) {
+            bed.close();
+        }
+    }
+
+    @AfterEach
+    void safety() {
+        bed.assertNoNonMovableReplicaDeleted();
+    }
+
+    @Test
+    @Order(1)
+    void replicasBecomeReadySpreadOverNodesAndGpus() {
+        bed.create(Deployments.of("resnet", "1g.6gb", 4));
+        bed.awaitReady("resnet", 4, SOON);
+
+        InferenceDeployment d = bed.get("resnet");
+        assertThat(d.getStatus().getProfile()).isEqualTo("1g.6gb");
+        assertThat(d.getStatus().getReplicaSummary()).isEqualTo("4/4");
+        assertThat(d.getStatus().getEndpoint()).isEqualTo("resnet." + bed.namespace + ".svc.cluster.local:8080");
+        assertThat(d.getStatus().getObservedGeneration()).isEqualTo(d.getMetadata().getGeneration());
+        List<ReplicaPlacement> placements = d.getStatus().getPlacements();
+        assertThat(placements).hasSize(4).allSatisfy(p -> {
+            assertThat(p.getDevice()).startsWith("MIG-");
+            assertThat(p.getProfile()).isEqualTo("1g.6gb");
+        });
+        Map<String, List<ReplicaPlacement>> byNode = placements.stream()
+                .collect(Collectors.groupingBy(ReplicaPlacement::getNode));
+        assertThat(byNode).as("two replicas on each node").hasSize(2).allSatisfy((n, p) -> assertThat(p).hasSize(2));
+        byNode.forEach((n, p) -> assertThat(p.stream().map(ReplicaPlacement::getGpu).distinct())
+                .as("replicas of node %s on different GPUs", n).hasSize(2));
+
+        for (Pod pod : bed.pods("resnet")) {
+            var limits = pod.getSpec().getContainers().get(0).getResources().getLimits();
+            assertThat(limits).containsKey("nvidia.com/mig-1g.6gb");
+            assertThat(limits.get("nvidia.com/mig-1g.6gb").getAmount()).isEqualTo("1");
+            assertThat(pod.getSpec().getAffinity().getNodeAffinity()
+                    .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms().get(0)
+                    .getMatchFields().get(0).getValues()).containsExactly(PodFacts.node(pod));
+            assertThat(pod.getSpec().getNodeName()).as("scheduled by the scheduler, not by nodeName").isNotNull();
+        }
+        Service svc = bed.client.services().inNamespace(bed.namespace).withName("resnet").get();
+        assertThat(svc.getSpec().getSelector()).containsEntry(QuartetLabels.DEPLOYMENT, "resnet");
+        assertThat(bed.client.policy().v1beta1().podDisruptionBudget().inNamespace(bed.namespace).withName("resnet")
+                .get()).isNotNull();
+        assertThat(bed.client.v1().events().inNamespace(bed.namespace).list().getItems())
+                .anyMatch(e -> "ReplicaPlaced".equals(e.getReason()));
+    }
+
+    @Test
+    @Order(2)
+    void scalesUpAndDownThroughTheScaleSubresource() {
+        bed.deployments().inNamespace(bed.namespace).withName("resnet").scale(6);
+        bed.awaitReady("resnet", 6, SOON);
+        bed.allowDeletions("resnet");
+        bed.deployments().inNamespace(bed.namespace).withName("resnet").scale(2);
+        await().atMost(SOON).untilAsserted(() -> {
+            List<Pod> pods = bed.pods("resnet").stream().filter(p -> !PodFacts.isTerminating(p)).toList();
+            assertThat(pods).hasSize(2);
+            assertThat(pods.stream().map(PodFacts::node).distinct()).as("one replica left on each node").hasSize(2);
+        });
+        bed.awaitReady("resnet", 2, SOON);
+    }
+
+    @Test
+    @Order(3)
+    void invalidSpecsAreReportedAndNothingElseHappens() {
+        InferenceDeployment unknownProfile = Deployments.of("bad-profile", "3g.99gb", 1);
+        InferenceDeployment wrongModel = Deployments.of("bad-model", "1g.10gb", 1);
+        wrongModel.getSpec().getSlice().setGpuModel(dev.quartet.model.GpuModelName.A30);
+        InferenceDeployment both = Deployments.of("bad-both", "1g.6gb", 1);
+        both.getSpec().getSlice().setMemoryGiB(5);
+        for (InferenceDeployment d : List.of(unknownProfile, wrongModel, both)) {
+            bed.create(d);
+        }
+        await().atMost(SOON).untilAsserted(() -> {
+            assertThat(bed.conditionIs("bad-profile", "Degraded", "True", "InvalidSpec")).isTrue();
+            assertThat(bed.conditionIs("bad-model", "Degraded", "True", "InvalidSpec")).isTrue();
+            assertThat(bed.conditionIs("bad-both", "Degraded", "True", "InvalidSpec")).isTrue();
+        });
+        assertThat(bed.condition("bad-profile", "Degraded").orElseThrow().getMessage())
+                .contains("spec.slice.profile").contains("3g.99gb");
+        assertThat(bed.condition("bad-model", "Degraded").orElseThrow().getMessage())
+                .contains("spec.slice.profile").contains("A30 has no profile '1g.10gb'");
+        assertThat(bed.condition("bad-both", "Degraded").orElseThrow().getMessage())
+                .contains("exactly one of profile and memoryGiB");
+        for (String name : List.of("bad-profile", "bad-model", "bad-both")) {
+            assertThat(bed.pods(name)).as("no pods for %s", name).isEmpty();
+            assertThat(bed.client.services().inNamespace(bed.namespace).withName(name).get()).isNull();
+        }
+
+        // What the schema can say, the API server refuses before Quartet sees it.
+        InferenceDeployment negative = Deployments.of("negative", "1g.6gb", -1);
+        assertThatThrownBy(() -> bed.create(negative)).isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining("spec.replicas");
+        InferenceDeployment ftp = Deployments.of("ftp", "1g.6gb", 1);
+        ftp.getSpec().getModel().setUri("ftp://models/x.onnx");
+        assertThatThrownBy(() -> bed.create(ftp)).isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining("spec.model.uri");
+        for (String name : List.of("bad-profile", "bad-model", "bad-both")) {
+            bed.deployments().inNamespace(bed.namespace).withName(name).delete();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void higherPriorityWinsWhenSlicesAreShort() {
+        // 32 slices, 2 used by resnet: 30 free for 10 + 30 asked. Both exist before the operator plans them.
+        bed.operator.stop();
+        bed.create(Deployments.withPriority(Deployments.of("batch", "1g.6gb", 30), 0));
+        bed.create(Deployments.withPriority(Deployments.of("online", "1g.6gb", 10), 10));
+        bed.operator.restart();
+        bed.awaitReady("online", 10, SOON);
+        await().atMost(SOON).untilAsserted(() -> {
+            InferenceDeployment batch = bed.get("batch");
+            assertThat(batch.getStatus().getReadyReplicas()).isEqualTo(20);
+            assertThat(batch.getStatus().getMissingReplicas()).isEqualTo(10);
+            assertThat(bed.condition("batch", "Degraded").orElseThrow())
+                    .satisfies(c -> {
+                        assertThat(c.getReason()).isEqualTo("InsufficientSlices");
+                        assertThat(c.getMessage()).startsWith("10 of 30 replicas have no MIG slice");
+                    });
+            assertThat(bed.condition("batch", "Ready").orElseThrow().getReason()).isEqualTo("InsufficientSlices");
+        });
+        bed.allowDeletions("batch");
+        bed.allowDeletions("online");
+        bed.deployments().inNamespace(bed.namespace).withName("batch").delete();
+        bed.deployments().inNamespace(bed.namespace).withName("online").delete();
+    }
+
+    @Test
+    @Order(5)
+    void deletingTheResourceRemovesEveryChild() {
+        bed.allowDeletions("resnet");
+        bed.deployments().inNamespace(bed.namespace).withName("resnet").delete();
+        await().atMost(SOON).untilAsserted(() -> {
+            assertThat(bed.pods("resnet")).isEmpty();
+            assertThat(bed.client.services().inNamespace(bed.namespace).withName("resnet").get()).isNull();
+            assertThat(bed.client.policy().v1beta1().podDisruptionBudget().inNamespace(bed.namespace)
+                    .withName("resnet").get()).isNull();
+        });
+        await().atMost(SOON).untilAsserted(() -> assertThat(bed.pods("batch")).isEmpty());
+    }
+
+    @Test
+    @Order(6)
+    void replicasOfALostNodeAreReplacedElsewhere() {
+        bed.create(Deployments.of("edge", "1g.6gb", 2));
+        bed.awaitReady("edge", 2, SOON);
+        String lost = PodFacts.node(bed.pods("edge").get(0));
+        bed.allowDeletions("edge");
+        bed.sim.setNotReady(lost, true);
+        try {
+            await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+                List<Pod> ready = bed.pods("edge").stream().filter(PodFacts::isReady)
+                        .filter(p -> !PodFacts.isTerminating(p)).toList();
+                assertThat(ready).hasSize(2).allSatisfy(p -> assertThat(PodFacts.node(p)).isNotEqualTo(lost));
+            });
+            bed.awaitReady("edge", 2, SOON);
+        } finally {
+            bed.sim.setNotReady(lost, false);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void aRestartedOperatorConvergesWithoutDuplicates() {
+        bed.create(Deployments.of("burst", "1g.6gb", 8));
+        await().atMost(SOON).until(() -> !bed.pods("burst").isEmpty());
+        bed.operator.kill();
+        bed.operator.restart();
+        bed.awaitReady("burst", 8, SOON);
+        List<Pod> pods = bed.pods("burst");
+        assertThat(pods).hasSize(8);
+        Set<String> slices = new HashSet<>();
+        pods.forEach(p -> assertThat(slices.add(PodFacts.node(p) + "/" + p.getMetadata().getAnnotations()
+                .get(QuartetLabels.MIG_DEVICE))).as("slice of %s unique", p.getMetadata().getName()).isTrue());
+        assertThat(bed.operator.logText()).doesNotContain("Exception in reconcile");
+    }
+}

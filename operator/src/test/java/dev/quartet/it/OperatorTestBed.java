@@ -1,0 +1,149 @@
+package dev.quartet.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.quartet.model.InferenceDeployment;
+import dev.quartet.node.QuartetLabels;
+import dev.quartet.sim.DeletedPod;
+import dev.quartet.sim.GpuNodeSimulator;
+import dev.quartet.sim.SimulatorOptions;
+import dev.quartet.testsupport.LocalCluster;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+
+/**
+ * One end-to-end scene: a namespace, simulated GPU nodes with their own MIG Manager ConfigMap, and the packaged
+ * operator as a process configured for them, on the shared local control plane.
+ */
+final class OperatorTestBed implements AutoCloseable {
+
+    static final String MIG_CONFIGMAP = "mig-parted-config";
+    private static boolean crdInstalled;
+
+    final LocalCluster cluster = LocalCluster.shared();
+    final KubernetesClient client = cluster.client();
+    final String namespace;
+    final GpuNodeSimulator sim;
+    final OperatorProcess operator;
+    private final Set<String> nonMovable = new java.util.HashSet<>();
+
+    OperatorTestBed(String name, UnaryOperator<SimulatorOptions> shape, Map<String, String> settings) {
+        installCrd(client);
+        namespace = cluster.createNamespace(name);
+        sim = cluster.startSimulator(o -> shape.apply(o).withMigConfigMap(namespace, MIG_CONFIGMAP));
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("QUARTET_MIG_MANAGER_NAMESPACE", namespace);
+        env.put("QUARTET_MIG_MANAGER_CONFIG_MAP_NAME", MIG_CONFIGMAP);
+        env.put("QUARTET_WORKER_IMAGE", "quartet-worker:test");
+        env.putAll(settings);
+        operator = OperatorProcess.start(cluster.kubeconfig(), namespace, env,
+                Path.of("target/it-logs", namespace).toAbsolutePath());
+    }
+
+    static synchronized void installCrd(KubernetesClient client) {
+        if (crdInstalled) {
+            return;
+        }
+        Path file = Path.of("../crds/inferencedeployments.inference.quartet.dev-v1.yml");
+        if (!Files.exists(file)) {
+            file = Path.of("target/kubernetes/inferencedeployments.inference.quartet.dev-v1.yml");
+        }
+        try (FileInputStream in = new FileInputStream(file.toFile())) {
+            CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+            crd.getMetadata().setResourceVersion(null);
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
+            client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions()
+                            .stream().anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+                            60, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        crdInstalled = true;
+    }
+
+    MixedOperation<InferenceDeployment, KubernetesResourceList<InferenceDeployment>, Resource<InferenceDeployment>> deployments() {
+        return client.resources(InferenceDeployment.class);
+    }
+
+    /** Creates the deployment in this bed's namespace; remembers non-movable ones for {@link #assertNoNonMovableReplicaDeleted}. */
+    InferenceDeployment create(InferenceDeployment d) {
+        d.getMetadata().setNamespace(namespace);
+        if (!Boolean.TRUE.equals(d.getSpec().getMovable())) {
+            nonMovable.add(d.getMetadata().getName());
+        }
+        return deployments().inNamespace(namespace).resource(d).create();
+    }
+
+    InferenceDeployment get(String name) {
+        return deployments().inNamespace(namespace).withName(name).get();
+    }
+
+    List<Pod> pods(String deployment) {
+        return client.pods().inNamespace(namespace).withLabel(QuartetLabels.DEPLOYMENT, deployment).list().getItems();
+    }
+
+    Optional<Condition> condition(String deployment, String type) {
+        InferenceDeployment d = get(deployment);
+        if (d == null || d.getStatus() == null) {
+            return Optional.empty();
+        }
+        return d.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+    }
+
+    boolean conditionIs(String deployment, String type, String status, String reason) {
+        return condition(deployment, type)
+                .filter(c -> status.equals(c.getStatus()) && (reason == null || reason.equals(c.getReason())))
+                .isPresent();
+    }
+
+    /** Waits until the deployment reports Ready=True with {@code replicas} ready replicas. */
+    void awaitReady(String deployment, int replicas, Duration timeout) {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            InferenceDeployment d = get(deployment);
+            assertThat(d.getStatus()).as("status of %s", deployment).isNotNull();
+            assertThat(d.getStatus().getReadyReplicas()).as("ready replicas of %s; conditions %s", deployment,
+                    d.getStatus().getConditions()).isEqualTo(replicas);
+            assertThat(conditionIs(deployment, "Ready", "True", null)).isTrue();
+        });
+    }
+
+    /** Every test's safety check: the simulator never saw a running replica of a non-movable deployment deleted. */
+    void assertNoNonMovableReplicaDeleted() {
+        List<DeletedPod> broken = sim.deletedWhileRunning().stream()
+                .filter(p -> p.namespace().equals(namespace))
+                .filter(p -> nonMovable.contains(p.labels().get(QuartetLabels.DEPLOYMENT)))
+                .toList();
+        assertThat(broken).as("running replicas of non-movable deployments deleted").isEmpty();
+    }
+
+    /** Marks a deployment as allowed to lose running replicas (scale-down, deletion) for the safety check. */
+    void allowDeletions(String deployment) {
+        nonMovable.remove(deployment);
+    }
+
+    @Override
+    public void close() {
+        operator.close();
+        sim.close();
+        cluster.deleteNamespace(namespace);
+    }
+}
