@@ -16,18 +16,33 @@ final class CapacityPass {
     private final PlacementState state;
     private final GpuIndex index;
     private final Displacer displacer;
+    private final Relocator relocator;
+
+    private final boolean constrainedFirst;
 
     CapacityPass(PlacementState state) {
+        this(state, false);
+    }
+
+    /**
+     * With {@code constrainedFirst}, within a priority the least flexible profiles (one {@code +me} per GPU, few
+     * start slots) go before the smallest ones: neither order is best on every input.
+     */
+    CapacityPass(PlacementState state, boolean constrainedFirst) {
         this.state = state;
+        this.constrainedFirst = constrainedFirst;
         this.index = new GpuIndex(state.gpus);
         state.listen(index);
-        this.displacer = new Displacer(state, this::placeOne);
+        this.displacer = new Displacer(state, this::placeOne, null);
+        this.relocator = new Relocator(state, this::placeOne);
     }
 
     /** Runs the pass; returns the state, whose {@code satisfied} counts are the admitted replicas. */
     PlacementState run() {
-        for (int d : order(state.input.demands)) {
-            while (state.missing(d) > 0 && (placeOne(d) || displacer.place(d))) {
+        int[] order = constrainedFirst ? constrainedFirst(state.input.demands, state.input.keptCount)
+                : order(state.input.demands, state.input.keptCount);
+        for (int d : order) {
+            while (state.missing(d) > 0 && (placeOne(d) || relocator.place(d) || displacer.place(d))) {
                 state.commit();
             }
             state.commit();
@@ -35,11 +50,24 @@ final class CapacityPass {
         return state;
     }
 
-    static int[] order(ResolvedDemand[] demands) {
+    /** Priority; smallest profiles (most replicas fit); least flexible; demands with running replicas; name. */
+    static int[] order(ResolvedDemand[] demands, int[] running) {
         return Arrays.stream(demands)
                 .sorted(Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
                         .thenComparingInt(d -> d.size)
                         .thenComparingInt(d -> d.flexibility)
+                        .thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
+                        .thenComparingInt(CapacityPass::eligibleNodes)
+                        .thenComparing(ResolvedDemand::name))
+                .mapToInt(d -> d.id).toArray();
+    }
+
+    static int[] constrainedFirst(ResolvedDemand[] demands, int[] running) {
+        return Arrays.stream(demands)
+                .sorted(Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
+                        .thenComparingInt(d -> d.flexibility)
+                        .thenComparingInt(d -> d.size)
+                        .thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
                         .thenComparingInt(CapacityPass::eligibleNodes)
                         .thenComparing(ResolvedDemand::name))
                 .mapToInt(d -> d.id).toArray();
@@ -142,7 +170,7 @@ final class CapacityPass {
                 for (int p = 0; p < catalog.profileCount(); p++) {
                     exact[model.ordinal()][p] = new BitSet();
                     int profile = p;
-                    roomCodes[model.ordinal()][p] = IntStream.range(1, catalog.codeSpace())
+                    roomCodes[model.ordinal()][p] = IntStream.range(0, catalog.codeSpace())
                             .filter(c -> catalog.isFeasible(c) && catalog.plus(c, profile) >= 0).boxed()
                             .sorted(Comparator.comparingInt((Integer c) -> -catalog.slicesUsed(c))
                                     .thenComparingInt(c -> c))

@@ -6,8 +6,9 @@ import java.util.List;
 
 /**
  * Rule 4's last resort: opens a GPU whose running replicas may all move, to place a replica nothing else can
- * hold. The displaced replicas of equal or higher priority must find a new slice at once, or the displacement
- * is rolled back; those of lower priority wait for their turn and may end unsatisfied.
+ * hold; replicas this pass planned there are taken off too. The displaced replicas of equal or higher priority must find a new slice at once (possibly by displacing
+ * another GPU, up to a short chain), or the whole displacement is rolled back; those of lower priority wait for
+ * their turn and may end unsatisfied.
  */
 final class Displacer {
 
@@ -17,14 +18,22 @@ final class Displacer {
     }
 
     private static final int MAX_TRIES = 8;
+    /** How many GPUs one placement may displace in a chain (a displaced replica may displace another GPU). */
+    private static final int MAX_DEPTH = 3;
 
     private final PlacementState state;
     private final ReplicaPlacer placer;
     private final List<GpuWork> candidates = new ArrayList<>();
+    private final int[] target;
 
-    Displacer(PlacementState state, ReplicaPlacer placer) {
+    /**
+     * With a {@code target} (replicas admission found room for, per demand), a displaced replica must be
+     * re-placed only if its demand would fall below its target; without, only if its priority is not lower.
+     */
+    Displacer(PlacementState state, ReplicaPlacer placer, int[] target) {
         this.state = state;
         this.placer = placer;
+        this.target = target;
         for (GpuWork gpu : state.gpus) {
             if (gpu.displaceable) {
                 candidates.add(gpu);
@@ -33,22 +42,31 @@ final class Displacer {
         candidates.sort(Comparator.comparingInt(GpuWork::runningCount).thenComparingInt(g -> g.id));
     }
 
-    /** Places one replica of {@code d} by displacing the running replicas of one GPU; false if none works. */
+    /** Places one replica of {@code d} by displacing the running replicas of a GPU or a short chain of them. */
     boolean place(int d) {
+        return place(d, MAX_DEPTH);
+    }
+
+    private boolean place(int d, int depth) {
         ResolvedDemand demand = state.demand(d);
         int tries = 0;
         for (GpuWork gpu : candidates) {
             int p = demand.profileOn(gpu.model);
-            if (gpu.open || p < 0 || !demand.eligible[gpu.node] || !gpu.roomAfterOpening(p)) {
+            if (gpu.open || p < 0 || !demand.eligible[gpu.node] || gpu.catalog.plus(0, p) < 0) {
                 continue;
             }
             if (tries++ == MAX_TRIES) {
                 return false;
             }
             int mark = state.mark();
-            List<Integer> displaced = state.open(gpu);
+            int before = state.satisfied[d];
+            List<Integer> displaced = new ArrayList<>(state.open(gpu));
+            while (gpu.openSize > 0) {
+                displaced.add(gpu.openDemand[gpu.openSize - 1]);
+                state.removeOpen(gpu, gpu.openSize - 1);
+            }
             state.placeOpen(gpu, d, p);
-            if (replaceDisplaced(displaced, demand.priority())) {
+            if (replaceDisplaced(displaced, demand.priority(), depth - 1) && state.satisfied[d] > before) {
                 return true;
             }
             state.rollback(mark);
@@ -56,12 +74,14 @@ final class Displacer {
         return false;
     }
 
-    private boolean replaceDisplaced(List<Integer> displaced, int priority) {
-        List<Integer> urgent = displaced.stream().filter(dd -> state.demand(dd).priority() >= priority)
+    private boolean replaceDisplaced(List<Integer> displaced, int priority, int depth) {
+        List<Integer> ordered = displaced.stream()
                 .sorted(Comparator.comparingInt((Integer dd) -> -state.demand(dd).priority()).thenComparing(dd -> dd))
                 .toList();
-        for (int dd : urgent) {
-            if (!placer.placeOne(dd)) {
+        for (int dd : ordered) {
+            boolean urgent = target == null ? state.demand(dd).priority() >= priority
+                    : state.satisfied[dd] < target[dd];
+            if (urgent && !placer.placeOne(dd) && !(depth > 0 && place(dd, depth))) {
                 return false;
             }
         }

@@ -166,6 +166,13 @@ final class GpuWork {
         openCode = catalog.plus(openCode, p);
     }
 
+    void removeOpen(int k) {
+        openCode = catalog.minus(openCode, openProfile[k]);
+        openSize--;
+        openDemand[k] = openDemand[openSize];
+        openProfile[k] = openProfile[openSize];
+    }
+
     /** The mutable part of a GPU, saved before a tentative change. */
     record Snapshot(boolean open, boolean displaced, int[] planned, int openCode, int[] openDemand,
             int[] openProfile, int openSize) {

@@ -34,6 +34,14 @@ final class PlacementState {
     private Listener listener = NONE;
 
     PlacementState(PlanInput input) {
+        this(input, false);
+    }
+
+    /**
+     * A fresh state; with {@code displaceAll}, every GPU whose running replicas may all move starts open and
+     * those replicas start unplaced, as if nothing ran there (admission's view, blind to rule 4).
+     */
+    PlacementState(PlanInput input, boolean displaceAll) {
         this.input = input;
         this.gpus = input.buildGpus();
         this.satisfied = input.keptCount.clone();
@@ -44,6 +52,14 @@ final class PlacementState {
                     counts(demand)[gpu.node]++;
                 }
             }
+        }
+        if (displaceAll) {
+            for (GpuWork gpu : gpus) {
+                if (gpu.displaceable) {
+                    open(gpu);
+                }
+            }
+            commit();
         }
     }
 
@@ -103,6 +119,13 @@ final class PlacementState {
     void placeOpen(GpuWork gpu, int d, int p) {
         change(gpu, () -> gpu.addOpen(d, p));
         count(d, gpu.node, 1);
+    }
+
+    /** Takes the {@code k}-th planned replica off an open GPU. */
+    void removeOpen(GpuWork gpu, int k) {
+        int d = gpu.openDemand[k];
+        change(gpu, () -> gpu.removeOpen(k));
+        count(d, gpu.node, -1);
     }
 
     /**

@@ -15,17 +15,15 @@ final class PlanAssembler {
     private final List<GpuPlan> gpuPlans = new ArrayList<>();
     private final List<Assignment> assignments = new ArrayList<>();
     private final List<String> moved = new ArrayList<>();
-    /** Per GPU: memory slices of instances holding a replica in the plan, and whether a running one stays. */
+    /** Per GPU: memory slices of instances holding a replica in the plan, and whether any replica is there. */
     private final int[] occupiedSlices;
-    private final boolean[] keepsRunning;
-    private final boolean[] repartitioned;
+    private final boolean[] holdsReplica;
 
     PlanAssembler(PlacementState state) {
         this.state = state;
         this.filler = new LayoutFiller(state);
         this.occupiedSlices = new int[state.gpus.length];
-        this.keepsRunning = new boolean[state.gpus.length];
-        this.repartitioned = new boolean[state.gpus.length];
+        this.holdsReplica = new boolean[state.gpus.length];
     }
 
     Plan plan() {
@@ -36,7 +34,7 @@ final class PlanAssembler {
                 assembleKept(gpu);
             }
         }
-        List<Unsatisfied> unsatisfied = new UnsatisfiedReasons(state, occupiedSlices, keepsRunning, repartitioned)
+        List<Unsatisfied> unsatisfied = new UnsatisfiedReasons(state, occupiedSlices, holdsReplica)
                 .all();
         assignments.sort(Comparator.comparing(Assignment::demand).thenComparing(Assignment::node)
                 .thenComparingInt(Assignment::gpu).thenComparingInt(Assignment::start));
@@ -53,7 +51,7 @@ final class PlanAssembler {
             if (running >= 0) {
                 add(gpu, running, i, gpu.current, gpu.runningReplica[i]);
             } else if (running == GpuWork.FOREIGN) {
-                occupy(gpu, gpu.current, i, true);
+                occupy(gpu, gpu.current, i);
             }
             if (gpu.planned[i] != GpuWork.FREE) {
                 add(gpu, gpu.planned[i], i, gpu.current, null);
@@ -65,7 +63,6 @@ final class PlanAssembler {
     private void assembleOpen(GpuWork gpu) {
         LayoutShape layout = filler.choose(gpu);
         boolean repartition = !layout.sameLayout(gpu.current);
-        repartitioned[gpu.id] = repartition;
         boolean[] taken = new boolean[layout.size()];
         List<int[]> items = new ArrayList<>();
         for (int k = 0; k < gpu.openSize; k++) {
@@ -116,15 +113,15 @@ final class PlanAssembler {
     }
 
     private void add(GpuWork gpu, int demand, int instance, LayoutShape layout, String replica) {
-        occupy(gpu, layout, instance, replica != null);
+        occupy(gpu, layout, instance);
         assignments.add(new Assignment(state.demand(demand).name(), state.input.nodeNames[gpu.node], gpu.index,
                 gpu.catalog.profile(layout.profileIndex()[instance]).name(), layout.starts()[instance],
                 replica != null, replica));
     }
 
-    private void occupy(GpuWork gpu, LayoutShape layout, int instance, boolean running) {
+    private void occupy(GpuWork gpu, LayoutShape layout, int instance) {
         occupiedSlices[gpu.id] += gpu.catalog.profile(layout.profileIndex()[instance]).memorySlices();
-        keepsRunning[gpu.id] |= running;
+        holdsReplica[gpu.id] = true;
     }
 
     private GpuPlan gpuPlan(GpuWork gpu, LayoutShape layout, boolean repartition) {

@@ -2,9 +2,11 @@ package dev.quartet.planner;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The planner's input in index form, sorted by name so the plan does not depend on input order: nodes,
@@ -32,9 +34,11 @@ final class PlanInput {
         nodeFixed = new boolean[nodes.size()];
         nodeGpus = new int[nodes.size()][];
         List<Demand> sorted = demandList.stream().sorted(Comparator.comparing(Demand::name)).toList();
+        Set<GpuModel> present = EnumSet.noneOf(GpuModel.class);
+        nodes.forEach(node -> node.gpus().forEach(gpu -> present.add(gpu.model())));
         demands = new ResolvedDemand[sorted.size()];
         for (int d = 0; d < demands.length; d++) {
-            demands[d] = new ResolvedDemand(d, sorted.get(d), nodeNames);
+            demands[d] = new ResolvedDemand(d, sorted.get(d), nodeNames, present);
             demandIndex.put(sorted.get(d).name(), d);
         }
         keptCount = new int[demands.length];

@@ -1,6 +1,7 @@
 package dev.quartet.planner;
 
 import java.util.Optional;
+import java.util.Set;
 
 /** A demand with its profile resolved for each GPU model, its eligible nodes and its ordering keys. */
 final class ResolvedDemand {
@@ -11,12 +12,12 @@ final class ResolvedDemand {
     final int[] profileByModel;
     /** Per node index: whether the demand may run there. */
     final boolean[] eligible;
-    /** Smallest memory share over the models, in eighths of a GPU. */
+    /** Smallest memory share over the models present in the cluster, in eighths of a GPU. */
     final int size;
     /** Smallest (legal starts x max count) over the models: lower is harder to place. */
     final int flexibility;
 
-    ResolvedDemand(int id, Demand demand, String[] nodeNames) {
+    ResolvedDemand(int id, Demand demand, String[] nodeNames, Set<GpuModel> present) {
         this.id = id;
         this.demand = demand;
         this.profileByModel = new int[GpuModel.values().length];
@@ -26,7 +27,7 @@ final class ResolvedDemand {
             Optional<MigProfile> profile = resolve(demand, model);
             LayoutCatalog catalog = LayoutCatalog.of(model);
             profileByModel[model.ordinal()] = profile.map(p -> catalog.indexOf(p.name())).orElse(-1);
-            if (profile.isPresent()) {
+            if (profile.isPresent() && present.contains(model)) {
                 smallest = Math.min(smallest, profile.get().memorySlices() * 8 / model.memorySlots());
                 leastFlexible = Math.min(leastFlexible, profile.get().starts().size() * profile.get().maxCount());
             }

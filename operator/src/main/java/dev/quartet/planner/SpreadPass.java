@@ -16,20 +16,26 @@ final class SpreadPass {
     private final PlacementState state;
     private final NodeOptions options;
     private final Displacer displacer;
+    private final Relocator relocator;
 
-    SpreadPass(PlacementState state) {
+    private final int[] target;
+
+    /** A pass that places up to {@code target[d]} replicas of every demand (what admission found room for). */
+    SpreadPass(PlacementState state, int[] target) {
         this.state = state;
+        this.target = target;
         this.options = new NodeOptions(state);
-        this.displacer = new Displacer(state, this::placeOne);
+        this.displacer = new Displacer(state, this::placeOne, target);
+        this.relocator = new Relocator(state, this::placeOne);
     }
 
-    /** Places up to {@code target[d]} replicas of every demand, then tries the rest in priority order. */
-    PlacementState run(int[] target, boolean largestFirst) {
-        int[] order = largestFirst ? largestFirst(state.input.demands) : CapacityPass.order(state.input.demands);
-        for (int d : order) {
+    /** Places the targets, largest profiles first or in admission order, then tries the rest by priority. */
+    PlacementState run(boolean largestFirst) {
+        int[] admissionOrder = CapacityPass.order(state.input.demands, state.input.keptCount);
+        for (int d : largestFirst ? largestFirst(state.input.demands) : admissionOrder) {
             place(d, target[d] - state.satisfied[d]);
         }
-        for (int d : CapacityPass.order(state.input.demands)) {
+        for (int d : admissionOrder) {
             place(d, state.missing(d));
         }
         return state;
@@ -49,7 +55,7 @@ final class SpreadPass {
         if (left > 0) {
             left -= state.demand(d).pack() ? packed(d, left) : spread(d, left);
         }
-        while (left > 0 && state.missing(d) > 0 && displacer.place(d)) {
+        while (left > 0 && state.missing(d) > 0 && (relocator.place(d) || displacer.place(d))) {
             left--;
             state.commit();
         }

@@ -8,6 +8,6 @@ public enum UnsatisfiedReason {
     NoMatchingGpuModel,
     /** The memory asked for is more than the largest profile of every eligible GPU model. */
     ProfileTooLargeForModel,
-    /** Enough memory slices are free, but on GPUs that running replicas which may not move keep as they are. */
+    /** Enough memory slices are free, but on GPUs whose layout their replicas pin (MIG Manager wipes whole GPUs). */
     BlockedByRunningReplicas
 }

@@ -3,19 +3,20 @@ package dev.quartet.planner;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Why each demand the plan leaves short is short, and by how many replicas. */
+/**
+ * Why each demand the plan leaves short is short, and by how many replicas. Blocked: a GPU the demand could use
+ * has enough free memory slices, but replicas (running, or placed by this plan) pin its layout.
+ */
 final class UnsatisfiedReasons {
 
     private final PlacementState state;
     private final int[] occupiedSlices;
-    private final boolean[] keepsRunning;
-    private final boolean[] repartitioned;
+    private final boolean[] holdsReplica;
 
-    UnsatisfiedReasons(PlacementState state, int[] occupiedSlices, boolean[] keepsRunning, boolean[] repartitioned) {
+    UnsatisfiedReasons(PlacementState state, int[] occupiedSlices, boolean[] holdsReplica) {
         this.state = state;
         this.occupiedSlices = occupiedSlices;
-        this.keepsRunning = keepsRunning;
-        this.repartitioned = repartitioned;
+        this.holdsReplica = holdsReplica;
     }
 
     /** One entry per short demand, in demand-name order. */
@@ -42,7 +43,7 @@ final class UnsatisfiedReasons {
             int p = demand.profileOn(gpu.model);
             if (p >= 0) {
                 resolves = true;
-                blocked |= keepsRunning[gpu.id] && !repartitioned[gpu.id] && gpu.model.memorySlots()
+                blocked |= holdsReplica[gpu.id] && gpu.model.memorySlots()
                         - occupiedSlices[gpu.id] >= gpu.catalog.profile(p).memorySlices();
             }
         }

@@ -16,8 +16,14 @@ final class PlanApplier {
         Map<String, Demand> byName = new HashMap<>();
         demands.forEach(d -> byName.put(d.name(), d));
         Map<String, InstanceState> foreign = new HashMap<>();
-        state.nodes().forEach(n -> n.gpus().forEach(g -> g.instances().stream().filter(InstanceState::isForeign)
-                .forEach(i -> foreign.put(n.name() + "/" + g.index() + "/" + i.start(), i))));
+        Map<String, Boolean> movable = new HashMap<>();
+        state.nodes().forEach(n -> n.gpus().forEach(g -> g.instances().forEach(i -> {
+            if (i.isForeign()) {
+                foreign.put(n.name() + "/" + g.index() + "/" + i.start(), i);
+            } else if (i.replica() != null) {
+                movable.put(i.replica(), i.movable());
+            }
+        })));
         Map<String, Integer> serial = new HashMap<>();
         List<NodeState> nodes = new ArrayList<>();
         for (NodeState node : state.nodes()) {
@@ -34,7 +40,7 @@ final class PlanApplier {
                         String replica = a.existing() ? a.replica()
                                 : a.demand() + "-n" + serial.merge(a.demand(), 1, Integer::sum);
                         instances.add(new InstanceState(instance.profile(), instance.start(), replica, a.demand(),
-                                byName.get(a.demand()).movable()));
+                                a.existing() ? movable.get(replica) : byName.get(a.demand()).movable()));
                     } else if (foreign.containsKey(key) && !gpuPlan.repartition()) {
                         instances.add(foreign.get(key));
                     } else {

@@ -1,0 +1,55 @@
+package dev.quartet.planner;
+
+/**
+ * Makes room for a replica that fits nowhere by moving one replica planned (not running) on a GPU being
+ * repartitioned to another GPU: for profiles limited per GPU (one {@code +me}) or start slots that best fit
+ * alone does not foresee.
+ */
+final class Relocator {
+
+    private static final int MAX_TRIES = 16;
+
+    private final PlacementState state;
+    private final Displacer.ReplicaPlacer placer;
+
+    Relocator(PlacementState state, Displacer.ReplicaPlacer placer) {
+        this.state = state;
+        this.placer = placer;
+    }
+
+    /** Places one replica of {@code d} by relocating one planned replica; false if no single relocation works. */
+    boolean place(int d) {
+        ResolvedDemand demand = state.demand(d);
+        int tries = 0;
+        for (GpuWork gpu : state.gpus) {
+            int p = demand.profileOn(gpu.model);
+            if (!gpu.open || p < 0 || !demand.eligible[gpu.node]) {
+                continue;
+            }
+            for (int k = 0; k < gpu.openSize; k++) {
+                int other = gpu.openDemand[k];
+                if (other == d || gpu.catalog.plus(gpu.catalog.minus(gpu.openCode, gpu.openProfile[k]), p) < 0) {
+                    continue;
+                }
+                if (tries++ == MAX_TRIES) {
+                    return false;
+                }
+                if (swap(gpu, k, d, p, other)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private boolean swap(GpuWork gpu, int k, int d, int p, int other) {
+        int mark = state.mark();
+        state.removeOpen(gpu, k);
+        state.placeOpen(gpu, d, p);
+        if (placer.placeOne(other)) {
+            return true;
+        }
+        state.rollback(mark);
+        return false;
+    }
+}

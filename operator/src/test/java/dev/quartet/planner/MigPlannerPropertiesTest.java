@@ -1,0 +1,80 @@
+package dev.quartet.planner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+
+/** Invariants on random clusters of every GPU model: rules 1-2, determinism, stability, optimality on A30. */
+class MigPlannerPropertiesTest {
+
+    private static final List<GpuModel> ALL_MODELS = List.of(GpuModel.values());
+
+    @Property(tries = 300)
+    void everyPlanKeepsRulesOneAndTwo(@ForAll long seed) {
+        RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
+        Plan plan = new MigPlanner().plan(input.state, input.demands);
+        PlanChecks.verify(input.state, input.demands, plan);
+    }
+
+    @Property(tries = 150)
+    void theSameInputInAnyOrderGivesTheSamePlan(@ForAll long seed) {
+        RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
+        Plan plan = new MigPlanner().plan(input.state, input.demands);
+        assertThat(new MigPlanner().plan(input.state, input.demands)).isEqualTo(plan);
+        Random random = new Random(seed);
+        assertThat(new MigPlanner().plan(shuffled(input.state, random), shuffledList(input.demands, random)))
+                .isEqualTo(plan);
+    }
+
+    @Property(tries = 200)
+    void onceAppliedThePlanStaysPut(@ForAll long seed) {
+        RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
+        Plan plan = new MigPlanner().plan(input.state, input.demands);
+        ClusterState applied = PlanApplier.apply(input.state, input.demands, plan);
+        Plan again = new MigPlanner().plan(applied, input.demands);
+        PlanChecks.verify(applied, input.demands, again);
+        assertThat(again.moved()).isEmpty();
+        assertThat(again.released()).isEmpty();
+        assertThat(again.gpus()).noneMatch(GpuPlan::repartition);
+        assertThat(again.assignments()).allMatch(Assignment::existing);
+        assertThat(keys(again)).isEqualTo(keys(plan));
+        assertThat(again.unsatisfied()).isEqualTo(plan.unsatisfied());
+    }
+
+    @Property(tries = 300)
+    void asManyReplicasAsAnExhaustiveSearchOnSmallA30Clusters(@ForAll long seed) {
+        RandomClusters input = new RandomClusters(seed, RandomClusters.tinyA30());
+        Plan plan = new MigPlanner().plan(input.state, input.demands);
+        long[] best = new ExhaustiveSearch(input.state, input.demands).best();
+        assertThat(ExhaustiveSearch.satisfied(plan, input.demands)).as("satisfied per priority, highest first")
+                .containsExactly(best);
+    }
+
+    private static List<String> keys(Plan plan) {
+        return plan.assignments().stream().map(a -> a.demand() + "@" + a.node() + "/" + a.gpu() + "/" + a.profile()
+                + "@" + a.start()).toList();
+    }
+
+    private static ClusterState shuffled(ClusterState state, Random random) {
+        List<NodeState> nodes = new ArrayList<>();
+        for (NodeState node : state.nodes()) {
+            List<GpuState> gpus = new ArrayList<>();
+            for (GpuState gpu : node.gpus()) {
+                gpus.add(new GpuState(gpu.index(), gpu.model(), shuffledList(gpu.instances(), random)));
+            }
+            nodes.add(new NodeState(node.name(), shuffledList(gpus, random), node.layoutFixed()));
+        }
+        return new ClusterState(shuffledList(nodes, random));
+    }
+
+    private static <T> List<T> shuffledList(List<T> items, Random random) {
+        List<T> copy = new ArrayList<>(items);
+        Collections.shuffle(copy, random);
+        return copy;
+    }
+}
