@@ -1,0 +1,328 @@
+package dev.quartet.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.marcnuri.helm.LintResult;
+import dev.quartet.config.QuartetConfig;
+import dev.quartet.testsupport.RepositoryRoot;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.quarkus.runtime.configuration.DurationConverter;
+import io.smallrye.config.EnvConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The chart without a cluster: strict lint, what default and non-default values render (read back through the
+ * operator's own configuration mapping, so a misspelt variable fails), the schema's rejections, and the RBAC
+ * rules compared with exactly what the operator calls.
+ */
+class HelmChartTest {
+
+    private static final String RELEASE = "prod";
+    private static final String NAMESPACE = "quartet-system";
+    private static final String PREFIX = "prod-quartet";
+
+    @Test
+    void lintsCleanInStrictMode() {
+        LintResult lint = QuartetChart.lint();
+
+        assertThat(lint.isFailed()).as("helm lint --strict: %s", lint.getMessages()).isFalse();
+        assertThat(lint.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
+    }
+
+    @Test
+    void defaultsInstallOneRestrictedOperatorThatWatchesEveryNamespace() {
+        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, Map.of());
+
+        Deployment deployment = chart.one(Deployment.class, PREFIX);
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
+        PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        Container operator = pod.getContainers().get(0);
+        assertThat(operator.getImage()).isEqualTo("ghcr.io/quartet-dev/quartet-operator:0.1.0");
+        assertThat(pod.getServiceAccountName()).isEqualTo(PREFIX);
+        chart.one(ServiceAccount.class, PREFIX);
+
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        var security = operator.getSecurityContext();
+        assertThat(security.getRunAsNonRoot()).isTrue();
+        assertThat(security.getAllowPrivilegeEscalation()).isFalse();
+        assertThat(security.getReadOnlyRootFilesystem()).isTrue();
+        assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
+        assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(operator.getVolumeMounts()).singleElement()
+                .satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
+        assertThat(pod.getVolumes()).singleElement().satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
+
+        assertThat(operator.getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getName()).isEqualTo("http");
+            assertThat(p.getContainerPort()).isEqualTo(8080);
+        });
+        assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
+        assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
+        assertThat(operator.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+        assertThat(operator.getResources().getLimits()).containsKey("memory");
+
+        assertThat(fieldRef(operator, "POD_NAME")).isEqualTo("metadata.name");
+        assertThat(fieldRef(operator, "POD_NAMESPACE")).isEqualTo("metadata.namespace");
+        assertThat(env(operator)).doesNotContainKey("QUARKUS_OPERATOR_SDK_CONTROLLERS_INFERENCEDEPLOYMENT_NAMESPACES");
+
+        Service metrics = chart.one(Service.class, PREFIX + "-metrics");
+        assertThat(metrics.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getName()).isEqualTo("http");
+            assertThat(p.getPort()).isEqualTo(8080);
+        });
+        assertThat(metrics.getSpec().getSelector())
+                .isEqualTo(deployment.getSpec().getSelector().getMatchLabels())
+                .isEqualTo(Map.copyOf(deployment.getSpec().getTemplate().getMetadata().getLabels()));
+
+        chart.one(ClusterRoleBinding.class, PREFIX + "-workloads");
+        assertThat(chart.all(RoleBinding.class)).extracting(b -> b.getRoleRef().getName())
+                .doesNotContain(PREFIX + "-workloads");
+        assertThat(chart.hasKind("ServiceMonitor")).isFalse();
+    }
+
+    @Test
+    void defaultsConfigureTheOperatorAsItsOwnDefaultsDo() {
+        Container operator = operatorContainer(QuartetChart.render(RELEASE, NAMESPACE, Map.of()));
+
+        QuartetConfig fromChart = operatorConfig(env(operator));
+        QuartetConfig builtIn = operatorConfig(Map.of());
+
+        assertThat(fromChart.worker().image()).isEqualTo(builtIn.worker().image());
+        assertThat(fromChart.migManager()).usingRecursiveComparison().isEqualTo(builtIn.migManager());
+        assertThat(env(operator)).containsEntry("QUARTET_LOG_LEVEL", "INFO")
+                .containsEntry("QUARTET_LEADER_ELECTION_LEASE_NAME", PREFIX + "-leader");
+    }
+
+    @Test
+    void nonDefaultValuesReachTheOperatorsConfiguration() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("replicas", 2);
+        values.put("image", Map.of("repository", "registry.example/quartet/operator", "tag", "0.2.0-rc1"));
+        values.put("workerImage", "registry.example/quartet/worker:0.2.0-rc1");
+        values.put("logLevel", "DEBUG");
+        values.put("migManager", Map.of("configMapName", "custom-mig-parted-config", "namespace", "nvidia-gpu",
+                "configKey", "mig.yaml", "repartitionTimeout", "20m", "maxConcurrentRepartitions", 3,
+                "retryBackoff", "1h", "repartitionEnabled", false));
+        values.put("javaOpts", "-Xmx256m");
+        values.put("extraEnv", List.of(Map.of("name", "QUARTET_WORKER_IMAGE_PULL_POLICY", "value", "Always")));
+        values.put("resources", Map.of("limits", Map.of("memory", "1Gi")));
+        values.put("nodeSelector", Map.of("node-role.kubernetes.io/control-plane", ""));
+        values.put("tolerations", List.of(Map.of("key", "node-role.kubernetes.io/control-plane",
+                "operator", "Exists", "effect", "NoSchedule")));
+        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, values);
+
+        Deployment deployment = chart.one(Deployment.class, PREFIX);
+        assertThat(deployment.getSpec().getReplicas()).isEqualTo(2);
+        PodSpec pod = deployment.getSpec().getTemplate().getSpec();
+        Container operator = pod.getContainers().get(0);
+        assertThat(operator.getImage()).isEqualTo("registry.example/quartet/operator:0.2.0-rc1");
+        assertThat(operator.getResources().getLimits()).containsEntry("memory", new Quantity("1Gi"));
+        assertThat(pod.getNodeSelector()).containsKey("node-role.kubernetes.io/control-plane");
+        assertThat(pod.getTolerations()).singleElement()
+                .satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
+
+        Map<String, String> env = env(operator);
+        assertThat(env).containsEntry("JAVA_TOOL_OPTIONS", "-Xmx256m").containsEntry("QUARTET_LOG_LEVEL", "DEBUG");
+        QuartetConfig config = operatorConfig(env);
+        assertThat(config.worker().image()).isEqualTo("registry.example/quartet/worker:0.2.0-rc1");
+        assertThat(config.worker().imagePullPolicy()).isEqualTo("Always");
+        QuartetConfig.MigManager mig = config.migManager();
+        assertThat(mig.configMapName()).isEqualTo("custom-mig-parted-config");
+        assertThat(mig.namespace()).isEqualTo("nvidia-gpu");
+        assertThat(mig.configKey()).isEqualTo("mig.yaml");
+        assertThat(mig.repartitionTimeout()).isEqualTo(Duration.ofMinutes(20));
+        assertThat(mig.maxConcurrentRepartitions()).isEqualTo(3);
+        assertThat(mig.retryBackoff()).isEqualTo(Duration.ofHours(1));
+        assertThat(mig.repartitionEnabled()).isFalse();
+
+        Role migRole = chart.one(Role.class, PREFIX + "-mig-manager");
+        assertThat(migRole.getMetadata().getNamespace()).isEqualTo("nvidia-gpu");
+        assertThat(migRole.getRules()).anySatisfy(r -> assertThat(r.getResourceNames())
+                .containsExactly("custom-mig-parted-config"));
+        assertThat(chart.one(RoleBinding.class, PREFIX + "-mig-manager").getMetadata().getNamespace())
+                .isEqualTo("nvidia-gpu");
+    }
+
+    @Test
+    void watchedNamespacesGetRoleBindingsInsteadOfAClusterWideGrant() {
+        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE,
+                Map.of("watchNamespaces", List.of("team-a", "team-b")));
+
+        assertThat(env(operatorContainer(chart)))
+                .containsEntry("QUARKUS_OPERATOR_SDK_CONTROLLERS_INFERENCEDEPLOYMENT_NAMESPACES", "team-a,team-b");
+        List<RoleBinding> workloads = chart.all(RoleBinding.class).stream()
+                .filter(b -> b.getRoleRef().getName().equals(PREFIX + "-workloads")).toList();
+        assertThat(workloads).extracting(b -> b.getMetadata().getNamespace()).containsExactly("team-a", "team-b");
+        assertThat(workloads).allSatisfy(b -> {
+            assertThat(b.getRoleRef().getKind()).isEqualTo("ClusterRole");
+            assertThat(b.getSubjects()).singleElement().satisfies(s -> {
+                assertThat(s.getName()).isEqualTo(PREFIX);
+                assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
+            });
+        });
+        assertThat(chart.all(ClusterRoleBinding.class)).extracting(b -> b.getMetadata().getName())
+                .containsExactly(PREFIX + "-cluster");
+    }
+
+    @Test
+    void serviceMonitorIsSkippedWhenTheClusterDoesNotServeItsApi() {
+        // helm template knows only built-in APIs; HelmChartIT covers a cluster that serves monitoring.coreos.com/v1.
+        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE,
+                Map.of("serviceMonitor", Map.of("enabled", true)));
+
+        assertThat(chart.hasKind("ServiceMonitor")).isFalse();
+        assertThat(chart.objects()).isNotEmpty();
+    }
+
+    @Test
+    void rbacGrantsExactlyWhatTheOperatorCallsAndNoWildcards() {
+        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, Map.of());
+
+        Set<String> rules = new TreeSet<>();
+        chart.all(ClusterRole.class).forEach(r -> r.getRules()
+                .forEach(rule -> rules.add(describe(r.getMetadata().getName(), rule))));
+        chart.all(Role.class).forEach(r -> r.getRules()
+                .forEach(rule -> rules.add(describe(r.getMetadata().getNamespace() + "/" + r.getMetadata().getName(),
+                        rule))));
+
+        assertThat(rules).noneMatch(r -> r.contains("*"));
+        assertThat(rules).filteredOn(r -> r.contains(" nodes "))
+                .containsExactly("prod-quartet-cluster: [] nodes [get, list, watch, patch]");
+        assertThat(rules).containsExactlyInAnyOrder(
+                "prod-quartet-cluster: [] nodes [get, list, watch, patch]",
+                "prod-quartet-cluster: [] pods [get, list, watch]",
+                "prod-quartet-cluster: [] events [create]",
+                "prod-quartet-cluster: [inference.quartet.dev] inferencedeployments [get, list, watch]",
+                "prod-quartet-cluster: [inference.quartet.dev] inferencedeployments/status [get, patch, update]",
+                "prod-quartet-workloads: [] pods [create, delete]",
+                "prod-quartet-workloads: [] pods/eviction [create]",
+                "prod-quartet-workloads: [] services [get, list, watch, create, patch, update]",
+                "prod-quartet-workloads: [policy] poddisruptionbudgets [get, list, watch, create, patch, update]",
+                "gpu-operator/prod-quartet-mig-manager: [] configmaps [get, list, watch, update]"
+                        + " names [default-mig-parted-config]",
+                "gpu-operator/prod-quartet-mig-manager: [] configmaps [create]",
+                "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [get, update]"
+                        + " names [prod-quartet-leader]",
+                "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [create]");
+        assertThat(chart.all(ClusterRoleBinding.class)).allSatisfy(b -> assertThat(b.getSubjects()).singleElement()
+                .satisfies(s -> assertThat(s.getName()).isEqualTo(PREFIX)));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "replicas: two",
+        "replicas: -1",
+        "watchNamespaces: team-a",
+        "watchNamespaces: [Team_A]",
+        "migManager: {maxConcurrentRepartitions: '2'}",
+        "migManager: {maxConcurrentRepartitions: 0}",
+        "migManager: {repartitionEnabled: 'yes'}",
+        "migManager: {repartitionTimeout: ten minutes}",
+        "migManager: {retryBackoff: 15}",
+        "migManager: {retryBackoff: 1.5h}",
+        "migManager: {retryBackoff: 30m1h}",
+        "migManager: {namespce: gpu-operator}",
+        "logLevel: VERBOSE",
+        "image: {repository: 42}",
+        "serviceMonitor: {enabled: 'true'}",
+        "replica: 1",
+    })
+    void schemaRejectsWrongTypesAndUnknownKeys(String yaml) throws Exception {
+        Path values = Files.createTempFile(Files.createDirectories(Path.of("target", "helm-values")), "bad-", ".yaml");
+        Files.writeString(values, yaml + "\n");
+        var template = new com.marcnuri.helm.Helm(QuartetChart.directory()).template().withName(RELEASE)
+                .withNamespace(NAMESPACE).withKubeVersion(QuartetChart.KUBE_VERSION).withValuesFile(values);
+
+        assertThatThrownBy(template::call).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("schema")
+                .hasMessageContaining(yaml.substring(0, yaml.indexOf(':')));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"90", "500ms", "90s", "10m", "1h", "2d", "1.5s", "1h30m", "1m0.5s", "PT10M", "PT1H30M", "PT0.5S", "P1DT2H"})
+    void durationsTheSchemaAcceptsAreDurationsTheOperatorParses(String duration) {
+        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE,
+                Map.of("migManager", Map.of("repartitionTimeout", duration, "retryBackoff", duration)));
+
+        Duration parsed = operatorConfig(env(operatorContainer(chart))).migManager().repartitionTimeout();
+        assertThat(parsed).isEqualTo(DurationConverter.parseDuration(duration)).isPositive();
+    }
+
+    @Test
+    void refusesKubernetesOlderThan120() {
+        assertThatThrownBy(() -> QuartetChart.render(RELEASE, NAMESPACE, "1.19.9", Map.of()))
+                .hasMessageContaining("kubeVersion");
+    }
+
+    @Test
+    void chartCrdIsTheRepositoryCrd() throws Exception {
+        Path root = RepositoryRoot.find();
+        String file = "inferencedeployments.inference.quartet.dev-v1.yml";
+
+        assertThat(Files.readAllBytes(QuartetChart.directory().resolve("crds").resolve(file)))
+                .as("helm/quartet/crds and crds/ differ: run hack/update-crds.sh")
+                .isEqualTo(Files.readAllBytes(root.resolve("crds").resolve(file)));
+    }
+
+    static Container operatorContainer(QuartetChart.Rendered chart) {
+        return chart.all(Deployment.class).get(0).getSpec().getTemplate().getSpec().getContainers().get(0);
+    }
+
+    /** The container's plain-valued environment. */
+    static Map<String, String> env(Container container) {
+        return container.getEnv().stream().filter(e -> e.getValue() != null)
+                .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue, (a, b) -> b, LinkedHashMap::new));
+    }
+
+    private static String fieldRef(Container container, String name) {
+        return container.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
+                .map(e -> e.getValueFrom().getFieldRef().getFieldPath()).orElse(null);
+    }
+
+    /** The operator's {@link QuartetConfig} as it would read the given environment, over its built-in defaults. */
+    static QuartetConfig operatorConfig(Map<String, String> environment) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withSources(new EnvConfigSource(environment, 300))
+                .withConverter(Duration.class, 200, new DurationConverter())
+                .withMapping(QuartetConfig.class)
+                .build();
+        return config.getConfigMapping(QuartetConfig.class);
+    }
+
+    private static String describe(String role, PolicyRule rule) {
+        List<String> parts = new ArrayList<>(List.of(role + ": " + rule.getApiGroups(),
+                String.join(",", rule.getResources()), rule.getVerbs().toString()));
+        if (rule.getResourceNames() != null && !rule.getResourceNames().isEmpty()) {
+            parts.add("names " + rule.getResourceNames());
+        }
+        return String.join(" ", parts);
+    }
+}
