@@ -1,0 +1,269 @@
+package dev.quartet.helm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.quartet.testsupport.LocalCluster;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
+import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The chart installed with Helm on the local 1.20 control plane (with {@code replicas: 0}: no kubelet here runs
+ * the operator image): the CRD, ServiceAccount and RBAC objects exist, the ServiceAccount can do exactly what the
+ * operator does and no more, the ServiceMonitor appears only where its API is served, and uninstall removes it all.
+ */
+class HelmChartIT {
+
+    private static final String CRD = "inferencedeployments.inference.quartet.dev";
+    private static final String SERVICE_MONITOR_CRD = "servicemonitors.monitoring.coreos.com";
+
+    private final LocalCluster cluster = LocalCluster.shared();
+    private final KubernetesClient admin = cluster.client();
+    private String namespace;
+    private String migNamespace;
+
+    @BeforeEach
+    void namespaces() {
+        namespace = cluster.createNamespace("helm");
+        migNamespace = cluster.createNamespace("mig");
+    }
+
+    @AfterEach
+    void deleteNamespaces() {
+        cluster.deleteNamespace(namespace);
+        cluster.deleteNamespace(migNamespace);
+    }
+
+    @Test
+    void installsTheOperatorsObjectsAndUninstallsThem() {
+        String prefix;
+        try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
+                Map.of("migManager", Map.of("namespace", migNamespace)))) {
+            prefix = chart.serviceAccountName();
+            assertThat(prefix).isEqualTo(namespace + "-quartet");
+
+            CustomResourceDefinition crd = admin.apiextensions().v1().customResourceDefinitions().withName(CRD).get();
+            assertThat(crd).as("CRD from the chart's crds/").isNotNull();
+            assertThat(crd.getStatus().getConditions())
+                    .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Established=True"));
+            assertThat(admin.serviceAccounts().inNamespace(namespace).withName(prefix).get()).isNotNull();
+            assertThat(admin.rbac().clusterRoles().withName(prefix + "-cluster").get()).isNotNull();
+            assertThat(admin.rbac().clusterRoles().withName(prefix + "-workloads").get()).isNotNull();
+            assertThat(admin.rbac().clusterRoleBindings().withName(prefix + "-cluster").get()).isNotNull();
+            assertThat(admin.rbac().clusterRoleBindings().withName(prefix + "-workloads").get()).isNotNull();
+            assertThat(admin.rbac().roles().inNamespace(migNamespace).withName(prefix + "-mig-manager").get())
+                    .isNotNull();
+            assertThat(admin.rbac().roleBindings().inNamespace(migNamespace).withName(prefix + "-mig-manager").get())
+                    .isNotNull();
+            assertThat(admin.rbac().roles().inNamespace(namespace).withName(prefix + "-leader-election").get())
+                    .isNotNull();
+            Deployment deployment = admin.apps().deployments().inNamespace(namespace).withName(prefix).get();
+            assertThat(deployment.getSpec().getReplicas()).isZero();
+            assertThat(admin.services().inNamespace(namespace).withName(prefix + "-metrics").get()).isNotNull();
+
+            Map<String, String> env = chart.operatorEnvironment();
+            assertThat(env).containsEntry("POD_NAMESPACE", namespace)
+                    .containsEntry("QUARTET_MIG_MANAGER_NAMESPACE", migNamespace)
+                    .containsEntry("QUARTET_LEADER_ELECTION_LEASE_NAME", prefix + "-leader")
+                    .doesNotContainKeys("JAVA_TOOL_OPTIONS", "KUBECONFIG");
+
+            try (KubernetesClient operator = chart.newServiceAccountClient()) {
+                assertThat(operator.getConfiguration().getNamespace()).isEqualTo(namespace);
+                assertAllowed(operator, "list", "", "nodes", "", null, null);
+                assertAllowed(operator, "watch", "", "nodes", "", null, null);
+                assertAllowed(operator, "patch", "", "nodes", "", null, "gpu-node-1");
+                assertDenied(operator, "update", "", "nodes", "", null, "gpu-node-1");
+                assertDenied(operator, "delete", "", "nodes", "", null, "gpu-node-1");
+                assertAllowed(operator, "watch", "", "pods", "", null, null);
+                assertAllowed(operator, "create", "", "pods", "", "any-tenant", null);
+                assertAllowed(operator, "delete", "", "pods", "", "any-tenant", "replica-0");
+                assertDenied(operator, "update", "", "pods", "", "any-tenant", "replica-0");
+                assertAllowed(operator, "create", "", "pods", "eviction", "any-tenant", "replica-0");
+                assertAllowed(operator, "patch", "policy", "poddisruptionbudgets", "", "any-tenant", "x");
+                assertDenied(operator, "delete", "policy", "poddisruptionbudgets", "", "any-tenant", "x");
+                assertAllowed(operator, "patch", "inference.quartet.dev", "inferencedeployments", "status",
+                        "any-tenant", "x");
+                assertDenied(operator, "patch", "inference.quartet.dev", "inferencedeployments", "", "any-tenant",
+                        "x");
+                assertAllowed(operator, "create", "", "events", "", "default", null);
+                assertDenied(operator, "get", "", "secrets", "", namespace, null);
+                assertDenied(operator, "create", "apps", "deployments", "", namespace, null);
+                assertDenied(operator, "get", "", "configmaps", "", "kube-system", "default-mig-parted-config");
+                assertDenied(operator, "get", "", "configmaps", "", migNamespace, "another-config");
+                assertDenied(operator, "get", "coordination.k8s.io", "leases", "", namespace, "another-lease");
+                assertDenied(operator, "create", "coordination.k8s.io", "leases", "", "default", null);
+
+                operator.nodes().list();
+                operator.pods().inAnyNamespace().list();
+                actOnTheMigConfigMapAsTheOperatorDoes(operator, "default-mig-parted-config");
+                actOnTheLeaseAsLeaderElectionDoes(operator, env.get("QUARTET_LEADER_ELECTION_LEASE_NAME"));
+            }
+        }
+
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+            assertThat(admin.rbac().clusterRoles().withName(prefix + "-cluster").get()).isNull();
+            assertThat(admin.rbac().clusterRoleBindings().withName(prefix + "-workloads").get()).isNull();
+            assertThat(admin.rbac().roles().inNamespace(migNamespace).withName(prefix + "-mig-manager").get())
+                    .isNull();
+            assertThat(admin.serviceAccounts().inNamespace(namespace).withName(prefix).get()).isNull();
+        });
+        assertThat(admin.apiextensions().v1().customResourceDefinitions().withName(CRD).get())
+                .as("Helm keeps CRDs on uninstall").isNotNull();
+    }
+
+    @Test
+    void watchedNamespacesAreTheOnlyOnesWhereTheOperatorCreatesWorkloads() {
+        String teamA = cluster.createNamespace("team-a");
+        try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
+                Map.of("migManager", Map.of("namespace", migNamespace), "watchNamespaces", List.of(teamA)));
+                KubernetesClient operator = chart.newServiceAccountClient()) {
+            String prefix = chart.serviceAccountName();
+
+            assertThat(admin.rbac().roleBindings().inNamespace(teamA).withName(prefix + "-workloads").get())
+                    .isNotNull();
+            assertThat(admin.rbac().clusterRoleBindings().withName(prefix + "-workloads").get()).isNull();
+            assertThat(chart.operatorEnvironment())
+                    .containsEntry("QUARKUS_OPERATOR_SDK_CONTROLLERS_INFERENCEDEPLOYMENT_NAMESPACES", teamA);
+            assertAllowed(operator, "create", "", "pods", "", teamA, null);
+            assertAllowed(operator, "create", "", "services", "", teamA, null);
+            assertDenied(operator, "create", "", "pods", "", migNamespace, null);
+            assertDenied(operator, "create", "", "services", "", "default", null);
+            assertAllowed(operator, "list", "", "pods", "", null, null);
+        } finally {
+            cluster.deleteNamespace(teamA);
+        }
+    }
+
+    @Test
+    void serviceMonitorIsCreatedWhenThePrometheusOperatorApiIsServed() {
+        boolean created = ensureServiceMonitorCrd();
+        try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
+                Map.of("migManager", Map.of("namespace", migNamespace),
+                        "serviceMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus"))))) {
+            List<GenericKubernetesResource> monitors = admin
+                    .genericKubernetesResources("monitoring.coreos.com/v1", "ServiceMonitor").inNamespace(namespace)
+                    .list().getItems();
+
+            assertThat(monitors).singleElement().satisfies(m -> {
+                assertThat(m.getMetadata().getLabels()).containsEntry("release", "prometheus");
+                List<Map<String, Object>> endpoints = m.get("spec", "endpoints");
+                assertThat(endpoints).singleElement().satisfies(e -> {
+                    assertThat(e).containsEntry("port", "http").containsEntry("path", "/q/metrics");
+                });
+            });
+        } finally {
+            if (created) {
+                admin.apiextensions().v1().customResourceDefinitions().withName(SERVICE_MONITOR_CRD).delete();
+            }
+        }
+    }
+
+    /** What MigConfigStore and the ConfigMap informer do, filtered to the one name the Role allows. */
+    private void actOnTheMigConfigMapAsTheOperatorDoes(KubernetesClient operator, String name) {
+        var configMaps = operator.configMaps().inNamespace(migNamespace);
+        assertThat(configMaps.withField("metadata.name", name).list().getItems()).isEmpty();
+        configMaps.resource(new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata()
+                .addToData("config.yaml", "version: v1\nmig-configs: {}\n").build()).create();
+        ConfigMap current = configMaps.withName(name).get();
+        current.getData().put("config.yaml", "version: v1\nmig-configs:\n  all-disabled: []\n");
+        configMaps.resource(current).update();
+        try (Watch watch = configMaps.withField("metadata.name", name).watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, ConfigMap resource) {
+            }
+
+            @Override
+            public void onClose(WatcherException cause) {
+            }
+        })) {
+            assertThat(watch).isNotNull();
+        }
+        assertThatThrownBy(() -> configMaps.list()).isInstanceOf(KubernetesClientException.class)
+                .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+    }
+
+    /** What fabric8's LeaseLock does: create the Lease once, then read and replace it. */
+    private void actOnTheLeaseAsLeaderElectionDoes(KubernetesClient operator, String lease) {
+        var leases = operator.leases().inNamespace(namespace);
+        leases.resource(new LeaseBuilder().withNewMetadata().withName(lease).endMetadata().withNewSpec()
+                .withHolderIdentity("helm-it").withLeaseDurationSeconds(15).endSpec().build()).create();
+        Lease current = leases.withName(lease).get();
+        current.getSpec().setHolderIdentity("helm-it-2");
+        assertThat(leases.resource(current).update().getSpec().getHolderIdentity()).isEqualTo("helm-it-2");
+    }
+
+    private boolean ensureServiceMonitorCrd() {
+        if (admin.apiextensions().v1().customResourceDefinitions().withName(SERVICE_MONITOR_CRD).get() != null) {
+            return false;
+        }
+        String yaml = """
+                apiVersion: apiextensions.k8s.io/v1
+                kind: CustomResourceDefinition
+                metadata:
+                  name: servicemonitors.monitoring.coreos.com
+                spec:
+                  group: monitoring.coreos.com
+                  scope: Namespaced
+                  names: {kind: ServiceMonitor, listKind: ServiceMonitorList, plural: servicemonitors, singular: servicemonitor}
+                  versions:
+                    - name: v1
+                      served: true
+                      storage: true
+                      schema:
+                        openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
+                """;
+        var crds = admin.apiextensions().v1().customResourceDefinitions();
+        crds.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).create();
+        crds.withName(SERVICE_MONITOR_CRD).waitUntilCondition(c -> c != null && c.getStatus() != null
+                && c.getStatus().getConditions().stream()
+                        .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+                60, TimeUnit.SECONDS);
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> admin.getApiResources("monitoring.coreos.com/v1") != null);
+        return true;
+    }
+
+    private static void assertAllowed(KubernetesClient client, String verb, String group, String resource,
+            String subresource, String namespace, String name) {
+        assertThat(allowed(client, verb, group, resource, subresource, namespace, name))
+                .as("%s %s/%s/%s in %s name %s", verb, group, resource, subresource, namespace, name).isTrue();
+    }
+
+    private static void assertDenied(KubernetesClient client, String verb, String group, String resource,
+            String subresource, String namespace, String name) {
+        assertThat(allowed(client, verb, group, resource, subresource, namespace, name))
+                .as("%s %s/%s/%s in %s name %s must be denied", verb, group, resource, subresource, namespace, name)
+                .isFalse();
+    }
+
+    private static boolean allowed(KubernetesClient client, String verb, String group, String resource,
+            String subresource, String namespace, String name) {
+        SelfSubjectAccessReview review = new SelfSubjectAccessReviewBuilder().withNewSpec()
+                .withNewResourceAttributes().withVerb(verb).withGroup(group).withResource(resource)
+                .withSubresource(subresource).withNamespace(namespace).withName(name).endResourceAttributes()
+                .endSpec().build();
+        return client.authorization().v1().selfSubjectAccessReview().create(review).getStatus().getAllowed();
+    }
+}
