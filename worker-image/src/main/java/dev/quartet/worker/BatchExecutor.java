@@ -109,12 +109,16 @@ public final class BatchExecutor implements BatchRunner {
         }
     }
 
-    /** A batch of one request of zeros shaped like the model's inputs (dynamic dimensions set to 1). */
-    public static ValidatedRequest warmUpRequest(ModelSignature signature) {
+    /** One row of zeros shaped like the model's inputs, other dynamic dimensions set to {@code dynamicSize}. */
+    public static ValidatedRequest warmUpRequest(ModelSignature signature, int dynamicSize) {
         List<ByteBuffer> buffers = new ArrayList<>();
         List<List<Long>> shapes = new ArrayList<>();
         for (TensorSpec spec : signature.inputs()) {
-            List<Long> shape = spec.shape().stream().map(d -> d < 0 ? 1L : d).toList();
+            List<Long> shape = new ArrayList<>();
+            for (int d = 0; d < spec.shape().size(); d++) {
+                long dim = spec.shape().get(d);
+                shape.add(dim >= 0 ? dim : d == 0 && signature.batchable() ? 1L : dynamicSize);
+            }
             long elements = shape.stream().mapToLong(Long::longValue).reduce(1, (a, b) -> a * b);
             buffers.add(ByteBuffer.allocate((int) elements * spec.datatype().carrierBytes())
                     .order(ByteOrder.nativeOrder()));

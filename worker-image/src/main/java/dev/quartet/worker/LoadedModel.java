@@ -2,28 +2,27 @@ package dev.quartet.worker;
 
 import ai.djl.Device;
 import ai.djl.MalformedModelException;
+import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
 import ai.djl.training.ParameterStore;
-import ai.djl.translate.NoopTranslator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /** One model loaded into its DJL engine on the device this process sees, with its signature. */
 public final class LoadedModel implements AutoCloseable {
 
-    private final ZooModel<NDList, NDList> model;
+    private final Model model;
     private final ModelFormat format;
     private final ModelSignature signature;
     private final Device device;
 
-    private LoadedModel(ZooModel<NDList, NDList> model, ModelFormat format, ModelSignature signature, Device device) {
+    private LoadedModel(Model model, ModelFormat format, ModelSignature signature, Device device) {
         this.model = model;
         this.format = format;
         this.signature = signature;
@@ -32,18 +31,18 @@ public final class LoadedModel implements AutoCloseable {
 
     /** Loads {@code file} with the engine of {@code format}, on the GPU when the engine sees one, else the CPU. */
     public static LoadedModel load(Path file, ModelFormat format, ObjectMapper mapper)
-            throws IOException, MalformedModelException, ModelNotFoundException {
+            throws IOException, MalformedModelException {
         EngineSettings.apply();
         Device device = Engine.getEngine(format.engine()).defaultDevice();
-        ZooModel<NDList, NDList> model;
+        Model model;
         try {
-            model = criteria(file, format, device).loadModel();
+            model = open(file, format, device);
         } catch (RuntimeException | IOException | MalformedModelException e) {
             if (device.isGpu()) {
                 Log.warnf("Loading %s on %s failed (%s); falling back to the CPU. A GPU image needs the CUDA "
                         + "flavour of the engine's natives (see worker-image/README.md)", file, device, e);
                 device = Device.cpu();
-                model = criteria(file, format, device).loadModel();
+                model = open(file, format, device);
             } else {
                 throw e;
             }
@@ -53,14 +52,23 @@ public final class LoadedModel implements AutoCloseable {
         return new LoadedModel(model, format, signature, device);
     }
 
-    private static Criteria<NDList, NDList> criteria(Path file, ModelFormat format, Device device) {
-        Criteria.Builder<NDList, NDList> builder = Criteria.builder().setTypes(NDList.class, NDList.class)
-                .optModelPath(file).optEngine(format.engine()).optDevice(device)
-                .optTranslator(new NoopTranslator());
+    private static Model open(Path file, ModelFormat format, Device device)
+            throws IOException, MalformedModelException {
+        Map<String, Object> options = new HashMap<>();
         if (format == ModelFormat.TORCHSCRIPT) {
-            builder.optOption("extraFiles", SignatureReader.TORCHSCRIPT_METADATA).optOption("mapLocation", "true");
+            options.put("extraFiles", SignatureReader.TORCHSCRIPT_METADATA);
+            options.put("mapLocation", "true");
+        } else {
+            options.put("sessionOptions", EngineSettings.onnxSessionOptions());
         }
-        return builder.build();
+        Model model = Model.newInstance(file.getFileName().toString(), device, format.engine());
+        try {
+            model.load(file, null, options);
+            return model;
+        } catch (IOException | MalformedModelException | RuntimeException e) {
+            model.close();
+            throw e;
+        }
     }
 
     /** A manager for one batch's arrays; closing it frees every array made for or by the batch. */

@@ -49,8 +49,8 @@ public class ModelLoader {
                     model.engineVersion(), file, device.device(), device.migDevice(),
                     device.gpu() ? "" : " (CPU: no CUDA device or no CUDA natives in this image)");
             BatchExecutor executor = new BatchExecutor(model, metrics::batch);
-            List<Oip.OutputTensor> warmUp = executor.run(List.of(BatchExecutor.warmUpRequest(model.signature())))
-                    .get(0);
+            ValidatedRequest zeros = BatchExecutor.warmUpRequest(model.signature(), m.warmUpDynamicSize());
+            List<Oip.OutputTensor> warmUp = executor.run(List.of(zeros)).get(0);
             WorkerConfig.Batching b = config.batching();
             DynamicBatcher batcher = new DynamicBatcher(executor, new DynamicBatcher.Limits(b.maxBatchSize(),
                     TimeUnit.MILLISECONDS.toNanos(b.maxBatchDelayMillis()), b.queueLimit()),

@@ -33,6 +33,10 @@ public interface WorkerConfig {
         /** Expected sha256 (hex) of the model file; the worker refuses to start on a mismatch. */
         Optional<String> sha256();
 
+        /** Size given to dynamic non-batch dimensions (image sides, sequence lengths) in the warm-up inference. */
+        @WithDefault("64")
+        int warmUpDynamicSize();
+
         /** Where http(s) models are downloaded; must be writable (an emptyDir in a pod). */
         @WithDefault("${java.io.tmpdir}/quartet-models")
         String cacheDir();

@@ -1,15 +1,11 @@
 package dev.quartet.worker.bench;
 
-import ai.djl.inference.Predictor;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.NoopTranslator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.quartet.worker.EngineSettings;
+import dev.quartet.worker.LoadedModel;
 import dev.quartet.worker.ModelFormat;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -30,17 +26,46 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Served (HTTP, OIP binary tensor data and JSON, dynamic batching) against in-process (DJL
- * Predictor, no HTTP, one request per call) for one
+ * Served (HTTP, OIP binary tensor data and JSON, dynamic batching) against in-process (the same
+ * DJL engine with the worker's settings, no HTTP, one image per call) for one
  * model at several concurrency levels, same input, same machine, same run; prints a Markdown table.
  * Run by hack/bench-worker.sh, which starts the worker. Not a test: it prints, it does not judge.
  */
 public final class WorkerBenchmark {
 
     /** What one (mode, concurrency) run measured. */
-    record Result(String mode, int concurrency, int requests, double seconds, double p50, double p99) {
+    record Result(String mode, int concurrency, List<Double> latencies, double seconds) {
+        int requests() {
+            return latencies.size();
+        }
+
         double throughput() {
-            return requests / seconds;
+            return requests() / seconds;
+        }
+
+        double p50() {
+            return percentile(latencies, 0.50);
+        }
+
+        double p99() {
+            return percentile(latencies, 0.99);
+        }
+    }
+
+    private static Result merge(List<Result> slices) {
+        List<Double> all = new ArrayList<>();
+        double seconds = 0;
+        for (Result r : slices) {
+            all.addAll(r.latencies());
+            seconds += r.seconds();
+        }
+        all.sort(Double::compare);
+        return new Result(slices.get(0).mode(), slices.get(0).concurrency(), all, seconds);
+    }
+
+    private static void add(double[] total, double[] before, double[] after) {
+        for (int i = 0; i < total.length; i++) {
+            total[i] += after[i] - before[i];
         }
     }
 
@@ -66,22 +91,36 @@ public final class WorkerBenchmark {
                 "parameters", Map.of("binary_data_size", image.length * 4)))));
         ByteBuffer binary = ByteBuffer.allocate(header.length + image.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         binary.put(header).asFloatBuffer().put(image);
-        System.err.printf("model %s (%s), JSON body %d bytes, binary body %d bytes, %.0f s per run%n", model, format,
-                body.length, binary.capacity(), seconds);
+        System.err.printf("model %s (%s), JSON body %d bytes, binary body %d bytes, %.0f s per mode and level%n",
+                model, format, body.length, binary.capacity(), seconds);
 
         List<Result> results = new ArrayList<>();
-        EngineSettings.apply();
-        try (ZooModel<NDList, NDList> direct = Criteria.builder().setTypes(NDList.class, NDList.class)
-                .optModelPath(model).optEngine(format.engine()).optTranslator(new NoopTranslator()).build()
-                .loadModel()) {
+        int rounds = Integer.parseInt(a.getOrDefault("rounds", "4"));
+        double slice = seconds / rounds;
+        try (LoadedModel direct = LoadedModel.load(model, format, new ObjectMapper())) {
             for (int c : levels) {
-                ThreadLocal<Predictor<NDList, NDList>> predictors = ThreadLocal.withInitial(direct::newPredictor);
-                results.add(run("in-process", c, seconds, () -> inProcess(direct, predictors.get(), image, inputName)));
-                System.err.println(format(results.get(results.size() - 1), workerPid));
-                results.add(run("binary", c, seconds, served(url, binary.array(), header.length)));
-                System.err.println(format(results.get(results.size() - 1), workerPid));
-                results.add(run("json", c, seconds, served(url, body, -1)));
-                System.err.println(format(results.get(results.size() - 1), workerPid));
+                // Interleaved slices, so that load from other processes on a shared machine falls on
+                // every mode alike.
+                List<Result> in = new ArrayList<>();
+                List<Result> bin = new ArrayList<>();
+                List<Result> json = new ArrayList<>();
+                double[] binEngine = new double[3];
+                double[] jsonEngine = new double[3];
+                for (int r = 0; r < rounds; r++) {
+                    in.add(run("in-process", c, slice, () -> inProcess(direct, image)));
+                    double[] before = engineStats(url);
+                    bin.add(run("binary", c, slice, served(url, binary.array(), header.length)));
+                    add(binEngine, before, engineStats(url));
+                    before = engineStats(url);
+                    json.add(run("json", c, slice, served(url, body, -1)));
+                    add(jsonEngine, before, engineStats(url));
+                }
+                for (List<Result> mode : List.of(in, bin, json)) {
+                    results.add(merge(mode));
+                }
+                System.err.println(format(results.get(results.size() - 3), workerPid));
+                System.err.println(format(results.get(results.size() - 2), workerPid) + engine(binEngine));
+                System.err.println(format(results.get(results.size() - 1), workerPid) + engine(jsonEngine));
             }
         }
         System.out.printf("%n%s (%s), %s%n%n", model.getFileName(), format.platform(), Files.size(model) / 1_000_000
@@ -135,18 +174,17 @@ public final class WorkerBenchmark {
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
-        all.sort(Double::compare);
-        return new Result(mode, concurrency, all.size(), elapsed, percentile(all, 0.50), percentile(all, 0.99));
+        return new Result(mode, concurrency, all, elapsed);
     }
 
-    private static void inProcess(ZooModel<NDList, NDList> model, Predictor<NDList, NDList> predictor, float[] image,
-            String inputName) throws Exception {
-        try (NDManager manager = model.getNDManager().newSubManager()) {
+    /** One image through the engine as the worker calls it, without HTTP, queue or batching. */
+    private static void inProcess(LoadedModel model, float[] image) {
+        try (NDManager manager = model.newBatchManager()) {
             NDArray input = manager.create(image, new Shape(1, 3, 224, 224));
-            input.setName(inputName);
-            NDList out = predictor.predict(new NDList(input));
-            out.head().toFloatArray();
-            out.close();
+            if (model.format() == ModelFormat.ONNX) {
+                input.setName(model.signature().inputs().get(0).name());
+            }
+            model.forward(new NDList(input)).head().toFloatArray();
         }
     }
 
@@ -169,8 +207,33 @@ public final class WorkerBenchmark {
         };
     }
 
+    /** Mean rows per engine call and mean engine milliseconds per call, from the worker's metrics. */
+    static double[] engineStats(String inferUrl) {
+        try {
+            String base = inferUrl.substring(0, inferUrl.indexOf("/v2/"));
+            HttpResponse<String> metrics = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(base + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            return new double[] {metric(metrics.body(), "quartet_worker_batch_size_count"),
+                    metric(metrics.body(), "quartet_worker_batch_size_sum"),
+                    metric(metrics.body(), "quartet_worker_inference_duration_seconds_sum")};
+        } catch (Exception e) {
+            return new double[] {0, 0, 0};
+        }
+    }
+
+    private static double metric(String text, String name) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "\\{[^}]*} ([0-9.eE+-]+)$")
+                .matcher(text);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
+    }
+
     private static double percentile(List<Double> sorted, double q) {
         return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
+    private static String engine(double[] delta) {
+        return delta[0] <= 0 ? "" : String.format("  engine: %.1f rows/call, %.1f ms/call", delta[1] / delta[0],
+                delta[2] * 1000 / delta[0]);
     }
 
     private static String format(Result r, long pid) {
