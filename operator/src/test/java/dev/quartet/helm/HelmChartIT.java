@@ -19,9 +19,20 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.ByteArrayInputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -180,6 +191,60 @@ class HelmChartIT {
         }
     }
 
+    @Test
+    void packagedOperatorGetsReadyAsTheChartsPodWithOnlyTheChartsPermissions() throws Exception {
+        Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+        assertThat(jar).as("the packaged operator (failsafe runs after `package`)").exists();
+        int[] user = imageUser();
+        try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
+                Map.of("migManager", Map.of("namespace", migNamespace)))) {
+            Path dir = chart.serviceAccountKubeconfig().getParent();
+            Path tmp = Files.createTempDirectory(dir, "tmp-");
+            List<String> command = new ArrayList<>();
+            if ("root".equals(System.getProperty("user.name"))) {
+                // As the image's user: everything but the pod's /tmp stand-in is read-only to it.
+                Files.setAttribute(tmp, "unix:uid", user[0]);
+                Files.setAttribute(tmp, "unix:gid", user[1]);
+                command.addAll(List.of("setpriv", "--reuid=" + user[0], "--regid=" + user[1], "--clear-groups"));
+            }
+            command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx128m",
+                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                    "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-Djava.io.tmpdir=" + tmp,
+                    "-jar", jar.toString()));
+            int port = freePort();
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(dir.resolve("operator.log").toFile());
+            builder.environment().clear();
+            builder.environment().put("PATH", System.getenv("PATH"));
+            builder.environment().put("HOME", "/nonexistent");
+            builder.environment().putAll(chart.operatorEnvironment());
+            builder.environment().put("KUBECONFIG", chart.serviceAccountKubeconfig().toString());
+            builder.environment().put("QUARTET_HTTP_PORT", Integer.toString(port));
+            Process operator = builder.start();
+            try {
+                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+                    if (!operator.isAlive()) {
+                        throw new IllegalStateException("the operator exited with " + operator.exitValue() + ":\n"
+                                + Files.readString(dir.resolve("operator.log")));
+                    }
+                    assertThat(httpStatus(port, "/q/health/ready")).isEqualTo(200);
+                });
+                assertThat(httpStatus(port, "/q/health/live")).isEqualTo(200);
+                assertThat(httpStatus(port, "/q/metrics")).isEqualTo(200);
+                String leaseName = chart.operatorEnvironment().get("QUARTET_LEADER_ELECTION_LEASE_NAME");
+                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
+                        admin.leases().inNamespace(namespace).withName(leaseName).get().getSpec().getHolderIdentity())
+                        .startsWith(chart.operatorEnvironment().get("POD_NAME")));
+                assertThat(Files.readString(dir.resolve("operator.log"))).doesNotContain("Forbidden", "forbidden");
+            } finally {
+                operator.destroy();
+                if (!operator.waitFor(30, TimeUnit.SECONDS)) {
+                    operator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            }
+        }
+    }
+
     /** What MigConfigStore and the ConfigMap informer do, filtered to the one name the Role allows. */
     private void actOnTheMigConfigMapAsTheOperatorDoes(KubernetesClient operator, String name) {
         var configMaps = operator.configMaps().inNamespace(migNamespace);
@@ -204,14 +269,15 @@ class HelmChartIT {
                 .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
     }
 
-    /** What fabric8's LeaseLock does: create the Lease once, then read and replace it. */
+    /** What fabric8's LeaseLock does: create the Lease once, then read it and merge-patch it. */
     private void actOnTheLeaseAsLeaderElectionDoes(KubernetesClient operator, String lease) {
         var leases = operator.leases().inNamespace(namespace);
         leases.resource(new LeaseBuilder().withNewMetadata().withName(lease).endMetadata().withNewSpec()
                 .withHolderIdentity("helm-it").withLeaseDurationSeconds(15).endSpec().build()).create();
         Lease current = leases.withName(lease).get();
         current.getSpec().setHolderIdentity("helm-it-2");
-        assertThat(leases.resource(current).update().getSpec().getHolderIdentity()).isEqualTo("helm-it-2");
+        assertThat(leases.resource(current).patch(PatchContext.of(PatchType.JSON_MERGE)).getSpec()
+                .getHolderIdentity()).isEqualTo("helm-it-2");
     }
 
     private boolean ensureServiceMonitorCrd() {
@@ -265,5 +331,40 @@ class HelmChartIT {
                 .withSubresource(subresource).withNamespace(namespace).withName(name).endResourceAttributes()
                 .endSpec().build();
         return client.authorization().v1().selfSubjectAccessReview().create(review).getStatus().getAllowed();
+    }
+
+    /** The numeric {@code USER uid:gid} of the operator image's Dockerfile. */
+    private static int[] imageUser() throws Exception {
+        Path dockerfile = cluster().repositoryRoot().resolve("operator/src/main/docker/Dockerfile.jvm");
+        String user = Files.readAllLines(dockerfile).stream().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b)
+                .orElseThrow().substring(5).trim();
+        assertThat(user).as("numeric, non-root USER (runAsNonRoot cannot check a user name)")
+                .matches("[1-9][0-9]*:[0-9]+");
+        String[] ids = user.split(":");
+        return new int[] {Integer.parseInt(ids[0]), Integer.parseInt(ids[1])};
+    }
+
+    private static LocalCluster cluster() {
+        return LocalCluster.shared();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static int httpStatus(int port, String path) {
+        try {
+            HttpResponse<Void> response = HttpClient.newHttpClient().send(HttpRequest
+                    .newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            return response.statusCode();
+        } catch (java.io.IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
     }
 }

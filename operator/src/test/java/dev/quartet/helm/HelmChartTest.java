@@ -229,7 +229,7 @@ class HelmChartTest {
                 "gpu-operator/prod-quartet-mig-manager: [] configmaps [get, list, watch, update]"
                         + " names [default-mig-parted-config]",
                 "gpu-operator/prod-quartet-mig-manager: [] configmaps [create]",
-                "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [get, update]"
+                "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [get, update, patch]"
                         + " names [prod-quartet-leader]",
                 "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [create]");
         assertThat(chart.all(ClusterRoleBinding.class)).allSatisfy(b -> assertThat(b.getSubjects()).singleElement()
