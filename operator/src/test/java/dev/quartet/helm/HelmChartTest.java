@@ -3,6 +3,9 @@ package dev.quartet.helm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.LintResult;
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.testsupport.RepositoryRoot;
@@ -290,6 +293,42 @@ class HelmChartTest {
         assertThat(Files.readAllBytes(QuartetChart.directory().resolve("crds").resolve(file)))
                 .as("helm/quartet/crds and crds/ differ: run hack/update-crds.sh")
                 .isEqualTo(Files.readAllBytes(root.resolve("crds").resolve(file)));
+    }
+
+    @Test
+    void everyValueIsInTheSchemaAndDocumentedInTheReadme() throws Exception {
+        ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
+        JsonNode values = yaml.readTree(QuartetChart.directory().resolve("values.yaml").toFile());
+        JsonNode schema = yaml.readTree(QuartetChart.directory().resolve("values.schema.json").toFile());
+        String readme = Files.readString(QuartetChart.directory().resolve("README.md"));
+
+        Set<String> inValues = new TreeSet<>();
+        Set<String> inSchema = new TreeSet<>();
+        valuePaths("", values, schema, inValues, inSchema);
+
+        assertThat(inValues).as("values.yaml keys vs values.schema.json properties").isEqualTo(inSchema);
+        assertThat(inValues).allSatisfy(path -> assertThat(readme).as("README documents %s", path)
+                .contains("| `" + path + "` |"));
+    }
+
+    /** Collects value paths down to the schema's leaves (objects with fixed properties are descended into). */
+    private static void valuePaths(String prefix, JsonNode values, JsonNode schema, Set<String> inValues,
+            Set<String> inSchema) {
+        JsonNode properties = schema.path("properties");
+        properties.fieldNames().forEachRemaining(name -> {
+            if (!name.equals("global")) {
+                inSchema.add(prefix + name);
+            }
+        });
+        values.fieldNames().forEachRemaining(name -> {
+            JsonNode property = properties.path(name);
+            if (property.has("properties")) {
+                inSchema.remove(prefix + name);
+                valuePaths(prefix + name + ".", values.get(name), property, inValues, inSchema);
+            } else {
+                inValues.add(prefix + name);
+            }
+        });
     }
 
     static Container operatorContainer(QuartetChart.Rendered chart) {
