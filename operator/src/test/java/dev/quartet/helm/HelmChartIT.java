@@ -196,8 +196,10 @@ class HelmChartIT {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
         assertThat(jar).as("the packaged operator (failsafe runs after `package`)").exists();
         int[] user = imageUser();
+        // Serving one empty namespace: the operator starts every informer but has nothing of another test to act on.
+        String served = cluster.createNamespace("served");
         try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
-                Map.of("migManager", Map.of("namespace", migNamespace)))) {
+                Map.of("migManager", Map.of("namespace", migNamespace), "watchNamespaces", List.of(served)))) {
             Path dir = chart.serviceAccountKubeconfig().getParent();
             Path tmp = Files.createTempDirectory(dir, "tmp-");
             List<String> command = new ArrayList<>();
@@ -242,6 +244,8 @@ class HelmChartIT {
                     operator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
             }
+        } finally {
+            cluster.deleteNamespace(served);
         }
     }
 
