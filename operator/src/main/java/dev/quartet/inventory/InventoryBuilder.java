@@ -117,8 +117,9 @@ public final class InventoryBuilder {
             this.layoutFixed = !repartitionEnabled;
             Map<Integer, Map<String, Integer>> counts = perGpuCounts(config);
             this.state = new NodeState(node.name(), gpus(counts), false);
-            if (node.annotation(QuartetLabels.NODE_CONFIG) == null && !pods.isEmpty()) {
-                fix(null, "not adopted: GPU workloads ran before Quartet managed this node, its layout is kept");
+            if (node.annotation(QuartetLabels.NODE_CONFIG) == null
+                    && pods.stream().anyMatch(p -> deploymentOf(p) == null)) {
+                fix(null, "not adopted: other GPU workloads run on this node, its layout is kept as is");
             }
             if (RepartitionBackoff.active(node, now)) {
                 fix(null, "repartitioning paused after a failure until " + RepartitionBackoff.until(node).orElseThrow());

@@ -73,9 +73,6 @@ public class MigManagerBackend implements MigBackend {
                 }
             });
         }
-        if (!config.migManager().repartitionEnabled()) {
-            return progress;
-        }
         Map<String, List<GpuPlan>> changes = new TreeMap<>();
         plan.gpus().stream().filter(GpuPlan::repartition)
                 .forEach(g -> changes.computeIfAbsent(g.node(), k -> new ArrayList<>()).add(g));
@@ -85,6 +82,12 @@ public class MigManagerBackend implements MigBackend {
                 .sorted(Comparator.comparing((String n) -> !drain.started(n, changes.get(n), snapshot))
                         .thenComparing(n -> n))
                 .toList();
+        Map<String, List<Integer>> changingGpus = new TreeMap<>();
+        changes.forEach((n, gpus) -> changingGpus.put(n, gpus.stream().map(GpuPlan::index).toList()));
+        drain.evictDisplaced(plan, inventory, snapshot, changingGpus);
+        if (!config.migManager().repartitionEnabled()) {
+            return progress;
+        }
         int slots = config.migManager().maxConcurrentRepartitions() - inFlight.size();
         for (String name : candidates) {
             List<Integer> gpus = changes.get(name).stream().map(GpuPlan::index).sorted().toList();
@@ -111,7 +114,11 @@ public class MigManagerBackend implements MigBackend {
         String current = n.migConfig();
         boolean ours = current != null && current.equals(n.annotation(QuartetLabels.NODE_CONFIG));
         String state = n.migState();
-        if (ours && (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state))) {
+        // A rollback that itself hangs or fails is reported, not rolled back again.
+        boolean rollbackUnderWay = failure.filter(f -> f.activeAt(now) && current != null
+                && current.equals(f.rolledBackTo())).isPresent();
+        if (ours && !rollbackUnderWay
+                && (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state))) {
             Instant requested = requestedAt(n).orElse(now);
             if (requested.plus(config.migManager().repartitionTimeout()).isBefore(now)) {
                 return Optional.of(rollBack(n, plan, now, Reasons.MIG_MANAGER_TIMEOUT, "MIG Manager left node "
@@ -121,7 +128,7 @@ public class MigManagerBackend implements MigBackend {
             return Optional.of(new NodeProgress(n.name(), Phase.APPLYING, Reasons.REPARTITIONING,
                     "MIG Manager is applying " + current + " on " + n.name() + " (" + state + ")", List.of(), Set.of()));
         }
-        if (ours && NvidiaLabels.STATE_FAILED.equals(state)) {
+        if (ours && NvidiaLabels.STATE_FAILED.equals(state) && !rollbackUnderWay) {
             return Optional.of(rollBack(n, plan, now, Reasons.MIG_MANAGER_FAILED, "MIG Manager reported failed on node "
                     + n.name() + " applying " + current + " (its log on that node says why)"));
         }

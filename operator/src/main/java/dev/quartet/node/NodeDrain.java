@@ -106,6 +106,43 @@ final class NodeDrain {
                 + node.name() + ": " + String.join("; ", notes), gpus, Set.of());
     }
 
+    /**
+     * Evicts replicas the plan displaces from GPUs that keep their layout (a higher-priority demand takes their
+     * slices). Same rules as a drain: movable only, replacements first, one per deployment at a time.
+     */
+    void evictDisplaced(Plan plan, Inventory inventory, ClusterSnapshot snapshot, Map<String, List<Integer>> changing) {
+        Map<String, Pod> byId = new TreeMap<>();
+        snapshot.pods().forEach(p -> byId.put(PodFacts.id(p), p));
+        java.util.Set<String> started = new java.util.HashSet<>();
+        for (String replica : plan.moved()) {
+            Pod pod = byId.get(replica);
+            if (pod == null || PodFacts.isTerminating(pod) || !PodFacts.isBound(pod)) {
+                continue;
+            }
+            String node = PodFacts.node(pod);
+            Optional<ReplicaSlice> slice = ReplicaSlice.of(pod);
+            if (slice.isEmpty() || changing.getOrDefault(node, List.of()).contains(slice.get().gpu())) {
+                continue;
+            }
+            String deployment = InventoryBuilder.deploymentOf(pod);
+            if (deployment == null || !movable(inventory, node, pod) || !started.add(deployment)
+                    || snapshot.pods().stream().anyMatch(p -> deployment.equals(InventoryBuilder.deploymentOf(p))
+                            && PodFacts.isTerminating(p))
+                    || replacementsMissing(deployment, node, List.of(slice.get().gpu()), plan, inventory, snapshot)
+                            .isPresent()) {
+                continue;
+            }
+            ReplicaEvictor.Outcome outcome = evictor.evict(pod);
+            if (outcome.evicted()) {
+                Log.infof("%s: evicted: a higher-priority deployment takes its slice on %s", replica, node);
+                events.normal(pod, "ReplicaDisplaced", "evicted: a higher-priority deployment takes its "
+                        + slice.get().profile() + " slice on " + node);
+            } else {
+                events.warning(pod, Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET, outcome.refusal());
+            }
+        }
+    }
+
     /** Why the deployment's movable replicas must not be evicted yet, if they must not. */
     private static Optional<String> replacementsMissing(String deployment, String node, List<Integer> gpus, Plan plan,
             Inventory inventory, ClusterSnapshot snapshot) {

@@ -68,13 +68,13 @@ public final class StatusBuilder {
         List<Pod> failing = live.stream().filter(StatusBuilder::failing).toList();
 
         ConditionMerger.Fresh degraded;
-        if (in.unsatisfied().isPresent()) {
+        if (failure.isPresent()) {
+            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, failure.get().reason(),
+                    failure.get().message());
+        } else if (in.unsatisfied().isPresent()) {
             Unsatisfied u = in.unsatisfied().get();
             degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, u.reason().name(),
                     u.missing() + " of " + desired + " replicas have no MIG slice: " + explain(u));
-        } else if (failure.isPresent()) {
-            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, failure.get().reason(),
-                    failure.get().message());
         } else if (!failing.isEmpty()) {
             degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.REPLICAS_FAILING,
                     failing.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "))
@@ -115,8 +115,8 @@ public final class StatusBuilder {
             readyCondition = new ConditionMerger.Fresh(ConditionTypes.READY, true, Reasons.ALL_REPLICAS_READY,
                     ready + "/" + desired + " replicas ready");
         } else {
-            String reason = in.unsatisfied().map(u -> u.reason().name())
-                    .orElse(progressing.status() ? progressing.reason() : degraded.reason());
+            String reason = degraded.status() ? degraded.reason()
+                    : progressing.status() ? progressing.reason() : Reasons.REPLICAS_STARTING;
             readyCondition = new ConditionMerger.Fresh(ConditionTypes.READY, false, reason,
                     ready + "/" + desired + " replicas ready");
         }

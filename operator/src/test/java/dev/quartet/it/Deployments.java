@@ -35,6 +35,11 @@ final class Deployments {
         return d;
     }
 
+    static InferenceDeployment onNode(InferenceDeployment d, String node) {
+        d.getSpec().getWorker().getNodeSelector().put("kubernetes.io/hostname", node);
+        return d;
+    }
+
     static InferenceDeployment withPriority(InferenceDeployment d, int priority) {
         d.getSpec().setPriority(priority);
         return d;

@@ -98,7 +98,7 @@ class InferenceDeploymentIT {
         bed.awaitReady("resnet", 6, SOON);
         bed.allowDeletions("resnet");
         bed.deployments().inNamespace(bed.namespace).withName("resnet").scale(2);
-        await().atMost(SOON).untilAsserted(() -> {
+        await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
             List<Pod> pods = bed.pods("resnet").stream().filter(p -> !PodFacts.isTerminating(p)).toList();
             assertThat(pods).hasSize(2);
             assertThat(pods.stream().map(PodFacts::node).distinct()).as("one replica left on each node").hasSize(2);
@@ -117,7 +117,7 @@ class InferenceDeploymentIT {
         for (InferenceDeployment d : List.of(unknownProfile, wrongModel, both)) {
             bed.create(d);
         }
-        await().atMost(SOON).untilAsserted(() -> {
+        await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
             assertThat(bed.conditionIs("bad-profile", "Degraded", "True", "InvalidSpec")).isTrue();
             assertThat(bed.conditionIs("bad-model", "Degraded", "True", "InvalidSpec")).isTrue();
             assertThat(bed.conditionIs("bad-both", "Degraded", "True", "InvalidSpec")).isTrue();
@@ -155,7 +155,7 @@ class InferenceDeploymentIT {
         bed.create(Deployments.withPriority(Deployments.of("online", "1g.6gb", 10), 10));
         bed.operator.restart();
         bed.awaitReady("online", 10, SOON);
-        await().atMost(SOON).untilAsserted(() -> {
+        await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
             InferenceDeployment batch = bed.get("batch");
             assertThat(batch.getStatus().getReadyReplicas()).isEqualTo(20);
             assertThat(batch.getStatus().getMissingReplicas()).isEqualTo(10);
@@ -177,13 +177,13 @@ class InferenceDeploymentIT {
     void deletingTheResourceRemovesEveryChild() {
         bed.allowDeletions("resnet");
         bed.deployments().inNamespace(bed.namespace).withName("resnet").delete();
-        await().atMost(SOON).untilAsserted(() -> {
+        await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
             assertThat(bed.pods("resnet")).isEmpty();
             assertThat(bed.client.services().inNamespace(bed.namespace).withName("resnet").get()).isNull();
             assertThat(bed.client.policy().v1beta1().podDisruptionBudget().inNamespace(bed.namespace)
                     .withName("resnet").get()).isNull();
         });
-        await().atMost(SOON).untilAsserted(() -> assertThat(bed.pods("batch")).isEmpty());
+        await().atMost(SOON).ignoreExceptions().untilAsserted(() -> assertThat(bed.pods("batch")).isEmpty());
     }
 
     @Test
@@ -195,7 +195,7 @@ class InferenceDeploymentIT {
         bed.allowDeletions("edge");
         bed.sim.setNotReady(lost, true);
         try {
-            await().atMost(Duration.ofSeconds(120)).untilAsserted(() -> {
+            await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> {
                 List<Pod> ready = bed.pods("edge").stream().filter(PodFacts::isReady)
                         .filter(p -> !PodFacts.isTerminating(p)).toList();
                 assertThat(ready).hasSize(2).allSatisfy(p -> assertThat(PodFacts.node(p)).isNotEqualTo(lost));

@@ -117,7 +117,7 @@ final class OperatorTestBed implements AutoCloseable {
 
     /** Waits until the deployment reports Ready=True with {@code replicas} ready replicas. */
     void awaitReady(String deployment, int replicas, Duration timeout) {
-        await().atMost(timeout).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+        await().atMost(timeout).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
             InferenceDeployment d = get(deployment);
             assertThat(d.getStatus()).as("status of %s", deployment).isNotNull();
             assertThat(d.getStatus().getReadyReplicas()).as("ready replicas of %s; conditions %s", deployment,

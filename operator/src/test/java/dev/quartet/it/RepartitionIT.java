@@ -1,0 +1,184 @@
+package dev.quartet.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.quartet.inventory.PodFacts;
+import dev.quartet.node.NvidiaLabels;
+import dev.quartet.sim.GpuSnapshot;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Node;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Repartitioning through the simulator's MIG Manager (issue 5): two nodes with four A30 GPUs each, all at
+ * 4g.24gb. Only the GPUs a plan needs change; MIG Manager stuck or failing is rolled back and reported; a restart
+ * between relabel and success finishes the change once. No running replica of a non-movable deployment is deleted.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RepartitionIT {
+
+    static final Duration SOON = Duration.ofSeconds(120);
+    static OperatorTestBed bed;
+
+    @BeforeAll
+    static void start() {
+        bed = new OperatorTestBed("repart", o -> o.withNodes(2).withGpusPerNode(4).withLayout("1x4g.24gb")
+                .withReconfigureDelay(Duration.ofSeconds(1)), Map.of(
+                        "QUARTET_MIG_MANAGER_REPARTITION_TIMEOUT", "15s",
+                        "QUARTET_MIG_MANAGER_RETRY_BACKOFF", "10m"));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (bed != null) {
+            bed.close();
+        }
+    }
+
+    @AfterEach
+    void safety() {
+        bed.assertNoNonMovableReplicaDeleted();
+    }
+
+    static long gpusWith(String node, String profile) {
+        return bed.sim.layoutOf(node).stream()
+                .filter(g -> g.slices().stream().anyMatch(s -> s.profile().equals(profile))).count();
+    }
+
+    @Test
+    @Order(1)
+    void onlyTheGpusNeededAreRepartitioned() {
+        bed.create(Deployments.of("tiny", "1g.6gb", 8));
+        bed.awaitReady("tiny", 8, SOON);
+        for (String node : bed.sim.nodeNames()) {
+            assertThat(gpusWith(node, "1g.6gb")).as("GPUs of %s turned into 4x1g.6gb", node).isEqualTo(1);
+            assertThat(gpusWith(node, "4g.24gb")).as("GPUs of %s left at 4g.24gb", node).isEqualTo(3);
+            Node n = bed.client.nodes().withName(node).get();
+            assertThat(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG)).startsWith("quartet-");
+            assertThat(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)).isEqualTo("success");
+        }
+        ConfigMap cm = bed.client.configMaps().inNamespace(bed.namespace).withName(OperatorTestBed.MIG_CONFIGMAP).get();
+        String config = cm.getData().get("config.yaml");
+        assertThat(config).as("NVIDIA's own entries and comments are kept").contains("all-balanced:")
+                .contains("# A30-24GB").contains("quartet-");
+        assertThat(bed.client.v1().events().inAnyNamespace().list().getItems())
+                .anyMatch(e -> "MigRepartitionStarted".equals(e.getReason()));
+    }
+
+    @Test
+    @Order(2)
+    void gpusHoldingNonMovableReplicasKeepTheirLayout() {
+        Map<String, List<GpuSnapshot>> before = Map.of(
+                bed.sim.nodeNames().get(0), bed.sim.layoutOf(bed.sim.nodeNames().get(0)),
+                bed.sim.nodeNames().get(1), bed.sim.layoutOf(bed.sim.nodeNames().get(1)));
+        bed.create(Deployments.of("wide", "2g.12gb", 4));
+        bed.awaitReady("wide", 4, SOON);
+        before.forEach((node, gpus) -> gpus.stream().filter(g -> g.slices().stream().anyMatch(s -> s.pod() != null))
+                .forEach(g -> assertThat(bed.sim.layoutOf(node).get(g.index()).slices())
+                        .as("GPU %d of %s holds tiny's replicas", g.index(), node)
+                        .isEqualTo(g.slices())));
+        assertThat(bed.pods("tiny")).hasSize(8).allMatch(PodFacts::isReady);
+    }
+
+    @Test
+    @Order(3)
+    void migManagerStuckPendingIsRolledBackAndReported() {
+        String node = bed.sim.nodeNames().get(0);
+        String good = bed.client.nodes().withName(node).get().getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG);
+        bed.sim.stuckPending(node, true);
+        try {
+            bed.create(Deployments.onNode(Deployments.of("stuck", "2g.12gb", 4), node));
+            await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
+                assertThat(bed.condition("stuck", "Degraded").orElseThrow()).satisfies(c -> {
+                    assertThat(c.getStatus()).isEqualTo("True");
+                    assertThat(c.getReason()).isEqualTo("MigManagerTimeout");
+                    assertThat(c.getMessage()).contains(node);
+                });
+                assertThat(bed.client.nodes().withName(node).get().getMetadata().getLabels()
+                        .get(NvidiaLabels.MIG_CONFIG)).as("rolled back to the last good config").isEqualTo(good);
+            });
+        } finally {
+            bed.sim.stuckPending(node, false);
+            bed.deployments().inNamespace(bed.namespace).withName("stuck").delete();
+        }
+        await().atMost(SOON).until(() -> NvidiaLabels.STATE_SUCCESS.equals(bed.client.nodes().withName(node).get()
+                .getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
+        assertThat(bed.pods("tiny")).hasSize(8).allMatch(PodFacts::isReady);
+    }
+
+    @Test
+    @Order(4)
+    void migManagerFailureIsRolledBackAndReported() {
+        String node = bed.sim.nodeNames().get(1);
+        String good = bed.client.nodes().withName(node).get().getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG);
+        bed.sim.forceFailed(node, true);
+        try {
+            bed.create(Deployments.onNode(Deployments.of("failing", "2g.12gb", 4), node));
+            await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
+                assertThat(bed.condition("failing", "Degraded").orElseThrow()).satisfies(c -> {
+                    assertThat(c.getReason()).isEqualTo("MigManagerFailed");
+                    assertThat(c.getMessage()).contains(node);
+                });
+                assertThat(bed.client.nodes().withName(node).get().getMetadata().getLabels()
+                        .get(NvidiaLabels.MIG_CONFIG)).isEqualTo(good);
+            });
+        } finally {
+            bed.sim.forceFailed(node, false);
+            bed.deployments().inNamespace(bed.namespace).withName("failing").delete();
+        }
+        await().atMost(SOON).until(() -> NvidiaLabels.STATE_SUCCESS.equals(bed.client.nodes().withName(node).get()
+                .getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
+        assertThat(bed.client.v1().events().inAnyNamespace().list().getItems())
+                .anyMatch(e -> "MigManagerFailed".equals(e.getReason()));
+    }
+
+    @Test
+    @Order(5)
+    void anOperatorKilledBetweenRelabelAndSuccessFinishesTheChangeOnce() {
+        String node = bed.sim.nodeNames().get(0);
+        // The node still carries a back-off from the stuck test: clear it, as an administrator would to retry now.
+        bed.client.nodes().withName(node).edit(n -> {
+            n.getMetadata().getAnnotations().remove("inference.quartet.dev/mig-last-failure");
+            return n;
+        });
+        bed.sim.setReconfigureDelay(Duration.ofSeconds(8));
+        List<String> configs = new CopyOnWriteArrayList<>();
+        var watch = bed.client.nodes().withName(node).watch(new io.fabric8.kubernetes.client.Watcher<Node>() {
+            @Override
+            public void eventReceived(Action action, Node n) {
+                String c = n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG);
+                if (configs.isEmpty() || !configs.get(configs.size() - 1).equals(c)) {
+                    configs.add(c);
+                }
+            }
+
+            @Override
+            public void onClose(io.fabric8.kubernetes.client.WatcherException e) {
+            }
+        });
+        try {
+            bed.create(Deployments.onNode(Deployments.of("resume", "1g.6gb", 4), node));
+            await().atMost(SOON).until(() -> NvidiaLabels.STATE_PENDING.equals(bed.client.nodes().withName(node).get()
+                    .getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
+            bed.operator.kill();
+            bed.operator.restart();
+            bed.awaitReady("resume", 4, SOON);
+            assertThat(configs).as("config label history of %s", node).hasSize(2);
+            assertThat(configs.get(1)).startsWith("quartet-");
+        } finally {
+            watch.close();
+            bed.sim.setReconfigureDelay(Duration.ofSeconds(1));
+        }
+    }
+}
