@@ -16,6 +16,8 @@ hack/local-cluster.sh down >/dev/null 2>&1 || true
 hack/local-cluster.sh up --no-sim
 trap 'hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
 export QUARTET_KUBECONFIG=$QUARTET_CLUSTER_DIR/kubeconfig
+# Helm (embedded by helm-java in tests) and kubectl keep their discovery cache inside the checkout.
+export KUBECACHEDIR=$ROOT/target/kube-cache
 
 ./mvnw -B -ntp verify "$@"
 

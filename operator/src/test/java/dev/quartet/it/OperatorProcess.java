@@ -37,8 +37,7 @@ final class OperatorProcess implements AutoCloseable {
         env.put("KUBECONFIG", kubeconfig.toString());
         env.put("POD_NAMESPACE", leaseNamespace);
         env.put("QUARTET_HTTP_PORT", "0");
-        env.putIfAbsent("QUARTET_LOG_LEVEL", "DEBUG");
-        OperatorProcess p = new OperatorProcess(env, logDir);
+                OperatorProcess p = new OperatorProcess(env, logDir);
         p.launch();
         return p;
     }

@@ -3,6 +3,7 @@ package dev.quartet.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.quartet.helm.ChartInstallation;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.node.QuartetLabels;
 import dev.quartet.sim.DeletedPod;
@@ -30,8 +31,9 @@ import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
- * One end-to-end scene: a namespace, simulated GPU nodes with their own MIG Manager ConfigMap, and the packaged
- * operator as a process configured for them, on the shared local control plane.
+ * One end-to-end scene on the shared local control plane: a namespace with the Helm chart installed in it,
+ * simulated GPU nodes with their own MIG Manager ConfigMap, and the packaged operator as a process configured by
+ * the chart's environment and authenticated as the chart's ServiceAccount.
  */
 final class OperatorTestBed implements AutoCloseable {
 
@@ -43,18 +45,24 @@ final class OperatorTestBed implements AutoCloseable {
     final String namespace;
     final GpuNodeSimulator sim;
     final OperatorProcess operator;
+    final ChartInstallation chart;
     private final Set<String> nonMovable = new java.util.HashSet<>();
 
+    /**
+     * The operator runs with the token of the ServiceAccount the Helm chart creates, bound to exactly the chart's
+     * RBAC rules: a rule the operator needs and the chart lacks (or the reverse) fails these tests.
+     */
     OperatorTestBed(String name, UnaryOperator<SimulatorOptions> shape, Map<String, String> settings) {
         installCrd(client);
         namespace = cluster.createNamespace(name);
         sim = cluster.startSimulator(o -> shape.apply(o).withMigConfigMap(namespace, MIG_CONFIGMAP));
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("QUARTET_MIG_MANAGER_NAMESPACE", namespace);
-        env.put("QUARTET_MIG_MANAGER_CONFIG_MAP_NAME", MIG_CONFIGMAP);
-        env.put("QUARTET_WORKER_IMAGE", "quartet-worker:test");
+        chart = ChartInstallation.install(cluster, namespace, Map.of(
+                "migManager", Map.of("namespace", namespace, "configMapName", MIG_CONFIGMAP),
+                "workerImage", "quartet-worker:test",
+                "logLevel", "DEBUG"));
+        Map<String, String> env = new LinkedHashMap<>(chart.operatorEnvironment());
         env.putAll(settings);
-        operator = OperatorProcess.start(cluster.kubeconfig(), namespace, env,
+        operator = OperatorProcess.start(chart.serviceAccountKubeconfig(), namespace, env,
                 Path.of("target/it-logs", namespace).toAbsolutePath());
     }
 
@@ -143,6 +151,7 @@ final class OperatorTestBed implements AutoCloseable {
     @Override
     public void close() {
         operator.close();
+        chart.close();
         sim.close();
         cluster.deleteNamespace(namespace);
     }
