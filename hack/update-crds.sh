@@ -10,3 +10,5 @@ java -cp "operator/target/test-classes:operator/target/classes:$CP" dev.quartet.
   operator/target/kubernetes/inferencedeployments.inference.quartet.dev-v1.yml \
   crds/inferencedeployments.inference.quartet.dev-v1.yml \
   helm/quartet/crds/inferencedeployments.inference.quartet.dev-v1.yml
+java -cp "operator/target/test-classes:operator/target/classes:$CP" dev.quartet.crd.ApiReference \
+  crds/inferencedeployments.inference.quartet.dev-v1.yml docs/api-reference.md

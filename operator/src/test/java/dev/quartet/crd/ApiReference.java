@@ -1,0 +1,113 @@
+package dev.quartet.crd;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Renders docs/api-reference.md from the committed CRD: every field of spec and status with its type,
+ * default, constraints and description. Fields with a schema of their own from Kubernetes (resources, env,
+ * tolerations, conditions) are listed, not expanded.
+ */
+public final class ApiReference {
+
+    private static final Set<String> OPAQUE = Set.of("spec.worker.resources", "spec.worker.env",
+            "spec.worker.tolerations", "status.conditions");
+
+    private ApiReference() {
+    }
+
+    public static String render(String crdText) throws IOException {
+        JsonNode crd = new YAMLMapper().readTree(crdText);
+        JsonNode version = crd.path("spec").path("versions").get(0);
+        JsonNode schema = version.path("schema").path("openAPIV3Schema");
+        StringBuilder out = new StringBuilder();
+        out.append("# InferenceDeployment API reference\n\n")
+                .append("<!-- Generated from crds/").append(CrdExport.FILE)
+                .append(" by hack/update-crds.sh; ApiReferenceTest fails when it is out of date. -->\n\n")
+                .append("`").append(crd.path("spec").path("group").asText()).append("/")
+                .append(version.path("name").asText()).append("`, kind `")
+                .append(crd.path("spec").path("names").path("kind").asText()).append("`, namespaced, short name `")
+                .append(crd.path("spec").path("names").path("shortNames").get(0).asText()).append("`. ")
+                .append("Scale subresource: `kubectl scale infd NAME --replicas=N` (and HPAs) set `spec.replicas`.\n\n")
+                .append("`kubectl get infd` columns: ");
+        List<String> columns = new ArrayList<>();
+        version.path("additionalPrinterColumns").forEach(c -> {
+            if (c.path("priority").asInt(0) == 0) {
+                columns.add(c.path("name").asText() + " (`" + c.path("jsonPath").asText() + "`)");
+            }
+        });
+        out.append(String.join(", ", columns)).append(".\n");
+        for (String part : List.of("spec", "status")) {
+            out.append("\n## ").append(part).append("\n\n")
+                    .append("| field | type | default | constraints | description |\n")
+                    .append("|---|---|---|---|---|\n");
+            JsonNode node = schema.path("properties").path(part);
+            fields(part, node, out);
+        }
+        return out.toString();
+    }
+
+    private static void fields(String path, JsonNode node, StringBuilder out) {
+        Set<String> required = new HashSet<>();
+        node.path("required").forEach(r -> required.add(r.asText()));
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.path("properties").fields(); it.hasNext();) {
+            Map.Entry<String, JsonNode> e = it.next();
+            String field = path + "." + e.getKey();
+            JsonNode f = e.getValue();
+            out.append("| `").append(field).append("` | ").append(type(f)).append(" | ")
+                    .append(f.has("default") ? "`" + f.get("default").asText() + "`" : "").append(" | ")
+                    .append(constraints(f, required.contains(e.getKey()))).append(" | ")
+                    .append(f.path("description").asText("").replace("|", "\\|")).append(" |\n");
+            if (OPAQUE.contains(field)) {
+                continue;
+            }
+            if (f.has("properties")) {
+                fields(field, f, out);
+            } else if (f.path("items").has("properties")) {
+                fields(field + "[]", f.path("items"), out);
+            }
+        }
+    }
+
+    private static String type(JsonNode f) {
+        String t = f.path("type").asText("object");
+        return "array".equals(t) ? "array of " + f.path("items").path("type").asText("object") : t;
+    }
+
+    private static String constraints(JsonNode f, boolean required) {
+        List<String> c = new ArrayList<>();
+        if (required) {
+            c.add("required");
+        }
+        if (f.has("enum")) {
+            List<String> values = new ArrayList<>();
+            f.get("enum").forEach(v -> values.add("`" + v.asText() + "`"));
+            c.add("one of " + String.join(", ", values));
+        }
+        if (f.has("minimum")) {
+            c.add("min " + f.get("minimum").asLong());
+        }
+        if (f.has("maximum")) {
+            c.add("max " + f.get("maximum").asLong());
+        }
+        if (f.has("pattern")) {
+            c.add("pattern `" + f.get("pattern").asText().replace("|", "\\|") + "`");
+        }
+        return String.join("; ", c);
+    }
+
+    /** {@code ApiReference <crd file> <markdown file>}. */
+    public static void main(String[] args) throws IOException {
+        Files.writeString(Path.of(args[1]), render(Files.readString(Path.of(args[0]))));
+        System.out.println("wrote " + args[1]);
+    }
+}
