@@ -4,8 +4,8 @@
 # called in-process in the same run, plus the worker's resident memory. Prints Markdown tables and
 # keeps them in .bench/worker-results.md. Figures, not pass/fail.
 #
-#   hack/bench-worker.sh                      # both models, 20 s per run
-#   BENCH_SECONDS=10 BENCH_MODELS=onnx hack/bench-worker.sh
+#   hack/bench-worker.sh                      # both models, 24 s per mode and concurrency
+#   BENCH_SECONDS=10 BENCH_MODELS=onnx BENCH_CONCURRENCY=1,16 BENCH_WORKERS=1 hack/bench-worker.sh
 #
 # Needs /usr/bin/python3 with python3-torch + python3-torchvision (apt) the first time, to export
 # the ~100 MB ResNet-50-shaped models (random weights) into .bench/models (git-ignored).
@@ -14,11 +14,12 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 BENCH=$ROOT/.bench
 MODELS=$BENCH/models
-SECONDS_PER_RUN=${BENCH_SECONDS:-20}
+SECONDS_PER_RUN=${BENCH_SECONDS:-24}
 FORMATS=${BENCH_MODELS:-"onnx pt"}
 PORT=${BENCH_PORT:-18181}
 BATCH=${BENCH_MAX_BATCH_SIZE:-8}
 DELAY=${BENCH_MAX_BATCH_DELAY_MILLIS:-5}
+WORKERS=${BENCH_WORKERS:-2}
 mkdir -p "$MODELS" "$BENCH/natives/djl" "$BENCH/natives/tmp"
 
 if [[ ! -f $MODELS/resnet50.onnx || ! -f $MODELS/resnet50.pt ]]; then
@@ -37,7 +38,7 @@ OUT=$BENCH/worker-results.md
   echo "## Worker benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
   echo "$(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $SECONDS_PER_RUN s per run;"
-  echo "worker: max batch $BATCH rows, max delay $DELAY ms; $(java -version 2>&1 | head -1)"
+  echo "worker: max batch $BATCH rows, max delay $DELAY ms, $WORKERS batch workers; $(java -version 2>&1 | head -1)"
 } > "$OUT"
 
 WORKER=""
@@ -48,6 +49,7 @@ for fmt in $FORMATS; do
   file=$MODELS/resnet50.$fmt
   QUARTET_MODEL_URI=$file QUARTET_MODEL_NAME=resnet50 QUARKUS_HTTP_PORT=$PORT \
     QUARTET_BATCHING_MAX_BATCH_SIZE=$BATCH QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS=$DELAY \
+    QUARTET_BATCHING_WORKERS=$WORKERS \
     java -Djava.io.tmpdir="$BENCH/natives/tmp" -jar worker-image/target/quarkus-app/quarkus-run.jar \
     > "$BENCH/worker-$fmt.log" 2>&1 &
   WORKER=$!

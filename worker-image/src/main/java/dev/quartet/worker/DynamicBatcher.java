@@ -18,13 +18,19 @@ import java.util.concurrent.atomic.AtomicInteger;
  * shapes. The first request of a batch takes whatever is already queued, and waits (at most
  * {@code maxBatchDelay}) only for requests announced by {@link #arrive()} that are still being read
  * and parsed: a lone request pays no delay.
- * A bounded queue rejects requests beyond {@code queueLimit}. One dispatcher thread runs the engine;
+ * A bounded queue rejects requests beyond {@code queueLimit}. {@code workers} dispatcher threads
+ * each form a batch (one at a time) and run it on the engine, so batches can overlap;
  * when a merged batch fails, its requests are retried one by one so a bad one cannot fail the others.
  */
 public final class DynamicBatcher implements AutoCloseable {
 
     /** Batching limits. */
-    public record Limits(int maxBatchSize, long maxBatchDelayNanos, int queueLimit) {
+    public record Limits(int maxBatchSize, long maxBatchDelayNanos, int queueLimit, int workers) {
+
+        /** One worker. */
+        public Limits(int maxBatchSize, long maxBatchDelayNanos, int queueLimit) {
+            this(maxBatchSize, maxBatchDelayNanos, queueLimit, 1);
+        }
     }
 
     private record Pending(ValidatedRequest request, CompletableFuture<List<Oip.OutputTensor>> result,
@@ -40,21 +46,26 @@ public final class DynamicBatcher implements AutoCloseable {
     private final BlockingQueue<Pending> queue;
     private final Deque<Pending> held = new ConcurrentLinkedDeque<>();
     private final AtomicInteger arriving = new AtomicInteger();
-    private final Thread dispatcher;
+    private final List<Thread> dispatchers = new ArrayList<>();
+    private final Object forming = new Object();
     private volatile boolean running = true;
 
-    /** Starts the dispatcher thread; {@code batchable} false means every request runs alone. */
+    /** Starts the dispatcher threads; {@code batchable} false means every request runs alone. */
     public DynamicBatcher(BatchRunner runner, Limits limits, boolean batchable) {
-        if (limits.maxBatchSize() < 1 || limits.queueLimit() < 1 || limits.maxBatchDelayNanos() < 0) {
+        if (limits.maxBatchSize() < 1 || limits.queueLimit() < 1 || limits.maxBatchDelayNanos() < 0
+                || limits.workers() < 1) {
             throw new IllegalArgumentException("batching limits must be positive: " + limits);
         }
         this.runner = runner;
         this.maxRows = batchable ? limits.maxBatchSize() : 1;
         this.delayNanos = limits.maxBatchDelayNanos();
         this.queue = new ArrayBlockingQueue<>(limits.queueLimit());
-        this.dispatcher = new Thread(this::dispatch, "inference-dispatcher");
-        dispatcher.setDaemon(true);
-        dispatcher.start();
+        for (int i = 0; i < limits.workers(); i++) {
+            Thread dispatcher = new Thread(this::dispatch, "inference-dispatcher-" + i);
+            dispatcher.setDaemon(true);
+            dispatchers.add(dispatcher);
+            dispatcher.start();
+        }
     }
 
     /** Announces a request that is being read; close it (or submit with it) when it is queued or refused. */
@@ -111,9 +122,13 @@ public final class DynamicBatcher implements AutoCloseable {
     private void dispatch() {
         while (running) {
             try {
-                Pending first = held.isEmpty() ? queue.poll(100, TimeUnit.MILLISECONDS) : held.poll();
-                if (first != null) {
-                    execute(collect(first));
+                List<Pending> batch;
+                synchronized (forming) {
+                    Pending first = held.isEmpty() ? queue.poll(100, TimeUnit.MILLISECONDS) : held.poll();
+                    batch = first == null ? List.of() : collect(first);
+                }
+                if (!batch.isEmpty()) {
+                    execute(batch);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -186,11 +201,11 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    /** Stops the dispatcher and fails whatever still waits. */
+    /** Stops the dispatchers and fails whatever still waits. */
     @Override
     public void close() {
         running = false;
-        dispatcher.interrupt();
+        dispatchers.forEach(Thread::interrupt);
         List<Pending> left = new ArrayList<>(held);
         queue.drainTo(left);
         left.forEach(p -> p.result().completeExceptionally(new QueueFullException()));

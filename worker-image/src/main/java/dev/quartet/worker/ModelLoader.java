@@ -53,12 +53,14 @@ public class ModelLoader {
             List<Oip.OutputTensor> warmUp = executor.run(List.of(zeros)).get(0);
             WorkerConfig.Batching b = config.batching();
             DynamicBatcher batcher = new DynamicBatcher(executor, new DynamicBatcher.Limits(b.maxBatchSize(),
-                    TimeUnit.MILLISECONDS.toNanos(b.maxBatchDelayMillis()), b.queueLimit()),
+                    TimeUnit.MILLISECONDS.toNanos(b.maxBatchDelayMillis()), b.queueLimit(), b.workers()),
                     model.signature().batchable());
             served.ready(model, batcher, device);
             Log.infof("Model %s ready after warm-up (%d outputs) in %d ms; batching up to %d rows, %d ms delay,"
-                    + " queue limit %d", m.name(), warmUp.size(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-                    model.signature().batchable() ? b.maxBatchSize() : 1, b.maxBatchDelayMillis(), b.queueLimit());
+                    + " %d workers, queue limit %d", m.name(), warmUp.size(),
+                    TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                    model.signature().batchable() ? b.maxBatchSize() : 1, b.maxBatchDelayMillis(), b.workers(),
+                    b.queueLimit());
         } catch (Exception | LinkageError e) {
             Log.errorf(e, "Cannot serve model %s from %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.",
                     m.name(), m.uri(), e.getMessage());

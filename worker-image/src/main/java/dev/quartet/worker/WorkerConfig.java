@@ -52,6 +52,13 @@ public interface WorkerConfig {
         @WithDefault("5")
         int maxBatchDelayMillis();
 
+        /**
+         * Batches the engine runs at the same time. Two let a CPU engine overlap batches (measured:
+         * more throughput than one larger batch) and a GPU overlap copies with compute.
+         */
+        @WithDefault("2")
+        int workers();
+
         /** Requests allowed to wait for inference; more are answered 503 with Retry-After. */
         @WithDefault("64")
         int queueLimit();

@@ -91,6 +91,29 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void twoWorkersRunTwoBatchesAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        CountDownLatch bothRunning = new CountDownLatch(2);
+        Echo echo = new Echo(new CountDownLatch(0), "none");
+        BatchRunner engine = requests -> {
+            bothRunning.countDown();
+            try {
+                release.await(30, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return echo.run(requests);
+        };
+        try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(1, 0, 16, 2), true)) {
+            CompletableFuture<?> a = batcher.submit(request("a", 1, 3));
+            CompletableFuture<?> b = batcher.submit(request("b", 1, 3));
+            assertTrue(bothRunning.await(10, TimeUnit.SECONDS), "both batches are in the engine together");
+            release.countDown();
+            CompletableFuture.allOf(a, b).get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void unbatchableModelsRunOneRequestAtATime() throws Exception {
         Echo engine = new Echo(new CountDownLatch(0), "none");
         try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), false)) {
