@@ -16,9 +16,9 @@ public final class KubectlQuartet {
         subcommands.forEach(s -> this.subcommands.put(s.name(), s));
     }
 
-    /** The subcommands shipped today; a live-cluster {@code layout} will join them. */
+    /** The subcommands shipped: {@code plan} (a scenario file) and {@code layout} (the live cluster). */
     public static KubectlQuartet standard() {
-        return new KubectlQuartet(List.of(new PlanCommand()));
+        return new KubectlQuartet(List.of(new PlanCommand(), new LayoutCommand()));
     }
 
     public static void main(String[] args) {
