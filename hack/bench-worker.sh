@@ -5,7 +5,7 @@
 # keeps them in .bench/worker-results.md. Figures, not pass/fail.
 #
 #   hack/bench-worker.sh                      # both models, 24 s per mode and concurrency
-#   BENCH_SECONDS=10 BENCH_MODELS=onnx BENCH_CONCURRENCY=1,16 BENCH_WORKERS=1 hack/bench-worker.sh
+#   BENCH_SECONDS=10 BENCH_MODELS=pt BENCH_CONCURRENCY=16 BENCH_PT_MAX_BATCH_SIZE=8 BENCH_PT_WORKERS=2 hack/bench-worker.sh
 #
 # Needs /usr/bin/python3 with python3-torch + python3-torchvision (apt) the first time, to export
 # the ~100 MB ResNet-50-shaped models (random weights) into .bench/models (git-ignored).
@@ -17,9 +17,11 @@ MODELS=$BENCH/models
 SECONDS_PER_RUN=${BENCH_SECONDS:-24}
 FORMATS=${BENCH_MODELS:-"onnx pt"}
 PORT=${BENCH_PORT:-18181}
-BATCH=${BENCH_MAX_BATCH_SIZE:-8}
 DELAY=${BENCH_MAX_BATCH_DELAY_MILLIS:-5}
-WORKERS=${BENCH_WORKERS:-2}
+# Batching per engine, the best of the settings tried on this 2-core machine (docs/benchmarks.md):
+# ONNX Runtime gains from batches of 8; libtorch on CPU from more, smaller batches in parallel.
+ONNX_BATCH=${BENCH_ONNX_MAX_BATCH_SIZE:-8} ONNX_WORKERS=${BENCH_ONNX_WORKERS:-2}
+PT_BATCH=${BENCH_PT_MAX_BATCH_SIZE:-2} PT_WORKERS=${BENCH_PT_WORKERS:-4}
 mkdir -p "$MODELS" "$BENCH/natives/djl" "$BENCH/natives/tmp"
 
 if [[ ! -f $MODELS/resnet50.onnx || ! -f $MODELS/resnet50.pt ]]; then
@@ -37,8 +39,9 @@ OUT=$BENCH/worker-results.md
 {
   echo "## Worker benchmark $(date -u +%Y-%m-%dT%H:%MZ)"
   echo
-  echo "$(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $SECONDS_PER_RUN s per run;"
-  echo "worker: max batch $BATCH rows, max delay $DELAY ms, $WORKERS batch workers; $(java -version 2>&1 | head -1)"
+  echo "$(nproc) cores, load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $SECONDS_PER_RUN s per mode and concurrency in 4 interleaved slices;"
+  echo "worker: max delay $DELAY ms; ONNX max batch $ONNX_BATCH rows x $ONNX_WORKERS workers;"
+  echo "TorchScript max batch $PT_BATCH rows x $PT_WORKERS workers; $(java -version 2>&1 | head -1)"
 } > "$OUT"
 
 WORKER=""
@@ -47,6 +50,7 @@ trap cleanup EXIT
 
 for fmt in $FORMATS; do
   file=$MODELS/resnet50.$fmt
+  if [[ $fmt == onnx ]]; then BATCH=$ONNX_BATCH WORKERS=$ONNX_WORKERS; else BATCH=$PT_BATCH WORKERS=$PT_WORKERS; fi
   QUARTET_MODEL_URI=$file QUARTET_MODEL_NAME=resnet50 QUARKUS_HTTP_PORT=$PORT \
     QUARTET_BATCHING_MAX_BATCH_SIZE=$BATCH QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS=$DELAY \
     QUARTET_BATCHING_WORKERS=$WORKERS \
@@ -64,6 +68,7 @@ for fmt in $FORMATS; do
     -cp "$CP" dev.quartet.worker.bench.WorkerBenchmark \
     --model="$file" --url="http://127.0.0.1:$PORT/v2/models/resnet50/infer" --input=input \
     --pid="$WORKER" --seconds="$SECONDS_PER_RUN" --concurrency="${BENCH_CONCURRENCY:-1,4,16}" | tee -a "$OUT"
+  echo "load average after $fmt: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
   kill "$WORKER"; wait "$WORKER" 2>/dev/null || true; WORKER=""
 done
 echo >&2; echo "Results kept in $OUT" >&2

@@ -61,6 +61,10 @@ public class ModelLoader {
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
                     model.signature().batchable() ? b.maxBatchSize() : 1, b.maxBatchDelayMillis(), b.workers(),
                     b.queueLimit());
+        } catch (ModelSource.ModelSourceException e) {
+            Log.errorf("Cannot serve model %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.", m.name(),
+                    e.getMessage());
+            Quarkus.asyncExit(1);
         } catch (Exception | LinkageError e) {
             Log.errorf(e, "Cannot serve model %s from %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.",
                     m.name(), m.uri(), e.getMessage());
