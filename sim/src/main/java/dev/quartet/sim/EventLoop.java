@@ -59,12 +59,19 @@ final class EventLoop {
     executor.shutdownNow();
   }
 
+  /**
+   * A task that logs what it throws. The executor must never see a throwable: it would store it in the task's future
+   * (nobody reads those of {@link #execute} and {@link #every}), and a periodic task would silently stop recurring.
+   * Errors (a class that cannot be loaded, a stack overflow, an exhausted heap) are caught too, for that reason.
+   */
   private static Runnable guarded(Runnable task) {
     return () -> {
       try {
         task.run();
       } catch (RuntimeException e) {
         LOG.log(Level.WARNING, "simulator task failed: " + e, e);
+      } catch (Error e) {
+        LOG.log(Level.SEVERE, "simulator task failed with an error: " + e, e);
       }
     };
   }

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.logging.Logger;
 
@@ -80,6 +81,15 @@ public final class GpuNodeSimulatorMain {
     } catch (IllegalArgumentException e) {
       System.err.println("error: " + e.getMessage());
       System.err.print(USAGE);
+      System.exit(2);
+      return;
+    }
+    Optional<Path> jar = JarIntegrity.ownJar();
+    Optional<String> damage = jar.flatMap(JarIntegrity::damage);
+    if (damage.isPresent()) {
+      // e.g. copied while two builds wrote sim/target at once; started anyway, it would fail at the first pod
+      System.err.println("error: " + jar.get() + " is damaged (" + damage.get() + "). Rebuild it (./mvnw -pl sim -am "
+          + "package, one build at a time) and start a fresh copy.");
       System.exit(2);
       return;
     }

@@ -124,41 +124,48 @@ final class SimulatedKubelet {
       fail(pod, "UnexpectedAdmissionError", e.getMessage());
       return;
     }
-    node.admitted.put(pod.getMetadata().getUid(), new SimulatedNode.Admitted(pod.getMetadata().getNamespace(),
-        pod.getMetadata().getName(), pod.getMetadata().getUid(), grants));
-    Map<String, String> annotations = new LinkedHashMap<>();
-    List<MigDevice> migDevices = grants.stream().map(SimulatedNode.Grant::device).filter(d -> d != null).toList();
-    if (!migDevices.isEmpty()) {
-      annotations.put(MIG_DEVICE_ANNOTATION, migDevices.size() == 1 ? migDevices.get(0).annotationJson()
-          : "[" + String.join(",", migDevices.stream().map(MigDevice::annotationJson).toList()) + "]");
-    }
+    String uid = pod.getMetadata().getUid();
+    node.admitted.put(uid, new SimulatedNode.Admitted(pod.getMetadata().getNamespace(), pod.getMetadata().getName(),
+        uid, grants));
+    // Until the pod is reported Running, any failure (a rejected patch, an unexpected exception or error) must undo
+    // the admission: a pod left in node.admitted is skipped by every later event and sync, so it would stay Pending.
+    boolean started = false;
     WorkerProcesses.WorkerProcess worker = null;
-    if (workers.handles(pod)) {
-      try {
-        worker = workers.start(pod, grants.isEmpty() ? null : grants.get(0).uuid());
-        annotations.put(WorkerProcesses.WORKER_URL_ANNOTATION, worker.url());
-      } catch (IOException e) {
-        release(node, pod.getMetadata().getUid());
-        fail(pod, "WorkerStartFailed", e.getMessage());
-        return;
-      }
-    }
     try {
+      Map<String, String> annotations = new LinkedHashMap<>();
+      List<MigDevice> migDevices = grants.stream().map(SimulatedNode.Grant::device).filter(d -> d != null).toList();
+      if (!migDevices.isEmpty()) {
+        annotations.put(MIG_DEVICE_ANNOTATION, migDevices.size() == 1 ? migDevices.get(0).annotationJson()
+            : "[" + String.join(",", migDevices.stream().map(MigDevice::annotationJson).toList()) + "]");
+      }
+      if (workers.handles(pod)) {
+        try {
+          worker = workers.start(pod, grants.isEmpty() ? null : grants.get(0).uuid());
+          annotations.put(WorkerProcesses.WORKER_URL_ANNOTATION, worker.url());
+        } catch (IOException e) {
+          fail(pod, "WorkerStartFailed", e.getMessage());
+          return;
+        }
+      }
       if (!annotations.isEmpty()) {
         patchPod(pod, Map.of("metadata", Map.of("annotations", annotations)), false);
       }
       Running r = new Running(pod, nextPodIp(), NodeApi.now(), worker == null);
-      running.put(pod.getMetadata().getUid(), r);
+      running.put(uid, r);
       patchPod(pod, Map.of("status", runningStatus(r)), true);
+      started = true;
       LOG.info(() -> "node " + node.name + ": pod " + key + " running" + (grants.isEmpty() ? "" : " on " + grants.stream()
           .map(g -> g.device() == null ? "gpu" + g.gpu() : g.device().toString()).toList()));
     } catch (KubernetesClientException e) {
-      release(node, pod.getMetadata().getUid());
       if (e.getCode() != 404) {
         LOG.warning(() -> "node " + node.name + ": could not start pod " + key + " (retried on the next sync): "
             + e.getMessage());
       }
       return;
+    } finally {
+      if (!started) {
+        release(node, uid);
+      }
     }
     if (worker != null) {
       WorkerProcesses.WorkerProcess w = worker;
