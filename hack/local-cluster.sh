@@ -5,7 +5,7 @@
 #
 #   hack/local-cluster.sh up [--nodes N] [--gpus-per-node G] [--gpu-model A30|A100-40GB|A100-80GB|H100-80GB]
 #                            [--layout 4x1g.6gb|1x4g.24gb|2x1g.6gb+1x2g.12gb|none] [--no-sim]
-#                            [--worker-processes [--worker-model-root DIR]] [--state-dir DIR]
+#                            [--worker-processes [--worker-model-root DIR]] [--audit-log] [--state-dir DIR]
 #   hack/local-cluster.sh down   [--state-dir DIR]
 #   hack/local-cluster.sh status [--state-dir DIR]
 #   hack/local-cluster.sh build          # only build (or find) the control-plane binaries
@@ -164,7 +164,7 @@ ensure_simulator_jar() {
 }
 
 cmd_up() {
-  local nodes=2 gpus=4 model=A30 layout="" sim=true worker_processes=false model_root=""
+  local nodes=2 gpus=4 model=A30 layout="" sim=true worker_processes=false model_root="" audit=false
   while [ $# -gt 0 ]; do
     case $1 in
       --nodes) nodes=$2; shift 2 ;;
@@ -174,6 +174,7 @@ cmd_up() {
       --no-sim) sim=false; shift ;;
       --worker-processes) worker_processes=true; shift ;;
       --worker-model-root) model_root=$2; shift 2 ;;
+      --audit-log) audit=true; shift ;;
       *) die "unknown option for up: $1" ;;
     esac
   done
@@ -205,13 +206,20 @@ cmd_up() {
     --listen-peer-urls "http://127.0.0.1:$pp" --initial-advertise-peer-urls "http://127.0.0.1:$pp" \
     --initial-cluster "quartet=http://127.0.0.1:$pp" --listen-metrics-urls "" \
     --quota-backend-bytes 2147483648
+  local audit_args=()
+  if $audit; then
+    # Every request's metadata (who, verb, resource, stage) as JSON lines: benchmarks count API calls with it.
+    printf 'apiVersion: audit.k8s.io/v1\nkind: Policy\nrules:\n- level: Metadata\n' >"$STATE_DIR/audit-policy.yaml"
+    audit_args=(--audit-policy-file="$STATE_DIR/audit-policy.yaml" --audit-log-path="$STATE_DIR/logs/audit.log"
+      --audit-log-format=json --audit-log-maxsize=0)
+  fi
   start kube-apiserver "$BIN_DIR/kube-apiserver" --etcd-servers="http://127.0.0.1:$pe" \
     --secure-port="$pa" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
     --cert-dir="$STATE_DIR/certs" --token-auth-file="$STATE_DIR/tokens.csv" \
     --authorization-mode=RBAC --service-account-issuer=https://kubernetes.default.svc \
     --service-account-key-file="$STATE_DIR/sa.crt" --service-account-signing-key-file="$STATE_DIR/sa.key" \
     --service-cluster-ip-range=10.0.0.0/24 --insecure-port=0 --endpoint-reconciler-type=none \
-    --allow-privileged=false --v=0
+    --allow-privileged=false --v=0 "${audit_args[@]+"${audit_args[@]}"}"
   wait_for_api "$pa" "$token"
   log "API server ready after $((SECONDS - started)) s"
   start kube-scheduler "$BIN_DIR/kube-scheduler" --kubeconfig="$kc" --bind-address=127.0.0.1 \

@@ -88,6 +88,11 @@ final class OperatorProcess implements AutoCloseable {
         launch();
     }
 
+    /** The operating-system process id, for resident-memory readings. */
+    long pid() {
+        return process.pid();
+    }
+
     boolean alive() {
         return process != null && process.isAlive();
     }

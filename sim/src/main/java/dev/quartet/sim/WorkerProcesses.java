@@ -40,19 +40,35 @@ final class WorkerProcesses implements AutoCloseable {
     }
   }
 
+  /** Environment variable capping how many worker processes run at once (0 or unset: no cap). */
+  static final String LIMIT_ENV = "QUARTET_SIM_MAX_WORKER_PROCESSES";
+
   private final SimulatorOptions options;
+  private final int limit;
   private final Map<String, WorkerProcess> running = new ConcurrentHashMap<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
   WorkerProcesses(SimulatorOptions options) {
     this.options = options;
+    String cap = System.getenv(LIMIT_ENV);
+    this.limit = cap == null || cap.isBlank() ? 0 : Integer.parseInt(cap.trim());
   }
 
-  /** Whether this pod is run as a worker process (mode on and its first container's image is the worker's). */
+  /**
+   * Whether this pod is run as a worker process: mode on, its first container's image is the worker's, and
+   * fewer than {@value #LIMIT_ENV} workers run (each is a JVM; past the cap pods run as plain simulated
+   * containers, Ready at once, so a laptop can hold a demo with dozens of replicas).
+   */
   boolean handles(Pod pod) {
     List<Container> containers = pod.getSpec().getContainers();
-    return options.workerProcesses() && !containers.isEmpty() && containers.get(0).getImage() != null
+    boolean worker = options.workerProcesses() && !containers.isEmpty() && containers.get(0).getImage() != null
         && containers.get(0).getImage().contains(WORKER_IMAGE_MARKER);
+    if (worker && limit > 0 && running.size() >= limit) {
+      LOG.info(() -> "pod " + pod.getMetadata().getName() + ": " + limit + " worker processes already run ("
+          + LIMIT_ENV + "); simulated without a process");
+      return false;
+    }
+    return worker;
   }
 
   /** Starts the worker for {@code pod}, seeing MIG device {@code migUuid}. */

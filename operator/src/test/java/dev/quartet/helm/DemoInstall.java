@@ -1,0 +1,35 @@
+package dev.quartet.helm;
+
+import dev.quartet.testsupport.LocalCluster;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * Used by hack/demo.sh: installs the Helm chart (CRD, ServiceAccount, RBAC; no operator pod, the demo runs the
+ * operator as a local process) into a namespace of the cluster named by {@code QUARTET_KUBECONFIG}, and writes
+ * the operator's environment (as the chart's Deployment has it, plus KUBECONFIG for the ServiceAccount).
+ *
+ * <p>{@code DemoInstall NAMESPACE ENV_FILE}
+ */
+public final class DemoInstall {
+
+    private DemoInstall() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        LocalCluster cluster = LocalCluster.shared();
+        if (cluster.client().namespaces().withName(args[0]).get() == null) {
+            cluster.client().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                    .withNewMetadata().withName(args[0]).endMetadata().build()).create();
+        }
+        ChartInstallation chart = ChartInstallation.install(cluster, args[0], Map.of());
+        String env = chart.operatorEnvironment().entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n"));
+        Files.writeString(Path.of(args[1]), env + "\nKUBECONFIG=" + chart.serviceAccountKubeconfig() + "\n");
+        System.out.println("installed chart " + chart.release() + " in namespace " + args[0] + " (ServiceAccount "
+                + chart.serviceAccountName() + ")");
+        System.exit(0);
+    }
+}
