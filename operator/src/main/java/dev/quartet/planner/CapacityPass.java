@@ -3,7 +3,6 @@ package dev.quartet.planner;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
-import java.util.stream.IntStream;
 
 /**
  * Admission (rule 3): places replicas highest priority first, and within a priority the smallest profiles first,
@@ -57,7 +56,7 @@ final class CapacityPass {
                         .thenComparingInt(d -> d.size)
                         .thenComparingInt(d -> d.flexibility)
                         .thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
-                        .thenComparingInt(CapacityPass::eligibleNodes)
+                        .thenComparingInt(d -> d.eligibleCount)
                         .thenComparing(ResolvedDemand::name))
                 .mapToInt(d -> d.id).toArray();
     }
@@ -68,13 +67,9 @@ final class CapacityPass {
                         .thenComparingInt(d -> d.flexibility)
                         .thenComparingInt(d -> d.size)
                         .thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
-                        .thenComparingInt(CapacityPass::eligibleNodes)
+                        .thenComparingInt(d -> d.eligibleCount)
                         .thenComparing(ResolvedDemand::name))
                 .mapToInt(d -> d.id).toArray();
-    }
-
-    private static int eligibleNodes(ResolvedDemand demand) {
-        return (int) IntStream.range(0, demand.eligible.length).filter(n -> demand.eligible[n]).count();
     }
 
     boolean placeOne(int d) {
@@ -94,7 +89,7 @@ final class CapacityPass {
     }
 
     private PlacementState.Option exact(ResolvedDemand demand) {
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : LayoutCatalog.MODELS) {
             int p = demand.profileOn(model);
             GpuWork gpu = p < 0 ? null : first(index.exact(model, p), demand);
             if (gpu != null) {
@@ -107,7 +102,7 @@ final class CapacityPass {
     private PlacementState.Option tightestRoom(ResolvedDemand demand) {
         GpuWork best = null;
         double bestFill = -1;
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : LayoutCatalog.MODELS) {
             int p = demand.profileOn(model);
             if (p < 0) {
                 continue;
@@ -130,7 +125,7 @@ final class CapacityPass {
     }
 
     private PlacementState.Option freeGpu(ResolvedDemand demand) {
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : LayoutCatalog.MODELS) {
             int p = demand.profileOn(model);
             GpuWork gpu = p < 0 ? null : first(index.fresh(model), demand);
             if (gpu != null) {
@@ -158,23 +153,15 @@ final class CapacityPass {
         private final BitSet[][] exact = new BitSet[GpuModel.values().length][];
         private final BitSet[][] open = new BitSet[GpuModel.values().length][];
         private final BitSet[] fresh = new BitSet[GpuModel.values().length];
-        private final int[][][] roomCodes = new int[GpuModel.values().length][][];
 
         GpuIndex(GpuWork[] gpus) {
-            for (GpuModel model : GpuModel.values()) {
+            for (GpuModel model : LayoutCatalog.MODELS) {
                 LayoutCatalog catalog = LayoutCatalog.of(model);
                 exact[model.ordinal()] = new BitSet[catalog.profileCount()];
                 open[model.ordinal()] = new BitSet[catalog.codeSpace()];
                 fresh[model.ordinal()] = new BitSet();
-                roomCodes[model.ordinal()] = new int[catalog.profileCount()][];
                 for (int p = 0; p < catalog.profileCount(); p++) {
                     exact[model.ordinal()][p] = new BitSet();
-                    int profile = p;
-                    roomCodes[model.ordinal()][p] = IntStream.range(0, catalog.codeSpace())
-                            .filter(c -> catalog.isFeasible(c) && catalog.plus(c, profile) >= 0).boxed()
-                            .sorted(Comparator.comparingInt((Integer c) -> -catalog.slicesUsed(c))
-                                    .thenComparingInt(c -> c))
-                            .mapToInt(Integer::intValue).toArray();
                 }
             }
             for (GpuWork gpu : gpus) {
@@ -195,7 +182,7 @@ final class CapacityPass {
         }
 
         int[] roomCodes(GpuModel model, int p) {
-            return roomCodes[model.ordinal()][p];
+            return LayoutCatalog.of(model).roomCodes(p);
         }
 
         @Override

@@ -2,7 +2,9 @@ package dev.quartet.planner;
 
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Rule 4's last resort: opens a GPU whose running replicas may all move, to place a replica nothing else can
@@ -25,6 +27,8 @@ final class Displacer {
     private final ReplicaPlacer placer;
     private final List<GpuWork> candidates = new ArrayList<>();
     private final int[] target;
+    /** Per profile key: the highest priority for which a displacement failed in this pass. */
+    private final Map<String, Integer> failedAt = new HashMap<>();
 
     /**
      * With a {@code target} (replicas admission found room for, per demand), a displaced replica must be
@@ -44,7 +48,16 @@ final class Displacer {
 
     /** Places one replica of {@code d} by displacing the running replicas of a GPU or a short chain of them. */
     boolean place(int d) {
-        return place(d, MAX_DEPTH);
+        ResolvedDemand demand = state.demand(d);
+        Integer failed = failedAt.get(demand.profileKey);
+        if (failed != null && failed >= demand.priority()) {
+            return false;
+        }
+        if (place(d, MAX_DEPTH)) {
+            return true;
+        }
+        failedAt.merge(demand.profileKey, demand.priority(), Math::max);
+        return false;
     }
 
     private boolean place(int d, int depth) {
@@ -66,7 +79,7 @@ final class Displacer {
                 state.removeOpen(gpu, gpu.openSize - 1);
             }
             state.placeOpen(gpu, d, p);
-            if (replaceDisplaced(displaced, demand.priority(), depth - 1) && state.satisfied[d] > before) {
+            if (replaceDisplaced(gpu, displaced, demand.priority(), depth - 1) && state.satisfied[d] > before) {
                 return true;
             }
             state.rollback(mark);
@@ -74,14 +87,24 @@ final class Displacer {
         return false;
     }
 
-    private boolean replaceDisplaced(List<Integer> displaced, int priority, int depth) {
+    /** The opened GPU itself is the likeliest home of a displaced replica. */
+    private boolean backOnto(GpuWork opened, int d) {
+        int p = state.demand(d).profileOn(opened.model);
+        if (p >= 0 && state.demand(d).eligible[opened.node] && opened.hasRoom(p)) {
+            state.placeOpen(opened, d, p);
+            return true;
+        }
+        return false;
+    }
+
+    private boolean replaceDisplaced(GpuWork opened, List<Integer> displaced, int priority, int depth) {
         List<Integer> ordered = displaced.stream()
                 .sorted(Comparator.comparingInt((Integer dd) -> -state.demand(dd).priority()).thenComparing(dd -> dd))
                 .toList();
         for (int dd : ordered) {
             boolean urgent = target == null ? state.demand(dd).priority() >= priority
                     : state.satisfied[dd] < target[dd];
-            if (urgent && !placer.placeOne(dd) && !(depth > 0 && place(dd, depth))) {
+            if (urgent && !backOnto(opened, dd) && !placer.placeOne(dd) && !(depth > 0 && place(dd, depth))) {
                 return false;
             }
         }

@@ -31,6 +31,8 @@ final class GpuWork {
     boolean open;
     boolean displaced;
     int[] planned;
+    /** The multiset of the replicas planned on current instances. */
+    int plannedCode;
     int openCode;
     int[] openDemand = new int[8];
     int[] openProfile = new int[8];
@@ -51,6 +53,12 @@ final class GpuWork {
         this.usableAsIs = usableAsIs;
         this.planned = new int[current.size()];
         Arrays.fill(planned, FREE);
+    }
+
+    /** A fresh copy for another pass: same GPU, nothing planned. */
+    GpuWork fresh() {
+        return new GpuWork(id, node, index, model, current, runningDemand, runningReplica, reopenable, displaceable,
+                usableAsIs);
     }
 
     boolean hasKeptRunning() {
@@ -89,13 +97,12 @@ final class GpuWork {
     }
 
     int plannedCode() {
-        int code = 0;
-        for (int i = 0; i < planned.length; i++) {
-            if (planned[i] != FREE) {
-                code = catalog.plus(code, current.profileIndex()[i]);
-            }
-        }
-        return code;
+        return plannedCode;
+    }
+
+    void plan(int instance, int demand) {
+        planned[instance] = demand;
+        plannedCode = catalog.plus(plannedCode, current.profileIndex()[instance]);
     }
 
     boolean hasPlanned() {
@@ -141,14 +148,15 @@ final class GpuWork {
     }
 
     Snapshot snapshot() {
-        return new Snapshot(open, displaced, planned.clone(), openCode, openDemand.clone(), openProfile.clone(),
-                openSize);
+        return new Snapshot(open, displaced, planned.clone(), plannedCode, openCode, openDemand.clone(),
+                openProfile.clone(), openSize);
     }
 
     void restore(Snapshot s) {
         open = s.open;
         displaced = s.displaced;
         planned = s.planned;
+        plannedCode = s.plannedCode;
         openCode = s.openCode;
         openDemand = s.openDemand;
         openProfile = s.openProfile;
@@ -174,7 +182,7 @@ final class GpuWork {
     }
 
     /** The mutable part of a GPU, saved before a tentative change. */
-    record Snapshot(boolean open, boolean displaced, int[] planned, int openCode, int[] openDemand,
+    record Snapshot(boolean open, boolean displaced, int[] planned, int plannedCode, int openCode, int[] openDemand,
             int[] openProfile, int openSize) {
     }
 }

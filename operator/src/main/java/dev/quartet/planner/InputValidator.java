@@ -63,11 +63,12 @@ public final class InputValidator {
     private static void checkInstances(String gpuPath, GpuState gpu, Map<String, String> replicas,
             List<String> problems) {
         List<Instance> prefix = new ArrayList<>();
+        boolean legal = GpuCatalog.isLegal(gpu.model(), gpu.instances().stream().map(InstanceState::instance).toList());
         for (int i = 0; i < gpu.instances().size(); i++) {
             InstanceState instance = gpu.instances().get(i);
             String path = gpuPath + ".instances[" + i + "]";
             prefix.add(instance.instance());
-            List<String> violations = GpuCatalog.violations(gpu.model(), prefix);
+            List<String> violations = legal ? List.of() : GpuCatalog.violations(gpu.model(), prefix);
             if (!violations.isEmpty()) {
                 problems.add(path + ": " + violations.get(0));
                 prefix.remove(prefix.size() - 1);

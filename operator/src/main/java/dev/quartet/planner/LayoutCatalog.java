@@ -1,9 +1,11 @@
 package dev.quartet.planner;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.IntStream;
 
 /**
  * Every legal layout of each GPU model, enumerated once from {@link GpuCatalog}: which multisets of profiles fit
@@ -11,6 +13,9 @@ import java.util.Map;
  * Multisets are encoded as mixed-radix integers ("codes") over the model's profile list.
  */
 public final class LayoutCatalog {
+
+    /** {@link GpuModel#values()} without a copy per call, for hot loops. */
+    static final GpuModel[] MODELS = GpuModel.values();
 
     private static final Map<GpuModel, LayoutCatalog> CATALOGS = new EnumMap<>(GpuModel.class);
 
@@ -25,6 +30,9 @@ public final class LayoutCatalog {
     private final int[] radix;
     private final int[] weight;
     private final boolean[] feasible;
+    private final int[] slicesByCode;
+    private final int[][] roomCodes;
+    private final List<int[]> placements;
     private final List<LayoutShape> legal = new ArrayList<>();
     private final List<LayoutShape> full = new ArrayList<>();
 
@@ -40,7 +48,8 @@ public final class LayoutCatalog {
             size *= radix[p];
         }
         this.feasible = new boolean[size];
-        enumerate(placements(), 0, new ArrayList<>());
+        this.placements = placements();
+        enumerate(placements, 0, new ArrayList<>());
         for (LayoutShape shape : legal) {
             feasible[shape.code()] = true;
         }
@@ -49,6 +58,25 @@ public final class LayoutCatalog {
                 full.add(shape);
             }
         }
+        this.slicesByCode = new int[size];
+        for (int code = 0; code < size; code++) {
+            for (int p = 0; p < profiles.size(); p++) {
+                slicesByCode[code] += count(code, p) * profiles.get(p).memorySlices();
+            }
+        }
+        this.roomCodes = new int[profiles.size()][];
+        for (int p = 0; p < profiles.size(); p++) {
+            int profile = p;
+            roomCodes[p] = IntStream.range(0, size)
+                    .filter(c -> feasible[c] && plus(c, profile) >= 0).boxed()
+                    .sorted(Comparator.comparingInt((Integer c) -> -slicesByCode[c]).thenComparingInt(c -> c))
+                    .mapToInt(Integer::intValue).toArray();
+        }
+    }
+
+    /** The feasible multisets with room for one more of profile {@code p}, fullest first. */
+    public int[] roomCodes(int p) {
+        return roomCodes[p];
     }
 
     public static LayoutCatalog of(GpuModel model) {
@@ -114,11 +142,7 @@ public final class LayoutCatalog {
 
     /** Memory slices the multiset uses. */
     public int slicesUsed(int code) {
-        int used = 0;
-        for (int p = 0; p < profiles.size(); p++) {
-            used += count(code, p) * profiles.get(p).memorySlices();
-        }
-        return used;
+        return slicesByCode[code];
     }
 
     /** Whether every count of {@code small} is at most that of {@code big}. */
@@ -144,7 +168,7 @@ public final class LayoutCatalog {
 
     /** Whether a legal instance of some profile could still be added to the layout. */
     public boolean isFull(LayoutShape shape) {
-        for (int[] placement : placements()) {
+        for (int[] placement : placements) {
             if (canAdd(shape, placement[0], placement[1])) {
                 return false;
             }

@@ -4,12 +4,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.TreeMap;
-import java.util.function.Supplier;
 
 /**
- * Plans MIG layouts and replica placement for the whole cluster: pure and deterministic. Admission first
- * decides how many replicas of each demand fit (rule 3), placement then puts exactly those where rules 4-8
- * want them; the better of the two by rule 3 becomes the {@link Plan}.
+ * Plans MIG layouts and replica placement for the whole cluster: pure and deterministic. Admission (rule 3)
+ * decides how many replicas of each demand fit; placement (rules 4-8) puts exactly those; if placement falls
+ * short, the best of it and the admission passes' own placements by rules 3, 4, 6 becomes the {@link Plan}.
  */
 public final class MigPlanner {
 
@@ -19,27 +18,38 @@ public final class MigPlanner {
             throw new IllegalArgumentException(problem);
         });
         PlanInput input = new PlanInput(state, demands);
-        List<PlacementState> admissions = admissions(input);
-        PlacementState admitted = admissions.get(0);
-        for (PlacementState admission : admissions) {
-            if (compare(admission.satisfied, admitted.satisfied, input) > 0) {
-                admitted = admission;
+        int[] everything = Arrays.stream(input.demands).mapToInt(ResolvedDemand::replicas).toArray();
+        PlacementState unplaced = new CapacityPass(new PlacementState(input, true)).run();
+        if (compare(unplaced.satisfied, everything, input) >= 0) {
+            PlacementState placed = new SpreadPass(new PlacementState(input), everything).run(true);
+            if (compare(placed.satisfied, everything, input) >= 0) {
+                return new PlanAssembler(placed).plan();
             }
         }
-        int[] target = admitted.satisfied.clone();
-        List<Supplier<PlacementState>> attempts = new ArrayList<>();
-        attempts.add(() -> new SpreadPass(new PlacementState(input), target).run(true));
-        attempts.add(() -> new SpreadPass(new PlacementState(input), target).run(false));
-        admissions.forEach(admission -> attempts.add(() -> admission));
+        List<PlacementState> candidates = admissions(input, unplaced);
+        PlacementState admitted = candidates.get(0);
+        for (PlacementState admission : candidates) {
+            admitted = compare(admission.satisfied, admitted.satisfied, input) > 0 ? admission : admitted;
+        }
+        PlacementState placed = new SpreadPass(new PlacementState(input), admitted.satisfied.clone()).run(false);
+        if (compare(placed.satisfied, admitted.satisfied, input) >= 0) {
+            return new PlanAssembler(placed).plan();
+        }
+        candidates.add(0, placed);
+        return best(candidates, input);
+    }
+
+    /** The best plan by rule 3, then rule 4 (fewer moves), then rule 6 (fewer repartitions); first on ties. */
+    private static Plan best(List<PlacementState> candidates, PlanInput input) {
+        int[] most = candidates.get(0).satisfied;
+        for (PlacementState candidate : candidates) {
+            most = compare(candidate.satisfied, most, input) > 0 ? candidate.satisfied : most;
+        }
         Plan best = null;
-        for (Supplier<PlacementState> attempt : attempts) {
-            PlacementState placed = attempt.get();
-            Plan candidate = new PlanAssembler(placed).plan();
-            if (best == null || better(candidate, best, input)) {
-                best = candidate;
-            }
-            if (compare(placed.satisfied, target, input) >= 0) {
-                break;
+        for (PlacementState candidate : candidates) {
+            if (compare(candidate.satisfied, most, input) == 0) {
+                Plan plan = new PlanAssembler(candidate).plan();
+                best = best == null || better(plan, best) ? plan : best;
             }
         }
         return best;
@@ -50,9 +60,9 @@ public final class MigPlanner {
      * flexible first; and without moving anything unless a replica fits nowhere else. Variants that would repeat
      * another exactly are skipped.
      */
-    private static List<PlacementState> admissions(PlanInput input) {
+    private static List<PlacementState> admissions(PlanInput input, PlacementState unplaced) {
         List<PlacementState> admissions = new ArrayList<>();
-        admissions.add(new CapacityPass(new PlacementState(input, true)).run());
+        admissions.add(unplaced);
         if (!Arrays.equals(CapacityPass.order(input.demands, input.keptCount),
                 CapacityPass.constrainedFirst(input.demands, input.keptCount))) {
             admissions.add(new CapacityPass(new PlacementState(input, true), true).run());
@@ -68,12 +78,8 @@ public final class MigPlanner {
         return Arrays.compare(satisfaction(a, input), satisfaction(b, input));
     }
 
-    /** Rule 3 (replicas per priority, highest first), then rule 4 (fewer moves), then rule 6 (repartitions). */
-    private static boolean better(Plan a, Plan b, PlanInput input) {
-        int bySatisfaction = Arrays.compare(satisfaction(a, input), satisfaction(b, input));
-        if (bySatisfaction != 0) {
-            return bySatisfaction > 0;
-        }
+    /** Between plans satisfying as many: rule 4 (fewer moves), then rule 6 (fewer repartitions). */
+    private static boolean better(Plan a, Plan b) {
         if (a.moved().size() != b.moved().size()) {
             return a.moved().size() < b.moved().size();
         }
@@ -82,12 +88,6 @@ public final class MigPlanner {
 
     private static long repartitions(Plan plan) {
         return plan.gpus().stream().filter(GpuPlan::repartition).count();
-    }
-
-    private static long[] satisfaction(Plan plan, PlanInput input) {
-        int[] counts = new int[input.demands.length];
-        plan.assignments().forEach(a -> counts[input.demandIndex(a.demand())]++);
-        return satisfaction(counts, input);
     }
 
     /** Replicas per priority, highest priority first. */

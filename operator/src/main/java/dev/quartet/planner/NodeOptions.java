@@ -1,36 +1,239 @@
 package dev.quartet.planner;
 
 import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
-/** Where on one node a replica of a demand can go, best first by rules 6 and 8: cost, then spread over GPUs. */
-final class NodeOptions {
+/**
+ * Where on one node a replica of a demand can go, best first by rules 6 and 8: cost, then spread over GPUs.
+ * Keeps per node the free instances of each profile and the GPUs being repartitioned, so a node without a
+ * free slot for a demand is passed over in constant time.
+ */
+final class NodeOptions implements PlacementState.Listener {
+
+    private static final int PER_MODEL = 8;
 
     private final PlacementState state;
     private final int[] nodeModels;
+    /** Per node, per model and profile: free instances usable as they are. */
+    private final int[][] freeInstances;
+    /** Per node: GPUs opened for repartitioning. */
+    private final int[] openGpus;
+    /** Cluster-wide, per model: free instances per profile, opened GPUs per multiset, unopened free GPUs. */
+    private final int[][] freeTotal = new int[GpuModel.values().length][PER_MODEL];
+    private final int[][] openByCode = new int[GpuModel.values().length][];
+    private final int[] closedReopenable = new int[GpuModel.values().length];
+    /** Per node, per model: free GPUs not opened yet with memory slices left. */
+    private final int[][] closedReopenableOn;
+    /** Per model and profile: nodes with a free instance of it, nodes with an opened GPU with room for it; per
+     * model: nodes with a free GPU not opened yet. */
+    private final BitSet[][] nodesWithFree = new BitSet[GpuModel.values().length][PER_MODEL];
+    private final BitSet[][] nodesWithOpenRoom = new BitSet[GpuModel.values().length][PER_MODEL];
+    private final BitSet[] nodesWithClosed = new BitSet[GpuModel.values().length];
+    private final Map<Integer, int[]> candidatesByModels = new HashMap<>();
 
     NodeOptions(PlacementState state) {
         this.state = state;
-        this.nodeModels = new int[state.input.nodeNames.length];
+        int nodes = state.input.nodeNames.length;
+        this.nodeModels = new int[nodes];
+        this.freeInstances = new int[nodes][GpuModel.values().length * PER_MODEL];
+        this.openGpus = new int[nodes];
+        this.closedReopenableOn = new int[nodes][GpuModel.values().length];
+        for (GpuModel model : LayoutCatalog.MODELS) {
+            openByCode[model.ordinal()] = new int[LayoutCatalog.of(model).codeSpace()];
+            nodesWithClosed[model.ordinal()] = new BitSet();
+            for (int p = 0; p < PER_MODEL; p++) {
+                nodesWithFree[model.ordinal()][p] = new BitSet();
+                nodesWithOpenRoom[model.ordinal()][p] = new BitSet();
+            }
+        }
         for (GpuWork gpu : state.gpus) {
             nodeModels[gpu.node] |= 1 << gpu.model.ordinal();
+            after(gpu);
         }
+        state.listen(this);
     }
 
     /** Eligible nodes with a GPU of a model the demand resolves on, in name order. */
-    List<Integer> candidateNodes(int d) {
+    int[] candidateNodes(int d) {
         ResolvedDemand demand = state.demand(d);
         int models = 0;
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : LayoutCatalog.MODELS) {
             models |= demand.profileOn(model) >= 0 ? 1 << model.ordinal() : 0;
         }
+        if (demand.eligibleCount == nodeModels.length) {
+            return candidatesByModels.computeIfAbsent(models, m -> nodesWith(demand, m));
+        }
+        return nodesWith(demand, models);
+    }
+
+    private int[] nodesWith(ResolvedDemand demand, int models) {
         List<Integer> nodes = new ArrayList<>();
         for (int n = 0; n < nodeModels.length; n++) {
             if (demand.eligible[n] && (nodeModels[n] & models) != 0) {
                 nodes.add(n);
             }
         }
-        return nodes;
+        return nodes.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Whether node {@code n} has a free instance or repartitioning room for the demand (no new repartition). */
+    boolean hasFreeSlot(int n, int d) {
+        ResolvedDemand demand = state.demand(d);
+        for (GpuModel model : LayoutCatalog.MODELS) {
+            int p = demand.profileOn(model);
+            if (p >= 0 && freeInstances[n][model.ordinal() * PER_MODEL + p] > 0) {
+                return true;
+            }
+        }
+        if (openGpus[n] > 0) {
+            for (int g : state.input.nodeGpus[n]) {
+                GpuWork gpu = state.gpus[g];
+                int p = demand.profileOn(gpu.model);
+                if (p >= 0 && gpu.hasRoom(p)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Any place for one replica, cheapest first, ignoring spread: for a replica displaced or relocated under
+     * trial. Null when there is none.
+     */
+    PlacementState.Option anywhere(int d) {
+        PlacementState.Option free = anywhere(d, true);
+        return free != null ? free : anywhere(d, false);
+    }
+
+    private PlacementState.Option anywhere(int d, boolean freeSlot) {
+        ResolvedDemand demand = state.demand(d);
+        if (freeSlot) {
+            for (GpuModel model : LayoutCatalog.MODELS) {
+                int p = demand.profileOn(model);
+                PlacementState.Option option = p < 0 ? null : firstOption(nodesWithFree[model.ordinal()][p], d);
+                if (option != null) {
+                    return option;
+                }
+            }
+            for (GpuModel model : LayoutCatalog.MODELS) {
+                int p = demand.profileOn(model);
+                PlacementState.Option option = p < 0 ? null : firstOption(nodesWithOpenRoom[model.ordinal()][p], d);
+                if (option != null) {
+                    return option;
+                }
+            }
+            return null;
+        }
+        for (GpuModel model : LayoutCatalog.MODELS) {
+            PlacementState.Option option = demand.profileOn(model) < 0 ? null
+                    : firstOption(nodesWithClosed[model.ordinal()], d);
+            if (option != null) {
+                return option;
+            }
+        }
+        return null;
+    }
+
+    private PlacementState.Option firstOption(BitSet nodes, int d) {
+        ResolvedDemand demand = state.demand(d);
+        for (int n = nodes.nextSetBit(0); n >= 0; n = nodes.nextSetBit(n + 1)) {
+            PlacementState.Option option = demand.eligible[n] ? best(n, d) : null;
+            if (option != null) {
+                return option;
+            }
+        }
+        return null;
+    }
+
+    /** Whether node {@code n} has a free GPU not opened yet of a model the demand resolves on. */
+    boolean mayRepartition(int n, int d) {
+        ResolvedDemand demand = state.demand(d);
+        for (GpuModel model : LayoutCatalog.MODELS) {
+            if (demand.profileOn(model) >= 0 && closedReopenableOn[n][model.ordinal()] > 0) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public void before(GpuWork gpu) {
+        count(gpu, -1);
+    }
+
+    @Override
+    public void after(GpuWork gpu) {
+        count(gpu, 1);
+    }
+
+    private void count(GpuWork gpu, int sign) {
+        int m = gpu.model.ordinal();
+        countGpu(gpu, sign, m);
+        int n = gpu.node;
+        for (int p : gpu.current.profileIndex()) {
+            nodesWithFree[m][p].set(n, freeInstances[n][m * PER_MODEL + p] > 0);
+        }
+        nodesWithClosed[m].set(n, closedReopenableOn[n][m] > 0);
+        if (sign > 0) {
+            updateOpenRoom(n, gpu.model);
+        }
+    }
+
+    private void updateOpenRoom(int n, GpuModel model) {
+        LayoutCatalog catalog = LayoutCatalog.of(model);
+        for (int p = 0; p < catalog.profileCount(); p++) {
+            boolean room = false;
+            for (int g : state.input.nodeGpus[n]) {
+                GpuWork gpu = state.gpus[g];
+                room |= gpu.model == model && gpu.hasRoom(p);
+            }
+            nodesWithOpenRoom[model.ordinal()][p].set(n, room);
+        }
+    }
+
+    private void countGpu(GpuWork gpu, int sign, int m) {
+        if (gpu.open) {
+            openGpus[gpu.node] += sign;
+            openByCode[m][gpu.openCode] += sign;
+            return;
+        }
+        boolean roomy = gpu.reopenable && gpu.catalog.slicesUsed(gpu.plannedCode) < gpu.model.memorySlots();
+        closedReopenable[m] += roomy ? sign : 0;
+        closedReopenableOn[gpu.node][m] += roomy ? sign : 0;
+        if (gpu.usableAsIs) {
+            for (int i = 0; i < gpu.planned.length; i++) {
+                if (gpu.runningDemand[i] == GpuWork.FREE && gpu.planned[i] == GpuWork.FREE) {
+                    int p = gpu.current.profileIndex()[i];
+                    freeInstances[gpu.node][m * PER_MODEL + p] += sign;
+                    freeTotal[m][p] += sign;
+                }
+            }
+        }
+    }
+
+    /** False when no GPU of the cluster could take the demand's profile without displacing anything. */
+    boolean anyRoom(int d) {
+        ResolvedDemand demand = state.demand(d);
+        for (GpuModel model : LayoutCatalog.MODELS) {
+            int p = demand.profileOn(model);
+            int m = model.ordinal();
+            if (p < 0) {
+                continue;
+            }
+            if (freeTotal[m][p] > 0 || closedReopenable[m] > 0) {
+                return true;
+            }
+            for (int code : LayoutCatalog.of(model).roomCodes(p)) {
+                if (openByCode[m][code] > 0) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** The best non-displacing option on node {@code n} for one replica of demand {@code d}, or null. */

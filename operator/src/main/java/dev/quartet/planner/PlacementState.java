@@ -112,7 +112,7 @@ final class PlacementState {
     }
 
     void placeExact(GpuWork gpu, int instance, int d) {
-        change(gpu, () -> gpu.planned[instance] = d);
+        change(gpu, () -> gpu.plan(instance, d));
         count(d, gpu.node, 1);
     }
 
@@ -149,6 +149,7 @@ final class PlacementState {
             gpu.displaced = !displaced.isEmpty();
             gpu.openCode = 0;
             gpu.openSize = 0;
+            gpu.plannedCode = 0;
             for (int i = 0; i < planned.length; i++) {
                 if (planned[i] != GpuWork.FREE) {
                     gpu.addOpen(planned[i], gpu.current.profileIndex()[i]);

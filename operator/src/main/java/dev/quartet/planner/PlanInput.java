@@ -26,6 +26,7 @@ final class PlanInput {
     final int[] keptCount;
     final int[] gpuNode;
     private final Map<Integer, List<RunningReplica>> keptByGpu = new HashMap<>();
+    private GpuWork[] prototypes;
     private final Map<String, Integer> demandIndex = new HashMap<>();
 
     PlanInput(ClusterState state, List<Demand> demandList) {
@@ -68,9 +69,15 @@ final class PlanInput {
 
     /** Fresh working GPUs for one planning pass. */
     GpuWork[] buildGpus() {
-        GpuWork[] gpus = new GpuWork[gpuStates.size()];
+        if (prototypes == null) {
+            prototypes = new GpuWork[gpuStates.size()];
+            for (int g = 0; g < prototypes.length; g++) {
+                prototypes[g] = gpuWork(g, gpuNode[g], keptByGpu.getOrDefault(g, List.of()));
+            }
+        }
+        GpuWork[] gpus = new GpuWork[prototypes.length];
         for (int g = 0; g < gpus.length; g++) {
-            gpus[g] = gpuWork(g, gpuNode[g], keptByGpu.getOrDefault(g, List.of()));
+            gpus[g] = prototypes[g].fresh();
         }
         return gpus;
     }

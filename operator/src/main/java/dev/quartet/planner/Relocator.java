@@ -1,5 +1,8 @@
 package dev.quartet.planner;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * Makes room for a replica that fits nowhere by moving one replica planned (not running) on a GPU being
  * repartitioned to another GPU: for profiles limited per GPU (one {@code +me}) or start slots that best fit
@@ -11,6 +14,8 @@ final class Relocator {
 
     private final PlacementState state;
     private final Displacer.ReplicaPlacer placer;
+    /** Per profile key: the highest priority for which a relocation failed in this pass. */
+    private final Map<String, Integer> failedAt = new HashMap<>();
 
     Relocator(PlacementState state, Displacer.ReplicaPlacer placer) {
         this.state = state;
@@ -20,6 +25,18 @@ final class Relocator {
     /** Places one replica of {@code d} by relocating one planned replica; false if no single relocation works. */
     boolean place(int d) {
         ResolvedDemand demand = state.demand(d);
+        Integer failed = failedAt.get(demand.profileKey);
+        if (failed != null && failed >= demand.priority()) {
+            return false;
+        }
+        if (tryPlace(d, demand)) {
+            return true;
+        }
+        failedAt.merge(demand.profileKey, demand.priority(), Math::max);
+        return false;
+    }
+
+    private boolean tryPlace(int d, ResolvedDemand demand) {
         int tries = 0;
         for (GpuWork gpu : state.gpus) {
             int p = demand.profileOn(gpu.model);

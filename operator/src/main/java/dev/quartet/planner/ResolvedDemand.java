@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 
@@ -12,6 +13,9 @@ final class ResolvedDemand {
     final int[] profileByModel;
     /** Per node index: whether the demand may run there. */
     final boolean[] eligible;
+    final int eligibleCount;
+    /** Demands with the same key resolve to the same profile on every model. */
+    final String profileKey;
     /** Smallest memory share over the models present in the cluster, in eighths of a GPU. */
     final int size;
     /** Smallest (legal starts x max count) over the models: lower is harder to place. */
@@ -35,9 +39,13 @@ final class ResolvedDemand {
         this.size = smallest;
         this.flexibility = leastFlexible;
         this.eligible = new boolean[nodeNames.length];
+        int count = 0;
         for (int n = 0; n < nodeNames.length; n++) {
             eligible[n] = demand.eligible(nodeNames[n]);
+            count += eligible[n] ? 1 : 0;
         }
+        this.eligibleCount = count;
+        this.profileKey = Arrays.toString(profileByModel);
     }
 
     /** The profile a demand uses on a model: its named profile, or the smallest that holds its memory. */

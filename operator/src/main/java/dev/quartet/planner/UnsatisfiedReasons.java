@@ -1,6 +1,7 @@
 package dev.quartet.planner;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -13,10 +14,23 @@ final class UnsatisfiedReasons {
     private final int[] occupiedSlices;
     private final boolean[] holdsReplica;
 
+    /** Per model: whether the cluster has one, and the most free slices on a GPU its replicas pin (-1: none). */
+    private final boolean[] present = new boolean[GpuModel.values().length];
+    private final int[] mostPinnedFree = new int[GpuModel.values().length];
+
     UnsatisfiedReasons(PlacementState state, int[] occupiedSlices, boolean[] holdsReplica) {
         this.state = state;
         this.occupiedSlices = occupiedSlices;
         this.holdsReplica = holdsReplica;
+        Arrays.fill(mostPinnedFree, -1);
+        for (GpuWork gpu : state.gpus) {
+            present[gpu.model.ordinal()] = true;
+            mostPinnedFree[gpu.model.ordinal()] = Math.max(mostPinnedFree[gpu.model.ordinal()], pinnedFree(gpu));
+        }
+    }
+
+    private int pinnedFree(GpuWork gpu) {
+        return holdsReplica[gpu.id] ? gpu.model.memorySlots() - occupiedSlices[gpu.id] : -1;
     }
 
     /** One entry per short demand, in demand-name order. */
@@ -35,16 +49,28 @@ final class UnsatisfiedReasons {
         boolean modelMatches = false;
         boolean resolves = false;
         boolean blocked = false;
-        for (GpuWork gpu : state.gpus) {
-            if (!demand.eligible[gpu.node] || demand.demand.gpuModel() != null && demand.demand.gpuModel() != gpu.model) {
-                continue;
+        boolean everyNode = demand.eligibleCount == state.input.nodeNames.length;
+        for (GpuModel model : LayoutCatalog.MODELS) {
+            boolean allowed = present[model.ordinal()]
+                    && (demand.demand.gpuModel() == null || demand.demand.gpuModel() == model);
+            int p = demand.profileOn(model);
+            if (everyNode && allowed) {
+                modelMatches = true;
+                resolves |= p >= 0;
+                blocked |= p >= 0 && mostPinnedFree[model.ordinal()] >= LayoutCatalog.of(model).profile(p)
+                        .memorySlices();
             }
-            modelMatches = true;
-            int p = demand.profileOn(gpu.model);
-            if (p >= 0) {
-                resolves = true;
-                blocked |= holdsReplica[gpu.id] && gpu.model.memorySlots()
-                        - occupiedSlices[gpu.id] >= gpu.catalog.profile(p).memorySlices();
+        }
+        for (int n = 0; n < state.input.nodeNames.length && !everyNode; n++) {
+            for (int g : state.input.nodeGpus[n]) {
+                GpuWork gpu = state.gpus[g];
+                if (!demand.eligible[n] || demand.demand.gpuModel() != null && demand.demand.gpuModel() != gpu.model) {
+                    continue;
+                }
+                modelMatches = true;
+                int p = demand.profileOn(gpu.model);
+                resolves |= p >= 0;
+                blocked |= p >= 0 && pinnedFree(gpu) >= gpu.catalog.profile(p).memorySlices();
             }
         }
         if (!modelMatches) {
@@ -72,7 +98,7 @@ final class UnsatisfiedReasons {
 
     private static int namedProfileMemory(ResolvedDemand demand) {
         int memory = 0;
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : LayoutCatalog.MODELS) {
             memory = Math.max(memory, GpuCatalog.find(model, demand.demand.profile()).map(MigProfile::memoryGiB)
                     .orElse(0));
         }

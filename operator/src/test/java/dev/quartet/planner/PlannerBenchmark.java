@@ -1,0 +1,64 @@
+package dev.quartet.planner;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+
+/**
+ * The planner benchmark (hack/bench-planner.sh): plan time and plan quality of Quartet's planner against a
+ * first-fit placer and a start-slot-ignoring multiset packer on the same scenarios. Prints a Markdown table.
+ */
+public final class PlannerBenchmark {
+
+    private static final int WARMUP = 3;
+    private static final int RUNS = 7;
+
+    private PlannerBenchmark() {
+    }
+
+    public static void main(String[] args) {
+        List<BenchScenarios.Scenario> scenarios = scenarios(args.length > 0 ? args[0] : "all");
+        System.out.println("| scenario | GPUs | demands | planner | plan time ms (median, min-max of " + RUNS
+                + ") | satisfied / wanted | GPUs repartitioned | stranded slices | moved |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        for (BenchScenarios.Scenario scenario : scenarios) {
+            run(scenario, "Quartet", () -> new MigPlanner().plan(scenario.state(), scenario.demands()));
+            run(scenario, "first-fit", () -> new FirstFitBaseline().plan(scenario.state(), scenario.demands()));
+            run(scenario, "multiset packer",
+                    () -> new MultisetPackerBaseline().plan(scenario.state(), scenario.demands()));
+        }
+    }
+
+    static List<BenchScenarios.Scenario> scenarios(String which) {
+        List<BenchScenarios.Scenario> all = new ArrayList<>();
+        List<GpuModel> a30 = List.of(GpuModel.A30);
+        all.add(BenchScenarios.generate("a30-10n", 10, 8, a30, 20, 0.7, 1));
+        all.add(BenchScenarios.generate("a30-100n", 100, 8, a30, 200, 0.7, 2));
+        all.add(BenchScenarios.generate("a30-1000n", 1000, 8, a30, 2000, 0.7, 3));
+        all.add(BenchScenarios.generate("a30-1000n-oversubscribed", 1000, 8, a30, 2000, 1.3, 4));
+        all.add(BenchScenarios.generate("mixed-1000n", 1000, 8, List.of(GpuModel.values()), 2000, 0.8, 5));
+        return all.stream().filter(s -> which.equals("all") || s.name().equals(which)).toList();
+    }
+
+    private static void run(BenchScenarios.Scenario scenario, String planner, Supplier<Plan> plan) {
+        Plan result = null;
+        for (int i = 0; i < WARMUP; i++) {
+            result = plan.get();
+        }
+        long[] millis = new long[RUNS];
+        for (int i = 0; i < RUNS; i++) {
+            long start = System.nanoTime();
+            result = plan.get();
+            millis[i] = (System.nanoTime() - start) / 1_000_000;
+        }
+        Arrays.sort(millis);
+        PlanQuality quality = PlanQuality.of(scenario.state(), scenario.demands(), result);
+        int gpus = scenario.state().nodes().stream().mapToInt(n -> n.gpus().size()).sum();
+        System.out.println(String.format(Locale.ROOT, "| %s | %d | %d | %s | %d (%d-%d) | %d / %d | %d | %d | %d |",
+                scenario.name(), gpus, scenario.demands().size(), planner, millis[RUNS / 2], millis[0],
+                millis[RUNS - 1], quality.satisfied(), quality.wanted(), quality.repartitioned(), quality.stranded(),
+                quality.moved()));
+    }
+}
