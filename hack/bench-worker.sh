@@ -15,7 +15,7 @@ ROOT=$PWD
 BENCH=$ROOT/.bench
 MODELS=$BENCH/models
 SECONDS_PER_RUN=${BENCH_SECONDS:-24}
-FORMATS=${BENCH_MODELS:-"onnx pt"}
+FORMATS=${BENCH_MODELS:-"onnx pt tiny"}
 PORT=${BENCH_PORT:-18181}
 DELAY=${BENCH_MAX_BATCH_DELAY_MILLIS:-5}
 # Batching per engine, the best of the settings tried on this 2-core machine (docs/benchmarks.md):
@@ -49,9 +49,14 @@ cleanup() { [[ -n $WORKER ]] && kill "$WORKER" 2>/dev/null && wait "$WORKER" 2>/
 trap cleanup EXIT
 
 for fmt in $FORMATS; do
-  file=$MODELS/resnet50.$fmt
-  if [[ $fmt == onnx ]]; then BATCH=$ONNX_BATCH WORKERS=$ONNX_WORKERS; else BATCH=$PT_BATCH WORKERS=$PT_WORKERS; fi
-  QUARTET_MODEL_URI=$file QUARTET_MODEL_NAME=resnet50 QUARKUS_HTTP_PORT=$PORT \
+  # "tiny": the committed 80 kB ResNet-style ONNX model at concurrency 1, where the engine takes
+  # about a millisecond, so that the protocol's own cost is visible.
+  file=$MODELS/resnet50.$fmt input=input shape=1,3,224,224 levels=${BENCH_CONCURRENCY:-1,4,16}
+  if [[ $fmt == tiny ]]; then
+    file=$ROOT/worker-image/models/tiny-resnet.onnx input=image shape=1,3,32,32 levels=1
+  fi
+  if [[ $fmt == pt ]]; then BATCH=$PT_BATCH WORKERS=$PT_WORKERS; else BATCH=$ONNX_BATCH WORKERS=$ONNX_WORKERS; fi
+  QUARTET_MODEL_URI=$file QUARTET_MODEL_NAME=bench QUARKUS_HTTP_PORT=$PORT \
     QUARTET_BATCHING_MAX_BATCH_SIZE=$BATCH QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS=$DELAY \
     QUARTET_BATCHING_WORKERS=$WORKERS \
     java -Djava.io.tmpdir="$BENCH/natives/tmp" -jar worker-image/target/quarkus-app/quarkus-run.jar \
@@ -66,8 +71,8 @@ for fmt in $FORMATS; do
   grep -h "dev.quartet.worker.ModelLoader" "$BENCH/worker-$fmt.log" | sed 's/^[^]]*] //' >&2
   java -Djava.io.tmpdir="$BENCH/natives/tmp" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
     -cp "$CP" dev.quartet.worker.bench.WorkerBenchmark \
-    --model="$file" --url="http://127.0.0.1:$PORT/v2/models/resnet50/infer" --input=input \
-    --pid="$WORKER" --seconds="$SECONDS_PER_RUN" --concurrency="${BENCH_CONCURRENCY:-1,4,16}" | tee -a "$OUT"
+    --model="$file" --url="http://127.0.0.1:$PORT/v2/models/bench/infer" --input=$input --shape=$shape \
+    --pid="$WORKER" --seconds="$SECONDS_PER_RUN" --concurrency="$levels" | tee -a "$OUT"
   echo "load average after $fmt: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
   kill "$WORKER"; wait "$WORKER" 2>/dev/null || true; WORKER=""
 done

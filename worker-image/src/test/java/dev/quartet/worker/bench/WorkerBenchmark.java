@@ -79,15 +79,17 @@ public final class WorkerBenchmark {
         double seconds = Double.parseDouble(a.getOrDefault("seconds", "20"));
         int[] levels = Arrays.stream(a.getOrDefault("concurrency", "1,4,16").split(",")).mapToInt(Integer::parseInt)
                 .toArray();
-        float[] image = new float[3 * 224 * 224];
+        long[] shape = Arrays.stream(a.getOrDefault("shape", "1,3,224,224").split(",")).mapToLong(Long::parseLong)
+                .toArray();
+        float[] image = new float[(int) Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
         Random random = new Random(50);
         for (int i = 0; i < image.length; i++) {
             image[i] = random.nextFloat();
         }
         byte[] body = new ObjectMapper().writeValueAsBytes(Map.of("inputs", List.of(Map.of("name", inputName,
-                "datatype", "FP32", "shape", List.of(1, 3, 224, 224), "data", image))));
+                "datatype", "FP32", "shape", shape, "data", image))));
         byte[] header = new ObjectMapper().writeValueAsBytes(Map.of("inputs", List.of(Map.of("name", inputName,
-                "datatype", "FP32", "shape", List.of(1, 3, 224, 224),
+                "datatype", "FP32", "shape", shape,
                 "parameters", Map.of("binary_data_size", image.length * 4)))));
         ByteBuffer binary = ByteBuffer.allocate(header.length + image.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         binary.put(header).asFloatBuffer().put(image);
@@ -107,7 +109,7 @@ public final class WorkerBenchmark {
                 double[] binEngine = new double[3];
                 double[] jsonEngine = new double[3];
                 for (int r = 0; r < rounds; r++) {
-                    in.add(run("in-process", c, slice, () -> inProcess(direct, image)));
+                    in.add(run("in-process", c, slice, () -> inProcess(direct, image, shape)));
                     double[] before = engineStats(url);
                     bin.add(run("binary", c, slice, served(url, binary.array(), header.length)));
                     add(binEngine, before, engineStats(url));
@@ -123,8 +125,8 @@ public final class WorkerBenchmark {
                 System.err.println(format(results.get(results.size() - 1), workerPid) + engine(jsonEngine));
             }
         }
-        System.out.printf("%n%s (%s), %s%n%n", model.getFileName(), format.platform(), Files.size(model) / 1_000_000
-                + " MB");
+        System.out.printf("%n%s (%s), %s, input %s%n%n", model.getFileName(), format.platform(),
+                Files.size(model) / 1000 + " kB", Arrays.toString(shape));
         System.out.println("| concurrency | in-process img/s | served img/s, binary / JSON | served / in-process,"
                 + " binary / JSON | p50 ms: in-process / binary / JSON | p99 ms: in-process / binary / JSON"
                 + " | p50 overhead ms, binary / JSON |");
@@ -178,9 +180,9 @@ public final class WorkerBenchmark {
     }
 
     /** One image through the engine as the worker calls it, without HTTP, queue or batching. */
-    private static void inProcess(LoadedModel model, float[] image) {
+    private static void inProcess(LoadedModel model, float[] image, long[] shape) {
         try (NDManager manager = model.newBatchManager()) {
-            NDArray input = manager.create(image, new Shape(1, 3, 224, 224));
+            NDArray input = manager.create(image, new Shape(shape));
             if (model.format() == ModelFormat.ONNX) {
                 input.setName(model.signature().inputs().get(0).name());
             }
