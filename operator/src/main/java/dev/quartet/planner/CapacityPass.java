@@ -89,7 +89,7 @@ final class CapacityPass {
     }
 
     private PlacementState.Option exact(ResolvedDemand demand) {
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        for (GpuModel model : demand.models) {
             int p = demand.profileOn(model);
             GpuWork gpu = p < 0 ? null : first(index.exact(model, p), demand);
             if (gpu != null) {
@@ -125,7 +125,7 @@ final class CapacityPass {
     }
 
     private PlacementState.Option freeGpu(ResolvedDemand demand) {
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        for (GpuModel model : demand.models) {
             int p = demand.profileOn(model);
             GpuWork gpu = p < 0 ? null : first(index.fresh(model), demand);
             if (gpu != null) {

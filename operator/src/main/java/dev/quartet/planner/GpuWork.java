@@ -174,6 +174,11 @@ final class GpuWork {
         openCode = catalog.plus(openCode, p);
     }
 
+    void unplan(int instance) {
+        planned[instance] = FREE;
+        plannedCode = catalog.minus(plannedCode, current.profileIndex()[instance]);
+    }
+
     void removeOpen(int k) {
         openCode = catalog.minus(openCode, openProfile[k]);
         openSize--;

@@ -249,7 +249,7 @@ final class NodeOptions implements PlacementState.Listener {
             }
             PlacementState.Option option = option(gpu, p);
             if (option != null) {
-                long key = key(option, gpu.count(d));
+                long key = key(option, gpu.count(d), demand.share[gpu.model.ordinal()]);
                 if (key < bestKey) {
                     best = option;
                     bestKey = key;
@@ -274,11 +274,12 @@ final class NodeOptions implements PlacementState.Listener {
     }
 
     /**
-     * Smaller is better: cost; replicas of the demand already on the GPU (rule 8); a kept GPU's free instance
+     * Smaller is better: cost; the profile's share of the GPU (a demand may resolve on several models); not
+     * stranding slices (rule 7); replicas of the demand already on the GPU (rule 8); a kept GPU's free instance
      * before a free GPU's; the fuller GPU (best fit); for a repartition, a GPU with planned replicas, then one
      * without instances, then one whose layout is not usable as is; finally the GPU index.
      */
-    private static long key(PlacementState.Option option, int sameDemand) {
+    private static long key(PlacementState.Option option, int sameDemand, int share) {
         GpuWork gpu = option.gpu();
         int rank = switch (option.kind()) {
             case EXACT -> gpu.reopenable ? 1 : 0;
@@ -287,10 +288,19 @@ final class NodeOptions implements PlacementState.Listener {
             case DISPLACE -> 4;
         };
         long key = option.cost();
+        key = key * 16 + share;
+        key = key * 2 + (strands(option) ? 1 : 0);
         key = key * 64 + Math.min(sameDemand, 63);
         key = key * 8 + rank;
         key = key * 16 + (15 - Math.min(gpu.slicesUsed(), 15));
         return key * 1024 + Math.min(gpu.index, 1023);
+    }
+
+    /** Taking a free instance of an idle GPU whose layout is not full strands its uncovered slices (rule 7). */
+    private static boolean strands(PlacementState.Option option) {
+        GpuWork gpu = option.gpu();
+        return option.kind() == PlacementState.Option.Kind.EXACT && gpu.runningCount() == 0 && !gpu.hasPlanned()
+                && !gpu.catalog.isFull(gpu.current);
     }
 
     /** How many more replicas of the demand the node could take, roughly, for choosing where to pack. */

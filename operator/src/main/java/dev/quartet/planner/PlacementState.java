@@ -121,6 +121,13 @@ final class PlacementState {
         count(d, gpu.node, 1);
     }
 
+    /** Takes the replica planned on current instance {@code instance} off a GPU kept as it is. */
+    void unplanExact(GpuWork gpu, int instance) {
+        int d = gpu.planned[instance];
+        change(gpu, () -> gpu.unplan(instance));
+        count(d, gpu.node, -1);
+    }
+
     /** Takes the {@code k}-th planned replica off an open GPU. */
     void removeOpen(GpuWork gpu, int k) {
         int d = gpu.openDemand[k];

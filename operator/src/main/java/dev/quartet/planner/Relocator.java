@@ -4,9 +4,10 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Makes room for a replica that fits nowhere by moving one replica planned (not running) on a GPU being
- * repartitioned to another GPU: for profiles limited per GPU (one {@code +me}) or start slots that best fit
- * alone does not foresee.
+ * Makes room for a replica that fits nowhere by moving one replica planned (not running) elsewhere: off a GPU
+ * being repartitioned (profiles limited per GPU, such as one {@code +me}, or start slots that best fit alone does
+ * not foresee), or off a free instance the replica could also use (another demand could go elsewhere, this one
+ * cannot: node restrictions).
  */
 final class Relocator {
 
@@ -40,7 +41,21 @@ final class Relocator {
         int tries = 0;
         for (GpuWork gpu : state.gpus) {
             int p = demand.profileOn(gpu.model);
-            if (!gpu.open || p < 0 || !demand.eligible[gpu.node]) {
+            if (p < 0 || !demand.eligible[gpu.node]) {
+                continue;
+            }
+            if (!gpu.open) {
+                for (int i = 0; i < gpu.planned.length; i++) {
+                    int other = gpu.planned[i];
+                    if (other >= 0 && other != d && gpu.current.profileIndex()[i] == p) {
+                        if (tries++ == MAX_TRIES) {
+                            return false;
+                        }
+                        if (swapExact(gpu, i, d, other)) {
+                            return true;
+                        }
+                    }
+                }
                 continue;
             }
             for (int k = 0; k < gpu.openSize; k++) {
@@ -56,6 +71,17 @@ final class Relocator {
                 }
             }
         }
+        return false;
+    }
+
+    private boolean swapExact(GpuWork gpu, int instance, int d, int other) {
+        int mark = state.mark();
+        state.unplanExact(gpu, instance);
+        state.placeExact(gpu, instance, d);
+        if (placer.placeOne(other)) {
+            return true;
+        }
+        state.rollback(mark);
         return false;
     }
 

@@ -1,6 +1,7 @@
 package dev.quartet.planner;
 
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.Optional;
 import java.util.Set;
 
@@ -14,11 +15,15 @@ final class ResolvedDemand {
     /** Per node index: whether the demand may run there. */
     final boolean[] eligible;
     final int eligibleCount;
+    /** The models it resolves on, the one where its profile takes the smallest share of a GPU first. */
+    final GpuModel[] models;
+    /** Per model: its profile's share of a GPU, in eighths (9 where it does not resolve). */
+    final int[] share;
     /** Demands with the same key resolve to the same profile on every model. */
     final String profileKey;
     /** Smallest memory share over the models present in the cluster, in eighths of a GPU. */
     final int size;
-    /** Smallest (legal starts x max count) over the models: lower is harder to place. */
+    /** Legal starts x max count, summed over the models present: lower is harder to place. */
     final int flexibility;
 
     ResolvedDemand(int id, Demand demand, String[] nodeNames, Set<GpuModel> present) {
@@ -26,18 +31,27 @@ final class ResolvedDemand {
         this.demand = demand;
         this.profileByModel = new int[GpuModel.values().length];
         int smallest = Integer.MAX_VALUE;
-        int leastFlexible = Integer.MAX_VALUE;
+        int flexible = 0;
         for (GpuModel model : GpuModel.values()) {
             Optional<MigProfile> profile = resolve(demand, model);
             LayoutCatalog catalog = LayoutCatalog.of(model);
             profileByModel[model.ordinal()] = profile.map(p -> catalog.indexOf(p.name())).orElse(-1);
             if (profile.isPresent() && present.contains(model)) {
                 smallest = Math.min(smallest, profile.get().memorySlices() * 8 / model.memorySlots());
-                leastFlexible = Math.min(leastFlexible, profile.get().starts().size() * profile.get().maxCount());
+                flexible += profile.get().starts().size() * profile.get().maxCount();
             }
         }
         this.size = smallest;
-        this.flexibility = leastFlexible;
+        this.share = new int[profileByModel.length];
+        for (GpuModel model : GpuModel.values()) {
+            int p = profileByModel[model.ordinal()];
+            share[model.ordinal()] = p < 0 ? 9
+                    : LayoutCatalog.of(model).profile(p).memorySlices() * 8 / model.memorySlots();
+        }
+        this.models = Arrays.stream(GpuModel.values()).filter(m -> profileByModel[m.ordinal()] >= 0)
+                .sorted(Comparator.comparingInt((GpuModel m) -> share[m.ordinal()]).thenComparing(m -> m))
+                .toArray(GpuModel[]::new);
+        this.flexibility = flexible;
         this.eligible = new boolean[nodeNames.length];
         int count = 0;
         for (int n = 0; n < nodeNames.length; n++) {

@@ -82,6 +82,10 @@ final class BaselineLayouts {
 
     /** The lowest legal start for a new instance of profile {@code p} next to the GPU's instances, or -1. */
     int lowestStart(GpuWork gpu, int p) {
+        int used = layouts.get(gpu.id).stream().mapToInt(s -> gpu.catalog.profile(s.profile).memorySlices()).sum();
+        if (used + gpu.catalog.profile(p).memorySlices() > gpu.model.memorySlots()) {
+            return -1;
+        }
         LayoutShape shape = shape(gpu);
         for (int start : gpu.catalog.profile(p).starts()) {
             if (gpu.catalog.canAdd(shape, p, start)) {

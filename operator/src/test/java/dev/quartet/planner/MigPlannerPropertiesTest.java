@@ -14,14 +14,14 @@ class MigPlannerPropertiesTest {
 
     private static final List<GpuModel> ALL_MODELS = List.of(GpuModel.values());
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "20261126")
     void everyPlanKeepsRulesOneAndTwo(@ForAll long seed) {
         RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
         Plan plan = new MigPlanner().plan(input.state, input.demands);
         PlanChecks.verify(input.state, input.demands, plan);
     }
 
-    @Property(tries = 150)
+    @Property(tries = 150, seed = "20261126")
     void theSameInputInAnyOrderGivesTheSamePlan(@ForAll long seed) {
         RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
         Plan plan = new MigPlanner().plan(input.state, input.demands);
@@ -31,7 +31,7 @@ class MigPlannerPropertiesTest {
                 .isEqualTo(plan);
     }
 
-    @Property(tries = 200)
+    @Property(tries = 200, seed = "20261126")
     void onceAppliedThePlanStaysPut(@ForAll long seed) {
         RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
         Plan plan = new MigPlanner().plan(input.state, input.demands);
@@ -46,7 +46,7 @@ class MigPlannerPropertiesTest {
         assertThat(again.unsatisfied()).isEqualTo(plan.unsatisfied());
     }
 
-    @Property(tries = 300)
+    @Property(tries = 300, seed = "20261126")
     void asManyReplicasAsAnExhaustiveSearchOnSmallA30Clusters(@ForAll long seed) {
         RandomClusters input = new RandomClusters(seed, RandomClusters.tinyA30());
         Plan plan = new MigPlanner().plan(input.state, input.demands);

@@ -1,5 +1,7 @@
 package dev.quartet.planner;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,19 +16,21 @@ public final class PlannerBenchmark {
 
     private static final int WARMUP = 3;
     private static final int RUNS = 7;
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     private PlannerBenchmark() {
     }
 
     public static void main(String[] args) {
         List<BenchScenarios.Scenario> scenarios = scenarios(args.length > 0 ? args[0] : "all");
-        System.out.println("| scenario | GPUs | demands | planner | plan time ms (median, min-max of " + RUNS
-                + ") | satisfied / wanted | GPUs repartitioned | stranded slices | moved |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|");
+        System.out.println("| scenario | GPUs | demands | planner | wall ms: median (min-max) | CPU ms: median |"
+                + " satisfied / wanted | GPUs repartitioned | stranded slices | moved |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (BenchScenarios.Scenario scenario : scenarios) {
-            run(scenario, "Quartet", () -> new MigPlanner().plan(scenario.state(), scenario.demands()));
-            run(scenario, "first-fit", () -> new FirstFitBaseline().plan(scenario.state(), scenario.demands()));
-            run(scenario, "multiset packer",
+            run(scenario, "Quartet", WARMUP, RUNS, () -> new MigPlanner().plan(scenario.state(), scenario.demands()));
+            run(scenario, "first-fit", 0, 1,
+                    () -> new FirstFitBaseline().plan(scenario.state(), scenario.demands()));
+            run(scenario, "multiset packer", 0, 1,
                     () -> new MultisetPackerBaseline().plan(scenario.state(), scenario.demands()));
         }
     }
@@ -42,23 +46,29 @@ public final class PlannerBenchmark {
         return all.stream().filter(s -> which.equals("all") || s.name().equals(which)).toList();
     }
 
-    private static void run(BenchScenarios.Scenario scenario, String planner, Supplier<Plan> plan) {
+    /** Times {@code runs} plans after {@code warmup} (wall clock, and CPU time of this thread). */
+    private static void run(BenchScenarios.Scenario scenario, String planner, int warmup, int runs,
+            Supplier<Plan> plan) {
         Plan result = null;
-        for (int i = 0; i < WARMUP; i++) {
+        for (int i = 0; i < warmup; i++) {
             result = plan.get();
         }
-        long[] millis = new long[RUNS];
-        for (int i = 0; i < RUNS; i++) {
+        long[] millis = new long[runs];
+        long[] cpu = new long[runs];
+        for (int i = 0; i < runs; i++) {
             long start = System.nanoTime();
+            long cpuStart = THREADS.getCurrentThreadCpuTime();
             result = plan.get();
             millis[i] = (System.nanoTime() - start) / 1_000_000;
+            cpu[i] = (THREADS.getCurrentThreadCpuTime() - cpuStart) / 1_000_000;
         }
         Arrays.sort(millis);
+        Arrays.sort(cpu);
         PlanQuality quality = PlanQuality.of(scenario.state(), scenario.demands(), result);
         int gpus = scenario.state().nodes().stream().mapToInt(n -> n.gpus().size()).sum();
-        System.out.println(String.format(Locale.ROOT, "| %s | %d | %d | %s | %d (%d-%d) | %d / %d | %d | %d | %d |",
-                scenario.name(), gpus, scenario.demands().size(), planner, millis[RUNS / 2], millis[0],
-                millis[RUNS - 1], quality.satisfied(), quality.wanted(), quality.repartitioned(), quality.stranded(),
-                quality.moved()));
+        System.out.println(String.format(Locale.ROOT, "| %s | %d | %d | %s | %d (%d-%d) | %d | %d / %d | %d | %d | %d |",
+                scenario.name(), gpus, scenario.demands().size(), planner, millis[runs / 2], millis[0],
+                millis[runs - 1], cpu[runs / 2], quality.satisfied(), quality.wanted(), quality.repartitioned(),
+                quality.stranded(), quality.moved()));
     }
 }

@@ -22,15 +22,21 @@ final class RandomClusters {
 
     /** A scenario: options say how big and how varied. */
     record Shape(List<GpuModel> models, int maxNodes, int maxGpusPerNode, int maxGpus, int maxDemands,
-            int maxReplicas, boolean mediaExtensions, boolean eligibility, boolean overReplicas) {
+            int maxReplicas, boolean mediaExtensions, boolean eligibility, boolean overReplicas,
+            boolean fullOrEmptyLayouts) {
     }
 
     static Shape small(List<GpuModel> models) {
-        return new Shape(models, 3, 2, 4, 3, 5, true, true, true);
+        return new Shape(models, 3, 2, 4, 3, 5, true, true, true, false);
     }
 
     static Shape tinyA30() {
-        return new Shape(List.of(GpuModel.A30), 3, 2, 3, 3, 5, true, false, false);
+        return new Shape(List.of(GpuModel.A30), 3, 2, 3, 3, 5, true, false, false, false);
+    }
+
+    /** Like the benchmark's clusters: every current layout is full or empty; no fixed node. */
+    static Shape fullOrEmpty(List<GpuModel> models) {
+        return new Shape(models, 3, 2, 4, 3, 5, false, true, true, true);
     }
 
     RandomClusters(long seed, Shape shape) {
@@ -70,14 +76,15 @@ final class RandomClusters {
             for (int g = 0; g < gpuCount; g++) {
                 gpus.add(gpu(g, pick(shape.models()), "n" + n, running, shape));
             }
-            nodes.add(new NodeState("n" + n, gpus, random.nextInt(8) == 0));
+            nodes.add(new NodeState("n" + n, gpus, !shape.fullOrEmptyLayouts() && random.nextInt(8) == 0));
         }
         return new ClusterState(nodes);
     }
 
     private GpuState gpu(int index, GpuModel model, String node, Map<String, Integer> running, Shape shape) {
         LayoutCatalog catalog = LayoutCatalog.of(model);
-        List<LayoutShape> layouts = random.nextBoolean() ? catalog.fullLayouts() : catalog.legalLayouts();
+        List<LayoutShape> layouts = random.nextBoolean() ? catalog.fullLayouts()
+                : shape.fullOrEmptyLayouts() ? List.of(catalog.legalLayouts().get(0)) : catalog.legalLayouts();
         LayoutShape layout = pick(layouts);
         List<InstanceState> instances = new ArrayList<>();
         Set<String> names = new HashSet<>();
