@@ -53,7 +53,7 @@ fi
 say "Starting a local Kubernetes 1.20 control plane with 2 simulated nodes x 4 A30 GPUs"
 hack/local-cluster.sh down >/dev/null 2>&1 || true
 # Each worker is a JVM: the first 8 replicas run as real worker processes, the rest as simulated
-# containers (the priority example alone asks for 40).
+# containers (the priority example alone asks for 36).
 QUARTET_SIM_MAX_WORKER_PROCESSES=${QUARTET_SIM_MAX_WORKER_PROCESSES:-8} \
   hack/local-cluster.sh up --nodes 2 --gpus-per-node 4 --gpu-model A30 --layout 4x1g.6gb \
   --worker-processes --worker-model-root "$ROOT/worker-image/models"
@@ -97,9 +97,9 @@ wait_ready ocr 2 300
 say "Applying examples/movable-repartition.yaml (a whole A30: 4g.24gb)"
 kubectl -n "$DEMO_NS" apply -f examples/movable-repartition.yaml
 wait_ready summarizer 1 300
-say "Applying examples/priority-competition.yaml (40 replicas asked for the slices left)"
+say "Applying examples/priority-competition.yaml (36 replicas asked for the 20 slices left)"
 kubectl -n "$DEMO_NS" apply -f examples/priority-competition.yaml
-wait_ready fraud-online 20 400
+wait_ready fraud-online 12 400
 sleep 5
 
 # 6. What a user wants to see.
