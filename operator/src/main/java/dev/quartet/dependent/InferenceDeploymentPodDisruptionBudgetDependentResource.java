@@ -22,11 +22,7 @@ public class InferenceDeploymentPodDisruptionBudgetDependentResource
     @Override
     protected PodDisruptionBudget desired(InferenceDeployment d, Context<InferenceDeployment> context) {
         return new PodDisruptionBudgetBuilder()
-                .withNewMetadata()
-                .withName(d.getMetadata().getName())
-                .withNamespace(d.getMetadata().getNamespace())
-                .withLabels(ReplicaPodFactory.selectorLabels(d))
-                .endMetadata()
+                .withMetadata(ReplicaPodFactory.childMetadata(d))
                 .withNewSpec()
                 .withMaxUnavailable(new IntOrString(maxUnavailable(d)))
                 .withNewSelector().withMatchLabels(ReplicaPodFactory.selectorLabels(d)).endSelector()

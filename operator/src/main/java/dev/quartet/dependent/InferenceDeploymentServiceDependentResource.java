@@ -26,11 +26,7 @@ public class InferenceDeploymentServiceDependentResource
     @Override
     protected Service desired(InferenceDeployment d, Context<InferenceDeployment> context) {
         return new ServiceBuilder()
-                .withNewMetadata()
-                .withName(d.getMetadata().getName())
-                .withNamespace(d.getMetadata().getNamespace())
-                .withLabels(ReplicaPodFactory.selectorLabels(d))
-                .endMetadata()
+                .withMetadata(ReplicaPodFactory.childMetadata(d))
                 .withNewSpec()
                 .withType("ClusterIP")
                 .withSelector(ReplicaPodFactory.selectorLabels(d))

@@ -81,6 +81,15 @@ public final class ReplicaPodFactory {
         return d.getMetadata().getName() + "-" + ordinal;
     }
 
+    /** Name, namespace and selector labels of a child object named after the deployment (Service, budget). */
+    public static io.fabric8.kubernetes.api.model.ObjectMeta childMetadata(InferenceDeployment d) {
+        return new io.fabric8.kubernetes.api.model.ObjectMetaBuilder()
+                .withName(d.getMetadata().getName())
+                .withNamespace(d.getMetadata().getNamespace())
+                .withLabels(selectorLabels(d))
+                .build();
+    }
+
     /** Labels that select exactly this deployment's replica pods (Service, budget, scale subresource). */
     public static Map<String, String> selectorLabels(InferenceDeployment d) {
         Map<String, String> labels = new LinkedHashMap<>();

@@ -95,52 +95,45 @@ class RepartitionIT {
     @Order(3)
     void migManagerStuckPendingIsRolledBackAndReported() {
         String node = bed.sim.nodeNames().get(0);
-        String good = bed.client.nodes().withName(node).get().getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG);
-        bed.sim.stuckPending(node, true);
-        try {
-            bed.create(Deployments.onNode(Deployments.of("stuck", "2g.12gb", 4), node));
-            await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
-                assertThat(bed.condition("stuck", "Degraded").orElseThrow()).satisfies(c -> {
-                    assertThat(c.getStatus()).isEqualTo("True");
-                    assertThat(c.getReason()).isEqualTo("MigManagerTimeout");
-                    assertThat(c.getMessage()).contains(node);
-                });
-                assertThat(bed.client.nodes().withName(node).get().getMetadata().getLabels()
-                        .get(NvidiaLabels.MIG_CONFIG)).as("rolled back to the last good config").isEqualTo(good);
-            });
-        } finally {
-            bed.sim.stuckPending(node, false);
-            bed.deployments().inNamespace(bed.namespace).withName("stuck").delete();
-        }
-        await().atMost(SOON).until(() -> NvidiaLabels.STATE_SUCCESS.equals(bed.client.nodes().withName(node).get()
-                .getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
-        assertThat(bed.pods("tiny")).hasSize(8).allMatch(PodFacts::isReady);
+        faultIsRolledBackAndReported(node, "stuck", stuck -> bed.sim.stuckPending(node, stuck), "MigManagerTimeout");
     }
 
     @Test
     @Order(4)
     void migManagerFailureIsRolledBackAndReported() {
         String node = bed.sim.nodeNames().get(1);
+        faultIsRolledBackAndReported(node, "failing", fail -> bed.sim.forceFailed(node, fail), "MigManagerFailed");
+        assertThat(bed.client.v1().events().inAnyNamespace().list().getItems())
+                .anyMatch(e -> "MigManagerFailed".equals(e.getReason()));
+    }
+
+    /**
+     * With a MIG Manager fault on {@code node}, a deployment that needs that node repartitioned reports
+     * {@code reason} naming the node, the node is relabelled to its last good config, and once the fault clears
+     * MIG Manager reaches success on it again; tiny's replicas never notice.
+     */
+    private void faultIsRolledBackAndReported(String node, String deployment, java.util.function.Consumer<Boolean> fault,
+            String reason) {
         String good = bed.client.nodes().withName(node).get().getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG);
-        bed.sim.forceFailed(node, true);
+        fault.accept(true);
         try {
-            bed.create(Deployments.onNode(Deployments.of("failing", "2g.12gb", 4), node));
+            bed.create(Deployments.onNode(Deployments.of(deployment, "2g.12gb", 4), node));
             await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
-                assertThat(bed.condition("failing", "Degraded").orElseThrow()).satisfies(c -> {
-                    assertThat(c.getReason()).isEqualTo("MigManagerFailed");
+                assertThat(bed.condition(deployment, "Degraded").orElseThrow()).satisfies(c -> {
+                    assertThat(c.getStatus()).isEqualTo("True");
+                    assertThat(c.getReason()).isEqualTo(reason);
                     assertThat(c.getMessage()).contains(node);
                 });
                 assertThat(bed.client.nodes().withName(node).get().getMetadata().getLabels()
-                        .get(NvidiaLabels.MIG_CONFIG)).isEqualTo(good);
+                        .get(NvidiaLabels.MIG_CONFIG)).as("rolled back to the last good config").isEqualTo(good);
             });
         } finally {
-            bed.sim.forceFailed(node, false);
-            bed.deployments().inNamespace(bed.namespace).withName("failing").delete();
+            fault.accept(false);
+            bed.deployments().inNamespace(bed.namespace).withName(deployment).delete();
         }
         await().atMost(SOON).until(() -> NvidiaLabels.STATE_SUCCESS.equals(bed.client.nodes().withName(node).get()
                 .getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
-        assertThat(bed.client.v1().events().inAnyNamespace().list().getItems())
-                .anyMatch(e -> "MigManagerFailed".equals(e.getReason()));
+        assertThat(bed.pods("tiny")).hasSize(8).allMatch(PodFacts::isReady);
     }
 
     @Test

@@ -67,10 +67,6 @@ final class MigManagerSimulator {
     if (node.stuckPending || !config.equals(node.observedConfig)) {
       return;
     }
-    if (node.forceFailed) {
-      fail(node, "forced failure (fault injection)");
-      return;
-    }
     MigPartedApply.Outcome outcome;
     try {
       outcome = MigPartedApply.apply(store.read(), config, node.gpus, node.busyGpus());
@@ -80,6 +76,12 @@ final class MigManagerSimulator {
     }
     if (!outcome.succeeded()) {
       fail(node, outcome.failure());
+      return;
+    }
+    // A forced failure strikes where real ones do: while reconfiguring GPUs. A config that changes no GPU
+    // (such as a rollback to the layout the GPUs still have) succeeds, as MIG Manager skips unchanged GPUs.
+    if (node.forceFailed && !outcome.changed().isEmpty()) {
+      fail(node, "forced failure (fault injection)");
       return;
     }
     node.gpus = outcome.gpus();
