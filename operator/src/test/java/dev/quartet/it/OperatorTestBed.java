@@ -56,7 +56,10 @@ final class OperatorTestBed implements AutoCloseable {
         installCrd(client);
         namespace = cluster.createNamespace(name);
         sim = cluster.startSimulator(o -> shape.apply(o).withMigConfigMap(namespace, MIG_CONFIGMAP));
+        // The operator serves only this namespace (what other test classes leave behind while their namespaces
+        // terminate is not its business) through the chart's per-namespace RoleBindings.
         chart = ChartInstallation.install(cluster, namespace, Map.of(
+                "watchNamespaces", List.of(namespace),
                 "migManager", Map.of("namespace", namespace, "configMapName", MIG_CONFIGMAP),
                 "workerImage", "quartet-worker:test",
                 "logLevel", "DEBUG"));
@@ -150,6 +153,13 @@ final class OperatorTestBed implements AutoCloseable {
 
     @Override
     public void close() {
+        deployments().inNamespace(namespace).delete();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> client.pods().inNamespace(namespace)
+                    .withLabel(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE).list().getItems().isEmpty());
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            // leave the rest to the namespace deletion below
+        }
         operator.close();
         chart.close();
         sim.close();
