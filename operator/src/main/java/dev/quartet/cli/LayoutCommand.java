@@ -76,7 +76,7 @@ final class LayoutCommand implements Subcommand {
             }
             ClusterSnapshot snapshot = new ClusterSnapshot(client.nodes().list().getItems(),
                     client.pods().inAnyNamespace().list().getItems(), config, error);
-            Inventory inventory = new InventoryBuilder(true).build(snapshot, new InventoryBuilder.Owners(Map.of()),
+            Inventory inventory = new InventoryBuilder(true, java.time.Duration.ofSeconds(30)).build(snapshot, new InventoryBuilder.Owners(Map.of()),
                     Instant.now());
             if (inventory.nodes().isEmpty()) {
                 out.println("no MIG nodes (nodes with nvidia.com/mig.capable=true and nvidia.com/mig.strategy=mixed)");

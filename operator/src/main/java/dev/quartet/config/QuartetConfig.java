@@ -15,6 +15,10 @@ public interface QuartetConfig {
     /** NVIDIA MIG Manager integration. */
     MigManager migManager();
 
+    /** A node not Ready for this long is lost: its replicas are deleted and placed elsewhere. */
+    @WithDefault("30s")
+    Duration nodeLostAfter();
+
     /** The Lease through which one operator replica leads. */
     LeaderElection leaderElection();
 

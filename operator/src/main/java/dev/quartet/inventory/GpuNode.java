@@ -3,8 +3,10 @@ package dev.quartet.inventory;
 import dev.quartet.node.NvidiaLabels;
 import dev.quartet.planner.GpuModel;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Taint;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,9 +16,9 @@ import java.util.TreeMap;
  * What Quartet reads off one MIG-capable node: GPU model and count (GFD), readiness, MIG Manager's config
  * label and state, and the slices the device plugin advertises.
  */
-public record GpuNode(String name, GpuModel model, int gpuCount, boolean ready, boolean schedulable,
-        Map<String, String> labels, Map<String, String> annotations, List<Taint> taints, String migConfig,
-        String migState, Map<String, Integer> allocatableSlices) {
+public record GpuNode(String name, GpuModel model, int gpuCount, boolean ready, Instant readyChangedAt,
+        boolean schedulable, Map<String, String> labels, Map<String, String> annotations, List<Taint> taints,
+        String migConfig, String migState, Map<String, Integer> allocatableSlices) {
 
     /** The node's facts, or empty when it is not a MIG node Quartet can use (unknown GPU, MIG off, not mixed). */
     public static Optional<GpuNode> from(Node node) {
@@ -44,17 +46,29 @@ public record GpuNode(String name, GpuModel model, int gpuCount, boolean ready, 
                 slices.put(profile, quantity.getNumericalAmount().intValue());
             }
         });
-        boolean ready = node.getStatus() != null && node.getStatus().getConditions() != null
-                && node.getStatus().getConditions().stream()
-                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+        Optional<NodeCondition> readyCondition = node.getStatus() == null || node.getStatus().getConditions() == null
+                ? Optional.empty()
+                : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+        boolean ready = readyCondition.map(c -> "True".equals(c.getStatus())).orElse(false);
+        Instant readyChangedAt = readyCondition.map(NodeCondition::getLastTransitionTime).map(GpuNode::instant)
+                .orElse(Instant.EPOCH);
         boolean schedulable = node.getSpec() == null || !Boolean.TRUE.equals(node.getSpec().getUnschedulable());
         List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null ? List.of()
                 : List.copyOf(node.getSpec().getTaints());
         Map<String, String> annotations = node.getMetadata().getAnnotations() == null ? Map.of()
                 : Map.copyOf(node.getMetadata().getAnnotations());
-        return Optional.of(new GpuNode(node.getMetadata().getName(), model.get(), count, ready, schedulable,
+        return Optional.of(new GpuNode(node.getMetadata().getName(), model.get(), count, ready, readyChangedAt,
+                schedulable,
                 Map.copyOf(labels), annotations, taints, labels.get(NvidiaLabels.MIG_CONFIG),
                 labels.get(NvidiaLabels.MIG_CONFIG_STATE), Map.copyOf(slices)));
+    }
+
+    private static Instant instant(String rfc3339) {
+        try {
+            return Instant.parse(rfc3339);
+        } catch (RuntimeException e) {
+            return Instant.EPOCH;
+        }
     }
 
     public String annotation(String key) {

@@ -13,6 +13,7 @@ import dev.quartet.planner.InstanceState;
 import dev.quartet.planner.NodeState;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -55,9 +56,15 @@ public final class InventoryBuilder {
     }
 
     private final boolean repartitionEnabled;
+    private final Duration lostAfter;
 
-    public InventoryBuilder(boolean repartitionEnabled) {
+    /**
+     * @param lostAfter how long a node may be not Ready before its replicas count as lost and are replaced
+     *                  elsewhere (a kubelet restart or a short network blip should not move every replica)
+     */
+    public InventoryBuilder(boolean repartitionEnabled, Duration lostAfter) {
         this.repartitionEnabled = repartitionEnabled;
+        this.lostAfter = lostAfter;
     }
 
     public Inventory build(ClusterSnapshot snapshot, Owners owners, Instant now) {
@@ -84,7 +91,7 @@ public final class InventoryBuilder {
             }
             GpuNode n = facts.get();
             nodes.put(n.name(), n);
-            if (!n.ready()) {
+            if (!n.ready() && !n.readyChangedAt().plus(lostAfter).isAfter(now)) {
                 lost.add(n.name());
                 continue;
             }
@@ -115,6 +122,13 @@ public final class InventoryBuilder {
             this.pods = pods.stream().sorted(Comparator.comparing(PodFacts::id)).toList();
             this.owners = owners;
             this.layoutFixed = !repartitionEnabled;
+            if (!node.ready()) {
+                fix(NodeReadiness.NOT_READY, "not Ready since " + node.readyChangedAt() + "; its replicas are replaced "
+                        + "if it stays so");
+            }
+            if (!node.schedulable()) {
+                fix(NodeReadiness.CORDONED, "cordoned");
+            }
             Map<Integer, Map<String, Integer>> counts = perGpuCounts(config);
             this.state = new NodeState(node.name(), gpus(counts), false);
             if (node.annotation(QuartetLabels.NODE_CONFIG) == null
@@ -123,9 +137,6 @@ public final class InventoryBuilder {
             }
             if (RepartitionBackoff.active(node, now)) {
                 fix(null, "repartitioning paused after a failure until " + RepartitionBackoff.until(node).orElseThrow());
-            }
-            if (!node.schedulable()) {
-                fix(NodeReadiness.CORDONED, "cordoned");
             }
         }
 
@@ -254,9 +265,10 @@ public final class InventoryBuilder {
             List<GpuState> gpus = new ArrayList<>();
             for (int i = 0; i < node.gpuCount(); i++) {
                 List<InstanceState> instances = perGpu.get(i);
-                if (readiness == NodeReadiness.CORDONED) {
+                if (readiness == NodeReadiness.CORDONED || readiness == NodeReadiness.NOT_READY) {
                     instances = instances.stream().map(s -> s.isFree()
-                            ? new InstanceState(s.profile(), s.start(), "cordoned/" + node.name(), null, false) : s).toList();
+                            ? new InstanceState(s.profile(), s.start(), "unavailable/" + node.name(), null, false) : s)
+                            .toList();
                 }
                 gpus.add(new GpuState(i, node.model(), instances));
             }

@@ -15,6 +15,8 @@ public enum NodeReadiness {
     FAILED,
     /** The node's per-GPU layout cannot be derived (unknown config, counts that fit no layout). */
     UNKNOWN_LAYOUT,
+    /** Not Ready for less than the grace period: no new pods, its replicas are kept for now. */
+    NOT_READY,
     /** Cordoned by an administrator. */
     CORDONED
 }

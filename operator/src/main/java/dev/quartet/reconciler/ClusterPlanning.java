@@ -90,7 +90,7 @@ public class ClusterPlanning {
                 .toList();
         Map<String, Demand> byId = new TreeMap<>();
         demands.forEach(d -> byId.put(d.name(), d));
-        Inventory inventory = new InventoryBuilder(config.migManager().repartitionEnabled())
+        Inventory inventory = new InventoryBuilder(config.migManager().repartitionEnabled(), config.nodeLostAfter())
                 .build(snapshot, new InventoryBuilder.Owners(byId), now);
         Input input = new Input(inventory.state(), demands);
         Plan plan = lastPlan;

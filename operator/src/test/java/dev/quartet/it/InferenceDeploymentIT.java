@@ -37,7 +37,8 @@ class InferenceDeploymentIT {
 
     @BeforeAll
     static void start() {
-        bed = new OperatorTestBed("infd", o -> o.withNodes(2).withGpusPerNode(4).withLayout("4x1g.6gb"), Map.of());
+        bed = new OperatorTestBed("infd", o -> o.withNodes(2).withGpusPerNode(4).withLayout("4x1g.6gb"),
+                Map.of("QUARTET_NODE_LOST_AFTER", "10s"));
     }
 
     @AfterAll

@@ -102,7 +102,7 @@ public final class OperatorBench {
                 URI.create("http://127.0.0.1:" + port(bed) + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         double total = 0;
         for (String line : r.body().lines().toList()) {
-            if (line.startsWith("operator_sdk_reconciliations_executions") && !line.startsWith("#")) {
+            if (line.startsWith("operator_sdk_reconciliations_started") && !line.startsWith("#")) {
                 total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }

@@ -50,6 +50,11 @@ public final class GpuNodeSimulator implements AutoCloseable {
   private final SimulatorOptions options;
   private final EventLoop loop = new EventLoop();
   private final Map<String, SimulatedNode> nodes = new ConcurrentHashMap<>();
+  /**
+   * Lease renewals run on their own thread, like a kubelet's: a busy event loop (hundreds of pods admitted at
+   * once) must not starve them, or the node lifecycle controller marks healthy nodes NotReady.
+   */
+  private final EventLoop heartbeats = new EventLoop();
   private final List<DeletedPod> deletedWhileRunning = new CopyOnWriteArrayList<>();
   private final NodeApi api;
   private final MigConfigMapStore configs;
@@ -81,7 +86,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
       for (int i = 0; i < options.nodes(); i++) {
         sim.addNode();
       }
-      sim.loop.every(sim::heartbeat, LEASE_RENEWAL);
+      sim.heartbeats.every(sim::heartbeat, LEASE_RENEWAL);
       sim.loop.every(sim::resync, KUBELET_RESYNC);
     } catch (RuntimeException e) {
       sim.close();
@@ -357,6 +362,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
       }
       workers.close();
       loop.shutdown();
+      heartbeats.shutdown();
     }
   }
 }

@@ -30,7 +30,7 @@ final class SimulatedNode {
   List<GpuHardware> gpus;
   String uid;
   final Map<String, Admitted> admitted = new LinkedHashMap<>();
-  boolean notReady;
+  volatile boolean notReady;
   boolean stuckPending;
   boolean forceFailed;
   /** Last value of {@code nvidia.com/mig.config} MIG Manager acted on. */
