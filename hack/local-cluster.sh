@@ -228,7 +228,7 @@ cmd_up() {
     --bind-address=127.0.0.1 --secure-port=0 --port=0 --leader-elect=false \
     --service-account-private-key-file="$STATE_DIR/sa.key" --root-ca-file="$STATE_DIR/certs/apiserver.crt" \
     --use-service-account-credentials=false --controllers='*' \
-    --node-monitor-grace-period=20s --pod-eviction-timeout=30s
+    --node-monitor-grace-period=40s --pod-eviction-timeout=30s
   if $sim; then
     local args=(--kubeconfig "$kc" --nodes "$nodes" --gpus-per-node "$gpus" --gpu-model "$model")
     [ -n "$layout" ] && args+=(--layout "$layout")

@@ -237,10 +237,23 @@ public final class GpuNodeSimulator implements AutoCloseable {
       }
       try {
         api.renewLease(node.name, node.uid);
+        // Like a kubelet, post Ready again when the node lifecycle controller marked the node Unknown
+        // (after a late renewal): the controller never sets Ready=True itself.
+        Node current = nodeInformer == null ? null : nodeInformer.getStore().getByKey(node.name);
+        if (current != null && !readyTrue(current) && !node.notReady) {
+          api.patchReady(node.name, true, "");
+          LOG.info(() -> "node " + node.name + ": posted Ready again after the node controller marked it "
+              + "not Ready");
+        }
       } catch (KubernetesClientException e) {
-        LOG.warning(() -> "node " + node.name + ": lease renewal failed: " + e.getMessage());
+        LOG.warning(() -> "node " + node.name + ": heartbeat failed: " + e.getMessage());
       }
     }
+  }
+
+  private static boolean readyTrue(Node node) {
+    return node.getStatus() != null && node.getStatus().getConditions() != null && node.getStatus().getConditions()
+        .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   /** Like a kubelet's periodic sync: retries pods whose last update failed or was missed. */
