@@ -28,6 +28,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -65,6 +67,8 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
     EventRecorder events;
     @Inject
     QuartetConfig config;
+    @Inject
+    MeterRegistry registry;
 
     private final StatusBuilder statusBuilder = new StatusBuilder(Clock.systemUTC());
 
@@ -78,6 +82,19 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
 
     @Override
     public UpdateControl<InferenceDeployment> reconcile(InferenceDeployment d, Context<InferenceDeployment> context) {
+        Timer.Sample sample = Timer.start(registry);
+        String outcome = "error";
+        try {
+            UpdateControl<InferenceDeployment> control = reconcileTimed(d, context);
+            outcome = control.isNoUpdate() ? "unchanged" : "status";
+            return control;
+        } finally {
+            sample.stop(registry.timer("quartet.reconcile", "outcome", outcome));
+        }
+    }
+
+    private UpdateControl<InferenceDeployment> reconcileTimed(InferenceDeployment d,
+            Context<InferenceDeployment> context) {
         String id = DemandFactory.id(d);
         List<String> problems = SpecValidator.validate(d.getSpec());
         ClusterView view = planning.view(context.getPrimaryCache().list().toList(), ResourceID.fromResource(d));

@@ -96,13 +96,13 @@ public final class OperatorBench {
         return port;
     }
 
-    /** JOSDK's reconcile count for this operator, from its Prometheus endpoint. */
+    /** The operator's reconcile count (quartet_reconcile_seconds_count, every outcome), from /q/metrics. */
     private static double reconciles(OperatorTestBed bed) throws IOException, InterruptedException {
         HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port(bed) + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
         double total = 0;
         for (String line : r.body().lines().toList()) {
-            if (line.startsWith("operator_sdk_reconciliations_started") && !line.startsWith("#")) {
+            if (line.startsWith("quartet_reconcile_seconds_count")) {
                 total += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
             }
         }
