@@ -22,7 +22,9 @@ import java.util.stream.Collectors;
  */
 public final class SpecValidator {
 
-    private static final Pattern DNS_1123 = Pattern.compile("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$");
+    /** A PersistentVolumeClaim name: a DNS-1123 subdomain (dots allowed). */
+    private static final Pattern DNS_1123 = Pattern.compile(
+            "^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
     private static final Pattern SHA256 = Pattern.compile("^[a-f0-9]{64}$");
     private static final Pattern MODEL_NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$");
 
@@ -77,7 +79,9 @@ public final class SpecValidator {
         String scheme = parsed.getScheme() == null ? "" : parsed.getScheme().toLowerCase(Locale.ROOT);
         switch (scheme) {
             case "file" -> {
-                if (parsed.getPath() == null || !parsed.getPath().startsWith("/") || parsed.getPath().length() < 2) {
+                // file://models/m.pt names host "models": the worker cannot open it, so it is refused here.
+                if (parsed.getAuthority() != null || parsed.getPath() == null || !parsed.getPath().startsWith("/")
+                        || parsed.getPath().length() < 2) {
                     problems.add("spec.model.uri: file URIs need an absolute path in the worker image, e.g. file:///models/m.pt");
                 }
             }

@@ -63,6 +63,10 @@ public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
         if (devices.isArray()) {
             indices = new ArrayList<>();
             for (JsonNode d : devices) {
+                if (!d.isInt()) {
+                    throw new IllegalArgumentException(where + ".devices must be 'all' or a list of GPU indices, got "
+                            + devices);
+                }
                 indices.add(d.asInt());
             }
         } else if (!"all".equals(devices.asText())) {
@@ -84,7 +88,13 @@ public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
         if (!enabled && !md.isMissingNode()) {
             throw new IllegalArgumentException(where + ".mig-devices is not allowed when mig-enabled is false");
         }
-        md.fields().forEachRemaining(e -> migDevices.put(e.getKey(), e.getValue().asInt()));
+        md.fields().forEachRemaining(e -> {
+            if (!e.getValue().isInt()) {
+                throw new IllegalArgumentException(where + ".mig-devices." + e.getKey()
+                        + " must be a number of instances, got " + e.getValue());
+            }
+            migDevices.put(e.getKey(), e.getValue().asInt());
+        });
         return new DeviceGroup(indices == null ? null : List.copyOf(indices), List.copyOf(filter), enabled,
                 Map.copyOf(migDevices));
     }

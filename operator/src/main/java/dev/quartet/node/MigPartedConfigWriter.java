@@ -3,8 +3,10 @@ package dev.quartet.node;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
 import dev.quartet.node.MigPartedConfig.DeviceGroup;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -27,13 +29,27 @@ public final class MigPartedConfigWriter {
 
     public static final String PREFIX = "quartet-";
     private static final Pattern KEY_LINE = Pattern.compile("^( *)([A-Za-z0-9_.+\"'-]+)\\s*:\\s*(#.*)?$");
-    private static final YAMLMapper WRITER = YAMLMapper.builder()
+    private static final YAMLMapper WRITER = YAMLMapper.builder(YAMLFactory.builder()
+                    .stringQuotingChecker(new QuoteRadixNumbers()).build())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .build();
 
     private MigPartedConfigWriter() {
+    }
+
+    /**
+     * Also quotes strings YAML reads as hex, octal or binary numbers: unquoted, a device-filter such as
+     * {@code 0x20B710DE} would be read back as the number 548868318 and select no GPU.
+     */
+    private static final class QuoteRadixNumbers extends StringQuotingChecker.Default {
+        private static final Pattern RADIX_NUMBER = Pattern.compile("[-+]?0[xXoObB][0-9a-fA-F_]*");
+
+        @Override
+        public boolean needToQuoteValue(String value) {
+            return super.needToQuoteValue(value) || RADIX_NUMBER.matcher(value).matches();
+        }
     }
 
     /** A stable name derived from the groups' content: the same layout always gets the same name. */
@@ -53,7 +69,12 @@ public final class MigPartedConfigWriter {
       */
     public static String rewrite(String original, Map<String, List<DeviceGroup>> wanted) {
         ObjectNode tree = MigPartedConfig.tree(original);
-        ObjectNode configs = (ObjectNode) tree.path("mig-configs");
+        JsonNode existing = tree.path("mig-configs");
+        if (!existing.isObject() && !existing.isNull() && !existing.isMissingNode()) {
+            throw new IllegalArgumentException("mig-configs must be a mapping of named configs");
+        }
+        // An empty "mig-configs:" (or none at all) is a file without configs yet.
+        ObjectNode configs = existing.isObject() ? (ObjectNode) existing : tree.objectNode();
         Map<String, JsonNode> expected = new LinkedHashMap<>();
         configs.fields().forEachRemaining(e -> {
             if (!e.getKey().startsWith(PREFIX) || wanted.containsKey(e.getKey())) {
@@ -141,7 +162,8 @@ public final class MigPartedConfigWriter {
             }
         }
         lines.addAll(end, block);
-        return String.join("\n", lines) + "\n";
+        String newline = original.contains("\r\n") ? "\r\n" : "\n";
+        return String.join(newline, lines) + newline;
     }
 
     private static int[] entryRange(List<String> lines, int from, int to, int indent, String name) {

@@ -1,0 +1,467 @@
+package dev.quartet.inventory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quartet.node.MigPartedConfig;
+import dev.quartet.node.NvidiaLabels;
+import dev.quartet.node.QuartetLabels;
+import dev.quartet.planner.Demand;
+import dev.quartet.planner.GpuState;
+import dev.quartet.planner.InstanceState;
+import dev.quartet.planner.NodeState;
+import dev.quartet.planner.Placement;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class InventoryBuilderTest {
+
+    private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
+    private static final Duration LOST_AFTER = Duration.ofSeconds(30);
+    private static final MigPartedConfig NVIDIA = MigPartedConfig.parse(resource("/mig-parted/default-config.yaml"));
+    private static final String A30 = "NVIDIA-A30";
+    private static final String A100_40GB = "NVIDIA-A100-SXM4-40GB";
+
+    private static final InventoryBuilder.Owners OWNERS = new InventoryBuilder.Owners(Map.of(
+            "ml/resnet", Demand.ofProfile("ml/resnet", "1g.6gb", 2, 0),
+            "ml/bert", new Demand("ml/bert", "2g.12gb", null, 1, 0, null, true, Placement.SPREAD, null),
+            "ml/small", new Demand("ml/small", null, 5, 1, 0, null, false, Placement.SPREAD, null)));
+
+    private static String resource(String path) {
+        try (InputStream in = InventoryBuilderTest.class.getResourceAsStream(path)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Slices the device plugin advertises: profile, count, profile, count... */
+    private static Map<String, Quantity> allocatable(Object... profileAndCount) {
+        Map<String, Quantity> out = new TreeMap<>();
+        out.put("cpu", new Quantity("32"));
+        out.put("memory", new Quantity("256Gi"));
+        for (int i = 0; i < profileAndCount.length; i += 2) {
+            out.put(NvidiaLabels.resourceName((String) profileAndCount[i]),
+                    new Quantity(String.valueOf(profileAndCount[i + 1])));
+        }
+        return out;
+    }
+
+    /**
+     * A Ready MIG node as GFD, MIG Manager ({@code config} and {@code state}, either may be null) and the device
+     * plugin show it.
+     */
+    private static NodeBuilder node(String name, String product, int gpus, String config, String state,
+            Map<String, Quantity> allocatable) {
+        NodeBuilder b = new NodeBuilder()
+                .withNewMetadata().withName(name)
+                .addToLabels(NvidiaLabels.MIG_CAPABLE, "true")
+                .addToLabels(NvidiaLabels.MIG_STRATEGY, "mixed")
+                .addToLabels(NvidiaLabels.GPU_PRODUCT, product)
+                .addToLabels(NvidiaLabels.GPU_COUNT, String.valueOf(gpus))
+                .endMetadata()
+                .withNewSpec().endSpec()
+                .withNewStatus().withAllocatable(allocatable)
+                .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime("2024-04-01T00:00:00Z")
+                .endCondition()
+                .endStatus();
+        if (config != null) {
+            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG, config).endMetadata();
+        }
+        if (state != null) {
+            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG_STATE, state).endMetadata();
+        }
+        return b;
+    }
+
+    /** Two A30s on all-1g.6gb, applied and advertised. */
+    private static NodeBuilder a30Node(String name) {
+        return node(name, A30, 2, "all-1g.6gb", "success", allocatable("1g.6gb", 8));
+    }
+
+    private static NodeBuilder notReadySince(NodeBuilder node, Instant since) {
+        return node.editStatus().withConditions().addNewCondition().withType("Ready").withStatus("False")
+                .withLastTransitionTime(since.toString()).endCondition().endStatus();
+    }
+
+    /** A running pod of another tenant asking for one slice. */
+    private static PodBuilder tenantPod(String name, String node, String resource) {
+        return new PodBuilder()
+                .withNewMetadata().withNamespace("batch").withName(name).endMetadata()
+                .withNewSpec().withNodeName(node)
+                .addNewContainer().withName("main").withImage("trainer")
+                .withNewResources().addToLimits(resource, new Quantity("1")).endResources()
+                .endContainer().endSpec()
+                .withNewStatus().withPhase("Running").endStatus();
+    }
+
+    /** A running Quartet replica of {@code ml/<deployment>} asking for one slice of {@code profile}. */
+    private static PodBuilder replica(String deployment, int ordinal, String node, String profile) {
+        return tenantPod(deployment + "-" + ordinal, node, NvidiaLabels.resourceName(profile))
+                .editMetadata().withNamespace("ml")
+                .addToLabels(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE)
+                .addToLabels(QuartetLabels.DEPLOYMENT, deployment)
+                .endMetadata();
+    }
+
+    /** The pod as the node agent reports it: on GPU {@code gpu}, slice {@code profile@start}. */
+    private static Pod at(PodBuilder pod, int gpu, String profile, int start) {
+        return pod.editMetadata().addToAnnotations(QuartetLabels.MIG_DEVICE,
+                "{\"gpu\":" + gpu + ",\"profile\":\"" + profile + "\",\"start\":" + start + ",\"uuid\":\"MIG-" + gpu
+                        + "-" + start + "\"}").endMetadata().build();
+    }
+
+    private static Inventory build(List<Node> nodes, List<Pod> pods) {
+        return new InventoryBuilder(true, LOST_AFTER)
+                .build(new ClusterSnapshot(nodes, pods, NVIDIA, null), OWNERS, NOW);
+    }
+
+    private static Inventory build(NodeBuilder node, Pod... pods) {
+        return build(List.of(node.build()), Arrays.asList(pods));
+    }
+
+    private static NodeState nodeState(Inventory inventory, String name) {
+        return inventory.state().nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    /** GPU {@code gpu}'s instances: {@code 1g.6gb@0} when free, else who holds it and for which demand. */
+    private static List<String> layout(Inventory inventory, String node, int gpu) {
+        GpuState g = nodeState(inventory, node).gpus().get(gpu);
+        assertThat(g.index()).isEqualTo(gpu);
+        return g.instances().stream().map(InventoryBuilderTest::describe).toList();
+    }
+
+    private static String describe(InstanceState s) {
+        if (s.isFree()) {
+            return s.instance().toString();
+        }
+        return s.instance() + " " + s.replica() + (s.isForeign() ? " foreign" : " for " + s.demand())
+                + (s.movable() ? " movable" : "");
+    }
+
+    @Test
+    void layoutsComeFromTheConfigTheNodeSelects() {
+        Inventory inventory = build(a30Node("gpu-1"));
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+        assertThat(inventory.takesNewPods("gpu-1")).isTrue();
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isFalse();
+        assertThat(inventory.notes()).isEmpty();
+        assertThat(inventory.nodes().get("gpu-1").gpuCount()).isEqualTo(2);
+    }
+
+    @Test
+    void allBalancedOnAnA30UsesItsDeviceFilterGroup() {
+        Inventory inventory = build(node("gpu-1", A30, 2, "all-balanced", "success",
+                allocatable("1g.6gb", 4, "2g.12gb", 2)));
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+    }
+
+    @Test
+    void allBalancedOnAnA100UsesItsGroupAndALegalPlacement() {
+        Inventory inventory = build(node("gpu-1", A100_40GB, 1, "all-balanced", "success",
+                allocatable("1g.5gb", 2, "2g.10gb", 1, "3g.20gb", 1)));
+
+        assertThat(layout(inventory, "gpu-1", 0))
+                .containsExactly("2g.10gb@0", "1g.5gb@2", "1g.5gb@3", "3g.20gb@4");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+    }
+
+    @Test
+    void aNodeWhoseDevicePluginDisagreesWithItsConfigIsSettling() {
+        Inventory inventory = build(node("gpu-1", A30, 2, "all-1g.6gb", "success", allocatable("2g.12gb", 4)));
+
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.SETTLING);
+        assertThat(inventory.takesNewPods("gpu-1")).isFalse();
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(inventory.notes().get("gpu-1")).contains("all-1g.6gb");
+    }
+
+    @Test
+    void aNodeMigManagerIsWorkingOnIsRepartitioning() {
+        for (String state : List.of("pending", "rebooting")) {
+            Inventory inventory = build(node("gpu-1", A30, 2, "all-1g.6gb", state, allocatable("2g.12gb", 4)));
+
+            assertThat(inventory.readiness()).as(state).containsEntry("gpu-1", NodeReadiness.REPARTITIONING);
+            assertThat(nodeState(inventory, "gpu-1").layoutFixed()).as(state).isTrue();
+            assertThat(inventory.takesNewPods("gpu-1")).as(state).isFalse();
+        }
+    }
+
+    @Test
+    void aNodeWhereMigManagerFailedIsFailed() {
+        Inventory inventory = build(node("gpu-1", A30, 2, "all-1g.6gb", "failed", allocatable("2g.12gb", 4)));
+
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.FAILED);
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+    }
+
+    @Test
+    void withoutAConfigTheAllocatableIsSplitEvenlyOverTheGpus() {
+        Inventory unlabelled = build(node("gpu-1", A30, 2, null, null, allocatable("1g.6gb", 4, "2g.12gb", 2)));
+        Inventory unknownName = build(node("gpu-1", A30, 2, "custom-from-elsewhere", "success",
+                allocatable("1g.6gb", 4, "2g.12gb", 2)));
+
+        for (Inventory inventory : List.of(unlabelled, unknownName)) {
+            assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
+            assertThat(layout(inventory, "gpu-1", 1)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
+            assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+        }
+    }
+
+    @Test
+    void slicesThatDoNotSplitEvenlyLeaveTheLayoutUnknown() {
+        Inventory inventory = build(node("gpu-1", A30, 2, null, null, allocatable("1g.6gb", 3)));
+
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.UNKNOWN_LAYOUT);
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(nodeState(inventory, "gpu-1").gpus()).hasSize(2)
+                .allSatisfy(g -> assertThat(g.instances()).isEmpty());
+    }
+
+    @Test
+    void reportedSlicesArePlacedWhereTheyAre() {
+        Pod bert = at(replica("bert", 0, "gpu-1", "2g.12gb"), 1, "2g.12gb", 2);
+        Pod resnet = at(replica("resnet", 0, "gpu-1", "1g.6gb"), 0, "1g.6gb", 3);
+
+        Inventory inventory = build(node("gpu-1", A30, 2, "all-balanced", "success",
+                allocatable("1g.6gb", 4, "2g.12gb", 2)), bert, resnet);
+
+        assertThat(layout(inventory, "gpu-1", 0))
+                .containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3 ml/resnet-0 for ml/resnet");
+        assertThat(layout(inventory, "gpu-1", 1))
+                .containsExactly("1g.6gb@0", "1g.6gb@1", "2g.12gb@2 ml/bert-0 for ml/bert movable");
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isFalse();
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+    }
+
+    @Test
+    void aReportedSliceTheConfigCannotHoldKeepsTheLayoutAsReported() {
+        Pod bert = at(replica("bert", 0, "gpu-1", "2g.12gb"), 0, "2g.12gb", 0);
+
+        Inventory inventory = build(a30Node("gpu-1"), bert);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0 ml/bert-0 for ml/bert movable");
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.notes().get("gpu-1")).contains("GPU 0");
+    }
+
+    @Test
+    void aPodWhoseSliceIsNotReportedHoldsAFreeInstanceAndFixesTheLayout() {
+        Pod resnet = replica("resnet", 0, "gpu-1", "1g.6gb").build();
+
+        Inventory inventory = build(a30Node("gpu-1"), resnet);
+
+        assertThat(layout(inventory, "gpu-1", 0))
+                .containsExactly("1g.6gb@0 ml/resnet-0 for ml/resnet", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+        assertThat(inventory.notes().get("gpu-1")).contains("ml/resnet-0");
+    }
+
+    @Test
+    void anUnreportedPodHoldsAnInstanceOfItsOwnProfile() {
+        Pod bert = replica("bert", 0, "gpu-1", "2g.12gb").build();
+
+        Inventory inventory = build(node("gpu-1", A30, 2, "all-balanced", "success",
+                allocatable("1g.6gb", 4, "2g.12gb", 2)), bert);
+
+        assertThat(layout(inventory, "gpu-1", 0))
+                .containsExactly("2g.12gb@0 ml/bert-0 for ml/bert movable", "1g.6gb@2", "1g.6gb@3");
+    }
+
+    @Test
+    void anotherTenantsGpuPodFixesANodeQuartetNeverConfigured() {
+        Pod trainer = at(tenantPod("trainer", "gpu-1", "nvidia.com/mig-1g.6gb"), 1, "1g.6gb", 2);
+
+        Inventory inventory = build(a30Node("gpu-1"), trainer);
+
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1",
+                "1g.6gb@2 batch/trainer foreign", "1g.6gb@3");
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.notes().get("gpu-1")).contains("not adopted");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+    }
+
+    @Test
+    void aWholeGpuPodOfAnotherTenantAlsoFixesANodeQuartetNeverConfigured() {
+        Pod trainer = tenantPod("trainer", "gpu-1", "nvidia.com/gpu").build();
+
+        Inventory inventory = build(a30Node("gpu-1"), trainer);
+
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.notes().get("gpu-1")).contains("not adopted");
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+    }
+
+    @Test
+    void anUnreportedPodOfAnotherTenantHoldsAFreeInstanceAsForeign() {
+        Pod trainer = tenantPod("trainer", "gpu-1", "nvidia.com/mig-1g.6gb").build();
+
+        Inventory inventory = build(a30Node("gpu-1"), trainer);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0 batch/trainer foreign", "1g.6gb@1",
+                "1g.6gb@2", "1g.6gb@3");
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+    }
+
+    @Test
+    void anotherTenantsReportedPodOnANodeQuartetConfiguredIsForeignButDoesNotFixIt() {
+        Pod trainer = at(tenantPod("trainer", "gpu-1", "nvidia.com/mig-1g.6gb"), 1, "1g.6gb", 2);
+        NodeBuilder adopted = a30Node("gpu-1").editMetadata()
+                .addToAnnotations(QuartetLabels.NODE_CONFIG, "all-1g.6gb").endMetadata();
+
+        Inventory inventory = build(adopted, trainer);
+
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1",
+                "1g.6gb@2 batch/trainer foreign", "1g.6gb@3");
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isFalse();
+    }
+
+    @Test
+    void quartetPodsOfUnknownDeploymentsOrAnotherProfileAreForeign() {
+        Pod deleted = at(replica("deleted", 0, "gpu-1", "1g.6gb"), 0, "1g.6gb", 0);
+        Pod oldProfile = at(replica("resnet", 1, "gpu-1", "2g.12gb"), 1, "2g.12gb", 0);
+        Pod current = at(replica("resnet", 0, "gpu-1", "1g.6gb"), 0, "1g.6gb", 1);
+        Pod bySize = at(replica("small", 0, "gpu-1", "1g.6gb"), 1, "1g.6gb", 2);
+        NodeBuilder balanced = node("gpu-1", A30, 2, "all-balanced", "success", allocatable("1g.6gb", 4, "2g.12gb", 2));
+
+        Inventory inventory = build(balanced, deleted, oldProfile, current, bySize);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0 ml/deleted-0 foreign",
+                "1g.6gb@1 ml/resnet-0 for ml/resnet", "2g.12gb@2");
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("2g.12gb@0 ml/resnet-1 foreign",
+                "1g.6gb@2 ml/small-0 for ml/small", "1g.6gb@3");
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isFalse();
+    }
+
+    @Test
+    void aNodeNotReadyForLessThanTheGraceIsKeptWithoutFreeInstances() {
+        Pod resnet = at(replica("resnet", 0, "gpu-1", "1g.6gb"), 0, "1g.6gb", 1);
+        NodeBuilder node = notReadySince(a30Node("gpu-1"), NOW.minusSeconds(29));
+
+        Inventory inventory = build(node, resnet);
+
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.NOT_READY);
+        assertThat(inventory.lostNodes()).isEmpty();
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0 unavailable/gpu-1 foreign",
+                "1g.6gb@1 ml/resnet-0 for ml/resnet", "1g.6gb@2 unavailable/gpu-1 foreign",
+                "1g.6gb@3 unavailable/gpu-1 foreign");
+        assertThat(nodeState(inventory, "gpu-1").gpus()).flatMap(GpuState::instances)
+                .noneMatch(InstanceState::isFree);
+    }
+
+    @Test
+    void aNodeNotReadyForTheGraceIsLost() {
+        Pod resnet = at(replica("resnet", 0, "gpu-1", "1g.6gb"), 0, "1g.6gb", 1);
+        NodeBuilder node = notReadySince(a30Node("gpu-1"), NOW.minus(LOST_AFTER));
+
+        Inventory inventory = build(List.of(node.build(), a30Node("gpu-2").build()), List.of(resnet));
+
+        assertThat(inventory.lostNodes()).containsExactly("gpu-1");
+        assertThat(inventory.state().nodes()).extracting(NodeState::name).containsExactly("gpu-2");
+        assertThat(inventory.readiness()).containsOnlyKeys("gpu-2");
+        assertThat(inventory.nodes()).containsKeys("gpu-1", "gpu-2");
+        assertThat(inventory.takesNewPods("gpu-1")).isFalse();
+    }
+
+    @Test
+    void aCordonedNodeOffersNoFreeInstances() {
+        Pod resnet = at(replica("resnet", 0, "gpu-1", "1g.6gb"), 1, "1g.6gb", 0);
+        NodeBuilder cordoned = a30Node("gpu-1").editSpec().withUnschedulable(true).endSpec();
+
+        Inventory inventory = build(cordoned, resnet);
+
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.CORDONED);
+        assertThat(inventory.takesNewPods("gpu-1")).isFalse();
+        assertThat(nodeState(inventory, "gpu-1").gpus()).flatMap(GpuState::instances)
+                .filteredOn(InstanceState::isFree).isEmpty();
+        assertThat(layout(inventory, "gpu-1", 1)).first().isEqualTo("1g.6gb@0 ml/resnet-0 for ml/resnet");
+    }
+
+    @Test
+    void terminatingAndFinishedPodsLeaveTheirSlicesFree() {
+        Pod leaving = at(replica("resnet", 0, "gpu-1", "1g.6gb").editMetadata()
+                .withDeletionTimestamp("2024-05-01T11:59:30Z").endMetadata(), 0, "1g.6gb", 0);
+        Pod done = at(tenantPod("job", "gpu-1", "nvidia.com/mig-1g.6gb").editStatus().withPhase("Succeeded")
+                .endStatus(), 0, "1g.6gb", 1);
+
+        Inventory inventory = build(a30Node("gpu-1"), leaving, done);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isFalse();
+    }
+
+    @Test
+    void podsOnOtherNodesDoNotCount() {
+        Pod elsewhere = at(replica("resnet", 0, "gpu-2", "1g.6gb"), 0, "1g.6gb", 0);
+
+        Inventory inventory = build(a30Node("gpu-1"), elsewhere);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+    }
+
+    @Test
+    void withRepartitioningDisabledEveryLayoutIsFixed() {
+        Inventory inventory = new InventoryBuilder(false, LOST_AFTER)
+                .build(new ClusterSnapshot(List.of(a30Node("gpu-1").build()), List.of(), NVIDIA, null), OWNERS, NOW);
+
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.takesNewPods("gpu-1")).isTrue();
+    }
+
+    @Test
+    void aNodeInItsBackOffAfterAFailureIsFixedUntilItEnds() {
+        String failure = "{\"config\":\"quartet-0a1b2c3d4e\",\"reason\":\"MigManagerTimeout\","
+                + "\"at\":\"2024-05-01T11:50:00Z\",\"retryAfter\":\"2024-05-01T12:05:00Z\"}";
+        NodeBuilder node = a30Node("gpu-1").editMetadata()
+                .addToAnnotations(QuartetLabels.NODE_CONFIG, "all-1g.6gb")
+                .addToAnnotations(QuartetLabels.NODE_LAST_FAILURE, failure).endMetadata();
+
+        Inventory during = build(node);
+        Inventory after = new InventoryBuilder(true, LOST_AFTER).build(
+                new ClusterSnapshot(List.of(node.build()), List.of(), NVIDIA, null), OWNERS,
+                Instant.parse("2024-05-01T12:05:00Z"));
+
+        assertThat(nodeState(during, "gpu-1").layoutFixed()).isTrue();
+        assertThat(during.notes().get("gpu-1")).contains("2024-05-01T12:05:00Z");
+        assertThat(during.takesNewPods("gpu-1")).isTrue();
+        assertThat(nodeState(after, "gpu-1").layoutFixed()).isFalse();
+    }
+
+    @Test
+    void nodesThatAreNoMixedStrategyMigNodesOfAKnownModelAreLeftOut() {
+        Node single = a30Node("single").editMetadata().addToLabels(NvidiaLabels.MIG_STRATEGY, "single").endMetadata()
+                .build();
+        Node notCapable = a30Node("off").editMetadata().addToLabels(NvidiaLabels.MIG_CAPABLE, "false").endMetadata()
+                .build();
+        Node t4 = a30Node("t4").editMetadata().addToLabels(NvidiaLabels.GPU_PRODUCT, "Tesla-T4").endMetadata().build();
+        Node cpu = new NodeBuilder().withNewMetadata().withName("cpu").endMetadata().build();
+
+        Inventory inventory = build(List.of(single, notCapable, t4, cpu, a30Node("gpu-1").build()), List.of());
+
+        assertThat(inventory.nodes()).containsOnlyKeys("gpu-1");
+        assertThat(inventory.state().nodes()).extracting(NodeState::name).containsExactly("gpu-1");
+    }
+}

@@ -1,0 +1,357 @@
+package dev.quartet.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quartet.node.MigPartedConfig.DeviceGroup;
+import dev.quartet.planner.GpuModel;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+class MigPartedConfigWriterTest {
+
+    private static final String NVIDIA = MigPartedConfigTest.nvidiaDefault();
+
+    /** GPU 0: four 1g, GPU 1: one 2g and two 1g, GPUs 2 and 3 MIG off: a layout Quartet writes for an A30 node. */
+    private static final List<DeviceGroup> MIXED = List.of(
+            new DeviceGroup(List.of(0), List.of(), true, Map.of("1g.6gb", 4)),
+            new DeviceGroup(List.of(1), List.of(), true, Map.of("2g.12gb", 1, "1g.6gb", 2)),
+            new DeviceGroup(List.of(2, 3), List.of(), false, Map.of()));
+    private static final List<DeviceGroup> WHOLE = List.of(
+            new DeviceGroup(null, List.of(), true, Map.of("4g.24gb", 1)));
+
+    @SafeVarargs
+    private static Map<String, List<DeviceGroup>> entries(List<DeviceGroup>... layouts) {
+        Map<String, List<DeviceGroup>> wanted = new LinkedHashMap<>();
+        for (List<DeviceGroup> groups : layouts) {
+            wanted.put(MigPartedConfigWriter.configName(groups), groups);
+        }
+        return wanted;
+    }
+
+    private static Map<String, Integer> counts(String text, String name, int gpu) {
+        return MigPartedConfig.parse(text).groupFor(name, gpu, GpuModel.A30).orElseThrow().migDevices();
+    }
+
+    @Test
+    void configNameIsDerivedFromTheContent() {
+        String name = MigPartedConfigWriter.configName(MIXED);
+
+        assertThat(name).matches("quartet-[0-9a-f]{10}");
+        assertThat(MigPartedConfigWriter.configName(List.of(
+                new DeviceGroup(List.of(0), List.of(), true, Map.of("1g.6gb", 4)),
+                new DeviceGroup(List.of(1), List.of(), true, Map.of("1g.6gb", 2, "2g.12gb", 1)),
+                new DeviceGroup(List.of(2, 3), List.of(), false, Map.of())))).isEqualTo(name);
+        assertThat(MigPartedConfigWriter.configName(WHOLE)).isNotEqualTo(name);
+        assertThat(MigPartedConfigWriter.configName(List.of(
+                new DeviceGroup(List.of(0), List.of(), true, Map.of("1g.6gb", 4)),
+                new DeviceGroup(List.of(1), List.of(), true, Map.of("2g.12gb", 2)),
+                new DeviceGroup(List.of(2, 3), List.of(), false, Map.of())))).isNotEqualTo(name);
+        assertThat(MigPartedConfigWriter.configName(List.of(
+                new DeviceGroup(List.of(0), List.of(), true, Map.of("4g.24gb", 1))))).isNotEqualTo(
+                        MigPartedConfigWriter.configName(WHOLE));
+    }
+
+    @Test
+    void configNameDoesNotDependOnTheOrderOfProfiles() {
+        Map<String, Integer> oneWay = new LinkedHashMap<>();
+        oneWay.put("2g.12gb", 1);
+        oneWay.put("1g.6gb", 2);
+        Map<String, Integer> otherWay = new LinkedHashMap<>();
+        otherWay.put("1g.6gb", 2);
+        otherWay.put("2g.12gb", 1);
+
+        assertThat(MigPartedConfigWriter.configName(List.of(new DeviceGroup(List.of(0), List.of(), true, oneWay))))
+                .isEqualTo(MigPartedConfigWriter.configName(
+                        List.of(new DeviceGroup(List.of(0), List.of(), true, otherWay))));
+    }
+
+    @Test
+    void aConfigReadBackHasTheNameItWasWrittenUnder() {
+        Map<String, List<DeviceGroup>> wanted = entries(MIXED);
+        String name = wanted.keySet().iterator().next();
+
+        String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted);
+
+        assertThat(MigPartedConfigWriter.configName(MigPartedConfig.parse(written).configs().get(name)))
+                .isEqualTo(name);
+    }
+
+    @Test
+    void addingKeepsNvidiasFileByteForByteAndAppendsTheEntry() {
+        Map<String, List<DeviceGroup>> wanted = entries(MIXED);
+        String name = wanted.keySet().iterator().next();
+
+        String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted);
+
+        assertThat(written).startsWith(NVIDIA);
+        assertThat(written.substring(NVIDIA.length())).startsWith("\n  " + name + ":\n");
+        MigPartedConfig before = MigPartedConfig.parse(NVIDIA);
+        MigPartedConfig after = MigPartedConfig.parse(written);
+        before.configs().forEach((n, groups) -> assertThat(after.configs().get(n)).isEqualTo(groups));
+        assertThat(counts(written, name, 0)).isEqualTo(Map.of("1g.6gb", 4));
+        assertThat(counts(written, name, 1)).isEqualTo(Map.of("2g.12gb", 1, "1g.6gb", 2));
+        assertThat(MigPartedConfig.parse(written).groupFor(name, 3, GpuModel.A30).orElseThrow().migEnabled())
+                .isFalse();
+        assertThat(MigPartedConfig.parse(written).groupFor(name, 4, GpuModel.A30)).isEmpty();
+    }
+
+    @Test
+    void rewritingIsIdempotentAndReturnsTheOriginalWhenNothingChanges() {
+        Map<String, List<DeviceGroup>> wanted = entries(MIXED, WHOLE);
+
+        String once = MigPartedConfigWriter.rewrite(NVIDIA, wanted);
+
+        assertThat(MigPartedConfigWriter.rewrite(NVIDIA, wanted)).isEqualTo(once);
+        assertThat(MigPartedConfigWriter.rewrite(once, wanted)).isSameAs(once);
+        assertThat(MigPartedConfigWriter.rewrite(NVIDIA, Map.of())).isSameAs(NVIDIA);
+    }
+
+    @Test
+    void theOrderOfWantedEntriesDoesNotChangeTheBytes() {
+        Map<String, List<DeviceGroup>> oneWay = entries(MIXED, WHOLE);
+        Map<String, List<DeviceGroup>> otherWay = entries(WHOLE, MIXED);
+
+        assertThat(MigPartedConfigWriter.rewrite(NVIDIA, oneWay))
+                .isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, otherWay));
+    }
+
+    @Test
+    void quartetEntriesNoLongerWantedAreRemovedAndTheFileIsAsBefore() {
+        String withBoth = MigPartedConfigWriter.rewrite(NVIDIA, entries(MIXED, WHOLE));
+
+        assertThat(MigPartedConfigWriter.rewrite(withBoth, entries(WHOLE)))
+                .isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, entries(WHOLE)));
+        assertThat(MigPartedConfigWriter.rewrite(withBoth, Map.of())).isEqualTo(NVIDIA);
+    }
+
+    @Test
+    void anEntryUnderAWantedNameWithOtherContentIsReplaced() {
+        String name = MigPartedConfigWriter.configName(MIXED);
+        String stale = MigPartedConfigWriter.rewrite(NVIDIA, Map.of(name, WHOLE));
+
+        String written = MigPartedConfigWriter.rewrite(stale, Map.of(name, MIXED));
+
+        assertThat(written).isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, Map.of(name, MIXED)));
+        assertThat(counts(written, name, 1)).isEqualTo(Map.of("2g.12gb", 1, "1g.6gb", 2));
+    }
+
+    @Test
+    void entriesAndCommentsAroundARemovedEntryStayAsTheyWere() {
+        String original = """
+                # managed by the cluster admins; Quartet adds its own entries
+                version: v1
+                mig-configs:
+                  # admins' layout for the inference pool
+                  pool-a:
+                    - devices: [0, 1]   # the two left GPUs
+                      mig-enabled: true
+                      mig-devices: {"1g.6gb": 4}
+
+                  quartet-00000aaaaa:
+                    - devices: all
+                      mig-enabled: true
+                      mig-devices:
+                        "4g.24gb": 1
+
+                  # keep this one for the batch jobs
+                  pool-b:
+                    - devices: all
+                      mig-enabled: false
+                """;
+
+        String written = MigPartedConfigWriter.rewrite(original, Map.of());
+
+        assertThat(written).isEqualTo("""
+                # managed by the cluster admins; Quartet adds its own entries
+                version: v1
+                mig-configs:
+                  # admins' layout for the inference pool
+                  pool-a:
+                    - devices: [0, 1]   # the two left GPUs
+                      mig-enabled: true
+                      mig-devices: {"1g.6gb": 4}
+
+                  # keep this one for the batch jobs
+                  pool-b:
+                    - devices: all
+                      mig-enabled: false
+                """);
+    }
+
+    @Test
+    void handlesListItemsAtTheIndentationOfTheirKey() {
+        String original = """
+                version: v1
+                mig-configs:
+                  pool-a:
+                  - devices: all
+                    mig-enabled: false
+                  quartet-00000aaaaa:
+                  - devices: all
+                    mig-enabled: true
+                    mig-devices:
+                      4g.24gb: 1
+                  pool-b:
+                  - devices: [0]
+                    mig-enabled: true
+                    mig-devices: {"2g.12gb": 2}
+                """;
+        Map<String, List<DeviceGroup>> wanted = entries(MIXED);
+        String name = wanted.keySet().iterator().next();
+
+        String written = MigPartedConfigWriter.rewrite(original, wanted);
+
+        assertThat(written).startsWith("""
+                version: v1
+                mig-configs:
+                  pool-a:
+                  - devices: all
+                    mig-enabled: false
+                  pool-b:
+                  - devices: [0]
+                    mig-enabled: true
+                    mig-devices: {"2g.12gb": 2}
+                """);
+        MigPartedConfig parsed = MigPartedConfig.parse(written);
+        assertThat(parsed.configs()).containsOnlyKeys("pool-a", "pool-b", name);
+        assertThat(parsed.configs().get(name)).isEqualTo(MigPartedConfig.parse(
+                MigPartedConfigWriter.rewrite(NVIDIA, wanted)).configs().get(name));
+        assertThat(MigPartedConfigWriter.rewrite(written, wanted)).isSameAs(written);
+        assertThat(MigPartedConfigWriter.rewrite(written, Map.of())).isEqualTo("""
+                version: v1
+                mig-configs:
+                  pool-a:
+                  - devices: all
+                    mig-enabled: false
+                  pool-b:
+                  - devices: [0]
+                    mig-enabled: true
+                    mig-devices: {"2g.12gb": 2}
+                """);
+    }
+
+    @Test
+    void entriesAreAddedInsideMigConfigsWhenAnotherKeyFollowsIt() {
+        String original = """
+                version: v1
+                mig-configs:
+                  all-disabled:
+                    - devices: all
+                      mig-enabled: false
+
+                x-owner: cluster-admins
+                """;
+        Map<String, List<DeviceGroup>> wanted = entries(WHOLE);
+        String name = wanted.keySet().iterator().next();
+
+        String written = MigPartedConfigWriter.rewrite(original, wanted);
+
+        assertThat(written).startsWith("""
+                version: v1
+                mig-configs:
+                  all-disabled:
+                    - devices: all
+                      mig-enabled: false
+
+                  %s:
+                """.formatted(name));
+        assertThat(written).endsWith("\nx-owner: cluster-admins\n");
+        assertThat(MigPartedConfig.tree(written).path("x-owner").asText()).isEqualTo("cluster-admins");
+        assertThat(counts(written, name, 0)).isEqualTo(Map.of("4g.24gb", 1));
+        assertThat(MigPartedConfigWriter.rewrite(written, Map.of())).isEqualTo(original);
+    }
+
+    @Test
+    void deviceFiltersAreWrittenSoTheyReadBackAsPciIds() {
+        List<DeviceGroup> a30Only = List.of(
+                new DeviceGroup(null, List.of("0x20B710DE"), true, new TreeMap<>(Map.of("1g.6gb", 2, "2g.12gb", 1))));
+        Map<String, List<DeviceGroup>> wanted = entries(a30Only);
+        String name = wanted.keySet().iterator().next();
+
+        String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted);
+
+        assertThat(written).startsWith(NVIDIA);
+        MigPartedConfig parsed = MigPartedConfig.parse(written);
+        assertThat(parsed.groupFor(name, 0, GpuModel.A30).orElseThrow().deviceFilter()).containsExactly("0x20B710DE");
+        assertThat(parsed.groupFor(name, 0, GpuModel.A100_40GB)).isEmpty();
+        assertThat(MigPartedConfigWriter.rewrite(written, wanted)).isSameAs(written);
+    }
+
+    @Test
+    void aFlowStyleFileIsRewrittenInFull() {
+        String original = "version: v1\nmig-configs: {all-disabled: [{devices: all, mig-enabled: false}]}\n";
+        Map<String, List<DeviceGroup>> wanted = entries(MIXED);
+        String name = wanted.keySet().iterator().next();
+
+        String written = MigPartedConfigWriter.rewrite(original, wanted);
+
+        MigPartedConfig parsed = MigPartedConfig.parse(written);
+        assertThat(parsed.configs()).containsOnlyKeys("all-disabled", name);
+        assertThat(parsed.configs().get("all-disabled"))
+                .containsExactly(new DeviceGroup(null, List.of(), false, Map.of()));
+        assertThat(counts(written, name, 1)).isEqualTo(Map.of("2g.12gb", 1, "1g.6gb", 2));
+        assertThat(MigPartedConfigWriter.rewrite(written, wanted)).isSameAs(written);
+    }
+
+    @Test
+    void theEmptyFileQuartetStartsFromGetsItsEntries() {
+        Map<String, List<DeviceGroup>> wanted = entries(WHOLE);
+        String name = wanted.keySet().iterator().next();
+
+        String written = MigPartedConfigWriter.rewrite("version: v1\nmig-configs: {}\n", wanted);
+
+        assertThat(MigPartedConfig.parse(written).configs()).containsOnlyKeys(name);
+        assertThat(counts(written, name, 2)).isEqualTo(Map.of("4g.24gb", 1));
+    }
+
+    @Test
+    void aFileWithAnEmptyOrNoMigConfigsGetsItsEntries() {
+        Map<String, List<DeviceGroup>> wanted = entries(WHOLE);
+        String name = wanted.keySet().iterator().next();
+
+        for (String original : List.of("version: v1\nmig-configs:\n", "version: v1\n")) {
+            String written = MigPartedConfigWriter.rewrite(original, wanted);
+
+            assertThat(MigPartedConfig.parse(written).configs()).as(original).containsOnlyKeys(name);
+            assertThat(counts(written, name, 0)).isEqualTo(Map.of("4g.24gb", 1));
+            assertThat(MigPartedConfigWriter.rewrite(original, Map.of())).isSameAs(original);
+        }
+    }
+
+    @Test
+    void windowsLineEndingsAreKept() {
+        String original = NVIDIA.replace("\n", "\r\n");
+        Map<String, List<DeviceGroup>> wanted = entries(MIXED);
+
+        String written = MigPartedConfigWriter.rewrite(original, wanted);
+
+        assertThat(written).startsWith(original);
+        assertThat(written.replace("\r\n", "")).doesNotContain("\n");
+        assertThat(MigPartedConfigWriter.rewrite(written, Map.of())).isEqualTo(original);
+    }
+
+    @Test
+    void aQuartetEntryTheTextEditCannotFindFallsBackToAFullRewrite() {
+        String original = """
+                version: v1
+                mig-configs:
+                  # kept entry
+                  all-disabled:
+                    - devices: all
+                      mig-enabled: false
+                  quartet-00000aaaaa: [{devices: all, mig-enabled: true, mig-devices: {"4g.24gb": 1}}]
+                """;
+        Map<String, List<DeviceGroup>> wanted = entries(MIXED);
+        String name = wanted.keySet().iterator().next();
+
+        String written = MigPartedConfigWriter.rewrite(original, wanted);
+
+        MigPartedConfig parsed = MigPartedConfig.parse(written);
+        assertThat(parsed.configs()).containsOnlyKeys("all-disabled", name);
+        assertThat(MigPartedConfig.tree(written).path("version").asText()).isEqualTo("v1");
+        assertThat(counts(written, name, 0)).isEqualTo(Map.of("1g.6gb", 4));
+    }
+}
