@@ -162,6 +162,10 @@ public final class SpecValidator {
                     .filter(e -> e.getName() != null && e.getName().startsWith("QUARTET_"))
                     .forEach(e -> problems.add("spec.worker.env: " + e.getName()
                             + " is set by Quartet from the spec; set the matching spec field instead"));
+            w.getEnv().stream()
+                    .filter(e -> "QUARKUS_HTTP_PORT".equals(e.getName()) || "NVIDIA_VISIBLE_DEVICES".equals(e.getName()))
+                    .forEach(e -> problems.add("spec.worker.env: " + e.getName() + " is set by Quartet and the device "
+                            + "plugin (the probes and the Service use the worker port; the slice is the pod's own)"));
         }
         if (w.getResources() != null) {
             for (var m : java.util.Arrays.asList(w.getResources().getLimits(), w.getResources().getRequests())) {

@@ -297,6 +297,16 @@ class SpecValidatorTest {
     }
 
     @Test
+    void thePortAndTheMigDeviceAreNotTheUsersToSet() {
+        InferenceDeploymentSpec spec = valid();
+        spec.getWorker().setEnv(List.of(new EnvVar("QUARKUS_HTTP_PORT", "9000", null),
+                new EnvVar("NVIDIA_VISIBLE_DEVICES", "all", null)));
+
+        assertThat(SpecValidator.validate(spec)).hasSize(2).allSatisfy(p -> assertThat(p)
+                .startsWith("spec.worker.env: ").contains("is set by Quartet and the device plugin"));
+    }
+
+    @Test
     void nvidiaResourcesInTheWorkerAreRefusedInLimitsOrRequests() {
         String problem = "spec.worker.resources: nvidia.com/* resources are added by Quartet from spec.slice";
         InferenceDeploymentSpec limits = valid();
