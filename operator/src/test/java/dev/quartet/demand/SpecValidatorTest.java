@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quartet.model.GpuModelName;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.ModelFormat;
-import dev.quartet.model.ModelSpec;
-import dev.quartet.model.SliceSpec;
+import dev.quartet.model.TestDeployments;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
@@ -21,16 +20,7 @@ class SpecValidatorTest {
 
     /** A spec as a user would write it: model, profile, two replicas. */
     private static InferenceDeploymentSpec valid() {
-        ModelSpec model = new ModelSpec();
-        model.setUri("file:///models/resnet50.onnx");
-        model.setFormat(ModelFormat.ONNX);
-        SliceSpec slice = new SliceSpec();
-        slice.setProfile("1g.6gb");
-        InferenceDeploymentSpec spec = new InferenceDeploymentSpec();
-        spec.setModel(model);
-        spec.setSlice(slice);
-        spec.setReplicas(2);
-        return spec;
+        return TestDeployments.spec("1g.6gb", 2);
     }
 
     private static List<String> problemsWithUri(String uri) {

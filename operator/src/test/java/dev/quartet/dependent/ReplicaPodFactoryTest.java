@@ -6,10 +6,9 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.TestDeployments;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.ModelFormat;
-import dev.quartet.model.ModelSpec;
-import dev.quartet.model.SliceSpec;
 import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -51,15 +50,7 @@ class ReplicaPodFactoryTest {
     private final ReplicaPodFactory factory = new ReplicaPodFactory(WORKER);
 
     private static InferenceDeployment deployment() {
-        ModelSpec model = new ModelSpec();
-        model.setUri("file:///models/resnet50.onnx");
-        model.setFormat(ModelFormat.ONNX);
-        SliceSpec slice = new SliceSpec();
-        slice.setProfile("1g.6gb");
-        InferenceDeploymentSpec spec = new InferenceDeploymentSpec();
-        spec.setModel(model);
-        spec.setSlice(slice);
-        spec.setReplicas(2);
+        InferenceDeploymentSpec spec = TestDeployments.spec("1g.6gb", 2);
         InferenceDeployment d = new InferenceDeployment();
         d.setMetadata(new ObjectMetaBuilder().withName("resnet").withNamespace("ml").withUid("uid-1")
                 .withGeneration(1L).build());
@@ -186,7 +177,7 @@ class ReplicaPodFactoryTest {
         Pod pod = factory.desired(d, "1g.6gb", "gpu-1", 0);
 
         assertThat(env(pod)).containsOnly(
-                entry("QUARTET_MODEL_URI", "file:///models/resnet50.onnx"),
+                entry("QUARTET_MODEL_URI", "file:///models/tiny-resnet.onnx"),
                 entry("QUARTET_MODEL_NAME", "resnet50"),
                 entry("QUARTET_MODEL_FORMAT", "torchscript"),
                 entry("QUARTET_MODEL_SHA256", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),

@@ -1,5 +1,6 @@
 package dev.quartet.it;
 
+import dev.quartet.model.TestDeployments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -56,7 +57,7 @@ class InferenceDeploymentIT {
     @Test
     @Order(1)
     void replicasBecomeReadySpreadOverNodesAndGpus() {
-        bed.create(Deployments.of("resnet", "1g.6gb", 4));
+        bed.create(TestDeployments.of("resnet", "1g.6gb", 4));
         bed.awaitReady("resnet", 4, SOON);
 
         InferenceDeployment d = bed.get("resnet");
@@ -110,10 +111,10 @@ class InferenceDeploymentIT {
     @Test
     @Order(3)
     void invalidSpecsAreReportedAndNothingElseHappens() {
-        InferenceDeployment unknownProfile = Deployments.of("bad-profile", "3g.99gb", 1);
-        InferenceDeployment wrongModel = Deployments.of("bad-model", "1g.10gb", 1);
+        InferenceDeployment unknownProfile = TestDeployments.of("bad-profile", "3g.99gb", 1);
+        InferenceDeployment wrongModel = TestDeployments.of("bad-model", "1g.10gb", 1);
         wrongModel.getSpec().getSlice().setGpuModel(dev.quartet.model.GpuModelName.A30);
-        InferenceDeployment both = Deployments.of("bad-both", "1g.6gb", 1);
+        InferenceDeployment both = TestDeployments.of("bad-both", "1g.6gb", 1);
         both.getSpec().getSlice().setMemoryGiB(5);
         for (InferenceDeployment d : List.of(unknownProfile, wrongModel, both)) {
             bed.create(d);
@@ -135,10 +136,10 @@ class InferenceDeploymentIT {
         }
 
         // What the schema can say, the API server refuses before Quartet sees it.
-        InferenceDeployment negative = Deployments.of("negative", "1g.6gb", -1);
+        InferenceDeployment negative = TestDeployments.of("negative", "1g.6gb", -1);
         assertThatThrownBy(() -> bed.create(negative)).isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("spec.replicas");
-        InferenceDeployment ftp = Deployments.of("ftp", "1g.6gb", 1);
+        InferenceDeployment ftp = TestDeployments.of("ftp", "1g.6gb", 1);
         ftp.getSpec().getModel().setUri("ftp://models/x.onnx");
         assertThatThrownBy(() -> bed.create(ftp)).isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("spec.model.uri");
@@ -152,8 +153,8 @@ class InferenceDeploymentIT {
     void higherPriorityWinsWhenSlicesAreShort() {
         // 32 slices, 2 used by resnet: 30 free for 10 + 30 asked. Both exist before the operator plans them.
         bed.operator.stop();
-        bed.create(Deployments.withPriority(Deployments.of("batch", "1g.6gb", 30), 0));
-        bed.create(Deployments.withPriority(Deployments.of("online", "1g.6gb", 10), 10));
+        bed.create(TestDeployments.withPriority(TestDeployments.of("batch", "1g.6gb", 30), 0));
+        bed.create(TestDeployments.withPriority(TestDeployments.of("online", "1g.6gb", 10), 10));
         bed.operator.restart();
         bed.awaitReady("online", 10, SOON);
         await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
@@ -190,7 +191,7 @@ class InferenceDeploymentIT {
     @Test
     @Order(6)
     void replicasOfALostNodeAreReplacedElsewhere() {
-        bed.create(Deployments.of("edge", "1g.6gb", 2));
+        bed.create(TestDeployments.of("edge", "1g.6gb", 2));
         bed.awaitReady("edge", 2, SOON);
         String lost = PodFacts.node(bed.pods("edge").get(0));
         bed.allowDeletions("edge");
@@ -210,7 +211,7 @@ class InferenceDeploymentIT {
     @Test
     @Order(7)
     void aRestartedOperatorConvergesWithoutDuplicates() {
-        bed.create(Deployments.of("burst", "1g.6gb", 8));
+        bed.create(TestDeployments.of("burst", "1g.6gb", 8));
         await().atMost(SOON).until(() -> !bed.pods("burst").isEmpty());
         bed.operator.kill();
         bed.operator.restart();

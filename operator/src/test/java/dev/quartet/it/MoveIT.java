@@ -1,5 +1,6 @@
 package dev.quartet.it;
 
+import dev.quartet.model.TestDeployments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -35,12 +36,12 @@ class MoveIT {
     void aMovedReplicaIsEvictedOnlyOnceItsReplacementIsReady() {
         bed = new OperatorTestBed("move", o -> o.withNodes(2).withGpusPerNode(1).withLayout("1x4g.24gb")
                 .withReconfigureDelay(Duration.ofSeconds(1)), Map.of());
-        bed.create(Deployments.movable("big", "4g.24gb", 1));
+        bed.create(TestDeployments.movable("big", "4g.24gb", 1));
         bed.awaitReady("big", 1, SOON);
         Pod old = bed.pods("big").get(0);
         String node = PodFacts.node(old);
 
-        bed.create(Deployments.onNode(Deployments.of("small", "1g.6gb", 4), node));
+        bed.create(TestDeployments.onNode(TestDeployments.of("small", "1g.6gb", 4), node));
         bed.awaitReady("small", 4, SOON);
         bed.awaitReady("big", 1, SOON);
 
@@ -59,15 +60,15 @@ class MoveIT {
     void aBudgetThatForbidsEvictionBlocksTheDrainAndSaysSo() {
         bed = new OperatorTestBed("budget", o -> o.withNodes(1).withGpusPerNode(2).withLayout("1x4g.24gb")
                 .withReconfigureDelay(Duration.ofSeconds(1)), Map.of());
-        bed.create(Deployments.of("keep", "4g.24gb", 1));
-        InferenceDeployment mover = Deployments.movable("mover", "4g.24gb", 1);
+        bed.create(TestDeployments.of("keep", "4g.24gb", 1));
+        InferenceDeployment mover = TestDeployments.movable("mover", "4g.24gb", 1);
         mover.getSpec().setMaxUnavailable(0);
         bed.create(mover);
         bed.awaitReady("keep", 1, SOON);
         bed.awaitReady("mover", 1, SOON);
         String moverPod = bed.pods("mover").get(0).getMetadata().getName();
 
-        bed.create(Deployments.withPriority(Deployments.of("urgent", "1g.6gb", 4), 100));
+        bed.create(TestDeployments.withPriority(TestDeployments.of("urgent", "1g.6gb", 4), 100));
         await().atMost(SOON).ignoreExceptions().untilAsserted(() -> assertThat(bed.condition("urgent", "Degraded").orElseThrow())
                 .satisfies(c -> {
                     assertThat(c.getReason()).isEqualTo("DrainBlockedByDisruptionBudget");

@@ -1,5 +1,6 @@
 package dev.quartet.it;
 
+import dev.quartet.model.TestDeployments;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quartet.inventory.PodFacts;
@@ -47,7 +48,7 @@ public final class OperatorBench {
                 double reconcilesBefore = reconciles(bed);
                 long start = System.nanoTime();
                 for (int i = 0; i < n; i++) {
-                    bed.create(Deployments.of("d" + i, "1g.6gb", 2));
+                    bed.create(TestDeployments.of("d" + i, "1g.6gb", 2));
                 }
                 double bound = -1;
                 double ready = -1;

@@ -1,5 +1,6 @@
 package dev.quartet.it;
 
+import dev.quartet.model.TestDeployments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -59,7 +60,7 @@ class RepartitionIT {
     @Test
     @Order(1)
     void onlyTheGpusNeededAreRepartitioned() {
-        bed.create(Deployments.of("tiny", "1g.6gb", 8));
+        bed.create(TestDeployments.of("tiny", "1g.6gb", 8));
         bed.awaitReady("tiny", 8, SOON);
         for (String node : bed.sim.nodeNames()) {
             assertThat(gpusWith(node, "1g.6gb")).as("GPUs of %s turned into 4x1g.6gb", node).isEqualTo(1);
@@ -82,7 +83,7 @@ class RepartitionIT {
         Map<String, List<GpuSnapshot>> before = Map.of(
                 bed.sim.nodeNames().get(0), bed.sim.layoutOf(bed.sim.nodeNames().get(0)),
                 bed.sim.nodeNames().get(1), bed.sim.layoutOf(bed.sim.nodeNames().get(1)));
-        bed.create(Deployments.of("wide", "2g.12gb", 4));
+        bed.create(TestDeployments.of("wide", "2g.12gb", 4));
         bed.awaitReady("wide", 4, SOON);
         before.forEach((node, gpus) -> gpus.stream().filter(g -> g.slices().stream().anyMatch(s -> s.pod() != null))
                 .forEach(g -> assertThat(bed.sim.layoutOf(node).get(g.index()).slices())
@@ -117,7 +118,7 @@ class RepartitionIT {
         String good = bed.client.nodes().withName(node).get().getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG);
         fault.accept(true);
         try {
-            bed.create(Deployments.onNode(Deployments.of(deployment, "2g.12gb", 4), node));
+            bed.create(TestDeployments.onNode(TestDeployments.of(deployment, "2g.12gb", 4), node));
             await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
                 assertThat(bed.condition(deployment, "Degraded").orElseThrow()).satisfies(c -> {
                     assertThat(c.getStatus()).isEqualTo("True");
@@ -161,7 +162,7 @@ class RepartitionIT {
             }
         });
         try {
-            bed.create(Deployments.onNode(Deployments.of("resume", "1g.6gb", 4), node));
+            bed.create(TestDeployments.onNode(TestDeployments.of("resume", "1g.6gb", 4), node));
             await().atMost(SOON).until(() -> NvidiaLabels.STATE_PENDING.equals(bed.client.nodes().withName(node).get()
                     .getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
             bed.operator.kill();

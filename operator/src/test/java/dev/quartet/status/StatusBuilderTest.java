@@ -3,12 +3,10 @@ package dev.quartet.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.TestDeployments;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.InferenceDeploymentStatus;
-import dev.quartet.model.ModelFormat;
-import dev.quartet.model.ModelSpec;
 import dev.quartet.model.ReplicaPlacement;
-import dev.quartet.model.SliceSpec;
 import dev.quartet.node.NodeProgress;
 import dev.quartet.node.NodeProgress.Phase;
 import dev.quartet.node.QuartetLabels;
@@ -37,15 +35,7 @@ class StatusBuilderTest {
     private final StatusBuilder builder = new StatusBuilder(Clock.fixed(NOW, ZoneOffset.UTC));
 
     private static InferenceDeployment deployment(int replicas) {
-        ModelSpec model = new ModelSpec();
-        model.setUri("file:///models/resnet50.onnx");
-        model.setFormat(ModelFormat.ONNX);
-        SliceSpec slice = new SliceSpec();
-        slice.setProfile("1g.6gb");
-        InferenceDeploymentSpec spec = new InferenceDeploymentSpec();
-        spec.setModel(model);
-        spec.setSlice(slice);
-        spec.setReplicas(replicas);
+        InferenceDeploymentSpec spec = TestDeployments.spec("1g.6gb", replicas);
         InferenceDeployment d = new InferenceDeployment();
         d.setMetadata(new ObjectMetaBuilder().withName("resnet").withNamespace("ml").withGeneration(5L).build());
         d.setSpec(spec);
