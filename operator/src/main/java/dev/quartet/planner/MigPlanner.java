@@ -3,7 +3,9 @@ package dev.quartet.planner;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Plans MIG layouts and replica placement for the whole cluster: pure and deterministic. Admission (rule 3)
@@ -12,12 +14,54 @@ import java.util.TreeMap;
  */
 public final class MigPlanner {
 
+    /**
+     * How many times a plan that moves a replica of a demand which also releases one is redone with the moved
+     * replicas released first; each round can only swap replicas of demands that have a surplus.
+     */
+    private static final int MAX_RELEASE_ROUNDS = 2;
+
     /** Plans; throws {@link IllegalArgumentException} naming the first invalid entry of the input. */
     public Plan plan(ClusterState state, List<Demand> demands) {
         InputValidator.firstProblem(state, demands).ifPresent(problem -> {
             throw new IllegalArgumentException(problem);
         });
         PlanInput input = new PlanInput(state, demands);
+        Plan plan = plan(input);
+        for (int round = 0; round < MAX_RELEASE_ROUNDS; round++) {
+            Set<String> swap = input.movedWithSurplus(plan.moved());
+            if (swap.isEmpty()) {
+                break;
+            }
+            Set<String> releaseFirst = new TreeSet<>(input.releaseFirst);
+            releaseFirst.addAll(swap);
+            PlanInput retry = new PlanInput(state, demands, releaseFirst);
+            Plan other = plan(retry);
+            if (!atLeastAsGood(other, plan, retry)) {
+                break;
+            }
+            plan = other;
+            input = retry;
+        }
+        return plan;
+    }
+
+    private static boolean atLeastAsGood(Plan a, Plan b, PlanInput input) {
+        int cmp = Arrays.compare(satisfaction(a, input), satisfaction(b, input));
+        return cmp > 0 || cmp == 0 && !better(b, a);
+    }
+
+    private static long[] satisfaction(Plan plan, PlanInput input) {
+        int[] perDemand = Arrays.stream(input.demands).mapToInt(ResolvedDemand::replicas).toArray();
+        for (Unsatisfied unsatisfied : plan.unsatisfied()) {
+            int d = input.demandIndex(unsatisfied.demand());
+            if (d >= 0) {
+                perDemand[d] -= unsatisfied.missing();
+            }
+        }
+        return satisfaction(perDemand, input);
+    }
+
+    private static Plan plan(PlanInput input) {
         int[] everything = Arrays.stream(input.demands).mapToInt(ResolvedDemand::replicas).toArray();
         PlacementState unplaced = new CapacityPass(new PlacementState(input, true)).run();
         if (compare(unplaced.satisfied, everything, input) >= 0) {

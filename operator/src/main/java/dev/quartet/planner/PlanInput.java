@@ -28,8 +28,19 @@ final class PlanInput {
     private final Map<Integer, List<RunningReplica>> keptByGpu = new HashMap<>();
     private GpuWork[] prototypes;
     private final Map<String, Integer> demandIndex = new HashMap<>();
+    /** Running replicas to release first when their demand has more than it asks for. */
+    final Set<String> releaseFirst;
+    /** Per demand: how many running replicas were released because the demand has more than it asks for. */
+    final int[] surplusReleased;
+    /** Kept running replicas by name: their demand. */
+    private final Map<String, Integer> keptDemand = new HashMap<>();
 
     PlanInput(ClusterState state, List<Demand> demandList) {
+        this(state, demandList, Set.of());
+    }
+
+    PlanInput(ClusterState state, List<Demand> demandList, Set<String> releaseFirst) {
+        this.releaseFirst = Set.copyOf(releaseFirst);
         nodes = state.nodes().stream().sorted(Comparator.comparing(NodeState::name)).toList();
         nodeNames = nodes.stream().map(NodeState::name).toArray(String[]::new);
         nodeFixed = new boolean[nodes.size()];
@@ -43,6 +54,7 @@ final class PlanInput {
             demandIndex.put(sorted.get(d).name(), d);
         }
         keptCount = new int[demands.length];
+        surplusReleased = new int[demands.length];
         for (int n = 0; n < nodes.size(); n++) {
             nodeFixed[n] = nodes.get(n).layoutFixed();
             List<GpuState> gpus = nodes.get(n).gpus().stream().sorted(Comparator.comparingInt(GpuState::index))
@@ -101,10 +113,33 @@ final class PlanInput {
                 }
             }
         }
-        for (RunningReplica replica : new ReplicaRelease(demands, candidates).keep(released)) {
+        List<RunningReplica> kept = new ReplicaRelease(demands, candidates, releaseFirst).keep(released);
+        for (RunningReplica replica : kept) {
             keptByGpu.computeIfAbsent(replica.gpu(), k -> new ArrayList<>()).add(replica);
             keptCount[replica.demand()]++;
+            keptDemand.put(replica.name(), replica.demand());
         }
+        for (RunningReplica replica : candidates) {
+            if (!keptDemand.containsKey(replica.name())) {
+                surplusReleased[replica.demand()]++;
+            }
+        }
+    }
+
+    /**
+     * Of the replicas a plan moves, those whose demand also lost a running replica to scale-down: releasing the
+     * moved one instead keeps a replica where it runs and saves a move (a move's replacement runs alongside the
+     * replica it replaces, so the demand has one too many until the old one goes).
+     */
+    Set<String> movedWithSurplus(List<String> moved) {
+        Set<String> swap = new java.util.TreeSet<>();
+        for (String name : moved) {
+            Integer d = keptDemand.get(name);
+            if (d != null && surplusReleased[d] > 0) {
+                swap.add(name);
+            }
+        }
+        return swap;
     }
 
     private boolean matches(ResolvedDemand demand, int node, GpuModel model, String profile) {

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Scale-down: when a demand has more running replicas than it asks for, picks the ones to release so that
@@ -14,10 +15,12 @@ final class ReplicaRelease {
 
     private final ResolvedDemand[] demands;
     private final List<PlanInput.RunningReplica> candidates;
+    private final Set<String> releaseFirst;
 
-    ReplicaRelease(ResolvedDemand[] demands, List<PlanInput.RunningReplica> candidates) {
+    ReplicaRelease(ResolvedDemand[] demands, List<PlanInput.RunningReplica> candidates, Set<String> releaseFirst) {
         this.demands = demands;
         this.candidates = candidates;
+        this.releaseFirst = releaseFirst;
     }
 
     /** The replicas to keep; the names of the others are added to {@code released}. */
@@ -43,7 +46,7 @@ final class ReplicaRelease {
     }
 
     /**
-     * Spread: the replica on the node holding most of the demand, then on the GPU holding most of it, then on the
+     * A replica named in {@code releaseFirst} (one a plan would otherwise move) before any other; then spread: the replica on the node holding most of the demand, then on the GPU holding most of it, then on the
      * GPU with fewest other replicas (so a GPU may free up), then the greatest name. Pack: the node holding least.
      */
     private PlanInput.RunningReplica pickVictim(List<PlanInput.RunningReplica> replicas, boolean pack,
@@ -55,7 +58,8 @@ final class ReplicaRelease {
             perGpu.merge(replica.gpu(), 1, Integer::sum);
         }
         Comparator<PlanInput.RunningReplica> byNode = Comparator.comparingInt(r -> perNode.get(r.node()));
-        Comparator<PlanInput.RunningReplica> order = (pack ? byNode : byNode.reversed())
+        Comparator<PlanInput.RunningReplica> first = Comparator.comparing(r -> !releaseFirst.contains(r.name()));
+        Comparator<PlanInput.RunningReplica> order = first.thenComparing(pack ? byNode : byNode.reversed())
                 .thenComparing(Comparator.comparingInt((PlanInput.RunningReplica r) -> perGpu.get(r.gpu())).reversed())
                 .thenComparingInt(r -> runningOnGpu.get(r.gpu()))
                 .thenComparing(Comparator.comparing(PlanInput.RunningReplica::name).reversed());

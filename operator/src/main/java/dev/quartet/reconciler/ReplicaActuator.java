@@ -58,7 +58,7 @@ public class ReplicaActuator {
             if (PodFacts.isTerminating(pod)) {
                 continue;
             }
-            String why = removalReason(pod, part, view);
+            String why = removalReason(pod, part, view, pods);
             if (why != null) {
                 delete(d, pod, why, deleted);
             } else {
@@ -106,7 +106,7 @@ public class ReplicaActuator {
     }
 
     /** Why a non-terminating pod must go now, or null to keep it. */
-    private String removalReason(Pod pod, DeploymentPart part, ClusterView view) {
+    private String removalReason(Pod pod, DeploymentPart part, ClusterView view, List<Pod> pods) {
         String id = PodFacts.id(pod);
         if (PodFacts.isFinished(pod)) {
             return "replica " + pod.getMetadata().getName() + " ended (" + pod.getStatus().getPhase()
@@ -117,12 +117,20 @@ public class ReplicaActuator {
             return "node " + node + " is not Ready; the replica is replaced on another node";
         }
         if (part.released().contains(id)) {
-            return "scaled down";
+            // A Ready replica goes only once the replicas that stay are Ready too: when a move's replacement
+            // starts, the plan releases the old replica instead of moving it, and it must serve until then.
+            return PodFacts.isReady(pod) && starting(part, pods) ? null : "scaled down";
         }
         if (!PodFacts.isBound(pod) && (node == null || !part.newByNode().containsKey(node))) {
             return "the plan no longer places this pending replica on " + node;
         }
         return null;
+    }
+
+    /** Whether a replica the plan keeps is bound to a node but not Ready yet. */
+    private static boolean starting(DeploymentPart part, List<Pod> pods) {
+        return pods.stream().anyMatch(p -> !PodFacts.isTerminating(p) && !PodFacts.isFinished(p)
+                && PodFacts.isBound(p) && !PodFacts.isReady(p) && !part.released().contains(PodFacts.id(p)));
     }
 
     /** Replaces pods of an older template one at a time, each only once every other replica is Ready. */

@@ -74,8 +74,8 @@ class MoveIT {
                     assertThat(c.getReason()).isEqualTo("DrainBlockedByDisruptionBudget");
                     assertThat(c.getMessage()).contains(moverPod);
                 }));
-        assertThat(bed.condition("mover", "Degraded").orElseThrow().getReason())
-                .isEqualTo("DrainBlockedByDisruptionBudget");
+        await().atMost(SOON).ignoreExceptions().untilAsserted(() -> assertThat(bed.condition("mover", "Degraded")
+                .orElseThrow().getReason()).isEqualTo("DrainBlockedByDisruptionBudget"));
         assertThat(bed.pods("mover")).singleElement().satisfies(p -> {
             assertThat(p.getMetadata().getName()).isEqualTo(moverPod);
             assertThat(PodFacts.isTerminating(p)).isFalse();

@@ -46,6 +46,26 @@ class MigPlannerPropertiesTest {
         assertThat(again.unsatisfied()).isEqualTo(plan.unsatisfied());
     }
 
+    /**
+     * The operator starts a move's replacement before the moved replica goes, so for a while the demand has one
+     * replica too many. Planning that halfway state must finish the plan, not start another round of moves: it
+     * needs no more new replicas than the plan had left to start. (Only about 4% of these clusters move anything.)
+     */
+    @Property(tries = 5000, seed = "20261126")
+    void aMoveUnderWayIsFinishedNotRedone(@ForAll long seed) {
+        RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
+        Plan plan = new MigPlanner().plan(input.state, input.demands);
+        ClusterState halfway = PlanApplier.startOnUnchanged(input.state, input.demands, plan);
+        Plan again = new MigPlanner().plan(halfway, input.demands);
+        PlanChecks.verify(halfway, input.demands, again);
+        long started = halfway.nodes().stream().flatMap(n -> n.gpus().stream()).flatMap(g -> g.instances().stream())
+                .filter(i -> i.replica() != null && i.demand() != null && i.replica().startsWith(i.demand() + "-n"))
+                .count();
+        assertThat(again.assignments().stream().filter(a -> !a.existing()).count())
+                .as("new replicas still to start after %d of %s started", started, plan.assignments())
+                .isLessThanOrEqualTo(plan.assignments().stream().filter(a -> !a.existing()).count() - started);
+    }
+
     @Property(tries = 300, seed = "20261126")
     void asManyReplicasAsAnExhaustiveSearchOnSmallA30Clusters(@ForAll long seed) {
         RandomClusters input = new RandomClusters(seed, RandomClusters.tinyA30());

@@ -11,7 +11,9 @@ import static dev.quartet.planner.Clusters.free;
 import static dev.quartet.planner.Clusters.gpu;
 import static dev.quartet.planner.Clusters.layout;
 import static dev.quartet.planner.Clusters.memoryDemand;
+import static dev.quartet.planner.Clusters.movableDemand;
 import static dev.quartet.planner.Clusters.node;
+import static dev.quartet.planner.Clusters.onNodes;
 import static dev.quartet.planner.Clusters.plan;
 import static dev.quartet.planner.Clusters.repartitioned;
 import static dev.quartet.planner.Clusters.running;
@@ -26,6 +28,21 @@ class MigPlannerRulesTest {
 
     private static GpuState quarters(int index) {
         return a30(index, free("1g.6gb", 0), free("1g.6gb", 1), free("1g.6gb", 2), free("1g.6gb", 3));
+    }
+
+    @Test
+    void aMoveWhoseReplacementRunsReleasesTheOldReplicaInsteadOfMovingItAgain() {
+        // big-0 must leave node a so small can have a's GPU; its replacement big-1 already runs on b.
+        ClusterState state = cluster(node("a", a30(0, Clusters.movable("4g.24gb", 0, "ns/big", "0"))),
+                node("b", a30(0, Clusters.movable("4g.24gb", 0, "ns/big", "1"))));
+        Plan plan = plan(state, movableDemand("ns/big", "4g.24gb", 1, 0),
+                onNodes("ns/small", "1g.6gb", 4, "a"));
+        assertThat(plan.released()).containsExactly("ns/big-0");
+        assertThat(plan.moved()).isEmpty();
+        assertThat(plan.assignments()).filteredOn(a -> a.demand().equals("ns/big"))
+                .singleElement().satisfies(a -> assertThat(a.replica()).isEqualTo("ns/big-1"));
+        assertThat(layout(plan, "a", 0)).isEqualTo("[1g.6gb@0, 1g.6gb@1, 1g.6gb@2, 1g.6gb@3]");
+        assertThat(countOn(plan, "ns/small", "a")).isEqualTo(4);
     }
 
     @Test

@@ -54,4 +54,35 @@ final class PlanApplier {
         }
         return new ClusterState(nodes);
     }
+
+    /**
+     * Halfway through a plan, as the operator carries it out: new replicas run on the free instances of GPUs that
+     * keep their layout, while every GPU to repartition, and every replica to move, is still as it was.
+     */
+    static ClusterState startOnUnchanged(ClusterState state, List<Demand> demands, Plan plan) {
+        Map<String, Demand> byName = new HashMap<>();
+        demands.forEach(d -> byName.put(d.name(), d));
+        Map<String, Integer> serial = new HashMap<>();
+        List<NodeState> nodes = new ArrayList<>();
+        for (NodeState node : state.nodes()) {
+            List<GpuState> gpus = new ArrayList<>();
+            for (GpuState gpu : node.gpus()) {
+                boolean repartition = plan.gpus().stream().anyMatch(g -> g.node().equals(node.name())
+                        && g.index() == gpu.index() && g.repartition());
+                List<InstanceState> instances = new ArrayList<>();
+                for (InstanceState instance : gpu.instances()) {
+                    Assignment a = repartition || !instance.isFree() ? null : plan.assignments().stream()
+                            .filter(x -> !x.existing() && x.node().equals(node.name()) && x.gpu() == gpu.index()
+                                    && x.start() == instance.start())
+                            .findFirst().orElse(null);
+                    instances.add(a == null ? instance : new InstanceState(instance.profile(), instance.start(),
+                            a.demand() + "-n" + serial.merge(a.demand(), 1, Integer::sum), a.demand(),
+                            byName.get(a.demand()).movable()));
+                }
+                gpus.add(new GpuState(gpu.index(), gpu.model(), instances));
+            }
+            nodes.add(new NodeState(node.name(), gpus, node.layoutFixed()));
+        }
+        return new ClusterState(nodes);
+    }
 }
