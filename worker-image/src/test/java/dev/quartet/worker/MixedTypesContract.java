@@ -13,6 +13,7 @@ import io.restassured.path.json.JsonPath;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** INT64, INT32 and BOOL tensors in and out, for either engine, checked against the engine called directly. */
@@ -30,9 +31,14 @@ abstract class MixedTypesContract {
                 Requests.tensor("weights", "INT32", shape, weights), Requests.tensor("mask", "BOOL", shape, mask));
     }
 
+    /** Loading runs in the background; JUnit may run any test of the class first. */
+    @BeforeEach
+    void ready() throws InterruptedException {
+        WorkerReady.await();
+    }
+
     @Test
     void integerAndBooleanTensorsMatchTheEngine() throws Exception {
-        WorkerReady.await();
         long big = 3_000_000_000L;
         long[] ids = {1, 2, 0, 4, 5, -1, 7, big};
         int[] weights = {1, 1, 1, 1, 2, 2, 2, 2};
