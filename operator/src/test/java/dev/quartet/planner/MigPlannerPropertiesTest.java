@@ -33,11 +33,9 @@ class MigPlannerPropertiesTest {
 
     @Property(tries = 200, seed = "20261126")
     void onceAppliedThePlanStaysPut(@ForAll long seed) {
-        RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
-        Plan plan = new MigPlanner().plan(input.state, input.demands);
-        ClusterState applied = PlanApplier.apply(input.state, input.demands, plan);
-        Plan again = new MigPlanner().plan(applied, input.demands);
-        PlanChecks.verify(applied, input.demands, again);
+        Replanned replanned = replanned(seed, PlanApplier::apply);
+        Plan plan = replanned.plan();
+        Plan again = replanned.again();
         assertThat(again.moved()).isEmpty();
         assertThat(again.released()).isEmpty();
         assertThat(again.gpus()).noneMatch(GpuPlan::repartition);
@@ -53,17 +51,32 @@ class MigPlannerPropertiesTest {
      */
     @Property(tries = 5000, seed = "20261126")
     void aMoveUnderWayIsFinishedNotRedone(@ForAll long seed) {
-        RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
-        Plan plan = new MigPlanner().plan(input.state, input.demands);
-        ClusterState halfway = PlanApplier.startOnUnchanged(input.state, input.demands, plan);
-        Plan again = new MigPlanner().plan(halfway, input.demands);
-        PlanChecks.verify(halfway, input.demands, again);
-        long started = halfway.nodes().stream().flatMap(n -> n.gpus().stream()).flatMap(g -> g.instances().stream())
+        Replanned replanned = replanned(seed, PlanApplier::startOnUnchanged);
+        Plan plan = replanned.plan();
+        Plan again = replanned.again();
+        long started = replanned.next().nodes().stream().flatMap(n -> n.gpus().stream()).flatMap(g -> g.instances().stream())
                 .filter(i -> i.replica() != null && i.demand() != null && i.replica().startsWith(i.demand() + "-n"))
                 .count();
         assertThat(again.assignments().stream().filter(a -> !a.existing()).count())
                 .as("new replicas still to start after %d of %s started", started, plan.assignments())
                 .isLessThanOrEqualTo(plan.assignments().stream().filter(a -> !a.existing()).count() - started);
+    }
+
+    /** A random cluster's plan, the cluster it leads to, and the plan for that cluster (checked). */
+    private record Replanned(Plan plan, ClusterState next, Plan again) {
+    }
+
+    private interface Step {
+        ClusterState after(ClusterState state, List<Demand> demands, Plan plan);
+    }
+
+    private static Replanned replanned(long seed, Step step) {
+        RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
+        Plan plan = new MigPlanner().plan(input.state, input.demands);
+        ClusterState next = step.after(input.state, input.demands, plan);
+        Plan again = new MigPlanner().plan(next, input.demands);
+        PlanChecks.verify(next, input.demands, again);
+        return new Replanned(plan, next, again);
     }
 
     @Property(tries = 300, seed = "20261126")
