@@ -5,6 +5,7 @@
 # keeps them in .bench/worker-results.md. Figures, not pass/fail.
 #
 #   hack/bench-worker.sh                      # both models, 24 s per mode and concurrency
+#   BENCH_WORKER_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/w.jfr hack/bench-worker.sh   # profile the worker
 #   BENCH_SECONDS=10 BENCH_MODELS=pt BENCH_CONCURRENCY=16 BENCH_PT_MAX_BATCH_SIZE=8 BENCH_PT_WORKERS=2 hack/bench-worker.sh
 #
 # Needs /usr/bin/python3 with python3-torch + python3-torchvision (apt) the first time, to export
@@ -59,8 +60,8 @@ for fmt in $FORMATS; do
   QUARTET_MODEL_URI=$file QUARTET_MODEL_NAME=bench QUARKUS_HTTP_PORT=$PORT \
     QUARTET_BATCHING_MAX_BATCH_SIZE=$BATCH QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS=$DELAY \
     QUARTET_BATCHING_WORKERS=$WORKERS \
-    java -Djava.io.tmpdir="$BENCH/natives/tmp" -jar worker-image/target/quarkus-app/quarkus-run.jar \
-    > "$BENCH/worker-$fmt.log" 2>&1 &
+    java -Djava.io.tmpdir="$BENCH/natives/tmp" ${BENCH_WORKER_JAVA_OPTS:-} \
+    -jar worker-image/target/quarkus-app/quarkus-run.jar > "$BENCH/worker-$fmt.log" 2>&1 &
   WORKER=$!
   for _ in $(seq 1 240); do
     curl -sf "http://127.0.0.1:$PORT/q/health/ready" >/dev/null && break

@@ -108,21 +108,33 @@ public final class WorkerBenchmark {
                 List<Result> json = new ArrayList<>();
                 double[] binEngine = new double[3];
                 double[] jsonEngine = new double[3];
+                // CPU milliseconds used during each mode: [this JVM (clients, or the engine in-process), worker]
+                double[] inCpu = new double[2];
+                double[] binCpu = new double[2];
+                double[] jsonCpu = new double[2];
                 for (int r = 0; r < rounds; r++) {
+                    double[] cpu = cpu(workerPid);
                     in.add(run("in-process", c, slice, () -> inProcess(direct, image, shape)));
+                    add(inCpu, cpu, cpu(workerPid));
                     double[] before = engineStats(url);
+                    cpu = cpu(workerPid);
                     bin.add(run("binary", c, slice, served(url, binary.array(), header.length)));
+                    add(binCpu, cpu, cpu(workerPid));
                     add(binEngine, before, engineStats(url));
                     before = engineStats(url);
+                    cpu = cpu(workerPid);
                     json.add(run("json", c, slice, served(url, body, -1)));
+                    add(jsonCpu, cpu, cpu(workerPid));
                     add(jsonEngine, before, engineStats(url));
                 }
                 for (List<Result> mode : List.of(in, bin, json)) {
                     results.add(merge(mode));
                 }
-                System.err.println(format(results.get(results.size() - 3), workerPid));
-                System.err.println(format(results.get(results.size() - 2), workerPid) + engine(binEngine));
-                System.err.println(format(results.get(results.size() - 1), workerPid) + engine(jsonEngine));
+                System.err.println(format(results.get(results.size() - 3), workerPid) + cpu(inCpu, in));
+                System.err.println(format(results.get(results.size() - 2), workerPid) + engine(binEngine)
+                        + cpu(binCpu, bin));
+                System.err.println(format(results.get(results.size() - 1), workerPid) + engine(jsonEngine)
+                        + cpu(jsonCpu, json));
             }
         }
         System.out.printf("%n%s (%s), %s, input %s%n%n", model.getFileName(), format.platform(),
@@ -209,12 +221,31 @@ public final class WorkerBenchmark {
         };
     }
 
+    /** CPU milliseconds so far of this JVM and of the worker process (0 when unknown). */
+    private static double[] cpu(long workerPid) {
+        return new double[] {cpuMillis(ProcessHandle.current()),
+                workerPid > 0 ? ProcessHandle.of(workerPid).map(WorkerBenchmark::cpuMillis).orElse(0.0) : 0};
+    }
+
+    private static double cpuMillis(ProcessHandle process) {
+        return process.info().totalCpuDuration().map(d -> d.toNanos() / 1e6).orElse(0.0);
+    }
+
+    /** CPU per request of this JVM (the clients, or the engine in-process) and of the worker. */
+    private static String cpu(double[] millis, List<Result> slices) {
+        long requests = slices.stream().mapToLong(Result::requests).sum();
+        return requests == 0 ? "" : String.format("  CPU ms/request: bench JVM %.1f, worker %.1f", millis[0] / requests,
+                millis[1] / requests);
+    }
+
     /** Mean rows per engine call and mean engine milliseconds per call, from the worker's metrics. */
     static double[] engineStats(String inferUrl) {
         try {
             String base = inferUrl.substring(0, inferUrl.indexOf("/v2/"));
-            HttpResponse<String> metrics = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(base + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+            // HTTP/1.1 and a timeout: a JDK client's h2c upgrade request once hung here for good.
+            HttpResponse<String> metrics = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
+                    HttpRequest.newBuilder(URI.create(base + "/q/metrics")).timeout(Duration.ofSeconds(30)).build(),
+                    HttpResponse.BodyHandlers.ofString());
             return new double[] {metric(metrics.body(), "quartet_worker_batch_size_count"),
                     metric(metrics.body(), "quartet_worker_batch_size_sum"),
                     metric(metrics.body(), "quartet_worker_inference_duration_seconds_sum")};
