@@ -76,6 +76,11 @@ public final class PodFacts {
                         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
 
+    /** On a node, neither finished nor terminating, and not Ready yet: a replica still starting. */
+    public static boolean isStarting(Pod pod) {
+        return isBound(pod) && !isFinished(pod) && !isTerminating(pod) && !isReady(pod);
+    }
+
     public static String id(Pod pod) {
         return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     }

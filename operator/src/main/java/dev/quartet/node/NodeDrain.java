@@ -154,9 +154,8 @@ final class NodeDrain {
             return Optional.of("waiting for " + startable + " replacement replica(s) of " + deployment + " to start");
         }
         long unready = snapshot.pods().stream()
-                .filter(p -> deployment.equals(InventoryBuilder.deploymentOf(p)) && !PodFacts.isTerminating(p)
-                        && !PodFacts.isFinished(p) && !onGpus(p, node, gpus) && !PodFacts.isReady(p)
-                        && PodFacts.isBound(p))
+                .filter(p -> deployment.equals(InventoryBuilder.deploymentOf(p)) && PodFacts.isStarting(p)
+                        && !onGpus(p, node, gpus))
                 .count();
         return unready > 0 ? Optional.of("waiting for " + unready + " replacement replica(s) of " + deployment
                 + " to be Ready") : Optional.empty();

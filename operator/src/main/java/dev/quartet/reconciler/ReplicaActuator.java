@@ -54,11 +54,13 @@ public class ReplicaActuator {
         List<String> created = new ArrayList<>();
         Map<String, String> deleted = new LinkedHashMap<>();
         List<Pod> live = new ArrayList<>();
+        boolean keptStarting = pods.stream()
+                .anyMatch(p -> PodFacts.isStarting(p) && !part.released().contains(PodFacts.id(p)));
         for (Pod pod : pods) {
             if (PodFacts.isTerminating(pod)) {
                 continue;
             }
-            String why = removalReason(pod, part, view, pods);
+            String why = removalReason(pod, part, view, keptStarting);
             if (why != null) {
                 delete(d, pod, why, deleted);
             } else {
@@ -105,8 +107,11 @@ public class ReplicaActuator {
         return new ReplicaActions(created, deleted, waiting, rollingOut);
     }
 
-    /** Why a non-terminating pod must go now, or null to keep it. */
-    private String removalReason(Pod pod, DeploymentPart part, ClusterView view, List<Pod> pods) {
+    /**
+     * Why a non-terminating pod must go now, or null to keep it; {@code keptStarting}: a replica the plan keeps is
+     * on a node but not Ready yet.
+     */
+    private String removalReason(Pod pod, DeploymentPart part, ClusterView view, boolean keptStarting) {
         String id = PodFacts.id(pod);
         if (PodFacts.isFinished(pod)) {
             return "replica " + pod.getMetadata().getName() + " ended (" + pod.getStatus().getPhase()
@@ -119,18 +124,12 @@ public class ReplicaActuator {
         if (part.released().contains(id)) {
             // A Ready replica goes only once the replicas that stay are Ready too: when a move's replacement
             // starts, the plan releases the old replica instead of moving it, and it must serve until then.
-            return PodFacts.isReady(pod) && starting(part, pods) ? null : "scaled down";
+            return PodFacts.isReady(pod) && keptStarting ? null : "scaled down";
         }
         if (!PodFacts.isBound(pod) && (node == null || !part.newByNode().containsKey(node))) {
             return "the plan no longer places this pending replica on " + node;
         }
         return null;
-    }
-
-    /** Whether a replica the plan keeps is bound to a node but not Ready yet. */
-    private static boolean starting(DeploymentPart part, List<Pod> pods) {
-        return pods.stream().anyMatch(p -> !PodFacts.isTerminating(p) && !PodFacts.isFinished(p)
-                && PodFacts.isBound(p) && !PodFacts.isReady(p) && !part.released().contains(PodFacts.id(p)));
     }
 
     /** Replaces pods of an older template one at a time, each only once every other replica is Ready. */
