@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The planner's input in index form, sorted by name so the plan does not depend on input order: nodes,
@@ -31,7 +32,7 @@ final class PlanInput {
     /** Running replicas to release first when their demand has more than it asks for. */
     final Set<String> releaseFirst;
     /** Per demand: how many running replicas were released because the demand has more than it asks for. */
-    final int[] surplusReleased;
+    private final int[] surplusReleased;
     /** Kept running replicas by name: their demand. */
     private final Map<String, Integer> keptDemand = new HashMap<>();
 
@@ -113,16 +114,12 @@ final class PlanInput {
                 }
             }
         }
-        List<RunningReplica> kept = new ReplicaRelease(demands, candidates, releaseFirst).keep(released);
-        for (RunningReplica replica : kept) {
+        candidates.forEach(replica -> surplusReleased[replica.demand()]++);
+        for (RunningReplica replica : new ReplicaRelease(demands, candidates, releaseFirst).keep(released)) {
             keptByGpu.computeIfAbsent(replica.gpu(), k -> new ArrayList<>()).add(replica);
             keptCount[replica.demand()]++;
+            surplusReleased[replica.demand()]--;
             keptDemand.put(replica.name(), replica.demand());
-        }
-        for (RunningReplica replica : candidates) {
-            if (!keptDemand.containsKey(replica.name())) {
-                surplusReleased[replica.demand()]++;
-            }
         }
     }
 
@@ -132,7 +129,7 @@ final class PlanInput {
      * replica it replaces, so the demand has one too many until the old one goes).
      */
     Set<String> movedWithSurplus(List<String> moved) {
-        Set<String> swap = new java.util.TreeSet<>();
+        Set<String> swap = new TreeSet<>();
         for (String name : moved) {
             Integer d = keptDemand.get(name);
             if (d != null && surplusReleased[d] > 0) {

@@ -46,8 +46,9 @@ final class ReplicaRelease {
     }
 
     /**
-     * A replica named in {@code releaseFirst} (one a plan would otherwise move) before any other; then spread: the replica on the node holding most of the demand, then on the GPU holding most of it, then on the
-     * GPU with fewest other replicas (so a GPU may free up), then the greatest name. Pack: the node holding least.
+     * A replica named in {@code releaseFirst} (one a plan would otherwise move) before any other. Then spread: the
+     * replica on the node holding most of the demand, then on the GPU holding most of it, then on the GPU with
+     * fewest other replicas (so a GPU may free up), then the greatest name. Pack: the node holding least.
      */
     private PlanInput.RunningReplica pickVictim(List<PlanInput.RunningReplica> replicas, boolean pack,
             Map<Integer, Integer> runningOnGpu) {

@@ -130,11 +130,11 @@ public final class WorkerBenchmark {
                 for (List<Result> mode : List.of(in, bin, json)) {
                     results.add(merge(mode));
                 }
-                System.err.println(format(results.get(results.size() - 3), workerPid) + cpu(inCpu, in));
+                System.err.println(format(results.get(results.size() - 3), workerPid) + cpuPerRequest(inCpu, in));
                 System.err.println(format(results.get(results.size() - 2), workerPid) + engine(binEngine)
-                        + cpu(binCpu, bin));
+                        + cpuPerRequest(binCpu, bin));
                 System.err.println(format(results.get(results.size() - 1), workerPid) + engine(jsonEngine)
-                        + cpu(jsonCpu, json));
+                        + cpuPerRequest(jsonCpu, json));
             }
         }
         System.out.printf("%n%s (%s), %s, input %s%n%n", model.getFileName(), format.platform(),
@@ -232,7 +232,7 @@ public final class WorkerBenchmark {
     }
 
     /** CPU per request of this JVM (the clients, or the engine in-process) and of the worker. */
-    private static String cpu(double[] millis, List<Result> slices) {
+    private static String cpuPerRequest(double[] millis, List<Result> slices) {
         long requests = slices.stream().mapToLong(Result::requests).sum();
         return requests == 0 ? "" : String.format("  CPU ms/request: bench JVM %.1f, worker %.1f", millis[0] / requests,
                 millis[1] / requests);
