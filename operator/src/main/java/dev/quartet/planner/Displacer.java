@@ -2,9 +2,7 @@ package dev.quartet.planner;
 
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Rule 4's last resort: opens a GPU whose running replicas may all move, to place a replica nothing else can
@@ -27,8 +25,7 @@ final class Displacer {
     private final ReplicaPlacer placer;
     private final List<GpuWork> candidates = new ArrayList<>();
     private final int[] target;
-    /** Per profile key: the highest priority for which a displacement failed in this pass. */
-    private final Map<String, Integer> failedAt = new HashMap<>();
+    private final FailedPlacements failed = new FailedPlacements();
 
     /**
      * With a {@code target} (replicas admission found room for, per demand), a displaced replica must be
@@ -48,16 +45,7 @@ final class Displacer {
 
     /** Places one replica of {@code d} by displacing the running replicas of a GPU or a short chain of them. */
     boolean place(int d) {
-        ResolvedDemand demand = state.demand(d);
-        Integer failed = failedAt.get(demand.profileKey);
-        if (failed != null && failed >= demand.priority()) {
-            return false;
-        }
-        if (place(d, MAX_DEPTH)) {
-            return true;
-        }
-        failedAt.merge(demand.profileKey, demand.priority(), Math::max);
-        return false;
+        return failed.attempt(state.demand(d), () -> place(d, MAX_DEPTH));
     }
 
     private boolean place(int d, int depth) {

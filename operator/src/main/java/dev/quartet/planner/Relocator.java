@@ -1,8 +1,5 @@
 package dev.quartet.planner;
 
-import java.util.HashMap;
-import java.util.Map;
-
 /**
  * Makes room for a replica that fits nowhere by moving one replica planned (not running) elsewhere: off a GPU
  * being repartitioned (profiles limited per GPU, such as one {@code +me}, or start slots that best fit alone does
@@ -15,8 +12,7 @@ final class Relocator {
 
     private final PlacementState state;
     private final Displacer.ReplicaPlacer placer;
-    /** Per profile key: the highest priority for which a relocation failed in this pass. */
-    private final Map<String, Integer> failedAt = new HashMap<>();
+    private final FailedPlacements failed = new FailedPlacements();
 
     Relocator(PlacementState state, Displacer.ReplicaPlacer placer) {
         this.state = state;
@@ -26,15 +22,7 @@ final class Relocator {
     /** Places one replica of {@code d} by relocating one planned replica; false if no single relocation works. */
     boolean place(int d) {
         ResolvedDemand demand = state.demand(d);
-        Integer failed = failedAt.get(demand.profileKey);
-        if (failed != null && failed >= demand.priority()) {
-            return false;
-        }
-        if (tryPlace(d, demand)) {
-            return true;
-        }
-        failedAt.merge(demand.profileKey, demand.priority(), Math::max);
-        return false;
+        return failed.attempt(demand, () -> tryPlace(d, demand));
     }
 
     private boolean tryPlace(int d, ResolvedDemand demand) {
