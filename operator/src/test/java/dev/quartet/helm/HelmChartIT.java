@@ -201,18 +201,22 @@ class HelmChartIT {
         try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
                 Map.of("migManager", Map.of("namespace", migNamespace), "watchNamespaces", List.of(served)))) {
             Path dir = chart.serviceAccountKubeconfig().getParent();
-            Path tmp = Files.createTempDirectory(dir, "tmp-");
+            boolean asImageUser = "root".equals(System.getProperty("user.name"));
+            // As the image's user: everything but the pod's /tmp stand-in is read-only to it. The app is staged
+            // outside the checkout, whose parents (a mktemp -d clone) that user may not traverse.
+            Path pod = asImageUser ? PodFilesystem.stage(jar.getParent(), chart.serviceAccountKubeconfig(), user)
+                    : null;
+            Path app = pod == null ? jar : pod.resolve("app").resolve(jar.getFileName());
+            Path kubeconfig = pod == null ? chart.serviceAccountKubeconfig() : pod.resolve("kubeconfig");
+            Path tmp = pod == null ? Files.createTempDirectory(dir, "tmp-") : pod.resolve("tmp");
             List<String> command = new ArrayList<>();
-            if ("root".equals(System.getProperty("user.name"))) {
-                // As the image's user: everything but the pod's /tmp stand-in is read-only to it.
-                Files.setAttribute(tmp, "unix:uid", user[0]);
-                Files.setAttribute(tmp, "unix:gid", user[1]);
+            if (asImageUser) {
                 command.addAll(List.of("setpriv", "--reuid=" + user[0], "--regid=" + user[1], "--clear-groups"));
             }
             command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx128m",
                     "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                     "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-Djava.io.tmpdir=" + tmp,
-                    "-jar", jar.toString()));
+                    "-jar", app.toString()));
             int port = freePort();
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("operator.log").toFile());
@@ -220,7 +224,7 @@ class HelmChartIT {
             builder.environment().put("PATH", System.getenv("PATH"));
             builder.environment().put("HOME", "/nonexistent");
             builder.environment().putAll(chart.operatorEnvironment());
-            builder.environment().put("KUBECONFIG", chart.serviceAccountKubeconfig().toString());
+            builder.environment().put("KUBECONFIG", kubeconfig.toString());
             builder.environment().put("QUARTET_HTTP_PORT", Integer.toString(port));
             Process operator = builder.start();
             try {
@@ -243,6 +247,7 @@ class HelmChartIT {
                 if (!operator.waitFor(30, TimeUnit.SECONDS)) {
                     operator.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
                 }
+                PodFilesystem.delete(pod);
             }
         } finally {
             cluster.deleteNamespace(served);
