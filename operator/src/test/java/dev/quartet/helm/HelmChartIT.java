@@ -77,8 +77,7 @@ class HelmChartIT {
 
             CustomResourceDefinition crd = admin.apiextensions().v1().customResourceDefinitions().withName(CRD).get();
             assertThat(crd).as("CRD from the chart's crds/").isNotNull();
-            assertThat(crd.getStatus().getConditions())
-                    .anySatisfy(c -> assertThat(c.getType() + "=" + c.getStatus()).isEqualTo("Established=True"));
+            cluster.awaitCrdEstablished(CRD);
             assertThat(admin.serviceAccounts().inNamespace(namespace).withName(prefix).get()).isNotNull();
             assertThat(admin.rbac().clusterRoles().withName(prefix + "-cluster").get()).isNotNull();
             assertThat(admin.rbac().clusterRoles().withName(prefix + "-workloads").get()).isNotNull();
@@ -311,10 +310,7 @@ class HelmChartIT {
                 """;
         var crds = admin.apiextensions().v1().customResourceDefinitions();
         crds.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).create();
-        crds.withName(SERVICE_MONITOR_CRD).waitUntilCondition(c -> c != null && c.getStatus() != null
-                && c.getStatus().getConditions().stream()
-                        .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
-                60, TimeUnit.SECONDS);
+        cluster.awaitCrdEstablished(SERVICE_MONITOR_CRD);
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> admin.getApiResources("monitoring.coreos.com/v1") != null);
         return true;

@@ -53,7 +53,7 @@ final class OperatorTestBed implements AutoCloseable {
      * RBAC rules: a rule the operator needs and the chart lacks (or the reverse) fails these tests.
      */
     OperatorTestBed(String name, UnaryOperator<SimulatorOptions> shape, Map<String, String> settings) {
-        installCrd(client);
+        installCrd(cluster);
         namespace = cluster.createNamespace(name);
         sim = cluster.startSimulator(o -> shape.apply(o).withMigConfigMap(namespace, MIG_CONFIGMAP));
         // The operator serves only this namespace (what other test classes leave behind while their namespaces
@@ -69,7 +69,8 @@ final class OperatorTestBed implements AutoCloseable {
                 Path.of("target/it-logs", namespace).toAbsolutePath());
     }
 
-    static synchronized void installCrd(KubernetesClient client) {
+    static synchronized void installCrd(LocalCluster cluster) {
+        KubernetesClient client = cluster.client();
         if (crdInstalled) {
             return;
         }
@@ -81,10 +82,7 @@ final class OperatorTestBed implements AutoCloseable {
             CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
             crd.getMetadata().setResourceVersion(null);
             client.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
-            client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions()
-                            .stream().anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
-                            60, java.util.concurrent.TimeUnit.SECONDS);
+            cluster.awaitCrdEstablished(crd.getMetadata().getName());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -3,6 +3,8 @@ package dev.quartet.testsupport;
 import dev.quartet.sim.GpuNodeSimulator;
 import dev.quartet.sim.SimulatorOptions;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionCondition;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -186,6 +188,22 @@ public final class LocalCluster {
     client.serviceAccounts().inNamespace(name).withName("default")
         .waitUntilCondition(sa -> sa != null, 60, TimeUnit.SECONDS);
     return name;
+  }
+
+  /**
+   * Waits until the named CustomResourceDefinition is Established. Right after a create the API server may answer
+   * with a status that has no conditions yet, so an absent list counts as "not yet".
+   */
+  public void awaitCrdEstablished(String name) {
+    client.apiextensions().v1().customResourceDefinitions().withName(name)
+        .waitUntilCondition(LocalCluster::isEstablished, 60, TimeUnit.SECONDS);
+  }
+
+  private static boolean isEstablished(CustomResourceDefinition crd) {
+    List<CustomResourceDefinitionCondition> conditions =
+        crd == null || crd.getStatus() == null ? null : crd.getStatus().getConditions();
+    return conditions != null && conditions.stream()
+        .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   /** Deletes a namespace (and everything in it) without waiting. */
