@@ -6,6 +6,7 @@
 #
 #   hack/bench-worker.sh                      # both models, 24 s per mode and concurrency
 #   BENCH_WORKER_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/w.jfr hack/bench-worker.sh   # profile the worker
+#   BENCH_CLIENT=jdk hack/bench-worker.sh    # JDK HttpClient load generator instead of the lean one
 #   BENCH_SECONDS=10 BENCH_MODELS=pt BENCH_CONCURRENCY=16 BENCH_PT_MAX_BATCH_SIZE=8 BENCH_PT_WORKERS=2 hack/bench-worker.sh
 #
 # Needs /usr/bin/python3 with python3-torch + python3-torchvision (apt) the first time, to export
@@ -73,7 +74,9 @@ for fmt in $FORMATS; do
   java -Djava.io.tmpdir="$BENCH/natives/tmp" -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
     -cp "$CP" dev.quartet.worker.bench.WorkerBenchmark \
     --model="$file" --url="http://127.0.0.1:$PORT/v2/models/bench/infer" --input=$input --shape=$shape \
-    --pid="$WORKER" --seconds="$SECONDS_PER_RUN" --concurrency="$levels" | tee -a "$OUT"
+    --pid="$WORKER" --seconds="$SECONDS_PER_RUN" --concurrency="$levels" \
+    --client="${BENCH_CLIENT:-lean}" --workers="$WORKERS" \
+    ${QUARTET_ENGINE_THREADS_PER_CALL:+--threads-per-call=$QUARTET_ENGINE_THREADS_PER_CALL} | tee -a "$OUT"
   echo "load average after $fmt: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
   kill "$WORKER"; wait "$WORKER" 2>/dev/null || true; WORKER=""
 done

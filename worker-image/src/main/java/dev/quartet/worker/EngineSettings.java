@@ -48,6 +48,18 @@ public final class EngineSettings {
     }
 
     /**
+     * ONNX Runtime intra-op threads per call: {@code configured} when set, else the CPUs this process may use
+     * divided by the number of batch workers that call the engine side by side, at least one.
+     */
+    public static int threadsPerCall(java.util.Optional<Integer> configured, int batchWorkers) {
+        int threads = configured.orElse(Runtime.getRuntime().availableProcessors() / Math.max(1, batchWorkers));
+        if (configured.isPresent() && threads < 1) {
+            throw new IllegalArgumentException("quartet.engine.threads-per-call must be at least 1, not " + threads);
+        }
+        return Math.max(1, threads);
+    }
+
+    /**
      * ONNX Runtime session options whose thread pools do not spin (DJL passes them through as the
      * {@code sessionOptions} model option and applies its own settings on top).
      */

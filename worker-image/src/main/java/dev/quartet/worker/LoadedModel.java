@@ -29,20 +29,23 @@ public final class LoadedModel implements AutoCloseable {
         this.device = device;
     }
 
-    /** Loads {@code file} with the engine of {@code format}, on the GPU when the engine sees one, else the CPU. */
-    public static LoadedModel load(Path file, ModelFormat format, ObjectMapper mapper)
+    /**
+     * Loads {@code file} with the engine of {@code format}, on the GPU when the engine sees one, else the CPU;
+     * an ONNX model's calls use {@code threadsPerCall} CPU threads each (see {@link EngineSettings#threadsPerCall}).
+     */
+    public static LoadedModel load(Path file, ModelFormat format, ObjectMapper mapper, int threadsPerCall)
             throws IOException, MalformedModelException {
         EngineSettings.apply();
         Device device = Engine.getEngine(format.engine()).defaultDevice();
         Model model;
         try {
-            model = open(file, format, device);
+            model = open(file, format, device, threadsPerCall);
         } catch (RuntimeException | IOException | MalformedModelException e) {
             if (device.isGpu()) {
                 Log.warnf("Loading %s on %s failed (%s); falling back to the CPU. A GPU image needs the CUDA "
                         + "flavour of the engine's natives (see worker-image/README.md)", file, device, e);
                 device = Device.cpu();
-                model = open(file, format, device);
+                model = open(file, format, device, threadsPerCall);
             } else {
                 throw e;
             }
@@ -52,7 +55,7 @@ public final class LoadedModel implements AutoCloseable {
         return new LoadedModel(model, format, signature, device);
     }
 
-    private static Model open(Path file, ModelFormat format, Device device)
+    private static Model open(Path file, ModelFormat format, Device device, int threadsPerCall)
             throws IOException, MalformedModelException {
         Map<String, Object> options = new HashMap<>();
         if (format == ModelFormat.TORCHSCRIPT) {
@@ -60,6 +63,7 @@ public final class LoadedModel implements AutoCloseable {
             options.put("mapLocation", "true");
         } else {
             options.put("sessionOptions", EngineSettings.onnxSessionOptions());
+            options.put("intraOpNumThreads", String.valueOf(threadsPerCall));
         }
         Model model = Model.newInstance(file.getFileName().toString(), device, format.engine());
         try {

@@ -22,6 +22,7 @@ public class ModelLoader {
     private final ServedModel served;
     private final WorkerMetrics metrics;
     private final ObjectMapper mapper;
+    private int threadsPerCall;
 
     public ModelLoader(WorkerConfig config, ServedModel served, WorkerMetrics metrics, ObjectMapper mapper) {
         this.config = config;
@@ -32,6 +33,8 @@ public class ModelLoader {
 
     void onStart(@Observes StartupEvent event) {
         EngineSettings.apply();
+        // Checked here, on the start-up thread, so that a bad value stops the start with its own message.
+        threadsPerCall = EngineSettings.threadsPerCall(config.engine().threadsPerCall(), config.batching().workers());
         Thread loader = new Thread(this::load, "model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -43,7 +46,8 @@ public class ModelLoader {
             long start = System.nanoTime();
             Path file = new ModelSource(Path.of(m.cacheDir())).resolve(m.uri(), m.sha256());
             ModelFormat format = m.format().orElse(ModelFormat.fromFileName(file.getFileName().toString()));
-            LoadedModel model = LoadedModel.load(file, format, mapper);
+            WorkerConfig.Batching b = config.batching();
+            LoadedModel model = LoadedModel.load(file, format, mapper, threadsPerCall);
             ServingDevice device = ServingDevice.of(model.device());
             Log.infof("Model %s (%s, %s) loaded from %s on device %s, MIG device %s%s", m.name(), format.platform(),
                     model.engineVersion(), file, device.device(), device.migDevice(),
@@ -51,16 +55,16 @@ public class ModelLoader {
             BatchExecutor executor = new BatchExecutor(model, metrics::batch);
             ValidatedRequest zeros = BatchExecutor.warmUpRequest(model.signature(), m.warmUpDynamicSize());
             List<Oip.OutputTensor> warmUp = executor.run(List.of(zeros)).get(0);
-            WorkerConfig.Batching b = config.batching();
             DynamicBatcher batcher = new DynamicBatcher(executor, new DynamicBatcher.Limits(b.maxBatchSize(),
                     TimeUnit.MILLISECONDS.toNanos(b.maxBatchDelayMillis()), b.queueLimit(), b.workers()),
                     model.signature().batchable());
             served.ready(model, batcher, device);
             Log.infof("Model %s ready after warm-up (%d outputs) in %d ms; batching up to %d rows, %d ms delay,"
-                    + " %d workers, queue limit %d", m.name(), warmUp.size(),
+                    + " %d workers, queue limit %d%s", m.name(), warmUp.size(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
                     model.signature().batchable() ? b.maxBatchSize() : 1, b.maxBatchDelayMillis(), b.workers(),
-                    b.queueLimit());
+                    b.queueLimit(),
+                    format == ModelFormat.ONNX ? ", " + threadsPerCall + " CPU threads per engine call" : "");
         } catch (ModelSource.ModelSourceException e) {
             Log.errorf("Cannot serve model %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.", m.name(),
                     e.getMessage());

@@ -44,7 +44,7 @@ class QueueFullTest {
     void fullQueueIs503WithRetryAfter() throws Exception {
         WorkerReady.await();
         // Hold the engine: the real executor behind a gate, one request at a time, queue of one.
-        LoadedModel model = LoadedModel.load(Path.of("models/mixed-types.onnx"), ModelFormat.ONNX, mapper);
+        LoadedModel model = LoadedModel.load(Path.of("models/mixed-types.onnx"), ModelFormat.ONNX, mapper, 1);
         BatchExecutor engine = new BatchExecutor(model, (rows, nanos) -> { });
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quartet.worker.EngineSettings;
 import dev.quartet.worker.LoadedModel;
 import dev.quartet.worker.ModelFormat;
 import java.net.URI;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -77,6 +79,7 @@ public final class WorkerBenchmark {
         String inputName = a.getOrDefault("input", "input");
         long workerPid = Long.parseLong(a.getOrDefault("pid", "-1"));
         double seconds = Double.parseDouble(a.getOrDefault("seconds", "20"));
+        boolean jdkClient = "jdk".equals(a.getOrDefault("client", "lean"));
         int[] levels = Arrays.stream(a.getOrDefault("concurrency", "1,4,16").split(",")).mapToInt(Integer::parseInt)
                 .toArray();
         long[] shape = Arrays.stream(a.getOrDefault("shape", "1,3,224,224").split(",")).mapToLong(Long::parseLong)
@@ -93,13 +96,19 @@ public final class WorkerBenchmark {
                 "parameters", Map.of("binary_data_size", image.length * 4)))));
         ByteBuffer binary = ByteBuffer.allocate(header.length + image.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         binary.put(header).asFloatBuffer().put(image);
-        System.err.printf("model %s (%s), JSON body %d bytes, binary body %d bytes, %.0f s per mode and level%n",
-                model, format, body.length, binary.capacity(), seconds);
+        System.err.printf("model %s (%s), JSON body %d bytes, binary body %d bytes, %.0f s per mode and level,"
+                + " %s client%n", model, format, body.length, binary.capacity(), seconds, jdkClient ? "JDK" : "lean");
 
         List<Result> results = new ArrayList<>();
         int rounds = Integer.parseInt(a.getOrDefault("rounds", "4"));
         double slice = seconds / rounds;
-        try (LoadedModel direct = LoadedModel.load(model, format, new ObjectMapper())) {
+        int warmupRounds = Integer.parseInt(a.getOrDefault("warmup-rounds", "1"));
+        // The worker's engine settings: ONNX Runtime threads per call from the worker's batch workers.
+        int threads = EngineSettings.threadsPerCall(
+                Optional.ofNullable(a.get("threads-per-call")).map(Integer::valueOf),
+                Integer.parseInt(a.getOrDefault("workers", "2")));
+        System.err.printf("in-process engine: %d CPU threads per call (ONNX)%n", threads);
+        try (LoadedModel direct = LoadedModel.load(model, format, new ObjectMapper(), threads)) {
             for (int c : levels) {
                 // Interleaved slices, so that load from other processes on a shared machine falls on
                 // every mode alike.
@@ -112,18 +121,25 @@ public final class WorkerBenchmark {
                 double[] inCpu = new double[2];
                 double[] binCpu = new double[2];
                 double[] jsonCpu = new double[2];
+                // One unmeasured slice per mode first, as JMH warms up: a fresh worker JVM spends about a
+                // tenth of its CPU compiling its request path during its first minute (perf, 2 cores).
+                for (int w = 0; w < warmupRounds; w++) {
+                    run("in-process", c, slice, () -> inProcess(direct, image, shape));
+                    run("binary", c, slice, served(jdkClient, url, binary.array(), header.length));
+                    run("json", c, slice, served(jdkClient, url, body, -1));
+                }
                 for (int r = 0; r < rounds; r++) {
                     double[] cpu = cpu(workerPid);
                     in.add(run("in-process", c, slice, () -> inProcess(direct, image, shape)));
                     add(inCpu, cpu, cpu(workerPid));
                     double[] before = engineStats(url);
                     cpu = cpu(workerPid);
-                    bin.add(run("binary", c, slice, served(url, binary.array(), header.length)));
+                    bin.add(run("binary", c, slice, served(jdkClient, url, binary.array(), header.length)));
                     add(binCpu, cpu, cpu(workerPid));
                     add(binEngine, before, engineStats(url));
                     before = engineStats(url);
                     cpu = cpu(workerPid);
-                    json.add(run("json", c, slice, served(url, body, -1)));
+                    json.add(run("json", c, slice, served(jdkClient, url, body, -1)));
                     add(jsonCpu, cpu, cpu(workerPid));
                     add(jsonEngine, before, engineStats(url));
                 }
@@ -163,32 +179,38 @@ public final class WorkerBenchmark {
         void call() throws Exception;
     }
 
+    /** Runs {@code call} from {@code concurrency} threads for {@code seconds}; closes it afterwards if it holds connections. */
     private static Result run(String mode, int concurrency, double seconds, Call call) throws Exception {
-        for (int i = 0; i < 3; i++) {
-            call.call();
-        }
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-        long end = System.nanoTime() + (long) (seconds * 1e9);
-        long start = System.nanoTime();
-        List<Future<List<Double>>> futures = new ArrayList<>();
-        for (int t = 0; t < concurrency; t++) {
-            futures.add(pool.submit(() -> {
-                List<Double> latencies = new ArrayList<>();
-                while (System.nanoTime() < end) {
-                    long s = System.nanoTime();
-                    call.call();
-                    latencies.add((System.nanoTime() - s) / 1e6);
-                }
-                return latencies;
-            }));
+        try {
+            for (int i = 0; i < 3; i++) {
+                call.call();
+            }
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            long start = System.nanoTime();
+            List<Future<List<Double>>> futures = new ArrayList<>();
+            for (int t = 0; t < concurrency; t++) {
+                futures.add(pool.submit(() -> {
+                    List<Double> latencies = new ArrayList<>();
+                    while (System.nanoTime() < end) {
+                        long s = System.nanoTime();
+                        call.call();
+                        latencies.add((System.nanoTime() - s) / 1e6);
+                    }
+                    return latencies;
+                }));
+            }
+            List<Double> all = new ArrayList<>();
+            for (Future<List<Double>> f : futures) {
+                all.addAll(f.get());
+            }
+            return new Result(mode, concurrency, all, (System.nanoTime() - start) / 1e9);
+        } finally {
+            pool.shutdown();
+            if (call instanceof AutoCloseable closeable) {
+                closeable.close();
+            }
         }
-        List<Double> all = new ArrayList<>();
-        for (Future<List<Double>> f : futures) {
-            all.addAll(f.get());
-        }
-        double elapsed = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
-        return new Result(mode, concurrency, all, elapsed);
     }
 
     /** One image through the engine as the worker calls it, without HTTP, queue or batching. */
@@ -202,7 +224,13 @@ public final class WorkerBenchmark {
         }
     }
 
-    private static Call served(String url, byte[] body, int jsonLength) {
+    private static Call served(boolean jdkClient, String url, byte[] body, int jsonLength) {
+        if (!jdkClient) {
+            return jsonLength >= 0
+                    ? new LeanHttpClient(url, body, "Content-Type", "application/octet-stream",
+                            "Inference-Header-Content-Length", String.valueOf(jsonLength))
+                    : new LeanHttpClient(url, body, "Content-Type", "application/json");
+        }
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(2))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
