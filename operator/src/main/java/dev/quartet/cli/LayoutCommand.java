@@ -76,8 +76,8 @@ final class LayoutCommand implements Subcommand {
             }
             ClusterSnapshot snapshot = new ClusterSnapshot(client.nodes().list().getItems(),
                     client.pods().inAnyNamespace().list().getItems(), config, error);
-            Inventory inventory = new InventoryBuilder(true, java.time.Duration.ofSeconds(30)).build(snapshot, new InventoryBuilder.Owners(Map.of()),
-                    Instant.now());
+            Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                    .build(snapshot, new InventoryBuilder.Owners(Map.of()), Instant.now());
             if (inventory.nodes().isEmpty()) {
                 out.println("no MIG nodes (nodes with nvidia.com/mig.capable=true and nvidia.com/mig.strategy=mixed)");
                 return 0;

@@ -46,9 +46,7 @@ public record GpuNode(String name, GpuModel model, int gpuCount, boolean ready, 
                 slices.put(profile, quantity.getNumericalAmount().intValue());
             }
         });
-        Optional<NodeCondition> readyCondition = node.getStatus() == null || node.getStatus().getConditions() == null
-                ? Optional.empty()
-                : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+        Optional<NodeCondition> readyCondition = readyCondition(node);
         boolean ready = readyCondition.map(c -> "True".equals(c.getStatus())).orElse(false);
         Instant readyChangedAt = readyCondition.map(NodeCondition::getLastTransitionTime).map(GpuNode::instant)
                 .orElse(Instant.EPOCH);
@@ -61,6 +59,12 @@ public record GpuNode(String name, GpuModel model, int gpuCount, boolean ready, 
                 schedulable,
                 Map.copyOf(labels), annotations, taints, labels.get(NvidiaLabels.MIG_CONFIG),
                 labels.get(NvidiaLabels.MIG_CONFIG_STATE), Map.copyOf(slices)));
+    }
+
+    /** The node's Ready condition, if its status has one. */
+    public static Optional<NodeCondition> readyCondition(Node node) {
+        return node.getStatus() == null || node.getStatus().getConditions() == null ? Optional.empty()
+                : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
     }
 
     private static Instant instant(String rfc3339) {

@@ -55,8 +55,12 @@ public final class InventoryBuilder {
         }
     }
 
+    /** The operator's default for {@code quartet.node-lost-after} ({@code QuartetConfig#nodeLostAfter}). */
+    public static final Duration DEFAULT_LOST_AFTER = Duration.ofSeconds(30);
+
     private final boolean repartitionEnabled;
     private final Duration lostAfter;
+
 
     /**
      * @param lostAfter how long a node may be not Ready before its replicas count as lost and are replaced

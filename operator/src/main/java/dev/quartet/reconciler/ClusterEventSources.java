@@ -1,6 +1,7 @@
 package dev.quartet.reconciler;
 
 import dev.quartet.config.QuartetConfig;
+import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
@@ -106,11 +107,7 @@ final class ClusterEventSources {
     }
 
     private static String ready(Node n) {
-        if (n.getStatus() == null || n.getStatus().getConditions() == null) {
-            return null;
-        }
-        return n.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType()))
-                .map(NodeCondition::getStatus).findFirst().orElse(null);
+        return GpuNode.readyCondition(n).map(NodeCondition::getStatus).orElse(null);
     }
 
     private static String phase(Pod p) {
