@@ -5,6 +5,7 @@ import ai.onnxruntime.OrtSession;
 import com.sun.jna.Library;
 import com.sun.jna.Native;
 import io.quarkus.logging.Log;
+import java.util.Optional;
 
 /**
  * Engine settings that must be in place before DJL loads an engine: offline natives, and no
@@ -51,7 +52,7 @@ public final class EngineSettings {
      * ONNX Runtime intra-op threads per call: {@code configured} when set, else the CPUs this process may use
      * divided by the number of batch workers that call the engine side by side, at least one.
      */
-    public static int threadsPerCall(java.util.Optional<Integer> configured, int batchWorkers) {
+    public static int threadsPerCall(Optional<Integer> configured, int batchWorkers) {
         int threads = configured.orElse(Runtime.getRuntime().availableProcessors() / Math.max(1, batchWorkers));
         if (configured.isPresent() && threads < 1) {
             throw new IllegalArgumentException("quartet.engine.threads-per-call must be at least 1, not " + threads);

@@ -26,6 +26,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 /**
  * Served (HTTP, OIP binary tensor data and JSON, dynamic batching) against in-process (the same
@@ -109,6 +110,10 @@ public final class WorkerBenchmark {
                 Integer.parseInt(a.getOrDefault("workers", "2")));
         System.err.printf("in-process engine: %d CPU threads per call (ONNX)%n", threads);
         try (LoadedModel direct = LoadedModel.load(model, format, new ObjectMapper(), threads)) {
+            // A fresh call per run: a served call holds connections that its run closes.
+            Supplier<Call> inProcessCall = () -> () -> inProcess(direct, image, shape);
+            Supplier<Call> binaryCall = () -> served(jdkClient, url, binary.array(), header.length);
+            Supplier<Call> jsonCall = () -> served(jdkClient, url, body, -1);
             for (int c : levels) {
                 // Interleaved slices, so that load from other processes on a shared machine falls on
                 // every mode alike.
@@ -124,22 +129,22 @@ public final class WorkerBenchmark {
                 // One unmeasured slice per mode first, as JMH warms up: a fresh worker JVM spends about a
                 // tenth of its CPU compiling its request path during its first minute (perf, 2 cores).
                 for (int w = 0; w < warmupRounds; w++) {
-                    run("in-process", c, slice, () -> inProcess(direct, image, shape));
-                    run("binary", c, slice, served(jdkClient, url, binary.array(), header.length));
-                    run("json", c, slice, served(jdkClient, url, body, -1));
+                    run("in-process", c, slice, inProcessCall.get());
+                    run("binary", c, slice, binaryCall.get());
+                    run("json", c, slice, jsonCall.get());
                 }
                 for (int r = 0; r < rounds; r++) {
                     double[] cpu = cpu(workerPid);
-                    in.add(run("in-process", c, slice, () -> inProcess(direct, image, shape)));
+                    in.add(run("in-process", c, slice, inProcessCall.get()));
                     add(inCpu, cpu, cpu(workerPid));
                     double[] before = engineStats(url);
                     cpu = cpu(workerPid);
-                    bin.add(run("binary", c, slice, served(jdkClient, url, binary.array(), header.length)));
+                    bin.add(run("binary", c, slice, binaryCall.get()));
                     add(binCpu, cpu, cpu(workerPid));
                     add(binEngine, before, engineStats(url));
                     before = engineStats(url);
                     cpu = cpu(workerPid);
-                    json.add(run("json", c, slice, served(jdkClient, url, body, -1)));
+                    json.add(run("json", c, slice, jsonCall.get()));
                     add(jsonCpu, cpu, cpu(workerPid));
                     add(jsonEngine, before, engineStats(url));
                 }
