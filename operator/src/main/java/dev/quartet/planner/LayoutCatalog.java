@@ -1,6 +1,7 @@
 package dev.quartet.planner;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
@@ -32,6 +33,8 @@ public final class LayoutCatalog {
     private final boolean[] feasible;
     private final int[] slicesByCode;
     private final int[][] roomCodes;
+    /** Per multiset: the most memory slices a full layout holding it covers, -1 when none holds it. */
+    private final int[] coverByCode;
     private final List<int[]> placements;
     private final List<LayoutShape> legal = new ArrayList<>();
     private final List<LayoutShape> full = new ArrayList<>();
@@ -62,6 +65,15 @@ public final class LayoutCatalog {
         for (int code = 0; code < size; code++) {
             for (int p = 0; p < profiles.size(); p++) {
                 slicesByCode[code] += count(code, p) * profiles.get(p).memorySlices();
+            }
+        }
+        this.coverByCode = new int[size];
+        Arrays.fill(coverByCode, -1);
+        for (LayoutShape shape : full) {
+            for (int code = 0; code < size; code++) {
+                if (slicesByCode[shape.code()] > coverByCode[code] && contains(shape.code(), code)) {
+                    coverByCode[code] = slicesByCode[shape.code()];
+                }
             }
         }
         this.roomCodes = new int[profiles.size()][];
@@ -143,6 +155,14 @@ public final class LayoutCatalog {
     /** Memory slices the multiset uses. */
     public int slicesUsed(int code) {
         return slicesByCode[code];
+    }
+
+    /**
+     * The most memory slices any full layout holding the multiset covers (what rule 7 gives a repartitioned GPU),
+     * or -1 when no legal layout holds it.
+     */
+    public int bestCover(int code) {
+        return coverByCode[code];
     }
 
     /** Whether every count of {@code small} is at most that of {@code big}. */
@@ -232,6 +252,18 @@ public final class LayoutCatalog {
         return (shape.mask() & mask) == 0 && count(shape.code(), p) < profile.maxCount()
                 && computeUsed(shape) + profile.computeSlices() <= model.computeSlots()
                 && !(profile.mediaExtension() && hasMediaExtension(shape));
+    }
+
+    /** The code of the multiset with {@code counts[p]} instances of each profile, or -1 beyond any maximum. */
+    int codeOf(int[] counts) {
+        int code = 0;
+        for (int p = 0; p < counts.length; p++) {
+            if (counts[p] >= radix[p]) {
+                return -1;
+            }
+            code += counts[p] * weight[p];
+        }
+        return code;
     }
 
     int encode(int[] profileIndex) {

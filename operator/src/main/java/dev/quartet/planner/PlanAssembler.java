@@ -27,6 +27,7 @@ final class PlanAssembler {
     }
 
     Plan plan() {
+        new NodeRepacker(state).run();
         for (GpuWork gpu : state.gpus) {
             if (gpu.open) {
                 assembleOpen(gpu);

@@ -9,16 +9,29 @@ import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
-/** Invariants on random clusters of every GPU model: rules 1-2, determinism, stability, optimality on A30. */
+/**
+ * Invariants on random clusters of every GPU model: rules 1-2, rule 7 across a node's GPUs, determinism,
+ * stability, optimality on A30.
+ */
 class MigPlannerPropertiesTest {
 
     private static final List<GpuModel> ALL_MODELS = List.of(GpuModel.values());
+    private static final List<GpuModel> EIGHT_SLICE_MODELS = List.of(GpuModel.A100_40GB, GpuModel.A100_80GB,
+            GpuModel.H100_80GB);
 
     @Property(tries = 300, seed = "20261126")
     void everyPlanKeepsRulesOneAndTwo(@ForAll long seed) {
         RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
         Plan plan = new MigPlanner().plan(input.state, input.demands);
         PlanChecks.verify(input.state, input.demands, plan);
+    }
+
+    @Property(tries = 400, seed = "20261126")
+    void noTwoRepartitionedGpusOfANodeCouldShareTheirReplicasOutToStrandFewerSlices(@ForAll long seed) {
+        RandomClusters input = new RandomClusters(seed, RandomClusters.crowdedNodes(EIGHT_SLICE_MODELS));
+        Plan plan = new MigPlanner().plan(input.state, input.demands);
+        PlanChecks.verify(input.state, input.demands, plan);
+        assertThat(PairSplits.betterSplit(input.state, plan)).isEmpty();
     }
 
     @Property(tries = 150, seed = "20261126")

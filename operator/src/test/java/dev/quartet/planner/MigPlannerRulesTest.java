@@ -101,6 +101,20 @@ class MigPlannerRulesTest {
     }
 
     @Test
+    void replicasOfANodeAreSharedOutSoThatNoRepartitionedGpuStrandsASlice() {
+        // Placement fills GPU 0 with both 1g.20gb and four 1g.10gb, then GPU 1 with seven 1g.10gb: seven compute
+        // slices of 1g.10gb leave memory slice 7 uncovered. One 1g.20gb at slot 6 on each GPU covers both.
+        ClusterState state = cluster(node("a", gpu(0, GpuModel.A100_80GB), gpu(1, GpuModel.A100_80GB)));
+        List<Demand> demands = List.of(demand("ns/small", "1g.10gb", 11), demand("ns/wide", "1g.20gb", 2));
+        Plan plan = new MigPlanner().plan(state, demands);
+        assertThat(count(plan, "ns/small") + count(plan, "ns/wide")).isEqualTo(13);
+        assertThat(repartitioned(plan)).isEqualTo(2);
+        assertThat(PlanQuality.of(state, demands, plan).stranded()).isZero();
+        assertThat(layout(plan, "a", 0)).endsWith("1g.20gb@6]");
+        assertThat(layout(plan, "a", 1)).endsWith("1g.20gb@6]");
+    }
+
+    @Test
     void scaleDownReleasesWhereSpreadSuffersLeast() {
         ClusterState state = cluster(node("a", a30(0, running("1g.6gb", 0, "ns/web", "0"), running("1g.6gb", 1,
                 "ns/web", "1"), free("1g.6gb", 2), free("1g.6gb", 3))), node("b", a30(0, running("1g.6gb", 0,

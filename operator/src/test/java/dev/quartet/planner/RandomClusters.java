@@ -34,6 +34,15 @@ final class RandomClusters {
         return new Shape(List.of(GpuModel.A30), 3, 2, 3, 3, 5, true, false, false, false);
     }
 
+    /**
+     * Few nodes with several GPUs each, full or empty, and many replicas: a node's GPUs fill up with small
+     * profiles (about 2.5% of these plans strand a slice a different split of a node's replicas would cover,
+     * without the planner's sharing out).
+     */
+    static Shape crowdedNodes(List<GpuModel> models) {
+        return new Shape(models, 2, 4, 8, 4, 12, false, false, false, true);
+    }
+
     /** Like the benchmark's clusters: every current layout is full or empty; no fixed node. */
     static Shape fullOrEmpty(List<GpuModel> models) {
         return new Shape(models, 3, 2, 4, 3, 5, false, true, true, true);
