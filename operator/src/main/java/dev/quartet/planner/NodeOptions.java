@@ -296,11 +296,15 @@ final class NodeOptions implements PlacementState.Listener {
         return key * 1024 + Math.min(gpu.index, 1023);
     }
 
-    /** Taking a free instance of an idle GPU whose layout is not full strands its uncovered slices (rule 7). */
+    /**
+     * Taking a free instance of an idle GPU whose layout leaves memory slices uncovered strands them (rule 7):
+     * a layout that is not full, or a full one such as 7 x 1g.10gb. A GPU that already holds a replica has
+     * counted its uncovered slices already.
+     */
     private static boolean strands(PlacementState.Option option) {
         GpuWork gpu = option.gpu();
         return option.kind() == PlacementState.Option.Kind.EXACT && gpu.runningCount() == 0 && !gpu.hasPlanned()
-                && !gpu.catalog.isFull(gpu.current);
+                && gpu.catalog.slicesUsed(gpu.current.code()) < gpu.model.memorySlots();
     }
 
     /** How many more replicas of the demand the node could take, roughly, for choosing where to pack. */

@@ -8,17 +8,19 @@ import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
 /**
- * Against the benchmark's baselines on A30 clusters: the planner satisfies at least as much by rule 3 (replicas
- * per priority, highest first), and when it satisfies the same on clusters like the benchmark's (current layouts
- * full or empty), it strands no more memory slices. Not claimed elsewhere: with several models and node
- * restrictions admission is greedy, and on 8-slice models spreading (rule 5) may use more GPUs whose full
- * layouts leave slice 7 uncovered.
+ * Against the benchmark's baselines on clusters of all four GPU models: the planner satisfies at least as much by
+ * rule 3 (replicas per priority, highest first), and when it satisfies the same on clusters like the benchmark's
+ * (current layouts full or empty), it strands no more memory slices. Not claimed for clusters with idle layouts
+ * that are not full: there, spreading (rules 5 and 8) may open a GPU the baselines leave alone (4 comparisons of
+ * 3,107 on 2,000 random seeds tried).
  */
 class BaselineComparisonTest {
 
+    private static final List<GpuModel> ALL_MODELS = List.of(GpuModel.values());
+
     @Property(tries = 100, seed = "20261126")
     void neverSatisfiesLessThanABaseline(@ForAll long seed) {
-        RandomClusters input = new RandomClusters(seed, RandomClusters.small(List.of(GpuModel.A30)));
+        RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
         Plan plan = new MigPlanner().plan(input.state, input.demands);
         for (Plan baseline : List.of(new FirstFitBaseline().plan(input.state, input.demands),
                 new MultisetPackerBaseline().plan(input.state, input.demands))) {
@@ -29,7 +31,7 @@ class BaselineComparisonTest {
 
     @Property(tries = 150, seed = "20261126")
     void neverWorseThanEitherBaseline(@ForAll long seed) {
-        RandomClusters input = new RandomClusters(seed, RandomClusters.fullOrEmpty(List.of(GpuModel.A30)));
+        RandomClusters input = new RandomClusters(seed, RandomClusters.fullOrEmpty(ALL_MODELS));
         Plan plan = new MigPlanner().plan(input.state, input.demands);
         long[] satisfied = ExhaustiveSearch.satisfied(plan, input.demands);
         long stranded = PlanQuality.of(input.state, input.demands, plan).stranded();

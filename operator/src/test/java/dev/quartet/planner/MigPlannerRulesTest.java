@@ -115,6 +115,24 @@ class MigPlannerRulesTest {
     }
 
     @Test
+    void anIdleGpuWhoseFullLayoutLeavesASliceUncoveredIsNotOpenedJustToSpreadOverGpus() {
+        // Seven 1g.5gb cover memory slices 0-6 of an A100-40GB: slice 7 stays uncovered on any GPU holding a
+        // replica. GPU 0 already holds one, so its free instance costs nothing; GPU 1 would strand one more slice.
+        InstanceState[] sevenFree = new InstanceState[7];
+        for (int i = 0; i < 7; i++) {
+            sevenFree[i] = free("1g.5gb", i);
+        }
+        InstanceState[] oneRunning = sevenFree.clone();
+        oneRunning[0] = running("1g.5gb", 0, "ns/web", "0");
+        ClusterState state = cluster(node("a", gpu(0, GpuModel.A100_40GB, oneRunning),
+                gpu(1, GpuModel.A100_40GB, sevenFree)));
+        List<Demand> demands = List.of(demand("ns/web", "1g.5gb", 2));
+        Plan plan = new MigPlanner().plan(state, demands);
+        assertThat(plan.assignments()).extracting(Assignment::gpu).containsExactly(0, 0);
+        assertThat(PlanQuality.of(state, demands, plan).stranded()).isEqualTo(1);
+    }
+
+    @Test
     void scaleDownReleasesWhereSpreadSuffersLeast() {
         ClusterState state = cluster(node("a", a30(0, running("1g.6gb", 0, "ns/web", "0"), running("1g.6gb", 1,
                 "ns/web", "1"), free("1g.6gb", 2), free("1g.6gb", 3))), node("b", a30(0, running("1g.6gb", 0,
