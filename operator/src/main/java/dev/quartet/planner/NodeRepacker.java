@@ -39,7 +39,8 @@ final class NodeRepacker {
                 changed = false;
                 for (int a = 0; a < open.length; a++) {
                     for (int b = a + 1; b < open.length; b++) {
-                        if (open[a].model == open[b].model && improve(open[a], open[b])) {
+                        if (open[a].open && open[b].open && open[a].model == open[b].model
+                                && improve(open[a], open[b])) {
                             changed = true;
                         }
                     }
@@ -140,7 +141,7 @@ final class NodeRepacker {
         toA.forEach(item -> state.placeOpen(a, item[0], item[1]));
         for (GpuWork gpu : new GpuWork[] {a, b}) {
             if (gpu.openSize == 0) {
-                gpu.open = false;
+                state.close(gpu);
             }
         }
         return true;

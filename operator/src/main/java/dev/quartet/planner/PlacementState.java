@@ -167,6 +167,14 @@ final class PlacementState {
         return displaced;
     }
 
+    /** Keeps an open GPU whose planned replicas have all gone elsewhere as it is: it is not repartitioned. */
+    void close(GpuWork gpu) {
+        if (gpu.openSize > 0 || gpu.displaced) {
+            throw new IllegalStateException("GPU " + gpu.index + " still holds planned or displaced replicas");
+        }
+        change(gpu, () -> gpu.open = false);
+    }
+
     private void change(GpuWork gpu, Runnable mutation) {
         GpuWork.Snapshot before = gpu.snapshot();
         listener.before(gpu);
