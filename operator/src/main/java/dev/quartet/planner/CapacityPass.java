@@ -17,19 +17,16 @@ final class CapacityPass {
     private final Displacer displacer;
     private final Relocator relocator;
 
-    private final boolean constrainedFirst;
+    private final int[] order;
 
     CapacityPass(PlacementState state) {
-        this(state, false);
+        this(state, order(state.input.demands, state.input.keptCount));
     }
 
-    /**
-     * With {@code constrainedFirst}, within a priority the least flexible profiles (one {@code +me} per GPU, few
-     * start slots) go before the smallest ones: neither order is best on every input.
-     */
-    CapacityPass(PlacementState state, boolean constrainedFirst) {
+    /** A pass that admits the demands in {@code order} ({@link #order}, {@link #constrainedFirst}, ...). */
+    CapacityPass(PlacementState state, int[] order) {
         this.state = state;
-        this.constrainedFirst = constrainedFirst;
+        this.order = order;
         this.index = new GpuIndex(state.gpus);
         state.listen(index);
         this.displacer = new Displacer(state, this::placeOne, null);
@@ -38,8 +35,6 @@ final class CapacityPass {
 
     /** Runs the pass; returns the state, whose {@code satisfied} counts are the admitted replicas. */
     PlacementState run() {
-        int[] order = constrainedFirst ? constrainedFirst(state.input.demands, state.input.keptCount)
-                : order(state.input.demands, state.input.keptCount);
         for (int d : order) {
             while (state.missing(d) > 0 && (placeOne(d) || relocator.place(d) || displacer.place(d))) {
                 state.commit();
@@ -61,10 +56,33 @@ final class CapacityPass {
                 .mapToInt(d -> d.id).toArray();
     }
 
+    /**
+     * Within a priority the least flexible profiles (one {@code +me} per GPU, few start slots) before the
+     * smallest ones: neither order is best on every input.
+     */
     static int[] constrainedFirst(ResolvedDemand[] demands, int[] running) {
         return Arrays.stream(demands)
                 .sorted(Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
                         .thenComparingInt(d -> d.flexibility)
+                        .thenComparingInt(d -> d.size)
+                        .thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
+                        .thenComparingInt(d -> d.eligibleCount)
+                        .thenComparing(ResolvedDemand::name))
+                .mapToInt(d -> d.id).toArray();
+    }
+
+    /**
+     * The least flexible profiles first whatever their priority: a lower-priority {@code +me} demand placed
+     * after higher-priority small replicas filled the GPUs may find no GPU left for its one {@code +me}
+     * instance, where sharing the small replicas out would have fitted everything. Without {@code +me}
+     * profiles this is largest first (first-fit decreasing), which on mixed clusters fits large lower-priority
+     * profiles that small higher-priority replicas spread over many GPUs would shut out. Compared by rule 3
+     * with the other orders, so it is kept only when it satisfies more.
+     */
+    static int[] leastFlexibleFirst(ResolvedDemand[] demands, int[] running) {
+        return Arrays.stream(demands)
+                .sorted(Comparator.comparingInt((ResolvedDemand d) -> d.flexibility)
+                        .thenComparingInt(d -> -d.priority())
                         .thenComparingInt(d -> d.size)
                         .thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
                         .thenComparingInt(d -> d.eligibleCount)

@@ -79,6 +79,12 @@ public final class MigPlanner {
         if (compare(placed.satisfied, admitted.satisfied, input) >= 0) {
             return new PlanAssembler(placed).plan();
         }
+        // A largest-first admission may fit what placement in priority order cannot: place in its order too.
+        PlacementState largest = new SpreadPass(new PlacementState(input), admitted.satisfied.clone()).run(true);
+        if (compare(largest.satisfied, admitted.satisfied, input) >= 0) {
+            return new PlanAssembler(largest).plan();
+        }
+        candidates.add(0, largest);
         candidates.add(0, placed);
         return best(candidates, input);
     }
@@ -100,16 +106,21 @@ public final class MigPlanner {
     }
 
     /**
-     * Admission, rule 3 only: with every movable replica treated as unplaced, smallest profiles first and least
-     * flexible first; and without moving anything unless a replica fits nowhere else. Variants that would repeat
-     * another exactly are skipped.
+     * Admission, rule 3 only: with every movable replica treated as unplaced, by priority with the smallest or
+     * the least flexible profiles first, or least flexible first across priorities; and without moving anything
+     * unless a replica fits nowhere else. Variants that would repeat another exactly are skipped.
      */
     private static List<PlacementState> admissions(PlanInput input, PlacementState unplaced) {
         List<PlacementState> admissions = new ArrayList<>();
         admissions.add(unplaced);
-        if (!Arrays.equals(CapacityPass.order(input.demands, input.keptCount),
-                CapacityPass.constrainedFirst(input.demands, input.keptCount))) {
-            admissions.add(new CapacityPass(new PlacementState(input, true), true).run());
+        int[] usual = CapacityPass.order(input.demands, input.keptCount);
+        int[] constrained = CapacityPass.constrainedFirst(input.demands, input.keptCount);
+        int[] leastFlexible = CapacityPass.leastFlexibleFirst(input.demands, input.keptCount);
+        if (!Arrays.equals(usual, constrained)) {
+            admissions.add(new CapacityPass(new PlacementState(input, true), constrained).run());
+        }
+        if (!Arrays.equals(leastFlexible, usual) && !Arrays.equals(leastFlexible, constrained)) {
+            admissions.add(new CapacityPass(new PlacementState(input, true), leastFlexible).run());
         }
         PlacementState kept = new PlacementState(input);
         if (Arrays.stream(kept.gpus).anyMatch(gpu -> gpu.displaceable)) {

@@ -133,6 +133,18 @@ class MigPlannerRulesTest {
     }
 
     @Test
+    void lowerPriorityMediaExtensionReplicasStillGetAGpuEachWhenTheSmallOnesShare() {
+        // One +me instance per GPU: if the packed 1g replicas (higher priority) filled one GPU, the second
+        // 2g.12gb+me would find no GPU. Two 1g per GPU leave room for everything.
+        ClusterState state = cluster(node("a", a30(0)), node("b", a30(0)));
+        Plan plan = plan(state, new Demand("ns/small", "1g.6gb", null, 4, 1, null, false, Placement.PACK, null),
+                demand("ns/media", "2g.12gb+me", 2, 0));
+        assertThat(plan.unsatisfied()).isEmpty();
+        assertThat(layout(plan, "a", 0)).isEqualTo("[1g.6gb@0, 1g.6gb@1, 2g.12gb+me@2]");
+        assertThat(layout(plan, "b", 0)).isEqualTo("[1g.6gb@0, 1g.6gb@1, 2g.12gb+me@2]");
+    }
+
+    @Test
     void scaleDownReleasesWhereSpreadSuffersLeast() {
         ClusterState state = cluster(node("a", a30(0, running("1g.6gb", 0, "ns/web", "0"), running("1g.6gb", 1,
                 "ns/web", "1"), free("1g.6gb", 2), free("1g.6gb", 3))), node("b", a30(0, running("1g.6gb", 0,
