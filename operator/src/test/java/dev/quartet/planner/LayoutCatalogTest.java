@@ -56,6 +56,22 @@ class LayoutCatalogTest {
     }
 
     @Test
+    void sevenOneSliceInstancesCannotCoverSliceSevenButSixAndA1g10gbCan() {
+        LayoutCatalog catalog = LayoutCatalog.of(GpuModel.A100_40GB);
+        int oneG = catalog.indexOf("1g.5gb");
+        int[] counts = new int[catalog.profileCount()];
+        counts[oneG] = 7;
+        assertThat(catalog.bestCover(catalog.codeOf(counts))).as("seven compute slices, seven memory slices")
+                .isEqualTo(7);
+        counts[oneG] = 6;
+        assertThat(catalog.bestCover(catalog.codeOf(counts))).as("a 1g.10gb at slice 6 fills the rest").isEqualTo(8);
+        counts[oneG] = 8;
+        assertThat(catalog.codeOf(counts)).as("more than the profile's maximum").isNegative();
+        LayoutCatalog a30 = LayoutCatalog.of(GpuModel.A30);
+        assertThat(a30.bestCover(a30.plus(0, a30.indexOf("1g.6gb")))).isEqualTo(4);
+    }
+
+    @Test
     void everyFullLayoutIsLegalAndFull() {
         for (GpuModel model : GpuModel.values()) {
             LayoutCatalog catalog = LayoutCatalog.of(model);
