@@ -14,8 +14,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -129,7 +131,7 @@ public class InferenceResource {
             }
         }
         try {
-            Oip.InferRequest request = mapper.readValue(body, 0, length, Oip.InferRequest.class);
+            Oip.InferRequest request = read(body, length);
             return jsonLength == null ? request
                     : BinaryTensorData.attach(request, ByteBuffer.wrap(body, length, body.length - length));
         } catch (JsonProcessingException e) {
@@ -137,6 +139,28 @@ public class InferenceResource {
         } catch (IOException e) {
             throw InferenceError.badRequest("unreadable request body: " + e.getMessage());
         }
+    }
+
+    /**
+     * The request from its JSON: tensor data arrays read by {@link JsonTensorScan} when it can, the rest (or
+     * everything, for anything it does not read) by Jackson.
+     */
+    private Oip.InferRequest read(byte[] body, int length) throws IOException {
+        Optional<JsonTensorScan.Scanned> scanned = JsonTensorScan.scan(body, length);
+        if (scanned.isPresent()) {
+            Oip.InferRequest request = mapper.readValue(scanned.get().json(), Oip.InferRequest.class);
+            List<TensorData> data = scanned.get().data();
+            if (request.inputs() != null && request.inputs().size() == data.size()) {
+                List<Oip.InputTensor> inputs = new ArrayList<>();
+                for (int i = 0; i < data.size(); i++) {
+                    Oip.InputTensor input = request.inputs().get(i);
+                    inputs.add(input == null || data.get(i) == null ? input : new Oip.InputTensor(input.name(),
+                            input.shape(), input.datatype(), input.parameters(), data.get(i)));
+                }
+                return new Oip.InferRequest(request.id(), request.parameters(), inputs, request.outputs());
+            }
+        }
+        return mapper.readValue(body, 0, length, Oip.InferRequest.class);
     }
 
     private Response answer(Oip.InferRequest request, List<Oip.OutputTensor> outputs, long start) {

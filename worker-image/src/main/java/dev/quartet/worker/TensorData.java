@@ -120,7 +120,7 @@ public final class TensorData {
         return doubleAt(0);
     }
 
-    private void addLong(long v) {
+    void addLong(long v) {
         if (floats != null) {
             addDouble(v);
             return;
@@ -131,7 +131,7 @@ public final class TensorData {
         ints[size++] = v;
     }
 
-    private void addDouble(double v) {
+    void addDouble(double v) {
         if (floats == null) {
             floats = new double[Math.max(ints.length, 64)];
             for (int i = 0; i < size; i++) {
