@@ -7,6 +7,7 @@
 #   hack/bench-worker.sh                      # both models, 24 s per mode and concurrency
 #   BENCH_WORKER_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/w.jfr hack/bench-worker.sh   # profile the worker
 #   BENCH_CLIENT=jdk hack/bench-worker.sh    # JDK HttpClient load generator instead of the lean one
+#   BENCH_MODELS=json hack/bench-worker.sh   # only the CPU cost of reading a 1.6 MB JSON request
 #   BENCH_SECONDS=10 BENCH_MODELS=pt BENCH_CONCURRENCY=16 BENCH_PT_MAX_BATCH_SIZE=8 BENCH_PT_WORKERS=2 hack/bench-worker.sh
 #
 # Needs /usr/bin/python3 with python3-torch + python3-torchvision (apt) the first time, to export
@@ -51,6 +52,11 @@ cleanup() { [[ -n $WORKER ]] && kill "$WORKER" 2>/dev/null && wait "$WORKER" 2>/
 trap cleanup EXIT
 
 for fmt in $FORMATS; do
+  if [[ $fmt == json ]]; then
+    # Reading the JSON request alone: Jackson against JsonTensorScan, no worker process.
+    java -Xmx1g -cp "$CP" dev.quartet.worker.JsonReadBenchmark | tee -a "$OUT"
+    continue
+  fi
   # "tiny": the committed 80 kB ResNet-style ONNX model at concurrency 1, where the engine takes
   # about a millisecond, so that the protocol's own cost is visible.
   file=$MODELS/resnet50.$fmt input=input shape=1,3,224,224 levels=${BENCH_CONCURRENCY:-1,4,16}
