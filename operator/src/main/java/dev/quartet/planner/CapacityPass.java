@@ -44,16 +44,11 @@ final class CapacityPass {
         return state;
     }
 
-    /** Priority; smallest profiles (most replicas fit); least flexible; demands with running replicas; name. */
+    /** Priority; smallest profiles (most replicas fit); least flexible; then {@link #sorted}'s tie-breaks. */
     static int[] order(ResolvedDemand[] demands, int[] running) {
-        return Arrays.stream(demands)
-                .sorted(Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
-                        .thenComparingInt(d -> d.size)
-                        .thenComparingInt(d -> d.flexibility)
-                        .thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
-                        .thenComparingInt(d -> d.eligibleCount)
-                        .thenComparing(ResolvedDemand::name))
-                .mapToInt(d -> d.id).toArray();
+        return sorted(demands, running, Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
+                .thenComparingInt(d -> d.size)
+                .thenComparingInt(d -> d.flexibility));
     }
 
     /**
@@ -61,14 +56,9 @@ final class CapacityPass {
      * smallest ones: neither order is best on every input.
      */
     static int[] constrainedFirst(ResolvedDemand[] demands, int[] running) {
-        return Arrays.stream(demands)
-                .sorted(Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
-                        .thenComparingInt(d -> d.flexibility)
-                        .thenComparingInt(d -> d.size)
-                        .thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
-                        .thenComparingInt(d -> d.eligibleCount)
-                        .thenComparing(ResolvedDemand::name))
-                .mapToInt(d -> d.id).toArray();
+        return sorted(demands, running, Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
+                .thenComparingInt(d -> d.flexibility)
+                .thenComparingInt(d -> d.size));
     }
 
     /**
@@ -80,11 +70,18 @@ final class CapacityPass {
      * with the other orders, so it is kept only when it satisfies more.
      */
     static int[] leastFlexibleFirst(ResolvedDemand[] demands, int[] running) {
+        return sorted(demands, running, Comparator.comparingInt((ResolvedDemand d) -> d.flexibility)
+                .thenComparingInt(d -> -d.priority())
+                .thenComparingInt(d -> d.size));
+    }
+
+    /**
+     * Demand ids by {@code first}, then every order's tie-breaks: demands with running replicas, fewest eligible
+     * nodes, name.
+     */
+    private static int[] sorted(ResolvedDemand[] demands, int[] running, Comparator<ResolvedDemand> first) {
         return Arrays.stream(demands)
-                .sorted(Comparator.comparingInt((ResolvedDemand d) -> d.flexibility)
-                        .thenComparingInt(d -> -d.priority())
-                        .thenComparingInt(d -> d.size)
-                        .thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
+                .sorted(first.thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
                         .thenComparingInt(d -> d.eligibleCount)
                         .thenComparing(ResolvedDemand::name))
                 .mapToInt(d -> d.id).toArray();
