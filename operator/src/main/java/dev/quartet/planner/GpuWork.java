@@ -28,6 +28,9 @@ final class GpuWork {
     /** New replicas may take its current free instances without a repartition. */
     final boolean usableAsIs;
 
+    /** Whether the current layout is full, once asked (the same for every pass over this GPU's copy). */
+    private Boolean currentFull;
+
     boolean open;
     boolean displaced;
     int[] planned;
@@ -59,6 +62,13 @@ final class GpuWork {
     GpuWork fresh() {
         return new GpuWork(id, node, index, model, current, runningDemand, runningReplica, reopenable, displaceable,
                 usableAsIs);
+    }
+
+    boolean currentIsFull() {
+        if (currentFull == null) {
+            currentFull = catalog.isFull(current);
+        }
+        return currentFull;
     }
 
     boolean hasKeptRunning() {

@@ -42,8 +42,7 @@ final class LayoutFiller {
      */
     LayoutShape choose(GpuWork gpu) {
         LayoutCatalog catalog = gpu.catalog;
-        boolean currentHolds = catalog.contains(gpu.current.code(), gpu.openCode);
-        if (currentHolds && (gpu.displaced || catalog.isFull(gpu.current))) {
+        if (keepsCurrent(gpu, gpu.openCode)) {
             return gpu.current;
         }
         LayoutShape best = null;
@@ -62,6 +61,14 @@ final class LayoutFiller {
             throw new IllegalStateException("no full layout holds the planned replicas of GPU " + gpu.index);
         }
         return best;
+    }
+
+    /**
+     * Whether an opened GPU holding multiset {@code code} keeps its current layout ({@link #choose}); otherwise it
+     * gets the full layout holding {@code code} that covers most memory slices ({@link LayoutCatalog#bestCover}).
+     */
+    static boolean keepsCurrent(GpuWork gpu, int code) {
+        return gpu.catalog.contains(gpu.current.code(), code) && (gpu.displaced || gpu.currentIsFull());
     }
 
     /** Higher is better: slices covered, then slices of free instances per preferred profile, fewest instances. */

@@ -20,12 +20,9 @@ final class NodeRepacker {
     private static final int MAX_ROUNDS = 8;
 
     private final PlacementState state;
-    /** Per GPU: whether its current layout is full (asked for every split tried, so computed once). */
-    private final Boolean[] currentFull;
 
     NodeRepacker(PlacementState state) {
         this.state = state;
-        this.currentFull = new Boolean[state.gpus.length];
     }
 
     void run() {
@@ -55,7 +52,7 @@ final class NodeRepacker {
                 .filter(gpu -> gpu.open && !gpu.displaced && gpu.openSize > 0).toArray(GpuWork[]::new);
     }
 
-    private int stranded(GpuWork[] gpus) {
+    private static int stranded(GpuWork[] gpus) {
         int stranded = 0;
         for (GpuWork gpu : gpus) {
             stranded += cost(gpu, gpu.openCode)[1];
@@ -67,15 +64,12 @@ final class NodeRepacker {
      * What a GPU holding multiset {@code code} costs once assembled ({@link LayoutFiller#choose}): whether it is
      * repartitioned, and the memory slices its layout leaves uncovered. Nothing planned: neither.
      */
-    private int[] cost(GpuWork gpu, int code) {
+    private static int[] cost(GpuWork gpu, int code) {
         LayoutCatalog catalog = gpu.catalog;
         if (code == 0) {
             return new int[] {0, 0};
         }
-        if (currentFull[gpu.id] == null) {
-            currentFull[gpu.id] = catalog.isFull(gpu.current);
-        }
-        if (catalog.contains(gpu.current.code(), code) && currentFull[gpu.id]) {
+        if (LayoutFiller.keepsCurrent(gpu, code)) {
             return new int[] {0, gpu.model.memorySlots() - catalog.slicesUsed(gpu.current.code())};
         }
         return new int[] {1, gpu.model.memorySlots() - catalog.bestCover(code)};
