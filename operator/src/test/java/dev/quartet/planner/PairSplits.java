@@ -40,7 +40,8 @@ final class PairSplits {
         List<String> profiles = new ArrayList<>();
         profiles.addAll(profilesOn(plan, node, a));
         profiles.addAll(profilesOn(plan, node, b));
-        int stranded = stranded(layoutOf(plan, node, a), a.model()) + stranded(layoutOf(plan, node, b), a.model());
+        int stranded = PlanQuality.uncovered(a.model(), layoutOf(plan, node, a))
+                + PlanQuality.uncovered(a.model(), layoutOf(plan, node, b));
         if (stranded == 0) {
             return Optional.empty();
         }
@@ -74,13 +75,16 @@ final class PairSplits {
         LayoutCatalog catalog = LayoutCatalog.of(gpu.model());
         List<Instance> current = gpu.instances().stream().map(InstanceState::instance).toList();
         if (!current.isEmpty() && catalog.isFull(catalog.shapeOf(current)) && holds(current, profiles)) {
-            return new int[] {0, stranded(current, gpu.model())};
+            return new int[] {0, PlanQuality.uncovered(gpu.model(), current)};
         }
         int[] best = null;
         for (LayoutShape layout : catalog.fullLayouts()) {
             List<Instance> instances = layout.instances(catalog);
-            if (holds(instances, profiles) && (best == null || stranded(instances, gpu.model()) < best[1])) {
-                best = new int[] {1, stranded(instances, gpu.model())};
+            if (holds(instances, profiles)) {
+                int uncovered = PlanQuality.uncovered(gpu.model(), instances);
+                if (best == null || uncovered < best[1]) {
+                    best = new int[] {1, uncovered};
+                }
             }
         }
         return best;
@@ -89,11 +93,6 @@ final class PairSplits {
     private static boolean holds(List<Instance> layout, List<String> profiles) {
         List<String> free = new ArrayList<>(layout.stream().map(Instance::profile).toList());
         return profiles.stream().allMatch(free::remove);
-    }
-
-    private static int stranded(List<Instance> layout, GpuModel model) {
-        return model.memorySlots() - layout.stream()
-                .mapToInt(i -> GpuCatalog.profile(model, i.profile()).memorySlices()).sum();
     }
 
     private static List<String> sorted(List<String> profiles) {

@@ -19,12 +19,16 @@ record PlanQuality(long satisfied, long wanted, long repartitioned, long strande
         long stranded = 0;
         for (GpuPlan gpu : plan.gpus()) {
             if (occupied.contains(gpu.node() + "/" + gpu.index())) {
-                int covered = gpu.layout().stream()
-                        .mapToInt(i -> GpuCatalog.profile(gpu.model(), i.profile()).memorySlices()).sum();
-                stranded += gpu.model().memorySlots() - covered;
+                stranded += uncovered(gpu.model(), gpu.layout());
             }
         }
         return new PlanQuality(plan.assignments().size(), demands.stream().mapToLong(Demand::replicas).sum(),
                 plan.gpus().stream().filter(GpuPlan::repartition).count(), stranded, plan.moved().size());
+    }
+
+    /** Memory slices of a GPU of {@code model} that no instance of {@code layout} covers. */
+    static int uncovered(GpuModel model, List<Instance> layout) {
+        return model.memorySlots() - layout.stream()
+                .mapToInt(i -> GpuCatalog.profile(model, i.profile()).memorySlices()).sum();
     }
 }
