@@ -1,17 +1,15 @@
 package dev.quartet.worker;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quartet.worker.bench.WorkerBenchmark;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
-import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Random;
 
 /**
- * CPU time to read the benchmark's JSON request (a 1 x 3 x 224 x 224 FP32 image, 1.6 MB) with Jackson alone and
- * with {@link JsonTensorScan} plus Jackson for the rest, alternating rounds in one JVM ({@code hack/bench-worker.sh
- * json}). Figures, not pass/fail.
+ * CPU time to read the worker benchmark's JSON request (its 1 x 3 x 224 x 224 FP32 image, 1.6 MB) with Jackson
+ * alone and with {@link JsonTensorScan} plus Jackson for the rest, alternating rounds in one JVM
+ * ({@code BENCH_MODELS=json hack/bench-worker.sh}). Figures, not pass/fail.
  */
 public final class JsonReadBenchmark {
 
@@ -21,13 +19,8 @@ public final class JsonReadBenchmark {
     public static void main(String[] args) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
         new JsonSettings().customize(mapper);
-        float[] image = new float[3 * 224 * 224];
-        Random random = new Random(50);
-        for (int i = 0; i < image.length; i++) {
-            image[i] = random.nextFloat();
-        }
-        byte[] body = new ObjectMapper().writeValueAsBytes(Map.of("inputs", List.of(Map.of("name", "input",
-                "datatype", "FP32", "shape", new long[] {1, 3, 224, 224}, "data", image))));
+        long[] shape = {1, 3, 224, 224};
+        byte[] body = WorkerBenchmark.jsonRequest("input", shape, WorkerBenchmark.image(shape));
         ThreadMXBean threads = ManagementFactory.getThreadMXBean();
         int reads = 200;
         long sink = 0;

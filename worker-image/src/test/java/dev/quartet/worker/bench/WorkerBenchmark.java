@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quartet.worker.EngineSettings;
 import dev.quartet.worker.LoadedModel;
 import dev.quartet.worker.ModelFormat;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -85,13 +86,8 @@ public final class WorkerBenchmark {
                 .toArray();
         long[] shape = Arrays.stream(a.getOrDefault("shape", "1,3,224,224").split(",")).mapToLong(Long::parseLong)
                 .toArray();
-        float[] image = new float[(int) Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
-        Random random = new Random(50);
-        for (int i = 0; i < image.length; i++) {
-            image[i] = random.nextFloat();
-        }
-        byte[] body = new ObjectMapper().writeValueAsBytes(Map.of("inputs", List.of(Map.of("name", inputName,
-                "datatype", "FP32", "shape", shape, "data", image))));
+        float[] image = image(shape);
+        byte[] body = jsonRequest(inputName, shape, image);
         byte[] header = new ObjectMapper().writeValueAsBytes(Map.of("inputs", List.of(Map.of("name", inputName,
                 "datatype", "FP32", "shape", shape,
                 "parameters", Map.of("binary_data_size", image.length * 4)))));
@@ -216,6 +212,22 @@ public final class WorkerBenchmark {
                 closeable.close();
             }
         }
+    }
+
+    /** The benchmark's image: seeded random FP32 values in [0, 1), as many as {@code shape} holds. */
+    public static float[] image(long[] shape) {
+        float[] image = new float[(int) Arrays.stream(shape).reduce(1, (x, y) -> x * y)];
+        Random random = new Random(50);
+        for (int i = 0; i < image.length; i++) {
+            image[i] = random.nextFloat();
+        }
+        return image;
+    }
+
+    /** An OIP request with the image as JSON numbers (1.6 MB for 1 x 3 x 224 x 224). */
+    public static byte[] jsonRequest(String inputName, long[] shape, float[] image) throws IOException {
+        return new ObjectMapper().writeValueAsBytes(Map.of("inputs", List.of(Map.of("name", inputName,
+                "datatype", "FP32", "shape", shape, "data", image))));
     }
 
     /** One image through the engine as the worker calls it, without HTTP, queue or batching. */
