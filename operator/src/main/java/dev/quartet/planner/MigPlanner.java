@@ -75,17 +75,18 @@ public final class MigPlanner {
         for (PlacementState admission : candidates) {
             admitted = compare(admission.satisfied, admitted.satisfied, input) > 0 ? admission : admitted;
         }
-        PlacementState placed = new SpreadPass(new PlacementState(input), admitted.satisfied.clone()).run(false);
-        if (compare(placed.satisfied, admitted.satisfied, input) >= 0) {
-            return new PlanAssembler(placed).plan();
+        // In admission's priority order, then largest first: a largest-first admission may fit what placement
+        // in priority order cannot.
+        List<PlacementState> placements = new ArrayList<>();
+        for (boolean largestFirst : new boolean[] {false, true}) {
+            PlacementState placed = new SpreadPass(new PlacementState(input), admitted.satisfied.clone())
+                    .run(largestFirst);
+            if (compare(placed.satisfied, admitted.satisfied, input) >= 0) {
+                return new PlanAssembler(placed).plan();
+            }
+            placements.add(placed);
         }
-        // A largest-first admission may fit what placement in priority order cannot: place in its order too.
-        PlacementState largest = new SpreadPass(new PlacementState(input), admitted.satisfied.clone()).run(true);
-        if (compare(largest.satisfied, admitted.satisfied, input) >= 0) {
-            return new PlanAssembler(largest).plan();
-        }
-        candidates.add(0, largest);
-        candidates.add(0, placed);
+        candidates.addAll(0, placements);
         return best(candidates, input);
     }
 
