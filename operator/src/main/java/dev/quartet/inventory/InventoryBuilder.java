@@ -61,7 +61,6 @@ public final class InventoryBuilder {
     private final boolean repartitionEnabled;
     private final Duration lostAfter;
 
-
     /**
      * @param lostAfter how long a node may be not Ready before its replicas count as lost and are replaced
      *                  elsewhere (a kubelet restart or a short network blip should not move every replica)
