@@ -65,7 +65,8 @@ kubectl get nodes -L nvidia.com/gpu.product,nvidia.com/mig.config,nvidia.com/mig
 say "Installing the Helm chart's CRD and RBAC into $OPERATOR_NS"
 CP=$(./mvnw -B -q -ntp -pl operator dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
 QUARTET_KUBECONFIG=$KUBECONFIG KUBECACHEDIR=$QUARTET_CLUSTER_DIR/kube-cache \
-  java -cp "operator/target/test-classes:operator/target/classes:$CP" dev.quartet.helm.DemoInstall \
+  java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
+  -cp "operator/target/test-classes:operator/target/classes:$CP" dev.quartet.helm.DemoInstall \
   "$OPERATOR_NS" "$QUARTET_CLUSTER_DIR/operator.env"
 
 # 4. The operator, with exactly the chart's environment and ServiceAccount.
@@ -122,6 +123,7 @@ echo "POST $url/v2/models/resnet/infer  (one 3x32x32 image)"
 answer=$(curl -sf -H 'Content-Type: application/json' -d "$request" "$url/v2/models/resnet/infer") \
   || die "the replica did not answer (see $QUARTET_CLUSTER_DIR/logs)"
 echo "$answer" | jq -c '{model_name, outputs: [.outputs[] | {name, datatype, shape, data: (.data[0:5])}]}'
+echo "(the first 5 of the 10 logits shown)"
 
 elapsed=$((SECONDS - started))
 if $EXIT; then
