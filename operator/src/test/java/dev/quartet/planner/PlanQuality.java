@@ -1,29 +1,42 @@
 package dev.quartet.planner;
 
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The figures the benchmark compares planners on. Stranded slices: memory slices of a GPU that holds at least
  * one replica in the plan (running or new) and that no instance of its planned layout covers; no replica can
  * use them until every replica on that GPU is gone, since MIG Manager must wipe a GPU to add an instance.
+ * They are also split by where they are: on GPUs the plan repartitions, on GPUs kept because running or
+ * foreign replicas pin them, and on idle GPUs whose current layout the plan uses as is.
  */
-record PlanQuality(long satisfied, long wanted, long repartitioned, long stranded, long moved) {
+record PlanQuality(long satisfied, long wanted, long repartitioned, long stranded, long moved,
+        long strandedOnRepartitioned, long strandedOnPinned, long strandedOnIdleAsIs) {
 
     static PlanQuality of(ClusterState state, List<Demand> demands, Plan plan) {
         Set<String> occupied = new HashSet<>();
         plan.assignments().forEach(a -> occupied.add(a.node() + "/" + a.gpu()));
-        state.nodes().forEach(n -> n.gpus().forEach(g -> g.instances().stream().filter(InstanceState::isForeign)
-                .forEach(i -> occupied.add(n.name() + "/" + g.index()))));
-        long stranded = 0;
+        Map<String, GpuState> current = new HashMap<>();
+        state.nodes().forEach(n -> n.gpus().forEach(g -> {
+            current.put(n.name() + "/" + g.index(), g);
+            if (g.instances().stream().anyMatch(InstanceState::isForeign)) {
+                occupied.add(n.name() + "/" + g.index());
+            }
+        }));
+        long[] where = new long[3];
         for (GpuPlan gpu : plan.gpus()) {
-            if (occupied.contains(gpu.node() + "/" + gpu.index())) {
-                stranded += uncovered(gpu.model(), gpu.layout());
+            String key = gpu.node() + "/" + gpu.index();
+            if (occupied.contains(key)) {
+                boolean pinned = current.get(key).instances().stream().anyMatch(i -> !i.isFree());
+                where[gpu.repartition() ? 0 : pinned ? 1 : 2] += uncovered(gpu.model(), gpu.layout());
             }
         }
         return new PlanQuality(plan.assignments().size(), demands.stream().mapToLong(Demand::replicas).sum(),
-                plan.gpus().stream().filter(GpuPlan::repartition).count(), stranded, plan.moved().size());
+                plan.gpus().stream().filter(GpuPlan::repartition).count(), where[0] + where[1] + where[2],
+                plan.moved().size(), where[0], where[1], where[2]);
     }
 
     /** Memory slices of a GPU of {@code model} that no instance of {@code layout} covers. */

@@ -19,6 +19,7 @@ public final class PlannerBenchmark {
     private static final int WARMUP = 3;
     private static final int RUNS = 7;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+    private static final List<String> STRANDED_ROWS = new ArrayList<>();
 
     private PlannerBenchmark() {
     }
@@ -37,6 +38,11 @@ public final class PlannerBenchmark {
             atBaselineReplicas(scenario, "first-fit", firstFit);
             atBaselineReplicas(scenario, "multiset packer", packer);
         }
+        System.out.println();
+        System.out.println("| scenario | planner | stranded slices | on GPUs it repartitions |"
+                + " on GPUs running or foreign replicas pin | on idle GPUs whose layout it uses as is |");
+        System.out.println("|---|---|---|---|---|---|");
+        STRANDED_ROWS.forEach(System.out::println);
     }
 
     /**
@@ -93,6 +99,9 @@ public final class PlannerBenchmark {
                 scenario.name(), gpus, scenario.demands().size(), planner, millis[runs / 2], millis[0],
                 millis[runs - 1], cpu[runs / 2], quality.satisfied(), quality.wanted(), quality.repartitioned(),
                 quality.stranded(), quality.moved()));
+        STRANDED_ROWS.add(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d |", scenario.name(), planner,
+                quality.stranded(), quality.strandedOnRepartitioned(), quality.strandedOnPinned(),
+                quality.strandedOnIdleAsIs()));
         return result;
     }
 }
