@@ -274,8 +274,8 @@ final class NodeOptions implements PlacementState.Listener {
     }
 
     /**
-     * Smaller is better: cost; the profile's share of the GPU (a demand may resolve on several models); not
-     * stranding slices (rule 7); replicas of the demand already on the GPU (rule 8); a kept GPU's free instance
+     * Smaller is better: cost; not stranding slices (rule 7); the profile's share of the GPU (a demand may resolve
+     * on several models); replicas of the demand already on the GPU (rule 8); a kept GPU's free instance
      * before a free GPU's; the fuller GPU (best fit); for a repartition, a GPU with planned replicas, then one
      * without instances, then one whose layout is not usable as is; finally the GPU index.
      */
@@ -288,8 +288,8 @@ final class NodeOptions implements PlacementState.Listener {
             case DISPLACE -> 4;
         };
         long key = option.cost();
-        key = key * 16 + share;
         key = key * 2 + (strands(option) ? 1 : 0);
+        key = key * 16 + share;
         key = key * 64 + Math.min(sameDemand, 63);
         key = key * 8 + rank;
         key = key * 16 + (15 - Math.min(gpu.slicesUsed(), 15));
