@@ -40,14 +40,7 @@ public final class InventoryBuilder {
     public record Owners(Map<String, Demand> demands) {
         boolean counts(String deployment, String profile, GpuModel model) {
             Demand d = demands.get(deployment);
-            if (d == null) {
-                return false;
-            }
-            if (d.profile() != null) {
-                return d.profile().equals(profile);
-            }
-            return d.memoryGiB() != null && GpuCatalog.smallestFitting(model, d.memoryGiB())
-                    .map(p -> p.name().equals(profile)).orElse(false);
+            return d != null && d.profileOn(model).map(profile::equals).orElse(false);
         }
 
         boolean movable(String deployment) {

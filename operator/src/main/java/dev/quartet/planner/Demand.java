@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -18,6 +19,14 @@ public record Demand(String name, String profile, Integer memoryGiB, int replica
     /** A demand for {@code replicas} replicas of a named profile, spread, not movable, on any node. */
     public static Demand ofProfile(String name, String profile, int replicas, int priority) {
         return new Demand(name, profile, null, replicas, priority, null, false, Placement.SPREAD, null);
+    }
+
+    /**
+     * The profile this demand uses on a GPU of {@code model}: its named profile, or the smallest that holds its
+     * memory; empty where it cannot run on that model.
+     */
+    public Optional<String> profileOn(GpuModel model) {
+        return ResolvedDemand.resolve(this, model).map(MigProfile::name);
     }
 
     public boolean eligible(String node) {

@@ -1,11 +1,14 @@
 package dev.quartet.reconciler;
 
 import dev.quartet.config.QuartetConfig;
+import dev.quartet.demand.DemandFactory;
 import dev.quartet.dependent.ReplicaPodFactory;
+import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.node.QuartetLabels;
 import dev.quartet.node.NewPodGate;
+import dev.quartet.planner.Demand;
 import dev.quartet.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -67,7 +70,7 @@ public class ReplicaActuator {
                 live.add(pod);
             }
         }
-        boolean rollingOut = rollOut(d, part, live, pods, deleted);
+        boolean rollingOut = rollOut(d, view, live, pods, deleted);
         List<String> waiting = new ArrayList<>();
         Map<String, List<Pod>> inflight = new TreeMap<>();
         live.stream().filter(p -> !PodFacts.isBound(p) && !deleted.containsKey(p.getMetadata().getName()))
@@ -132,14 +135,19 @@ public class ReplicaActuator {
         return null;
     }
 
-    /** Replaces pods of an older template one at a time, each only once every other replica is Ready. */
-    private boolean rollOut(InferenceDeployment d, DeploymentPart part, List<Pod> live, List<Pod> all,
+    /**
+     * Replaces pods of an older template, or with a slice of another profile than the spec now gives on their
+     * node's GPU model, one at a time, each only once every other replica is Ready.
+     */
+    private boolean rollOut(InferenceDeployment d, ClusterView view, List<Pod> live, List<Pod> all,
             Map<String, String> deleted) {
+        Demand demand = DemandFactory.demand(d, view.inventory().nodes().values());
         List<Pod> outdated = new ArrayList<>();
         for (Pod p : live) {
             String profile = p.getMetadata().getLabels().getOrDefault(QuartetLabels.PROFILE, "").replace(".me", "+me");
+            GpuNode node = view.inventory().nodes().get(PodFacts.isBound(p) ? PodFacts.node(p) : plannedNode(p));
             if (!factory.templateHash(d, profile).equals(p.getMetadata().getLabels().get(QuartetLabels.TEMPLATE_HASH))
-                    || !part.profile().map(profile::equals).orElse(true)) {
+                    || node != null && !demand.profileOn(node.model()).map(profile::equals).orElse(false)) {
                 outdated.add(p);
             }
         }

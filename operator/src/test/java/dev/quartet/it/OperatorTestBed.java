@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
 
 /**
  * One end-to-end scene on the shared local control plane: a namespace with the Helm chart installed in it,
@@ -47,6 +48,7 @@ final class OperatorTestBed implements AutoCloseable {
     final OperatorProcess operator;
     final ChartInstallation chart;
     private final Set<String> nonMovable = new java.util.HashSet<>();
+    private final List<GpuNodeSimulator> moreSimulators = new java.util.ArrayList<>();
 
     /**
      * The operator runs with the token of the ServiceAccount the Helm chart creates, bound to exactly the chart's
@@ -67,6 +69,13 @@ final class OperatorTestBed implements AutoCloseable {
         env.putAll(settings);
         operator = OperatorProcess.start(chart.serviceAccountKubeconfig(), namespace, env,
                 Path.of("target/it-logs", namespace).toAbsolutePath());
+    }
+
+    /** More simulated nodes (another GPU model, say) on this bed's MIG Manager ConfigMap; closed with the bed. */
+    GpuNodeSimulator addSimulator(UnaryOperator<SimulatorOptions> shape) {
+        GpuNodeSimulator more = cluster.startSimulator(o -> shape.apply(o).withMigConfigMap(namespace, MIG_CONFIGMAP));
+        moreSimulators.add(more);
+        return more;
     }
 
     static synchronized void installCrd(LocalCluster cluster) {
@@ -137,7 +146,8 @@ final class OperatorTestBed implements AutoCloseable {
 
     /** Every test's safety check: the simulator never saw a running replica of a non-movable deployment deleted. */
     void assertNoNonMovableReplicaDeleted() {
-        List<DeletedPod> broken = sim.deletedWhileRunning().stream()
+        List<DeletedPod> broken = Stream.concat(Stream.of(sim), moreSimulators.stream())
+                .flatMap(s -> s.deletedWhileRunning().stream())
                 .filter(p -> p.namespace().equals(namespace))
                 .filter(p -> nonMovable.contains(p.labels().get(QuartetLabels.DEPLOYMENT)))
                 .toList();
@@ -161,6 +171,7 @@ final class OperatorTestBed implements AutoCloseable {
         operator.close();
         chart.close();
         sim.close();
+        moreSimulators.forEach(GpuNodeSimulator::close);
         cluster.deleteNamespace(namespace);
     }
 }
