@@ -5,7 +5,6 @@ import dev.quartet.node.NvidiaLabels;
 import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
-import dev.quartet.planner.GpuCatalog;
 import dev.quartet.planner.GpuModel;
 import dev.quartet.planner.GpuState;
 import dev.quartet.planner.Instance;
