@@ -1,5 +1,6 @@
 package dev.quartet.demand;
 
+import dev.quartet.dependent.ReplicaPodFactory;
 import dev.quartet.model.BatchingSpec;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.ModelSpec;
@@ -25,10 +26,24 @@ public final class SpecValidator {
     /** A PersistentVolumeClaim name: a DNS-1123 subdomain (dots allowed). */
     private static final Pattern DNS_1123 = Pattern.compile(
             "^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+    /** A Service name: a DNS-1035 label. */
+    private static final Pattern DNS_1035 = Pattern.compile("^(?=.{1,63}$)[a-z]([-a-z0-9]*[a-z0-9])?$");
     private static final Pattern SHA256 = Pattern.compile("^[a-f0-9]{64}$");
     private static final Pattern MODEL_NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$");
 
     private SpecValidator() {
+    }
+
+    /**
+     * The resource's own name: it names the Service (a DNS-1035 label) and is a label value of every replica, so
+     * it must be lowercase letters, digits and '-', start with a letter and be at most 63 characters.
+     */
+    public static List<String> validateName(String name) {
+        if (name != null && DNS_1035.matcher(name).matches()) {
+            return List.of();
+        }
+        return List.of("metadata.name: " + name + " cannot name the deployment's Service; use at most 63 lowercase "
+                + "letters, digits and '-', starting with a letter and ending with a letter or digit");
     }
 
     public static List<String> validate(InferenceDeploymentSpec spec) {
@@ -159,9 +174,9 @@ public final class SpecValidator {
         }
         if (w.getEnv() != null) {
             w.getEnv().stream()
-                    .filter(e -> e.getName() != null && e.getName().startsWith("QUARTET_"))
-                    .forEach(e -> problems.add("spec.worker.env: " + e.getName()
-                            + " is set by Quartet from the spec; set the matching spec field instead"));
+                    .filter(e -> ReplicaPodFactory.DERIVED_ENV.containsKey(e.getName()))
+                    .forEach(e -> problems.add("spec.worker.env: " + e.getName() + " is set by Quartet from "
+                            + ReplicaPodFactory.DERIVED_ENV.get(e.getName()) + "; set that field instead"));
             w.getEnv().stream()
                     .filter(e -> "QUARKUS_HTTP_PORT".equals(e.getName()) || "NVIDIA_VISIBLE_DEVICES".equals(e.getName()))
                     .forEach(e -> problems.add("spec.worker.env: " + e.getName() + " is set by Quartet and the device "

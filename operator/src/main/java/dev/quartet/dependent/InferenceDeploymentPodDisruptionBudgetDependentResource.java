@@ -6,14 +6,13 @@ import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The {@code policy/v1} PodDisruptionBudget that makes Quartet's evictions (and node drains) respect spec.maxUnavailable. */
 @KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
         informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
 public class InferenceDeploymentPodDisruptionBudgetDependentResource
-        extends CRUDKubernetesDependentResource<PodDisruptionBudget, InferenceDeployment> {
+        extends OwnedChildDependentResource<PodDisruptionBudget> {
 
     public InferenceDeploymentPodDisruptionBudgetDependentResource() {
         super(PodDisruptionBudget.class);

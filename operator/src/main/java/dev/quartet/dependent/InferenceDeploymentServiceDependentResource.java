@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
-import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernetesDependentResource;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import jakarta.inject.Inject;
 
@@ -14,7 +13,7 @@ import jakarta.inject.Inject;
 @KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
         informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
 public class InferenceDeploymentServiceDependentResource
-        extends CRUDKubernetesDependentResource<Service, InferenceDeployment> {
+        extends OwnedChildDependentResource<Service> {
 
     @Inject
     QuartetConfig config;

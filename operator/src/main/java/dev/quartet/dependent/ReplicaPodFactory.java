@@ -39,6 +39,18 @@ public final class ReplicaPodFactory {
 
     public static final String CONTAINER = "worker";
     public static final String PORT_NAME = "http";
+    /**
+     * The worker's environment variables Quartet sets from the spec, with the field each comes from; a user may
+     * set any other worker variable through spec.worker.env.
+     */
+    public static final Map<String, String> DERIVED_ENV = Map.of(
+            "QUARTET_MODEL_URI", "spec.model.uri",
+            "QUARTET_MODEL_NAME", "spec.model.name",
+            "QUARTET_MODEL_FORMAT", "spec.model.format",
+            "QUARTET_MODEL_SHA256", "spec.model.sha256",
+            "QUARTET_BATCHING_MAX_BATCH_SIZE", "spec.batching.maxBatchSize",
+            "QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", "spec.batching.maxBatchDelayMillis",
+            "QUARTET_BATCHING_QUEUE_LIMIT", "spec.batching.queueLimit");
     static final String MODEL_MOUNT = "/mnt/models";
     private static final ObjectMapper JSON = new ObjectMapper();
 

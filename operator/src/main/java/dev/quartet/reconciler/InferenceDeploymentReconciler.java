@@ -7,19 +7,24 @@ import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetDependentReso
 import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource;
 import dev.quartet.dependent.InferenceDeploymentServiceDependentResource;
 import dev.quartet.dependent.OnlyPolicyV1beta1Available;
+import dev.quartet.dependent.NameTakenException;
 import dev.quartet.dependent.PolicyV1Available;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.node.NodeProgress;
 import dev.quartet.status.EventRecorder;
+import dev.quartet.status.Reasons;
 import dev.quartet.status.StatusBuilder;
 import dev.quartet.status.StatusInputs;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
@@ -34,6 +39,7 @@ import io.quarkus.logging.Log;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -96,7 +102,8 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
     private UpdateControl<InferenceDeployment> reconcileTimed(InferenceDeployment d,
             Context<InferenceDeployment> context) {
         String id = DemandFactory.id(d);
-        List<String> problems = SpecValidator.validate(d.getSpec());
+        List<String> problems = new ArrayList<>(SpecValidator.validateName(d.getMetadata().getName()));
+        problems.addAll(SpecValidator.validate(d.getSpec()));
         ClusterView view = planning.view(context.getPrimaryCache().list().toList(), ResourceID.fromResource(d));
         List<Pod> pods = view.podsOf(id);
         String endpoint = InferenceDeploymentServiceDependentResource.endpoint(d, config.worker().port());
@@ -129,6 +136,39 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             control = UpdateControl.patchStatus(d);
         }
         return settled ? control : control.rescheduleAfter(WHILE_PROGRESSING);
+    }
+
+    /**
+     * A reconcile that threw (an API call refused, a child's name taken) says so in Degraded, with the API
+     * server's own message; JOSDK retries with back-off as usual.
+     */
+    @Override
+    public ErrorStatusUpdateControl<InferenceDeployment> updateErrorStatus(InferenceDeployment d,
+            Context<InferenceDeployment> context, Exception e) {
+        Throwable cause = rootCause(e);
+        String reason = cause instanceof NameTakenException ? Reasons.NAME_CONFLICT
+                : Reasons.RECONCILE_FAILED;
+        String message = cause instanceof KubernetesClientException k && k.getStatus() != null
+                && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : String.valueOf(cause.getMessage());
+        Log.warnf("%s: reconcile failed (%s): %s", DemandFactory.id(d), reason, message);
+        events.warning(d, reason, message);
+        d.setStatus(statusBuilder.failed(d, reason, message));
+        return ErrorStatusUpdateControl.patchStatus(d);
+    }
+
+    /** The exception that says what went wrong: inside a workflow's aggregate, the first dependent's, unwrapped. */
+    private static Throwable rootCause(Throwable e) {
+        Throwable cause = e;
+        while (!(cause instanceof NameTakenException) && !(cause instanceof KubernetesClientException)) {
+            if (cause instanceof AggregatedOperatorException agg && !agg.getAggregatedExceptions().isEmpty()) {
+                cause = agg.getAggregatedExceptions().values().iterator().next();
+            } else if (cause.getCause() != null && cause.getCause() != cause) {
+                cause = cause.getCause();
+            } else {
+                break;
+            }
+        }
+        return cause;
     }
 
     /** Progress of the nodes this deployment waits on or is being moved from. */

@@ -8,6 +8,7 @@ import dev.quartet.model.ReplicaPlacement;
 import dev.quartet.node.NodeProgress;
 import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.Unsatisfied;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -46,6 +47,26 @@ public final class StatusBuilder {
                 ? conditions(in, desired, ready, live)
                 : invalid(in.problems());
         s.setConditions(merger.merge(previous.getConditions(), fresh, generation));
+        return s;
+    }
+
+    /**
+     * The status after a reconcile failed with {@code message}: Degraded says why; Ready and Progressing stay as
+     * they were (a failed API call does not stop running replicas), or say the same where there were none yet.
+     * Nothing else is recomputed, so observedGeneration stays where the last full reconcile left it.
+     */
+    public InferenceDeploymentStatus failed(InferenceDeployment d, String reason, String message) {
+        InferenceDeploymentStatus s = d.getStatus() == null ? new InferenceDeploymentStatus() : d.getStatus();
+        List<Condition> previous = s.getConditions() == null ? List.of() : s.getConditions();
+        long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
+        List<Condition> conditions = new ArrayList<>();
+        for (String type : List.of(ConditionTypes.READY, ConditionTypes.PROGRESSING, ConditionTypes.DEGRADED)) {
+            Optional<Condition> kept = ConditionTypes.DEGRADED.equals(type) ? Optional.empty()
+                    : previous.stream().filter(c -> type.equals(c.getType())).findFirst();
+            conditions.add(kept.orElseGet(() -> merger.merge(previous, List.of(new ConditionMerger.Fresh(type,
+                    ConditionTypes.DEGRADED.equals(type), reason, message)), generation).get(0)));
+        }
+        s.setConditions(conditions);
         return s;
     }
 

@@ -273,17 +273,28 @@ class SpecValidatorTest {
     }
 
     @Test
-    void quartetEnvironmentVariablesAreReservedForTheSpec() {
+    void variablesQuartetDerivesFromTheSpecAreReservedAndTheWorkersTuningIsNot() {
         InferenceDeploymentSpec spec = valid();
         spec.getWorker().setEnv(List.of(new EnvVar("LOG_LEVEL", "debug", null),
                 new EnvVar("QUARTET_MODEL_URI", "file:///other.pt", null),
+                new EnvVar("QUARTET_BATCHING_WORKERS", "4", null),
+                new EnvVar("QUARTET_ENGINE_THREADS_PER_CALL", "2", null),
                 new EnvVar("QUARTET_BATCHING_QUEUE_LIMIT", "1", null)));
 
         assertThat(SpecValidator.validate(spec)).containsExactly(
-                "spec.worker.env: QUARTET_MODEL_URI is set by Quartet from the spec; set the matching spec field "
-                        + "instead",
-                "spec.worker.env: QUARTET_BATCHING_QUEUE_LIMIT is set by Quartet from the spec; set the matching spec "
-                        + "field instead");
+                "spec.worker.env: QUARTET_MODEL_URI is set by Quartet from spec.model.uri; set that field instead",
+                "spec.worker.env: QUARTET_BATCHING_QUEUE_LIMIT is set by Quartet from spec.batching.queueLimit; set "
+                        + "that field instead");
+    }
+
+    @Test
+    void theNameMustBeAServiceName() {
+        assertThat(SpecValidator.validateName("resnet-50")).isEmpty();
+        assertThat(SpecValidator.validateName("a".repeat(63))).isEmpty();
+        for (String bad : List.of("resnet.v2", "50-resnet", "ResNet", "resnet-", "a".repeat(64))) {
+            assertThat(SpecValidator.validateName(bad)).as(bad).singleElement().asString()
+                    .startsWith("metadata.name: " + bad + " cannot name the deployment's Service");
+        }
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.quartet.model.ReplicaPlacement;
 import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Duration;
 import java.util.HashSet;
@@ -143,9 +144,32 @@ class InferenceDeploymentIT {
         ftp.getSpec().getModel().setUri("ftp://models/x.onnx");
         assertThatThrownBy(() -> bed.create(ftp)).isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("spec.model.uri");
-        for (String name : List.of("bad-profile", "bad-model", "bad-both")) {
+
+        // A Service of the deployment's name that is not Quartet's is left alone, and the deployment says why; a
+        // name that cannot be a Service name is an invalid spec.
+        bed.client.services().inNamespace(bed.namespace).resource(new ServiceBuilder().withNewMetadata()
+                .withName("taken").endMetadata().withNewSpec().addToSelector("app", "other").addNewPort().withPort(80)
+                .endPort().endSpec().build()).create();
+        bed.create(TestDeployments.of("taken", "1g.6gb", 1));
+        bed.create(TestDeployments.of("bad.name", "1g.6gb", 1));
+        await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
+            assertThat(bed.conditionIs("taken", "Degraded", "True", "NameConflict")).isTrue();
+            assertThat(bed.conditionIs("bad.name", "Degraded", "True", "InvalidSpec")).isTrue();
+        });
+        assertThat(bed.condition("taken", "Degraded").orElseThrow().getMessage())
+                .startsWith("Service taken already exists in namespace " + bed.namespace + " and is not this deployment's");
+        assertThat(bed.condition("bad.name", "Degraded").orElseThrow().getMessage())
+                .startsWith("metadata.name: bad.name cannot name the deployment's Service");
+        Service theirs = bed.client.services().inNamespace(bed.namespace).withName("taken").get();
+        assertThat(theirs.getSpec().getSelector()).containsExactly(Map.entry("app", "other"));
+        assertThat(theirs.getMetadata().getOwnerReferences()).isEmpty();
+        assertThat(bed.pods("taken")).isEmpty();
+        assertThat(bed.pods("bad.name")).isEmpty();
+
+        for (String name : List.of("bad-profile", "bad-model", "bad-both", "taken", "bad.name")) {
             bed.deployments().inNamespace(bed.namespace).withName(name).delete();
         }
+        bed.client.services().inNamespace(bed.namespace).withName("taken").delete();
     }
 
     @Test

@@ -122,6 +122,25 @@ class StatusBuilderTest {
     }
 
     @Test
+    void aFailedReconcileSaysWhyInDegradedAndLeavesTheRestAsItWas() {
+        InferenceDeployment d = deployment(2);
+        d.setStatus(builder.build(d, new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-2")).build()));
+        String message = "Service resnet already exists in namespace ml and is not this deployment's; rename the "
+                + "InferenceDeployment or remove that Service";
+
+        InferenceDeploymentStatus s = builder.failed(d, "NameConflict", message);
+
+        assertThat(summaries(s)).containsExactly("Ready=True/AllReplicasReady", "Progressing=False/Stable",
+                "Degraded=True/NameConflict");
+        assertThat(condition(s, "Degraded").getMessage()).isEqualTo(message);
+        assertThat(s.getReadyReplicas()).isEqualTo(2);
+
+        InferenceDeploymentStatus first = builder.failed(deployment(2), "NameConflict", message);
+        assertThat(summaries(first)).containsExactly("Ready=False/NameConflict", "Progressing=False/NameConflict",
+                "Degraded=True/NameConflict");
+    }
+
+    @Test
     void allReplicasReady() {
         Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-2"));
 
