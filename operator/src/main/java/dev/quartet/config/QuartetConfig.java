@@ -69,7 +69,11 @@ public interface QuartetConfig {
         @WithDefault("1")
         int maxConcurrentRepartitions();
 
-        /** After a rollback, a node is not tried again for this long unless its labels or the plan change. */
+        /**
+         * After a rollback, the node is not repartitioned again for this long. Only the {@code retryAfter} time in
+         * the node annotation {@code inference.quartet.dev/mig-last-failure} counts; removing the annotation ends
+         * the wait at once.
+         */
         @WithDefault("15m")
         Duration retryBackoff();
 
