@@ -18,6 +18,12 @@ import java.util.function.Supplier;
 /**
  * {@code kubectl quartet layout}: the live cluster's MIG GPUs as a picture, derived exactly as the operator
  * derives them (node labels and allocatable, MIG Manager's ConfigMap, the slices pods report).
+ *
+ * <p>MIG Manager's ConfigMap and the key of the mig-parted file in it are those the operator is configured
+ * with: {@code --mig-namespace}, {@code --mig-configmap} and {@code --mig-key}, else the operator's
+ * environment variables {@code QUARTET_MIG_MANAGER_NAMESPACE}, {@code QUARTET_MIG_MANAGER_CONFIG_MAP_NAME} and
+ * {@code QUARTET_MIG_MANAGER_CONFIG_KEY}, else their defaults {@code gpu-operator},
+ * {@code default-mig-parted-config} and {@code config.yaml}.
  */
 final class LayoutCommand implements Subcommand {
 
@@ -38,41 +44,76 @@ final class LayoutCommand implements Subcommand {
 
     @Override
     public String usage() {
-        return "[--mig-namespace NS] [--mig-configmap NAME]";
+        return "[--mig-namespace NS] [--mig-configmap NAME] [--mig-key KEY]";
     }
 
     @Override
     public String summary() {
-        return "draw the live cluster's GPUs: slots, instances and the replica on each (uses KUBECONFIG)";
+        return "draw the live cluster's GPUs: slots, instances and the replica on each (uses KUBECONFIG; "
+                + "the flags default to QUARTET_MIG_MANAGER_NAMESPACE, QUARTET_MIG_MANAGER_CONFIG_MAP_NAME and "
+                + "QUARTET_MIG_MANAGER_CONFIG_KEY, else gpu-operator, default-mig-parted-config, config.yaml)";
+    }
+
+    /** Where MIG Manager's mig-parted file is read: the ConfigMap's namespace and name, and the key in it. */
+    record MigSource(String namespace, String configMap, String key) {
+    }
+
+    /**
+     * The flags in {@code args} over the {@code QUARTET_MIG_MANAGER_*} variables in {@code env} over the
+     * operator's defaults; an unknown argument or a flag without a value throws IllegalArgumentException
+     * naming it.
+     */
+    static MigSource migSource(List<String> args, Map<String, String> env) {
+        String namespace = env.getOrDefault("QUARTET_MIG_MANAGER_NAMESPACE", "gpu-operator");
+        String configMap = env.getOrDefault("QUARTET_MIG_MANAGER_CONFIG_MAP_NAME", "default-mig-parted-config");
+        String key = env.getOrDefault("QUARTET_MIG_MANAGER_CONFIG_KEY", "config.yaml");
+        for (int i = 0; i < args.size(); i++) {
+            String a = args.get(i);
+            boolean flag = a.equals("--mig-namespace") || a.equals("--mig-configmap") || a.equals("--mig-key");
+            if (!flag || i + 1 >= args.size()) {
+                throw new IllegalArgumentException("unknown argument '" + a + "'");
+            }
+            String value = args.get(++i);
+            if (a.equals("--mig-namespace")) {
+                namespace = value;
+            } else if (a.equals("--mig-configmap")) {
+                configMap = value;
+            } else {
+                key = value;
+            }
+        }
+        return new MigSource(namespace, configMap, key);
+    }
+
+    /**
+     * The mig-parted file under {@code key} in {@code cm}, or null when the ConfigMap or the key is missing;
+     * an unreadable file throws IllegalArgumentException saying why.
+     */
+    static MigPartedConfig migConfig(ConfigMap cm, String key) {
+        if (cm == null || cm.getData() == null || !cm.getData().containsKey(key)) {
+            return null;
+        }
+        return MigPartedConfig.parse(cm.getData().get(key));
     }
 
     @Override
     public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
-        String namespace = System.getenv().getOrDefault("QUARTET_MIG_MANAGER_NAMESPACE", "gpu-operator");
-        String name = System.getenv().getOrDefault("QUARTET_MIG_MANAGER_CONFIG_MAP_NAME", "default-mig-parted-config");
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            if ((a.equals("--mig-namespace") || a.equals("--mig-configmap")) && i + 1 < args.size()) {
-                if (a.equals("--mig-namespace")) {
-                    namespace = args.get(++i);
-                } else {
-                    name = args.get(++i);
-                }
-            } else {
-                err.println("kubectl quartet layout: unknown argument '" + a + "' (usage: layout " + usage() + ")");
-                return BAD_INPUT;
-            }
+        MigSource source;
+        try {
+            source = migSource(args, System.getenv());
+        } catch (IllegalArgumentException e) {
+            err.println("kubectl quartet layout: " + e.getMessage() + " (usage: layout " + usage() + ")");
+            return BAD_INPUT;
         }
+        String where = source.namespace() + "/" + source.configMap();
         try (KubernetesClient client = clients.get()) {
-            ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
+            ConfigMap cm = client.configMaps().inNamespace(source.namespace()).withName(source.configMap()).get();
             MigPartedConfig config = null;
             String error = null;
-            if (cm != null && cm.getData() != null && cm.getData().containsKey("config.yaml")) {
-                try {
-                    config = MigPartedConfig.parse(cm.getData().get("config.yaml"));
-                } catch (IllegalArgumentException e) {
-                    error = e.getMessage();
-                }
+            try {
+                config = migConfig(cm, source.key());
+            } catch (IllegalArgumentException e) {
+                error = e.getMessage();
             }
             ClusterSnapshot snapshot = new ClusterSnapshot(client.nodes().list().getItems(),
                     client.pods().inAnyNamespace().list().getItems(), config, error);
@@ -83,8 +124,11 @@ final class LayoutCommand implements Subcommand {
                 return 0;
             }
             if (cm == null) {
-                err.println("note: ConfigMap " + namespace + "/" + name + " not found; per-GPU layouts come from the "
+                err.println("note: ConfigMap " + where + " not found; per-GPU layouts come from the "
                         + "device plugin's totals (use --mig-namespace/--mig-configmap)");
+            } else if (config == null && error == null) {
+                err.println("note: ConfigMap " + where + " has no key '" + source.key() + "'; per-GPU layouts "
+                        + "come from the device plugin's totals (use --mig-key)");
             }
             out.print(LayoutPicture.render(inventory));
             return 0;
