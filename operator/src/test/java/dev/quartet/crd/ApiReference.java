@@ -13,9 +13,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Renders docs/api-reference.md from the committed CRD: every field of spec and status with its type,
- * default, constraints and description. Fields with a schema of their own from Kubernetes (resources, env,
- * tolerations, conditions) are listed, not expanded.
+ * Renders docs/api-reference.md from the committed CRD: the printer columns (those of priority above 0, which
+ * {@code kubectl get} shows only with {@code -o wide}, marked "(wide)") and every field of spec and status with
+ * its type, default, constraints and description. Fields with a schema of their own from Kubernetes (resources,
+ * env, tolerations, conditions) are listed, not expanded.
  */
 public final class ApiReference {
 
@@ -40,12 +41,20 @@ public final class ApiReference {
                 .append("Scale subresource: `kubectl scale infd NAME --replicas=N` (and HPAs) set `spec.replicas`.\n\n")
                 .append("`kubectl get infd` columns: ");
         List<String> columns = new ArrayList<>();
-        version.path("additionalPrinterColumns").forEach(c -> {
-            if (c.path("priority").asInt(0) == 0) {
-                columns.add(c.path("name").asText() + " (`" + c.path("jsonPath").asText() + "`)");
+        boolean wide = false;
+        for (JsonNode c : version.path("additionalPrinterColumns")) {
+            String column = c.path("name").asText() + " (`" + c.path("jsonPath").asText() + "`)";
+            if (c.path("priority").asInt(0) > 0) {
+                column += " (wide)";
+                wide = true;
             }
-        });
-        out.append(String.join(", ", columns)).append(".\n");
+            columns.add(column);
+        }
+        out.append(String.join(", ", columns)).append(".");
+        if (wide) {
+            out.append(" Columns marked (wide) are shown only with `-o wide`.");
+        }
+        out.append("\n");
         for (String part : List.of("spec", "status")) {
             out.append("\n## ").append(part).append("\n\n")
                     .append("| field | type | default | constraints | description |\n")
