@@ -23,7 +23,8 @@ public class ReplicaPlacement {
     @JsonPropertyDescription("MIG device UUID given to the pod by the device plugin.")
     private String device;
 
-    @JsonPropertyDescription("Pod phase and readiness, e.g. Running/Ready, Pending, Terminating.")
+    @JsonPropertyDescription("Terminating while the pod is being deleted, else Ready if the pod is Ready, else the"
+            + " pod phase (Pending, Running, Failed, ...).")
     private String state;
 
     public ReplicaPlacement() {
