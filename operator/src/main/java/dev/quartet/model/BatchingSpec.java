@@ -11,7 +11,8 @@ public class BatchingSpec {
     @Min(1)
     @Max(1024)
     @Default("8")
-    @JsonPropertyDescription("Most requests merged into one inference call.")
+    @JsonPropertyDescription("Most rows merged into one inference call: the sum of the merged requests' first (batch)"
+            + " dimensions. A single request with more rows runs alone.")
     private Integer maxBatchSize = 8;
 
     @Min(0)
