@@ -11,7 +11,7 @@
 #   hack/local-cluster.sh build          # only build (or find) the control-plane binaries
 #   hack/local-cluster.sh kubeconfig [--state-dir DIR]   # print the kubeconfig path
 #
-# Environment: QUARTET_CLUSTER_DIR (state, default /tmp/quartet-cluster-$UID),
+# Environment: QUARTET_CLUSTER_DIR (state, default ${TMPDIR:-/tmp}/quartet-cluster-$UID),
 # QUARTET_CACHE_DIR (binary cache, default ${XDG_CACHE_HOME:-~/.cache}/quartet),
 # QUARTET_SIM_JAVA_OPTS (JVM options of the simulator). Docs: docs/local-cluster.md
 set -euo pipefail
