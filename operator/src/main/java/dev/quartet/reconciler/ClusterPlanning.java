@@ -110,16 +110,23 @@ public class ClusterPlanning {
         return lastView;
     }
 
-    private static ClusterSnapshot snapshot(Sources s, List<Pod> pods) {
-        List<Node> nodes = s.nodes().list(n -> true).toList();
+    private ClusterSnapshot snapshot(Sources s, List<Pod> pods) {
+        ConfigMap cm = s.migConfig().list(c -> true).findFirst().orElse(null);
+        return snapshot(s.nodes().list(n -> true).toList(), pods, cm, config.migManager().configKey());
+    }
+
+    /**
+     * The snapshot of these nodes and pods, with the mig-parted file under {@code key} of MIG Manager's ConfigMap:
+     * the configured key, the one {@code MigConfigStore} writes. No other key is read in its place: layouts planned
+     * from a file Quartet's writes never change would not match what MIG Manager applies.
+     */
+    static ClusterSnapshot snapshot(List<Node> nodes, List<Pod> pods, ConfigMap cm, String key) {
         MigPartedConfig mig = null;
         String error = null;
-        ConfigMap cm = s.migConfig().list(c -> true).findFirst().orElse(null);
-        if (cm != null && cm.getData() != null) {
-            String key = cm.getData().containsKey("config.yaml") ? "config.yaml"
-                    : cm.getData().keySet().stream().findFirst().orElse(null);
+        String text = cm == null || cm.getData() == null ? null : cm.getData().get(key);
+        if (text != null) {
             try {
-                mig = key == null ? null : MigPartedConfig.parse(cm.getData().get(key));
+                mig = MigPartedConfig.parse(text);
             } catch (IllegalArgumentException e) {
                 error = e.getMessage();
                 Log.warnf("MIG Manager config %s/%s is unreadable (%s); Quartet treats node layouts as unknown",
