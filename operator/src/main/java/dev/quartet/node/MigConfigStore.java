@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.logging.Log;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads and writes Quartet's named configs in the mig-parted ConfigMap MIG Manager mounts. Entries Quartet did
@@ -26,13 +27,14 @@ final class MigConfigStore {
     }
 
     /**
-     * Makes the ConfigMap hold exactly {@code wanted} as Quartet's entries; returns false when a concurrent change
-     * made the write fail (the caller tries again on its next pass).
+     * Makes the ConfigMap hold config {@code name} and, of Quartet's other entries, those named in {@code inUse};
+     * returns false when a concurrent change made the write fail (the caller tries again on its next pass).
      */
-    boolean ensure(Map<String, List<DeviceGroup>> wanted) {
+    boolean ensure(String name, List<DeviceGroup> groups, Set<String> inUse) {
         ConfigMap current = client.configMaps().inNamespace(config.namespace()).withName(config.configMapName()).get();
         String original = current == null || current.getData() == null ? null : current.getData().get(config.configKey());
-        String rewritten = MigPartedConfigWriter.rewrite(original == null ? EMPTY : original, wanted);
+        String rewritten = MigPartedConfigWriter.rewrite(original == null ? EMPTY : original,
+                Map.of(name, groups), inUse);
         if (rewritten.equals(original)) {
             return true;
         }

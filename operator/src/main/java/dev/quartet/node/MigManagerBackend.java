@@ -178,12 +178,16 @@ public class MigManagerBackend implements MigBackend {
         return new NodeProgress(n.name(), Phase.FAILED, reason, full, List.of(), Set.copyOf(affected));
     }
 
-    /** Writes the node's planned layout as a content-named config and selects it with the node label. */
+    /**
+     * Writes the node's planned layout as a content-named config and selects it with the node label. Which of
+     * Quartet's other configs are still in use is read from the live nodes, not from the snapshot: the snapshot
+     * lacks the labels set earlier in this pass (and, while the informer cache catches up, in the last one), and
+     * removing such a config would leave its node selecting a config that no longer exists.
+     */
     private NodeProgress apply(GpuNode n, Plan plan, ClusterSnapshot snapshot, Instant now, List<Integer> gpus) {
         List<DeviceGroup> groups = TargetConfig.groups(n, plan, snapshot.migConfig());
         String name = MigPartedConfigWriter.configName(groups);
-        Map<String, List<DeviceGroup>> wanted = TargetConfig.referenced(snapshot, name, groups);
-        if (!store.ensure(wanted)) {
+        if (!store.ensure(name, groups, TargetConfig.inUse(client.nodes().list().getItems()))) {
             return new NodeProgress(n.name(), Phase.WAITING, Reasons.REPARTITIONING,
                     "writing MIG config " + name + " (ConfigMap changed concurrently, retrying)", gpus, Set.of());
         }

@@ -16,6 +16,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -64,10 +65,11 @@ public final class MigPartedConfigWriter {
     }
 
     /**
-      * Returns {@code original} with exactly {@code wanted} as its Quartet entries: other Quartet entries are
-      * removed, missing ones appended to {@code mig-configs}, everything else left as it was.
+      * Returns {@code original} with {@code wanted} as its Quartet entries (missing ones appended to
+      * {@code mig-configs}) plus those named in {@code inUse} it already has, which stay as they are; other Quartet
+      * entries are removed, everything else left as it was.
       */
-    public static String rewrite(String original, Map<String, List<DeviceGroup>> wanted) {
+    public static String rewrite(String original, Map<String, List<DeviceGroup>> wanted, Set<String> inUse) {
         ObjectNode tree = MigPartedConfig.tree(original);
         JsonNode existing = tree.path("mig-configs");
         if (!existing.isObject() && !existing.isNull() && !existing.isMissingNode()) {
@@ -77,7 +79,7 @@ public final class MigPartedConfigWriter {
         ObjectNode configs = existing.isObject() ? (ObjectNode) existing : tree.objectNode();
         Map<String, JsonNode> expected = new LinkedHashMap<>();
         configs.fields().forEachRemaining(e -> {
-            if (!e.getKey().startsWith(PREFIX) || wanted.containsKey(e.getKey())) {
+            if (!e.getKey().startsWith(PREFIX) || wanted.containsKey(e.getKey()) || inUse.contains(e.getKey())) {
                 expected.put(e.getKey(), e.getValue());
             }
         });
@@ -90,7 +92,7 @@ public final class MigPartedConfigWriter {
         });
         List<String> remove = new ArrayList<>();
         configs.fieldNames().forEachRemaining(n -> {
-            if (n.startsWith(PREFIX) && (!wanted.containsKey(n) || toAdd.containsKey(n))) {
+            if (n.startsWith(PREFIX) && ((!wanted.containsKey(n) && !inUse.contains(n)) || toAdd.containsKey(n))) {
                 remove.add(n);
             }
         });

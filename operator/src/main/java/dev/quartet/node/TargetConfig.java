@@ -1,6 +1,5 @@
 package dev.quartet.node;
 
-import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.node.MigPartedConfig.DeviceGroup;
 import dev.quartet.planner.GpuPlan;
@@ -12,7 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /** The mig-parted config that gives a node its planned layout, and the set of Quartet configs still in use. */
 final class TargetConfig {
@@ -60,26 +61,19 @@ final class TargetConfig {
         return counts;
     }
 
-    /** Quartet's configs any node still selects or may roll back to, plus the new one. */
-    static Map<String, List<DeviceGroup>> referenced(ClusterSnapshot snapshot, String name, List<DeviceGroup> groups) {
-        Map<String, List<DeviceGroup>> wanted = new TreeMap<>();
-        MigPartedConfig current = snapshot.migConfig();
-        for (Node n : snapshot.nodes()) {
-            List<String> names = new ArrayList<>();
+    /** Quartet's configs any of these nodes selects or may roll back to. */
+    static Set<String> inUse(List<Node> nodes) {
+        Set<String> names = new TreeSet<>();
+        for (Node n : nodes) {
+            List<String> refs = new ArrayList<>();
             if (n.getMetadata().getLabels() != null) {
-                names.add(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG));
+                refs.add(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG));
             }
             if (n.getMetadata().getAnnotations() != null) {
-                names.add(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_LAST_GOOD_CONFIG));
+                refs.add(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_LAST_GOOD_CONFIG));
             }
-            for (String c : names) {
-                if (c != null && c.startsWith(MigPartedConfigWriter.PREFIX) && current != null
-                        && current.configs().containsKey(c)) {
-                    wanted.put(c, current.configs().get(c));
-                }
-            }
+            refs.stream().filter(c -> c != null && c.startsWith(MigPartedConfigWriter.PREFIX)).forEach(names::add);
         }
-        wanted.put(name, groups);
-        return wanted;
+        return names;
     }
 }

@@ -7,6 +7,7 @@ import dev.quartet.planner.GpuModel;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -73,7 +74,7 @@ class MigPartedConfigWriterTest {
         Map<String, List<DeviceGroup>> wanted = entries(MIXED);
         String name = wanted.keySet().iterator().next();
 
-        String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted);
+        String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted, Set.of());
 
         assertThat(MigPartedConfigWriter.configName(MigPartedConfig.parse(written).configs().get(name)))
                 .isEqualTo(name);
@@ -84,7 +85,7 @@ class MigPartedConfigWriterTest {
         Map<String, List<DeviceGroup>> wanted = entries(MIXED);
         String name = wanted.keySet().iterator().next();
 
-        String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted);
+        String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted, Set.of());
 
         assertThat(written).startsWith(NVIDIA);
         assertThat(written.substring(NVIDIA.length())).startsWith("\n  " + name + ":\n");
@@ -102,11 +103,11 @@ class MigPartedConfigWriterTest {
     void rewritingIsIdempotentAndReturnsTheOriginalWhenNothingChanges() {
         Map<String, List<DeviceGroup>> wanted = entries(MIXED, WHOLE);
 
-        String once = MigPartedConfigWriter.rewrite(NVIDIA, wanted);
+        String once = MigPartedConfigWriter.rewrite(NVIDIA, wanted, Set.of());
 
-        assertThat(MigPartedConfigWriter.rewrite(NVIDIA, wanted)).isEqualTo(once);
-        assertThat(MigPartedConfigWriter.rewrite(once, wanted)).isSameAs(once);
-        assertThat(MigPartedConfigWriter.rewrite(NVIDIA, Map.of())).isSameAs(NVIDIA);
+        assertThat(MigPartedConfigWriter.rewrite(NVIDIA, wanted, Set.of())).isEqualTo(once);
+        assertThat(MigPartedConfigWriter.rewrite(once, wanted, Set.of())).isSameAs(once);
+        assertThat(MigPartedConfigWriter.rewrite(NVIDIA, Map.of(), Set.of())).isSameAs(NVIDIA);
     }
 
     @Test
@@ -114,27 +115,57 @@ class MigPartedConfigWriterTest {
         Map<String, List<DeviceGroup>> oneWay = entries(MIXED, WHOLE);
         Map<String, List<DeviceGroup>> otherWay = entries(WHOLE, MIXED);
 
-        assertThat(MigPartedConfigWriter.rewrite(NVIDIA, oneWay))
-                .isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, otherWay));
+        assertThat(MigPartedConfigWriter.rewrite(NVIDIA, oneWay, Set.of()))
+                .isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, otherWay, Set.of()));
     }
 
     @Test
     void quartetEntriesNoLongerWantedAreRemovedAndTheFileIsAsBefore() {
-        String withBoth = MigPartedConfigWriter.rewrite(NVIDIA, entries(MIXED, WHOLE));
+        String withBoth = MigPartedConfigWriter.rewrite(NVIDIA, entries(MIXED, WHOLE), Set.of());
 
-        assertThat(MigPartedConfigWriter.rewrite(withBoth, entries(WHOLE)))
-                .isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, entries(WHOLE)));
-        assertThat(MigPartedConfigWriter.rewrite(withBoth, Map.of())).isEqualTo(NVIDIA);
+        assertThat(MigPartedConfigWriter.rewrite(withBoth, entries(WHOLE), Set.of()))
+                .isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, entries(WHOLE), Set.of()));
+        assertThat(MigPartedConfigWriter.rewrite(withBoth, Map.of(), Set.of())).isEqualTo(NVIDIA);
+    }
+
+    @Test
+    void quartetEntriesInUseStayAsTheyAreWhenAnotherIsWritten() {
+        String original = """
+                version: v1
+                mig-configs:
+                  quartet-00000aaaaa:
+                    - devices: all   # written by an earlier pass
+                      mig-enabled: true
+                      mig-devices: {"4g.24gb": 1}
+                  quartet-00000bbbbb:
+                    - devices: all
+                      mig-enabled: false
+                """;
+        Map<String, List<DeviceGroup>> wanted = entries(MIXED);
+        String name = wanted.keySet().iterator().next();
+
+        String written = MigPartedConfigWriter.rewrite(original, wanted, Set.of("quartet-00000aaaaa", "quartet-gone"));
+
+        assertThat(written).startsWith("""
+                version: v1
+                mig-configs:
+                  quartet-00000aaaaa:
+                    - devices: all   # written by an earlier pass
+                      mig-enabled: true
+                      mig-devices: {"4g.24gb": 1}
+                """);
+        assertThat(MigPartedConfig.parse(written).configs()).containsOnlyKeys("quartet-00000aaaaa", name);
+        assertThat(MigPartedConfigWriter.rewrite(written, wanted, Set.of("quartet-00000aaaaa"))).isSameAs(written);
     }
 
     @Test
     void anEntryUnderAWantedNameWithOtherContentIsReplaced() {
         String name = MigPartedConfigWriter.configName(MIXED);
-        String stale = MigPartedConfigWriter.rewrite(NVIDIA, Map.of(name, WHOLE));
+        String stale = MigPartedConfigWriter.rewrite(NVIDIA, Map.of(name, WHOLE), Set.of());
 
-        String written = MigPartedConfigWriter.rewrite(stale, Map.of(name, MIXED));
+        String written = MigPartedConfigWriter.rewrite(stale, Map.of(name, MIXED), Set.of());
 
-        assertThat(written).isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, Map.of(name, MIXED)));
+        assertThat(written).isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, Map.of(name, MIXED), Set.of()));
         assertThat(counts(written, name, 1)).isEqualTo(Map.of("2g.12gb", 1, "1g.6gb", 2));
     }
 
@@ -162,7 +193,7 @@ class MigPartedConfigWriterTest {
                       mig-enabled: false
                 """;
 
-        String written = MigPartedConfigWriter.rewrite(original, Map.of());
+        String written = MigPartedConfigWriter.rewrite(original, Map.of(), Set.of());
 
         assertThat(written).isEqualTo("""
                 # managed by the cluster admins; Quartet adds its own entries
@@ -215,15 +246,15 @@ class MigPartedConfigWriterTest {
                     mig-devices: {"2g.12gb": 2}
                 """;
 
-        String written = MigPartedConfigWriter.rewrite(original, wanted);
+        String written = MigPartedConfigWriter.rewrite(original, wanted, Set.of());
 
         assertThat(written).startsWith(foreign);
         MigPartedConfig parsed = MigPartedConfig.parse(written);
         assertThat(parsed.configs()).containsOnlyKeys("pool-a", "pool-b", name);
         assertThat(parsed.configs().get(name)).isEqualTo(MigPartedConfig.parse(
-                MigPartedConfigWriter.rewrite(NVIDIA, wanted)).configs().get(name));
-        assertThat(MigPartedConfigWriter.rewrite(written, wanted)).isSameAs(written);
-        assertThat(MigPartedConfigWriter.rewrite(written, Map.of())).isEqualTo(foreign);
+                MigPartedConfigWriter.rewrite(NVIDIA, wanted, Set.of())).configs().get(name));
+        assertThat(MigPartedConfigWriter.rewrite(written, wanted, Set.of())).isSameAs(written);
+        assertThat(MigPartedConfigWriter.rewrite(written, Map.of(), Set.of())).isEqualTo(foreign);
     }
 
     @Test
@@ -240,7 +271,7 @@ class MigPartedConfigWriterTest {
         Map<String, List<DeviceGroup>> wanted = entries(WHOLE);
         String name = wanted.keySet().iterator().next();
 
-        String written = MigPartedConfigWriter.rewrite(original, wanted);
+        String written = MigPartedConfigWriter.rewrite(original, wanted, Set.of());
 
         assertThat(written).startsWith("""
                 version: v1
@@ -254,7 +285,7 @@ class MigPartedConfigWriterTest {
         assertThat(written).endsWith("\nx-owner: cluster-admins\n");
         assertThat(MigPartedConfig.tree(written).path("x-owner").asText()).isEqualTo("cluster-admins");
         assertThat(counts(written, name, 0)).isEqualTo(Map.of("4g.24gb", 1));
-        assertThat(MigPartedConfigWriter.rewrite(written, Map.of())).isEqualTo(original);
+        assertThat(MigPartedConfigWriter.rewrite(written, Map.of(), Set.of())).isEqualTo(original);
     }
 
     @Test
@@ -264,13 +295,13 @@ class MigPartedConfigWriterTest {
         Map<String, List<DeviceGroup>> wanted = entries(a30Only);
         String name = wanted.keySet().iterator().next();
 
-        String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted);
+        String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted, Set.of());
 
         assertThat(written).startsWith(NVIDIA);
         MigPartedConfig parsed = MigPartedConfig.parse(written);
         assertThat(parsed.groupFor(name, 0, GpuModel.A30).orElseThrow().deviceFilter()).containsExactly("0x20B710DE");
         assertThat(parsed.groupFor(name, 0, GpuModel.A100_40GB)).isEmpty();
-        assertThat(MigPartedConfigWriter.rewrite(written, wanted)).isSameAs(written);
+        assertThat(MigPartedConfigWriter.rewrite(written, wanted, Set.of())).isSameAs(written);
     }
 
     @Test
@@ -279,14 +310,14 @@ class MigPartedConfigWriterTest {
         Map<String, List<DeviceGroup>> wanted = entries(MIXED);
         String name = wanted.keySet().iterator().next();
 
-        String written = MigPartedConfigWriter.rewrite(original, wanted);
+        String written = MigPartedConfigWriter.rewrite(original, wanted, Set.of());
 
         MigPartedConfig parsed = MigPartedConfig.parse(written);
         assertThat(parsed.configs()).containsOnlyKeys("all-disabled", name);
         assertThat(parsed.configs().get("all-disabled"))
                 .containsExactly(new DeviceGroup(null, List.of(), false, Map.of()));
         assertThat(counts(written, name, 1)).isEqualTo(Map.of("2g.12gb", 1, "1g.6gb", 2));
-        assertThat(MigPartedConfigWriter.rewrite(written, wanted)).isSameAs(written);
+        assertThat(MigPartedConfigWriter.rewrite(written, wanted, Set.of())).isSameAs(written);
     }
 
     @Test
@@ -294,7 +325,7 @@ class MigPartedConfigWriterTest {
         Map<String, List<DeviceGroup>> wanted = entries(WHOLE);
         String name = wanted.keySet().iterator().next();
 
-        String written = MigPartedConfigWriter.rewrite("version: v1\nmig-configs: {}\n", wanted);
+        String written = MigPartedConfigWriter.rewrite("version: v1\nmig-configs: {}\n", wanted, Set.of());
 
         assertThat(MigPartedConfig.parse(written).configs()).containsOnlyKeys(name);
         assertThat(counts(written, name, 2)).isEqualTo(Map.of("4g.24gb", 1));
@@ -306,11 +337,11 @@ class MigPartedConfigWriterTest {
         String name = wanted.keySet().iterator().next();
 
         for (String original : List.of("version: v1\nmig-configs:\n", "version: v1\n")) {
-            String written = MigPartedConfigWriter.rewrite(original, wanted);
+            String written = MigPartedConfigWriter.rewrite(original, wanted, Set.of());
 
             assertThat(MigPartedConfig.parse(written).configs()).as(original).containsOnlyKeys(name);
             assertThat(counts(written, name, 0)).isEqualTo(Map.of("4g.24gb", 1));
-            assertThat(MigPartedConfigWriter.rewrite(original, Map.of())).isSameAs(original);
+            assertThat(MigPartedConfigWriter.rewrite(original, Map.of(), Set.of())).isSameAs(original);
         }
     }
 
@@ -319,11 +350,11 @@ class MigPartedConfigWriterTest {
         String original = NVIDIA.replace("\n", "\r\n");
         Map<String, List<DeviceGroup>> wanted = entries(MIXED);
 
-        String written = MigPartedConfigWriter.rewrite(original, wanted);
+        String written = MigPartedConfigWriter.rewrite(original, wanted, Set.of());
 
         assertThat(written).startsWith(original);
         assertThat(written.replace("\r\n", "")).doesNotContain("\n");
-        assertThat(MigPartedConfigWriter.rewrite(written, Map.of())).isEqualTo(original);
+        assertThat(MigPartedConfigWriter.rewrite(written, Map.of(), Set.of())).isEqualTo(original);
     }
 
     @Test
@@ -340,7 +371,7 @@ class MigPartedConfigWriterTest {
         Map<String, List<DeviceGroup>> wanted = entries(MIXED);
         String name = wanted.keySet().iterator().next();
 
-        String written = MigPartedConfigWriter.rewrite(original, wanted);
+        String written = MigPartedConfigWriter.rewrite(original, wanted, Set.of());
 
         MigPartedConfig parsed = MigPartedConfig.parse(written);
         assertThat(parsed.configs()).containsOnlyKeys("all-disabled", name);

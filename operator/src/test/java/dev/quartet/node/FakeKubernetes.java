@@ -1,0 +1,147 @@
+package dev.quartet.node;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeList;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * An in-memory API server for the calls {@link MigManagerBackend} makes: nodes (get, list, edit) and ConfigMaps
+ * (get, create, update with a resourceVersion check). Objects go in and out as copies, as over the wire; every
+ * write is logged in {@link #writes}. Any other call fails the test.
+ */
+final class FakeKubernetes {
+
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
+    final Map<String, Node> nodes = new TreeMap<>();
+    final Map<String, ConfigMap> configMaps = new TreeMap<>();
+    /** {@code edit node/<name>}, {@code create configmap/<ns>/<name>}, {@code update configmap/<ns>/<name>}. */
+    final List<String> writes = new ArrayList<>();
+    final KubernetesClient client;
+    private long version;
+
+    FakeKubernetes() {
+        client = proxy(KubernetesClient.class, (m, args) -> switch (m.getName()) {
+            case "nodes" -> operation("node", nodes, null);
+            case "configMaps" -> operation("configmap", configMaps, null);
+            default -> throw unsupported(m);
+        });
+    }
+
+    void put(HasMetadata o) {
+        o.getMetadata().setResourceVersion(String.valueOf(++version));
+        if (o instanceof Node n) {
+            nodes.put(key(null, n), copy(n));
+        } else {
+            configMaps.put(key(o.getMetadata().getNamespace(), o), copy((ConfigMap) o));
+        }
+    }
+
+    Node node(String name) {
+        return copy(nodes.get(name));
+    }
+
+    List<Node> nodes() {
+        return nodes.values().stream().map(FakeKubernetes::copy).toList();
+    }
+
+    private <T extends HasMetadata> Object operation(String kind, Map<String, T> store, String namespace) {
+        return proxy(MixedOperation.class, (m, args) -> switch (m.getName()) {
+            case "inNamespace" -> operation(kind, store, (String) args[0]);
+            case "withName" -> resource(kind, store, namespace, (String) args[0], null);
+            case "resource" -> resource(kind, store, namespace, ((HasMetadata) args[0]).getMetadata().getName(),
+                    (HasMetadata) args[0]);
+            case "list" -> {
+                if (!kind.equals("node")) {
+                    throw unsupported(m);
+                }
+                NodeList list = new NodeList();
+                list.setItems(nodes());
+                yield list;
+            }
+            default -> throw unsupported(m);
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private <T extends HasMetadata> Object resource(String kind, Map<String, T> store, String namespace, String name,
+            HasMetadata item) {
+        String key = namespace == null ? name : namespace + "/" + name;
+        return proxy(Resource.class, (m, args) -> {
+            T stored = store.get(key);
+            switch (m.getName()) {
+                case "get":
+                    return stored == null ? null : copy(stored);
+                case "edit":
+                    if (stored == null) {
+                        throw new KubernetesClientException("not found", 404, null);
+                    }
+                    if (!(args[0] instanceof UnaryOperator)) {
+                        throw unsupported(m);
+                    }
+                    return write("edit", kind, key, store, ((UnaryOperator<T>) args[0]).apply(copy(stored)));
+                case "create":
+                    if (stored != null) {
+                        throw new KubernetesClientException("already exists", 409, null);
+                    }
+                    return write("create", kind, key, store, (T) copy(item));
+                case "update":
+                    if (stored == null || !stored.getMetadata().getResourceVersion()
+                            .equals(item.getMetadata().getResourceVersion())) {
+                        throw new KubernetesClientException("conflict", 409, null);
+                    }
+                    return write("update", kind, key, store, (T) copy(item));
+                default:
+                    throw unsupported(m);
+            }
+        });
+    }
+
+    private <T extends HasMetadata> T write(String verb, String kind, String key, Map<String, T> store, T item) {
+        item.getMetadata().setResourceVersion(String.valueOf(++version));
+        store.put(key, copy(item));
+        writes.add(verb + " " + kind + "/" + key);
+        return copy(item);
+    }
+
+    private static String key(String namespace, HasMetadata o) {
+        return namespace == null ? o.getMetadata().getName() : namespace + "/" + o.getMetadata().getName();
+    }
+
+    private static <T> T copy(T o) {
+        return JSON.clone(o);
+    }
+
+    private interface Call {
+        Object handle(Method m, Object[] args) throws Exception;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T proxy(Class<T> type, Call call) {
+        InvocationHandler handler = (self, m, args) -> switch (m.getName()) {
+            case "toString" -> "fake " + type.getSimpleName();
+            case "hashCode" -> System.identityHashCode(self);
+            case "equals" -> self == args[0];
+            default -> call.handle(m, args);
+        };
+        return (T) Proxy.newProxyInstance(FakeKubernetes.class.getClassLoader(), new Class<?>[] {type}, handler);
+    }
+
+    private static UnsupportedOperationException unsupported(Method m) {
+        return new UnsupportedOperationException("FakeKubernetes does not serve " + m);
+    }
+}

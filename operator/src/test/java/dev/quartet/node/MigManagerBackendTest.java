@@ -1,0 +1,216 @@
+package dev.quartet.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quartet.config.QuartetConfig;
+import dev.quartet.inventory.ClusterSnapshot;
+import dev.quartet.inventory.Inventory;
+import dev.quartet.inventory.InventoryBuilder;
+import dev.quartet.node.NodeProgress.Phase;
+import dev.quartet.planner.GpuModel;
+import dev.quartet.planner.GpuPlan;
+import dev.quartet.planner.Instance;
+import dev.quartet.planner.Plan;
+import dev.quartet.status.EventRecorder;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class MigManagerBackendTest {
+
+    private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
+    private static final String NAMESPACE = "gpu-operator";
+    private static final String CONFIG_MAP = "default-mig-parted-config";
+    private static final String KEY = "config.yaml";
+    private static final List<Instance> WHOLE = List.of(new Instance("4g.24gb", 0));
+    private static final List<Instance> HALVES = List.of(new Instance("2g.12gb", 0), new Instance("2g.12gb", 2));
+
+    private final FakeKubernetes cluster = new FakeKubernetes();
+    private final List<String> events = new ArrayList<>();
+
+    /** Settings as the chart sets them, but for how many nodes repartition at once. */
+    private record Settings(int maxConcurrentRepartitions) implements QuartetConfig.MigManager {
+        @Override
+        public String configMapName() {
+            return CONFIG_MAP;
+        }
+
+        @Override
+        public String namespace() {
+            return NAMESPACE;
+        }
+
+        @Override
+        public String configKey() {
+            return KEY;
+        }
+
+        @Override
+        public Duration repartitionTimeout() {
+            return Duration.ofMinutes(10);
+        }
+
+        @Override
+        public Duration retryBackoff() {
+            return Duration.ofMinutes(15);
+        }
+
+        @Override
+        public boolean repartitionEnabled() {
+            return true;
+        }
+    }
+
+    private MigManagerBackend backend(int maxConcurrentRepartitions) {
+        MigManagerBackend backend = new MigManagerBackend();
+        backend.client = cluster.client;
+        backend.config = new QuartetConfig() {
+            @Override
+            public Worker worker() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public MigManager migManager() {
+                return new Settings(maxConcurrentRepartitions);
+            }
+
+            @Override
+            public Duration nodeLostAfter() {
+                return InventoryBuilder.DEFAULT_LOST_AFTER;
+            }
+
+            @Override
+            public LeaderElection leaderElection() {
+                throw new UnsupportedOperationException();
+            }
+        };
+        backend.events = new EventRecorder() {
+            @Override
+            public void normal(HasMetadata about, String reason, String message) {
+                events.add("Normal " + reason + " " + about.getMetadata().getName());
+            }
+
+            @Override
+            public void warning(HasMetadata about, String reason, String message) {
+                events.add("Warning " + reason + " " + about.getMetadata().getName() + ": " + message);
+            }
+        };
+        backend.init();
+        return backend;
+    }
+
+    /** A Ready node with one A30 on {@code config} in {@code state} (either may be null). */
+    private static NodeBuilder a30(String name, String config, String state) {
+        NodeBuilder b = new NodeBuilder()
+                .withNewMetadata().withName(name).withUid("uid-" + name)
+                .addToLabels(NvidiaLabels.MIG_CAPABLE, "true")
+                .addToLabels(NvidiaLabels.MIG_STRATEGY, "mixed")
+                .addToLabels(NvidiaLabels.GPU_PRODUCT, "NVIDIA-A30")
+                .addToLabels(NvidiaLabels.GPU_COUNT, "1")
+                .endMetadata()
+                .withNewSpec().endSpec()
+                .withNewStatus().withAllocatable(Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4")))
+                .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime("2024-04-01T00:00:00Z")
+                .endCondition()
+                .endStatus();
+        if (config != null) {
+            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG, config).endMetadata();
+        }
+        if (state != null) {
+            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG_STATE, state).endMetadata();
+        }
+        return b;
+    }
+
+    private void migConfig(String text) {
+        cluster.put(new ConfigMapBuilder()
+                .withNewMetadata().withNamespace(NAMESPACE).withName(CONFIG_MAP).endMetadata()
+                .addToData(KEY, text).build());
+    }
+
+    private MigPartedConfig migConfig() {
+        return MigPartedConfig.parse(cluster.configMaps.get(NAMESPACE + "/" + CONFIG_MAP).getData().get(KEY));
+    }
+
+    /** What the informer caches show now. */
+    private ClusterSnapshot snapshot() {
+        return new ClusterSnapshot(cluster.nodes(), List.of(), migConfig(), null);
+    }
+
+    private static Plan plan(GpuPlan... gpus) {
+        return new Plan(Arrays.asList(gpus), List.of(), List.of(), List.of(), List.of());
+    }
+
+    private static GpuPlan repartition(String node, List<Instance> layout) {
+        return new GpuPlan(node, 0, GpuModel.A30, layout, true);
+    }
+
+    private static Map<String, NodeProgress> pass(MigManagerBackend backend, Plan plan, ClusterSnapshot snapshot,
+            Instant now) {
+        Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                .build(snapshot, new InventoryBuilder.Owners(Map.of()), now);
+        return backend.reconcile(plan, inventory, snapshot, now);
+    }
+
+    private String label(String node, String key) {
+        return cluster.node(node).getMetadata().getLabels().get(key);
+    }
+
+    @Test
+    void nodesRepartitionedInOnePassEachKeepTheirConfig() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+
+        Map<String, NodeProgress> progress = pass(backend(2),
+                plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), snapshot(), NOW);
+
+        assertThat(progress.values()).extracting(NodeProgress::phase).containsOnly(Phase.APPLYING);
+        String a = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        String b = label("gpu-b", NvidiaLabels.MIG_CONFIG);
+        assertThat(a).startsWith(MigPartedConfigWriter.PREFIX).isNotEqualTo(b);
+        assertThat(migConfig().configs()).containsKeys(a, b);
+        assertThat(migConfig().groupFor(a, 0, GpuModel.A30).orElseThrow().migDevices())
+                .isEqualTo(Map.of("4g.24gb", 1));
+    }
+
+    @Test
+    void aConfigALiveNodeSelectsSurvivesASnapshotThatDoesNotShowItYet() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+        ClusterSnapshot stale = snapshot();
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), stale, NOW);
+        String a = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+
+        pass(backend, plan(repartition("gpu-b", HALVES)), stale, NOW.plusSeconds(1));
+
+        assertThat(migConfig().configs()).containsKeys(a, label("gpu-b", NvidiaLabels.MIG_CONFIG));
+    }
+
+    @Test
+    void quartetConfigsNoNodeUsesAreStillRemoved() {
+        migConfig(MigPartedConfigTest.nvidiaDefault() + """
+
+                  quartet-00000fffff:
+                    - devices: all
+                      mig-enabled: false
+                """);
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+
+        pass(backend(1), plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+
+        assertThat(migConfig().configs()).doesNotContainKey("quartet-00000fffff")
+                .containsKey(label("gpu-a", NvidiaLabels.MIG_CONFIG));
+    }
+}
