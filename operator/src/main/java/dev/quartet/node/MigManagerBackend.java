@@ -108,7 +108,10 @@ public class MigManagerBackend implements MigBackend {
         return progress;
     }
 
-    /** Follows a config Quartet set on the node: success, still applying, or failed/timed out (rolled back). */
+    /**
+     * Follows a config Quartet set on the node: success, still applying, or failed/timed out (rolled back, or
+     * reported once when there is nothing to roll back to).
+     */
     private Optional<NodeProgress> watch(GpuNode n, Plan plan, Instant now, Node node) {
         Optional<NodeMigRecord> failure = NodeMigRecord.of(n);
         String current = n.migConfig();
@@ -117,8 +120,11 @@ public class MigManagerBackend implements MigBackend {
         // A rollback that itself hangs or fails is reported, not rolled back again.
         boolean rollbackUnderWay = failure.filter(f -> f.activeAt(now) && current != null
                 && current.equals(f.rolledBackTo())).isPresent();
-        if (ours && !rollbackUnderWay
-                && (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state))) {
+        // So is an attempt whose failure is recorded already: recording it again on every pass would push the
+        // back-off out for ever and repeat the warning (a node with nothing to roll back to stays on that config).
+        boolean recorded = failure.filter(f -> recordsCurrentAttempt(f, n)).isPresent();
+        boolean watching = ours && !rollbackUnderWay && !recorded;
+        if (watching && (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state))) {
             Instant requested = requestedAt(n).orElse(now);
             if (requested.plus(config.migManager().repartitionTimeout()).isBefore(now)) {
                 return Optional.of(rollBack(n, plan, now, Reasons.MIG_MANAGER_TIMEOUT, "MIG Manager left node "
@@ -128,7 +134,7 @@ public class MigManagerBackend implements MigBackend {
             return Optional.of(new NodeProgress(n.name(), Phase.APPLYING, Reasons.REPARTITIONING,
                     "MIG Manager is applying " + current + " on " + n.name() + " (" + state + ")", List.of(), Set.of()));
         }
-        if (ours && NvidiaLabels.STATE_FAILED.equals(state) && !rollbackUnderWay) {
+        if (watching && NvidiaLabels.STATE_FAILED.equals(state)) {
             return Optional.of(rollBack(n, plan, now, Reasons.MIG_MANAGER_FAILED, "MIG Manager reported failed on node "
                     + n.name() + " applying " + current + " (its log on that node says why)"));
         }
@@ -145,10 +151,31 @@ public class MigManagerBackend implements MigBackend {
         }
         return failure.filter(f -> f.activeAt(now)).map(f -> new NodeProgress(n.name(), Phase.FAILED, f.reason(),
                 (Reasons.MIG_MANAGER_TIMEOUT.equals(f.reason()) ? "MIG Manager timed out" : "MIG Manager failed")
-                        + " on node " + n.name() + " applying " + f.config() + "; rolled back to " + f.rolledBackTo()
-                        + "; Quartet retries after " + f.retryAfter()
-                        + " (remove annotation " + QuartetLabels.NODE_LAST_FAILURE + " to retry now)",
+                        + " on node " + n.name() + " applying " + f.config() + "; " + (f.rolledBackTo() == null
+                                ? nothingToRollBackTo(n)
+                                : "rolled back to " + f.rolledBackTo() + "; Quartet retries after " + f.retryAfter()
+                                        + " (remove annotation " + QuartetLabels.NODE_LAST_FAILURE + " to retry now)"),
                 List.of(), Set.copyOf(f.deployments())));
+    }
+
+    /**
+     * Whether {@code f} records a failure of the node's current config since Quartet last set it. An older record
+     * of the same config (set again after a back-off) does not count: that new attempt may fail and roll back.
+     */
+    private static boolean recordsCurrentAttempt(NodeMigRecord f, GpuNode n) {
+        if (n.migConfig() == null || !n.migConfig().equals(f.config())) {
+            return false;
+        }
+        try {
+            return requestedAt(n).map(requested -> !Instant.parse(f.at()).isBefore(requested)).orElse(true);
+        } catch (RuntimeException e) {
+            return true;
+        }
+    }
+
+    private static String nothingToRollBackTo(GpuNode n) {
+        return "nothing to roll back to (no other config is known to work on this node): set "
+                + NvidiaLabels.MIG_CONFIG + " on " + n.name() + " to a config that works there";
     }
 
     private NodeProgress rollBack(GpuNode n, Plan plan, Instant now, String reason, String message) {
@@ -157,20 +184,23 @@ public class MigManagerBackend implements MigBackend {
         List<String> affected = plan.assignments().stream()
                 .filter(a -> a.node().equals(n.name()) && !a.existing()).map(Assignment::demand).distinct().sorted()
                 .toList();
+        // Selecting the config that failed again would change nothing.
+        String target = lastGood == null || lastGood.equals(failed) ? null : lastGood;
         Instant retry = now.plus(config.migManager().retryBackoff());
-        NodeMigRecord record = new NodeMigRecord(failed, reason, stamp(now), stamp(retry), lastGood, affected);
+        NodeMigRecord record = new NodeMigRecord(failed, reason, stamp(now), stamp(retry), target, affected);
         Map<String, String> labels = new LinkedHashMap<>();
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(QuartetLabels.NODE_LAST_FAILURE, record.json());
-        if (lastGood != null && !lastGood.equals(failed)) {
-            labels.put(NvidiaLabels.MIG_CONFIG, lastGood);
+        if (target != null) {
+            labels.put(NvidiaLabels.MIG_CONFIG, target);
             labels.put(NvidiaLabels.MIG_CONFIG_STATE, NvidiaLabels.STATE_PENDING);
-            annotations.put(QuartetLabels.NODE_CONFIG, lastGood);
+            annotations.put(QuartetLabels.NODE_CONFIG, target);
             annotations.put(QuartetLabels.NODE_CONFIG_REQUESTED_AT, stamp(now));
         }
         patch(n.name(), labels, annotations);
-        String full = message + "; rolled back to " + lastGood + ", next attempt after " + stamp(retry);
-        Log.warnf("node %s: %s. Check MIG Manager's log on the node; Quartet retries after the back-off", n.name(), full);
+        String full = message + "; " + (target == null ? nothingToRollBackTo(n)
+                : "rolled back to " + target + ", next attempt after " + stamp(retry));
+        Log.warnf("node %s: %s. Check MIG Manager's log on the node", n.name(), full);
         Node node = client.nodes().withName(n.name()).get();
         if (node != null) {
             events.warning(node, reason, full);
@@ -197,7 +227,12 @@ public class MigManagerBackend implements MigBackend {
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(QuartetLabels.NODE_CONFIG, name);
         annotations.put(QuartetLabels.NODE_CONFIG_REQUESTED_AT, stamp(now));
-        if (n.migConfig() != null && NvidiaLabels.STATE_SUCCESS.equals(n.migState())) {
+        // The config the node leaves is the rollback target if it is known to work: MIG Manager reported success,
+        // or, with no state reported, an administrator chose it before Quartet and it is in the ConfigMap (the
+        // planner then only repartitions the node once the device plugin advertises that config's slices).
+        if (n.migConfig() != null && (NvidiaLabels.STATE_SUCCESS.equals(n.migState())
+                || (n.migState() == null && n.annotation(QuartetLabels.NODE_CONFIG) == null
+                        && snapshot.migConfig() != null && snapshot.migConfig().configs().containsKey(n.migConfig())))) {
             annotations.put(QuartetLabels.NODE_LAST_GOOD_CONFIG, n.migConfig());
         }
         patch(n.name(), labels, annotations);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.inventory.ClusterSnapshot;
+import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.node.NodeProgress.Phase;
@@ -14,6 +15,7 @@ import dev.quartet.planner.Plan;
 import dev.quartet.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.time.Duration;
@@ -165,6 +167,22 @@ class MigManagerBackendTest {
         return cluster.node(node).getMetadata().getLabels().get(key);
     }
 
+    private String annotation(String node, String key) {
+        Map<String, String> annotations = cluster.node(node).getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(key);
+    }
+
+    /** MIG Manager sets {@code nvidia.com/mig.config.state} on the node. */
+    private void migManagerReports(String node, String state) {
+        Node n = cluster.node(node);
+        n.getMetadata().getLabels().put(NvidiaLabels.MIG_CONFIG_STATE, state);
+        cluster.put(n);
+    }
+
+    private NodeMigRecord failure(String node) {
+        return NodeMigRecord.of(GpuNode.from(cluster.node(node)).orElseThrow()).orElseThrow();
+    }
+
     @Test
     void nodesRepartitionedInOnePassEachKeepTheirConfig() {
         migConfig(MigPartedConfigTest.nvidiaDefault());
@@ -212,5 +230,99 @@ class MigManagerBackendTest {
 
         assertThat(migConfig().configs()).doesNotContainKey("quartet-00000fffff")
                 .containsKey(label("gpu-a", NvidiaLabels.MIG_CONFIG));
+    }
+
+    @Test
+    void aFailureWithNothingToRollBackToIsRecordedAndReportedOnce() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", null, null).build());
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isNull();
+        String failed = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
+        int writes = cluster.writes.size();
+        events.clear();
+
+        NodeProgress first = pass(backend, plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
+
+        assertThat(first.phase()).isEqualTo(Phase.FAILED);
+        assertThat(first.message()).contains("nothing to roll back to");
+        assertThat(cluster.writes).hasSize(writes + 1);
+        assertThat(events).singleElement().asString().startsWith("Warning MigManagerFailed gpu-a")
+                .contains("nothing to roll back to");
+        NodeMigRecord record = failure("gpu-a");
+        assertThat(record.config()).isEqualTo(failed);
+        assertThat(record.rolledBackTo()).isNull();
+        assertThat(record.retryAfter()).isEqualTo(NOW.plusSeconds(60).plus(Duration.ofMinutes(15)).toString());
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(failed);
+
+        for (Instant later : List.of(NOW.plusSeconds(61), NOW.plusSeconds(62), NOW.plusSeconds(600))) {
+            NodeProgress again = pass(backend, plan(), snapshot(), later).get("gpu-a");
+
+            assertThat(again.phase()).isEqualTo(Phase.FAILED);
+            assertThat(again.message()).contains("nothing to roll back to").doesNotContain("null");
+        }
+        assertThat(pass(backend, plan(), snapshot(), NOW.plus(Duration.ofHours(1)))).doesNotContainKey("gpu-a");
+        assertThat(cluster.writes).hasSize(writes + 1);
+        assertThat(events).hasSize(1);
+        assertThat(failure("gpu-a")).isEqualTo(record);
+    }
+
+    @Test
+    void aTimeoutWithNothingToRollBackToIsRecordedOnce() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", null, null).build());
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        int writes = cluster.writes.size();
+
+        Instant late = NOW.plus(Duration.ofMinutes(11));
+        assertThat(pass(backend, plan(), snapshot(), late).get("gpu-a").reason()).isEqualTo("MigManagerTimeout");
+        NodeMigRecord record = failure("gpu-a");
+        pass(backend, plan(), snapshot(), late.plusSeconds(1));
+        pass(backend, plan(), snapshot(), late.plus(Duration.ofMinutes(20)));
+
+        assertThat(cluster.writes).hasSize(writes + 1);
+        assertThat(failure("gpu-a")).isEqualTo(record);
+        assertThat(events).filteredOn(e -> e.startsWith("Warning")).hasSize(1);
+    }
+
+    @Test
+    void theConfigAnAdministratorChoseIsTheRollbackTargetWhenNoStateIsReported() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", null).build());
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo("all-1g.6gb");
+        migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
+
+        pass(backend, plan(), snapshot(), NOW.plusSeconds(60));
+
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG_STATE)).isEqualTo(NvidiaLabels.STATE_PENDING);
+        assertThat(failure("gpu-a").rolledBackTo()).isEqualTo("all-1g.6gb");
+    }
+
+    @Test
+    void aConfigThatFailsAgainAfterTheBackOffIsRolledBackAgain() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        String tried = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
+        pass(backend, plan(), snapshot(), NOW.plusSeconds(60));
+        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        Instant afterBackOff = NOW.plus(Duration.ofMinutes(30));
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), afterBackOff);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(tried);
+        migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
+
+        pass(backend, plan(), snapshot(), afterBackOff.plusSeconds(60));
+
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
+        assertThat(failure("gpu-a").at()).isEqualTo(afterBackOff.plusSeconds(60).toString());
+        assertThat(events).filteredOn(e -> e.startsWith("Warning MigManagerFailed")).hasSize(2);
     }
 }
