@@ -9,20 +9,32 @@ import dev.quartet.node.NodeProgress;
 import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.Unsatisfied;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Collectors;
+import java.util.Set;
 
 /** Derives an InferenceDeployment's whole status (conditions, counts, placements) from one reconcile's inputs. */
 public final class StatusBuilder {
 
+    /** Container waiting reasons that do not clear without someone acting. */
+    private static final Set<String> STUCK_WAITING = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName",
+            "CreateContainerConfigError", "CreateContainerError");
+    /** How long the scheduler may refuse a replica before it counts as failing. */
+    static final Duration UNSCHEDULABLE_AFTER = Duration.ofMinutes(2);
+
+    private final Clock clock;
     private final ConditionMerger merger;
 
     public StatusBuilder(Clock clock) {
+        this.clock = clock;
         this.merger = new ConditionMerger(clock);
     }
 
@@ -79,14 +91,15 @@ public final class StatusBuilder {
                 new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.INVALID_SPEC, message));
     }
 
-    private static List<ConditionMerger.Fresh> conditions(StatusInputs in, int desired, int ready, List<Pod> live) {
+    private List<ConditionMerger.Fresh> conditions(StatusInputs in, int desired, int ready, List<Pod> live) {
         Optional<NodeProgress> failure = in.nodes().values().stream()
                 .filter(p -> p.phase() == NodeProgress.Phase.FAILED || p.phase() == NodeProgress.Phase.DRAIN_BLOCKED)
                 .min(Comparator.comparing(NodeProgress::node));
         List<String> repartitioning = in.nodes().values().stream()
                 .filter(p -> p.phase() != NodeProgress.Phase.FAILED && p.phase() != NodeProgress.Phase.DRAIN_BLOCKED)
                 .map(NodeProgress::node).sorted().toList();
-        List<Pod> failing = live.stream().filter(StatusBuilder::failing).toList();
+        Instant now = Instant.now(clock);
+        List<String> failing = live.stream().map(p -> failure(p, now)).flatMap(Optional::stream).toList();
 
         ConditionMerger.Fresh degraded;
         if (failure.isPresent()) {
@@ -98,8 +111,7 @@ public final class StatusBuilder {
                     u.missing() + " of " + desired + " replicas have no MIG slice: " + explain(u));
         } else if (!failing.isEmpty()) {
             degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.REPLICAS_FAILING,
-                    failing.stream().map(p -> p.getMetadata().getName()).collect(Collectors.joining(", "))
-                            + " failing; see kubectl describe pod and the worker log");
+                    String.join("; ", failing) + "; see kubectl describe pod and the worker log");
         } else {
             degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, false, Reasons.AS_EXPECTED,
                     "no problem found");
@@ -157,10 +169,34 @@ public final class StatusBuilder {
         };
     }
 
-    private static boolean failing(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
-                && pod.getStatus().getContainerStatuses().stream().anyMatch(c -> c.getRestartCount() != null
-                        && c.getRestartCount() >= 3 && !Boolean.TRUE.equals(c.getReady()));
+    /**
+     * Why a replica pod cannot serve without someone acting, or empty: its worker keeps restarting, its image
+     * cannot be pulled, its container cannot be created (a missing Secret or ConfigMap, a root image refused by
+     * runAsNonRoot), or the scheduler has refused it for {@link #UNSCHEDULABLE_AFTER} (a node's slices are
+     * re-advertised for a moment after a repartition).
+     */
+    private static Optional<String> failure(Pod pod, Instant now) {
+        String name = pod.getMetadata().getName();
+        if (pod.getStatus() == null) {
+            return Optional.empty();
+        }
+        for (ContainerStatus c : pod.getStatus().getContainerStatuses() == null ? List.<ContainerStatus>of()
+                : pod.getStatus().getContainerStatuses()) {
+            ContainerStateWaiting waiting = c.getState() == null ? null : c.getState().getWaiting();
+            if (waiting != null && STUCK_WAITING.contains(waiting.getReason())) {
+                return Optional.of(name + " failing: " + waiting.getReason()
+                        + (waiting.getMessage() == null ? "" : " (" + waiting.getMessage() + ")"));
+            }
+            if (c.getRestartCount() != null && c.getRestartCount() >= 3 && !Boolean.TRUE.equals(c.getReady())) {
+                return Optional.of(name + " failing: restarted " + c.getRestartCount() + " times");
+            }
+        }
+        return pod.getStatus().getConditions() == null ? Optional.empty() : pod.getStatus().getConditions().stream()
+                .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())
+                        && "Unschedulable".equals(c.getReason()) && c.getLastTransitionTime() != null
+                        && Instant.parse(c.getLastTransitionTime()).plus(UNSCHEDULABLE_AFTER).isBefore(now))
+                .findFirst().map(c -> name + " failing: unschedulable since " + c.getLastTransitionTime()
+                        + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")"));
     }
 
     private static List<ReplicaPlacement> placements(List<Pod> pods) {

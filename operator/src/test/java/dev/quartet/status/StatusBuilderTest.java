@@ -283,7 +283,38 @@ class StatusBuilderTest {
         InferenceDeploymentStatus s = builder.build(deployment(2), in.build());
 
         assertThat(summary(condition(s, "Degraded"))).isEqualTo("Degraded=True/ReplicasFailing");
-        assertThat(condition(s, "Degraded").getMessage()).startsWith("resnet-1 failing");
+        assertThat(condition(s, "Degraded").getMessage()).startsWith("resnet-1 failing: restarted 4 times");
+    }
+
+    @Test
+    void anImageThatCannotBePulledIsDegradedAtOnce() {
+        Pod pulling = replica("resnet-1", "gpu-1", false).editStatus().withPhase("Pending").addNewContainerStatus()
+                .withName("worker").withRestartCount(0).withReady(false).withNewState().withNewWaiting()
+                .withReason("ImagePullBackOff").withMessage("Back-off pulling image \"quartet-worker:typo\"")
+                .endWaiting().endState().endContainerStatus().endStatus().build();
+
+        InferenceDeploymentStatus s = builder.build(deployment(1), new Inputs().pods(pulling).build());
+
+        assertThat(summaries(s)).containsExactly("Ready=False/ReplicasFailing", "Progressing=True/ReplicasStarting",
+                "Degraded=True/ReplicasFailing");
+        assertThat(condition(s, "Degraded").getMessage()).isEqualTo("resnet-1 failing: ImagePullBackOff (Back-off "
+                + "pulling image \"quartet-worker:typo\"); see kubectl describe pod and the worker log");
+    }
+
+    @Test
+    void aReplicaTheSchedulerKeepsRefusingIsDegradedAfterTwoMinutes() {
+        Pod refused = new PodBuilder(replica("resnet-0", "gpu-1", false).build()).editSpec().withNodeName(null)
+                .endSpec().editStatus().withPhase("Pending").addNewCondition().withType("PodScheduled")
+                .withStatus("False").withReason("Unschedulable").withMessage("0/2 nodes are available")
+                .withLastTransitionTime(NOW.minusSeconds(150).toString()).endCondition().endStatus().build();
+        Pod justRefused = new PodBuilder(refused).editStatus().editMatchingCondition(c -> "PodScheduled"
+                .equals(c.getType())).withLastTransitionTime(NOW.minusSeconds(30).toString()).endCondition()
+                .endStatus().build();
+
+        assertThat(condition(builder.build(deployment(1), new Inputs().pods(refused).build()), "Degraded")
+                .getMessage()).startsWith("resnet-0 failing: unschedulable since 2024-05-01T11:57:30Z (0/2 nodes");
+        assertThat(summary(condition(builder.build(deployment(1), new Inputs().pods(justRefused).build()),
+                "Degraded"))).isEqualTo("Degraded=False/AsExpected");
     }
 
     @Test
