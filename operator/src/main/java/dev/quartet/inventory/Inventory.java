@@ -1,6 +1,7 @@
 package dev.quartet.inventory;
 
 import dev.quartet.planner.ClusterState;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Map;
 import java.util.Set;
 
@@ -20,5 +21,13 @@ public record Inventory(ClusterState state, Map<String, GpuNode> nodes, Map<Stri
 
     public boolean takesNewPods(String node) {
         return readiness.get(node) == NodeReadiness.READY;
+    }
+
+    /**
+     * Whether a pod is being deleted and will finish: one on a lost node stays Terminating until the node comes
+     * back or is removed, so waiting for it (before the next eviction or rollout step) would wait for ever.
+     */
+    public boolean finishingTermination(Pod pod) {
+        return PodFacts.isTerminating(pod) && !(PodFacts.isBound(pod) && lostNodes.contains(PodFacts.node(pod)));
     }
 }

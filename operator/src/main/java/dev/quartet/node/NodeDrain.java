@@ -76,7 +76,7 @@ final class NodeDrain {
         for (Map.Entry<String, List<Pod>> e : movable.entrySet()) {
             String deployment = e.getKey();
             if (snapshot.pods().stream().anyMatch(p -> deployment.equals(InventoryBuilder.deploymentOf(p))
-                    && PodFacts.isTerminating(p))) {
+                    && inventory.finishingTermination(p))) {
                 notes.add("waiting for an evicted replica of " + deployment + " to terminate");
                 continue;
             }
@@ -127,7 +127,7 @@ final class NodeDrain {
             String deployment = InventoryBuilder.deploymentOf(pod);
             if (deployment == null || !movable(inventory, node, pod) || !started.add(deployment)
                     || snapshot.pods().stream().anyMatch(p -> deployment.equals(InventoryBuilder.deploymentOf(p))
-                            && PodFacts.isTerminating(p))
+                            && inventory.finishingTermination(p))
                     || replacementsMissing(deployment, node, List.of(slice.get().gpu()), plan, inventory, snapshot)
                             .isPresent()) {
                 continue;
