@@ -98,12 +98,15 @@ public class ReplicaActuator {
                 continue;
             }
             for (int i = 0; i < missing; i++) {
-                int ordinal = nextOrdinal(used);
-                Pod pod = factory.desired(d, nodeProfile, node, ordinal);
-                if (create(d, pod)) {
-                    created.add(pod.getMetadata().getName());
-                    events.normal(d, "ReplicaPlaced", "created replica " + pod.getMetadata().getName() + " for a "
-                            + nodeProfile + " slice on node " + node);
+                Created outcome = Created.NAME_TAKEN;
+                for (int tries = 0; outcome == Created.NAME_TAKEN && tries < MAX_TAKEN_NAMES; tries++) {
+                    Pod pod = factory.desired(d, nodeProfile, node, nextOrdinal(used));
+                    outcome = create(d, pod);
+                    if (outcome == Created.YES) {
+                        created.add(pod.getMetadata().getName());
+                        events.normal(d, "ReplicaPlaced", "created replica " + pod.getMetadata().getName()
+                                + " for a " + nodeProfile + " slice on node " + node);
+                    }
                 }
             }
         }
@@ -155,7 +158,7 @@ public class ReplicaActuator {
             return false;
         }
         outdated.stream().filter(p -> !PodFacts.isBound(p)).forEach(p -> delete(d, p, "outdated template", deleted));
-        boolean othersSettled = all.stream().noneMatch(PodFacts::isTerminating) && live.stream()
+        boolean othersSettled = all.stream().noneMatch(view.inventory()::finishingTermination) && live.stream()
                 .filter(p -> !outdated.contains(p)).allMatch(PodFacts::isReady);
         if (othersSettled) {
             outdated.stream().filter(PodFacts::isBound)
@@ -195,17 +198,38 @@ public class ReplicaActuator {
         return i;
     }
 
-    private boolean create(InferenceDeployment d, Pod pod) {
+    /** What creating a replica pod did. */
+    private enum Created {
+        YES,
+        /** This deployment's pod of that name exists already: the cache is behind. */
+        ALREADY,
+        /** A pod of that name exists that is not this deployment's: the replica takes the next name. */
+        NAME_TAKEN
+    }
+
+    /** Names taken by other pods that one replica skips before giving up until the next reconcile. */
+    private static final int MAX_TAKEN_NAMES = 8;
+
+    private Created create(InferenceDeployment d, Pod pod) {
+        String namespace = pod.getMetadata().getNamespace();
+        String name = pod.getMetadata().getName();
         try {
-            client.pods().inNamespace(pod.getMetadata().getNamespace()).resource(pod).create();
-            return true;
+            client.pods().inNamespace(namespace).resource(pod).create();
+            return Created.YES;
         } catch (KubernetesClientException e) {
-            if (e.getCode() == 409) {
-                Log.debugf("%s/%s: replica %s already exists (cache behind)", d.getMetadata().getNamespace(),
-                        d.getMetadata().getName(), pod.getMetadata().getName());
-                return false;
+            if (e.getCode() != 409) {
+                throw e;
             }
-            throw e;
+            Pod existing = client.pods().inNamespace(namespace).withName(name).get();
+            if (existing == null || existing.getMetadata().getOwnerReferences().stream()
+                    .anyMatch(o -> d.getMetadata().getUid().equals(o.getUid()))) {
+                Log.debugf("%s/%s: replica %s already exists (cache behind)", d.getMetadata().getNamespace(),
+                        d.getMetadata().getName(), name);
+                return Created.ALREADY;
+            }
+            events.warning(d, "ReplicaNameTaken", "pod " + name + " exists and is not this deployment's; the "
+                    + "replica takes the next free name");
+            return Created.NAME_TAKEN;
         }
     }
 

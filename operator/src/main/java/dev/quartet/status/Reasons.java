@@ -21,7 +21,6 @@ public final class Reasons {
     public static final String MIG_MANAGER_TIMEOUT = "MigManagerTimeout";
     public static final String DRAIN_BLOCKED_BY_DISRUPTION_BUDGET = "DrainBlockedByDisruptionBudget";
     public static final String REPLICAS_FAILING = "ReplicasFailing";
-    public static final String NODE_LOST = "NodeLost";
     public static final String NAME_CONFLICT = "NameConflict";
     public static final String RECONCILE_FAILED = "ReconcileFailed";
 

@@ -10,6 +10,7 @@ import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.ReplicaPlacement;
 import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -170,6 +171,19 @@ class InferenceDeploymentIT {
             bed.deployments().inNamespace(bed.namespace).withName(name).delete();
         }
         bed.client.services().inNamespace(bed.namespace).withName("taken").delete();
+
+        // A pod that is not Quartet's holds a replica's name: the replica takes the next one.
+        bed.client.pods().inNamespace(bed.namespace).resource(new PodBuilder().withNewMetadata().withName("clash-0")
+                .endMetadata().withNewSpec().withNodeName("nowhere").addNewContainer().withName("c").withImage("busybox")
+                .endContainer().endSpec().build()).create();
+        bed.create(TestDeployments.of("clash", "1g.6gb", 1));
+        bed.awaitReady("clash", 1, SOON);
+        assertThat(bed.pods("clash")).extracting(p -> p.getMetadata().getName()).containsExactly("clash-1");
+        assertThat(bed.client.pods().inNamespace(bed.namespace).withName("clash-0").get().getMetadata()
+                .getOwnerReferences()).isEmpty();
+        bed.allowDeletions("clash");
+        bed.deployments().inNamespace(bed.namespace).withName("clash").delete();
+        bed.client.pods().inNamespace(bed.namespace).withName("clash-0").withGracePeriod(0).delete();
     }
 
     @Test
