@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 
 class GpuCatalogTest {
 
-    /** id name slices compute max starts, exactly as MIG-FACTS.md lists them. */
+    /** id name slices compute max starts, exactly as NVIDIA's MIG user guide lists them (nvidia-smi mig -lgip). */
     private static String table(GpuModel model) {
         return GpuCatalog.profiles(model).stream()
                 .map(p -> p.giProfileId() + " " + p.name() + " " + p.memorySlices() + " " + p.computeSlices() + " "

@@ -15,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The A30 cases of MIG-FACTS.md: the five full layouts, the slot 1+2 trap, a 4g that needs a whole GPU. */
+/** The A30 cases of NVIDIA's MIG user guide: the five full layouts, the slot 1+2 trap, a 4g that needs a whole GPU. */
 class MigPlannerA30Test {
 
     private static final ClusterState ONE_EMPTY_A30 = cluster(node("a", a30(0)));

@@ -5,7 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 
-/** The MIG-capable NVIDIA GPU models the simulator offers, with NVIDIA's own profile tables (see MIG-FACTS). */
+/** The MIG-capable NVIDIA GPU models the simulator offers, with NVIDIA's own profile tables (MIG user guide, nvidia-smi mig -lgip). */
 public enum GpuModel {
   A30("A30", "NVIDIA-A30", "0x20B710DE", 24576, "ampere", 8, 0, 4, 4, List.of(
       new MigProfile("1g.6gb", 14, 1, 1, 14, 4, List.of(0, 1, 2, 3), false, 6 * 1024),

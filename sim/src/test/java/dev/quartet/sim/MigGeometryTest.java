@@ -8,7 +8,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** What each GPU model accepts, checked against MIG-FACTS and an exhaustive packing oracle. */
+/** What each GPU model accepts, checked against NVIDIA's profile tables and an exhaustive packing oracle. */
 class MigGeometryTest {
 
   private static List<String> placed(GpuModel model, Map<String, Integer> counts) {
