@@ -1,5 +1,6 @@
 package dev.quartet.inventory;
 
+import static dev.quartet.inventory.TestNodes.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.node.MigPartedConfig;
@@ -58,33 +59,6 @@ class InventoryBuilderTest {
                     new Quantity(String.valueOf(profileAndCount[i + 1])));
         }
         return out;
-    }
-
-    /**
-     * A Ready MIG node as GFD, MIG Manager ({@code config} and {@code state}, either may be null) and the device
-     * plugin show it.
-     */
-    private static NodeBuilder node(String name, String product, int gpus, String config, String state,
-            Map<String, Quantity> allocatable) {
-        NodeBuilder b = new NodeBuilder()
-                .withNewMetadata().withName(name)
-                .addToLabels(NvidiaLabels.MIG_CAPABLE, "true")
-                .addToLabels(NvidiaLabels.MIG_STRATEGY, "mixed")
-                .addToLabels(NvidiaLabels.GPU_PRODUCT, product)
-                .addToLabels(NvidiaLabels.GPU_COUNT, String.valueOf(gpus))
-                .endMetadata()
-                .withNewSpec().endSpec()
-                .withNewStatus().withAllocatable(allocatable)
-                .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime("2024-04-01T00:00:00Z")
-                .endCondition()
-                .endStatus();
-        if (config != null) {
-            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG, config).endMetadata();
-        }
-        if (state != null) {
-            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG_STATE, state).endMetadata();
-        }
-        return b;
     }
 
     /** Two A30s on all-1g.6gb, applied and advertised. */

@@ -7,6 +7,7 @@ import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
+import dev.quartet.inventory.TestNodes;
 import dev.quartet.node.NodeProgress.Phase;
 import dev.quartet.planner.GpuModel;
 import dev.quartet.planner.GpuPlan;
@@ -112,25 +113,8 @@ class MigManagerBackendTest {
 
     /** A Ready node with one A30 on {@code config} in {@code state} (either may be null). */
     private static NodeBuilder a30(String name, String config, String state) {
-        NodeBuilder b = new NodeBuilder()
-                .withNewMetadata().withName(name).withUid("uid-" + name)
-                .addToLabels(NvidiaLabels.MIG_CAPABLE, "true")
-                .addToLabels(NvidiaLabels.MIG_STRATEGY, "mixed")
-                .addToLabels(NvidiaLabels.GPU_PRODUCT, "NVIDIA-A30")
-                .addToLabels(NvidiaLabels.GPU_COUNT, "1")
-                .endMetadata()
-                .withNewSpec().endSpec()
-                .withNewStatus().withAllocatable(Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4")))
-                .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime("2024-04-01T00:00:00Z")
-                .endCondition()
-                .endStatus();
-        if (config != null) {
-            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG, config).endMetadata();
-        }
-        if (state != null) {
-            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG_STATE, state).endMetadata();
-        }
-        return b;
+        return TestNodes.node(name, "NVIDIA-A30", 1, config, state,
+                Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4")));
     }
 
     private void migConfig(String text) {

@@ -1,0 +1,40 @@
+package dev.quartet.inventory;
+
+import dev.quartet.node.NvidiaLabels;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.Map;
+
+/** GPU nodes as the cluster shows them, for tests that build a snapshot or a fake API server. */
+public final class TestNodes {
+
+    private TestNodes() {
+    }
+
+    /**
+     * A Ready MIG node as GFD, MIG Manager ({@code config} and {@code state}, either may be null) and the device
+     * plugin show it.
+     */
+    public static NodeBuilder node(String name, String product, int gpus, String config, String state,
+            Map<String, Quantity> allocatable) {
+        NodeBuilder b = new NodeBuilder()
+                .withNewMetadata().withName(name).withUid("uid-" + name)
+                .addToLabels(NvidiaLabels.MIG_CAPABLE, "true")
+                .addToLabels(NvidiaLabels.MIG_STRATEGY, "mixed")
+                .addToLabels(NvidiaLabels.GPU_PRODUCT, product)
+                .addToLabels(NvidiaLabels.GPU_COUNT, String.valueOf(gpus))
+                .endMetadata()
+                .withNewSpec().endSpec()
+                .withNewStatus().withAllocatable(allocatable)
+                .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime("2024-04-01T00:00:00Z")
+                .endCondition()
+                .endStatus();
+        if (config != null) {
+            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG, config).endMetadata();
+        }
+        if (state != null) {
+            b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG_STATE, state).endMetadata();
+        }
+        return b;
+    }
+}
