@@ -13,25 +13,13 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * A deployment asking for memory on a cluster of two GPU models: its replicas get a different profile on each
  * model, and each one is what the spec resolves to there, so none is ever rolled out as outdated.
  */
-class MixedModelsIT {
-
-    static final Duration SOON = Duration.ofSeconds(120);
-    OperatorTestBed bed;
-
-    @AfterEach
-    void close() {
-        if (bed != null) {
-            bed.assertNoNonMovableReplicaDeleted();
-            bed.close();
-        }
-    }
+class MixedModelsIT extends BedPerTest {
 
     @Test
     void aMemoryRequestGetsEachModelsOwnProfileAndKeepsItsReplicas() {

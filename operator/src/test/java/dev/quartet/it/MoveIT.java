@@ -12,25 +12,13 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Moving replicas of movable deployments (issue 5): the replacement is Ready before the old replica is evicted,
  * and a PodDisruptionBudget that forbids the eviction blocks the repartition and says so.
  */
-class MoveIT {
-
-    static final Duration SOON = Duration.ofSeconds(120);
-    OperatorTestBed bed;
-
-    @AfterEach
-    void close() {
-        if (bed != null) {
-            bed.assertNoNonMovableReplicaDeleted();
-            bed.close();
-        }
-    }
+class MoveIT extends BedPerTest {
 
     @Test
     void aMovedReplicaIsEvictedOnlyOnceItsReplacementIsReady() {
