@@ -74,12 +74,12 @@ public final class ReplicaPodFactory {
         labels.put(QuartetLabels.INSTANCE, d.getMetadata().getName());
         labels.put(QuartetLabels.TEMPLATE_HASH, templateHash(d, profile));
         labels.put(QuartetLabels.PROFILE, profile.replace('+', '.'));
-        labels.put(QuartetLabels.PLANNED_NODE, node);
         return new PodBuilder()
                 .withNewMetadata()
                 .withName(podName(d, ordinal))
                 .withNamespace(d.getMetadata().getNamespace())
                 .withLabels(labels)
+                .addToAnnotations(QuartetLabels.PLANNED_NODE, node)
                 .addNewOwnerReference()
                 .withApiVersion(d.getApiVersion()).withKind(d.getKind()).withName(d.getMetadata().getName())
                 .withUid(d.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true)

@@ -1,6 +1,7 @@
 package dev.quartet.inventory;
 
 import dev.quartet.node.NvidiaLabels;
+import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -49,6 +50,12 @@ public final class PodFacts {
                 .filter(m -> m != null)
                 .flatMap(m -> m.keySet().stream())
                 .anyMatch(k -> k.startsWith(NvidiaLabels.RESOURCE_DOMAIN));
+    }
+
+    /** The node Quartet planned a replica pod on (set when it creates the pod), or null. */
+    public static String plannedNode(Pod pod) {
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(QuartetLabels.PLANNED_NODE);
     }
 
     public static String node(Pod pod) {

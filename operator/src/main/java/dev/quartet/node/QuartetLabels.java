@@ -13,7 +13,7 @@ public final class QuartetLabels {
     public static final String TEMPLATE_HASH = "inference.quartet.dev/template-hash";
     /** MIG profile of the slice a replica asks for. */
     public static final String PROFILE = "inference.quartet.dev/profile";
-    /** Node a replica was planned on. */
+    /** Annotation: the node a replica was planned on (an annotation: node names may be longer than a label value). */
     public static final String PLANNED_NODE = "inference.quartet.dev/planned-node";
     /** JSON {gpu, profile, start, uuid}: the MIG device a replica actually got (docs/contracts.md). */
     public static final String MIG_DEVICE = "quartet.dev/mig-device";

@@ -74,7 +74,7 @@ public class ReplicaActuator {
         List<String> waiting = new ArrayList<>();
         Map<String, List<Pod>> inflight = new TreeMap<>();
         live.stream().filter(p -> !PodFacts.isBound(p) && !deleted.containsKey(p.getMetadata().getName()))
-                .forEach(p -> inflight.computeIfAbsent(plannedNode(p), n -> new ArrayList<>()).add(p));
+                .forEach(p -> inflight.computeIfAbsent(PodFacts.plannedNode(p), n -> new ArrayList<>()).add(p));
         for (Map.Entry<String, List<Pod>> e : inflight.entrySet()) {
             int wanted = part.newByNode().getOrDefault(e.getKey(), 0);
             List<Pod> surplus = e.getValue().stream()
@@ -123,7 +123,7 @@ public class ReplicaActuator {
             return "replica " + pod.getMetadata().getName() + " ended (" + pod.getStatus().getPhase()
                     + "); a new one replaces it";
         }
-        String node = PodFacts.isBound(pod) ? PodFacts.node(pod) : plannedNode(pod);
+        String node = PodFacts.isBound(pod) ? PodFacts.node(pod) : PodFacts.plannedNode(pod);
         if (node != null && view.inventory().lostNodes().contains(node)) {
             return "node " + node + " is not Ready; the replica is replaced on another node";
         }
@@ -148,7 +148,7 @@ public class ReplicaActuator {
         List<Pod> outdated = new ArrayList<>();
         for (Pod p : live) {
             String profile = p.getMetadata().getLabels().getOrDefault(QuartetLabels.PROFILE, "").replace(".me", "+me");
-            GpuNode node = view.inventory().nodes().get(PodFacts.isBound(p) ? PodFacts.node(p) : plannedNode(p));
+            GpuNode node = view.inventory().nodes().get(PodFacts.isBound(p) ? PodFacts.node(p) : PodFacts.plannedNode(p));
             if (!factory.templateHash(d, profile).equals(p.getMetadata().getLabels().get(QuartetLabels.TEMPLATE_HASH))
                     || node != null && !demand.profileOn(node.model()).map(profile::equals).orElse(false)) {
                 outdated.add(p);
@@ -166,11 +166,6 @@ public class ReplicaActuator {
                     .ifPresent(p -> delete(d, p, "rolling out a changed spec", deleted));
         }
         return true;
-    }
-
-    private static String plannedNode(Pod pod) {
-        return pod.getMetadata().getLabels() == null ? null
-                : pod.getMetadata().getLabels().get(QuartetLabels.PLANNED_NODE);
     }
 
     private static Set<Integer> ordinals(InferenceDeployment d, List<Pod> pods) {

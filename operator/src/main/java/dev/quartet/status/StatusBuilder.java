@@ -204,7 +204,7 @@ public final class StatusBuilder {
         pods.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).forEach(p -> {
             Optional<ReplicaSlice> slice = ReplicaSlice.of(p);
             String node = PodFacts.isBound(p) ? PodFacts.node(p)
-                    : p.getMetadata().getLabels().get(QuartetLabels.PLANNED_NODE);
+                    : PodFacts.plannedNode(p);
             String profile = slice.map(ReplicaSlice::profile).orElse(
                     p.getMetadata().getLabels().getOrDefault(QuartetLabels.PROFILE, "").replace(".me", "+me"));
             out.add(new ReplicaPlacement(p.getMetadata().getName(), node, slice.map(ReplicaSlice::gpu).orElse(null),

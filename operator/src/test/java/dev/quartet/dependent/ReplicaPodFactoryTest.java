@@ -125,7 +125,7 @@ class ReplicaPodFactoryTest {
                 NodeSelectorRequirement::getOperator, NodeSelectorRequirement::getValues)
                 .containsExactly(tuple("metadata.name", "In", List.of("gpu-7")));
         assertThat(pod.getSpec().getNodeName()).isNull();
-        assertThat(pod.getMetadata().getLabels()).containsEntry(QuartetLabels.PLANNED_NODE, "gpu-7");
+        assertThat(pod.getMetadata().getAnnotations()).containsEntry(QuartetLabels.PLANNED_NODE, "gpu-7");
     }
 
     @Test

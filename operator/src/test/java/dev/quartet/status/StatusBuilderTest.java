@@ -49,7 +49,7 @@ class StatusBuilderTest {
                 .addToLabels(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE)
                 .addToLabels(QuartetLabels.DEPLOYMENT, "resnet")
                 .addToLabels(QuartetLabels.PROFILE, "1g.6gb")
-                .addToLabels(QuartetLabels.PLANNED_NODE, node)
+                .addToAnnotations(QuartetLabels.PLANNED_NODE, node)
                 .endMetadata()
                 .withNewSpec().withNodeName(node).endSpec()
                 .withNewStatus().withPhase("Running")
