@@ -18,7 +18,11 @@ public class WorkerSpec {
     @JsonPropertyDescription("CPU and memory requests/limits of the worker container (the MIG slice is added by Quartet).")
     private ResourceRequirements resources;
 
-    @JsonPropertyDescription("Extra environment variables of the worker container.")
+    @JsonPropertyDescription("Extra environment variables of the worker container, such as its tuning "
+            + "(QUARTET_BATCHING_WORKERS, QUARTET_ENGINE_THREADS_PER_CALL). Refused: what Quartet sets from "
+            + "spec.model and spec.batching (QUARTET_MODEL_URI, _NAME, _FORMAT, _SHA256, "
+            + "QUARTET_BATCHING_MAX_BATCH_SIZE, _MAX_BATCH_DELAY_MILLIS, _QUEUE_LIMIT), QUARKUS_HTTP_PORT and "
+            + "NVIDIA_VISIBLE_DEVICES.")
     private List<EnvVar> env = new ArrayList<>();
 
     @JsonPropertyDescription("Only nodes with these labels are eligible.")
