@@ -9,6 +9,7 @@ import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -18,7 +19,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * shapes. The first request of a batch takes whatever is already queued, and waits (at most
  * {@code maxBatchDelay}) only for requests announced by {@link #arrive()} that are still being read
  * and parsed: a lone request pays no delay.
- * A bounded queue rejects requests beyond {@code queueLimit}. {@code workers} dispatcher threads
+ * At most {@code queueLimit} requests wait (queued, set aside for a batch of their shape, or in the
+ * batch being formed); more are rejected. {@code workers} dispatcher threads
  * each form a batch (one at a time) and run it on the engine, so batches can overlap;
  * when a merged batch fails, its requests are retried one by one so a bad one cannot fail the others.
  */
@@ -43,8 +45,15 @@ public final class DynamicBatcher implements AutoCloseable {
     private final BatchRunner runner;
     private final int maxRows;
     private final long delayNanos;
+    private final int queueLimit;
     private final BlockingQueue<Pending> queue;
     private final Deque<Pending> held = new ConcurrentLinkedDeque<>();
+    /**
+     * One permit per request allowed to wait, taken on submit and returned when its batch goes to the engine.
+     * The queue alone cannot bound the waiting: forming a batch moves requests of other shapes from the queue
+     * into {@code held}, which would make room in the queue for more.
+     */
+    private final Semaphore waiting;
     private final AtomicInteger arriving = new AtomicInteger();
     private final List<Thread> dispatchers = new ArrayList<>();
     private final Object forming = new Object();
@@ -59,7 +68,9 @@ public final class DynamicBatcher implements AutoCloseable {
         this.runner = runner;
         this.maxRows = batchable ? limits.maxBatchSize() : 1;
         this.delayNanos = limits.maxBatchDelayNanos();
+        this.queueLimit = limits.queueLimit();
         this.queue = new ArrayBlockingQueue<>(limits.queueLimit());
+        this.waiting = new Semaphore(limits.queueLimit());
         for (int i = 0; i < limits.workers(); i++) {
             Thread dispatcher = new Thread(this::dispatch, "inference-dispatcher-" + i);
             dispatcher.setDaemon(true);
@@ -108,15 +119,16 @@ public final class DynamicBatcher implements AutoCloseable {
      */
     public CompletableFuture<List<Oip.OutputTensor>> submit(ValidatedRequest request) {
         Pending pending = new Pending(request, new CompletableFuture<>(), System.nanoTime());
-        if (!running || !queue.offer(pending)) {
+        if (!running || !waiting.tryAcquire()) {
             throw new QueueFullException();
         }
+        queue.add(pending);
         return pending.result();
     }
 
-    /** Requests waiting for the engine. */
+    /** Requests waiting for the engine (queued, held for a batch of their shape, or in a forming batch). */
     public int queueDepth() {
-        return queue.size() + held.size();
+        return queueLimit - waiting.availablePermits();
     }
 
     private void dispatch() {
@@ -127,6 +139,7 @@ public final class DynamicBatcher implements AutoCloseable {
                     Pending first = held.isEmpty() ? queue.poll(100, TimeUnit.MILLISECONDS) : held.poll();
                     batch = first == null ? List.of() : collect(first);
                 }
+                waiting.release(batch.size());
                 if (!batch.isEmpty()) {
                     execute(batch);
                 }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -136,6 +137,35 @@ class DynamicBatcherTest {
             assertThrows(DynamicBatcher.QueueFullException.class, () -> batcher.submit(request("q3", 1, 3)));
             release.countDown();
             CompletableFuture.allOf(running, q1, q2).get(10, TimeUnit.SECONDS);
+            assertEquals(0, batcher.queueDepth());
+        }
+    }
+
+    @Test
+    void requestsSetAsideForOtherShapesStillCountAgainstTheQueueLimit() throws Exception {
+        Semaphore entered = new Semaphore(0);
+        Semaphore release = new Semaphore(0);
+        BatchRunner engine = requests -> {
+            entered.release();
+            release.acquireUninterruptibly();
+            return requests.stream().map(r -> List.<Oip.OutputTensor>of()).toList();
+        };
+        List<CompletableFuture<?>> admitted = new ArrayList<>();
+        try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 4), true)) {
+            admitted.add(batcher.submit(request("running", 1, 0)));
+            assertTrue(entered.tryAcquire(10, TimeUnit.SECONDS));
+            for (long width = 1; width <= 4; width++) {
+                admitted.add(batcher.submit(request("w" + width, 1, width)));
+            }
+            assertThrows(DynamicBatcher.QueueFullException.class, () -> batcher.submit(request("w5", 1, 5)));
+            // The next batch is w1 alone; forming it sets w2..w4 aside, out of the queue: they still wait.
+            release.release();
+            assertTrue(entered.tryAcquire(10, TimeUnit.SECONDS));
+            admitted.add(batcher.submit(request("w6", 1, 6)));
+            assertEquals(4, batcher.queueDepth());
+            assertThrows(DynamicBatcher.QueueFullException.class, () -> batcher.submit(request("w7", 1, 7)));
+            release.release(admitted.size());
+            CompletableFuture.allOf(admitted.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
             assertEquals(0, batcher.queueDepth());
         }
     }
