@@ -1,6 +1,7 @@
 package dev.quartet.worker;
 
 import io.quarkus.logging.Log;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * batch being formed); more are rejected. {@code workers} dispatcher threads
  * each form a batch (one at a time) and run it on the engine, so batches can overlap;
  * when a merged batch fails, its requests are retried one by one so a bad one cannot fail the others.
+ * {@link #stop()} refuses new requests, fails those not yet in the engine and waits for running batches.
  */
 public final class DynamicBatcher implements AutoCloseable {
 
@@ -38,6 +40,9 @@ public final class DynamicBatcher implements AutoCloseable {
     private record Pending(ValidatedRequest request, CompletableFuture<List<Oip.OutputTensor>> result,
             long enqueuedNanos) {
     }
+
+    /** Longest {@link #stop()} waits for batches already in the engine. */
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
 
     /** How often a waiting batch re-checks whether announced requests are still on their way. */
     private static final long ARRIVAL_CHECK_NANOS = TimeUnit.MICROSECONDS.toNanos(500);
@@ -115,14 +120,22 @@ public final class DynamicBatcher implements AutoCloseable {
      * Queues a request.
      *
      * @return its outputs, or a future failed with the engine's error
-     * @throws QueueFullException when {@code queueLimit} requests are already waiting
+     * @throws QueueFullException when {@code queueLimit} requests are already waiting, or after {@link #stop()}
      */
     public CompletableFuture<List<Oip.OutputTensor>> submit(ValidatedRequest request) {
-        Pending pending = new Pending(request, new CompletableFuture<>(), System.nanoTime());
-        if (!running || !waiting.tryAcquire()) {
+        if (!running) {
+            throw QueueFullException.stopping();
+        }
+        if (!waiting.tryAcquire()) {
             throw new QueueFullException();
         }
+        Pending pending = new Pending(request, new CompletableFuture<>(), System.nanoTime());
         queue.add(pending);
+        // stop() clears running before it drains the queue: if it did not see this request, this sees it stopped.
+        if (!running && queue.remove(pending)) {
+            waiting.release();
+            throw QueueFullException.stopping();
+        }
         return pending.result();
     }
 
@@ -131,29 +144,43 @@ public final class DynamicBatcher implements AutoCloseable {
         return queueLimit - waiting.availablePermits();
     }
 
+    /** Forms and runs batches until stopped; every request it takes is answered, whatever happens. */
     private void dispatch() {
         while (running) {
+            List<Pending> batch = new ArrayList<>();
             try {
-                List<Pending> batch;
-                synchronized (forming) {
-                    Pending first = held.isEmpty() ? queue.poll(100, TimeUnit.MILLISECONDS) : held.poll();
-                    batch = first == null ? List.of() : collect(first);
-                }
-                waiting.release(batch.size());
-                if (!batch.isEmpty()) {
+                form(batch);
+                if (!running) {
+                    fail(batch, QueueFullException.stopping());
+                } else if (!batch.isEmpty()) {
                     execute(batch);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                fail(batch, QueueFullException.stopping());
                 return;
             } catch (RuntimeException | Error e) {
                 Log.errorf(e, "Dispatcher survived an unexpected failure");
+                fail(batch, e);
             }
         }
     }
 
-    private List<Pending> collect(Pending first) throws InterruptedException {
-        List<Pending> batch = new ArrayList<>();
+    /** Fills {@code batch} (left empty when nothing waits); its requests stop counting as waiting. */
+    private void form(List<Pending> batch) throws InterruptedException {
+        try {
+            synchronized (forming) {
+                Pending first = held.isEmpty() ? queue.poll(100, TimeUnit.MILLISECONDS) : held.poll();
+                if (first != null) {
+                    collect(first, batch);
+                }
+            }
+        } finally {
+            waiting.release(batch.size());
+        }
+    }
+
+    private void collect(Pending first, List<Pending> batch) throws InterruptedException {
         batch.add(first);
         int rows = first.request().rows();
         List<List<Long>> key = first.request().batchKey();
@@ -166,7 +193,7 @@ public final class DynamicBatcher implements AutoCloseable {
             }
         }
         long deadline = first.enqueuedNanos() + delayNanos;
-        while (rows < maxRows) {
+        while (rows < maxRows && running) {
             Pending next = queue.poll();
             if (next == null) {
                 long wait = deadline - System.nanoTime();
@@ -185,7 +212,6 @@ public final class DynamicBatcher implements AutoCloseable {
                 held.add(next);
             }
         }
-        return batch;
     }
 
     private boolean fits(Pending next, List<List<Long>> key, int rows) {
@@ -214,20 +240,56 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    /** Stops the dispatchers and fails whatever still waits. */
+    private static void fail(List<Pending> batch, Throwable error) {
+        batch.forEach(p -> p.result().completeExceptionally(error));
+    }
+
+    /**
+     * Refuses new requests, fails every request not yet in the engine (queued, held or in a forming batch) with
+     * {@link QueueFullException}, and waits up to {@link #STOP_TIMEOUT} for the batches in the engine to finish.
+     * The dispatchers are not interrupted: an interrupt could land in the engine call.
+     *
+     * @return true when no batch runs any more (the model may be closed)
+     */
+    public boolean stop() {
+        running = false;
+        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
+        try {
+            for (Thread dispatcher : dispatchers) {
+                dispatcher.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Pending> left = new ArrayList<>();
+        for (Pending p = held.poll(); p != null; p = held.poll()) {
+            left.add(p);
+        }
+        queue.drainTo(left);
+        waiting.release(left.size());
+        fail(left, QueueFullException.stopping());
+        return dispatchers.stream().noneMatch(Thread::isAlive);
+    }
+
+    /** Same as {@link #stop()}. */
     @Override
     public void close() {
-        running = false;
-        dispatchers.forEach(Thread::interrupt);
-        List<Pending> left = new ArrayList<>(held);
-        queue.drainTo(left);
-        left.forEach(p -> p.result().completeExceptionally(new QueueFullException()));
+        stop();
     }
 
     /** The queue is full (or the worker is stopping): the caller should retry later. */
     public static final class QueueFullException extends RuntimeException {
         public QueueFullException() {
-            super("the inference queue is full; retry later", null, false, false);
+            this("the inference queue is full; retry later");
+        }
+
+        private QueueFullException(String message) {
+            super(message, null, false, false);
+        }
+
+        /** The worker is shutting down. */
+        static QueueFullException stopping() {
+            return new QueueFullException("the worker is shutting down; retry later");
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.quartet.worker;
 
+import io.quarkus.logging.Log;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.util.LinkedHashMap;
@@ -23,10 +24,7 @@ public class ServedModel {
         Serving previous = serving;
         serving = new Serving(model, new RequestValidator(model.signature()), batcher, device);
         if (previous != null) {
-            previous.batcher().close();
-            if (previous.model() != model) {
-                previous.model().close();
-            }
+            retire(previous, previous.model() != model);
         }
     }
 
@@ -79,12 +77,28 @@ public class ServedModel {
         return s;
     }
 
+    /** At shutdown, once Quarkus has let the requests in flight finish ({@code quarkus.shutdown.timeout}). */
     @PreDestroy
     void close() {
         Serving s = serving;
         if (s != null) {
-            s.batcher().close();
+            retire(s, true);
+        }
+    }
+
+    /**
+     * Stops the batcher, then closes the model if asked to, unless a batch still runs on it: closing an engine
+     * during a call can crash the process (seen: SIGSEGV in ONNX Runtime), and a model left open at exit is harmless.
+     */
+    private static void retire(Serving s, boolean closeModel) {
+        boolean idle = s.batcher().stop();
+        if (!closeModel) {
+            return;
+        }
+        if (idle) {
             s.model().close();
+        } else {
+            Log.warnf("A batch still runs after %d s; the model is left open", DynamicBatcher.STOP_TIMEOUT.toSeconds());
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.quartet.worker;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -228,5 +230,40 @@ class DynamicBatcherTest {
             a.get(10, TimeUnit.SECONDS);
             assertEquals(List.of(List.of("a")), engine.batches);
         }
+    }
+
+    @Test
+    void stoppingAnswersTheRequestsOfAFormingBatch() throws Exception {
+        Echo engine = new Echo(new CountDownLatch(0), "none");
+        DynamicBatcher batcher = new DynamicBatcher(engine,
+                new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true);
+        DynamicBatcher.Arrival announced = batcher.arrive();
+        CompletableFuture<List<Oip.OutputTensor>> forming = batcher.submit(request("forming", 1, 3));
+        Thread.sleep(200);
+        batcher.close();
+        ExecutionException failure = assertThrows(ExecutionException.class, () -> forming.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(DynamicBatcher.QueueFullException.class, failure.getCause());
+        assertTrue(failure.getCause().getMessage().contains("shutting down"), failure.getCause().getMessage());
+        assertEquals(List.of(), engine.batches, "a batch formed while stopping is not started");
+        announced.close();
+    }
+
+    @Test
+    void stoppingWaitsForTheBatchInTheEngineAndRefusesNewRequests() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Echo engine = new Echo(release, "none");
+        DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), true);
+        CompletableFuture<List<Oip.OutputTensor>> running = batcher.submit(request("running", 1, 3));
+        assertTrue(engine.entered.await(10, TimeUnit.SECONDS));
+        CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(batcher::stop);
+        Thread.sleep(200);
+        assertFalse(stopped.isDone(), "stop waits for the batch in the engine");
+        DynamicBatcher.QueueFullException refused = assertThrows(DynamicBatcher.QueueFullException.class,
+                () -> batcher.submit(request("late", 1, 3)));
+        assertTrue(refused.getMessage().contains("shutting down"), refused.getMessage());
+        release.countDown();
+        assertTrue(stopped.get(10, TimeUnit.SECONDS), "no batch runs any more");
+        assertEquals("running", running.get(10, TimeUnit.SECONDS).get(0).name());
+        assertEquals(0, batcher.queueDepth());
     }
 }
