@@ -12,6 +12,9 @@ import java.util.Set;
 /** Checks an OIP request against the model's signature and packs its data, naming the first problem found. */
 public final class RequestValidator {
 
+    /** Most elements in one input: its buffer (at most 8 bytes an element) must fit a Java array. */
+    private static final long MAX_ELEMENTS = Integer.MAX_VALUE / 8;
+
     private final ModelSignature signature;
 
     public RequestValidator(ModelSignature signature) {
@@ -58,9 +61,6 @@ public final class RequestValidator {
                 rows = inputRows;
             }
         }
-        if (signature.batchable() && rows < 1) {
-            throw InferenceError.badRequest("the batch dimension (first) must be at least 1");
-        }
         return new ValidatedRequest(request.id(), Math.max(rows, 1), buffers, shapes, requestedOutputs(request));
     }
 
@@ -83,6 +83,7 @@ public final class RequestValidator {
             throw InferenceError.badRequest(what + ": shape " + shape + " has rank " + shape.size()
                     + ", the model expects rank " + spec.shape().size() + " " + spec.shape());
         }
+        // Empty tensors are not served: a 0 would also let [200000, 3, 48, 0] pass as 200,000 rows of nothing.
         long elements = 1;
         for (int d = 0; d < shape.size(); d++) {
             Long dim = shape.get(d);
@@ -91,10 +92,15 @@ public final class RequestValidator {
                 throw InferenceError.badRequest(what + ": shape " + shape + " does not match the model's "
                         + spec.shape() + " at dimension " + d);
             }
-            elements *= dim;
-            if (elements > Integer.MAX_VALUE / 8) {
+            if (dim == 0) {
+                throw InferenceError.badRequest(what + ": shape " + shape + " has size 0 at dimension " + d
+                        + "; every dimension must be at least 1");
+            }
+            // Both factors are checked, so the product cannot overflow (and pass as a small count).
+            if (dim > MAX_ELEMENTS || elements * dim > MAX_ELEMENTS) {
                 throw InferenceError.badRequest(what + ": shape " + shape + " is too large");
             }
+            elements *= dim;
         }
         if (input.data() == null) {
             throw InferenceError.badRequest(what + " has no data" + (BinaryTensorData.isBinary(input.parameters())
