@@ -1,13 +1,17 @@
 package dev.quartet.worker;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.logging.Log;
+import io.quarkus.vertx.http.runtime.RouteConstants;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import jakarta.enterprise.event.Observes;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
-import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /** Turns every refusal into an OIP error body {@code {"error": "..."}} with the right status. */
 public class ErrorResponses {
@@ -16,10 +20,12 @@ public class ErrorResponses {
     static final String RETRY_AFTER_SECONDS = "1";
 
     private final WorkerMetrics metrics;
+    private final ObjectMapper mapper;
     private final long maxRequestBytes;
 
-    public ErrorResponses(WorkerMetrics metrics, WorkerConfig config) {
+    public ErrorResponses(WorkerMetrics metrics, ObjectMapper mapper, WorkerConfig config) {
         this.metrics = metrics;
+        this.mapper = mapper;
         this.maxRequestBytes = config.maxRequestSize().asLongValue();
     }
 
@@ -54,22 +60,47 @@ public class ErrorResponses {
         return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new Oip.ErrorBody(message));
     }
 
-    /** Rejects a declared Content-Length over the limit before the body is read. */
-    @ServerRequestFilter(preMatching = true)
-    public Optional<Response> limitBody(HttpHeaders headers) {
-        String length = headers.getHeaderString(HttpHeaders.CONTENT_LENGTH);
-        if (length != null) {
-            try {
-                long bytes = Long.parseLong(length.trim());
-                if (bytes > maxRequestBytes) {
-                    metrics.request("too_large", -1);
-                    return Optional.of(of(tooLarge(bytes, maxRequestBytes)));
-                }
-            } catch (NumberFormatException e) {
-                return Optional.of(body(400, "invalid Content-Length '" + length + "'").build());
-            }
+    /**
+     * Rejects a declared Content-Length over the limit before the body is read. It runs just ahead of Quarkus'
+     * check of {@code quarkus.http.limits.max-body-size}, set to the same size (application.properties), which
+     * would answer 413 without an OIP error body; that limit still stops a body sent without Content-Length.
+     */
+    void limitBody(@Observes Router router) {
+        router.route().order(RouteConstants.ROUTE_ORDER_UPLOAD_LIMIT - 1).handler(this::limitBody);
+    }
+
+    private void limitBody(RoutingContext context) {
+        String length = context.request().getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length == null) {
+            context.next();
+            return;
         }
-        return Optional.empty();
+        long bytes;
+        try {
+            bytes = Long.parseLong(length.trim());
+        } catch (NumberFormatException e) {
+            refuse(context, 400, "invalid Content-Length '" + length + "'");
+            return;
+        }
+        if (bytes > maxRequestBytes) {
+            metrics.request("too_large", -1);
+            refuse(context, 413, tooLarge(bytes, maxRequestBytes).getMessage());
+            return;
+        }
+        context.next();
+    }
+
+    /** Answers without reading the body, then closes the connection so the unread body is not taken for a request. */
+    private void refuse(RoutingContext context, int status, String message) {
+        String json;
+        try {
+            json = mapper.writeValueAsString(new Oip.ErrorBody(message));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        context.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON)
+                .putHeader("Connection", "close").endHandler(done -> context.request().connection().close())
+                .end(json);
     }
 
     @ServerExceptionMapper

@@ -7,12 +7,21 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.path.json.JsonPath;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -280,6 +289,35 @@ abstract class TinyResNetContract {
         // The test profile limits bodies to 2 MiB (quartet.max-request-size).
         given().contentType(ContentType.JSON).body(new byte[3 * 1024 * 1024]).post(INFER).then().statusCode(413)
                 .contentType(ContentType.JSON).body("error", containsString("exceeds the limit of 2097152 bytes"));
+    }
+
+    @Test
+    void aChunkedBodyOverTheLimitIs413BeforeItEnds() throws Exception {
+        // No Content-Length: the size shows only as the body arrives. The body never ends (no last chunk), so
+        // only a server that stops reading at the limit answers.
+        try (Socket socket = new Socket("localhost", RestAssured.port)) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST " + INFER + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            byte[] chunk = new byte[64 * 1024];
+            Arrays.fill(chunk, (byte) ' ');
+            byte[] header = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+            CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < 64; i++) { // 4 MiB, twice the test profile's limit
+                        out.write(header);
+                        out.write(chunk);
+                        out.write("\r\n".getBytes(StandardCharsets.US_ASCII));
+                    }
+                } catch (IOException closedByTheServer) {
+                    // expected once the server refused the body
+                }
+            });
+            String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+                    .readLine();
+            assertTrue(status != null && status.startsWith("HTTP/1.1 413"), "status line: " + status);
+        }
     }
 
     @Test
