@@ -6,12 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,6 +41,20 @@ class ModelSourceTest {
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(bytes);
             }
+        });
+        // Answers something else the first time (a proxy's error page, say), the model after.
+        server.createContext("/flaky/mixed-types.onnx", exchange -> {
+            byte[] body = downloads.incrementAndGet() == 1 ? "<html>bad gateway</html>".getBytes() : bytes;
+            exchange.sendResponseHeaders(200, body.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(body);
+            }
+        });
+        // Announces the whole model, sends 1000 bytes of it, and drops the connection.
+        server.createContext("/cut/mixed-types.onnx", exchange -> {
+            exchange.sendResponseHeaders(200, bytes.length);
+            exchange.getResponseBody().write(bytes, 0, 1000);
+            exchange.close(); // short of the announced length: the server closes the connection
         });
         server.createContext("/missing.onnx", exchange -> {
             exchange.sendResponseHeaders(404, -1);
@@ -88,6 +105,44 @@ class ModelSourceTest {
         ModelSource.ModelSourceException remote = assertThrows(ModelSource.ModelSourceException.class,
                 () -> source.resolve(url("/m/mixed-types.onnx"), Optional.of(wrong)));
         assertTrue(remote.getMessage().contains("expected " + wrong), remote.getMessage());
+    }
+
+    @Test
+    void aDownloadThatDoesNotMatchIsNotCachedAndTheNextStartFetchesAgain() throws Exception {
+        ModelSource source = new ModelSource(cache);
+        String sha = ModelSource.sha256(MODEL);
+        ModelSource.ModelSourceException bad = assertThrows(ModelSource.ModelSourceException.class,
+                () -> source.resolve(url("/flaky/mixed-types.onnx"), Optional.of(sha)));
+        assertTrue(bad.getMessage().contains("sha256 mismatch"), bad.getMessage());
+        assertEquals(List.of(), cached(), "nothing was cached");
+        Path fetched = source.resolve(url("/flaky/mixed-types.onnx"), Optional.of(sha));
+        assertArrayEquals(Files.readAllBytes(MODEL), Files.readAllBytes(fetched));
+        assertEquals(2, downloads.get());
+    }
+
+    @Test
+    void aCachedFileThatDoesNotMatchIsFetchedAgain() throws Exception {
+        ModelSource source = new ModelSource(cache);
+        String sha = ModelSource.sha256(MODEL);
+        Path damaged = cache.resolve(sha.substring(0, 16) + "-mixed-types.onnx");
+        Files.writeString(damaged, "<html>bad gateway</html>");
+        assertEquals(damaged, source.resolve(url("/m/mixed-types.onnx"), Optional.of(sha)));
+        assertArrayEquals(Files.readAllBytes(MODEL), Files.readAllBytes(damaged));
+        assertEquals(1, downloads.get());
+    }
+
+    @Test
+    void aDownloadCutShortLeavesNothingInTheCache() throws Exception {
+        ModelSource.ModelSourceException e = assertThrows(ModelSource.ModelSourceException.class,
+                () -> new ModelSource(cache).resolve(url("/cut/mixed-types.onnx"), Optional.empty()));
+        assertTrue(e.getMessage().contains("cannot fetch"), e.getMessage());
+        assertEquals(List.of(), cached(), "no partial download is left");
+    }
+
+    List<Path> cached() throws IOException {
+        try (Stream<Path> files = Files.list(cache)) {
+            return files.toList();
+        }
     }
 
     @Test
