@@ -82,6 +82,15 @@ public enum Datatype {
     public void write(TensorData data, ByteBuffer out) {
         int n = data.size();
         ByteBuffer raw = data.rawBytes(this);
+        // Engines disagree on other bytes (TorchScript and ONNX Runtime answered differently for 2 and 0xFE).
+        if (raw != null && this == BOOL) {
+            for (int i = 0; i < n; i++) {
+                if (raw.get(i) != 0 && raw.get(i) != 1) {
+                    throw new IllegalArgumentException("BOOL byte " + Byte.toUnsignedInt(raw.get(i)) + " at index " + i
+                            + " is not 0 (false) or 1 (true)");
+                }
+            }
+        }
         if (raw != null && carrier == engineType && out.order() == ByteOrder.LITTLE_ENDIAN) {
             out.put(raw);
             return;

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.ByteBuffer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -45,5 +46,23 @@ class RequestValidatorTest {
             assertTrue(e.getMessage().contains("input 'x': shape " + shape + " has size 0 at dimension"),
                     e.getMessage());
         }
+    }
+
+    @Test
+    void binaryBoolBytesOtherThanZeroAndOneAreRefused() {
+        RequestValidator masks = new RequestValidator(new ModelSignature(
+                List.of(new TensorSpec("mask", Datatype.BOOL, List.of(-1L, 4L))),
+                List.of(new TensorSpec("kept", Datatype.BOOL, List.of(-1L, 4L)))));
+        for (byte bad : new byte[] {2, (byte) 0xFE}) {
+            InferenceError e = refused(masks, mask(new byte[] {1, bad, 0, 1}));
+            assertTrue(e.getMessage().contains("input 'mask': BOOL byte " + Byte.toUnsignedInt(bad) + " at index 1"),
+                    e.getMessage());
+        }
+        assertEquals(1, masks.validate(mask(new byte[] {1, 0, 0, 1})).rows());
+    }
+
+    static Oip.InferRequest mask(byte[] bytes) {
+        return new Oip.InferRequest("r", null, List.of(new Oip.InputTensor("mask", List.of(1L, 4L), "BOOL", null,
+                TensorData.binary(Datatype.BOOL, ByteBuffer.wrap(bytes)))), null);
     }
 }
