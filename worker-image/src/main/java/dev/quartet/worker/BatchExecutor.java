@@ -8,6 +8,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 
 /**
@@ -40,7 +41,8 @@ public final class BatchExecutor implements BatchRunner {
             List<List<Oip.OutputTensor>> results = new ArrayList<>();
             requests.forEach(r -> results.add(new ArrayList<>()));
             for (int k = 0; k < outputs.size(); k++) {
-                split(outputs.get(k), outputName(k, outputs.get(k)), requests, rows, results);
+                String name = outputName(k, outputs.get(k));
+                split(outputs.get(k), name, signature.output(name), requests, rows, results);
             }
             return results;
         }
@@ -77,17 +79,19 @@ public final class BatchExecutor implements BatchRunner {
         return k < outputs.size() ? outputs.get(k).name() : "output_" + k;
     }
 
-    private static void split(NDArray output, String name, List<ValidatedRequest> requests, int rows,
-            List<List<Oip.OutputTensor>> results) {
+    private static void split(NDArray output, String name, Optional<TensorSpec> spec, List<ValidatedRequest> requests,
+            int rows, List<List<Oip.OutputTensor>> results) {
         Datatype datatype = Datatype.of(output.getDataType()).orElseThrow(() -> new IllegalStateException(
                 "output '" + name + "' has type " + output.getDataType() + ", which the worker does not serve"));
         NDArray carried = output.getDataType() == datatype.carrier() ? output
                 : output.toType(datatype.carrier(), false);
         long[] dims = output.getShape().getShape();
-        boolean batched = dims.length > 0 && dims[0] == rows;
+        boolean batched = perRow(dims, rows, spec);
         if (requests.size() > 1 && !batched) {
-            throw new IllegalStateException("output '" + name + "' has shape " + output.getShape()
-                    + ", not " + rows + " rows: it cannot be split between requests");
+            String why = dims.length > 0 && dims[0] == rows
+                    ? "declared " + spec.map(TensorSpec::shape).orElseThrow() + " by the model" : "not " + rows + " rows";
+            throw new IllegalStateException("output '" + name + "' has shape " + output.getShape() + ", " + why
+                    + ": it cannot be split between requests");
         }
         ByteBuffer data = carried.toByteBuffer().order(ByteOrder.nativeOrder());
         long perRow = dims.length == 0 || dims[0] == 0 ? 0 : output.size() / dims[0];
@@ -107,6 +111,17 @@ public final class BatchExecutor implements BatchRunner {
                 results.get(r).add(new Oip.OutputTensor(name, datatype.name(), shape, values));
             }
         }
+    }
+
+    /**
+     * Whether an output has one entry per row of the batch, so that it can be cut between the requests: its first
+     * dimension is the batch's row count, and the model does not declare that very size as fixed (an output
+     * declared [2, 10] belongs to the whole batch, also in a batch of two one-row requests). A declared fixed size
+     * the output does not have (an export that kept its tracing batch size) says nothing.
+     */
+    private static boolean perRow(long[] dims, int rows, Optional<TensorSpec> spec) {
+        return dims.length > 0 && dims[0] == rows
+                && spec.map(s -> s.shape().isEmpty() || s.shape().get(0) != rows).orElse(true);
     }
 
     /** One row of zeros shaped like the model's inputs, other dynamic dimensions set to {@code dynamicSize}. */
