@@ -2,6 +2,7 @@ package dev.quartet.demand;
 
 import dev.quartet.dependent.ReplicaPodFactory;
 import dev.quartet.model.BatchingSpec;
+import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.ModelSpec;
 import dev.quartet.model.SliceSpec;
@@ -32,6 +33,13 @@ public final class SpecValidator {
     private static final Pattern MODEL_NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$");
 
     private SpecValidator() {
+    }
+
+    /** A whole InferenceDeployment: its name, then its spec. An empty result means it is valid. */
+    public static List<String> validateDeployment(InferenceDeployment d) {
+        List<String> problems = new ArrayList<>(validateName(d.getMetadata().getName()));
+        problems.addAll(validate(d.getSpec()));
+        return problems;
     }
 
     /**

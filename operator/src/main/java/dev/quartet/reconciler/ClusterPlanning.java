@@ -84,7 +84,7 @@ public class ClusterPlanning {
         List<GpuNode> gpuNodes = snapshot.nodes().stream().map(GpuNode::from).flatMap(Optional::stream).toList();
         List<Demand> demands = deployments.stream()
                 .filter(d -> d.getMetadata().getDeletionTimestamp() == null)
-                .filter(d -> SpecValidator.validate(d.getSpec()).isEmpty())
+                .filter(d -> SpecValidator.validateDeployment(d).isEmpty())
                 .sorted(Comparator.comparing(DemandFactory::id))
                 .map(d -> DemandFactory.demand(d, gpuNodes))
                 .toList();

@@ -39,7 +39,6 @@ import io.quarkus.logging.Log;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -102,8 +101,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
     private UpdateControl<InferenceDeployment> reconcileTimed(InferenceDeployment d,
             Context<InferenceDeployment> context) {
         String id = DemandFactory.id(d);
-        List<String> problems = new ArrayList<>(SpecValidator.validateName(d.getMetadata().getName()));
-        problems.addAll(SpecValidator.validate(d.getSpec()));
+        List<String> problems = SpecValidator.validateDeployment(d);
         ClusterView view = planning.view(context.getPrimaryCache().list().toList(), ResourceID.fromResource(d));
         List<Pod> pods = view.podsOf(id);
         String endpoint = InferenceDeploymentServiceDependentResource.endpoint(d, config.worker().port());

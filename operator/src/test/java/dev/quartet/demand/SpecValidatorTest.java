@@ -3,6 +3,7 @@ package dev.quartet.demand;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.model.GpuModelName;
+import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.ModelFormat;
 import dev.quartet.model.TestDeployments;
@@ -295,6 +296,15 @@ class SpecValidatorTest {
             assertThat(SpecValidator.validateName(bad)).as(bad).singleElement().asString()
                     .startsWith("metadata.name: " + bad + " cannot name the deployment's Service");
         }
+    }
+
+    @Test
+    void aDeploymentIsValidatedByNameThenSpec() {
+        InferenceDeployment d = TestDeployments.of("bad.name", "1g.6gb", -1);
+
+        assertThat(SpecValidator.validateDeployment(d)).containsExactly(SpecValidator.validateName("bad.name").get(0),
+                "spec.replicas: must be 0 or more, got -1");
+        assertThat(SpecValidator.validateDeployment(TestDeployments.of("resnet", "1g.6gb", 1))).isEmpty();
     }
 
     @Test
