@@ -3,7 +3,6 @@ package dev.quartet.cli;
 import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
-import dev.quartet.node.MigPartedConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -85,17 +84,6 @@ final class LayoutCommand implements Subcommand {
         return new MigSource(namespace, configMap, key);
     }
 
-    /**
-     * The mig-parted file under {@code key} in {@code cm}, or null when the ConfigMap or the key is missing;
-     * an unreadable file throws IllegalArgumentException saying why.
-     */
-    static MigPartedConfig migConfig(ConfigMap cm, String key) {
-        if (cm == null || cm.getData() == null || !cm.getData().containsKey(key)) {
-            return null;
-        }
-        return MigPartedConfig.parse(cm.getData().get(key));
-    }
-
     @Override
     public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
         MigSource source;
@@ -108,15 +96,8 @@ final class LayoutCommand implements Subcommand {
         String where = source.namespace() + "/" + source.configMap();
         try (KubernetesClient client = clients.get()) {
             ConfigMap cm = client.configMaps().inNamespace(source.namespace()).withName(source.configMap()).get();
-            MigPartedConfig config = null;
-            String error = null;
-            try {
-                config = migConfig(cm, source.key());
-            } catch (IllegalArgumentException e) {
-                error = e.getMessage();
-            }
-            ClusterSnapshot snapshot = new ClusterSnapshot(client.nodes().list().getItems(),
-                    client.pods().inAnyNamespace().list().getItems(), config, error);
+            ClusterSnapshot snapshot = ClusterSnapshot.of(client.nodes().list().getItems(),
+                    client.pods().inAnyNamespace().list().getItems(), cm, source.key());
             Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
                     .build(snapshot, new InventoryBuilder.Owners(Map.of()), Instant.now());
             if (inventory.nodes().isEmpty()) {
@@ -126,7 +107,7 @@ final class LayoutCommand implements Subcommand {
             if (cm == null) {
                 err.println("note: ConfigMap " + where + " not found; per-GPU layouts come from the "
                         + "device plugin's totals (use --mig-namespace/--mig-configmap)");
-            } else if (config == null && error == null) {
+            } else if (snapshot.migConfig() == null && snapshot.migConfigError() == null) {
                 err.println("note: ConfigMap " + where + " has no key '" + source.key() + "'; per-GPU layouts "
                         + "come from the device plugin's totals (use --mig-key)");
             }

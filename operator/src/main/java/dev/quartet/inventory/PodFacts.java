@@ -58,6 +58,11 @@ public final class PodFacts {
         return annotations == null ? null : annotations.get(QuartetLabels.PLANNED_NODE);
     }
 
+    /** The node a replica pod is bound to, or until it is bound the node Quartet planned it on (or null). */
+    public static String nodeOrPlanned(Pod pod) {
+        return isBound(pod) ? node(pod) : plannedNode(pod);
+    }
+
     public static String node(Pod pod) {
         return pod.getSpec() == null ? null : pod.getSpec().getNodeName();
     }

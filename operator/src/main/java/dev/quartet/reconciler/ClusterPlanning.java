@@ -9,7 +9,6 @@ import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.node.MigBackend;
-import dev.quartet.node.MigPartedConfig;
 import dev.quartet.node.NodeProgress;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
@@ -106,34 +105,19 @@ public class ClusterPlanning {
                     inventory.state().nodes().size(), plan.assignments().size(), plan.unsatisfied().size());
         }
         Map<String, NodeProgress> progress = backend.reconcile(plan, inventory, snapshot, now);
-        lastView = new ClusterView(plan, inventory, progress, ClusterView.groupReplicaPods(pods), now);
+        lastView = new ClusterView(byId, plan, inventory, progress, ClusterView.groupReplicaPods(pods), now);
         return lastView;
     }
 
     private ClusterSnapshot snapshot(Sources s, List<Pod> pods) {
         ConfigMap cm = s.migConfig().list(c -> true).findFirst().orElse(null);
-        return snapshot(s.nodes().list(n -> true).toList(), pods, cm, config.migManager().configKey());
-    }
-
-    /**
-     * The snapshot of these nodes and pods, with the mig-parted file under {@code key} of MIG Manager's ConfigMap:
-     * the configured key, the one {@code MigConfigStore} writes. No other key is read in its place: layouts planned
-     * from a file Quartet's writes never change would not match what MIG Manager applies.
-     */
-    static ClusterSnapshot snapshot(List<Node> nodes, List<Pod> pods, ConfigMap cm, String key) {
-        MigPartedConfig mig = null;
-        String error = null;
-        String text = cm == null || cm.getData() == null ? null : cm.getData().get(key);
-        if (text != null) {
-            try {
-                mig = MigPartedConfig.parse(text);
-            } catch (IllegalArgumentException e) {
-                error = e.getMessage();
-                Log.warnf("MIG Manager config %s/%s is unreadable (%s); Quartet treats node layouts as unknown",
-                        cm.getMetadata().getNamespace(), cm.getMetadata().getName(), e.getMessage());
-            }
+        ClusterSnapshot snapshot = ClusterSnapshot.of(s.nodes().list(n -> true).toList(), pods, cm,
+                config.migManager().configKey());
+        if (snapshot.migConfigError() != null) {
+            Log.warnf("MIG Manager config %s/%s is unreadable (%s); Quartet treats node layouts as unknown",
+                    cm.getMetadata().getNamespace(), cm.getMetadata().getName(), snapshot.migConfigError());
         }
-        return new ClusterSnapshot(nodes, pods, mig, error);
+        return snapshot;
     }
 
     /** Fires a reconcile for every deployment (but the caller) whose assignments, moves or shortfall changed. */

@@ -3,6 +3,7 @@ package dev.quartet.reconciler;
 import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.node.NodeProgress;
+import dev.quartet.planner.Demand;
 import dev.quartet.planner.Plan;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
@@ -10,11 +11,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** One planning pass's result, shared by every reconcile until the cluster changes: plan, inventory, node progress. */
-public record ClusterView(Plan plan, Inventory inventory, Map<String, NodeProgress> nodeProgress,
-        Map<String, List<Pod>> podsByDeployment, Instant at) {
+/**
+ * One planning pass's result, shared by every reconcile until the cluster changes: the demands planned (of the
+ * valid deployments, by {@code ns/name}), plan, inventory, node progress.
+ */
+public record ClusterView(Map<String, Demand> demands, Plan plan, Inventory inventory,
+        Map<String, NodeProgress> nodeProgress, Map<String, List<Pod>> podsByDeployment, Instant at) {
 
     public ClusterView {
+        demands = Map.copyOf(demands);
         nodeProgress = Map.copyOf(nodeProgress);
         podsByDeployment = Map.copyOf(podsByDeployment);
     }

@@ -123,7 +123,7 @@ public class ReplicaActuator {
             return "replica " + pod.getMetadata().getName() + " ended (" + pod.getStatus().getPhase()
                     + "); a new one replaces it";
         }
-        String node = PodFacts.isBound(pod) ? PodFacts.node(pod) : PodFacts.plannedNode(pod);
+        String node = PodFacts.nodeOrPlanned(pod);
         if (node != null && view.inventory().lostNodes().contains(node)) {
             return "node " + node + " is not Ready; the replica is replaced on another node";
         }
@@ -144,13 +144,14 @@ public class ReplicaActuator {
      */
     private boolean rollOut(InferenceDeployment d, ClusterView view, List<Pod> live, List<Pod> all,
             Map<String, String> deleted) {
-        Demand demand = DemandFactory.demand(d, view.inventory().nodes().values());
+        Demand demand = view.demands().get(DemandFactory.id(d));
         List<Pod> outdated = new ArrayList<>();
         for (Pod p : live) {
             String profile = p.getMetadata().getLabels().getOrDefault(QuartetLabels.PROFILE, "").replace(".me", "+me");
-            GpuNode node = view.inventory().nodes().get(PodFacts.isBound(p) ? PodFacts.node(p) : PodFacts.plannedNode(p));
+            GpuNode node = view.inventory().nodes().get(PodFacts.nodeOrPlanned(p));
             if (!factory.templateHash(d, profile).equals(p.getMetadata().getLabels().get(QuartetLabels.TEMPLATE_HASH))
-                    || node != null && !demand.profileOn(node.model()).map(profile::equals).orElse(false)) {
+                    || node != null && demand != null
+                            && !demand.profileOn(node.model()).map(profile::equals).orElse(false)) {
                 outdated.add(p);
             }
         }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quartet.cli.LayoutCommand.MigSource;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -15,15 +13,6 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class LayoutCommandTest {
-
-    private static final String MIG_PARTED = """
-            version: v1
-            mig-configs:
-              all-1g.6gb:
-                - devices: all
-                  mig-enabled: true
-                  mig-devices: {"1g.6gb": 4}
-            """;
 
     private static final Map<String, String> ENV = Map.of(
             "QUARTET_MIG_MANAGER_NAMESPACE", "gpu-system",
@@ -57,18 +46,6 @@ class LayoutCommandTest {
                 .hasMessage("unknown argument '--mig-key'");
         assertThatThrownBy(() -> LayoutCommand.migSource(List.of("--mig-keys", "x"), Map.of()))
                 .hasMessage("unknown argument '--mig-keys'");
-    }
-
-    @Test
-    void theConfigIsReadFromTheConfiguredKeyOnly() {
-        ConfigMap cm = new ConfigMapBuilder().withNewMetadata().withName("mig-config").endMetadata()
-                .addToData("mig.yaml", MIG_PARTED).build();
-        assertThat(LayoutCommand.migConfig(cm, "mig.yaml").configs()).containsOnlyKeys("all-1g.6gb");
-        assertThat(LayoutCommand.migConfig(cm, "config.yaml")).isNull();
-        assertThat(LayoutCommand.migConfig(null, "mig.yaml")).isNull();
-        ConfigMap bad = new ConfigMapBuilder(cm).addToData("config.yaml", "version: v2").build();
-        assertThatThrownBy(() -> LayoutCommand.migConfig(bad, "config.yaml"))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("version must be v1");
     }
 
     @Test

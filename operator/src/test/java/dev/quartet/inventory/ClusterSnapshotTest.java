@@ -1,14 +1,14 @@
-package dev.quartet.reconciler;
+package dev.quartet.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quartet.inventory.ClusterSnapshot;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-class ClusterPlanningTest {
+/** The mig-parted file a snapshot reads: only the configured key of MIG Manager's ConfigMap. */
+class ClusterSnapshotTest {
 
     private static final String NVIDIA_STYLE = """
             version: v1
@@ -39,7 +39,7 @@ class ClusterPlanningTest {
     void readsTheConfiguredKeyEvenWhenConfigYamlIsThere() {
         ConfigMap cm = configMap("config.yaml", NVIDIA_STYLE, "quartet.yaml", OURS);
 
-        ClusterSnapshot snapshot = ClusterPlanning.snapshot(List.of(), List.of(), cm, "quartet.yaml");
+        ClusterSnapshot snapshot = ClusterSnapshot.of(List.of(), List.of(), cm, "quartet.yaml");
 
         assertThat(snapshot.migConfig().configs()).containsOnlyKeys("pool-a");
     }
@@ -48,8 +48,8 @@ class ClusterPlanningTest {
     void aMissingConfiguredKeyMeansNoConfigRatherThanAnotherKey() {
         ConfigMap cm = configMap("a-first.yaml", OURS, "config.yaml", NVIDIA_STYLE);
 
-        assertThat(ClusterPlanning.snapshot(List.of(), List.of(), cm, "quartet.yaml").migConfig()).isNull();
-        assertThat(ClusterPlanning.snapshot(List.of(), List.of(), cm, "config.yaml").migConfig().configs())
+        assertThat(ClusterSnapshot.of(List.of(), List.of(), cm, "quartet.yaml").migConfig()).isNull();
+        assertThat(ClusterSnapshot.of(List.of(), List.of(), cm, "config.yaml").migConfig().configs())
                 .containsOnlyKeys("all-disabled");
     }
 
@@ -57,9 +57,17 @@ class ClusterPlanningTest {
     void anUnreadableFileUnderTheKeyIsReportedNotSkipped() {
         ConfigMap cm = configMap("config.yaml", NVIDIA_STYLE, "quartet.yaml", "version: v2\n");
 
-        ClusterSnapshot snapshot = ClusterPlanning.snapshot(List.of(), List.of(), cm, "quartet.yaml");
+        ClusterSnapshot snapshot = ClusterSnapshot.of(List.of(), List.of(), cm, "quartet.yaml");
 
         assertThat(snapshot.migConfig()).isNull();
-        assertThat(snapshot.migConfigError()).contains("v1");
+        assertThat(snapshot.migConfigError()).contains("v1").contains("version must be v1");
+    }
+
+    @Test
+    void noConfigMapMeansNoConfigAndNoError() {
+        ClusterSnapshot snapshot = ClusterSnapshot.of(List.of(), List.of(), null, "config.yaml");
+
+        assertThat(snapshot.migConfig()).isNull();
+        assertThat(snapshot.migConfigError()).isNull();
     }
 }
