@@ -75,8 +75,7 @@ final class NodeDrain {
         List<String> notes = new ArrayList<>();
         for (Map.Entry<String, List<Pod>> e : movable.entrySet()) {
             String deployment = e.getKey();
-            if (snapshot.pods().stream().anyMatch(p -> deployment.equals(InventoryBuilder.deploymentOf(p))
-                    && inventory.finishingTermination(p))) {
+            if (evictionUnderWay(deployment, snapshot, inventory)) {
                 notes.add("waiting for an evicted replica of " + deployment + " to terminate");
                 continue;
             }
@@ -126,8 +125,7 @@ final class NodeDrain {
             }
             String deployment = InventoryBuilder.deploymentOf(pod);
             if (deployment == null || !movable(inventory, node, pod) || !started.add(deployment)
-                    || snapshot.pods().stream().anyMatch(p -> deployment.equals(InventoryBuilder.deploymentOf(p))
-                            && inventory.finishingTermination(p))
+                    || evictionUnderWay(deployment, snapshot, inventory)
                     || replacementsMissing(deployment, node, List.of(slice.get().gpu()), plan, inventory, snapshot)
                             .isPresent()) {
                 continue;
@@ -159,6 +157,15 @@ final class NodeDrain {
                 .count();
         return unready > 0 ? Optional.of("waiting for " + unready + " replacement replica(s) of " + deployment
                 + " to be Ready") : Optional.empty();
+    }
+
+    /**
+     * Whether a replica of the deployment is still terminating, one eviction at a time (a pod stuck on a lost node
+     * does not count: it would never finish).
+     */
+    private static boolean evictionUnderWay(String deployment, ClusterSnapshot snapshot, Inventory inventory) {
+        return snapshot.pods().stream().anyMatch(p -> deployment.equals(InventoryBuilder.deploymentOf(p))
+                && inventory.finishingTermination(p));
     }
 
     private static boolean movable(Inventory inventory, String node, Pod pod) {

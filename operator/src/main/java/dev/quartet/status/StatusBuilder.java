@@ -71,14 +71,12 @@ public final class StatusBuilder {
         InferenceDeploymentStatus s = d.getStatus() == null ? new InferenceDeploymentStatus() : d.getStatus();
         List<Condition> previous = s.getConditions() == null ? List.of() : s.getConditions();
         long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
-        List<Condition> conditions = new ArrayList<>();
-        for (String type : List.of(ConditionTypes.READY, ConditionTypes.PROGRESSING, ConditionTypes.DEGRADED)) {
-            Optional<Condition> kept = ConditionTypes.DEGRADED.equals(type) ? Optional.empty()
-                    : previous.stream().filter(c -> type.equals(c.getType())).findFirst();
-            conditions.add(kept.orElseGet(() -> merger.merge(previous, List.of(new ConditionMerger.Fresh(type,
-                    ConditionTypes.DEGRADED.equals(type), reason, message)), generation).get(0)));
-        }
-        s.setConditions(conditions);
+        List<Condition> fresh = merger.merge(previous, List.of(
+                new ConditionMerger.Fresh(ConditionTypes.READY, false, reason, message),
+                new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, false, reason, message),
+                new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, reason, message)), generation);
+        s.setConditions(fresh.stream().map(c -> ConditionTypes.DEGRADED.equals(c.getType()) ? c : previous.stream()
+                .filter(p -> p.getType().equals(c.getType())).findFirst().orElse(c)).toList());
         return s;
     }
 
@@ -203,8 +201,7 @@ public final class StatusBuilder {
         List<ReplicaPlacement> out = new ArrayList<>();
         pods.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).forEach(p -> {
             Optional<ReplicaSlice> slice = ReplicaSlice.of(p);
-            String node = PodFacts.isBound(p) ? PodFacts.node(p)
-                    : PodFacts.plannedNode(p);
+            String node = PodFacts.nodeOrPlanned(p);
             String profile = slice.map(ReplicaSlice::profile).orElse(
                     p.getMetadata().getLabels().getOrDefault(QuartetLabels.PROFILE, "").replace(".me", "+me"));
             out.add(new ReplicaPlacement(p.getMetadata().getName(), node, slice.map(ReplicaSlice::gpu).orElse(null),
