@@ -67,7 +67,7 @@ public final class ModelSource {
                 return target;
             }
             String actual = sha256(target);
-            if (actual.equalsIgnoreCase(sha256.get().trim())) {
+            if (matches(actual, sha256.get())) {
                 Log.infof("Model %s already in cache %s, matches sha256 %s", uri, target, actual);
                 return target;
             }
@@ -100,7 +100,7 @@ public final class ModelSource {
                 Files.copy(new DigestInputStream(body, digest), partial, StandardCopyOption.REPLACE_EXISTING);
             }
             String actual = HexFormat.of().formatHex(digest.digest());
-            if (sha256.isPresent() && !actual.equalsIgnoreCase(sha256.get().trim())) {
+            if (sha256.isPresent() && !matches(actual, sha256.get())) {
                 throw mismatch(uri, sha256.get(), actual);
             }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -129,10 +129,15 @@ public final class ModelSource {
 
     private static void verify(Path file, String expected) {
         String actual = sha256(file);
-        if (!actual.equalsIgnoreCase(expected.trim())) {
+        if (!matches(actual, expected)) {
             throw mismatch(file, expected, actual);
         }
         Log.infof("Model file %s matches sha256 %s", file, actual);
+    }
+
+    /** Whether a computed hex sha256 is the one configured (QUARTET_MODEL_SHA256, any case, spaces around). */
+    private static boolean matches(String actual, String expected) {
+        return actual.equalsIgnoreCase(expected.trim());
     }
 
     private static ModelSourceException mismatch(Object source, String expected, String actual) {
