@@ -219,6 +219,7 @@ cmd_up() {
     --authorization-mode=RBAC --service-account-issuer=https://kubernetes.default.svc \
     --service-account-key-file="$STATE_DIR/sa.crt" --service-account-signing-key-file="$STATE_DIR/sa.key" \
     --service-cluster-ip-range=10.0.0.0/24 --insecure-port=0 --endpoint-reconciler-type=none \
+    --enable-admission-plugins=OwnerReferencesPermissionEnforcement \
     --allow-privileged=false --v=0 "${audit_args[@]+"${audit_args[@]}"}"
   wait_for_api "$pa" "$token"
   log "API server ready after $((SECONDS - started)) s"
