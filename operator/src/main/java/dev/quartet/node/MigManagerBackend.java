@@ -138,16 +138,27 @@ public class MigManagerBackend implements MigBackend {
             return Optional.of(rollBack(n, plan, now, Reasons.MIG_MANAGER_FAILED, "MIG Manager reported failed on node "
                     + n.name() + " applying " + current + " (its log on that node says why)"));
         }
-        if (ours && NvidiaLabels.STATE_SUCCESS.equals(state)
-                && !current.equals(n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG))) {
+        boolean success = ours && NvidiaLabels.STATE_SUCCESS.equals(state);
+        boolean newlyGood = success && !current.equals(n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG));
+        // MIG Manager can still succeed after Quartet recorded a timeout (or after a failure it retried itself);
+        // Quartet rolled nothing back when it did not have to, so the node now runs the config the record names.
+        boolean recordOutdated = success && failure.filter(f -> f.config().equals(current)).isPresent();
+        if (newlyGood || recordOutdated) {
             Map<String, String> annotations = new LinkedHashMap<>();
-            annotations.put(QuartetLabels.NODE_LAST_GOOD_CONFIG, current);
-            if (failure.isPresent() && !failure.get().config().equals(current) && !failure.get().activeAt(now)) {
+            if (newlyGood) {
+                annotations.put(QuartetLabels.NODE_LAST_GOOD_CONFIG, current);
+            }
+            if (recordOutdated || failure.filter(f -> !f.activeAt(now)).isPresent()) {
                 annotations.put(QuartetLabels.NODE_LAST_FAILURE, null);
             }
             patch(n.name(), Map.of(), annotations);
-            events.normal(node, "MigRepartitioned", "MIG Manager applied " + current + " on " + n.name());
-            Log.infof("node %s: MIG Manager applied %s", n.name(), current);
+            String applied = "MIG Manager applied " + current + " on " + n.name()
+                    + (recordOutdated ? " (after the failure Quartet recorded, which is cleared)" : "");
+            events.normal(node, "MigRepartitioned", applied);
+            Log.infof("node %s: %s", n.name(), applied);
+            if (recordOutdated) {
+                return Optional.empty();
+            }
         }
         return failure.filter(f -> f.activeAt(now)).map(f -> new NodeProgress(n.name(), Phase.FAILED, f.reason(),
                 (Reasons.MIG_MANAGER_TIMEOUT.equals(f.reason()) ? "MIG Manager timed out" : "MIG Manager failed")

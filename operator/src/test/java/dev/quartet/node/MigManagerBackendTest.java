@@ -99,7 +99,7 @@ class MigManagerBackendTest {
         backend.events = new EventRecorder() {
             @Override
             public void normal(HasMetadata about, String reason, String message) {
-                events.add("Normal " + reason + " " + about.getMetadata().getName());
+                events.add("Normal " + reason + " " + about.getMetadata().getName() + ": " + message);
             }
 
             @Override
@@ -270,6 +270,29 @@ class MigManagerBackendTest {
         assertThat(cluster.writes).hasSize(writes + 1);
         assertThat(failure("gpu-a")).isEqualTo(record);
         assertThat(events).filteredOn(e -> e.startsWith("Warning")).hasSize(1);
+    }
+
+    @Test
+    void aLateSuccessAfterARecordedTimeoutClearsTheFailure() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", null, null).build());
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        String tried = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        Instant late = NOW.plus(Duration.ofMinutes(11));
+        assertThat(pass(backend, plan(), snapshot(), late).get("gpu-a").phase()).isEqualTo(Phase.FAILED);
+        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        events.clear();
+
+        Map<String, NodeProgress> progress = pass(backend, plan(), snapshot(), late.plusSeconds(30));
+
+        assertThat(progress).doesNotContainKey("gpu-a");
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_FAILURE)).isNull();
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo(tried);
+        assertThat(events).singleElement().asString().startsWith("Normal MigRepartitioned gpu-a")
+                .contains("after the failure Quartet recorded");
+        assertThat(pass(backend, plan(), snapshot(), late.plusSeconds(31))).doesNotContainKey("gpu-a");
+        assertThat(events).hasSize(1);
     }
 
     @Test
