@@ -39,6 +39,16 @@ public final class PodFacts {
                 .findFirst();
     }
 
+    /**
+     * The profile a Quartet replica pod was created for, from its label (which spells {@code +me} as {@code .me},
+     * a label value cannot hold {@code +}); empty when the label is missing.
+     */
+    public static String replicaProfile(Pod pod) {
+        Map<String, String> labels = pod.getMetadata().getLabels();
+        String label = labels == null ? null : labels.get(QuartetLabels.PROFILE);
+        return label == null ? "" : label.replace(".me", "+me");
+    }
+
     /** Whether the pod uses any {@code nvidia.com/*} resource (a GPU workload). */
     public static boolean usesNvidiaResources(Pod pod) {
         if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {

@@ -147,7 +147,7 @@ public class ReplicaActuator {
         Demand demand = view.demands().get(DemandFactory.id(d));
         List<Pod> outdated = new ArrayList<>();
         for (Pod p : live) {
-            String profile = p.getMetadata().getLabels().getOrDefault(QuartetLabels.PROFILE, "").replace(".me", "+me");
+            String profile = PodFacts.replicaProfile(p);
             GpuNode node = view.inventory().nodes().get(PodFacts.nodeOrPlanned(p));
             if (!factory.templateHash(d, profile).equals(p.getMetadata().getLabels().get(QuartetLabels.TEMPLATE_HASH))
                     || node != null && demand != null

@@ -202,8 +202,7 @@ public final class StatusBuilder {
         pods.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).forEach(p -> {
             Optional<ReplicaSlice> slice = ReplicaSlice.of(p);
             String node = PodFacts.nodeOrPlanned(p);
-            String profile = slice.map(ReplicaSlice::profile).orElse(
-                    p.getMetadata().getLabels().getOrDefault(QuartetLabels.PROFILE, "").replace(".me", "+me"));
+            String profile = slice.map(ReplicaSlice::profile).orElse(PodFacts.replicaProfile(p));
             out.add(new ReplicaPlacement(p.getMetadata().getName(), node, slice.map(ReplicaSlice::gpu).orElse(null),
                     profile, slice.map(ReplicaSlice::start).orElse(null), slice.map(ReplicaSlice::uuid).orElse(null),
                     state(p)));
