@@ -12,7 +12,9 @@ import io.fabric8.kubernetes.api.model.Node;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -23,7 +25,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Repartitioning through the simulator's MIG Manager (issue 5): two nodes with four A30 GPUs each, all at
- * 4g.24gb. Only the GPUs a plan needs change; MIG Manager stuck or failing is rolled back and reported; a restart
+ * 4g.24gb, repartitioned two at a time. Only the GPUs a plan needs change; MIG Manager stuck or failing is rolled back and reported; a restart
  * between relabel and success finishes the change once. No running replica of a non-movable deployment is deleted.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -37,7 +39,8 @@ class RepartitionIT {
         bed = new OperatorTestBed("repart", o -> o.withNodes(2).withGpusPerNode(4).withLayout("1x4g.24gb")
                 .withReconfigureDelay(Duration.ofSeconds(1)), Map.of(
                         "QUARTET_MIG_MANAGER_REPARTITION_TIMEOUT", "15s",
-                        "QUARTET_MIG_MANAGER_RETRY_BACKOFF", "10m"));
+                        "QUARTET_MIG_MANAGER_RETRY_BACKOFF", "10m",
+                        "QUARTET_MIG_MANAGER_MAX_CONCURRENT_REPARTITIONS", "2"));
     }
 
     @AfterAll
@@ -60,8 +63,28 @@ class RepartitionIT {
     @Test
     @Order(1)
     void onlyTheGpusNeededAreRepartitioned() {
-        bed.create(TestDeployments.of("tiny", "1g.6gb", 8));
-        bed.awaitReady("tiny", 8, SOON);
+        Map<String, String> states = new ConcurrentHashMap<>();
+        AtomicInteger peakPending = new AtomicInteger();
+        var watch = bed.client.nodes().watch(new io.fabric8.kubernetes.client.Watcher<Node>() {
+            @Override
+            public void eventReceived(Action action, Node n) {
+                states.put(n.getMetadata().getName(),
+                        String.valueOf(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
+                peakPending.accumulateAndGet(
+                        (int) states.values().stream().filter(NvidiaLabels.STATE_PENDING::equals).count(), Math::max);
+            }
+
+            @Override
+            public void onClose(io.fabric8.kubernetes.client.WatcherException e) {
+            }
+        });
+        try {
+            bed.create(TestDeployments.of("tiny", "1g.6gb", 8));
+            bed.awaitReady("tiny", 8, SOON);
+        } finally {
+            watch.close();
+        }
+        assertThat(peakPending.get()).as("nodes pending at once (max-concurrent-repartitions is 2)").isEqualTo(2);
         for (String node : bed.sim.nodeNames()) {
             assertThat(gpusWith(node, "1g.6gb")).as("GPUs of %s turned into 4x1g.6gb", node).isEqualTo(1);
             assertThat(gpusWith(node, "4g.24gb")).as("GPUs of %s left at 4g.24gb", node).isEqualTo(3);
