@@ -54,7 +54,7 @@ public final class ScenarioReader {
     }
 
     private static final Set<String> NODE_FIELDS = Set.of("name", "gpus", "layoutFixed");
-    private static final Set<String> GPU_FIELDS = Set.of("index", "model", "instances");
+    private static final Set<String> GPU_FIELDS = Set.of("index", "model", "instances", "layoutFixed");
     private static final Set<String> INSTANCE_FIELDS = Set.of("profile", "start", "replica", "demand", "foreign",
             "movable");
     private static final Set<String> DEMAND_FIELDS = Set.of("name", "profile", "memoryGiB", "replicas", "priority",
@@ -84,7 +84,7 @@ public final class ScenarioReader {
             Fields instance = Fields.of(instanceNodes.get(i), gpu.path() + ".instances[" + i + "]", INSTANCE_FIELDS);
             instances.add(instance(instance, demands));
         }
-        return new GpuState(index, model, instances);
+        return new GpuState(index, model, instances, gpu.bool("layoutFixed", false));
     }
 
     private InstanceState instance(Fields instance, List<Demand> demands) throws ScenarioException {

@@ -23,11 +23,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Derives the planner's view of every MIG node from a cluster snapshot: per-GPU layouts (from MIG Manager's
  * config and the device plugin), which replica holds which slice (from pods), and which nodes must not be
- * repartitioned now. Where a pod's slice is unknown it assumes the worst for that node.
+ * repartitioned now. Where a pod's slice is unknown it assumes the worst: every GPU that may hold it keeps its layout.
  */
 public final class InventoryBuilder {
 
@@ -254,8 +255,9 @@ public final class InventoryBuilder {
             for (int i = 0; i < node.gpuCount(); i++) {
                 perGpu.add(instancesOf(i, counts.getOrDefault(i, Map.of()), known.getOrDefault(i, List.of())));
             }
+            Set<Integer> pinned = new TreeSet<>();
             for (Pod pod : unknown) {
-                occupyPessimistically(perGpu, pod);
+                occupyPessimistically(perGpu, pod, pinned);
             }
             List<GpuState> gpus = new ArrayList<>();
             for (int i = 0; i < node.gpuCount(); i++) {
@@ -265,7 +267,7 @@ public final class InventoryBuilder {
                             ? new InstanceState(s.profile(), s.start(), "unavailable/" + node.name(), null, false) : s)
                             .toList();
                 }
-                gpus.add(new GpuState(i, node.model(), instances));
+                gpus.add(new GpuState(i, node.model(), instances, pinned.contains(i)));
             }
             return gpus;
         }
@@ -296,17 +298,42 @@ public final class InventoryBuilder {
             return states;
         }
 
-        private void occupyPessimistically(List<List<InstanceState>> perGpu, Pod pod) {
+        /**
+         * A pod whose slice nobody reported (no {@code quartet.dev/mig-device}; on real nodes nothing writes it yet)
+         * holds the first free instance of its profile, which keeps the counts right, and every GPU with an
+         * instance of that profile keeps its layout, since the pod may run on any of them. GPUs without one cannot
+         * hold it and may still be repartitioned. A pod no free instance of its profile can account for pins the
+         * whole node.
+         */
+        private void occupyPessimistically(List<List<InstanceState>> perGpu, Pod pod, Set<Integer> pinned) {
             String profile = PodFacts.migProfile(pod).orElseThrow();
-            fix(null, "the slice of pod " + PodFacts.id(pod) + " is not known yet: assuming the worst");
-            for (List<InstanceState> gpu : perGpu) {
+            boolean held = false;
+            List<Integer> mayHold = new ArrayList<>();
+            for (int g = 0; g < perGpu.size(); g++) {
+                List<InstanceState> gpu = perGpu.get(g);
                 for (int j = 0; j < gpu.size(); j++) {
                     InstanceState s = gpu.get(j);
-                    if (s.isFree() && s.profile().equals(profile)) {
+                    if (!s.profile().equals(profile)) {
+                        continue;
+                    }
+                    if (!mayHold.contains(g)) {
+                        mayHold.add(g);
+                    }
+                    if (!held && s.isFree()) {
                         gpu.set(j, held(s.instance(), pod));
-                        return;
+                        held = true;
                     }
                 }
+            }
+            if (!held) {
+                fix(null, "the slice of pod " + PodFacts.id(pod) + " is not known and no free " + profile
+                        + " instance accounts for it: the node keeps its layout");
+                return;
+            }
+            pinned.addAll(mayHold);
+            if (note == null) {
+                note = "the slice of pod " + PodFacts.id(pod) + " is not known yet: GPU(s) " + mayHold + " (with "
+                        + profile + " instances) keep their layout";
             }
         }
 

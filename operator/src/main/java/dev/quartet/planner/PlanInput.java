@@ -166,7 +166,7 @@ final class PlanInput {
             runningReplica[replica.instance()] = replica.name();
             allMovable &= replica.movable();
         }
-        boolean fixed = nodeFixed[node];
+        boolean fixed = nodeFixed[node] || state.layoutFixed();
         boolean running = foreign || !kept.isEmpty();
         boolean reopenable = !fixed && !running;
         boolean displaceable = !fixed && !foreign && !kept.isEmpty() && allMovable;

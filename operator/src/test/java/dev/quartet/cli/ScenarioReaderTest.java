@@ -43,6 +43,22 @@ class ScenarioReaderTest {
     }
 
     @Test
+    void aNodeOrOneGpuMayBeFixed() throws ScenarioException {
+        Scenario scenario = new ScenarioReader().read("""
+                nodes:
+                  - name: a
+                    gpus: [{index: 0, model: A30, layoutFixed: true}, {index: 1, model: A30}]
+                  - name: b
+                    layoutFixed: true
+                    gpus: [{index: 0, model: A30}]
+                demands: []
+                """);
+        assertThat(scenario.state().nodes()).extracting(n -> n.layoutFixed()).containsExactly(false, true);
+        assertThat(scenario.state().nodes().get(0).gpus()).extracting(g -> g.layoutFixed())
+                .containsExactly(true, false);
+    }
+
+    @Test
     void aReplicasDemandIsItsNameWithoutTheLastSuffix() {
         assertThat(ScenarioReader.demandOf("default/resnet-0")).isEqualTo("default/resnet");
         assertThat(ScenarioReader.demandOf("ns/my-app-7f9c")).isEqualTo("ns/my-app");

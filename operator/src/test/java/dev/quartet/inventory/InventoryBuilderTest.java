@@ -7,10 +7,13 @@ import dev.quartet.node.MigPartedConfig;
 import dev.quartet.node.NvidiaLabels;
 import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.Demand;
+import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.GpuState;
 import dev.quartet.planner.InstanceState;
+import dev.quartet.planner.MigPlanner;
 import dev.quartet.planner.NodeState;
 import dev.quartet.planner.Placement;
+import dev.quartet.planner.Plan;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -240,7 +243,7 @@ class InventoryBuilderTest {
     }
 
     @Test
-    void aPodWhoseSliceIsNotReportedHoldsAFreeInstanceAndFixesTheLayout() {
+    void aPodWhoseSliceIsNotReportedHoldsAFreeInstanceAndFixesEveryGpuThatMayHoldIt() {
         Pod resnet = replica("resnet", 0, "gpu-1", "1g.6gb").build();
 
         Inventory inventory = build(a30Node("gpu-1"), resnet);
@@ -248,9 +251,54 @@ class InventoryBuilderTest {
         assertThat(layout(inventory, "gpu-1", 0))
                 .containsExactly("1g.6gb@0 ml/resnet-0 for ml/resnet", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
         assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
-        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(nodeState(inventory, "gpu-1").gpus()).allMatch(GpuState::layoutFixed);
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
-        assertThat(inventory.notes().get("gpu-1")).contains("ml/resnet-0");
+        assertThat(inventory.notes().get("gpu-1")).contains("ml/resnet-0").contains("GPU(s) [0, 1]");
+    }
+
+    /** GPU 0 at 4x 1g.6gb, GPU 1 at 1x 4g.24gb, as a config of Quartet's own would select. */
+    private static final MigPartedConfig PER_GPU = MigPartedConfig.parse("""
+            version: v1
+            mig-configs:
+              per-gpu:
+                - devices: [0]
+                  mig-enabled: true
+                  mig-devices:
+                    "1g.6gb": 4
+                - devices: [1]
+                  mig-enabled: true
+                  mig-devices:
+                    "4g.24gb": 1
+            """);
+
+    private static Inventory perGpuNode(Pod... pods) {
+        Node node = node("gpu-1", A30, 2, "per-gpu", "success", allocatable("1g.6gb", 4, "4g.24gb", 1)).build();
+        return new InventoryBuilder(true, LOST_AFTER)
+                .build(new ClusterSnapshot(List.of(node), Arrays.asList(pods), PER_GPU, null), OWNERS, NOW);
+    }
+
+    @Test
+    void aGpuWithoutAnInstanceOfTheUnreportedPodsProfileMayStillBeRepartitioned() {
+        Inventory inventory = perGpuNode(replica("resnet", 0, "gpu-1", "1g.6gb").build());
+
+        NodeState node = nodeState(inventory, "gpu-1");
+        assertThat(node.layoutFixed()).isFalse();
+        assertThat(node.gpus()).extracting(GpuState::layoutFixed).containsExactly(true, false);
+        assertThat(inventory.notes().get("gpu-1")).contains("GPU(s) [0]");
+
+        Plan plan = new MigPlanner().plan(inventory.state(), List.of(new Demand("ml/bert", "2g.12gb", null, 2, 0,
+                null, true, Placement.SPREAD, null)));
+
+        assertThat(plan.gpus()).filteredOn(GpuPlan::repartition).extracting(GpuPlan::index).containsExactly(1);
+        assertThat(plan.unsatisfied()).isEmpty();
+    }
+
+    @Test
+    void anUnreportedPodNoFreeInstanceAccountsForFixesTheNode() {
+        Inventory inventory = perGpuNode(replica("bert", 0, "gpu-1", "2g.12gb").build());
+
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.notes().get("gpu-1")).contains("ml/bert-0").contains("no free 2g.12gb");
     }
 
     @Test

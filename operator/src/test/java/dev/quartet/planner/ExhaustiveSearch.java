@@ -42,7 +42,7 @@ final class ExhaustiveSearch {
         List<Option> list = new ArrayList<>();
         Map<String, Integer> kept = new HashMap<>();
         List<Instance> free = new ArrayList<>();
-        boolean locked = node.layoutFixed();
+        boolean locked = node.layoutFixed() || gpu.layoutFixed();
         for (InstanceState instance : gpu.instances()) {
             if (instance.isFree()) {
                 free.add(instance.instance());

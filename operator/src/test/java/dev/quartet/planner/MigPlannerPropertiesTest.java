@@ -111,7 +111,8 @@ class MigPlannerPropertiesTest {
         for (NodeState node : state.nodes()) {
             List<GpuState> gpus = new ArrayList<>();
             for (GpuState gpu : node.gpus()) {
-                gpus.add(new GpuState(gpu.index(), gpu.model(), shuffledList(gpu.instances(), random)));
+                gpus.add(new GpuState(gpu.index(), gpu.model(), shuffledList(gpu.instances(), random),
+                        gpu.layoutFixed()));
             }
             nodes.add(new NodeState(node.name(), shuffledList(gpus, random), node.layoutFixed()));
         }

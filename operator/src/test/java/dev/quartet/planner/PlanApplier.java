@@ -48,7 +48,7 @@ final class PlanApplier {
                     }
                 }
                 instances.sort(Comparator.comparingInt(InstanceState::start));
-                gpus.add(new GpuState(gpu.index(), gpu.model(), instances));
+                gpus.add(new GpuState(gpu.index(), gpu.model(), instances, gpu.layoutFixed()));
             }
             nodes.add(new NodeState(node.name(), gpus, node.layoutFixed()));
         }
@@ -79,7 +79,7 @@ final class PlanApplier {
                             a.demand() + "-n" + serial.merge(a.demand(), 1, Integer::sum), a.demand(),
                             byName.get(a.demand()).movable()));
                 }
-                gpus.add(new GpuState(gpu.index(), gpu.model(), instances));
+                gpus.add(new GpuState(gpu.index(), gpu.model(), instances, gpu.layoutFixed()));
             }
             nodes.add(new NodeState(node.name(), gpus, node.layoutFixed()));
         }

@@ -65,7 +65,8 @@ final class PlanChecks {
                 continue;
             }
             Demand demand = demands.get(instance.demand());
-            boolean mayMove = demand != null && demand.movable() && instance.movable() && !node.layoutFixed();
+            boolean mayMove = demand != null && demand.movable() && instance.movable() && !node.layoutFixed()
+                    && !gpu.layoutFixed();
             check(!moved.contains(replica) || mayMove, where + ": moved " + replica + " that may not move");
             check(!(moved.contains(replica) && released.contains(replica)), replica + " both moved and released");
             check(!gpuPlan.repartition() || gone, where + ": repartitioned under running " + replica);
@@ -76,6 +77,7 @@ final class PlanChecks {
                     && a.demand().equals(instance.demand()), where + ": kept replica elsewhere " + a));
         }
         check(!gpuPlan.repartition() || !node.layoutFixed(), where + ": repartitioned on a fixed node");
+        check(!gpuPlan.repartition() || !gpu.layoutFixed(), where + ": repartitioned a fixed GPU");
         if (gpuPlan.repartition()) {
             LayoutCatalog catalog = LayoutCatalog.of(gpu.model());
             check(catalog.isFull(catalog.shapeOf(gpuPlan.layout())), where + ": repartitioned layout not full "

@@ -10,7 +10,7 @@ import java.util.Set;
 
 /**
  * Random but valid planning inputs from a seed: nodes of the given models with legal current layouts,
- * running replicas of the demands (never more than a demand asks for), foreign workloads, fixed nodes.
+ * running replicas of the demands (never more than a demand asks for), foreign workloads, fixed nodes and GPUs.
  */
 final class RandomClusters {
 
@@ -43,7 +43,7 @@ final class RandomClusters {
         return new Shape(models, 2, 4, 8, 4, 12, false, false, false, true);
     }
 
-    /** Like the benchmark's clusters: every current layout is full or empty; no fixed node. */
+    /** Like the benchmark's clusters: every current layout is full or empty; no fixed node or GPU. */
     static Shape fullOrEmpty(List<GpuModel> models) {
         return new Shape(models, 3, 2, 4, 3, 5, false, true, true, true);
     }
@@ -100,7 +100,8 @@ final class RandomClusters {
         for (Instance instance : layout.instances(catalog)) {
             instances.add(occupant(instance, model, node, running, shape, names));
         }
-        return new GpuState(index, model, instances);
+        // A GPU the operator pins (a pod on it whose slice it cannot see), drawn only where fixed nodes are.
+        return new GpuState(index, model, instances, !shape.fullOrEmptyLayouts() && random.nextInt(8) == 0);
     }
 
     private InstanceState occupant(Instance instance, GpuModel model, String node, Map<String, Integer> running,

@@ -16,7 +16,8 @@ final class ScenarioYaml {
                     .append("\n    gpus:\n");
             for (GpuState gpu : node.gpus()) {
                 yaml.append("      - index: ").append(gpu.index()).append("\n        model: ")
-                        .append(gpu.model().displayName()).append("\n        instances:")
+                        .append(gpu.model().displayName())
+                        .append(gpu.layoutFixed() ? "\n        layoutFixed: true" : "").append("\n        instances:")
                         .append(gpu.instances().isEmpty() ? " []\n" : "\n");
                 for (InstanceState i : gpu.instances()) {
                     yaml.append("          - {profile: ").append(i.profile()).append(", start: ").append(i.start());
