@@ -26,7 +26,8 @@ import java.util.TreeMap;
 /**
  * Empties the GPUs of a node that must be repartitioned (MIG Manager wipes them). Only replicas of movable
  * deployments are ever evicted, each only once its deployment's replacements that can start now are Ready,
- * one pod per deployment at a time, through the Eviction API. Anything else on those GPUs makes it wait.
+ * one pod per deployment at a time, through the Eviction API. Anything else on those GPUs makes it wait, as does a
+ * pod whose slice nobody reported and that may be on them.
  */
 final class NodeDrain {
 
@@ -48,7 +49,8 @@ final class NodeDrain {
     NodeProgress step(GpuNode node, List<Integer> gpus, Plan plan, Inventory inventory, ClusterSnapshot snapshot) {
         List<Pod> unknown = snapshot.pods().stream()
                 .filter(p -> node.name().equals(PodFacts.node(p)) && !PodFacts.isFinished(p)
-                        && PodFacts.usesNvidiaResources(p) && ReplicaSlice.of(p).isEmpty())
+                        && PodFacts.usesNvidiaResources(p) && ReplicaSlice.of(p).isEmpty()
+                        && mayRunOn(p, node.name(), gpus, inventory))
                 .toList();
         if (!unknown.isEmpty()) {
             return waiting(node, gpus, Reasons.REPARTITIONING, "cannot tell which GPU pod "
@@ -186,6 +188,20 @@ final class NodeDrain {
             }
         }
         return false;
+    }
+
+    /**
+     * Whether a pod whose slice nobody reported may run on one of {@code gpus}: a MIG pod only where the current
+     * layout has an instance of its profile; a pod of any other GPU resource (a whole GPU) anywhere.
+     */
+    private static boolean mayRunOn(Pod pod, String node, List<Integer> gpus, Inventory inventory) {
+        Optional<String> profile = PodFacts.migProfile(pod);
+        if (profile.isEmpty()) {
+            return true;
+        }
+        return inventory.state().nodes().stream().filter(n -> n.name().equals(node))
+                .flatMap(n -> n.gpus().stream()).filter(g -> gpus.contains(g.index()))
+                .anyMatch(g -> g.instances().stream().anyMatch(i -> i.profile().equals(profile.get())));
     }
 
     private static List<Pod> holders(String node, List<Integer> gpus, ClusterSnapshot snapshot) {

@@ -6,9 +6,11 @@ import static org.awaitility.Awaitility.await;
 
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.node.NvidiaLabels;
+import dev.quartet.node.QuartetLabels;
 import dev.quartet.sim.GpuSnapshot;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,8 +27,10 @@ import org.junit.jupiter.api.TestMethodOrder;
 
 /**
  * Repartitioning through the simulator's MIG Manager (issue 5): two nodes with four A30 GPUs each, all at
- * 4g.24gb, repartitioned two at a time. Only the GPUs a plan needs change; MIG Manager stuck or failing is rolled back and reported; a restart
- * between relabel and success finishes the change once. No running replica of a non-movable deployment is deleted.
+ * 4g.24gb, repartitioned two at a time. Only the GPUs a plan needs change; MIG Manager stuck or failing is rolled
+ * back and reported; a restart between relabel and success finishes the change once; with no slice reported (as
+ * on real nodes) only GPUs that cannot hold a running pod change. No running replica of a non-movable deployment
+ * is deleted.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class RepartitionIT {
@@ -197,5 +201,33 @@ class RepartitionIT {
             watch.close();
             bed.sim.setReconfigureDelay(Duration.ofSeconds(1));
         }
+    }
+
+    @Test
+    @Order(6)
+    void withSlicesNobodyReportsOnlyGpusThatCannotHoldThemAreRepartitioned() {
+        // The node the last test cleared of its back-off: the other one still waits after the failure test.
+        String node = bed.sim.nodeNames().get(0);
+        // As on real nodes today: nothing tells Quartet which slice a running pod got.
+        for (Pod pod : bed.client.pods().inNamespace(bed.namespace).list().getItems()) {
+            if (pod.getMetadata().getAnnotations() != null
+                    && pod.getMetadata().getAnnotations().containsKey(QuartetLabels.MIG_DEVICE)) {
+                bed.client.pods().inNamespace(bed.namespace).withName(pod.getMetadata().getName()).edit(p -> {
+                    p.getMetadata().getAnnotations().remove(QuartetLabels.MIG_DEVICE);
+                    return p;
+                });
+            }
+        }
+        List<GpuSnapshot> before = bed.sim.layoutOf(node);
+        long twoG = gpusWith(node, "2g.12gb");
+
+        bed.create(TestDeployments.onNode(TestDeployments.of("unseen", "2g.12gb", 2), node));
+        bed.awaitReady("unseen", 2, SOON);
+
+        assertThat(gpusWith(node, "2g.12gb")).as("a 4g.24gb GPU of %s split for unseen", node).isEqualTo(twoG + 1);
+        before.stream().filter(g -> g.slices().stream().anyMatch(s -> s.pod() != null))
+                .forEach(g -> assertThat(bed.sim.layoutOf(node).get(g.index()).slices())
+                        .as("GPU %d of %s holds replicas whose slices nobody reported", g.index(), node)
+                        .isEqualTo(g.slices()));
     }
 }

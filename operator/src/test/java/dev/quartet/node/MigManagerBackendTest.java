@@ -18,6 +18,8 @@ import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.time.Duration;
 import java.time.Instant;
@@ -331,5 +333,57 @@ class MigManagerBackendTest {
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
         assertThat(failure("gpu-a").at()).isEqualTo(afterBackOff.plusSeconds(60).toString());
         assertThat(events).filteredOn(e -> e.startsWith("Warning MigManagerFailed")).hasSize(2);
+    }
+
+    /** gpu-a: two A30s, GPU 0 at 4x 1g.6gb and GPU 1 at 1x 4g.24gb, running a 1g.6gb pod nobody placed. */
+    private ClusterSnapshot podWithoutReportedSlice() {
+        migConfig(MigPartedConfigTest.nvidiaDefault() + """
+
+                  per-gpu:
+                    - devices: [0]
+                      mig-enabled: true
+                      mig-devices:
+                        "1g.6gb": 4
+                    - devices: [1]
+                      mig-enabled: true
+                      mig-devices:
+                        "4g.24gb": 1
+                """);
+        cluster.put(TestNodes.node("gpu-a", "NVIDIA-A30", 2, "per-gpu", "success",
+                Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4"),
+                        NvidiaLabels.resourceName("4g.24gb"), new Quantity("1"))).build());
+        Pod trainer = new PodBuilder()
+                .withNewMetadata().withNamespace("batch").withName("trainer").endMetadata()
+                .withNewSpec().withNodeName("gpu-a")
+                .addNewContainer().withName("main").withImage("trainer")
+                .withNewResources().addToLimits(NvidiaLabels.resourceName("1g.6gb"), new Quantity("1")).endResources()
+                .endContainer().endSpec()
+                .withNewStatus().withPhase("Running").endStatus().build();
+        return new ClusterSnapshot(cluster.nodes(), List.of(trainer), migConfig(), null);
+    }
+
+    private static GpuPlan repartition(String node, int gpu, List<Instance> layout) {
+        return new GpuPlan(node, gpu, GpuModel.A30, layout, true);
+    }
+
+    @Test
+    void aGpuWithoutAnInstanceOfAnUnplacedPodsProfileIsRepartitioned() {
+        ClusterSnapshot snapshot = podWithoutReportedSlice();
+
+        NodeProgress progress = pass(backend(1), plan(repartition("gpu-a", 1, HALVES)), snapshot, NOW).get("gpu-a");
+
+        assertThat(progress.phase()).isEqualTo(Phase.APPLYING);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).startsWith(MigPartedConfigWriter.PREFIX);
+    }
+
+    @Test
+    void aGpuThatMayHoldAnUnplacedPodIsNotRepartitioned() {
+        ClusterSnapshot snapshot = podWithoutReportedSlice();
+
+        NodeProgress progress = pass(backend(1), plan(repartition("gpu-a", 0, HALVES)), snapshot, NOW).get("gpu-a");
+
+        assertThat(progress.phase()).isEqualTo(Phase.WAITING);
+        assertThat(progress.message()).contains("cannot tell which GPU pod batch/trainer uses");
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("per-gpu");
     }
 }
