@@ -14,13 +14,19 @@ import java.util.Arrays;
 /**
  * The {@code data} of a request tensor: JSON numbers or booleans, flat or nested (row-major), kept
  * in primitive arrays so a 150,000-element image costs no boxing, integers exact (INT64); or the
- * little-endian bytes of the binary tensor data extension, read in place.
+ * little-endian bytes of the binary tensor data extension, read in place. JSON values are kept in chunks of
+ * {@value #CHUNK} elements (the first grows up to that size), so a large tensor is never copied to grow: a 64 MB
+ * request of small integers holds its 32 million values once (256 MB), not twice while a doubled array is filled.
  */
 @JsonDeserialize(using = TensorData.Reader.class)
 public final class TensorData {
 
-    private long[] ints = new long[64];
-    private double[] floats;
+    static final int CHUNK = 1 << 14;
+    private static final int CHUNK_BITS = 14;
+    private static final int FIRST_CHUNK = 64;
+
+    private long[][] ints = {new long[FIRST_CHUNK]};
+    private double[][] floats;
     private boolean bool;
     private int size;
     private ByteBuffer raw;
@@ -69,7 +75,8 @@ public final class TensorData {
     /** Element {@code i} as an integer (booleans are 0/1). */
     public long longAt(int i) {
         if (raw == null) {
-            return ints[i];
+            return floats != null ? (long) floats[i >>> CHUNK_BITS][i & (CHUNK - 1)]
+                    : ints[i >>> CHUNK_BITS][i & (CHUNK - 1)];
         }
         return switch (rawType) {
             case BOOL, INT8 -> raw.get(i);
@@ -84,7 +91,8 @@ public final class TensorData {
     /** Element {@code i} as a double. */
     public double doubleAt(int i) {
         if (raw == null) {
-            return floats != null ? floats[i] : ints[i];
+            return floats != null ? floats[i >>> CHUNK_BITS][i & (CHUNK - 1)]
+                    : ints[i >>> CHUNK_BITS][i & (CHUNK - 1)];
         }
         return switch (rawType) {
             case FP16 -> halfToFloat(raw.getShort(i * 2));
@@ -125,24 +133,43 @@ public final class TensorData {
             addDouble(v);
             return;
         }
-        if (size == ints.length) {
-            ints = Arrays.copyOf(ints, size * 2);
+        int chunk = size >>> CHUNK_BITS;
+        if (chunk == 0 && size == ints[0].length) {
+            ints[0] = Arrays.copyOf(ints[0], size * 2);
+        } else if (chunk > 0 && (size & (CHUNK - 1)) == 0) {
+            if (chunk == ints.length) {
+                ints = Arrays.copyOf(ints, chunk * 2);
+            }
+            ints[chunk] = new long[CHUNK];
         }
-        ints[size++] = v;
+        ints[chunk][size & (CHUNK - 1)] = v;
+        size++;
     }
 
     void addDouble(double v) {
         if (floats == null) {
-            floats = new double[Math.max(ints.length, 64)];
-            for (int i = 0; i < size; i++) {
-                floats[i] = ints[i];
+            // The integers read so far become doubles, a chunk at a time.
+            floats = new double[ints.length][];
+            for (int c = 0; c < ints.length && ints[c] != null; c++) {
+                floats[c] = new double[ints[c].length];
+                for (int i = 0; i < ints[c].length; i++) {
+                    floats[c][i] = ints[c][i];
+                }
+                ints[c] = null;
             }
             ints = null;
         }
-        if (size == floats.length) {
-            floats = Arrays.copyOf(floats, size * 2);
+        int chunk = size >>> CHUNK_BITS;
+        if (chunk == 0 && size == floats[0].length) {
+            floats[0] = Arrays.copyOf(floats[0], size * 2);
+        } else if (chunk > 0 && (size & (CHUNK - 1)) == 0) {
+            if (chunk == floats.length) {
+                floats = Arrays.copyOf(floats, chunk * 2);
+            }
+            floats[chunk] = new double[CHUNK];
         }
-        floats[size++] = v;
+        floats[chunk][size & (CHUNK - 1)] = v;
+        size++;
     }
 
     /** Streams a (possibly nested) JSON array of numbers or booleans into a {@link TensorData}. */

@@ -28,6 +28,25 @@ class TensorDataTest {
     }
 
     @Test
+    void valuesPastSeveralChunksKeepTheirOrderAndAFloatLateOnTurnsAllIntoDoubles() {
+        int n = 3 * TensorData.CHUNK + 5;
+        TensorData ints = new TensorData();
+        for (int i = 0; i < n; i++) {
+            ints.addLong(i * 3L);
+        }
+        assertEquals(n, ints.size());
+        for (int i : new int[] {0, 63, 64, TensorData.CHUNK - 1, TensorData.CHUNK, 2 * TensorData.CHUNK + 1, n - 1}) {
+            assertEquals(i * 3L, ints.longAt(i));
+        }
+        ints.addDouble(0.5);
+        assertEquals(n + 1, ints.size());
+        assertEquals(3.0 * (TensorData.CHUNK + 7), ints.doubleAt(TensorData.CHUNK + 7));
+        assertEquals(0.5, ints.doubleAt(n));
+        ints.addLong(7);
+        assertEquals(7.0, ints.doubleAt(n + 1));
+    }
+
+    @Test
     void halfPrecisionBinaryDecodes() {
         ByteBuffer halfs = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
         for (int bits : new int[] {0x3C00, 0xC000, 0x7BFF, 0x0001, 0x7C00, 0x3555}) {
