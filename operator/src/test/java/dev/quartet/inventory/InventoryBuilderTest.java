@@ -256,23 +256,11 @@ class InventoryBuilderTest {
         assertThat(inventory.notes().get("gpu-1")).contains("ml/resnet-0").contains("GPU(s) [0, 1]");
     }
 
-    /** GPU 0 at 4x 1g.6gb, GPU 1 at 1x 4g.24gb, as a config of Quartet's own would select. */
-    private static final MigPartedConfig PER_GPU = MigPartedConfig.parse("""
-            version: v1
-            mig-configs:
-              per-gpu:
-                - devices: [0]
-                  mig-enabled: true
-                  mig-devices:
-                    "1g.6gb": 4
-                - devices: [1]
-                  mig-enabled: true
-                  mig-devices:
-                    "4g.24gb": 1
-            """);
+    private static final MigPartedConfig PER_GPU = MigPartedConfig.parse("version: v1\nmig-configs:\n"
+            + TestNodes.PER_GPU_ENTRY);
 
     private static Inventory perGpuNode(Pod... pods) {
-        Node node = node("gpu-1", A30, 2, "per-gpu", "success", allocatable("1g.6gb", 4, "4g.24gb", 1)).build();
+        Node node = TestNodes.perGpuA30("gpu-1").build();
         return new InventoryBuilder(true, LOST_AFTER)
                 .build(new ClusterSnapshot(List.of(node), Arrays.asList(pods), PER_GPU, null), OWNERS, NOW);
     }

@@ -8,7 +8,29 @@ import java.util.Map;
 /** GPU nodes as the cluster shows them, for tests that build a snapshot or a fake API server. */
 public final class TestNodes {
 
+    /**
+     * A mig-parted config entry, {@code per-gpu}, that puts GPU 0 of an A30 node at 4x 1g.6gb and GPU 1 at
+     * 1x 4g.24gb (as a config of Quartet's own would), indented to go under {@code mig-configs:}.
+     */
+    public static final String PER_GPU_ENTRY = """
+              per-gpu:
+                - devices: [0]
+                  mig-enabled: true
+                  mig-devices:
+                    "1g.6gb": 4
+                - devices: [1]
+                  mig-enabled: true
+                  mig-devices:
+                    "4g.24gb": 1
+            """;
+
     private TestNodes() {
+    }
+
+    /** Two A30s selecting {@link #PER_GPU_ENTRY}, applied and advertised. */
+    public static NodeBuilder perGpuA30(String name) {
+        return node(name, "NVIDIA-A30", 2, "per-gpu", "success", Map.of(NvidiaLabels.resourceName("1g.6gb"),
+                new Quantity("4"), NvidiaLabels.resourceName("4g.24gb"), new Quantity("1")));
     }
 
     /**

@@ -337,21 +337,8 @@ class MigManagerBackendTest {
 
     /** gpu-a: two A30s, GPU 0 at 4x 1g.6gb and GPU 1 at 1x 4g.24gb, running a 1g.6gb pod nobody placed. */
     private ClusterSnapshot podWithoutReportedSlice() {
-        migConfig(MigPartedConfigTest.nvidiaDefault() + """
-
-                  per-gpu:
-                    - devices: [0]
-                      mig-enabled: true
-                      mig-devices:
-                        "1g.6gb": 4
-                    - devices: [1]
-                      mig-enabled: true
-                      mig-devices:
-                        "4g.24gb": 1
-                """);
-        cluster.put(TestNodes.node("gpu-a", "NVIDIA-A30", 2, "per-gpu", "success",
-                Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4"),
-                        NvidiaLabels.resourceName("4g.24gb"), new Quantity("1"))).build());
+        migConfig(MigPartedConfigTest.nvidiaDefault() + "\n" + TestNodes.PER_GPU_ENTRY);
+        cluster.put(TestNodes.perGpuA30("gpu-a").build());
         Pod trainer = new PodBuilder()
                 .withNewMetadata().withNamespace("batch").withName("trainer").endMetadata()
                 .withNewSpec().withNodeName("gpu-a")
