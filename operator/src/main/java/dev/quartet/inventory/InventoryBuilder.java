@@ -307,7 +307,7 @@ public final class InventoryBuilder {
          */
         private void occupyPessimistically(List<List<InstanceState>> perGpu, Pod pod, Set<Integer> pinned) {
             String profile = PodFacts.migProfile(pod).orElseThrow();
-            boolean held = false;
+            boolean placed = false;
             List<Integer> mayHold = new ArrayList<>();
             for (int g = 0; g < perGpu.size(); g++) {
                 List<InstanceState> gpu = perGpu.get(g);
@@ -319,13 +319,13 @@ public final class InventoryBuilder {
                     if (!mayHold.contains(g)) {
                         mayHold.add(g);
                     }
-                    if (!held && s.isFree()) {
+                    if (!placed && s.isFree()) {
                         gpu.set(j, held(s.instance(), pod));
-                        held = true;
+                        placed = true;
                     }
                 }
             }
-            if (!held) {
+            if (!placed) {
                 fix(null, "the slice of pod " + PodFacts.id(pod) + " is not known and no free " + profile
                         + " instance accounts for it: the node keeps its layout");
                 return;
