@@ -75,6 +75,8 @@ stop_operator
 (
   set -a; . "$QUARTET_CLUSTER_DIR/operator.env"; set +a
   export QUARTET_MIG_MANAGER_NAMESPACE=gpu-operator QUARTET_MIG_MANAGER_CONFIG_MAP_NAME=default-mig-parted-config
+  # The simulator's MIG Manager reads the ConfigMap through the API, not a mounted copy: no need to wait.
+  export QUARTET_MIG_MANAGER_CONFIG_PROPAGATION_DELAY=0s
   export QUARTET_HTTP_PORT=0 JAVA_TOOL_OPTIONS="-Xmx192m -XX:+UseSerialGC"
   setsid java -jar operator/target/quarkus-app/quarkus-run.jar >"$QUARTET_CLUSTER_DIR/logs/operator.log" 2>&1 &
   echo $! >"$QUARTET_CLUSTER_DIR/operator.pid"

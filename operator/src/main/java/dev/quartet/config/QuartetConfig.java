@@ -65,6 +65,15 @@ public interface QuartetConfig {
         @WithDefault("10m")
         Duration repartitionTimeout();
 
+        /**
+         * How long after writing a config into the ConfigMap Quartet waits before selecting it on a node. MIG Manager
+         * reads the ConfigMap as a file the kubelet mounts and refreshes on its periodic sync (about a minute, plus
+         * its cache's delay): selected sooner, a new config is not in that file yet and MIG Manager fails. Zero when
+         * MIG Manager reads the ConfigMap through the API (the simulator does).
+         */
+        @WithDefault("90s")
+        Duration configPropagationDelay();
+
         /** At most this many nodes are repartitioned at the same time. */
         @WithDefault("1")
         int maxConcurrentRepartitions();

@@ -26,17 +26,25 @@ final class MigConfigStore {
         this.config = config;
     }
 
-    /**
-     * Makes the ConfigMap hold config {@code name} and, of Quartet's other entries, those named in {@code inUse};
-     * returns false when a concurrent change made the write fail (the caller tries again on its next pass).
-     */
-    boolean ensure(String name, List<DeviceGroup> groups, Set<String> inUse) {
+    /** What {@link #ensure} found. */
+    enum Write {
+        /** The ConfigMap held the config before (Quartet may still have removed entries no node uses). */
+        PRESENT,
+        /** The config was not in the ConfigMap; now it is. */
+        ADDED,
+        /** A concurrent change made the write fail; the caller tries again on its next pass. */
+        CONFLICT
+    }
+
+    /** Makes the ConfigMap hold config {@code name} and, of Quartet's other entries, those named in {@code inUse}. */
+    Write ensure(String name, List<DeviceGroup> groups, Set<String> inUse) {
         ConfigMap current = client.configMaps().inNamespace(config.namespace()).withName(config.configMapName()).get();
         String original = current == null || current.getData() == null ? null : current.getData().get(config.configKey());
         String rewritten = MigPartedConfigWriter.rewrite(original == null ? EMPTY : original,
                 Map.of(name, groups), inUse);
+        Write found = original != null && holds(original, name) ? Write.PRESENT : Write.ADDED;
         if (rewritten.equals(original)) {
-            return true;
+            return found;
         }
         try {
             if (current == null) {
@@ -49,13 +57,22 @@ final class MigConfigStore {
                 ConfigMap updated = new ConfigMapBuilder(current).addToData(config.configKey(), rewritten).build();
                 client.configMaps().inNamespace(config.namespace()).resource(updated).update();
             }
-            return true;
+            return found;
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
             if (e.getCode() == 409) {
                 Log.debugf("MIG Manager ConfigMap changed concurrently; retrying on the next pass");
-                return false;
+                return Write.CONFLICT;
             }
             throw e;
+        }
+    }
+
+    /** Whether the mig-parted text has config {@code name} (content-named: same name, same content). */
+    private static boolean holds(String text, String name) {
+        try {
+            return MigPartedConfig.parse(text).configs().containsKey(name);
+        } catch (RuntimeException e) {
+            return false;
         }
     }
 }

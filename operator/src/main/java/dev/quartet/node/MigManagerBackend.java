@@ -4,6 +4,7 @@ import dev.quartet.config.QuartetConfig;
 import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
+import dev.quartet.node.MigConfigStore.Write;
 import dev.quartet.node.MigPartedConfig.DeviceGroup;
 import dev.quartet.node.NodeProgress.Phase;
 import dev.quartet.planner.Assignment;
@@ -76,6 +77,10 @@ public class MigManagerBackend implements MigBackend {
         Map<String, List<GpuPlan>> changes = new TreeMap<>();
         plan.gpus().stream().filter(GpuPlan::repartition)
                 .forEach(g -> changes.computeIfAbsent(g.node(), k -> new ArrayList<>()).add(g));
+        // A config staged for a change the plan no longer wants would otherwise be kept in the ConfigMap for ever.
+        inventory.nodes().values().stream()
+                .filter(n -> !changes.containsKey(n.name()) && n.annotation(QuartetLabels.NODE_CONFIG_STAGED) != null)
+                .forEach(n -> patch(n.name(), Map.of(), nullValue(QuartetLabels.NODE_CONFIG_STAGED)));
         List<String> candidates = changes.keySet().stream()
                 .filter(n -> inventory.nodes().containsKey(n) && !inventory.lostNodes().contains(n)
                         && !inFlight.contains(n) && !progress.containsKey(n))
@@ -99,9 +104,11 @@ public class MigManagerBackend implements MigBackend {
             }
             slots--;
             GpuNode node = inventory.nodes().get(name);
+            // The config goes into the ConfigMap first, so that MIG Manager's copy catches up while the GPUs drain.
+            Optional<Staged> staged = stage(node, plan, snapshot, now);
             NodeProgress step = drain.step(node, gpus, plan, inventory, snapshot);
             if (step == null) {
-                step = apply(node, plan, snapshot, now, gpus);
+                step = apply(node, plan, snapshot, now, gpus, staged);
             }
             progress.put(name, step);
         }
@@ -219,18 +226,72 @@ public class MigManagerBackend implements MigBackend {
         return new NodeProgress(n.name(), Phase.FAILED, reason, full, List.of(), Set.copyOf(affected));
     }
 
+    /** A config Quartet wrote for a node, and when. */
+    record Staged(String config, Instant at) {
+        static Optional<Staged> of(GpuNode n) {
+            String value = n.annotation(QuartetLabels.NODE_CONFIG_STAGED);
+            int at = value == null ? -1 : value.lastIndexOf('@');
+            try {
+                return at <= 0 ? Optional.empty()
+                        : Optional.of(new Staged(value.substring(0, at), Instant.parse(value.substring(at + 1))));
+            } catch (RuntimeException e) {
+                return Optional.empty();
+            }
+        }
+
+        String annotation() {
+            return config + "@" + stamp(at);
+        }
+    }
+
     /**
-     * Writes the node's planned layout as a content-named config and selects it with the node label. Which of
+     * Writes the node's planned layout as a content-named config into the ConfigMap and records when, unless that
+     * config is staged already; empty when the ConfigMap changed concurrently (retried on the next pass). Which of
      * Quartet's other configs are still in use is read from the live nodes, not from the snapshot: the snapshot
      * lacks the labels set earlier in this pass (and, while the informer cache catches up, in the last one), and
      * removing such a config would leave its node selecting a config that no longer exists.
      */
-    private NodeProgress apply(GpuNode n, Plan plan, ClusterSnapshot snapshot, Instant now, List<Integer> gpus) {
+    private Optional<Staged> stage(GpuNode n, Plan plan, ClusterSnapshot snapshot, Instant now) {
         List<DeviceGroup> groups = TargetConfig.groups(n, plan, snapshot.migConfig());
         String name = MigPartedConfigWriter.configName(groups);
-        if (!store.ensure(name, groups, TargetConfig.inUse(client.nodes().list().getItems()))) {
+        Optional<Staged> staged = Staged.of(n).filter(s -> s.config().equals(name));
+        if (staged.isPresent()) {
+            return staged;
+        }
+        if (store.ensure(name, groups, TargetConfig.inUse(client.nodes().list().getItems())) == Write.CONFLICT) {
+            return Optional.empty();
+        }
+        Staged fresh = new Staged(name, now);
+        patch(n.name(), Map.of(), Map.of(QuartetLabels.NODE_CONFIG_STAGED, fresh.annotation()));
+        return Optional.of(fresh);
+    }
+
+    /**
+     * Selects the node's staged config with the node label, once MIG Manager's mounted copy of the ConfigMap has had
+     * {@code config-propagation-delay} to show it, and if the ConfigMap still holds it (else it is staged again).
+     */
+    private NodeProgress apply(GpuNode n, Plan plan, ClusterSnapshot snapshot, Instant now, List<Integer> gpus,
+            Optional<Staged> staged) {
+        if (staged.isEmpty()) {
             return new NodeProgress(n.name(), Phase.WAITING, Reasons.REPARTITIONING,
-                    "writing MIG config " + name + " (ConfigMap changed concurrently, retrying)", gpus, Set.of());
+                    "writing a MIG config for " + n.name() + " (ConfigMap changed concurrently, retrying)", gpus,
+                    Set.of());
+        }
+        String name = staged.get().config();
+        Instant ready = staged.get().at().plus(config.migManager().configPropagationDelay());
+        if (now.isBefore(ready)) {
+            return new NodeProgress(n.name(), Phase.WAITING, Reasons.REPARTITIONING, "MIG config " + name
+                    + " written for " + n.name() + " at " + stamp(staged.get().at()) + "; selecting it after "
+                    + stamp(ready) + ", once MIG Manager's mounted copy of the ConfigMap shows it", gpus, Set.of());
+        }
+        Write found = store.ensure(name, TargetConfig.groups(n, plan, snapshot.migConfig()),
+                TargetConfig.inUse(client.nodes().list().getItems()));
+        if (found != Write.PRESENT) {
+            if (found == Write.ADDED) {
+                patch(n.name(), Map.of(), Map.of(QuartetLabels.NODE_CONFIG_STAGED, new Staged(name, now).annotation()));
+            }
+            return new NodeProgress(n.name(), Phase.WAITING, Reasons.REPARTITIONING, "MIG config " + name
+                    + " was missing from the ConfigMap and is written again for " + n.name(), gpus, Set.of());
         }
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(NvidiaLabels.MIG_CONFIG, name);
@@ -238,6 +299,7 @@ public class MigManagerBackend implements MigBackend {
         Map<String, String> annotations = new LinkedHashMap<>();
         annotations.put(QuartetLabels.NODE_CONFIG, name);
         annotations.put(QuartetLabels.NODE_CONFIG_REQUESTED_AT, stamp(now));
+        annotations.put(QuartetLabels.NODE_CONFIG_STAGED, null);
         // The config the node leaves is the rollback target if it is known to work: MIG Manager reported success,
         // or, with no state reported, an administrator chose it before Quartet and it is in the ConfigMap (the
         // planner then only repartitions the node once the device plugin advertises that config's slices).
@@ -272,6 +334,12 @@ public class MigManagerBackend implements MigBackend {
             });
             return n;
         });
+    }
+
+    private static Map<String, String> nullValue(String key) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put(key, null);
+        return m;
     }
 
     private static Optional<Instant> requestedAt(GpuNode n) {

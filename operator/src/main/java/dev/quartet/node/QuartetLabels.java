@@ -24,6 +24,11 @@ public final class QuartetLabels {
     public static final String NODE_LAST_GOOD_CONFIG = "inference.quartet.dev/last-good-mig-config";
     /** Node annotation: when Quartet set the current config (RFC 3339), for the watchdog. */
     public static final String NODE_CONFIG_REQUESTED_AT = "inference.quartet.dev/mig-config-requested-at";
+    /**
+     * Node annotation {@code <config>@<RFC 3339 time>}: the config Quartet wrote into the ConfigMap for the node and
+     * when; it is selected once MIG Manager's mounted copy of the ConfigMap has had time to show it.
+     */
+    public static final String NODE_CONFIG_STAGED = "inference.quartet.dev/mig-config-staged";
     /** Node annotation: JSON of the last failed attempt {config, reason, at, retryAfter}. */
     public static final String NODE_LAST_FAILURE = "inference.quartet.dev/mig-last-failure";
 

@@ -61,7 +61,7 @@ final class TargetConfig {
         return counts;
     }
 
-    /** Quartet's configs any of these nodes selects or may roll back to. */
+    /** Quartet's configs any of these nodes selects, may roll back to, or is about to select. */
     static Set<String> inUse(List<Node> nodes) {
         Set<String> names = new TreeSet<>();
         for (Node n : nodes) {
@@ -71,6 +71,10 @@ final class TargetConfig {
             }
             if (n.getMetadata().getAnnotations() != null) {
                 refs.add(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_LAST_GOOD_CONFIG));
+                String staged = n.getMetadata().getAnnotations().get(QuartetLabels.NODE_CONFIG_STAGED);
+                if (staged != null && staged.contains("@")) {
+                    refs.add(staged.substring(0, staged.lastIndexOf('@')));
+                }
             }
             refs.stream().filter(c -> c != null && c.startsWith(MigPartedConfigWriter.PREFIX)).forEach(names::add);
         }

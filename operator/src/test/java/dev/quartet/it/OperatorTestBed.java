@@ -50,6 +50,9 @@ final class OperatorTestBed implements AutoCloseable {
     private final Set<String> nonMovable = new java.util.HashSet<>();
     private final List<GpuNodeSimulator> moreSimulators = new java.util.ArrayList<>();
 
+    /** How late the simulated MIG Manager sees ConfigMap changes (the chart value above waits 3 s). */
+    static final Duration CONFIG_FILE_LAG = Duration.ofSeconds(2);
+
     /**
      * The operator runs with the token of the ServiceAccount the Helm chart creates, bound to exactly the chart's
      * RBAC rules: a rule the operator needs and the chart lacks (or the reverse) fails these tests.
@@ -58,11 +61,14 @@ final class OperatorTestBed implements AutoCloseable {
         installCrd(cluster);
         namespace = cluster.createNamespace(name);
         sim = cluster.startSimulator(o -> shape.apply(o).withMigConfigMap(namespace, MIG_CONFIGMAP));
+        // As on a real node, MIG Manager sees the ConfigMap through a copy that lags; the operator waits longer.
+        sim.setConfigFileLag(CONFIG_FILE_LAG);
         // The operator serves only this namespace (what other test classes leave behind while their namespaces
         // terminate is not its business) through the chart's per-namespace RoleBindings.
         chart = ChartInstallation.install(cluster, namespace, Map.of(
                 "watchNamespaces", List.of(namespace),
-                "migManager", Map.of("namespace", namespace, "configMapName", MIG_CONFIGMAP),
+                "migManager", Map.of("namespace", namespace, "configMapName", MIG_CONFIGMAP,
+                        "configPropagationDelay", "3s"),
                 "workerImage", "quartet-worker:test",
                 "logLevel", "DEBUG"));
         Map<String, String> env = new LinkedHashMap<>(chart.operatorEnvironment());
@@ -74,6 +80,7 @@ final class OperatorTestBed implements AutoCloseable {
     /** More simulated nodes (another GPU model, say) on this bed's MIG Manager ConfigMap; closed with the bed. */
     GpuNodeSimulator addSimulator(UnaryOperator<SimulatorOptions> shape) {
         GpuNodeSimulator more = cluster.startSimulator(o -> shape.apply(o).withMigConfigMap(namespace, MIG_CONFIGMAP));
+        more.setConfigFileLag(CONFIG_FILE_LAG);
         moreSimulators.add(more);
         return more;
     }

@@ -41,8 +41,9 @@ class MigManagerBackendTest {
     private final FakeKubernetes cluster = new FakeKubernetes();
     private final List<String> events = new ArrayList<>();
 
-    /** Settings as the chart sets them, but for how many nodes repartition at once. */
-    private record Settings(int maxConcurrentRepartitions) implements QuartetConfig.MigManager {
+    /** Settings as the chart sets them, but for how many nodes repartition at once and the propagation delay. */
+    private record Settings(int maxConcurrentRepartitions, Duration configPropagationDelay)
+            implements QuartetConfig.MigManager {
         @Override
         public String configMapName() {
             return CONFIG_MAP;
@@ -75,6 +76,10 @@ class MigManagerBackendTest {
     }
 
     private MigManagerBackend backend(int maxConcurrentRepartitions) {
+        return backend(maxConcurrentRepartitions, Duration.ZERO);
+    }
+
+    private MigManagerBackend backend(int maxConcurrentRepartitions, Duration configPropagationDelay) {
         MigManagerBackend backend = new MigManagerBackend();
         backend.client = cluster.client;
         backend.config = new QuartetConfig() {
@@ -85,7 +90,7 @@ class MigManagerBackendTest {
 
             @Override
             public MigManager migManager() {
-                return new Settings(maxConcurrentRepartitions);
+                return new Settings(maxConcurrentRepartitions, configPropagationDelay);
             }
 
             @Override
@@ -372,5 +377,61 @@ class MigManagerBackendTest {
         assertThat(progress.phase()).isEqualTo(Phase.WAITING);
         assertThat(progress.message()).contains("cannot tell which GPU pod batch/trainer uses");
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("per-gpu");
+    }
+
+    @Test
+    void aNewConfigIsSelectedOnlyOnceMigManagersMountedCopyCanShowIt() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        MigManagerBackend backend = backend(1, Duration.ofSeconds(90));
+
+        NodeProgress first = pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW).get("gpu-a");
+
+        String staged = annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED);
+        assertThat(staged).startsWith(MigPartedConfigWriter.PREFIX).endsWith("@" + NOW);
+        String config = staged.substring(0, staged.indexOf('@'));
+        assertThat(migConfig().configs()).containsKey(config);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
+        assertThat(first.phase()).isEqualTo(Phase.WAITING);
+        assertThat(first.message()).contains("selecting it after " + NOW.plusSeconds(90));
+        int writes = cluster.writes.size();
+
+        NodeProgress early = pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW.plusSeconds(89))
+                .get("gpu-a");
+
+        assertThat(early.phase()).isEqualTo(Phase.WAITING);
+        assertThat(cluster.writes).hasSize(writes);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
+
+        NodeProgress due = pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW.plusSeconds(90))
+                .get("gpu-a");
+
+        assertThat(due.phase()).isEqualTo(Phase.APPLYING);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(config);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isNull();
+    }
+
+    @Test
+    void aConfigStagedForAnotherNodeIsKeptAndOneNoLongerPlannedIsDropped() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+        MigManagerBackend backend = backend(2, Duration.ofSeconds(90));
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        String stagedA = annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED);
+        String configA = stagedA.substring(0, stagedA.indexOf('@'));
+
+        pass(backend, plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), snapshot(),
+                NOW.plusSeconds(10));
+
+        assertThat(migConfig().configs()).containsKey(configA);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isEqualTo(stagedA);
+
+        pass(backend, plan(repartition("gpu-b", HALVES)), snapshot(), NOW.plusSeconds(20));
+        pass(backend, plan(repartition("gpu-b", HALVES)), snapshot(), NOW.plusSeconds(100));
+
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isNull();
+        assertThat(label("gpu-b", NvidiaLabels.MIG_CONFIG)).startsWith(MigPartedConfigWriter.PREFIX);
+        assertThat(migConfig().configs()).doesNotContainKey(configA);
     }
 }

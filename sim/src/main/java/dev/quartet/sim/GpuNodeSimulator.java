@@ -328,6 +328,14 @@ public final class GpuNodeSimulator implements AutoCloseable {
     this.reconfigureDelay = delay;
   }
 
+  /**
+   * MIG Manager reads the mig-parted ConfigMap as the kubelet's mounted copy, which follows changes {@code lag}
+   * late (zero, the default: it reads the ConfigMap as it is).
+   */
+  public void setConfigFileLag(Duration lag) {
+    configs.setFileLag(lag);
+  }
+
   /** Why the node's last MIG config change failed (what MIG Manager would log), if it did. */
   public Optional<String> lastMigFailure(String node) {
     return onLoopAndWait(() -> Optional.ofNullable(require(node).lastFailure));
@@ -374,6 +382,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
         nodeInformer.stop();
       }
       workers.close();
+      configs.close();
       loop.shutdown();
       heartbeats.shutdown();
     }

@@ -4,12 +4,22 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
 
 /**
  * MIG Manager's view of its ConfigMap: creates it with NVIDIA's default content when absent (never overwrites one),
  * reads the mig-parted config from it, and adds {@code sim-*} entries for initial layouts no default config yields.
+ * The real MIG Manager reads the ConfigMap as a file the kubelet mounts and refreshes on its periodic sync, so a
+ * change reaches it up to a minute or more late; with a {@linkplain #setFileLag file lag} the simulator reads the
+ * content the ConfigMap had that long ago (each version timed from when its watch event arrived).
  */
 final class MigConfigMapStore {
 
@@ -18,6 +28,12 @@ final class MigConfigMapStore {
   private final KubernetesClient client;
   private final String namespace;
   private final String name;
+  private final List<Version> versions = new ArrayList<>();
+  private volatile Duration fileLag = Duration.ZERO;
+  private Watch watch;
+
+  private record Version(Instant seen, String text) {
+  }
 
   MigConfigMapStore(KubernetesClient client, String namespace, String name) {
     this.client = client;
@@ -51,8 +67,61 @@ final class MigConfigMapStore {
     }
   }
 
-  /** The mig-parted config as it is now (throws {@link MigPartedConfig.InvalidConfigException} when unusable). */
+  /**
+   * From now on {@link #read} returns what the ConfigMap held {@code lag} ago, as MIG Manager's mounted copy would
+   * (zero: the content now).
+   */
+  synchronized void setFileLag(Duration lag) {
+    fileLag = lag;
+    if (!lag.isZero() && watch == null) {
+      watch = client.configMaps().inNamespace(namespace).withName(name).watch(new Watcher<>() {
+        @Override
+        public void eventReceived(Action action, ConfigMap cm) {
+          String text = action == Action.DELETED || cm.getData() == null ? null : cm.getData().get(MigPartedConfig.DATA_KEY);
+          synchronized (MigConfigMapStore.this) {
+            versions.add(new Version(Instant.now(), text));
+          }
+        }
+
+        @Override
+        public void onClose(WatcherException cause) {
+        }
+      });
+    }
+  }
+
+  synchronized void close() {
+    if (watch != null) {
+      watch.close();
+      watch = null;
+    }
+  }
+
+  /** What MIG Manager's copy of the file holds now: the newest version seen at least the file lag ago. */
+  private synchronized Optional<String> lagged() {
+    if (fileLag.isZero() || versions.isEmpty()) {
+      return Optional.empty();
+    }
+    Instant cutoff = Instant.now().minus(fileLag);
+    Version shown = versions.get(0);
+    for (Version v : versions) {
+      if (!v.seen().isAfter(cutoff)) {
+        shown = v;
+      }
+    }
+    return Optional.of(shown.text() == null ? "" : shown.text());
+  }
+
+  /** The mig-parted config MIG Manager reads (throws {@link MigPartedConfig.InvalidConfigException} when unusable). */
   MigPartedConfig read() {
+    Optional<String> lagged = lagged();
+    if (lagged.isPresent()) {
+      if (lagged.get().isEmpty()) {
+        throw new MigPartedConfig.InvalidConfigException("mounted copy of ConfigMap " + namespace + "/" + name
+            + " has no key " + MigPartedConfig.DATA_KEY + " yet");
+      }
+      return MigPartedConfig.parse(lagged.get());
+    }
     ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
     if (cm == null) {
       throw new MigPartedConfig.InvalidConfigException("ConfigMap " + namespace + "/" + name + " not found");
