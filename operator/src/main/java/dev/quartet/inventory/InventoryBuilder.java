@@ -263,9 +263,10 @@ public final class InventoryBuilder {
             for (int i = 0; i < node.gpuCount(); i++) {
                 List<InstanceState> instances = perGpu.get(i);
                 if (readiness == NodeReadiness.CORDONED || readiness == NodeReadiness.NOT_READY) {
-                    instances = instances.stream().map(s -> s.isFree()
-                            ? new InstanceState(s.profile(), s.start(), "unavailable/" + node.name(), null, false) : s)
-                            .toList();
+                    // Held by a foreign placeholder, one name per instance (the planner refuses a name twice).
+                    int gpu = i;
+                    instances = instances.stream().map(s -> s.isFree() ? new InstanceState(s.profile(), s.start(),
+                            "unavailable/" + node.name() + "/" + gpu + "@" + s.start(), null, false) : s).toList();
                 }
                 gpus.add(new GpuState(i, node.model(), instances, pinned.contains(i)));
             }

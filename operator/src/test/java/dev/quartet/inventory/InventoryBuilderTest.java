@@ -375,11 +375,13 @@ class InventoryBuilderTest {
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.NOT_READY);
         assertThat(inventory.lostNodes()).isEmpty();
         assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
-        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0 unavailable/gpu-1 foreign",
-                "1g.6gb@1 ml/resnet-0 for ml/resnet", "1g.6gb@2 unavailable/gpu-1 foreign",
-                "1g.6gb@3 unavailable/gpu-1 foreign");
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0 unavailable/gpu-1/0@0 foreign",
+                "1g.6gb@1 ml/resnet-0 for ml/resnet", "1g.6gb@2 unavailable/gpu-1/0@2 foreign",
+                "1g.6gb@3 unavailable/gpu-1/0@3 foreign");
         assertThat(nodeState(inventory, "gpu-1").gpus()).flatMap(GpuState::instances)
                 .noneMatch(InstanceState::isFree);
+        assertThat(new MigPlanner().plan(inventory.state(), List.of(new Demand("ml/resnet", "1g.6gb", null, 1, 0,
+                null, false, Placement.SPREAD, null))).assignments()).hasSize(1);
     }
 
     @Test
@@ -408,6 +410,10 @@ class InventoryBuilderTest {
         assertThat(nodeState(inventory, "gpu-1").gpus()).flatMap(GpuState::instances)
                 .filteredOn(InstanceState::isFree).isEmpty();
         assertThat(layout(inventory, "gpu-1", 1)).first().isEqualTo("1g.6gb@0 ml/resnet-0 for ml/resnet");
+        Plan plan = new MigPlanner().plan(inventory.state(), List.of(new Demand("ml/resnet", "1g.6gb", null, 2, 0,
+                null, false, Placement.SPREAD, null)));
+        assertThat(plan.assignments()).singleElement().extracting(a -> a.replica()).isEqualTo("ml/resnet-0");
+        assertThat(plan.unsatisfied()).singleElement().extracting(u -> u.missing()).isEqualTo(1);
     }
 
     @Test
