@@ -30,17 +30,22 @@ public final class DemandFactory {
                 : Placement.SPREAD;
         return new Demand(id(d), profile == null || profile.isBlank() ? null : profile,
                 spec.getSlice().getMemoryGiB(), spec.getReplicas(), spec.getPriority() == null ? 0 : spec.getPriority(),
-                model, Boolean.TRUE.equals(spec.getMovable()), placement, eligibleNodes(spec, nodes));
+                model, Boolean.TRUE.equals(spec.getMovable()), placement, nodes(spec, nodes, false),
+                nodes(spec, nodes, true));
     }
 
-    /** The names of eligible nodes, or null when every node is (no selector and no intolerable taint anywhere). */
-    private static Set<String> eligibleNodes(InferenceDeploymentSpec spec, Collection<GpuNode> nodes) {
+    /**
+     * The names of the nodes new replicas may go to (or, with {@code running}, running ones may stay on), or null
+     * when every node qualifies (no selector and no intolerable taint anywhere).
+     */
+    private static Set<String> nodes(InferenceDeploymentSpec spec, Collection<GpuNode> nodes, boolean running) {
         Map<String, String> selector = spec.getWorker() == null ? Map.of() : spec.getWorker().getNodeSelector();
         var tolerations = spec.getWorker() == null ? null : spec.getWorker().getTolerations();
         Set<String> eligible = new TreeSet<>();
         boolean all = true;
         for (GpuNode n : nodes) {
-            if (NodeEligibility.eligible(n, selector, tolerations)) {
+            if (running ? NodeEligibility.mayKeepRunning(n, selector, tolerations)
+                    : NodeEligibility.eligible(n, selector, tolerations)) {
                 eligible.add(n.name());
             } else {
                 all = false;

@@ -6,14 +6,23 @@ import java.util.Set;
 /**
  * What one InferenceDeployment asks for: a profile name or a memory need in GiB (then the smallest fitting
  * profile of each GPU model), replicas, priority (higher first), an optional GPU model, whether its running
- * replicas may be moved, placement, and the nodes it may run on ({@code null} = every node).
+ * replicas may be moved, placement, the nodes new replicas may go to ({@code null} = every node) and the nodes its
+ * running replicas may stay on ({@code null} = the same; a NoSchedule taint keeps new replicas off a node but
+ * does not evict the ones running there).
  */
 public record Demand(String name, String profile, Integer memoryGiB, int replicas, int priority, GpuModel gpuModel,
-        boolean movable, Placement placement, Set<String> eligibleNodes) {
+        boolean movable, Placement placement, Set<String> eligibleNodes, Set<String> keepNodes) {
 
     public Demand {
         placement = placement == null ? Placement.SPREAD : placement;
         eligibleNodes = eligibleNodes == null ? null : Set.copyOf(eligibleNodes);
+        keepNodes = keepNodes == null ? null : Set.copyOf(keepNodes);
+    }
+
+    /** A demand whose running replicas may stay where new ones may go. */
+    public Demand(String name, String profile, Integer memoryGiB, int replicas, int priority, GpuModel gpuModel,
+            boolean movable, Placement placement, Set<String> eligibleNodes) {
+        this(name, profile, memoryGiB, replicas, priority, gpuModel, movable, placement, eligibleNodes, null);
     }
 
     /** A demand for {@code replicas} replicas of a named profile, spread, not movable, on any node. */
@@ -31,5 +40,10 @@ public record Demand(String name, String profile, Integer memoryGiB, int replica
 
     public boolean eligible(String node) {
         return eligibleNodes == null || eligibleNodes.contains(node);
+    }
+
+    /** Whether a running replica of this demand may stay on {@code node}. */
+    public boolean mayKeep(String node) {
+        return keepNodes == null ? eligible(node) : keepNodes.contains(node);
     }
 }

@@ -141,7 +141,7 @@ final class PlanInput {
 
     private boolean matches(ResolvedDemand demand, int node, GpuModel model, String profile) {
         int p = demand.profileOn(model);
-        return demand.eligible[node] && p >= 0 && LayoutCatalog.of(model).profile(p).name().equals(profile);
+        return demand.keep[node] && p >= 0 && LayoutCatalog.of(model).profile(p).name().equals(profile);
     }
 
     private GpuWork gpuWork(int g, int node, List<RunningReplica> kept) {

@@ -14,6 +14,8 @@ final class ResolvedDemand {
     final int[] profileByModel;
     /** Per node index: whether the demand may run there. */
     final boolean[] eligible;
+    /** Nodes its running replicas may stay on (a superset of {@link #eligible} in practice). */
+    final boolean[] keep;
     final int eligibleCount;
     /** The models it resolves on, the one where its profile takes the smallest share of a GPU first. */
     final GpuModel[] models;
@@ -53,9 +55,11 @@ final class ResolvedDemand {
                 .toArray(GpuModel[]::new);
         this.flexibility = flexible;
         this.eligible = new boolean[nodeNames.length];
+        this.keep = new boolean[nodeNames.length];
         int count = 0;
         for (int n = 0; n < nodeNames.length; n++) {
             eligible[n] = demand.eligible(nodeNames[n]);
+            keep[n] = demand.mayKeep(nodeNames[n]);
             count += eligible[n] ? 1 : 0;
         }
         this.eligibleCount = count;

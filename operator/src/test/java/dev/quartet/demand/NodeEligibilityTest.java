@@ -54,6 +54,17 @@ class NodeEligibilityTest {
     }
 
     @Test
+    void runningPodsStayDespiteNoScheduleButNotDespiteNoExecuteOrAnotherSelector() {
+        GpuNode maintenance = node(Map.of("pool", "a"), taint("maintenance", "soon", "NoSchedule"));
+        GpuNode evicting = node(Map.of("pool", "a"), taint("maintenance", "now", "NoExecute"));
+
+        assertThat(NodeEligibility.eligible(maintenance, null, null)).isFalse();
+        assertThat(NodeEligibility.mayKeepRunning(maintenance, null, null)).isTrue();
+        assertThat(NodeEligibility.mayKeepRunning(maintenance, Map.of("pool", "b"), null)).isFalse();
+        assertThat(NodeEligibility.mayKeepRunning(evicting, null, null)).isFalse();
+    }
+
+    @Test
     void preferNoScheduleTaintsDoNotExcludeANode() {
         assertThat(NodeEligibility.eligible(node(Map.of(), taint("dedicated", "ml", "PreferNoSchedule")), null, null))
                 .isTrue();
