@@ -29,7 +29,7 @@ public class InferenceDeploymentPodDisruptionBudgetDependentResource
                 .build();
     }
 
-    static int maxUnavailable(InferenceDeployment d) {
+    public static int maxUnavailable(InferenceDeployment d) {
         return d.getSpec().getMaxUnavailable() == null ? 1 : d.getSpec().getMaxUnavailable();
     }
 }

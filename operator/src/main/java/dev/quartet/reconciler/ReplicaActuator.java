@@ -2,6 +2,7 @@ package dev.quartet.reconciler;
 
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.demand.DemandFactory;
+import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetDependentResource;
 import dev.quartet.dependent.ReplicaPodFactory;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
@@ -140,7 +141,8 @@ public class ReplicaActuator {
 
     /**
      * Replaces pods of an older template, or with a slice of another profile than the spec now gives on their
-     * node's GPU model, one at a time, each only once every other replica is Ready.
+     * node's GPU model, one at a time, each only once every other replica is Ready and, for a Ready one, while at
+     * least {@code replicas - max(1, maxUnavailable)} others stay Ready.
      */
     private boolean rollOut(InferenceDeployment d, ClusterView view, List<Pod> live, List<Pod> all,
             Map<String, String> deleted) {
@@ -162,8 +164,16 @@ public class ReplicaActuator {
         boolean othersSettled = all.stream().noneMatch(view.inventory()::finishingTermination) && live.stream()
                 .filter(p -> !outdated.contains(p)).allMatch(PodFacts::isReady);
         if (othersSettled) {
+            // A Ready replica goes only while enough stay Ready: right after a deletion the replacement does not
+            // exist yet, so "every other replica is Ready" alone would take the next one down at once.
+            long ready = live.stream().filter(p -> PodFacts.isReady(p) && !deleted.containsKey(p.getMetadata().getName()))
+                    .count();
+            int mayBeDown = Math.max(1, InferenceDeploymentPodDisruptionBudgetDependentResource.maxUnavailable(d));
+            boolean roomForOneDown = ready - 1 >= d.getSpec().getReplicas() - mayBeDown;
             outdated.stream().filter(PodFacts::isBound)
+                    .filter(p -> !deleted.containsKey(p.getMetadata().getName()))
                     .min(Comparator.comparing(PodFacts::isReady).thenComparing(p -> p.getMetadata().getName()))
+                    .filter(p -> !PodFacts.isReady(p) || roomForOneDown)
                     .ifPresent(p -> delete(d, p, "rolling out a changed spec", deleted));
         }
         return true;
