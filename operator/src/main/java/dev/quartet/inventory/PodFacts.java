@@ -103,6 +103,13 @@ public final class PodFacts {
         return isBound(pod) && !isFinished(pod) && !isTerminating(pod) && !isReady(pod);
     }
 
+    /** Whether a container of the pod has restarted (a replica that never got Ready is then failing, not starting). */
+    public static boolean hasRestarted(Pod pod) {
+        return pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+                && pod.getStatus().getContainerStatuses().stream()
+                        .anyMatch(c -> c.getRestartCount() != null && c.getRestartCount() > 0);
+    }
+
     public static String id(Pod pod) {
         return pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
     }

@@ -58,8 +58,9 @@ public class ReplicaActuator {
         List<String> created = new ArrayList<>();
         Map<String, String> deleted = new LinkedHashMap<>();
         List<Pod> live = new ArrayList<>();
-        boolean keptStarting = pods.stream()
-                .anyMatch(p -> PodFacts.isStarting(p) && !part.released().contains(PodFacts.id(p)));
+        // A kept replica that has restarted is failing, not starting: waiting for it would never end a scale-down.
+        boolean keptStarting = pods.stream().anyMatch(p -> PodFacts.isStarting(p) && !PodFacts.hasRestarted(p)
+                && !part.released().contains(PodFacts.id(p)));
         for (Pod pod : pods) {
             if (PodFacts.isTerminating(pod)) {
                 continue;

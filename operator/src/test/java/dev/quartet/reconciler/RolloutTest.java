@@ -21,7 +21,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A changed spec rolls out without taking more replicas down than maxUnavailable allows. */
+/**
+ * A changed spec rolls out without taking more replicas down than maxUnavailable allows; a scale-down ends even
+ * while a kept replica keeps failing.
+ */
 class RolloutTest {
 
     private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
@@ -116,5 +119,25 @@ class RolloutTest {
 
         assertThat(deletions(h)).hasSize(2);
         assertThat(ready(h)).isEqualTo(2);
+    }
+
+    @Test
+    void aScaleDownEndsWhileAKeptReplicaCrashLoops() throws IOException {
+        ReconcileHarness h = new ReconcileHarness(NOW, nvidia());
+        InferenceDeployment d = deployment("resnet", "1g.6gb", 3);
+        h.nodes.add(a30("gpu-1").build());
+        Pod failing = started(h.actuator.factory().desired(d, "1g.6gb", "gpu-1", 0), "gpu-1", 0, 0);
+        failing.getStatus().getConditions().get(0).setStatus("False");
+        failing.getStatus().getContainerStatuses().get(0).setReady(false);
+        failing.getStatus().getContainerStatuses().get(0).setRestartCount(7);
+        put(h, failing);
+        put(h, started(h.actuator.factory().desired(d, "1g.6gb", "gpu-1", 1), "gpu-1", 1, 0));
+        put(h, started(h.actuator.factory().desired(d, "1g.6gb", "gpu-1", 2), "gpu-1", 0, 1));
+        d.getSpec().setReplicas(2);
+
+        ReconcileHarness.Result r = h.reconcile(d, List.of(d));
+
+        assertThat(r.part().released()).hasSize(1);
+        assertThat(deletions(h)).containsExactly("delete " + r.part().released().iterator().next());
     }
 }
