@@ -59,6 +59,8 @@ public final class DynamicBatcher implements AutoCloseable {
      * into {@code held}, which would make room in the queue for more.
      */
     private final Semaphore waiting;
+    /** Most rows one request may have: the batch size limit, which bounds every engine call (none unbatched). */
+    private final int rowLimit;
     private final AtomicInteger arriving = new AtomicInteger();
     private final List<Thread> dispatchers = new ArrayList<>();
     private final Object forming = new Object();
@@ -72,6 +74,7 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         this.runner = runner;
         this.maxRows = batchable ? limits.maxBatchSize() : 1;
+        this.rowLimit = batchable ? limits.maxBatchSize() : Integer.MAX_VALUE;
         this.delayNanos = limits.maxBatchDelayNanos();
         this.queueLimit = limits.queueLimit();
         this.queue = new ArrayBlockingQueue<>(limits.queueLimit());
@@ -121,10 +124,15 @@ public final class DynamicBatcher implements AutoCloseable {
      *
      * @return its outputs, or a future failed with the engine's error
      * @throws QueueFullException when {@code queueLimit} requests are already waiting, or after {@link #stop()}
+     * @throws InferenceError (400) when the request alone has more rows than one engine call may take
      */
     public CompletableFuture<List<Oip.OutputTensor>> submit(ValidatedRequest request) {
         if (!running) {
             throw QueueFullException.stopping();
+        }
+        if (request.rows() > rowLimit) {
+            throw InferenceError.badRequest("the request has " + request.rows() + " rows; this worker runs at most "
+                    + rowLimit + " per engine call (QUARTET_BATCHING_MAX_BATCH_SIZE): send them in smaller requests");
         }
         if (!waiting.tryAcquire()) {
             throw new QueueFullException();

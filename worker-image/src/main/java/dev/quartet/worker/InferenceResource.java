@@ -89,6 +89,13 @@ public class InferenceResource {
         return readiness();
     }
 
+    @GET
+    @Path("models/{name}/versions/{version}/ready")
+    public Response modelReady(@PathParam("name") String name, @PathParam("version") String version) {
+        requireModel(name, version);
+        return readiness();
+    }
+
     @POST
     @Path("models/{name}/infer")
     @Consumes(MediaType.WILDCARD)

@@ -117,6 +117,20 @@ class DynamicBatcherTest {
     }
 
     @Test
+    void aRequestWithMoreRowsThanOneEngineCallTakesIsRefused() throws Exception {
+        Echo engine = new Echo(new CountDownLatch(0), "none");
+        try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), true)) {
+            InferenceError e = assertThrows(InferenceError.class, () -> batcher.submit(request("big", 500, 3)));
+            assertTrue(e.getMessage().contains("500 rows"), e.getMessage());
+            assertEquals(1, batcher.submit(request("ok", 8, 3)).get(10, TimeUnit.SECONDS).size());
+            assertEquals(0, batcher.queueDepth());
+        }
+        try (DynamicBatcher unbatched = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), false)) {
+            assertEquals(1, unbatched.submit(request("many", 20, 3)).get(10, TimeUnit.SECONDS).size());
+        }
+    }
+
+    @Test
     void unbatchableModelsRunOneRequestAtATime() throws Exception {
         Echo engine = new Echo(new CountDownLatch(0), "none");
         try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), false)) {

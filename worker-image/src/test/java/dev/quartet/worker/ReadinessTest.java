@@ -86,6 +86,7 @@ class ReadinessTest {
         given().get("/q/health/ready").then().statusCode(503).body("status", equalTo("DOWN"));
         given().get("/v2/health/ready").then().statusCode(503);
         given().get("/v2/models/mixed/ready").then().statusCode(503);
+        given().get("/v2/models/mixed/versions/1/ready").then().statusCode(503);
         given().get("/v2/models/mixed").then().statusCode(503).body("error", containsString("not ready"));
         given().contentType(ContentType.JSON)
                 .body(MixedTypesContract.body(new long[4], new int[4], new boolean[4], 1))
@@ -96,6 +97,8 @@ class ReadinessTest {
         WorkerReady.await();
         given().get("/v2/health/ready").then().statusCode(200);
         given().get("/v2/models/mixed/ready").then().statusCode(200);
+        given().get("/v2/models/mixed/versions/1/ready").then().statusCode(200);
+        given().get("/v2/models/mixed/versions/2/ready").then().statusCode(404);
         given().contentType(ContentType.JSON)
                 .body(MixedTypesContract.body(new long[] {1, 2, 3, 4}, new int[] {1, 1, 1, 1},
                         new boolean[] {true, true, true, true}, 1))
