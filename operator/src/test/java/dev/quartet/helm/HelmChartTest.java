@@ -193,6 +193,17 @@ class HelmChartTest {
         });
         assertThat(chart.all(ClusterRoleBinding.class)).extracting(b -> b.getMetadata().getName())
                 .containsExactly(PREFIX + "-cluster");
+        assertThat(chart.all(ClusterRole.class)).filteredOn(r -> r.getMetadata().getName().equals(PREFIX + "-cluster"))
+                .singleElement().satisfies(r -> assertThat(r.getRules()).flatExtracting(rule -> rule.getResources())
+                        .containsExactlyInAnyOrder("nodes", "pods"));
+        Role nodeEvents = chart.one(Role.class, PREFIX + "-node-events");
+        assertThat(nodeEvents.getMetadata().getNamespace()).isEqualTo("default");
+        assertThat(nodeEvents.getRules()).singleElement().satisfies(r -> {
+            assertThat(r.getResources()).containsExactly("events");
+            assertThat(r.getVerbs()).containsExactly("create");
+        });
+        assertThat(chart.one(RoleBinding.class, PREFIX + "-node-events").getMetadata().getNamespace())
+                .isEqualTo("default");
     }
 
     @Test
@@ -222,10 +233,10 @@ class HelmChartTest {
         assertThat(rules).containsExactlyInAnyOrder(
                 "prod-quartet-cluster: [] nodes [get, list, watch, patch]",
                 "prod-quartet-cluster: [] pods [get, list, watch]",
-                "prod-quartet-cluster: [] events [create]",
-                "prod-quartet-cluster: [inference.quartet.dev] inferencedeployments [get, list, watch]",
-                "prod-quartet-cluster: [inference.quartet.dev] inferencedeployments/status [get, patch]",
-                "prod-quartet-cluster: [inference.quartet.dev] inferencedeployments/finalizers [update]",
+                "prod-quartet-workloads: [] events [create]",
+                "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments [get, list, watch]",
+                "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments/status [get, patch]",
+                "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments/finalizers [update]",
                 "prod-quartet-workloads: [] pods [create, delete]",
                 "prod-quartet-workloads: [] pods/eviction [create]",
                 "prod-quartet-workloads: [] services [get, list, watch, create, patch]",
