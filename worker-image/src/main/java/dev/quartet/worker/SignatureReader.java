@@ -42,7 +42,10 @@ public final class SignatureReader {
                         + "); the worker serves tensor inputs and outputs only");
             }
             List<Long> shape = Arrays.stream(info.getShape()).map(d -> d < 0 ? -1 : d).boxed().toList();
-            specs.add(new TensorSpec(node.getName(), onnxDatatype(node.getName(), info.onnxType), shape));
+            String[] dimNames = info.getDimensionNames();
+            String first = !shape.isEmpty() && shape.get(0) < 0 && dimNames != null && dimNames.length > 0
+                    && dimNames[0] != null && !dimNames[0].isEmpty() ? dimNames[0] : null;
+            specs.add(new TensorSpec(node.getName(), onnxDatatype(node.getName(), info.onnxType), shape, first));
         }
         return specs;
     }
