@@ -3,6 +3,7 @@ package dev.quartet.worker;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -61,14 +62,64 @@ public final class BatchExecutor implements BatchRunner {
         }
         buffer.flip();
         Datatype datatype = spec.datatype();
-        NDArray array = manager.create(buffer, new Shape(dims), datatype.carrier());
-        if (datatype.carrier() != datatype.engineType()) {
-            array = array.toType(datatype.engineType(), false);
+        NDArray array;
+        if (datatype == Datatype.FP16 && model.format() == ModelFormat.ONNX) {
+            // DJL cannot convert an ONNX Runtime array to FLOAT16 (BufferOverflowException): halve on the host.
+            array = manager.create(toHalf(buffer), new Shape(dims), DataType.FLOAT16);
+        } else {
+            array = manager.create(buffer, new Shape(dims), datatype.carrier());
+            if (datatype.carrier() != datatype.engineType()) {
+                array = array.toType(datatype.engineType(), false);
+            }
         }
         if (model.format() == ModelFormat.ONNX) {
             array.setName(spec.name());
         }
         return array;
+    }
+
+    /** FP32 values (native order) as IEEE 754 half-precision bits, rounded to nearest even. */
+    static ByteBuffer toHalf(ByteBuffer floats) {
+        ByteBuffer half = ByteBuffer.allocateDirect(floats.remaining() / 2).order(ByteOrder.nativeOrder());
+        while (floats.remaining() >= 4) {
+            half.putShort(floatToHalf(floats.getFloat()));
+        }
+        half.flip();
+        return half;
+    }
+
+    static short floatToHalf(float value) {
+        int bits = Float.floatToRawIntBits(value);
+        int sign = (bits >>> 16) & 0x8000;
+        int exponent = (bits >>> 23) & 0xff;
+        int mantissa = bits & 0x7fffff;
+        if (exponent == 0xff) {
+            return (short) (sign | 0x7c00 | (mantissa != 0 ? 0x200 | (mantissa >>> 13) : 0));
+        }
+        int e = exponent - 127 + 15;
+        if (e >= 0x1f) {
+            return (short) (sign | 0x7c00);
+        }
+        if (e <= 0) {
+            if (e < -10) {
+                return (short) sign;
+            }
+            int m = mantissa | 0x800000;
+            int shift = 14 - e;
+            int halfM = m >>> shift;
+            int rest = m & ((1 << shift) - 1);
+            int halfway = 1 << (shift - 1);
+            if (rest > halfway || rest == halfway && (halfM & 1) != 0) {
+                halfM++;
+            }
+            return (short) (sign | halfM);
+        }
+        int halfBits = (e << 10) | (mantissa >>> 13);
+        int rest = mantissa & 0x1fff;
+        if (rest > 0x1000 || rest == 0x1000 && (halfBits & 1) != 0) {
+            halfBits++;
+        }
+        return (short) (sign | halfBits);
     }
 
     private String outputName(int k, NDArray array) {

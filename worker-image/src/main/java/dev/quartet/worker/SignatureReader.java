@@ -55,7 +55,8 @@ public final class SignatureReader {
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL -> Datatype.BOOL;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 -> Datatype.UINT8;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8 -> Datatype.INT8;
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16 -> Datatype.INT16;
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16 -> throw new IllegalStateException("tensor '" + name
+                    + "' is INT16, which DJL's ONNX Runtime binding cannot pass; export it as INT32");
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 -> Datatype.INT32;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 -> Datatype.INT64;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 -> Datatype.FP16;

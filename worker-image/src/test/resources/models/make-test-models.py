@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes nonzero.onnx (x [batch, 4] FP32 -> idx [n, 2] INT64: the (row, column) of each nonzero entry, like a
-detector's selected indices) with a minimal protobuf writer: no onnx package needed. Run in this directory."""
+"""Writes the worker tests' tiny ONNX models with a minimal protobuf writer (no onnx package needed); run in
+this directory. nonzero.onnx: x [batch, 4] FP32 -> idx [n, 2] INT64, the (row, column) of each nonzero entry,
+like a detector's selected indices. identity-fp16.onnx and identity-int16.onnx: x [batch, 2] -> y = x."""
 # Minimal protobuf writer for an ONNX model, no onnx package needed.
 def varint(n):
     out = bytearray()
@@ -29,3 +30,6 @@ def model(nodes, inputs, outputs, path):
 FLOAT, INT64 = 1, 7
 model([node(["x"], ["nz"], "NonZero"), node(["nz"], ["idx"], "Transpose")],
       [vinfo("x", FLOAT, ["batch", 4])], [vinfo("idx", INT64, ["n", 2])], "nonzero.onnx")
+for tname, code in [("fp16", 10), ("int16", 5)]:
+    model([node(["x"], ["y"], "Identity")], [vinfo("x", code, ["batch", 2])], [vinfo("y", code, ["batch", 2])],
+          "identity-%s.onnx" % tname)
