@@ -14,6 +14,8 @@ import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.MigPlanner;
 import dev.quartet.planner.Plan;
+import dev.quartet.status.ConditionTypes;
+import dev.quartet.status.Reasons;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -74,6 +76,21 @@ public class ClusterPlanning {
         this.sources = sources;
     }
 
+    /**
+     * Whether a deployment's replicas are planned: not being deleted, a valid name and spec, and not stopped by a
+     * Service or PodDisruptionBudget of its name it does not own ({@code NameConflict}: it creates nothing until
+     * that is gone, so it must not hold slices, or have others' replicas evicted, for replicas it will not create;
+     * its reconcile, at least once a minute, clears the condition once the name is free).
+     */
+    static boolean plannable(InferenceDeployment d) {
+        if (d.getMetadata().getDeletionTimestamp() != null || !SpecValidator.validateDeployment(d).isEmpty()) {
+            return false;
+        }
+        return d.getStatus() == null || d.getStatus().getConditions() == null || d.getStatus().getConditions().stream()
+                .noneMatch(c -> ConditionTypes.DEGRADED.equals(c.getType()) && "True".equals(c.getStatus())
+                        && Reasons.NAME_CONFLICT.equals(c.getReason()));
+    }
+
     /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. */
     public synchronized ClusterView view(List<InferenceDeployment> deployments, ResourceID caller) {
         Sources s = Objects.requireNonNull(sources, "event sources not registered yet");
@@ -82,8 +99,7 @@ public class ClusterPlanning {
         ClusterSnapshot snapshot = snapshot(s, pods);
         List<GpuNode> gpuNodes = snapshot.nodes().stream().map(GpuNode::from).flatMap(Optional::stream).toList();
         List<Demand> demands = deployments.stream()
-                .filter(d -> d.getMetadata().getDeletionTimestamp() == null)
-                .filter(d -> SpecValidator.validateDeployment(d).isEmpty())
+                .filter(ClusterPlanning::plannable)
                 .sorted(Comparator.comparing(DemandFactory::id))
                 .map(d -> DemandFactory.demand(d, gpuNodes))
                 .toList();
