@@ -131,7 +131,16 @@ abstract class TinyResNetContract {
 
     @Test
     void concurrentRequestsAreBatchedAndSplitBackExactly() throws Exception {
-        int clients = 12;
+        // Whether requests meet in a batch depends on timing: bursts are repeated until one merged (each checked).
+        boolean merged = false;
+        for (int burst = 0; burst < 5 && !merged; burst++) {
+            merged = burstOfClients(12, 1000 + 100 * burst);
+        }
+        assertTrue(merged, "no two of 5 x 12 concurrent requests shared an engine call");
+    }
+
+    /** {@code clients} concurrent requests, each answer exactly the request's own; whether any shared a call. */
+    private boolean burstOfClients(int clients, int seed) throws Exception {
         double[] before = batchStats();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
         try {
@@ -139,7 +148,7 @@ abstract class TinyResNetContract {
             List<Future<float[]>> answers = new ArrayList<>();
             for (int c = 0; c < clients; c++) {
                 int rows = 1 + c % 2;
-                float[] images = Requests.images(rows, 1000 + c);
+                float[] images = Requests.images(rows, seed + c);
                 answers.add(pool.submit(() -> {
                     start.await();
                     return Requests.floats(given().contentType(ContentType.JSON)
@@ -153,13 +162,12 @@ abstract class TinyResNetContract {
             for (int c = 0; c < clients; c++) {
                 int rows = 1 + c % 2;
                 rowsSent += rows;
-                float[] alone = reference.logits(Requests.images(rows, 1000 + c), rows);
+                float[] alone = reference.logits(Requests.images(rows, seed + c), rows);
                 assertArrayEquals(alone, answers.get(c).get(60, TimeUnit.SECONDS), TOLERANCE, "client " + c);
             }
             double[] after = batchStats();
             assertEquals(rowsSent, after[1] - before[1], 0.0, "every row went through the engine once");
-            assertTrue(after[0] - before[0] < clients, "some requests shared an engine call: "
-                    + (after[0] - before[0]) + " calls for " + clients + " requests");
+            return after[0] - before[0] < clients;
         } finally {
             pool.shutdownNow();
         }
