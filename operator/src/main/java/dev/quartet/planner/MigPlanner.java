@@ -22,19 +22,27 @@ public final class MigPlanner {
 
     /** Plans; throws {@link IllegalArgumentException} naming the first invalid entry of the input. */
     public Plan plan(ClusterState state, List<Demand> demands) {
+        return plan(state, demands, Set.of());
+    }
+
+    /**
+     * Plans, and where a demand has more running replicas than it asks for, releases the replicas named in
+     * {@code releaseFirst} (failing ones, say) before choosing others by spread.
+     */
+    public Plan plan(ClusterState state, List<Demand> demands, Set<String> releaseFirst) {
         InputValidator.firstProblem(state, demands).ifPresent(problem -> {
             throw new IllegalArgumentException(problem);
         });
-        PlanInput input = new PlanInput(state, demands);
+        PlanInput input = new PlanInput(state, demands, releaseFirst);
         Plan plan = plan(input);
         for (int round = 0; round < MAX_RELEASE_ROUNDS; round++) {
             Set<String> swap = input.movedWithSurplus(plan.moved());
             if (swap.isEmpty()) {
                 break;
             }
-            Set<String> releaseFirst = new TreeSet<>(input.releaseFirst);
-            releaseFirst.addAll(swap);
-            PlanInput retry = new PlanInput(state, demands, releaseFirst);
+            Set<String> first = new TreeSet<>(input.releaseFirst);
+            first.addAll(swap);
+            PlanInput retry = new PlanInput(state, demands, first);
             Plan other = plan(retry);
             if (!atLeastAsGood(other, plan, retry)) {
                 break;

@@ -7,6 +7,7 @@ import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
+import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.node.MigBackend;
 import dev.quartet.node.NodeProgress;
@@ -38,6 +39,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * The one cluster-wide planning step. MIG capacity is shared by every InferenceDeployment, so each reconcile asks
@@ -53,7 +56,7 @@ public class ClusterPlanning {
             InformerEventSource<ConfigMap, InferenceDeployment> migConfig, PlanEventSource planEvents) {
     }
 
-    private record Input(ClusterState state, List<Demand> demands) {
+    private record Input(ClusterState state, List<Demand> demands, Set<String> failing) {
     }
 
     @Inject
@@ -91,6 +94,12 @@ public class ClusterPlanning {
                         && Reasons.NAME_CONFLICT.equals(c.getReason()));
     }
 
+    /** Replica pods that are failing (not Ready after a restart): a scale-down releases them before healthy ones. */
+    static Set<String> failing(List<Pod> pods) {
+        return pods.stream().filter(p -> InventoryBuilder.deploymentOf(p) != null && PodFacts.isStarting(p)
+                && PodFacts.hasRestarted(p)).map(PodFacts::id).collect(Collectors.toCollection(TreeSet::new));
+    }
+
     /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. */
     public synchronized ClusterView view(List<InferenceDeployment> deployments, ResourceID caller) {
         Sources s = Objects.requireNonNull(sources, "event sources not registered yet");
@@ -107,11 +116,11 @@ public class ClusterPlanning {
         demands.forEach(d -> byId.put(d.name(), d));
         Inventory inventory = new InventoryBuilder(config.migManager().repartitionEnabled(), config.nodeLostAfter())
                 .build(snapshot, new InventoryBuilder.Owners(byId), now);
-        Input input = new Input(inventory.state(), demands);
+        Input input = new Input(inventory.state(), demands, failing(pods));
         Plan plan = lastPlan;
         if (!input.equals(lastInput)) {
             Timer.Sample sample = Timer.start(registry);
-            plan = planner.plan(input.state(), input.demands());
+            plan = planner.plan(input.state(), input.demands(), input.failing());
             sample.stop(registry.timer("quartet.plan.duration"));
             sliceMetrics.update(plan, inventory);
             wakeChanged(lastPlan, plan, lastInput, input, caller);

@@ -82,7 +82,7 @@ final class ReconcileHarness {
         demands.forEach(x -> byId.put(x.name(), x));
         Inventory inventory = new InventoryBuilder(true, Duration.ofSeconds(30))
                 .build(snapshot, new InventoryBuilder.Owners(byId), now);
-        Plan plan = new MigPlanner().plan(inventory.state(), demands);
+        Plan plan = new MigPlanner().plan(inventory.state(), demands, ClusterPlanning.failing(podList));
         ClusterView view = new ClusterView(byId, plan, inventory, Map.<String, NodeProgress>of(),
                 ClusterView.groupReplicaPods(podList), now);
         String id = DemandFactory.id(d);
