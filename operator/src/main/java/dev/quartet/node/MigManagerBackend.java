@@ -226,17 +226,21 @@ public class MigManagerBackend implements MigBackend {
         return new NodeProgress(n.name(), Phase.FAILED, reason, full, List.of(), Set.copyOf(affected));
     }
 
-    /** A config Quartet wrote for a node, and when. */
+    /** A config Quartet wrote for a node, and when: annotation {@code <config>@<time>}. */
     record Staged(String config, Instant at) {
         static Optional<Staged> of(GpuNode n) {
             String value = n.annotation(QuartetLabels.NODE_CONFIG_STAGED);
-            int at = value == null ? -1 : value.lastIndexOf('@');
             try {
-                return at <= 0 ? Optional.empty()
-                        : Optional.of(new Staged(value.substring(0, at), Instant.parse(value.substring(at + 1))));
+                return configOf(value).map(c -> new Staged(c, Instant.parse(value.substring(c.length() + 1))));
             } catch (RuntimeException e) {
                 return Optional.empty();
             }
+        }
+
+        /** The config an annotation value names, whatever its time. */
+        static Optional<String> configOf(String value) {
+            int at = value == null ? -1 : value.lastIndexOf('@');
+            return at <= 0 ? Optional.empty() : Optional.of(value.substring(0, at));
         }
 
         String annotation() {

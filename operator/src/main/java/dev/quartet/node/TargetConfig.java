@@ -71,10 +71,8 @@ final class TargetConfig {
             }
             if (n.getMetadata().getAnnotations() != null) {
                 refs.add(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_LAST_GOOD_CONFIG));
-                String staged = n.getMetadata().getAnnotations().get(QuartetLabels.NODE_CONFIG_STAGED);
-                if (staged != null && staged.contains("@")) {
-                    refs.add(staged.substring(0, staged.lastIndexOf('@')));
-                }
+                MigManagerBackend.Staged.configOf(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_CONFIG_STAGED))
+                        .ifPresent(refs::add);
             }
             refs.stream().filter(c -> c != null && c.startsWith(MigPartedConfigWriter.PREFIX)).forEach(names::add);
         }
