@@ -103,9 +103,9 @@ public final class PodFacts {
         return isBound(pod) && !isFinished(pod) && !isTerminating(pod) && !isReady(pod);
     }
 
-    /** Whether a container of the pod has restarted (a replica that never got Ready is then failing, not starting). */
-    public static boolean hasRestarted(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+    /** Whether the pod is on a node, not Ready, and a container of it has restarted: failing, not starting. */
+    public static boolean isFailing(Pod pod) {
+        return isStarting(pod) && pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
                 && pod.getStatus().getContainerStatuses().stream()
                         .anyMatch(c -> c.getRestartCount() != null && c.getRestartCount() > 0);
     }

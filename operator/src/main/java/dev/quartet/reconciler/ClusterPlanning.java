@@ -96,8 +96,8 @@ public class ClusterPlanning {
 
     /** Replica pods that are failing (not Ready after a restart): a scale-down releases them before healthy ones. */
     static Set<String> failing(List<Pod> pods) {
-        return pods.stream().filter(p -> InventoryBuilder.deploymentOf(p) != null && PodFacts.isStarting(p)
-                && PodFacts.hasRestarted(p)).map(PodFacts::id).collect(Collectors.toCollection(TreeSet::new));
+        return pods.stream().filter(p -> InventoryBuilder.deploymentOf(p) != null && PodFacts.isFailing(p))
+                .map(PodFacts::id).collect(Collectors.toCollection(TreeSet::new));
     }
 
     /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. */

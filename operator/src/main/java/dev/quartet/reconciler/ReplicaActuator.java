@@ -59,7 +59,7 @@ public class ReplicaActuator {
         Map<String, String> deleted = new LinkedHashMap<>();
         List<Pod> live = new ArrayList<>();
         // A kept replica that has restarted is failing, not starting: waiting for it would never end a scale-down.
-        boolean keptStarting = pods.stream().anyMatch(p -> PodFacts.isStarting(p) && !PodFacts.hasRestarted(p)
+        boolean keptStarting = pods.stream().anyMatch(p -> PodFacts.isStarting(p) && !PodFacts.isFailing(p)
                 && !part.released().contains(PodFacts.id(p)));
         for (Pod pod : pods) {
             if (PodFacts.isTerminating(pod)) {
