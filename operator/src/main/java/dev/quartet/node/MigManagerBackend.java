@@ -273,6 +273,7 @@ public class MigManagerBackend implements MigBackend {
     /**
      * Selects the node's staged config with the node label, once MIG Manager's mounted copy of the ConfigMap has had
      * {@code config-propagation-delay} to show it, and if the ConfigMap still holds it (else it is staged again).
+     * With a zero delay a config is staged and selected in one pass, with one read of the ConfigMap and nodes.
      */
     private NodeProgress apply(GpuNode n, Plan plan, ClusterSnapshot snapshot, Instant now, List<Integer> gpus,
             Optional<Staged> staged) {
@@ -288,8 +289,10 @@ public class MigManagerBackend implements MigBackend {
                     + " written for " + n.name() + " at " + stamp(staged.get().at()) + "; selecting it after "
                     + stamp(ready) + ", once MIG Manager's mounted copy of the ConfigMap shows it", gpus, Set.of());
         }
-        Write found = store.ensure(name, TargetConfig.groups(n, plan, snapshot.migConfig()),
-                TargetConfig.inUse(client.nodes().list().getItems()));
+        // Staged in an earlier pass, the config may have left the ConfigMap since (an edit); staged in this one
+        // (no propagation delay), stage() has just read and written it.
+        Write found = staged.get().at().isBefore(now) ? store.ensure(name, TargetConfig.groups(n, plan,
+                snapshot.migConfig()), TargetConfig.inUse(client.nodes().list().getItems())) : Write.PRESENT;
         if (found != Write.PRESENT) {
             if (found == Write.ADDED) {
                 patch(n.name(), Map.of(), Map.of(QuartetLabels.NODE_CONFIG_STAGED, new Staged(name, now).annotation()));
