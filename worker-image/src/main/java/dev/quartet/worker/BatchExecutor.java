@@ -55,17 +55,26 @@ public final class BatchExecutor implements BatchRunner {
         if (requests.size() > 1) {
             dims[0] = rows;
         }
+        Datatype datatype = spec.datatype();
+        // DJL cannot convert an ONNX Runtime array to FLOAT16 (BufferOverflowException): FP16 inputs of ONNX models
+        // are halved on the host while the requests are stacked.
+        boolean halve = datatype == Datatype.FP16 && model.format() == ModelFormat.ONNX;
         int bytes = requests.stream().mapToInt(r -> r.inputs().get(index).remaining()).sum();
-        ByteBuffer buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.nativeOrder());
+        ByteBuffer buffer = ByteBuffer.allocateDirect(halve ? bytes / 2 : bytes).order(ByteOrder.nativeOrder());
         for (ValidatedRequest request : requests) {
-            buffer.put(request.inputs().get(index).duplicate());
+            ByteBuffer input = request.inputs().get(index).duplicate().order(ByteOrder.nativeOrder());
+            if (halve) {
+                while (input.remaining() >= 4) {
+                    buffer.putShort(floatToHalf(input.getFloat()));
+                }
+            } else {
+                buffer.put(input);
+            }
         }
         buffer.flip();
-        Datatype datatype = spec.datatype();
         NDArray array;
-        if (datatype == Datatype.FP16 && model.format() == ModelFormat.ONNX) {
-            // DJL cannot convert an ONNX Runtime array to FLOAT16 (BufferOverflowException): halve on the host.
-            array = manager.create(toHalf(buffer), new Shape(dims), DataType.FLOAT16);
+        if (halve) {
+            array = manager.create(buffer, new Shape(dims), DataType.FLOAT16);
         } else {
             array = manager.create(buffer, new Shape(dims), datatype.carrier());
             if (datatype.carrier() != datatype.engineType()) {
@@ -78,16 +87,7 @@ public final class BatchExecutor implements BatchRunner {
         return array;
     }
 
-    /** FP32 values (native order) as IEEE 754 half-precision bits, rounded to nearest even. */
-    static ByteBuffer toHalf(ByteBuffer floats) {
-        ByteBuffer half = ByteBuffer.allocateDirect(floats.remaining() / 2).order(ByteOrder.nativeOrder());
-        while (floats.remaining() >= 4) {
-            half.putShort(floatToHalf(floats.getFloat()));
-        }
-        half.flip();
-        return half;
-    }
-
+    /** An FP32 value as IEEE 754 half-precision bits, rounded to nearest even. */
     static short floatToHalf(float value) {
         int bits = Float.floatToRawIntBits(value);
         int sign = (bits >>> 16) & 0x8000;
