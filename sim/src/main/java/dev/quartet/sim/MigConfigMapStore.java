@@ -103,13 +103,16 @@ final class MigConfigMapStore {
       return Optional.empty();
     }
     Instant cutoff = Instant.now().minus(fileLag);
-    Version shown = versions.get(0);
-    for (Version v : versions) {
-      if (!v.seen().isAfter(cutoff)) {
-        shown = v;
+    int shown = 0;
+    for (int i = 0; i < versions.size(); i++) {
+      if (!versions.get(i).seen().isAfter(cutoff)) {
+        shown = i;
       }
     }
-    return Optional.of(shown.text() == null ? "" : shown.text());
+    // Versions before the one shown now can never be shown again.
+    versions.subList(0, shown).clear();
+    String text = versions.get(0).text();
+    return Optional.of(text == null ? "" : text);
   }
 
   /** The mig-parted config MIG Manager reads (throws {@link MigPartedConfig.InvalidConfigException} when unusable). */
