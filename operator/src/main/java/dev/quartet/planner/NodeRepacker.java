@@ -64,7 +64,7 @@ final class NodeRepacker {
      * What a GPU holding multiset {@code code} costs once assembled ({@link LayoutFiller#choose}): whether it is
      * repartitioned, and the memory slices its layout leaves uncovered. Nothing planned: neither.
      */
-    private static int[] cost(GpuWork gpu, int code) {
+    static int[] cost(GpuWork gpu, int code) {
         LayoutCatalog catalog = gpu.catalog;
         if (code == 0) {
             return new int[] {0, 0};

@@ -28,6 +28,7 @@ final class PlanAssembler {
 
     Plan plan() {
         new NodeRepacker(state).run();
+        new StrandMover(state).run();
         for (GpuWork gpu : state.gpus) {
             if (gpu.open) {
                 assembleOpen(gpu);

@@ -115,6 +115,27 @@ class MigPlannerRulesTest {
     }
 
     @Test
+    void aReplicaThatWouldMakeItsGpuStrandASliceGoesToAFreeInstanceOnANodeHoldingFewerOfItsDemand() {
+        // Node b's empty A100-40GB takes the three 2g.10gb of ns/wide (only b is eligible); placement then puts
+        // ns/one's replica in the room left there: 2g + 2g + 2g + 1g use all seven compute slices and leave
+        // memory slice 7 uncovered. Node a's GPU, holding a running replica, has a free 1g.5gb that costs
+        // nothing, and a holds none of ns/one: the replica goes there, and b's GPU gets a 1g.10gb at slot 6
+        // covering every slice. The one stranded slice left is a's slice 7, which its running 3g.20gb pins.
+        ClusterState state = cluster(
+                node("a", gpu(0, GpuModel.A100_40GB, running("3g.20gb", 0, "ns/other", "0"),
+                        free("1g.5gb", 4), free("1g.5gb", 5), free("1g.5gb", 6))),
+                node("b", gpu(0, GpuModel.A100_40GB)));
+        List<Demand> demands = List.of(onNodes("ns/wide", "2g.10gb", 3, "b"), demand("ns/one", "1g.5gb", 1),
+                demand("ns/other", "3g.20gb", 1));
+        Plan plan = new MigPlanner().plan(state, demands);
+        assertThat(plan.unsatisfied()).isEmpty();
+        assertThat(countOn(plan, "ns/one", "a")).isEqualTo(1);
+        assertThat(repartitioned(plan)).isEqualTo(1);
+        assertThat(layout(plan, "b", 0)).isEqualTo("[2g.10gb@0, 2g.10gb@2, 2g.10gb@4, 1g.10gb@6]");
+        assertThat(PlanQuality.of(state, demands, plan).stranded()).isEqualTo(1);
+    }
+
+    @Test
     void anIdleGpuWhoseFullLayoutLeavesASliceUncoveredIsNotOpenedJustToSpreadOverGpus() {
         // Seven 1g.5gb cover memory slices 0-6 of an A100-40GB: slice 7 stays uncovered on any GPU holding a
         // replica. GPU 0 already holds one, so its free instance costs nothing; GPU 1 would strand one more slice.
