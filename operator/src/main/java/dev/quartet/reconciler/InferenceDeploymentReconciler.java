@@ -15,6 +15,7 @@ import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.node.NodeProgress;
 import dev.quartet.status.EventRecorder;
 import dev.quartet.status.Reasons;
+import dev.quartet.status.RolloutProgress;
 import dev.quartet.status.StatusBuilder;
 import dev.quartet.status.StatusInputs;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -110,7 +111,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             Log.warnf("%s: invalid spec, nothing done: %s", id, problems);
             events.warning(d, "InvalidSpec", String.join("; ", problems));
             inputs = new StatusInputs(problems, pods, null, Optional.empty(), Optional.empty(), Map.of(), Set.of(),
-                    false, false, endpoint);
+                    RolloutProgress.NONE, false, endpoint);
         } else {
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
             Set<String> replicaIds = pods.stream().map(PodFacts::id).collect(Collectors.toSet());
@@ -121,7 +122,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             inputs = new StatusInputs(List.of(), pods, null, part.profile().or(() -> Optional
                     .ofNullable(d.getSpec().getSlice().getProfile())), part.unsatisfied(),
                     relevantNodes(view, part, pods, actions), new HashSet<>(actions.waitingOnNodes()),
-                    actions.rollingOut(), actions.changedSomething(), endpoint);
+                    actions.rollout(), actions.changedSomething(), endpoint);
         }
         InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
         boolean settled = status.getConditions().stream()

@@ -11,6 +11,7 @@ import dev.quartet.node.QuartetLabels;
 import dev.quartet.node.NewPodGate;
 import dev.quartet.planner.Demand;
 import dev.quartet.status.EventRecorder;
+import dev.quartet.status.RolloutProgress;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -72,7 +73,7 @@ public class ReplicaActuator {
                 live.add(pod);
             }
         }
-        boolean rollingOut = rollOut(d, view, live, pods, deleted);
+        RolloutProgress rollout = rollOut(d, view, live, pods, deleted);
         List<String> waiting = new ArrayList<>();
         Map<String, List<Pod>> inflight = new TreeMap<>();
         live.stream().filter(p -> !PodFacts.isBound(p) && !deleted.containsKey(p.getMetadata().getName()))
@@ -112,7 +113,7 @@ public class ReplicaActuator {
                 }
             }
         }
-        return new ReplicaActions(created, deleted, waiting, rollingOut);
+        return new ReplicaActions(created, deleted, waiting, rollout);
     }
 
     /**
@@ -143,9 +144,10 @@ public class ReplicaActuator {
     /**
      * Replaces pods of an older template, or with a slice of another profile than the spec now gives on their
      * node's GPU model, one at a time, each only once every other replica is Ready and, for a Ready one, while at
-     * least {@code replicas - max(1, maxUnavailable)} others stay Ready.
+     * least {@code replicas - max(1, maxUnavailable)} others stay Ready. Says whether that rule alone held the next
+     * one back.
      */
-    private boolean rollOut(InferenceDeployment d, ClusterView view, List<Pod> live, List<Pod> all,
+    private RolloutProgress rollOut(InferenceDeployment d, ClusterView view, List<Pod> live, List<Pod> all,
             Map<String, String> deleted) {
         Demand demand = view.demands().get(DemandFactory.id(d));
         List<Pod> outdated = new ArrayList<>();
@@ -159,25 +161,32 @@ public class ReplicaActuator {
             }
         }
         if (outdated.isEmpty()) {
-            return false;
+            return RolloutProgress.NONE;
         }
         outdated.stream().filter(p -> !PodFacts.isBound(p)).forEach(p -> delete(d, p, "outdated template", deleted));
         boolean othersSettled = all.stream().noneMatch(view.inventory()::finishingTermination) && live.stream()
                 .filter(p -> !outdated.contains(p)).allMatch(PodFacts::isReady);
+        int maxUnavailable = InferenceDeploymentPodDisruptionBudgetDependentResource.maxUnavailable(d);
+        List<Pod> remaining = outdated.stream().filter(PodFacts::isBound)
+                .filter(p -> !deleted.containsKey(p.getMetadata().getName())).toList();
+        boolean heldBack = false;
         if (othersSettled) {
             // A Ready replica goes only while enough stay Ready: right after a deletion the replacement does not
             // exist yet, so "every other replica is Ready" alone would take the next one down at once.
             long ready = live.stream().filter(p -> PodFacts.isReady(p) && !deleted.containsKey(p.getMetadata().getName()))
                     .count();
-            int mayBeDown = Math.max(1, InferenceDeploymentPodDisruptionBudgetDependentResource.maxUnavailable(d));
-            boolean roomForOneDown = ready - 1 >= d.getSpec().getReplicas() - mayBeDown;
-            outdated.stream().filter(PodFacts::isBound)
-                    .filter(p -> !deleted.containsKey(p.getMetadata().getName()))
+            boolean roomForOneDown = ready - 1 >= d.getSpec().getReplicas() - Math.max(1, maxUnavailable);
+            Pod next = remaining.stream()
                     .min(Comparator.comparing(PodFacts::isReady).thenComparing(p -> p.getMetadata().getName()))
-                    .filter(p -> !PodFacts.isReady(p) || roomForOneDown)
-                    .ifPresent(p -> delete(d, p, "rolling out a changed spec", deleted));
+                    .orElse(null);
+            if (next != null && (!PodFacts.isReady(next) || roomForOneDown)) {
+                delete(d, next, "rolling out a changed spec", deleted);
+            } else {
+                heldBack = next != null;
+            }
         }
-        return true;
+        int left = (int) remaining.stream().filter(p -> !deleted.containsKey(p.getMetadata().getName())).count();
+        return new RolloutProgress(true, left, maxUnavailable, heldBack);
     }
 
     private static Set<Integer> ordinals(InferenceDeployment d, List<Pod> pods) {

@@ -7,6 +7,7 @@ public final class Reasons {
     public static final String REPLICAS_STARTING = "ReplicasStarting";
     public static final String SCALING_DOWN = "ScalingDown";
     public static final String ROLLING_OUT = "RollingOut";
+    public static final String ROLLOUT_BLOCKED = "RolloutBlocked";
     public static final String REPARTITIONING = "Repartitioning";
     public static final String WAITING_FOR_REPARTITION = "WaitingForRepartition";
     public static final String DRAINING = "Draining";

@@ -99,10 +99,14 @@ public final class StatusBuilder {
         Instant now = Instant.now(clock);
         List<String> failing = live.stream().map(p -> failure(p, now)).flatMap(Optional::stream).toList();
 
+        Optional<String> rolloutBlocked = rolloutBlocked(in, desired);
         ConditionMerger.Fresh degraded;
         if (failure.isPresent()) {
             degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, failure.get().reason(),
                     failure.get().message());
+        } else if (rolloutBlocked.isPresent()) {
+            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.ROLLOUT_BLOCKED,
+                    rolloutBlocked.get());
         } else if (in.unsatisfied().isPresent()) {
             Unsatisfied u = in.unsatisfied().get();
             degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, u.reason().name(),
@@ -121,7 +125,10 @@ public final class StatusBuilder {
             progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.REPARTITIONING,
                     "repartitioning GPUs on " + String.join(", ", repartitioning) + " for this deployment: "
                             + in.nodes().get(repartitioning.get(0)).message());
-        } else if (in.rollingOut()) {
+        } else if (rolloutBlocked.isPresent()) {
+            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, false, Reasons.ROLLOUT_BLOCKED,
+                    rolloutBlocked.get());
+        } else if (in.rollout().underWay()) {
             progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.ROLLING_OUT,
                     "replacing replicas created from an older spec, one at a time");
         } else if (!in.waitingNodes().isEmpty()) {
@@ -152,6 +159,23 @@ public final class StatusBuilder {
                     ready + "/" + desired + " replicas ready");
         }
         return List.of(readyCondition, progressing, degraded);
+    }
+
+    /**
+     * Why a rollout cannot go on, or empty: replacements have no slice while maxUnavailable keeps the replicas of
+     * the old spec (which may hold the very GPUs the replacements need) until a replacement is Ready.
+     */
+    private static Optional<String> rolloutBlocked(StatusInputs in, int desired) {
+        RolloutProgress r = in.rollout();
+        if (!r.heldBack() || in.unsatisfied().isEmpty()) {
+            return Optional.empty();
+        }
+        Unsatisfied u = in.unsatisfied().get();
+        return Optional.of("the rollout cannot go on: " + u.missing() + " replicas of the changed spec have no MIG "
+                + "slice (" + u.reason().name() + "), and spec.maxUnavailable " + r.maxUnavailable() + " keeps the "
+                + r.oldReplicas() + " replicas still on the old spec until a replacement is Ready; if the new replicas "
+                + "need the GPUs those hold, raise spec.maxUnavailable (at most " + desired + ") to let old replicas "
+                + "go first, else add or free slices");
     }
 
     private static String explain(Unsatisfied u) {

@@ -18,10 +18,10 @@ import java.util.Set;
  * @param unsatisfied  the planner's shortfall for this deployment
  * @param nodes        progress of the nodes this deployment waits on or is moved from
  * @param waitingNodes nodes where new replicas wait for the node to take pods
- * @param rollingOut   a changed spec is being rolled out
+ * @param rollout      how the rollout of a changed spec stands ({@link RolloutProgress#NONE}: none)
  * @param changed      this reconcile created or deleted pods
  */
 public record StatusInputs(List<String> problems, List<Pod> pods, String currentHash, Optional<String> profile,
         Optional<Unsatisfied> unsatisfied, Map<String, NodeProgress> nodes, Set<String> waitingNodes,
-        boolean rollingOut, boolean changed, String endpoint) {
+        RolloutProgress rollout, boolean changed, String endpoint) {
 }

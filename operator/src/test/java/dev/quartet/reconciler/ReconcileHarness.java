@@ -91,7 +91,7 @@ final class ReconcileHarness {
         ReplicaActions actions = actuator.apply(d, part, view);
         StatusInputs in = new StatusInputs(List.of(), mine, null, part.profile().or(() -> Optional.ofNullable(
                 d.getSpec().getSlice().getProfile())), part.unsatisfied(), Map.of(),
-                new HashSet<>(actions.waitingOnNodes()), actions.rollingOut(), actions.changedSomething(), "e:8080");
+                new HashSet<>(actions.waitingOnNodes()), actions.rollout(), actions.changedSomething(), "e:8080");
         InferenceDeploymentStatus status = statusBuilder.build(d, in);
         d.setStatus(status);
         return new Result(view, part, actions, status);

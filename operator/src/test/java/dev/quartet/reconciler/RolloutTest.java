@@ -122,6 +122,40 @@ class RolloutTest {
     }
 
     @Test
+    void aProfileChangeThatNeedsTheOldReplicasGpuSaysWhatHoldsItBack() throws IOException {
+        // One A30 in four 1g.6gb slices, all four serving; the spec moves to 2g.12gb. maxUnavailable 1 lets one old
+        // replica go, and then the 2g replicas have no slice while three old ones pin the GPU: the rollout cannot
+        // go on by itself, and the status says so and what to change.
+        ReconcileHarness h = new ReconcileHarness(NOW, nvidia());
+        InferenceDeployment d = deployment("resnet", "1g.6gb", 4);
+        h.nodes.add(TestNodes.node("gpu-1", "NVIDIA-A30", 1, "all-1g.6gb", "success",
+                Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4"))).build());
+        for (int i = 0; i < 4; i++) {
+            put(h, started(h.actuator.factory().desired(d, "1g.6gb", "gpu-1", i), "gpu-1", 0, i));
+        }
+        d.getSpec().getSlice().setProfile("2g.12gb");
+
+        h.reconcile(d, List.of(d));
+        assertThat(deletions(h)).containsExactly("delete ml/resnet-0");
+        h.pods.values().removeIf(p -> p.getMetadata().getDeletionTimestamp() != null);
+
+        ReconcileHarness.Result blocked = h.reconcile(d, List.of(d));
+        assertThat(deletions(h)).containsExactly("delete ml/resnet-0");
+        assertThat(ReconcileHarness.conditions(blocked.status()))
+                .isEqualTo("Ready=False/RolloutBlocked, Progressing=False/RolloutBlocked, Degraded=True/RolloutBlocked");
+        assertThat(blocked.status().getConditions().get(1).getMessage()).isEqualTo("the rollout cannot go on: 4 "
+                + "replicas of the changed spec have no MIG slice (InsufficientSlices), and spec.maxUnavailable 1 "
+                + "keeps the 3 replicas still on the old spec until a replacement is Ready; if the new replicas need "
+                + "the GPUs those hold, raise spec.maxUnavailable (at most 4) to let old replicas go first, else add "
+                + "or free slices");
+
+        d.getSpec().setMaxUnavailable(4);
+        ReconcileHarness.Result raised = h.reconcile(d, List.of(d));
+        assertThat(deletions(h)).containsExactly("delete ml/resnet-0", "delete ml/resnet-1");
+        assertThat(ReconcileHarness.conditions(raised.status())).contains("Progressing=True/RollingOut");
+    }
+
+    @Test
     void aScaleDownEndsWhileAKeptReplicaCrashLoops() throws IOException {
         ReconcileHarness h = new ReconcileHarness(NOW, nvidia());
         InferenceDeployment d = deployment("resnet", "1g.6gb", 3);

@@ -73,7 +73,7 @@ class StatusBuilderTest {
         Optional<Unsatisfied> unsatisfied = Optional.empty();
         Map<String, NodeProgress> nodes = new TreeMap<>();
         Set<String> waitingNodes = Set.of();
-        boolean rollingOut;
+        RolloutProgress rollout = RolloutProgress.NONE;
         boolean changed;
 
         Inputs pods(Pod... p) {
@@ -87,7 +87,7 @@ class StatusBuilderTest {
         }
 
         StatusInputs build() {
-            return new StatusInputs(problems, pods, "abc123", profile, unsatisfied, nodes, waitingNodes, rollingOut,
+            return new StatusInputs(problems, pods, "abc123", profile, unsatisfied, nodes, waitingNodes, rollout,
                     changed, ENDPOINT);
         }
     }
@@ -261,7 +261,7 @@ class StatusBuilderTest {
         Inputs waiting = new Inputs().pods(ready("resnet-0", "gpu-1"));
         waiting.waitingNodes = Set.of("gpu-4");
         Inputs rolling = new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-1"));
-        rolling.rollingOut = true;
+        rolling.rollout = new RolloutProgress(true, 2, 1, false);
         Inputs tooMany = new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-1"),
                 ready("resnet-2", "gpu-2"));
 
