@@ -117,14 +117,16 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             Set<String> replicaIds = pods.stream().map(PodFacts::id).collect(Collectors.toSet());
             DeploymentPart part = DeploymentPart.of(view.plan(), id, replicaIds);
             ReplicaActions actions = actuator.apply(d, part, view);
-            part.unsatisfied().ifPresent(u -> events.warning(d, u.reason().name(),
-                    u.missing() + " of " + d.getSpec().getReplicas() + " replicas have no MIG slice"));
             inputs = new StatusInputs(List.of(), pods, null, part.profile().or(() -> Optional
                     .ofNullable(d.getSpec().getSlice().getProfile())), part.unsatisfied(),
                     relevantNodes(view, part, pods, actions), new HashSet<>(actions.waitingOnNodes()),
                     actions.rollout(), actions.changedSomething(), endpoint);
         }
         InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
+        inputs.unsatisfied().ifPresent(u -> {
+            StatusBuilder.Shortfall event = StatusBuilder.shortfall(status, u, d.getSpec().getReplicas());
+            events.warning(d, event.reason(), event.message());
+        });
         boolean settled = status.getConditions().stream()
                 .noneMatch(c -> "Progressing".equals(c.getType()) && "True".equals(c.getStatus()));
         UpdateControl<InferenceDeployment> control;

@@ -161,6 +161,22 @@ public final class StatusBuilder {
         return List.of(readyCondition, progressing, degraded);
     }
 
+    /** A Warning Event's reason and message. */
+    public record Shortfall(String reason, String message) {
+    }
+
+    /**
+     * The Event for a replica shortfall, from the status built for it: the rollout's reason and message when a
+     * blocked rollout is what holds the replicas back, else the planner's reason.
+     */
+    public static Shortfall shortfall(InferenceDeploymentStatus status, Unsatisfied u, int replicas) {
+        return status.getConditions().stream()
+                .filter(c -> ConditionTypes.DEGRADED.equals(c.getType()) && Reasons.ROLLOUT_BLOCKED.equals(c.getReason()))
+                .findFirst().map(c -> new Shortfall(Reasons.ROLLOUT_BLOCKED, c.getMessage()))
+                .orElseGet(() -> new Shortfall(u.reason().name(), u.missing() + " of " + replicas
+                        + " replicas have no MIG slice"));
+    }
+
     /**
      * Why a rollout cannot go on, or empty: replacements have no slice while maxUnavailable keeps the replicas of
      * the old spec (which may hold the very GPUs the replacements need) until a replacement is Ready.

@@ -198,6 +198,31 @@ class StatusBuilderTest {
     }
 
     @Test
+    void aHeldBackRolloutWithUnplacedReplacementsIsBlockedAndItsEventSaysSo() {
+        Inputs in = new Inputs().pods(ready("resnet-1", "gpu-1"), ready("resnet-2", "gpu-1"));
+        Unsatisfied missing = new Unsatisfied("ml/resnet", 3, UnsatisfiedReason.BlockedByRunningReplicas);
+        in.unsatisfied = Optional.of(missing);
+        in.rollout = new RolloutProgress(true, 2, 1, true);
+
+        InferenceDeploymentStatus s = builder.build(deployment(3), in.build());
+
+        assertThat(summaries(s)).containsExactly("Ready=False/RolloutBlocked", "Progressing=False/RolloutBlocked",
+                "Degraded=True/RolloutBlocked");
+        assertThat(condition(s, "Degraded").getMessage()).startsWith("the rollout cannot go on: 3 replicas of the "
+                + "changed spec have no MIG slice (BlockedByRunningReplicas), and spec.maxUnavailable 1 keeps the 2 "
+                + "replicas still on the old spec");
+        assertThat(StatusBuilder.shortfall(s, missing, 3))
+                .isEqualTo(new StatusBuilder.Shortfall("RolloutBlocked", condition(s, "Degraded").getMessage()));
+
+        in.rollout = new RolloutProgress(true, 2, 1, false);
+        InferenceDeploymentStatus moving = builder.build(deployment(3), in.build());
+        assertThat(summaries(moving)).containsExactly("Ready=False/BlockedByRunningReplicas",
+                "Progressing=True/RollingOut", "Degraded=True/BlockedByRunningReplicas");
+        assertThat(StatusBuilder.shortfall(moving, missing, 3)).isEqualTo(new StatusBuilder.Shortfall(
+                "BlockedByRunningReplicas", "3 of 3 replicas have no MIG slice"));
+    }
+
+    @Test
     void aMigManagerTimeoutIsReportedWithItsMessageAndOutranksTheShortfall() {
         String message = "MIG Manager did not apply quartet-0a1b2c3d4e on gpu-2 within 10m; rolled back to "
                 + "all-1g.6gb, next attempt after 2024-05-01T12:15:00Z";
