@@ -187,11 +187,16 @@ public final class StatusBuilder {
             return Optional.empty();
         }
         Unsatisfied u = in.unsatisfied().get();
-        return Optional.of("the rollout cannot go on: " + u.missing() + " replicas of the changed spec have no MIG "
-                + "slice (" + u.reason().name() + "), and spec.maxUnavailable " + r.maxUnavailable() + " keeps the "
-                + r.oldReplicas() + " replicas still on the old spec until a replacement is Ready; if the new replicas "
-                + "need the GPUs those hold, raise spec.maxUnavailable (at most " + desired + ") to let old replicas "
-                + "go first, else add or free slices");
+        return Optional.of("the rollout cannot go on: " + replicas(u.missing()) + " of the changed spec "
+                + (u.missing() == 1 ? "has" : "have") + " no MIG slice (" + u.reason().name() + "), and "
+                + "spec.maxUnavailable " + r.maxUnavailable() + " keeps the " + replicas(r.oldReplicas())
+                + " still on the old spec until a replacement is Ready; if the new replicas need the GPUs those "
+                + "hold, raise spec.maxUnavailable (at most " + desired + ") to let old replicas go first, else add "
+                + "or free slices");
+    }
+
+    private static String replicas(int n) {
+        return n == 1 ? "1 replica" : n + " replicas";
     }
 
     private static String explain(Unsatisfied u) {
