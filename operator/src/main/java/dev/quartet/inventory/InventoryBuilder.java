@@ -176,6 +176,14 @@ public final class InventoryBuilder {
             }
             Map<Integer, Map<String, Integer>> uniform = uniformFromAllocatable();
             if (uniform != null) {
+                if (node.gpuCount() > 1 && !nonZero(node.allocatableSlices()).isEmpty()) {
+                    // An even split of the node's slices may not be each GPU's layout (4 x 1g on one GPU and 2 x 2g
+                    // on the other look like 2 x 1g + 1 x 2g on each): a config written from it would have MIG
+                    // Manager change GPUs the plan leaves alone, without a drain.
+                    fix(null, "per-GPU layout guessed from the advertised slices (config '" + node.migConfig()
+                            + "' is not in the mig-parted ConfigMap): not repartitioned until a config there names "
+                            + "it");
+                }
                 return uniform;
             }
             fix(NodeReadiness.UNKNOWN_LAYOUT, "per-GPU layout unknown: config '" + node.migConfig()

@@ -202,6 +202,22 @@ class InventoryBuilderTest {
             assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
             assertThat(layout(inventory, "gpu-1", 1)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
             assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+            // The split is a guess (4 x 1g on GPU 0 and 2 x 2g on GPU 1 look the same): a config written from it
+            // would change GPUs the plan leaves alone, so the node keeps its layout.
+            assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+            assertThat(inventory.notes().get("gpu-1")).contains("guessed");
+        }
+    }
+
+    @Test
+    void aGuessedLayoutIsExactOnOneGpuOrWithoutSlices() {
+        Inventory oneGpu = build(node("gpu-1", A30, 1, "custom-from-elsewhere", "success",
+                allocatable("1g.6gb", 2, "2g.12gb", 1)));
+        Inventory noSlices = build(node("gpu-1", A30, 2, null, null, allocatable()));
+
+        for (Inventory inventory : List.of(oneGpu, noSlices)) {
+            assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+            assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isFalse();
         }
     }
 
