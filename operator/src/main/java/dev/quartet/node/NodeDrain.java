@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * Empties the GPUs of a node that must be repartitioned (MIG Manager wipes them). Only replicas of movable
@@ -143,11 +144,18 @@ final class NodeDrain {
         }
     }
 
-    /** Why the deployment's movable replicas must not be evicted yet, if they must not. */
+    /**
+     * Why the deployment's movable replicas must not be evicted yet, if they must not. A replacement planned on a
+     * GPU that is itself to be repartitioned cannot start before that repartition, which may wait for this very
+     * drain (a turn held by one node at a time) or be part of it: it is not waited for.
+     */
     private static Optional<String> replacementsMissing(String deployment, String node, List<Integer> gpus, Plan plan,
             Inventory inventory, ClusterSnapshot snapshot) {
+        Set<String> repartitioned = plan.gpus().stream().filter(GpuPlan::repartition)
+                .map(g -> g.node() + "/" + g.index()).collect(Collectors.toSet());
         long startable = plan.assignments().stream()
                 .filter(a -> a.demand().equals(deployment) && !a.existing()
+                        && !repartitioned.contains(a.node() + "/" + a.gpu())
                         && NewPodGate.allows(plan, inventory, a.node(), a.profile()))
                 .count();
         if (startable > 0) {

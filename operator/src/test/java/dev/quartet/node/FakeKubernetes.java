@@ -6,6 +6,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.VersionInfo;
+import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -29,7 +31,10 @@ final class FakeKubernetes {
 
     final Map<String, Node> nodes = new TreeMap<>();
     final Map<String, ConfigMap> configMaps = new TreeMap<>();
-    /** {@code edit node/<name>}, {@code create configmap/<ns>/<name>}, {@code update configmap/<ns>/<name>}. */
+    /**
+     * {@code edit node/<name>}, {@code create configmap/<ns>/<name>}, {@code update configmap/<ns>/<name>},
+     * {@code evict pod/<ns>/<name>}.
+     */
     final List<String> writes = new ArrayList<>();
     final KubernetesClient client;
     private long version;
@@ -38,6 +43,23 @@ final class FakeKubernetes {
         client = proxy(KubernetesClient.class, (m, args) -> switch (m.getName()) {
             case "nodes" -> operation("node", nodes, null);
             case "configMaps" -> operation("configmap", configMaps, null);
+            case "pods" -> pods(null);
+            case "getKubernetesVersion" -> new VersionInfo.Builder().withMajor("1").withMinor("20").build();
+            default -> throw unsupported(m);
+        });
+    }
+
+    /** Pods support only eviction (policy/v1beta1, as on the 1.20 server this pretends to be): always granted. */
+    private Object pods(String namespace) {
+        return proxy(MixedOperation.class, (m, args) -> switch (m.getName()) {
+            case "inNamespace" -> pods((String) args[0]);
+            case "withName" -> proxy(PodResource.class, (m2, args2) -> {
+                if (!m2.getName().equals("evict") || args2 != null && args2.length > 0) {
+                    throw unsupported(m2);
+                }
+                writes.add("evict pod/" + namespace + "/" + args[0]);
+                return true;
+            });
             default -> throw unsupported(m);
         });
     }

@@ -9,9 +9,12 @@ import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.TestNodes;
 import dev.quartet.node.NodeProgress.Phase;
+import dev.quartet.planner.Assignment;
+import dev.quartet.planner.Demand;
 import dev.quartet.planner.GpuModel;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.Instance;
+import dev.quartet.planner.Placement;
 import dev.quartet.planner.Plan;
 import dev.quartet.status.EventRecorder;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
@@ -433,5 +436,43 @@ class MigManagerBackendTest {
         assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isNull();
         assertThat(label("gpu-b", NvidiaLabels.MIG_CONFIG)).startsWith(MigPartedConfigWriter.PREFIX);
         assertThat(migConfig().configs()).doesNotContainKey(configA);
+    }
+
+    @Test
+    void aDrainDoesNotWaitForAReplacementPlannedOnAGpuThatIsItselfToBeRepartitioned() {
+        // gpu-a must go from 4 x 1g.6gb to 4g.24gb; its movable replica's replacement is planned on gpu-b's GPU,
+        // which needs a repartition too. With one repartition at a time, gpu-a waiting for that replacement and
+        // gpu-b waiting for its turn waited for each other for ever.
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        cluster.put(TestNodes.node("gpu-b", "NVIDIA-A30", 1, "all-4g.24gb", "success",
+                Map.of(NvidiaLabels.resourceName("4g.24gb"), new Quantity("1"))).build());
+        Pod small = new PodBuilder()
+                .withNewMetadata().withNamespace("ns").withName("small-0")
+                .addToLabels(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE)
+                .addToLabels(QuartetLabels.DEPLOYMENT, "small")
+                .addToAnnotations(QuartetLabels.MIG_DEVICE,
+                        "{\"gpu\":0,\"profile\":\"1g.6gb\",\"start\":0,\"uuid\":\"MIG-a\"}")
+                .endMetadata()
+                .withNewSpec().withNodeName("gpu-a").addNewContainer().withName("worker").withImage("w")
+                .withNewResources().addToLimits(NvidiaLabels.resourceName("1g.6gb"), new Quantity("1")).endResources()
+                .endContainer().endSpec()
+                .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True")
+                .endCondition().endStatus().build();
+        ClusterSnapshot snapshot = new ClusterSnapshot(cluster.nodes(), List.of(small), migConfig(), null);
+        Demand smallDemand = new Demand("ns/small", "1g.6gb", null, 1, 0,
+                null, true, Placement.SPREAD, null);
+        Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                .build(snapshot, new InventoryBuilder.Owners(Map.of("ns/small", smallDemand)), NOW);
+        Plan plan = new Plan(List.of(repartition("gpu-a", WHOLE), new GpuPlan("gpu-b", 0, GpuModel.A30,
+                List.of(new Instance("1g.6gb", 0), new Instance("1g.6gb", 1), new Instance("2g.12gb", 2)), true)),
+                List.of(new Assignment("ns/big", "gpu-a", 0, "4g.24gb", 0, false, null),
+                        new Assignment("ns/small", "gpu-b", 0, "1g.6gb", 0, false, null)),
+                List.of("ns/small-0"), List.of(), List.of());
+
+        NodeProgress progress = backend(1).reconcile(plan, inventory, snapshot, NOW).get("gpu-a");
+
+        assertThat(progress.message()).doesNotContain("replacement");
+        assertThat(cluster.writes).contains("evict pod/ns/small-0");
     }
 }
