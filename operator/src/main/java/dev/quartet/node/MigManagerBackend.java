@@ -73,6 +73,11 @@ public class MigManagerBackend implements MigBackend {
                     inFlight.add(n.name());
                 }
             });
+            // MIG Manager busy on a node counts against the limit whoever chose the config: a rollback, an
+            // administrator's relabel, an attempt whose timeout is already recorded.
+            if (NvidiaLabels.STATE_PENDING.equals(n.migState()) || NvidiaLabels.STATE_REBOOTING.equals(n.migState())) {
+                inFlight.add(n.name());
+            }
         }
         Map<String, List<GpuPlan>> changes = new TreeMap<>();
         plan.gpus().stream().filter(GpuPlan::repartition)

@@ -475,4 +475,17 @@ class MigManagerBackendTest {
         assertThat(progress.message()).doesNotContain("replacement");
         assertThat(cluster.writes).contains("evict pod/ns/small-0");
     }
+
+    @Test
+    void aNodeMigManagerIsBusyWithCountsAgainstTheLimitWhoeverChoseItsConfig() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", NvidiaLabels.STATE_PENDING).build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+
+        NodeProgress progress = pass(backend(1), plan(repartition("gpu-b", WHOLE)), snapshot(), NOW).get("gpu-b");
+
+        assertThat(progress.phase()).isEqualTo(Phase.WAITING);
+        assertThat(progress.message()).startsWith("waiting for a turn");
+        assertThat(label("gpu-b", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
+    }
 }
