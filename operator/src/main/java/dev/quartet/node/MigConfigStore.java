@@ -9,10 +9,15 @@ import io.quarkus.logging.Log;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Reads and writes Quartet's named configs in the mig-parted ConfigMap MIG Manager mounts. Entries Quartet did
  * not write are kept byte for byte; writes use the ConfigMap's resourceVersion, so a concurrent edit is never lost.
+ * It remembers the content of every Quartet config it has written or seen since the operator started, so that one a
+ * node still uses can be written back when something else rewrites the ConfigMap (the GPU Operator restores its own
+ * {@code default-mig-parted-config} when it reconciles).
  */
 final class MigConfigStore {
 
@@ -20,6 +25,8 @@ final class MigConfigStore {
 
     private final KubernetesClient client;
     private final QuartetConfig.MigManager config;
+    /** Quartet's configs by name (content-named: a name always means the same content). */
+    private final Map<String, List<DeviceGroup>> known = new ConcurrentHashMap<>();
 
     MigConfigStore(KubernetesClient client, QuartetConfig.MigManager config) {
         this.client = client;
@@ -38,11 +45,67 @@ final class MigConfigStore {
 
     /** Makes the ConfigMap hold config {@code name} and, of Quartet's other entries, those named in {@code inUse}. */
     Write ensure(String name, List<DeviceGroup> groups, Set<String> inUse) {
-        ConfigMap current = client.configMaps().inNamespace(config.namespace()).withName(config.configMapName()).get();
-        String original = current == null || current.getData() == null ? null : current.getData().get(config.configKey());
-        String rewritten = MigPartedConfigWriter.rewrite(original == null ? EMPTY : original,
-                Map.of(name, groups), inUse);
-        Write found = original != null && holds(original, name) ? Write.PRESENT : Write.ADDED;
+        known.put(name, List.copyOf(groups));
+        return write(read(), Map.of(name, groups), inUse, name);
+    }
+
+    /** Remembers the content of Quartet's configs in a ConfigMap as read. */
+    void remember(MigPartedConfig read) {
+        if (read != null) {
+            read.configs().forEach((name, groups) -> {
+                if (name.startsWith(MigPartedConfigWriter.PREFIX)) {
+                    known.putIfAbsent(name, groups);
+                }
+            });
+        }
+    }
+
+    /** Whether this store knows the content of config {@code name} (so it can write it back). */
+    boolean knows(String name) {
+        return known.containsKey(name);
+    }
+
+    /**
+     * Writes back the configs of {@code inUse} that the ConfigMap lacks and whose content is known; returns their
+     * names (empty when nothing was missing, or on a concurrent change, retried on the next pass).
+     */
+    Set<String> restore(Set<String> inUse) {
+        ConfigMap current = read();
+        String original = text(current);
+        Set<String> present;
+        try {
+            present = original == null ? Set.of() : MigPartedConfig.parse(original).configs().keySet();
+        } catch (RuntimeException e) {
+            return Set.of();
+        }
+        Map<String, List<DeviceGroup>> missing = new TreeMap<>();
+        for (String name : inUse) {
+            if (!present.contains(name) && known.containsKey(name)) {
+                missing.put(name, known.get(name));
+            }
+        }
+        if (missing.isEmpty() || write(current, missing, inUse, null) == Write.CONFLICT) {
+            return Set.of();
+        }
+        Log.warnf("MIG Manager ConfigMap %s/%s lacked Quartet's configs %s that nodes still use; wrote them back "
+                + "(something rewrote the ConfigMap: the GPU Operator restores its own default-mig-parted-config, "
+                + "so point both at a ConfigMap you own)", config.namespace(), config.configMapName(), missing.keySet());
+        return missing.keySet();
+    }
+
+    private ConfigMap read() {
+        return client.configMaps().inNamespace(config.namespace()).withName(config.configMapName()).get();
+    }
+
+    private String text(ConfigMap current) {
+        return current == null || current.getData() == null ? null : current.getData().get(config.configKey());
+    }
+
+    /** Writes {@code entries} into {@code current} as read; {@code name}: the entry whose presence is reported. */
+    private Write write(ConfigMap current, Map<String, List<DeviceGroup>> entries, Set<String> inUse, String name) {
+        String original = text(current);
+        String rewritten = MigPartedConfigWriter.rewrite(original == null ? EMPTY : original, entries, inUse);
+        Write found = original != null && (name == null || holds(original, name)) ? Write.PRESENT : Write.ADDED;
         if (rewritten.equals(original)) {
             return found;
         }

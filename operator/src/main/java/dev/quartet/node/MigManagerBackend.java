@@ -63,11 +63,12 @@ public class MigManagerBackend implements MigBackend {
         Map<String, Node> nodes = snapshot.nodes().stream()
                 .collect(Collectors.toMap(n -> n.getMetadata().getName(), n -> n, (a, b) -> a, TreeMap::new));
         Set<String> inFlight = new TreeSet<>();
+        restoreMissingConfigs(snapshot);
         for (GpuNode n : inventory.nodes().values()) {
             if (inventory.lostNodes().contains(n.name())) {
                 continue;
             }
-            watch(n, plan, now, nodes.get(n.name())).ifPresent(p -> {
+            watch(n, plan, now, nodes.get(n.name()), snapshot.migConfig()).ifPresent(p -> {
                 progress.put(n.name(), p);
                 if (p.phase() == Phase.APPLYING) {
                     inFlight.add(n.name());
@@ -124,7 +125,7 @@ public class MigManagerBackend implements MigBackend {
      * Follows a config Quartet set on the node: success, still applying, or failed/timed out (rolled back, or
      * reported once when there is nothing to roll back to).
      */
-    private Optional<NodeProgress> watch(GpuNode n, Plan plan, Instant now, Node node) {
+    private Optional<NodeProgress> watch(GpuNode n, Plan plan, Instant now, Node node, MigPartedConfig read) {
         Optional<NodeMigRecord> failure = NodeMigRecord.of(n);
         String current = n.migConfig();
         boolean ours = current != null && current.equals(n.annotation(QuartetLabels.NODE_CONFIG));
@@ -139,7 +140,7 @@ public class MigManagerBackend implements MigBackend {
         if (watching && (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state))) {
             Instant requested = requestedAt(n).orElse(now);
             if (requested.plus(config.migManager().repartitionTimeout()).isBefore(now)) {
-                return Optional.of(rollBack(n, plan, now, Reasons.MIG_MANAGER_TIMEOUT, "MIG Manager left node "
+                return Optional.of(rollBack(n, plan, now, read, Reasons.MIG_MANAGER_TIMEOUT, "MIG Manager left node "
                         + n.name() + " pending for more than " + config.migManager().repartitionTimeout().toSeconds()
                         + " s applying " + current));
             }
@@ -147,7 +148,7 @@ public class MigManagerBackend implements MigBackend {
                     "MIG Manager is applying " + current + " on " + n.name() + " (" + state + ")", List.of(), Set.of()));
         }
         if (watching && NvidiaLabels.STATE_FAILED.equals(state)) {
-            return Optional.of(rollBack(n, plan, now, Reasons.MIG_MANAGER_FAILED, "MIG Manager reported failed on node "
+            return Optional.of(rollBack(n, plan, now, read, Reasons.MIG_MANAGER_FAILED, "MIG Manager reported failed on node "
                     + n.name() + " applying " + current + " (its log on that node says why)"));
         }
         boolean success = ours && NvidiaLabels.STATE_SUCCESS.equals(state);
@@ -196,19 +197,40 @@ public class MigManagerBackend implements MigBackend {
         }
     }
 
+    /**
+     * Writes back Quartet's configs that nodes select, may roll back to or are about to select, when the ConfigMap
+     * as cached lacks one whose content is known (the live ConfigMap and nodes are read only then).
+     */
+    private void restoreMissingConfigs(ClusterSnapshot snapshot) {
+        MigPartedConfig read = snapshot.migConfig();
+        store.remember(read);
+        boolean missing = TargetConfig.inUse(snapshot.nodes()).stream()
+                .anyMatch(c -> store.knows(c) && (read == null || !read.configs().containsKey(c)));
+        if (missing) {
+            store.restore(TargetConfig.inUse(client.nodes().list().getItems()));
+        }
+    }
+
     private static String nothingToRollBackTo(GpuNode n) {
         return "nothing to roll back to (no other config is known to work on this node): set "
                 + NvidiaLabels.MIG_CONFIG + " on " + n.name() + " to a config that works there";
     }
 
-    private NodeProgress rollBack(GpuNode n, Plan plan, Instant now, String reason, String message) {
+    private NodeProgress rollBack(GpuNode n, Plan plan, Instant now, MigPartedConfig read, String reason,
+            String message) {
         String failed = n.migConfig();
         String lastGood = n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG);
         List<String> affected = plan.assignments().stream()
                 .filter(a -> a.node().equals(n.name()) && !a.existing()).map(Assignment::demand).distinct().sorted()
                 .toList();
-        // Selecting the config that failed again would change nothing.
+        // Selecting the config that failed again would change nothing; selecting one the ConfigMap lacks (and
+        // Quartet cannot write back) would fail at once.
         String target = lastGood == null || lastGood.equals(failed) ? null : lastGood;
+        String gone = null;
+        if (target != null && !store.knows(target) && (read == null || !read.configs().containsKey(target))) {
+            gone = target;
+            target = null;
+        }
         Instant retry = now.plus(config.migManager().retryBackoff());
         NodeMigRecord record = new NodeMigRecord(failed, reason, stamp(now), stamp(retry), target, affected);
         Map<String, String> labels = new LinkedHashMap<>();
@@ -221,8 +243,10 @@ public class MigManagerBackend implements MigBackend {
             annotations.put(QuartetLabels.NODE_CONFIG_REQUESTED_AT, stamp(now));
         }
         patch(n.name(), labels, annotations);
-        String full = message + "; " + (target == null ? nothingToRollBackTo(n)
-                : "rolled back to " + target + ", next attempt after " + stamp(retry));
+        String full = message + "; " + (target != null ? "rolled back to " + target + ", next attempt after "
+                + stamp(retry) : gone != null ? "cannot roll back to " + gone + ", the last config known to work "
+                + "here: the mig-parted ConfigMap no longer has it; set " + NvidiaLabels.MIG_CONFIG + " on "
+                + n.name() + " to a config that works there" : nothingToRollBackTo(n));
         Log.warnf("node %s: %s. Check MIG Manager's log on the node", n.name(), full);
         Node node = client.nodes().withName(n.name()).get();
         if (node != null) {

@@ -488,4 +488,47 @@ class MigManagerBackendTest {
         assertThat(progress.message()).startsWith("waiting for a turn");
         assertThat(label("gpu-b", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
     }
+
+    @Test
+    void quartetsConfigsANodeUsesAreWrittenBackWhenSomethingRewritesTheConfigMap() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        String selected = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        pass(backend, plan(), snapshot(), NOW.plusSeconds(30));
+        // The GPU Operator restores its default-mig-parted-config: Quartet's entries are gone.
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+
+        pass(backend, plan(), snapshot(), NOW.plusSeconds(60));
+
+        assertThat(migConfig().configs()).containsKey(selected).containsKey("all-1g.6gb");
+        assertThat(migConfig().groupFor(selected, 0, GpuModel.A30).orElseThrow().migDevices())
+                .isEqualTo(Map.of("4g.24gb", 1));
+        int writes = cluster.writes.size();
+        pass(backend, plan(), snapshot(), NOW.plusSeconds(90));
+        assertThat(cluster.writes).as("nothing more to write back").hasSize(writes);
+    }
+
+    @Test
+    void aLastGoodConfigTheConfigMapNoLongerHasIsNotSelectedAsARollback() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        pass(backend(1), plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        String first = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        pass(backend(1), plan(repartition("gpu-a", HALVES)), snapshot(), NOW.plusSeconds(30));
+        String second = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo(first);
+        // A restarted operator (it knows no content) finds the ConfigMap rewritten and the new config failing.
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
+
+        NodeProgress progress = pass(backend(1), plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
+
+        assertThat(progress.phase()).isEqualTo(Phase.FAILED);
+        assertThat(progress.message()).contains("cannot roll back to " + first);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(second);
+    }
 }
