@@ -42,9 +42,10 @@ public class ModelLoader {
 
     private void load() {
         WorkerConfig.Model m = config.model();
+        ModelSource source = new ModelSource(Path.of(m.cacheDir()));
         try {
             long start = System.nanoTime();
-            Path file = new ModelSource(Path.of(m.cacheDir())).resolve(m.uri(), m.sha256());
+            Path file = source.resolve(m.uri(), m.sha256());
             ModelFormat format = m.format().orElse(ModelFormat.fromFileName(file.getFileName().toString()));
             WorkerConfig.Batching b = config.batching();
             LoadedModel model = LoadedModel.load(file, format, mapper, threadsPerCall);
@@ -69,9 +70,12 @@ public class ModelLoader {
             Log.errorf("Cannot serve model %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.", m.name(),
                     e.getMessage());
             Quarkus.asyncExit(1);
-        } catch (Exception | LinkageError e) {
+        } catch (Throwable e) {
+            // Whatever went wrong (an engine provider's ServiceConfigurationError, an OutOfMemoryError), the loader
+            // thread must not end quietly with the worker alive and never Ready.
             Log.errorf(e, "Cannot serve model %s from %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.",
                     m.name(), m.uri(), e.getMessage());
+            source.forget(m.uri(), m.sha256());
             Quarkus.asyncExit(1);
         }
     }

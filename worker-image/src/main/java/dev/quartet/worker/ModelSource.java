@@ -18,14 +18,31 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** Turns the configured model URI into a verified local file: local paths as they are, http(s) downloaded once. */
 public final class ModelSource {
 
+    /**
+     * A download that receives no byte for this long fails (the request timeout covers only the wait for the
+     * response headers; a server or proxy that stalls mid-body would otherwise hold the worker for ever).
+     */
+    static final Duration IDLE_TIMEOUT = Duration.ofSeconds(60);
+
     private final Path cacheDir;
+    private final Duration idleTimeout;
 
     public ModelSource(Path cacheDir) {
+        this(cacheDir, IDLE_TIMEOUT);
+    }
+
+    ModelSource(Path cacheDir, Duration idleTimeout) {
         this.cacheDir = cacheDir;
+        this.idleTimeout = idleTimeout;
     }
 
     /**
@@ -37,9 +54,9 @@ public final class ModelSource {
         String scheme = uri.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") ? uri.substring(0, uri.indexOf(':'))
                 .toLowerCase(Locale.ROOT) : "";
         if (scheme.equals("http") || scheme.equals("https")) {
-            return download(URI.create(uri), sha256);
+            return download(parse(uri), sha256);
         }
-        Path file = scheme.equals("file") ? fileUri(URI.create(uri)) : Path.of(uri);
+        Path file = scheme.equals("file") ? fileUri(parse(uri)) : Path.of(uri);
         if (!Files.isRegularFile(file)) {
             throw new ModelSourceException("model file " + file + " does not exist or is not a file");
         }
@@ -47,8 +64,22 @@ public final class ModelSource {
         return file;
     }
 
+    private static URI parse(String uri) {
+        try {
+            return URI.create(uri);
+        } catch (IllegalArgumentException e) {
+            throw new ModelSourceException("QUARTET_MODEL_URI '" + uri + "' is not a valid URI (" + e.getMessage()
+                    + "); quote spaces and other special characters, e.g. %20");
+        }
+    }
+
     private static Path fileUri(URI uri) {
-        return uri.isOpaque() ? Path.of(uri.getSchemeSpecificPart()) : Path.of(uri);
+        try {
+            return uri.isOpaque() ? Path.of(uri.getSchemeSpecificPart()) : Path.of(uri);
+        } catch (IllegalArgumentException e) {
+            throw new ModelSourceException("QUARTET_MODEL_URI '" + uri + "' is not a local file URI: "
+                    + e.getMessage());
+        }
     }
 
     /**
@@ -57,10 +88,7 @@ public final class ModelSource {
      * not match (changed or damaged since) is deleted and fetched again, once.
      */
     private Path download(URI uri, Optional<String> sha256) {
-        String name = Path.of(uri.getPath()).getFileName().toString();
-        String key = sha256.map(s -> s.toLowerCase(Locale.ROOT)).orElseGet(
-                () -> HexFormat.of().formatHex(newDigest().digest(uri.toString().getBytes())));
-        Path target = cacheDir.resolve(key.substring(0, 16) + "-" + name);
+        Path target = cached(uri, sha256);
         if (Files.isRegularFile(target)) {
             if (sha256.isEmpty()) {
                 Log.infof("Model %s already in cache %s", uri, target);
@@ -83,6 +111,34 @@ public final class ModelSource {
         return target;
     }
 
+    /** Where the cached copy of an http(s) model is kept. */
+    private Path cached(URI uri, Optional<String> sha256) {
+        Path file = uri.getPath() == null || uri.getPath().isEmpty() ? null : Path.of(uri.getPath()).getFileName();
+        String name = file == null ? "model" : file.toString();
+        String key = sha256.map(s -> s.toLowerCase(Locale.ROOT)).orElseGet(
+                () -> HexFormat.of().formatHex(newDigest().digest(uri.toString().getBytes())));
+        return cacheDir.resolve(key.substring(0, 16) + "-" + name);
+    }
+
+    /**
+     * Deletes the cached copy of an http(s) model that could not be loaded: without a sha256 the cache took
+     * whatever the server answered with HTTP 200 (a proxy's page, say), and every restart would load it again.
+     */
+    public void forget(String uri, Optional<String> sha256) {
+        if (!uri.regionMatches(true, 0, "http:", 0, 5) && !uri.regionMatches(true, 0, "https:", 0, 6)) {
+            return;
+        }
+        Path target = cached(URI.create(uri), sha256);
+        try {
+            if (Files.deleteIfExists(target)) {
+                Log.warnf("Deleted the cached copy %s of %s, which could not be loaded; the next start fetches it "
+                        + "again", target, uri);
+            }
+        } catch (IOException e) {
+            Log.warnf("Cannot delete the cached copy %s of %s: %s", target, uri, e);
+        }
+    }
+
     private void fetch(URI uri, Path target, Optional<String> sha256) {
         Path partial = null;
         try {
@@ -97,7 +153,7 @@ public final class ModelSource {
                 if (response.statusCode() != 200) {
                     throw new ModelSourceException("fetching " + uri + " answered HTTP " + response.statusCode());
                 }
-                Files.copy(new DigestInputStream(body, digest), partial, StandardCopyOption.REPLACE_EXISTING);
+                copyWatched(uri, body, new DigestInputStream(body, digest), partial);
             }
             String actual = HexFormat.of().formatHex(digest.digest());
             if (sha256.isPresent() && !matches(actual, sha256.get())) {
@@ -112,6 +168,55 @@ public final class ModelSource {
             throw new ModelSourceException("interrupted while fetching " + uri, e);
         } finally {
             deletePartial(partial);
+        }
+    }
+
+    /**
+     * Copies a response body to {@code to}, failing when no byte arrives for {@link #idleTimeout}: a watchdog
+     * interrupts the reading thread and closes the body, which ends a read blocked on a stalled connection.
+     */
+    private void copyWatched(URI uri, InputStream body, InputStream in, Path to) throws IOException {
+        AtomicLong lastByte = new AtomicLong(System.nanoTime());
+        AtomicBoolean stalled = new AtomicBoolean();
+        Thread reader = Thread.currentThread();
+        long idle = idleTimeout.toNanos();
+        ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "model-download-watchdog");
+            t.setDaemon(true);
+            return t;
+        });
+        long period = Math.max(Duration.ofMillis(50).toNanos(), idle / 4);
+        watchdog.scheduleAtFixedRate(() -> {
+            if (System.nanoTime() - lastByte.get() > idle && stalled.compareAndSet(false, true)) {
+                reader.interrupt();
+                try {
+                    body.close();
+                } catch (IOException | RuntimeException e) {
+                    Log.debugf("closing the stalled download of %s: %s", uri, e);
+                }
+            }
+        }, period, period, TimeUnit.NANOSECONDS);
+        try (OutputStream out = Files.newOutputStream(to)) {
+            byte[] buffer = new byte[1 << 16];
+            for (int n; (n = in.read(buffer)) >= 0;) {
+                out.write(buffer, 0, n);
+                lastByte.set(System.nanoTime());
+            }
+        } catch (IOException e) {
+            if (stalled.get()) {
+                throw new ModelSourceException("fetching " + uri + " stalled: no data for "
+                        + idleTimeout.toSeconds() + " s", e);
+            }
+            throw e;
+        } finally {
+            watchdog.shutdownNow();
+            if (stalled.get()) {
+                Thread.interrupted(); // the watchdog's interrupt is not the caller's
+            }
+        }
+        if (stalled.get()) {
+            throw new ModelSourceException("fetching " + uri + " stalled: no data for " + idleTimeout.toSeconds()
+                    + " s");
         }
     }
 

@@ -3,6 +3,7 @@ package dev.quartet.worker;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.sun.net.httpserver.HttpServer;
@@ -13,6 +14,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
@@ -82,6 +87,12 @@ class ModelSourceTest {
         ModelSource.ModelSourceException missing = assertThrows(ModelSource.ModelSourceException.class,
                 () -> source.resolve("file:///models/nope.onnx", Optional.empty()));
         assertTrue(missing.getMessage().contains("/models/nope.onnx does not exist"));
+        ModelSource.ModelSourceException unquoted = assertThrows(ModelSource.ModelSourceException.class,
+                () -> source.resolve("file:///models/my model.onnx", Optional.empty()));
+        assertTrue(unquoted.getMessage().contains("is not a valid URI"), unquoted.getMessage());
+        ModelSource.ModelSourceException quoted = assertThrows(ModelSource.ModelSourceException.class,
+                () -> source.resolve("file:///models/a%20b.onnx", Optional.empty()));
+        assertTrue(quoted.getMessage().contains("/models/a b.onnx does not exist"), quoted.getMessage());
     }
 
     @Test
@@ -143,6 +154,58 @@ class ModelSourceTest {
         try (Stream<Path> files = Files.list(cache)) {
             return files.toList();
         }
+    }
+
+    @Test
+    void aDownloadThatStallsFailsInsteadOfHangingAndLeavesNothing() throws Exception {
+        // The headers and 1000 bytes arrive, then nothing: the request timeout does not cover the body.
+        HttpServer stalling = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        CountDownLatch release = new CountDownLatch(1);
+        stalling.createContext("/stall/model.onnx", exchange -> {
+            exchange.sendResponseHeaders(200, 100_000);
+            exchange.getResponseBody().write(new byte[1000]);
+            exchange.getResponseBody().flush();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+        });
+        stalling.setExecutor(Executors.newCachedThreadPool());
+        stalling.start();
+        try {
+            String url = "http://127.0.0.1:" + stalling.getAddress().getPort() + "/stall/model.onnx";
+            ModelSource.ModelSourceException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThrows(
+                    ModelSource.ModelSourceException.class,
+                    () -> new ModelSource(cache, Duration.ofSeconds(1)).resolve(url, Optional.empty())));
+            assertTrue(e.getMessage().contains("stalled: no data for 1 s"), e.getMessage());
+            assertEquals(List.of(), cached(), "no partial download is left");
+            assertTrue(!Thread.currentThread().isInterrupted(), "the watchdog's interrupt does not leak");
+        } finally {
+            release.countDown();
+            stalling.stop(0);
+        }
+    }
+
+    @Test
+    void aUrlWithoutAFileNameIsCachedUnderAPlainNameAndABadCopyCanBeForgotten() throws Exception {
+        server.createContext("/", exchange -> {
+            byte[] page = "<html>an index page</html>".getBytes();
+            exchange.sendResponseHeaders(200, page.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(page);
+            }
+        });
+        ModelSource source = new ModelSource(cache);
+        Path fetched = source.resolve(url("/"), Optional.empty());
+        assertTrue(fetched.getFileName().toString().endsWith("-model"), fetched.toString());
+
+        source.forget(url("/"), Optional.empty());
+
+        assertEquals(List.of(), cached(), "the next start fetches it again");
+        source.forget("models/mixed-types.onnx", Optional.empty());
+        assertTrue(Files.isRegularFile(MODEL), "a local model is never deleted");
     }
 
     @Test
