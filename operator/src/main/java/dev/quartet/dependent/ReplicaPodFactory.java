@@ -134,7 +134,7 @@ public final class ReplicaPodFactory {
                     .withClaimName(uri.getAuthority()).withReadOnly(true).endPersistentVolumeClaim().build());
             mounts.add(new VolumeMountBuilder().withName("model").withMountPath(MODEL_MOUNT + "/" + uri.getAuthority())
                     .withReadOnly(true).build());
-            modelUri = "file://" + MODEL_MOUNT + "/" + uri.getAuthority() + uri.getPath();
+            modelUri = fileUri(MODEL_MOUNT + "/" + uri.getAuthority() + uri.getPath());
         }
         return new PodSpecBuilder()
                 .withEnableServiceLinks(false)
@@ -214,5 +214,14 @@ public final class ReplicaPodFactory {
         }
         limits.put(NvidiaLabels.resourceName(profile), new Quantity("1"));
         return new ResourceRequirements(null, limits, requests.isEmpty() ? null : requests);
+    }
+
+    /** A file URI for a path, quoting what a URI cannot hold ({@code pvc://c/my%20model.onnx}'s decoded space). */
+    static String fileUri(String path) {
+        try {
+            return new URI("file", "", path, null, null).toASCIIString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalArgumentException("model path " + path + " cannot be a file URI: " + e.getMessage(), e);
+        }
     }
 }

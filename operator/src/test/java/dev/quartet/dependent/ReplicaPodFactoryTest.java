@@ -222,6 +222,17 @@ class ReplicaPodFactoryTest {
     }
 
     @Test
+    void aPvcPathWithQuotedCharactersStaysAUriTheWorkerCanOpen() {
+        InferenceDeployment d = deployment(s -> s.getModel().setUri("pvc://model-store/team%20a/res%23net%3F.onnx"));
+
+        String uri = env(factory.desired(d, "1g.6gb", "gpu-1", 0)).get("QUARTET_MODEL_URI");
+
+        assertThat(uri).isEqualTo("file:///mnt/models/model-store/team%20a/res%23net%3F.onnx");
+        assertThat(java.nio.file.Path.of(java.net.URI.create(uri)))
+                .isEqualTo(java.nio.file.Path.of("/mnt/models/model-store/team a/res#net?.onnx"));
+    }
+
+    @Test
     void theSchedulingConstraintsOfTheSpecAreKept() {
         InferenceDeployment d = deployment(s -> {
             s.getWorker().setNodeSelector(Map.of("pool", "inference"));
