@@ -147,6 +147,11 @@ public final class DynamicBatcher implements AutoCloseable {
         return pending.result();
     }
 
+    /** Whether a request submitted now would be refused for a full queue (checked again when it is). */
+    public boolean full() {
+        return waiting.availablePermits() == 0;
+    }
+
     /** Requests waiting for the engine (queued, held for a batch of their shape, or in a forming batch). */
     public int queueDepth() {
         return queueLimit - waiting.availablePermits();

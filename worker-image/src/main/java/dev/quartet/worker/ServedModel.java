@@ -39,6 +39,12 @@ public class ServedModel {
         return s == null ? 0 : s.batcher().queueDepth();
     }
 
+    /** Whether the queue is full now: a request is refused before its body is parsed. */
+    public boolean queueFull() {
+        Serving s = serving;
+        return s != null && s.batcher().full();
+    }
+
     /** Announces a request being read, so a forming batch may wait for it; a no-op before ready. */
     public DynamicBatcher.Arrival arrive() {
         Serving s = serving;

@@ -67,6 +67,8 @@ class QueueFullTest {
         given().contentType(ContentType.JSON).body(MixedTypesContract.body(new long[4], new int[4], new boolean[4], 1))
                 .post(MixedTypesContract.INFER).then().statusCode(503).header("Retry-After", "1")
                 .body("error", containsString("queue is full"));
+        given().contentType(ContentType.JSON).body("{\"inputs\": [not json").post(MixedTypesContract.INFER).then()
+                .statusCode(503).body("error", containsString("queue is full")); // refused before it is parsed
 
         release.countDown();
         assertEquals(4, first.get(30, TimeUnit.SECONDS));
