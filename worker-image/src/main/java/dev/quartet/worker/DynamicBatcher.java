@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -63,6 +65,8 @@ public final class DynamicBatcher implements AutoCloseable {
     private final int rowLimit;
     private final AtomicInteger arriving = new AtomicInteger();
     private final List<Thread> dispatchers = new ArrayList<>();
+    /** Per dispatcher thread running an engine call: when the call started ({@link System#nanoTime()}). */
+    private final Map<Thread, Long> engineCalls = new ConcurrentHashMap<>();
     private final Object forming = new Object();
     private volatile boolean running = true;
 
@@ -231,9 +235,26 @@ public final class DynamicBatcher implements AutoCloseable {
         return rows + next.request().rows() <= maxRows && next.request().batchKey().equals(key);
     }
 
+    /** The engine, timed: the calls running now are visible to {@link #longestEngineCall()}. */
+    private List<List<Oip.OutputTensor>> run(List<ValidatedRequest> requests) {
+        Thread self = Thread.currentThread();
+        engineCalls.put(self, System.nanoTime());
+        try {
+            return runner.run(requests);
+        } finally {
+            engineCalls.remove(self);
+        }
+    }
+
+    /** How long the oldest engine call running now has been running (zero when none runs). */
+    public Duration longestEngineCall() {
+        long now = System.nanoTime();
+        return Duration.ofNanos(engineCalls.values().stream().mapToLong(start -> now - start).max().orElse(0));
+    }
+
     private void execute(List<Pending> batch) {
         try {
-            List<List<Oip.OutputTensor>> outputs = runner.run(batch.stream().map(Pending::request).toList());
+            List<List<Oip.OutputTensor>> outputs = run(batch.stream().map(Pending::request).toList());
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(outputs.get(i));
             }
@@ -245,7 +266,7 @@ public final class DynamicBatcher implements AutoCloseable {
             Log.warnf("A batch of %d requests failed (%s); running them one by one", batch.size(), e.toString());
             for (Pending pending : batch) {
                 try {
-                    pending.result().complete(runner.run(List.of(pending.request())).get(0));
+                    pending.result().complete(run(List.of(pending.request())).get(0));
                 } catch (RuntimeException | Error single) {
                     pending.result().completeExceptionally(single);
                 }

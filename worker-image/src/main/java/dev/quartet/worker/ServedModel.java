@@ -39,6 +39,12 @@ public class ServedModel {
         return s == null ? 0 : s.batcher().queueDepth();
     }
 
+    /** How long the oldest engine call running now has been running (zero when none runs, or before ready). */
+    public java.time.Duration longestEngineCall() {
+        Serving s = serving;
+        return s == null ? java.time.Duration.ZERO : s.batcher().longestEngineCall();
+    }
+
     /** Whether the queue is full now: a request is refused before its body is parsed. */
     public boolean queueFull() {
         Serving s = serving;

@@ -15,6 +15,26 @@ public interface WorkerConfig {
     /** How concurrent requests are merged into batches. */
     Batching batching();
 
+    /** When a hung engine call takes the worker out of service, then has it restarted. */
+    Health health();
+
+    /** Engine calls that do not return (a GPU fault can block one for ever). */
+    interface Health {
+        /**
+         * An engine call running this long makes readiness DOWN, so the Service stops sending requests
+         * (QUARTET_HEALTH_ENGINE_STUCK_AFTER).
+         */
+        @WithDefault("60s")
+        java.time.Duration engineStuckAfter();
+
+        /**
+         * An engine call running this long makes liveness DOWN, so the kubelet restarts the container
+         * (QUARTET_HEALTH_ENGINE_DEAD_AFTER).
+         */
+        @WithDefault("300s")
+        java.time.Duration engineDeadAfter();
+    }
+
     /** Largest accepted request body; larger ones get 413 (QUARTET_MAX_REQUEST_SIZE). */
     @WithDefault("64M")
     MemorySize maxRequestSize();

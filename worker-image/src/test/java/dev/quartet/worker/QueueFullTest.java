@@ -21,7 +21,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** A full queue answers 503 with Retry-After; the requests already admitted still get their answers. */
+/**
+ * A full queue answers 503 with Retry-After; the requests already admitted still get their answers. An engine
+ * call that does not return takes readiness down, then liveness (thresholds of 1 s and 2 s here), and both come
+ * back once it returns.
+ */
 @QuarkusTest
 @TestProfile(QueueFullTest.Profile.class)
 class QueueFullTest {
@@ -30,7 +34,8 @@ class QueueFullTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quartet.model.uri", "models/mixed-types.onnx", "quartet.model.name", "mixed");
+            return Map.of("quartet.model.uri", "models/mixed-types.onnx", "quartet.model.name", "mixed",
+                    "quartet.health.engine-stuck-after", "1s", "quartet.health.engine-dead-after", "2s");
         }
     }
 
@@ -70,11 +75,19 @@ class QueueFullTest {
         given().contentType(ContentType.JSON).body("{\"inputs\": [not json").post(MixedTypesContract.INFER).then()
                 .statusCode(503).body("error", containsString("queue is full")); // refused before it is parsed
 
+        while (served.longestEngineCall().toMillis() < 2500) {
+            Thread.sleep(100);
+        }
+        given().get("/q/health/ready").then().statusCode(503).body(containsString("a call has run for"));
+        given().get("/q/health/live").then().statusCode(503).body(containsString("more than 2 s"));
+
         release.countDown();
         assertEquals(4, first.get(30, TimeUnit.SECONDS));
         assertEquals(8, second.get(30, TimeUnit.SECONDS));
         String metrics = given().get("/q/metrics").then().extract().asString();
         assertTrue(metrics.contains("outcome=\"rejected\""), "rejections are counted");
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/health/live").then().statusCode(200);
     }
 
     private static int send(int id) {
