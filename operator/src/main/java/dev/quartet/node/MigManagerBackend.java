@@ -90,7 +90,11 @@ public class MigManagerBackend implements MigBackend {
         List<String> candidates = changes.keySet().stream()
                 .filter(n -> inventory.nodes().containsKey(n) && !inventory.lostNodes().contains(n)
                         && !inFlight.contains(n) && !progress.containsKey(n))
-                .sorted(Comparator.comparing((String n) -> !drain.started(n, changes.get(n), snapshot))
+                // A node keeps its turn once it has one: its config is staged (the first step of a turn) or its
+                // drain has evicted a pod still terminating; else two nodes' drains would interleave.
+                .sorted(Comparator.comparing((String n) -> !(inventory.nodes().get(n)
+                        .annotation(QuartetLabels.NODE_CONFIG_STAGED) != null
+                        || drain.started(n, changes.get(n), snapshot)))
                         .thenComparing(n -> n))
                 .toList();
         Map<String, List<Integer>> changingGpus = new TreeMap<>();

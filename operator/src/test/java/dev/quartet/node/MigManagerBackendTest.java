@@ -531,4 +531,21 @@ class MigManagerBackendTest {
         assertThat(progress.message()).contains("cannot roll back to " + first);
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(second);
     }
+
+    @Test
+    void aNodeWhoseConfigIsStagedKeepsItsTurn() {
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+        MigManagerBackend backend = backend(1, Duration.ofSeconds(90));
+        pass(backend, plan(repartition("gpu-b", WHOLE)), snapshot(), NOW);
+        assertThat(annotation("gpu-b", QuartetLabels.NODE_CONFIG_STAGED)).isNotNull();
+
+        Map<String, NodeProgress> progress = pass(backend, plan(repartition("gpu-a", HALVES),
+                repartition("gpu-b", WHOLE)), snapshot(), NOW.plusSeconds(10));
+
+        assertThat(progress.get("gpu-a").message()).startsWith("waiting for a turn");
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isNull();
+        assertThat(progress.get("gpu-b").message()).contains("selecting it after");
+    }
 }
