@@ -253,6 +253,11 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     private void execute(List<Pending> batch) {
+        // A request answered already (its deadline passed while it waited) is not worth an engine call.
+        batch.removeIf(p -> p.result().isDone());
+        if (batch.isEmpty()) {
+            return;
+        }
         try {
             List<List<Oip.OutputTensor>> outputs = run(batch.stream().map(Pending::request).toList());
             for (int i = 0; i < batch.size(); i++) {

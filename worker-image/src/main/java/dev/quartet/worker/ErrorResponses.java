@@ -45,6 +45,10 @@ public class ErrorResponses {
         if (error instanceof DynamicBatcher.QueueFullException) {
             return body(503, error.getMessage()).header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS).build();
         }
+        if (error instanceof java.util.concurrent.TimeoutException) {
+            return body(504, "no answer within the request timeout (QUARTET_BATCHING_REQUEST_TIMEOUT): the engine "
+                    + "is slower than that or stuck").build();
+        }
         return body(500, "inference failed: " + error).build();
     }
 
@@ -52,6 +56,9 @@ public class ErrorResponses {
     static String outcome(Throwable error) {
         if (error instanceof InferenceError e) {
             return e.outcome();
+        }
+        if (error instanceof java.util.concurrent.TimeoutException) {
+            return "timeout";
         }
         return error instanceof DynamicBatcher.QueueFullException ? "rejected" : "error";
     }

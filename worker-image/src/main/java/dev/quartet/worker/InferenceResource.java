@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -39,6 +40,9 @@ public class InferenceResource {
     private final ObjectMapper mapper;
     private final String modelName;
     private final long maxRequestBytes;
+    private final long requestTimeoutNanos;
+    private final java.time.Duration stuckAfter;
+    private final java.time.Duration deadAfter;
     private final String serverVersion;
 
     public InferenceResource(ServedModel served, WorkerMetrics metrics, ObjectMapper mapper, WorkerConfig config,
@@ -48,6 +52,9 @@ public class InferenceResource {
         this.mapper = mapper;
         this.modelName = config.model().name();
         this.maxRequestBytes = config.maxRequestSize().asLongValue();
+        this.requestTimeoutNanos = config.batching().requestTimeout().toNanos();
+        this.stuckAfter = config.health().engineStuckAfter();
+        this.deadAfter = config.health().engineDeadAfter();
         this.serverVersion = serverVersion;
     }
 
@@ -58,8 +65,10 @@ public class InferenceResource {
 
     @GET
     @Path("health/live")
-    public Map<String, Boolean> live() {
-        return Map.of("live", true);
+    public Response live() {
+        // As /q/health/live: an engine call hung past engine-dead-after means this worker needs a restart.
+        boolean live = served.longestEngineCall().compareTo(deadAfter) <= 0;
+        return Response.status(live ? 200 : 503).entity(Map.of("live", live)).build();
     }
 
     @GET
@@ -122,7 +131,8 @@ public class InferenceResource {
             }
             Oip.InferRequest request = parse(body, jsonLength);
             // Completed on the dispatcher thread: building the Response is cheap, Quarkus writes it.
-            return served.infer(request, arrival).handle((outputs, error) -> error == null
+            return served.infer(request, arrival).orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS)
+                    .handle((outputs, error) -> error == null
                     ? answer(request, outputs, start) : failure(error, start));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failure(e, start));
@@ -191,7 +201,9 @@ public class InferenceResource {
     }
 
     private Response readiness() {
-        return served.isReady() ? Response.ok(Map.of("ready", true)).build()
+        // As /q/health/ready: loaded and warmed up, and no engine call hung past engine-stuck-after.
+        return served.isReady() && served.longestEngineCall().compareTo(stuckAfter) <= 0
+                ? Response.ok(Map.of("ready", true)).build()
                 : Response.status(503).entity(Map.of("ready", false)).build();
     }
 

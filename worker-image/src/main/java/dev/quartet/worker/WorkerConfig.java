@@ -98,5 +98,12 @@ public interface WorkerConfig {
         /** Requests allowed to wait for inference; more are answered 503 with Retry-After. */
         @WithDefault("64")
         int queueLimit();
+
+        /**
+         * Longest a request waits for its answer, queue included; then it gets 504 and, if it has not reached
+         * the engine yet, never does (QUARTET_BATCHING_REQUEST_TIMEOUT).
+         */
+        @WithDefault("120s")
+        java.time.Duration requestTimeout();
     }
 }

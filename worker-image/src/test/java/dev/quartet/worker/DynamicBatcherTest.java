@@ -280,4 +280,26 @@ class DynamicBatcherTest {
         assertEquals("running", running.get(10, TimeUnit.SECONDS).get(0).name());
         assertEquals(0, batcher.queueDepth());
     }
+
+    @Test
+    void aRequestWhoseDeadlinePassedWhileQueuedNeverReachesTheEngineAndTheCallIsTimed() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        Echo engine = new Echo(release, "none");
+        DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(1, 0, 16), true);
+        CompletableFuture<List<Oip.OutputTensor>> running = batcher.submit(request("running", 1, 3));
+        assertTrue(engine.entered.await(10, TimeUnit.SECONDS));
+        CompletableFuture<List<Oip.OutputTensor>> late = batcher.submit(request("late", 1, 3))
+                .orTimeout(50, TimeUnit.MILLISECONDS);
+        ExecutionException timedOut = assertThrows(ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS));
+        assertInstanceOf(java.util.concurrent.TimeoutException.class, timedOut.getCause());
+        assertTrue(batcher.longestEngineCall().toMillis() >= 50, "the held call is timed");
+
+        release.countDown();
+        assertEquals("running", running.get(10, TimeUnit.SECONDS).get(0).name());
+        Thread.sleep(300);
+        assertEquals(List.of(List.of("running")), engine.batches, "the late request was not run");
+        assertEquals(0, batcher.longestEngineCall().toNanos());
+        assertEquals(0, batcher.queueDepth());
+        batcher.stop();
+    }
 }

@@ -80,6 +80,8 @@ class QueueFullTest {
         }
         given().get("/q/health/ready").then().statusCode(503).body(containsString("a call has run for"));
         given().get("/q/health/live").then().statusCode(503).body(containsString("more than 2 s"));
+        given().get("/v2/health/ready").then().statusCode(503);
+        given().get("/v2/health/live").then().statusCode(503);
 
         release.countDown();
         assertEquals(4, first.get(30, TimeUnit.SECONDS));
@@ -88,6 +90,8 @@ class QueueFullTest {
         assertTrue(metrics.contains("outcome=\"rejected\""), "rejections are counted");
         given().get("/q/health/ready").then().statusCode(200);
         given().get("/q/health/live").then().statusCode(200);
+        given().get("/v2/health/ready").then().statusCode(200);
+        given().get("/v2/health/live").then().statusCode(200);
     }
 
     private static int send(int id) {
