@@ -22,6 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class MigConfigStore {
 
     private static final String EMPTY = "version: v1\nmig-configs: {}\n";
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+            new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, List<DeviceGroup>>> CONTENT =
+            new com.fasterxml.jackson.core.type.TypeReference<>() {
+            };
 
     private final KubernetesClient client;
     private final QuartetConfig.MigManager config;
@@ -57,6 +62,44 @@ final class MigConfigStore {
                     known.putIfAbsent(name, groups);
                 }
             });
+        }
+    }
+
+    /** Remembers the content of Quartet's configs recorded on nodes ({@link QuartetLabels#NODE_CONFIG_CONTENT}). */
+    void remember(List<io.fabric8.kubernetes.api.model.Node> nodes) {
+        for (io.fabric8.kubernetes.api.model.Node node : nodes) {
+            Map<String, String> annotations = node.getMetadata().getAnnotations();
+            String recorded = annotations == null ? null : annotations.get(QuartetLabels.NODE_CONFIG_CONTENT);
+            contentOf(recorded).forEach((name, groups) -> {
+                if (name.startsWith(MigPartedConfigWriter.PREFIX)
+                        && name.equals(MigPartedConfigWriter.configName(groups))) {
+                    known.putIfAbsent(name, groups);
+                }
+            });
+        }
+    }
+
+    /** The annotation value recording the content of {@code names} this store knows. */
+    String contentAnnotation(List<String> names) {
+        Map<String, List<DeviceGroup>> content = new TreeMap<>();
+        names.stream().filter(name -> name != null && known.containsKey(name))
+                .forEach(name -> content.put(name, known.get(name)));
+        try {
+            return JSON.writeValueAsString(content);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static Map<String, List<DeviceGroup>> contentOf(String recorded) {
+        if (recorded == null) {
+            return Map.of();
+        }
+        try {
+            return JSON.readValue(recorded, CONTENT);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+            Log.debugf("ignoring an unreadable %s annotation: %s", QuartetLabels.NODE_CONFIG_CONTENT, e.getMessage());
+            return Map.of();
         }
     }
 

@@ -208,6 +208,7 @@ public class MigManagerBackend implements MigBackend {
     private void restoreMissingConfigs(ClusterSnapshot snapshot) {
         MigPartedConfig read = snapshot.migConfig();
         store.remember(read);
+        store.remember(snapshot.nodes());
         boolean missing = TargetConfig.inUse(snapshot.nodes()).stream()
                 .anyMatch(c -> store.knows(c) && (read == null || !read.configs().containsKey(c)));
         if (missing) {
@@ -348,6 +349,9 @@ public class MigManagerBackend implements MigBackend {
                         && snapshot.migConfig() != null && snapshot.migConfig().configs().containsKey(n.migConfig())))) {
             annotations.put(QuartetLabels.NODE_LAST_GOOD_CONFIG, n.migConfig());
         }
+        annotations.put(QuartetLabels.NODE_CONFIG_CONTENT, store.contentAnnotation(List.of(name,
+                annotations.getOrDefault(QuartetLabels.NODE_LAST_GOOD_CONFIG,
+                        Optional.ofNullable(n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG)).orElse(name)))));
         patch(n.name(), labels, annotations);
         String message = "set " + NvidiaLabels.MIG_CONFIG + "=" + name + " on " + n.name() + " to repartition GPU(s) "
                 + gpus + " (was " + n.migConfig() + ")";

@@ -29,6 +29,11 @@ public final class QuartetLabels {
      * when; it is selected once MIG Manager's mounted copy of the ConfigMap has had time to show it.
      */
     public static final String NODE_CONFIG_STAGED = "inference.quartet.dev/mig-config-staged";
+    /**
+     * Node annotation: JSON object of the Quartet configs the node selects and may roll back to, name to device
+     * groups, so that they can be written back into a rewritten ConfigMap after an operator restart too.
+     */
+    public static final String NODE_CONFIG_CONTENT = "inference.quartet.dev/mig-config-content";
     /** Node annotation: JSON of the last failed attempt {config, reason, at, retryAfter}. */
     public static final String NODE_LAST_FAILURE = "inference.quartet.dev/mig-last-failure";
 

@@ -512,7 +512,7 @@ class MigManagerBackendTest {
     }
 
     @Test
-    void aLastGoodConfigTheConfigMapNoLongerHasIsNotSelectedAsARollback() {
+    void aRestartedOperatorWritesBackAndRollsBackToConfigsRecordedOnTheNode() {
         migConfig(MigPartedConfigTest.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         pass(backend(1), plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
@@ -521,15 +521,43 @@ class MigManagerBackendTest {
         pass(backend(1), plan(repartition("gpu-a", HALVES)), snapshot(), NOW.plusSeconds(30));
         String second = label("gpu-a", NvidiaLabels.MIG_CONFIG);
         assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo(first);
-        // A restarted operator (it knows no content) finds the ConfigMap rewritten and the new config failing.
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_CONTENT)).contains(first, second);
+        // A restarted operator (nothing in memory) finds the ConfigMap rewritten and the new config failing.
+        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
+
+        NodeProgress progress = pass(backend(1), plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
+
+        assertThat(progress.message()).contains("rolled back to " + first);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(first);
+        assertThat(migConfig().configs()).containsKeys(first, second);
+        assertThat(migConfig().groupFor(first, 0, GpuModel.A30).orElseThrow().migDevices())
+                .isEqualTo(Map.of("4g.24gb", 1));
+    }
+
+    @Test
+    void aLastGoodConfigTheConfigMapNoLongerHasIsNotSelectedAsARollback() {
+        migConfig(MigPartedConfigTest.nvidiaDefault() + """
+
+                  custom-halves:
+                    - devices: all
+                      mig-enabled: true
+                      mig-devices:
+                        "2g.12gb": 2
+                """);
+        cluster.put(a30("gpu-a", "custom-halves", "success").build());
+        pass(backend(1), plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        String tried = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo("custom-halves");
+        // An administrator's edit drops custom-halves; the new config then fails.
         migConfig(MigPartedConfigTest.nvidiaDefault());
         migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
 
         NodeProgress progress = pass(backend(1), plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
 
         assertThat(progress.phase()).isEqualTo(Phase.FAILED);
-        assertThat(progress.message()).contains("cannot roll back to " + first);
-        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(second);
+        assertThat(progress.message()).contains("cannot roll back to custom-halves");
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(tried);
     }
 
     @Test
