@@ -2,6 +2,7 @@ package dev.quartet.worker;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
@@ -25,13 +26,9 @@ public class EngineLivenessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        Duration longest = served.longestEngineCall();
-        boolean dead = longest.compareTo(deadAfter) > 0;
-        var response = HealthCheckResponse.named("engine").status(!dead);
-        if (dead) {
-            response.withData("engine", "a call has run for " + longest.toSeconds() + " s (more than "
-                    + deadAfter.toSeconds() + " s)");
-        }
+        Optional<String> dead = served.engineCallOver(deadAfter);
+        var response = HealthCheckResponse.named("engine").status(dead.isEmpty());
+        dead.ifPresent(why -> response.withData("engine", why));
         return response.build();
     }
 }

@@ -23,6 +23,9 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.health.HealthCheckResponse;
+import org.eclipse.microprofile.health.Liveness;
+import org.eclipse.microprofile.health.Readiness;
 
 /**
  * The KServe Open Inference Protocol v2 REST endpoints for the one served model (version "1").
@@ -41,11 +44,12 @@ public class InferenceResource {
     private final String modelName;
     private final long maxRequestBytes;
     private final long requestTimeoutNanos;
-    private final java.time.Duration stuckAfter;
-    private final java.time.Duration deadAfter;
+    private final ModelReadinessCheck readinessCheck;
+    private final EngineLivenessCheck livenessCheck;
     private final String serverVersion;
 
     public InferenceResource(ServedModel served, WorkerMetrics metrics, ObjectMapper mapper, WorkerConfig config,
+            @Readiness ModelReadinessCheck readinessCheck, @Liveness EngineLivenessCheck livenessCheck,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String serverVersion) {
         this.served = served;
         this.metrics = metrics;
@@ -53,8 +57,8 @@ public class InferenceResource {
         this.modelName = config.model().name();
         this.maxRequestBytes = config.maxRequestSize().asLongValue();
         this.requestTimeoutNanos = config.batching().requestTimeout().toNanos();
-        this.stuckAfter = config.health().engineStuckAfter();
-        this.deadAfter = config.health().engineDeadAfter();
+        this.readinessCheck = readinessCheck;
+        this.livenessCheck = livenessCheck;
         this.serverVersion = serverVersion;
     }
 
@@ -66,8 +70,8 @@ public class InferenceResource {
     @GET
     @Path("health/live")
     public Response live() {
-        // As /q/health/live: an engine call hung past engine-dead-after means this worker needs a restart.
-        boolean live = served.longestEngineCall().compareTo(deadAfter) <= 0;
+        // What /q/health/live says: an engine call hung past engine-dead-after means this worker needs a restart.
+        boolean live = livenessCheck.call().getStatus() == HealthCheckResponse.Status.UP;
         return Response.status(live ? 200 : 503).entity(Map.of("live", live)).build();
     }
 
@@ -201,8 +205,8 @@ public class InferenceResource {
     }
 
     private Response readiness() {
-        // As /q/health/ready: loaded and warmed up, and no engine call hung past engine-stuck-after.
-        return served.isReady() && served.longestEngineCall().compareTo(stuckAfter) <= 0
+        // What /q/health/ready says: loaded and warmed up, and no engine call hung past engine-stuck-after.
+        return readinessCheck.call().getStatus() == HealthCheckResponse.Status.UP
                 ? Response.ok(Map.of("ready", true)).build()
                 : Response.status(503).entity(Map.of("ready", false)).build();
     }

@@ -2,6 +2,7 @@ package dev.quartet.worker;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Duration;
+import java.util.Optional;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -27,14 +28,10 @@ public class ModelReadinessCheck implements HealthCheck {
 
     @Override
     public HealthCheckResponse call() {
-        Duration longest = served.longestEngineCall();
-        boolean stuck = longest.compareTo(stuckAfter) > 0;
-        var response = HealthCheckResponse.named("model").status(served.isReady() && !stuck)
+        Optional<String> stuck = served.engineCallOver(stuckAfter);
+        var response = HealthCheckResponse.named("model").status(served.isReady() && stuck.isEmpty())
                 .withData("name", modelName);
-        if (stuck) {
-            response.withData("engine", "a call has run for " + longest.toSeconds() + " s (more than "
-                    + stuckAfter.toSeconds() + " s)");
-        }
+        stuck.ifPresent(why -> response.withData("engine", why));
         return response.build();
     }
 }

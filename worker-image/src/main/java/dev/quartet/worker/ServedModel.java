@@ -45,6 +45,13 @@ public class ServedModel {
         return s == null ? java.time.Duration.ZERO : s.batcher().longestEngineCall();
     }
 
+    /** What the health checks say when an engine call has run longer than {@code limit}; empty otherwise. */
+    public java.util.Optional<String> engineCallOver(java.time.Duration limit) {
+        java.time.Duration longest = longestEngineCall();
+        return longest.compareTo(limit) > 0 ? java.util.Optional.of("a call has run for " + longest.toSeconds()
+                + " s (more than " + limit.toSeconds() + " s)") : java.util.Optional.empty();
+    }
+
     /** Whether the queue is full now: a request is refused before its body is parsed. */
     public boolean queueFull() {
         Serving s = serving;
