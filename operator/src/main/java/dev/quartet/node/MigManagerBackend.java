@@ -21,6 +21,7 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -203,15 +204,18 @@ public class MigManagerBackend implements MigBackend {
 
     /**
      * Writes back Quartet's configs that nodes select, may roll back to or are about to select, when the ConfigMap
-     * as cached lacks one whose content is known (the live ConfigMap and nodes are read only then).
+     * as cached lacks one whose content is known. Only then are the contents recorded on the nodes parsed, and the
+     * live ConfigMap and nodes read.
      */
     private void restoreMissingConfigs(ClusterSnapshot snapshot) {
         MigPartedConfig read = snapshot.migConfig();
         store.remember(read);
-        store.remember(snapshot.nodes());
-        boolean missing = TargetConfig.inUse(snapshot.nodes()).stream()
-                .anyMatch(c -> store.knows(c) && (read == null || !read.configs().containsKey(c)));
-        if (missing) {
+        List<String> missing = TargetConfig.inUse(snapshot.nodes()).stream()
+                .filter(c -> read == null || !read.configs().containsKey(c)).toList();
+        if (!missing.stream().allMatch(store::knows)) {
+            store.remember(snapshot.nodes());
+        }
+        if (missing.stream().anyMatch(store::knows)) {
             store.restore(TargetConfig.inUse(client.nodes().list().getItems()));
         }
     }
@@ -349,9 +353,9 @@ public class MigManagerBackend implements MigBackend {
                         && snapshot.migConfig() != null && snapshot.migConfig().configs().containsKey(n.migConfig())))) {
             annotations.put(QuartetLabels.NODE_LAST_GOOD_CONFIG, n.migConfig());
         }
-        annotations.put(QuartetLabels.NODE_CONFIG_CONTENT, store.contentAnnotation(List.of(name,
-                annotations.getOrDefault(QuartetLabels.NODE_LAST_GOOD_CONFIG,
-                        Optional.ofNullable(n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG)).orElse(name)))));
+        String lastGood = annotations.getOrDefault(QuartetLabels.NODE_LAST_GOOD_CONFIG,
+                n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG));
+        annotations.put(QuartetLabels.NODE_CONFIG_CONTENT, store.contentAnnotation(Arrays.asList(name, lastGood)));
         patch(n.name(), labels, annotations);
         String message = "set " + NvidiaLabels.MIG_CONFIG + "=" + name + " on " + n.name() + " to repartition GPU(s) "
                 + gpus + " (was " + n.migConfig() + ")";
