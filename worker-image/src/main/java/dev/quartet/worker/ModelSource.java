@@ -51,9 +51,8 @@ public final class ModelSource {
      * @throws ModelSourceException when the file is missing, cannot be fetched or has another digest
      */
     public Path resolve(String uri, Optional<String> sha256) {
-        String scheme = uri.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") ? uri.substring(0, uri.indexOf(':'))
-                .toLowerCase(Locale.ROOT) : "";
-        if (scheme.equals("http") || scheme.equals("https")) {
+        String scheme = scheme(uri);
+        if (isHttp(scheme)) {
             return download(parse(uri), sha256);
         }
         Path file = scheme.equals("file") ? fileUri(parse(uri)) : Path.of(uri);
@@ -62,6 +61,16 @@ public final class ModelSource {
         }
         sha256.ifPresent(expected -> verify(file, expected));
         return file;
+    }
+
+    /** The URI's scheme in lower case, or empty for a plain path. */
+    private static String scheme(String uri) {
+        return uri.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") ? uri.substring(0, uri.indexOf(':')).toLowerCase(Locale.ROOT)
+                : "";
+    }
+
+    private static boolean isHttp(String scheme) {
+        return scheme.equals("http") || scheme.equals("https");
     }
 
     private static URI parse(String uri) {
@@ -125,10 +134,10 @@ public final class ModelSource {
      * whatever the server answered with HTTP 200 (a proxy's page, say), and every restart would load it again.
      */
     public void forget(String uri, Optional<String> sha256) {
-        if (!uri.regionMatches(true, 0, "http:", 0, 5) && !uri.regionMatches(true, 0, "https:", 0, 6)) {
+        if (!isHttp(scheme(uri))) {
             return;
         }
-        Path target = cached(URI.create(uri), sha256);
+        Path target = cached(parse(uri), sha256);
         try {
             if (Files.deleteIfExists(target)) {
                 Log.warnf("Deleted the cached copy %s of %s, which could not be loaded; the next start fetches it "
@@ -196,6 +205,7 @@ public final class ModelSource {
                 }
             }
         }, period, period, TimeUnit.NANOSECONDS);
+        IOException cut = null;
         try (OutputStream out = Files.newOutputStream(to)) {
             byte[] buffer = new byte[1 << 16];
             for (int n; (n = in.read(buffer)) >= 0;) {
@@ -203,20 +213,20 @@ public final class ModelSource {
                 lastByte.set(System.nanoTime());
             }
         } catch (IOException e) {
-            if (stalled.get()) {
-                throw new ModelSourceException("fetching " + uri + " stalled: no data for "
-                        + idleTimeout.toSeconds() + " s", e);
+            if (!stalled.get()) {
+                throw e;
             }
-            throw e;
+            cut = e;
         } finally {
             watchdog.shutdownNow();
             if (stalled.get()) {
                 Thread.interrupted(); // the watchdog's interrupt is not the caller's
             }
         }
+        // A closed body may also read as a (short) end of stream rather than an IOException.
         if (stalled.get()) {
             throw new ModelSourceException("fetching " + uri + " stalled: no data for " + idleTimeout.toSeconds()
-                    + " s");
+                    + " s", cut);
         }
     }
 
