@@ -20,6 +20,35 @@ public final class MigPlanner {
      */
     private static final int MAX_RELEASE_ROUNDS = 2;
 
+    private final Options options;
+
+    /** A planner with the default {@link Options}. */
+    public MigPlanner() {
+        this(Options.DEFAULT);
+    }
+
+    public MigPlanner(Options options) {
+        this.options = options;
+    }
+
+    /**
+     * Planner settings. {@code idleGpuCoverMinSlices}: an idle GPU of a node that is repartitioned anyway is
+     * repartitioned too when that lets at least this many stranded memory slices be covered ({@link IdleGpuCover},
+     * docs/planner.md step 6); 0 never does, keeping rule 6 (fewest GPUs repartitioned) strictly above rule 7.
+     * Default 6: one more GPU for the six replicas it takes off GPUs that would strand a slice.
+     */
+    public record Options(int idleGpuCoverMinSlices) {
+
+        public static final Options DEFAULT = new Options(6);
+
+        public Options {
+            if (idleGpuCoverMinSlices < 0) {
+                throw new IllegalArgumentException(
+                        "idleGpuCoverMinSlices must be 0 (off) or more, not " + idleGpuCoverMinSlices);
+            }
+        }
+    }
+
     /** Plans; throws {@link IllegalArgumentException} naming the first invalid entry of the input. */
     public Plan plan(ClusterState state, List<Demand> demands) {
         return plan(state, demands, Set.of());
@@ -33,7 +62,7 @@ public final class MigPlanner {
         InputValidator.firstProblem(state, demands).ifPresent(problem -> {
             throw new IllegalArgumentException(problem);
         });
-        PlanInput input = new PlanInput(state, demands, releaseFirst);
+        PlanInput input = new PlanInput(state, demands, releaseFirst, options.idleGpuCoverMinSlices());
         Plan plan = plan(input);
         for (int round = 0; round < MAX_RELEASE_ROUNDS; round++) {
             Set<String> swap = input.movedWithSurplus(plan.moved());
@@ -42,7 +71,7 @@ public final class MigPlanner {
             }
             Set<String> first = new TreeSet<>(input.releaseFirst);
             first.addAll(swap);
-            PlanInput retry = new PlanInput(state, demands, first);
+            PlanInput retry = new PlanInput(state, demands, first, options.idleGpuCoverMinSlices());
             Plan other = plan(retry);
             if (!atLeastAsGood(other, plan, retry)) {
                 break;

@@ -29,6 +29,7 @@ final class PlanAssembler {
     Plan plan() {
         new NodeRepacker(state).run();
         new StrandMover(state).run();
+        new IdleGpuCover(state, state.input.idleGpuCoverMinSlices).run();
         for (GpuWork gpu : state.gpus) {
             if (gpu.open) {
                 assembleOpen(gpu);

@@ -36,12 +36,16 @@ final class PlanInput {
     /** Kept running replicas by name: their demand. */
     private final Map<String, Integer> keptDemand = new HashMap<>();
 
+    /** {@link MigPlanner.Options#idleGpuCoverMinSlices()}. */
+    final int idleGpuCoverMinSlices;
+
     PlanInput(ClusterState state, List<Demand> demandList) {
-        this(state, demandList, Set.of());
+        this(state, demandList, Set.of(), 0);
     }
 
-    PlanInput(ClusterState state, List<Demand> demandList, Set<String> releaseFirst) {
+    PlanInput(ClusterState state, List<Demand> demandList, Set<String> releaseFirst, int idleGpuCoverMinSlices) {
         this.releaseFirst = Set.copyOf(releaseFirst);
+        this.idleGpuCoverMinSlices = idleGpuCoverMinSlices;
         nodes = state.nodes().stream().sorted(Comparator.comparing(NodeState::name)).toList();
         nodeNames = nodes.stream().map(NodeState::name).toArray(String[]::new);
         nodeFixed = new boolean[nodes.size()];

@@ -9,6 +9,7 @@ import static dev.quartet.planner.Clusters.fixedNode;
 import static dev.quartet.planner.Clusters.foreign;
 import static dev.quartet.planner.Clusters.free;
 import static dev.quartet.planner.Clusters.gpu;
+import static dev.quartet.planner.Clusters.gpuPlan;
 import static dev.quartet.planner.Clusters.layout;
 import static dev.quartet.planner.Clusters.memoryDemand;
 import static dev.quartet.planner.Clusters.movableDemand;
@@ -133,6 +134,53 @@ class MigPlannerRulesTest {
         assertThat(repartitioned(plan)).isEqualTo(1);
         assertThat(layout(plan, "b", 0)).isEqualTo("[2g.10gb@0, 2g.10gb@2, 2g.10gb@4, 1g.10gb@6]");
         assertThat(PlanQuality.of(state, demands, plan).stranded()).isEqualTo(1);
+    }
+
+    @Test
+    void anIdleGpuOfANodeRepartitionedAnywayTakesAReplicaFromEachGpuThatStrands() {
+        // 42 x 1g.10gb fill six GPUs with seven each: seven compute slices of 1g.10gb leave memory slice 7 of
+        // each uncovered, and no other split or move helps. GPU 6 of the same node, idle, takes one from each:
+        // seven GPUs repartitioned instead of six, no slice stranded instead of six.
+        GpuState[] gpus = new GpuState[7];
+        for (int i = 0; i < gpus.length; i++) {
+            gpus[i] = gpu(i, GpuModel.A100_80GB);
+        }
+        ClusterState state = cluster(node("a", gpus));
+        List<Demand> demands = List.of(demand("ns/small", "1g.10gb", 42));
+
+        Plan covered = new MigPlanner().plan(state, demands);
+        assertThat(count(covered, "ns/small")).isEqualTo(42);
+        assertThat(repartitioned(covered)).isEqualTo(7);
+        assertThat(PlanQuality.of(state, demands, covered).stranded()).isZero();
+        for (int i = 0; i < gpus.length; i++) {
+            assertThat(layout(covered, "a", i)).endsWith("1g.20gb@6]");
+        }
+
+        Plan strict = new MigPlanner(new MigPlanner.Options(0)).plan(state, demands);
+        assertThat(count(strict, "ns/small")).isEqualTo(42);
+        assertThat(repartitioned(strict)).isEqualTo(6);
+        assertThat(PlanQuality.of(state, demands, strict).stranded()).isEqualTo(6);
+        assertThat(new MigPlanner(new MigPlanner.Options(7)).plan(state, demands)).isEqualTo(strict);
+    }
+
+    @Test
+    void anIdleGpuIsNotRepartitionedToCoverSlicesWhenItsNodeKeepsItsLayout() {
+        // Node a's six GPUs hold 41 replicas that may run only on a, and ns/x's one, which may run anywhere: each
+        // GPU strands slice 7. Moving ns/x's replica to node b's idle GPU 1 would cover one slice, but b keeps its
+        // layout (GPU 0 runs a replica), so that would reconfigure a node that needs nothing.
+        GpuState[] gpus = new GpuState[6];
+        for (int i = 0; i < gpus.length; i++) {
+            gpus[i] = gpu(i, GpuModel.A100_80GB);
+        }
+        ClusterState state = cluster(node("a", gpus), node("b",
+                gpu(0, GpuModel.A100_80GB, running("7g.80gb", 0, "ns/big", "0")), gpu(1, GpuModel.A100_80GB)));
+        List<Demand> demands = List.of(onNodes("ns/small", "1g.10gb", 41, "a"), demand("ns/x", "1g.10gb", 1),
+                demand("ns/big", "7g.80gb", 1));
+        Plan plan = new MigPlanner(new MigPlanner.Options(1)).plan(state, demands);
+        assertThat(plan.unsatisfied()).isEmpty();
+        assertThat(countOn(plan, "ns/x", "a")).isEqualTo(1);
+        assertThat(gpuPlan(plan, "b", 1).repartition()).isFalse();
+        assertThat(PlanQuality.of(state, demands, plan).stranded()).isEqualTo(6);
     }
 
     @Test

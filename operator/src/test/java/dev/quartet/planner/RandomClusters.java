@@ -43,6 +43,15 @@ final class RandomClusters {
         return new Shape(models, 2, 4, 8, 4, 12, false, false, false, true);
     }
 
+    /**
+     * Up to 16 GPUs on up to three nodes, full or empty, and up to four demands of up to 25 replicas: GPUs
+     * filled with small profiles beside idle ones (with a threshold of 1, about 6% of these plans use an idle
+     * GPU to cover stranded slices).
+     */
+    static Shape idleBesideFull(List<GpuModel> models) {
+        return new Shape(models, 3, 8, 16, 4, 25, false, false, false, true);
+    }
+
     /** Like the benchmark's clusters: every current layout is full or empty; no fixed node or GPU. */
     static Shape fullOrEmpty(List<GpuModel> models) {
         return new Shape(models, 3, 2, 4, 3, 5, false, true, true, true);
