@@ -21,27 +21,39 @@ public final class PlanCommand implements Subcommand {
 
     @Override
     public String usage() {
-        return "FILE|-";
+        return "[--idle-gpu-cover-min-slices N] FILE|-";
     }
 
     @Override
     public String summary() {
-        return "plan a YAML scenario (nodes, GPUs, demands) and print the plan as JSON";
+        return "plan a YAML scenario (nodes, GPUs, demands) and print the plan as JSON (the flag: as the "
+                + "operator's QUARTET_PLANNER_IDLE_GPU_COVER_MIN_SLICES, default 6, 0 = never)";
     }
 
     @Override
     public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
-        if (args.size() != 1) {
+        MigPlanner.Options options = MigPlanner.Options.DEFAULT;
+        List<String> files = args;
+        if (!args.isEmpty() && args.get(0).equals("--idle-gpu-cover-min-slices")) {
+            try {
+                options = new MigPlanner.Options(Integer.parseInt(args.size() > 1 ? args.get(1) : ""));
+            } catch (IllegalArgumentException e) {
+                err.println("kubectl quartet plan: --idle-gpu-cover-min-slices takes a whole number, 0 or more");
+                return BAD_INPUT;
+            }
+            files = args.subList(2, args.size());
+        }
+        if (files.size() != 1) {
             err.println("usage: kubectl quartet plan " + usage());
             return BAD_INPUT;
         }
         try {
-            Scenario scenario = new ScenarioReader().read(read(args.get(0), in));
-            Plan plan = new MigPlanner().plan(scenario.state(), scenario.demands());
+            Scenario scenario = new ScenarioReader().read(read(files.get(0), in));
+            Plan plan = new MigPlanner(options).plan(scenario.state(), scenario.demands());
             out.print(PlanJson.write(plan));
             return 0;
         } catch (ScenarioException e) {
-            err.println(args.get(0) + ": " + e.getMessage());
+            err.println(files.get(0) + ": " + e.getMessage());
             return BAD_INPUT;
         }
     }

@@ -15,6 +15,9 @@ public interface QuartetConfig {
     /** NVIDIA MIG Manager integration. */
     MigManager migManager();
 
+    /** How the MIG planner trades between its rules. */
+    Planner planner();
+
     /** A node not Ready for this long is lost: its replicas are deleted and placed elsewhere. */
     @WithDefault("30s")
     Duration nodeLostAfter();
@@ -30,6 +33,18 @@ public interface QuartetConfig {
 
         /** Namespace of the Lease; default: the operator pod's namespace (POD_NAMESPACE), else default. */
         Optional<String> namespace();
+    }
+
+    /** Planner settings (docs/planner.md). */
+    interface Planner {
+        /**
+         * An idle GPU of a node that is repartitioned anyway is repartitioned too when that lets at least this many
+         * stranded memory slices be covered (one replica each moves onto it from GPUs whose every compute slice is
+         * used). It adds no node reconfiguration and moves nothing running; 0 never does, which keeps the fewest
+         * GPUs repartitioned above covered slices.
+         */
+        @WithDefault("6")
+        int idleGpuCoverMinSlices();
     }
 
     /** Worker defaults. */

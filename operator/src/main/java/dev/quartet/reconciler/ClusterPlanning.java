@@ -25,6 +25,7 @@ import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEven
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
@@ -68,12 +69,17 @@ public class ClusterPlanning {
     @Inject
     SliceMetrics sliceMetrics;
 
-    private final MigPlanner planner = new MigPlanner();
+    private MigPlanner planner;
     private final Clock clock = Clock.systemUTC();
     private volatile Sources sources;
     private Input lastInput;
     private Plan lastPlan;
     private ClusterView lastView;
+
+    @PostConstruct
+    void createPlanner() {
+        planner = new MigPlanner(new MigPlanner.Options(config.planner().idleGpuCoverMinSlices()));
+    }
 
     void attach(Sources sources) {
         this.sources = sources;

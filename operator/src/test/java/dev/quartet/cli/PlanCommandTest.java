@@ -70,6 +70,25 @@ class PlanCommandTest {
     }
 
     @Test
+    void theIdleGpuCoverFlagReachesThePlanner() {
+        StringBuilder scenario = new StringBuilder("nodes:\n  - name: a\n    gpus:\n");
+        for (int i = 0; i < 7; i++) {
+            scenario.append("      - {index: ").append(i).append(", model: A100-80GB, instances: []}\n");
+        }
+        scenario.append("demands:\n  - {name: ns/small, profile: 1g.10gb, replicas: 42}\n");
+        assertThat(run(scenario.toString(), "plan", "-")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).split("\"repartition\" : true", -1)).hasSize(8);
+        out.reset();
+        assertThat(run(scenario.toString(), "plan", "--idle-gpu-cover-min-slices", "0", "-")).isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).split("\"repartition\" : true", -1)).hasSize(7);
+        out.reset();
+        assertThat(run(scenario.toString(), "plan", "--idle-gpu-cover-min-slices", "-1", "-")).isEqualTo(2);
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("kubectl quartet plan: --idle-gpu-cover-min-slices takes a whole number, 0 or more\n");
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
+    }
+
+    @Test
     void badInputExitsTwoWithOneLine() {
         assertThat(run("demands: [{name: ns/x, profile: 1g.6gb, replicas: -2}]", "plan", "-")).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))

@@ -120,6 +120,8 @@ class HelmChartTest {
 
         assertThat(fromChart.worker().image()).isEqualTo(builtIn.worker().image());
         assertThat(fromChart.migManager()).usingRecursiveComparison().isEqualTo(builtIn.migManager());
+        assertThat(fromChart.planner().idleGpuCoverMinSlices()).isEqualTo(builtIn.planner().idleGpuCoverMinSlices())
+                .isEqualTo(6);
         assertThat(env(operator)).containsEntry("QUARTET_LOG_LEVEL", "INFO")
                 .containsEntry("QUARTET_LEADER_ELECTION_LEASE_NAME", PREFIX + "-leader");
     }
@@ -134,6 +136,7 @@ class HelmChartTest {
         values.put("migManager", Map.of("configMapName", "custom-mig-parted-config", "namespace", "nvidia-gpu",
                 "configKey", "mig.yaml", "repartitionTimeout", "20m", "maxConcurrentRepartitions", 3,
                 "retryBackoff", "1h", "repartitionEnabled", false));
+        values.put("planner", Map.of("idleGpuCoverMinSlices", 0));
         values.put("javaOpts", "-Xmx256m");
         values.put("extraEnv", List.of(Map.of("name", "QUARTET_WORKER_IMAGE_PULL_POLICY", "value", "Always")));
         values.put("resources", Map.of("limits", Map.of("memory", "1Gi")));
@@ -165,6 +168,7 @@ class HelmChartTest {
         assertThat(mig.maxConcurrentRepartitions()).isEqualTo(3);
         assertThat(mig.retryBackoff()).isEqualTo(Duration.ofHours(1));
         assertThat(mig.repartitionEnabled()).isFalse();
+        assertThat(config.planner().idleGpuCoverMinSlices()).isZero();
 
         Role migRole = chart.one(Role.class, PREFIX + "-mig-manager");
         assertThat(migRole.getMetadata().getNamespace()).isEqualTo("nvidia-gpu");
@@ -260,6 +264,8 @@ class HelmChartTest {
         "migManager: {maxConcurrentRepartitions: '2'}",
         "migManager: {maxConcurrentRepartitions: 0}",
         "migManager: {repartitionEnabled: 'yes'}",
+        "planner: {idleGpuCoverMinSlices: -1}",
+        "planner: {idleGpuCoverMinSlices: '6'}",
         "migManager: {repartitionTimeout: ten minutes}",
         "migManager: {retryBackoff: 15}",
         "migManager: {retryBackoff: 1.5h}",

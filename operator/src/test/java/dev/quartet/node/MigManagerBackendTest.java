@@ -97,6 +97,11 @@ class MigManagerBackendTest {
             }
 
             @Override
+            public Planner planner() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
             public Duration nodeLostAfter() {
                 return InventoryBuilder.DEFAULT_LOST_AFTER;
             }

@@ -63,6 +63,7 @@ final class ReconcileHarness {
                 };
             }
             public MigManager migManager() { throw new UnsupportedOperationException(); }
+            public Planner planner() { throw new UnsupportedOperationException(); }
             public Duration nodeLostAfter() { return Duration.ofSeconds(30); }
             public LeaderElection leaderElection() { throw new UnsupportedOperationException(); }
         };
