@@ -16,8 +16,9 @@ import java.util.Set;
  * slices, {@code strandedWhereAnInstanceFits} counts those an instance of some profile could still legally
  * cover beside the layout (rule 7's avoidable fragmentation); the others are left by layouts that are full
  * (every compute slice or instance count used, as seven 1g instances leave slice 7 of an 8-slice GPU).
+ * {@code nodesRepartitioned}: nodes with at least one GPU repartitioned, each one MIG Manager reconfiguration.
  */
-record PlanQuality(long satisfied, long wanted, long repartitioned, long stranded, long moved,
+record PlanQuality(long satisfied, long wanted, long repartitioned, long nodesRepartitioned, long stranded, long moved,
         long strandedOnRepartitioned, long strandedOnPinned, long strandedOnIdleAsIs, long strandedWhereAnInstanceFits) {
 
     static PlanQuality of(ClusterState state, List<Demand> demands, Plan plan) {
@@ -41,7 +42,9 @@ record PlanQuality(long satisfied, long wanted, long repartitioned, long strande
             }
         }
         return new PlanQuality(plan.assignments().size(), demands.stream().mapToLong(Demand::replicas).sum(),
-                plan.gpus().stream().filter(GpuPlan::repartition).count(), where[0] + where[1] + where[2],
+                plan.gpus().stream().filter(GpuPlan::repartition).count(),
+                plan.gpus().stream().filter(GpuPlan::repartition).map(GpuPlan::node).distinct().count(),
+                where[0] + where[1] + where[2],
                 plan.moved().size(), where[0], where[1], where[2], fits);
     }
 
