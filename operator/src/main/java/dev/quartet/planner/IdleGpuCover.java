@@ -132,7 +132,7 @@ final class IdleGpuCover {
             }
             ResolvedDemand demand = state.demand(from.openDemand[k]);
             int target = demand.profileOn(to.model);
-            if (target < 0 || !mayMove(demand, from.node, to.node)) {
+            if (target < 0 || !StrandMover.mayMove(state, demand, from.node, to.node)) {
                 continue;
             }
             int gathered = to.catalog.plus(to.openCode, target);
@@ -175,14 +175,5 @@ final class IdleGpuCover {
             releasable[gpu.id] = leavesCovered;
         }
         return releasable[gpu.id];
-    }
-
-    /** Rule 5 unchanged: the same node, or a spread demand's eligible node holding fewer than the one left. */
-    private boolean mayMove(ResolvedDemand demand, int from, int to) {
-        if (from == to) {
-            return true;
-        }
-        int[] counts = state.counts(demand.id);
-        return !demand.pack() && demand.eligible[to] && counts[to] + 1 <= counts[from];
     }
 }

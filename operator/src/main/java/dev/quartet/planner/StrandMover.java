@@ -106,7 +106,7 @@ final class StrandMover {
             for (GpuModel model : demand.models) {
                 int p = demand.profileOn(model);
                 for (GpuWork to : takers.get(model.ordinal()).get(p)) {
-                    if (to == from || !mayMove(demand, from.node, to.node)) {
+                    if (to == from || !mayMove(state, demand, from.node, to.node)) {
                         continue;
                     }
                     int[] added = canTake(to, p);
@@ -144,7 +144,7 @@ final class StrandMover {
     }
 
     /** Rule 5 unchanged: the same node, or a spread demand's eligible node holding fewer than the one left. */
-    private boolean mayMove(ResolvedDemand demand, int from, int to) {
+    static boolean mayMove(PlacementState state, ResolvedDemand demand, int from, int to) {
         if (from == to) {
             return true;
         }
