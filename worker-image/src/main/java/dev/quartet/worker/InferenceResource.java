@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Liveness;
@@ -134,10 +135,13 @@ public class InferenceResource {
                 throw new DynamicBatcher.QueueFullException();
             }
             Oip.InferRequest request = parse(body, jsonLength);
-            // Completed on the dispatcher thread: building the Response is cheap, Quarkus writes it.
+            // Completed on the dispatcher thread, or on the JDK's timeout thread when the timeout fires: building
+            // the Response is cheap, Quarkus writes it. The JDK's thread is shared by the whole JVM and keeps the
+            // class loader of whoever started it, so the Response is built with this request's.
+            ClassLoader loader = Thread.currentThread().getContextClassLoader();
             return served.infer(request, arrival).orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS)
-                    .handle((outputs, error) -> error == null
-                    ? answer(request, outputs, start) : failure(error, start));
+                    .handle((outputs, error) -> withClassLoader(loader, () -> error == null
+                            ? answer(request, outputs, start) : failure(error, start)));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failure(e, start));
         }
@@ -187,6 +191,20 @@ public class InferenceResource {
             }
         }
         return mapper.readValue(body, 0, length, Oip.InferRequest.class);
+    }
+
+    private static Response withClassLoader(ClassLoader loader, Supplier<Response> build) {
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        if (previous == loader) {
+            return build.get();
+        }
+        thread.setContextClassLoader(loader);
+        try {
+            return build.get();
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
     }
 
     private Response answer(Oip.InferRequest request, List<Oip.OutputTensor> outputs, long start) {
