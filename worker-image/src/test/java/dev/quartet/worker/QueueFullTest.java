@@ -6,18 +6,15 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import ai.djl.Device;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -48,21 +45,11 @@ class QueueFullTest {
     @Test
     void fullQueueIs503WithRetryAfter() throws Exception {
         WorkerReady.await();
-        // Hold the engine: the real executor behind a gate, one request at a time, queue of one.
-        LoadedModel model = LoadedModel.load(Path.of("models/mixed-types.onnx"), ModelFormat.ONNX, mapper, 1);
-        BatchExecutor engine = new BatchExecutor(model, (rows, nanos) -> { });
-        CountDownLatch running = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        BatchRunner gated = requests -> {
-            running.countDown();
-            await(release);
-            return engine.run(requests);
-        };
-        served.ready(model, new DynamicBatcher(gated, new DynamicBatcher.Limits(1, 0, 1), true),
-                ServingDevice.of(Device.cpu()));
+        // The real executor behind a gate, one request at a time, queue of one.
+        HeldEngine engine = HeldEngine.serve(served, mapper, new DynamicBatcher.Limits(1, 0, 1));
 
         CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> send(1));
-        assertTrue(running.await(30, TimeUnit.SECONDS), "first request reached the engine");
+        assertTrue(engine.awaitRunning(), "first request reached the engine");
         CompletableFuture<Integer> second = CompletableFuture.supplyAsync(() -> send(2));
         for (int i = 0; i < 300 && served.queueDepth() < 1; i++) {
             Thread.sleep(100);
@@ -83,7 +70,7 @@ class QueueFullTest {
         given().get("/v2/health/ready").then().statusCode(503);
         given().get("/v2/health/live").then().statusCode(503);
 
-        release.countDown();
+        engine.release();
         assertEquals(4, first.get(30, TimeUnit.SECONDS));
         assertEquals(8, second.get(30, TimeUnit.SECONDS));
         String metrics = given().get("/q/metrics").then().extract().asString();
@@ -95,18 +82,7 @@ class QueueFullTest {
     }
 
     private static int send(int id) {
-        return given().contentType(ContentType.JSON)
-                .body(MixedTypesContract.body(new long[] {id, id, id, id}, new int[] {1, 1, 1, 1},
-                        new boolean[] {true, true, true, true}, 1))
-                .post(MixedTypesContract.INFER).then().statusCode(200).body("outputs[0].shape", equalTo(List.of(1)))
+        return HeldEngine.send(id).then().statusCode(200).body("outputs[0].shape", equalTo(List.of(1)))
                 .extract().jsonPath().getInt("outputs[0].data[0]");
-    }
-
-    private static void await(CountDownLatch latch) {
-        try {
-            latch.await(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }
