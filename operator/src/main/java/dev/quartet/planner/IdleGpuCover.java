@@ -46,7 +46,7 @@ final class IdleGpuCover {
             return;
         }
         for (GpuWork gpu : state.gpus) {
-            if (gpu.open && !gpu.displaced && gpu.openSize > 0) {
+            if (StrandMover.isSource(gpu)) {
                 stranded[gpu.id] = NodeRepacker.cost(gpu, gpu.openCode)[1];
                 if (stranded[gpu.id] > 0) {
                     sources.add(gpu);
@@ -104,19 +104,23 @@ final class IdleGpuCover {
         if (covered < minSlices) {
             state.rollback(mark);
             gave.forEach(gpu -> stranded[gpu.id] = NodeRepacker.cost(gpu, gpu.openCode)[1]);
-            return;
         }
     }
 
     /** Whether an open GPU can take one more instance of some profile and still cover every memory slice. */
     private static boolean hasRoom(GpuWork gpu) {
         for (int p = 0; p < gpu.catalog.profileCount(); p++) {
-            int code = gpu.catalog.plus(gpu.openCode, p);
-            if (code >= 0 && gpu.catalog.bestCover(code) == gpu.model.memorySlots()) {
+            if (coversAllWith(gpu, p)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Whether an open GPU's replicas and one more of profile {@code p} fit a layout covering every memory slice. */
+    private static boolean coversAllWith(GpuWork gpu, int p) {
+        int code = gpu.catalog.plus(gpu.openCode, p);
+        return code >= 0 && gpu.catalog.bestCover(code) == gpu.model.memorySlots();
     }
 
     /**
@@ -135,8 +139,7 @@ final class IdleGpuCover {
             if (target < 0 || !StrandMover.mayMove(state, demand, from.node, to.node)) {
                 continue;
             }
-            int gathered = to.catalog.plus(to.openCode, target);
-            if (gathered < 0 || to.catalog.bestCover(gathered) != to.model.memorySlots()) {
+            if (!coversAllWith(to, target)) {
                 continue;
             }
             state.removeOpen(from, k);

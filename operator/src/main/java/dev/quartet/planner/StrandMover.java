@@ -51,7 +51,8 @@ final class StrandMover {
         state.commit();
     }
 
-    private static boolean isSource(GpuWork gpu) {
+    /** A repartitioned GPU holding new replicas that may go elsewhere (not displaced: its running ones may stay). */
+    static boolean isSource(GpuWork gpu) {
         return gpu.open && !gpu.displaced && gpu.openSize > 0;
     }
 
