@@ -1,9 +1,13 @@
 package dev.quartet.node;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.node.MigPartedConfig.DeviceGroup;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.logging.Log;
 import java.util.List;
@@ -22,11 +26,9 @@ import java.util.concurrent.ConcurrentHashMap;
 final class MigConfigStore {
 
     private static final String EMPTY = "version: v1\nmig-configs: {}\n";
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
-            new com.fasterxml.jackson.databind.ObjectMapper();
-    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, List<DeviceGroup>>> CONTENT =
-            new com.fasterxml.jackson.core.type.TypeReference<>() {
-            };
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<Map<String, List<DeviceGroup>>> CONTENT = new TypeReference<>() {
+    };
 
     private final KubernetesClient client;
     private final QuartetConfig.MigManager config;
@@ -66,8 +68,8 @@ final class MigConfigStore {
     }
 
     /** Remembers the content of Quartet's configs recorded on nodes ({@link QuartetLabels#NODE_CONFIG_CONTENT}). */
-    void remember(List<io.fabric8.kubernetes.api.model.Node> nodes) {
-        for (io.fabric8.kubernetes.api.model.Node node : nodes) {
+    void remember(List<Node> nodes) {
+        for (Node node : nodes) {
             Map<String, String> annotations = node.getMetadata().getAnnotations();
             String recorded = annotations == null ? null : annotations.get(QuartetLabels.NODE_CONFIG_CONTENT);
             contentOf(recorded).forEach((name, groups) -> {
@@ -86,7 +88,7 @@ final class MigConfigStore {
                 .forEach(name -> content.put(name, known.get(name)));
         try {
             return JSON.writeValueAsString(content);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+        } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
     }
@@ -97,7 +99,7 @@ final class MigConfigStore {
         }
         try {
             return JSON.readValue(recorded, CONTENT);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | IllegalArgumentException e) {
+        } catch (JsonProcessingException | IllegalArgumentException e) {
             Log.debugf("ignoring an unreadable %s annotation: %s", QuartetLabels.NODE_CONFIG_CONTENT, e.getMessage());
             return Map.of();
         }

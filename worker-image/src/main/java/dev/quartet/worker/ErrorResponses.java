@@ -11,6 +11,7 @@ import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.concurrent.TimeoutException;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Turns every refusal into an OIP error body {@code {"error": "..."}} with the right status. */
@@ -45,7 +46,7 @@ public class ErrorResponses {
         if (error instanceof DynamicBatcher.QueueFullException) {
             return body(503, error.getMessage()).header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS).build();
         }
-        if (error instanceof java.util.concurrent.TimeoutException) {
+        if (error instanceof TimeoutException) {
             return body(504, "no answer within the request timeout (QUARTET_BATCHING_REQUEST_TIMEOUT): the engine "
                     + "is slower than that or stuck").build();
         }
@@ -57,7 +58,7 @@ public class ErrorResponses {
         if (error instanceof InferenceError e) {
             return e.outcome();
         }
-        if (error instanceof java.util.concurrent.TimeoutException) {
+        if (error instanceof TimeoutException) {
             return "timeout";
         }
         return error instanceof DynamicBatcher.QueueFullException ? "rejected" : "error";

@@ -3,9 +3,11 @@ package dev.quartet.worker;
 import io.quarkus.logging.Log;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** The one model this worker serves: not ready until loaded and warmed up, then validates and batches requests. */
@@ -40,16 +42,16 @@ public class ServedModel {
     }
 
     /** How long the oldest engine call running now has been running (zero when none runs, or before ready). */
-    public java.time.Duration longestEngineCall() {
+    public Duration longestEngineCall() {
         Serving s = serving;
-        return s == null ? java.time.Duration.ZERO : s.batcher().longestEngineCall();
+        return s == null ? Duration.ZERO : s.batcher().longestEngineCall();
     }
 
     /** What the health checks say when an engine call has run longer than {@code limit}; empty otherwise. */
-    public java.util.Optional<String> engineCallOver(java.time.Duration limit) {
-        java.time.Duration longest = longestEngineCall();
-        return longest.compareTo(limit) > 0 ? java.util.Optional.of("a call has run for " + longest.toSeconds()
-                + " s (more than " + limit.toSeconds() + " s)") : java.util.Optional.empty();
+    public Optional<String> engineCallOver(Duration limit) {
+        Duration longest = longestEngineCall();
+        return longest.compareTo(limit) > 0 ? Optional.of("a call has run for " + longest.toSeconds()
+                + " s (more than " + limit.toSeconds() + " s)") : Optional.empty();
     }
 
     /** Whether the queue is full now: a request is refused before its body is parsed. */

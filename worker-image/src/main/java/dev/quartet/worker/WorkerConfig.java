@@ -3,6 +3,7 @@ package dev.quartet.worker;
 import io.quarkus.runtime.configuration.MemorySize;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 import java.util.Optional;
 
 /** The worker's whole configuration, set by the operator through {@code QUARTET_*} environment variables. */
@@ -25,14 +26,14 @@ public interface WorkerConfig {
          * (QUARTET_HEALTH_ENGINE_STUCK_AFTER).
          */
         @WithDefault("60s")
-        java.time.Duration engineStuckAfter();
+        Duration engineStuckAfter();
 
         /**
          * An engine call running this long makes liveness DOWN, so the kubelet restarts the container
          * (QUARTET_HEALTH_ENGINE_DEAD_AFTER).
          */
         @WithDefault("300s")
-        java.time.Duration engineDeadAfter();
+        Duration engineDeadAfter();
     }
 
     /** Largest accepted request body; larger ones get 413 (QUARTET_MAX_REQUEST_SIZE). */
@@ -104,6 +105,6 @@ public interface WorkerConfig {
          * the engine yet, never does (QUARTET_BATCHING_REQUEST_TIMEOUT).
          */
         @WithDefault("120s")
-        java.time.Duration requestTimeout();
+        Duration requestTimeout();
     }
 }
