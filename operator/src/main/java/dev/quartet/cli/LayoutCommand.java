@@ -54,8 +54,7 @@ final class LayoutCommand implements Subcommand {
     }
 
     /** Where MIG Manager's mig-parted file is read: the ConfigMap's namespace and name, and the key in it. */
-    record MigSource(String namespace, String configMap, String key) {
-    }
+    record MigSource(String namespace, String configMap, String key) {}
 
     /**
      * The flags in {@code args} over the {@code QUARTET_MIG_MANAGER_*} variables in {@code env} over the
@@ -95,9 +94,15 @@ final class LayoutCommand implements Subcommand {
         }
         String where = source.namespace() + "/" + source.configMap();
         try (KubernetesClient client = clients.get()) {
-            ConfigMap cm = client.configMaps().inNamespace(source.namespace()).withName(source.configMap()).get();
-            ClusterSnapshot snapshot = ClusterSnapshot.of(client.nodes().list().getItems(),
-                    client.pods().inAnyNamespace().list().getItems(), cm, source.key());
+            ConfigMap cm = client.configMaps()
+                    .inNamespace(source.namespace())
+                    .withName(source.configMap())
+                    .get();
+            ClusterSnapshot snapshot = ClusterSnapshot.of(
+                    client.nodes().list().getItems(),
+                    client.pods().inAnyNamespace().list().getItems(),
+                    cm,
+                    source.key());
             Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
                     .build(snapshot, new InventoryBuilder.Owners(Map.of()), Instant.now());
             if (inventory.nodes().isEmpty()) {

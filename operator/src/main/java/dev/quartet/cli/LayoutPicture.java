@@ -20,17 +20,23 @@ final class LayoutPicture {
         return slots <= 4 ? 20 : 12;
     }
 
-    private LayoutPicture() {
-    }
+    private LayoutPicture() {}
 
     static String render(Inventory inventory) {
         StringBuilder out = new StringBuilder();
         Map<String, Integer> free = new TreeMap<>();
         Map<String, Integer> used = new TreeMap<>();
         for (GpuNode node : inventory.nodes().values()) {
-            out.append(node.name()).append("  ").append(node.gpuCount()).append(" x ")
-                    .append(node.model().displayName()).append("  nvidia.com/mig.config=").append(node.migConfig())
-                    .append(" (").append(node.migState()).append(")");
+            out.append(node.name())
+                    .append("  ")
+                    .append(node.gpuCount())
+                    .append(" x ")
+                    .append(node.model().displayName())
+                    .append("  nvidia.com/mig.config=")
+                    .append(node.migConfig())
+                    .append(" (")
+                    .append(node.migState())
+                    .append(")");
             if (inventory.lostNodes().contains(node.name())) {
                 out.append("  NOT READY: its replicas are replaced elsewhere\n");
                 continue;
@@ -40,20 +46,29 @@ final class LayoutPicture {
                 out.append(": ").append(inventory.notes().get(node.name()));
             }
             out.append('\n');
-            NodeState state = inventory.state().nodes().stream().filter(n -> n.name().equals(node.name()))
-                    .findFirst().orElse(null);
+            NodeState state = inventory.state().nodes().stream()
+                    .filter(n -> n.name().equals(node.name()))
+                    .findFirst()
+                    .orElse(null);
             if (state == null) {
                 continue;
             }
             for (GpuState gpu : state.gpus()) {
-                out.append("  GPU ").append(gpu.index()).append(' ').append(row(gpu)).append('\n');
+                out.append("  GPU ")
+                        .append(gpu.index())
+                        .append(' ')
+                        .append(row(gpu))
+                        .append('\n');
                 for (InstanceState i : gpu.instances()) {
                     (i.isFree() ? free : used).merge(i.profile(), 1, Integer::sum);
                 }
             }
         }
-        out.append("slices in use: ").append(used.isEmpty() ? "none" : used).append("; free: ")
-                .append(free.isEmpty() ? "none" : free).append('\n');
+        out.append("slices in use: ")
+                .append(used.isEmpty() ? "none" : used)
+                .append("; free: ")
+                .append(free.isEmpty() ? "none" : free)
+                .append('\n');
         return out.toString();
     }
 
@@ -64,10 +79,17 @@ final class LayoutPicture {
         int slot = 0;
         while (slot < slots) {
             final int at = slot;
-            InstanceState instance = gpu.instances().stream().filter(i -> i.start() == at).findFirst().orElse(null);
-            int size = instance == null ? 1
-                    : GpuCatalog.find(gpu.model(), instance.profile()).map(p -> p.memorySlices()).orElse(1);
-            String text = instance == null ? "-"
+            InstanceState instance = gpu.instances().stream()
+                    .filter(i -> i.start() == at)
+                    .findFirst()
+                    .orElse(null);
+            int size = instance == null
+                    ? 1
+                    : GpuCatalog.find(gpu.model(), instance.profile())
+                            .map(p -> p.memorySlices())
+                            .orElse(1);
+            String text = instance == null
+                    ? "-"
                     : instance.profile() + " " + (instance.isFree() ? "free" : instance.replica());
             int width = size * slotWidth(slots) - 1;
             row.append(fit(text, width)).append('|');

@@ -16,8 +16,7 @@ public final class PlanJson {
 
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
-    private PlanJson() {
-    }
+    private PlanJson() {}
 
     public static String write(Plan plan) {
         try {

@@ -30,9 +30,10 @@ public final class ScenarioReader {
         try {
             root = YAML.readTree(text);
         } catch (JacksonException e) {
-            String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-            throw new ScenarioException("malformed YAML" + where + ": " + e.getOriginalMessage().lines().findFirst()
-                    .orElse(""));
+            String where =
+                    e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+            throw new ScenarioException("malformed YAML" + where + ": "
+                    + e.getOriginalMessage().lines().findFirst().orElse(""));
         }
         Fields top = Fields.of(root, "scenario", Set.of("nodes", "demands"));
         List<Demand> demands = new ArrayList<>();
@@ -55,10 +56,18 @@ public final class ScenarioReader {
 
     private static final Set<String> NODE_FIELDS = Set.of("name", "gpus", "layoutFixed");
     private static final Set<String> GPU_FIELDS = Set.of("index", "model", "instances", "layoutFixed");
-    private static final Set<String> INSTANCE_FIELDS = Set.of("profile", "start", "replica", "demand", "foreign",
-            "movable");
-    private static final Set<String> DEMAND_FIELDS = Set.of("name", "profile", "memoryGiB", "replicas", "priority",
-            "gpuModel", "movable", "placement", "eligibleNodes");
+    private static final Set<String> INSTANCE_FIELDS =
+            Set.of("profile", "start", "replica", "demand", "foreign", "movable");
+    private static final Set<String> DEMAND_FIELDS = Set.of(
+            "name",
+            "profile",
+            "memoryGiB",
+            "replicas",
+            "priority",
+            "gpuModel",
+            "movable",
+            "placement",
+            "eligibleNodes");
 
     private NodeState node(Fields node, List<Demand> demands) throws ScenarioException {
         String name = node.requiredText("name");
@@ -122,12 +131,20 @@ public final class ScenarioReader {
         int priority = demand.has("priority") ? demand.requiredInt("priority") : 0;
         try {
             GpuModel model = demand.has("gpuModel") ? GpuModel.parse(demand.requiredText("gpuModel")) : null;
-            Placement placement = demand.has("placement") ? Placement.parse(demand.requiredText("placement"))
-                    : Placement.SPREAD;
-            Set<String> eligible = demand.has("eligibleNodes") ? new LinkedHashSet<>(demand.textList("eligibleNodes"))
-                    : null;
-            return new Demand(name, profile, memory, replicas, priority, model, demand.bool("movable", false),
-                    placement, eligible);
+            Placement placement =
+                    demand.has("placement") ? Placement.parse(demand.requiredText("placement")) : Placement.SPREAD;
+            Set<String> eligible =
+                    demand.has("eligibleNodes") ? new LinkedHashSet<>(demand.textList("eligibleNodes")) : null;
+            return new Demand(
+                    name,
+                    profile,
+                    memory,
+                    replicas,
+                    priority,
+                    model,
+                    demand.bool("movable", false),
+                    placement,
+                    eligible);
         } catch (IllegalArgumentException e) {
             throw new ScenarioException(demand.path() + ": " + e.getMessage());
         }

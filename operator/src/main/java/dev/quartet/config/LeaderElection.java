@@ -36,8 +36,10 @@ public class LeaderElection {
     LeaderElectionConfiguration leaderElection(QuartetConfig config) {
         String identity = System.getenv().getOrDefault("POD_NAME", "quartet-operator") + "-"
                 + UUID.randomUUID().toString().substring(0, 8);
-        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(config.leaderElection().leaseName())
-                .withLeaseNamespace(config.leaderElection().namespace()
+        return LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
+                        config.leaderElection().leaseName())
+                .withLeaseNamespace(config.leaderElection()
+                        .namespace()
                         .orElse(System.getenv().getOrDefault("POD_NAMESPACE", "default")))
                 .withIdentity(identity)
                 .withLeaderCallbacks(new LeaderCallbacks(

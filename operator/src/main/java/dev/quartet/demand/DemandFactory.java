@@ -14,8 +14,7 @@ import java.util.TreeSet;
 /** Turns a valid InferenceDeployment into the planner's demand. */
 public final class DemandFactory {
 
-    private DemandFactory() {
-    }
+    private DemandFactory() {}
 
     public static String id(InferenceDeployment d) {
         return d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
@@ -23,14 +22,22 @@ public final class DemandFactory {
 
     public static Demand demand(InferenceDeployment d, Collection<GpuNode> nodes) {
         InferenceDeploymentSpec spec = d.getSpec();
-        GpuModel model = spec.getSlice().getGpuModel() == null ? null
+        GpuModel model = spec.getSlice().getGpuModel() == null
+                ? null
                 : GpuModel.parse(spec.getSlice().getGpuModel().value());
         String profile = spec.getSlice().getProfile();
-        Placement placement = spec.getPlacement() == dev.quartet.model.Placement.PACK ? Placement.PACK
-                : Placement.SPREAD;
-        return new Demand(id(d), profile == null || profile.isBlank() ? null : profile,
-                spec.getSlice().getMemoryGiB(), spec.getReplicas(), spec.getPriority() == null ? 0 : spec.getPriority(),
-                model, Boolean.TRUE.equals(spec.getMovable()), placement, nodes(spec, nodes, false),
+        Placement placement =
+                spec.getPlacement() == dev.quartet.model.Placement.PACK ? Placement.PACK : Placement.SPREAD;
+        return new Demand(
+                id(d),
+                profile == null || profile.isBlank() ? null : profile,
+                spec.getSlice().getMemoryGiB(),
+                spec.getReplicas(),
+                spec.getPriority() == null ? 0 : spec.getPriority(),
+                model,
+                Boolean.TRUE.equals(spec.getMovable()),
+                placement,
+                nodes(spec, nodes, false),
                 nodes(spec, nodes, true));
     }
 
@@ -39,12 +46,14 @@ public final class DemandFactory {
      * when every node qualifies (no selector and no intolerable taint anywhere).
      */
     private static Set<String> nodes(InferenceDeploymentSpec spec, Collection<GpuNode> nodes, boolean running) {
-        Map<String, String> selector = spec.getWorker() == null ? Map.of() : spec.getWorker().getNodeSelector();
+        Map<String, String> selector =
+                spec.getWorker() == null ? Map.of() : spec.getWorker().getNodeSelector();
         var tolerations = spec.getWorker() == null ? null : spec.getWorker().getTolerations();
         Set<String> eligible = new TreeSet<>();
         boolean all = true;
         for (GpuNode n : nodes) {
-            if (running ? NodeEligibility.mayKeepRunning(n, selector, tolerations)
+            if (running
+                    ? NodeEligibility.mayKeepRunning(n, selector, tolerations)
                     : NodeEligibility.eligible(n, selector, tolerations)) {
                 eligible.add(n.name());
             } else {

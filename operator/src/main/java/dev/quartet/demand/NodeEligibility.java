@@ -12,8 +12,7 @@ import java.util.Map;
  */
 public final class NodeEligibility {
 
-    private NodeEligibility() {
-    }
+    private NodeEligibility() {}
 
     public static boolean eligible(GpuNode node, Map<String, String> nodeSelector, List<Toleration> tolerations) {
         return allowed(node, nodeSelector, tolerations, false);
@@ -24,8 +23,8 @@ public final class NodeEligibility {
         return allowed(node, nodeSelector, tolerations, true);
     }
 
-    private static boolean allowed(GpuNode node, Map<String, String> nodeSelector, List<Toleration> tolerations,
-            boolean running) {
+    private static boolean allowed(
+            GpuNode node, Map<String, String> nodeSelector, List<Toleration> tolerations, boolean running) {
         if (nodeSelector != null) {
             for (Map.Entry<String, String> e : nodeSelector.entrySet()) {
                 if (!e.getValue().equals(node.labels().get(e.getKey()))) {
@@ -52,7 +51,8 @@ public final class NodeEligibility {
         if ("Exists".equals(t.getOperator())) {
             return t.getKey() == null || t.getKey().isEmpty() || t.getKey().equals(taint.getKey());
         }
-        return t.getKey() != null && t.getKey().equals(taint.getKey())
+        return t.getKey() != null
+                && t.getKey().equals(taint.getKey())
                 && (t.getValue() == null ? "" : t.getValue()).equals(taint.getValue() == null ? "" : taint.getValue());
     }
 }

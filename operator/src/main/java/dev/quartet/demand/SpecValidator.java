@@ -25,15 +25,15 @@ import java.util.stream.Collectors;
 public final class SpecValidator {
 
     /** A PersistentVolumeClaim name: a DNS-1123 subdomain (dots allowed). */
-    private static final Pattern DNS_1123 = Pattern.compile(
-            "^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
+    private static final Pattern DNS_1123 =
+            Pattern.compile("^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$");
     /** A Service name: a DNS-1035 label. */
     private static final Pattern DNS_1035 = Pattern.compile("^(?=.{1,63}$)[a-z]([-a-z0-9]*[a-z0-9])?$");
+
     private static final Pattern SHA256 = Pattern.compile("^[a-f0-9]{64}$");
     private static final Pattern MODEL_NAME = Pattern.compile("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$");
 
-    private SpecValidator() {
-    }
+    private SpecValidator() {}
 
     /** A whole InferenceDeployment: its name, then its spec. An empty result means it is valid. */
     public static List<String> validateDeployment(InferenceDeployment d) {
@@ -103,9 +103,12 @@ public final class SpecValidator {
         switch (scheme) {
             case "file" -> {
                 // file://models/m.pt names host "models": the worker cannot open it, so it is refused here.
-                if (parsed.getAuthority() != null || parsed.getPath() == null || !parsed.getPath().startsWith("/")
+                if (parsed.getAuthority() != null
+                        || parsed.getPath() == null
+                        || !parsed.getPath().startsWith("/")
                         || parsed.getPath().length() < 2) {
-                    problems.add("spec.model.uri: file URIs need an absolute path in the worker image, e.g. file:///models/m.pt");
+                    problems.add(
+                            "spec.model.uri: file URIs need an absolute path in the worker image, e.g. file:///models/m.pt");
                 }
             }
             case "pvc" -> {
@@ -115,7 +118,8 @@ public final class SpecValidator {
                     problems.add("spec.model.uri: pvc URIs are pvc://<claim>/<path>; '" + claim
                             + "' is not a valid claim name");
                 } else if (path == null || path.length() < 2) {
-                    problems.add("spec.model.uri: pvc URIs are pvc://<claim>/<path>; the path inside the claim is missing");
+                    problems.add(
+                            "spec.model.uri: pvc URIs are pvc://<claim>/<path>; the path inside the claim is missing");
                 }
             }
             case "http", "https" -> {
@@ -123,8 +127,9 @@ public final class SpecValidator {
                     problems.add("spec.model.uri: '" + uri + "' has no host");
                 }
             }
-            default -> problems.add("spec.model.uri: scheme '" + scheme + "' is not supported; use file://, pvc://, "
-                    + "http:// or https://");
+            default ->
+                problems.add("spec.model.uri: scheme '" + scheme + "' is not supported; use file://, pvc://, "
+                        + "http:// or https://");
         }
     }
 
@@ -186,12 +191,14 @@ public final class SpecValidator {
                     .forEach(e -> problems.add("spec.worker.env: " + e.getName() + " is set by Quartet from "
                             + ReplicaPodFactory.DERIVED_ENV.get(e.getName()) + "; set that field instead"));
             w.getEnv().stream()
-                    .filter(e -> "QUARKUS_HTTP_PORT".equals(e.getName()) || "NVIDIA_VISIBLE_DEVICES".equals(e.getName()))
+                    .filter(e ->
+                            "QUARKUS_HTTP_PORT".equals(e.getName()) || "NVIDIA_VISIBLE_DEVICES".equals(e.getName()))
                     .forEach(e -> problems.add("spec.worker.env: " + e.getName() + " is set by Quartet and the device "
                             + "plugin (the probes and the Service use the worker port; the slice is the pod's own)"));
         }
         if (w.getResources() != null) {
-            for (var m : java.util.Arrays.asList(w.getResources().getLimits(), w.getResources().getRequests())) {
+            for (var m : java.util.Arrays.asList(
+                    w.getResources().getLimits(), w.getResources().getRequests())) {
                 if (m != null && m.keySet().stream().anyMatch(k -> k.startsWith("nvidia.com/"))) {
                     problems.add("spec.worker.resources: nvidia.com/* resources are added by Quartet from spec.slice");
                     break;

@@ -9,11 +9,11 @@ final class DisruptionBudgetApi {
 
     private static final ConcurrentMap<String, Boolean> V1_BY_SERVER = new ConcurrentHashMap<>();
 
-    private DisruptionBudgetApi() {
-    }
+    private DisruptionBudgetApi() {}
 
     static boolean servesV1(KubernetesClient client) {
-        return V1_BY_SERVER.computeIfAbsent(client.getMasterUrl().toString(),
+        return V1_BY_SERVER.computeIfAbsent(
+                client.getMasterUrl().toString(),
                 url -> client.supports(io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget.class));
     }
 }

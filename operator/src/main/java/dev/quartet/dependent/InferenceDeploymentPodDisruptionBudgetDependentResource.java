@@ -9,7 +9,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The {@code policy/v1} PodDisruptionBudget that makes Quartet's evictions (and node drains) respect spec.maxUnavailable. */
-@KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
+@KubernetesDependent(
+        createResourceOnlyIfNotExistingWithSSA = false,
         informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
 public class InferenceDeploymentPodDisruptionBudgetDependentResource
         extends OwnedChildDependentResource<PodDisruptionBudget> {
@@ -24,7 +25,9 @@ public class InferenceDeploymentPodDisruptionBudgetDependentResource
                 .withMetadata(ReplicaPodFactory.childMetadata(d))
                 .withNewSpec()
                 .withMaxUnavailable(new IntOrString(maxUnavailable(d)))
-                .withNewSelector().withMatchLabels(ReplicaPodFactory.selectorLabels(d)).endSelector()
+                .withNewSelector()
+                .withMatchLabels(ReplicaPodFactory.selectorLabels(d))
+                .endSelector()
                 .endSpec()
                 .build();
     }

@@ -9,7 +9,8 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 
 /** The same budget through {@code policy/v1beta1}, for servers older than 1.21. */
-@KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
+@KubernetesDependent(
+        createResourceOnlyIfNotExistingWithSSA = false,
         informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
 public class InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource
         extends OwnedChildDependentResource<PodDisruptionBudget> {
@@ -23,9 +24,11 @@ public class InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource
         return new PodDisruptionBudgetBuilder()
                 .withMetadata(ReplicaPodFactory.childMetadata(d))
                 .withNewSpec()
-                .withMaxUnavailable(new IntOrString(
-                        InferenceDeploymentPodDisruptionBudgetDependentResource.maxUnavailable(d)))
-                .withNewSelector().withMatchLabels(ReplicaPodFactory.selectorLabels(d)).endSelector()
+                .withMaxUnavailable(
+                        new IntOrString(InferenceDeploymentPodDisruptionBudgetDependentResource.maxUnavailable(d)))
+                .withNewSelector()
+                .withMatchLabels(ReplicaPodFactory.selectorLabels(d))
+                .endSelector()
                 .endSpec()
                 .build();
     }

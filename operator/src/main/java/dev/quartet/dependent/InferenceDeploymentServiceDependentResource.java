@@ -10,10 +10,10 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDep
 import jakarta.inject.Inject;
 
 /** The ClusterIP Service in front of a deployment's Ready replicas (the worker's readiness probe gates it). */
-@KubernetesDependent(createResourceOnlyIfNotExistingWithSSA = false,
+@KubernetesDependent(
+        createResourceOnlyIfNotExistingWithSSA = false,
         informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
-public class InferenceDeploymentServiceDependentResource
-        extends OwnedChildDependentResource<Service> {
+public class InferenceDeploymentServiceDependentResource extends OwnedChildDependentResource<Service> {
 
     @Inject
     QuartetConfig config;

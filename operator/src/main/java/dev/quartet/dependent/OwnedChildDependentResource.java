@@ -21,11 +21,15 @@ abstract class OwnedChildDependentResource<R extends HasMetadata>
 
     @Override
     public R create(R desired, InferenceDeployment primary, Context<InferenceDeployment> context) {
-        HasMetadata existing = context.getClient().resource(desired).inNamespace(primary.getMetadata().getNamespace())
+        HasMetadata existing = context.getClient()
+                .resource(desired)
+                .inNamespace(primary.getMetadata().getNamespace())
                 .get();
-        if (existing != null && existing.getMetadata().getOwnerReferences().stream()
-                .noneMatch(o -> primary.getMetadata().getUid().equals(o.getUid()))) {
-            throw new NameTakenException(existing.getKind() + " " + existing.getMetadata().getName()
+        if (existing != null
+                && existing.getMetadata().getOwnerReferences().stream()
+                        .noneMatch(o -> primary.getMetadata().getUid().equals(o.getUid()))) {
+            throw new NameTakenException(existing.getKind() + " "
+                    + existing.getMetadata().getName()
                     + " already exists in namespace " + existing.getMetadata().getNamespace()
                     + " and is not this deployment's; rename the InferenceDeployment or remove that "
                     + existing.getKind());

@@ -8,7 +8,9 @@ import io.javaoperatorsdk.operator.processing.dependent.workflow.Condition;
 /** Activates the {@code policy/v1} budget dependent where the server serves that API. */
 public class PolicyV1Available implements Condition<Object, InferenceDeployment> {
     @Override
-    public boolean isMet(DependentResource<Object, InferenceDeployment> dependent, InferenceDeployment primary,
+    public boolean isMet(
+            DependentResource<Object, InferenceDeployment> dependent,
+            InferenceDeployment primary,
             Context<InferenceDeployment> context) {
         return DisruptionBudgetApi.servesV1(context.getClient());
     }

@@ -51,6 +51,7 @@ public final class ReplicaPodFactory {
             "QUARTET_BATCHING_MAX_BATCH_SIZE", "spec.batching.maxBatchSize",
             "QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", "spec.batching.maxBatchDelayMillis",
             "QUARTET_BATCHING_QUEUE_LIMIT", "spec.batching.queueLimit");
+
     static final String MODEL_MOUNT = "/mnt/models";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -63,11 +64,19 @@ public final class ReplicaPodFactory {
     /** The replica pod {@code <name>-<ordinal>} for {@code node}, asking for one slice of {@code profile}. */
     public Pod desired(InferenceDeployment d, String profile, String node, int ordinal) {
         PodSpec spec = new PodSpecBuilder(podSpec(d, profile))
-                .withNewAffinity().withNewNodeAffinity().withNewRequiredDuringSchedulingIgnoredDuringExecution()
-                .addNewNodeSelectorTerm().addNewMatchField()
-                .withKey("metadata.name").withOperator("In").withValues(node)
-                .endMatchField().endNodeSelectorTerm()
-                .endRequiredDuringSchedulingIgnoredDuringExecution().endNodeAffinity().endAffinity()
+                .withNewAffinity()
+                .withNewNodeAffinity()
+                .withNewRequiredDuringSchedulingIgnoredDuringExecution()
+                .addNewNodeSelectorTerm()
+                .addNewMatchField()
+                .withKey("metadata.name")
+                .withOperator("In")
+                .withValues(node)
+                .endMatchField()
+                .endNodeSelectorTerm()
+                .endRequiredDuringSchedulingIgnoredDuringExecution()
+                .endNodeAffinity()
+                .endAffinity()
                 .build();
         Map<String, String> labels = selectorLabels(d);
         labels.put(QuartetLabels.APP_NAME, QuartetLabels.APP_NAME_VALUE);
@@ -81,8 +90,12 @@ public final class ReplicaPodFactory {
                 .withLabels(labels)
                 .addToAnnotations(QuartetLabels.PLANNED_NODE, node)
                 .addNewOwnerReference()
-                .withApiVersion(d.getApiVersion()).withKind(d.getKind()).withName(d.getMetadata().getName())
-                .withUid(d.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true)
+                .withApiVersion(d.getApiVersion())
+                .withKind(d.getKind())
+                .withName(d.getMetadata().getName())
+                .withUid(d.getMetadata().getUid())
+                .withController(true)
+                .withBlockOwnerDeletion(true)
                 .endOwnerReference()
                 .endMetadata()
                 .withSpec(spec)
@@ -125,27 +138,45 @@ public final class ReplicaPodFactory {
         InferenceDeploymentSpec s = d.getSpec();
         List<Volume> volumes = new ArrayList<>();
         List<VolumeMount> mounts = new ArrayList<>();
-        volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
-        mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+        volumes.add(new VolumeBuilder()
+                .withName("tmp")
+                .withNewEmptyDir()
+                .endEmptyDir()
+                .build());
+        mounts.add(
+                new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
         String modelUri = s.getModel().getUri();
         if (modelUri.startsWith("pvc://")) {
             URI uri = URI.create(modelUri);
-            volumes.add(new VolumeBuilder().withName("model").withNewPersistentVolumeClaim()
-                    .withClaimName(uri.getAuthority()).withReadOnly(true).endPersistentVolumeClaim().build());
-            mounts.add(new VolumeMountBuilder().withName("model").withMountPath(MODEL_MOUNT + "/" + uri.getAuthority())
-                    .withReadOnly(true).build());
+            volumes.add(new VolumeBuilder()
+                    .withName("model")
+                    .withNewPersistentVolumeClaim()
+                    .withClaimName(uri.getAuthority())
+                    .withReadOnly(true)
+                    .endPersistentVolumeClaim()
+                    .build());
+            mounts.add(new VolumeMountBuilder()
+                    .withName("model")
+                    .withMountPath(MODEL_MOUNT + "/" + uri.getAuthority())
+                    .withReadOnly(true)
+                    .build());
             modelUri = fileUri(MODEL_MOUNT + "/" + uri.getAuthority() + uri.getPath());
         }
         return new PodSpecBuilder()
                 .withEnableServiceLinks(false)
                 .withAutomountServiceAccountToken(false)
                 .withTerminationGracePeriodSeconds(30L)
-                .withNodeSelector(s.getWorker() == null || s.getWorker().getNodeSelector().isEmpty() ? null
-                        : s.getWorker().getNodeSelector())
-                .withTolerations(s.getWorker() == null ? List.of() : s.getWorker().getTolerations())
+                .withNodeSelector(
+                        s.getWorker() == null || s.getWorker().getNodeSelector().isEmpty()
+                                ? null
+                                : s.getWorker().getNodeSelector())
+                .withTolerations(
+                        s.getWorker() == null ? List.of() : s.getWorker().getTolerations())
                 .withNewSecurityContext()
                 .withRunAsNonRoot(true)
-                .withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+                .withNewSeccompProfile()
+                .withType("RuntimeDefault")
+                .endSeccompProfile()
                 .endSecurityContext()
                 .withContainers(container(d, profile, modelUri, mounts))
                 .withVolumes(volumes)
@@ -154,28 +185,43 @@ public final class ReplicaPodFactory {
 
     private Container container(InferenceDeployment d, String profile, String modelUri, List<VolumeMount> mounts) {
         InferenceDeploymentSpec s = d.getSpec();
-        String image = s.getWorker() != null && s.getWorker().getImage() != null ? s.getWorker().getImage()
+        String image = s.getWorker() != null && s.getWorker().getImage() != null
+                ? s.getWorker().getImage()
                 : config.image();
         return new ContainerBuilder()
                 .withName(CONTAINER)
                 .withImage(image)
                 .withImagePullPolicy(config.imagePullPolicy())
                 .withEnv(env(d, modelUri))
-                .addNewPort().withName(PORT_NAME).withContainerPort(config.port()).withProtocol("TCP").endPort()
+                .addNewPort()
+                .withName(PORT_NAME)
+                .withContainerPort(config.port())
+                .withProtocol("TCP")
+                .endPort()
                 .withResources(resources(s, profile))
                 .withNewReadinessProbe()
-                .withNewHttpGet().withPath("/q/health/ready").withNewPort(PORT_NAME).endHttpGet()
-                .withPeriodSeconds(5).withFailureThreshold(3)
+                .withNewHttpGet()
+                .withPath("/q/health/ready")
+                .withNewPort(PORT_NAME)
+                .endHttpGet()
+                .withPeriodSeconds(5)
+                .withFailureThreshold(3)
                 .endReadinessProbe()
                 .withNewLivenessProbe()
-                .withNewHttpGet().withPath("/q/health/live").withNewPort(PORT_NAME).endHttpGet()
-                .withPeriodSeconds(10).withFailureThreshold(6)
+                .withNewHttpGet()
+                .withPath("/q/health/live")
+                .withNewPort(PORT_NAME)
+                .endHttpGet()
+                .withPeriodSeconds(10)
+                .withFailureThreshold(6)
                 .endLivenessProbe()
                 .withNewSecurityContext()
                 .withAllowPrivilegeEscalation(false)
                 .withReadOnlyRootFilesystem(true)
                 .withRunAsNonRoot(true)
-                .withNewCapabilities().withDrop("ALL").endCapabilities()
+                .withNewCapabilities()
+                .withDrop("ALL")
+                .endCapabilities()
                 .endSecurityContext()
                 .withVolumeMounts(mounts)
                 .build();
@@ -186,14 +232,19 @@ public final class ReplicaPodFactory {
         BatchingSpec b = s.getBatching() == null ? new BatchingSpec() : s.getBatching();
         List<EnvVar> env = new ArrayList<>();
         env.add(new EnvVar("QUARTET_MODEL_URI", modelUri, null));
-        env.add(new EnvVar("QUARTET_MODEL_NAME",
-                s.getModel().getName() == null ? d.getMetadata().getName() : s.getModel().getName(), null));
+        env.add(new EnvVar(
+                "QUARTET_MODEL_NAME",
+                s.getModel().getName() == null
+                        ? d.getMetadata().getName()
+                        : s.getModel().getName(),
+                null));
         env.add(new EnvVar("QUARTET_MODEL_FORMAT", s.getModel().getFormat().value(), null));
         if (s.getModel().getSha256() != null) {
             env.add(new EnvVar("QUARTET_MODEL_SHA256", s.getModel().getSha256(), null));
         }
         env.add(new EnvVar("QUARTET_BATCHING_MAX_BATCH_SIZE", String.valueOf(b.getMaxBatchSize()), null));
-        env.add(new EnvVar("QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", String.valueOf(b.getMaxBatchDelayMillis()), null));
+        env.add(new EnvVar(
+                "QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", String.valueOf(b.getMaxBatchDelayMillis()), null));
         env.add(new EnvVar("QUARTET_BATCHING_QUEUE_LIMIT", String.valueOf(b.getQueueLimit()), null));
         env.add(new EnvVar("QUARKUS_HTTP_PORT", String.valueOf(config.port()), null));
         if (s.getWorker() != null && s.getWorker().getEnv() != null) {

@@ -16,13 +16,25 @@ import java.util.TreeMap;
  * What Quartet reads off one MIG-capable node: GPU model and count (GFD), readiness, MIG Manager's config
  * label and state, and the slices the device plugin advertises.
  */
-public record GpuNode(String name, GpuModel model, int gpuCount, boolean ready, Instant readyChangedAt,
-        boolean schedulable, Map<String, String> labels, Map<String, String> annotations, List<Taint> taints,
-        String migConfig, String migState, Map<String, Integer> allocatableSlices) {
+public record GpuNode(
+        String name,
+        GpuModel model,
+        int gpuCount,
+        boolean ready,
+        Instant readyChangedAt,
+        boolean schedulable,
+        Map<String, String> labels,
+        Map<String, String> annotations,
+        List<Taint> taints,
+        String migConfig,
+        String migState,
+        Map<String, Integer> allocatableSlices) {
 
     /** The node's facts, or empty when it is not a MIG node Quartet can use (unknown GPU, MIG off, not mixed). */
     public static Optional<GpuNode> from(Node node) {
-        Map<String, String> labels = node.getMetadata().getLabels() == null ? Map.of() : node.getMetadata().getLabels();
+        Map<String, String> labels = node.getMetadata().getLabels() == null
+                ? Map.of()
+                : node.getMetadata().getLabels();
         if (!"true".equals(labels.get(NvidiaLabels.MIG_CAPABLE))
                 || !"mixed".equals(labels.get(NvidiaLabels.MIG_STRATEGY))) {
             return Optional.empty();
@@ -38,8 +50,10 @@ public record GpuNode(String name, GpuModel model, int gpuCount, boolean ready, 
             return Optional.empty();
         }
         Map<String, Integer> slices = new TreeMap<>();
-        Map<String, Quantity> allocatable = node.getStatus() == null || node.getStatus().getAllocatable() == null
-                ? Map.of() : node.getStatus().getAllocatable();
+        Map<String, Quantity> allocatable =
+                node.getStatus() == null || node.getStatus().getAllocatable() == null
+                        ? Map.of()
+                        : node.getStatus().getAllocatable();
         allocatable.forEach((resource, quantity) -> {
             String profile = NvidiaLabels.profileOfResource(resource);
             if (profile != null) {
@@ -48,23 +62,40 @@ public record GpuNode(String name, GpuModel model, int gpuCount, boolean ready, 
         });
         Optional<NodeCondition> readyCondition = readyCondition(node);
         boolean ready = readyCondition.map(c -> "True".equals(c.getStatus())).orElse(false);
-        Instant readyChangedAt = readyCondition.map(NodeCondition::getLastTransitionTime).map(GpuNode::instant)
+        Instant readyChangedAt = readyCondition
+                .map(NodeCondition::getLastTransitionTime)
+                .map(GpuNode::instant)
                 .orElse(Instant.EPOCH);
-        boolean schedulable = node.getSpec() == null || !Boolean.TRUE.equals(node.getSpec().getUnschedulable());
-        List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null ? List.of()
+        boolean schedulable =
+                node.getSpec() == null || !Boolean.TRUE.equals(node.getSpec().getUnschedulable());
+        List<Taint> taints = node.getSpec() == null || node.getSpec().getTaints() == null
+                ? List.of()
                 : List.copyOf(node.getSpec().getTaints());
-        Map<String, String> annotations = node.getMetadata().getAnnotations() == null ? Map.of()
+        Map<String, String> annotations = node.getMetadata().getAnnotations() == null
+                ? Map.of()
                 : Map.copyOf(node.getMetadata().getAnnotations());
-        return Optional.of(new GpuNode(node.getMetadata().getName(), model.get(), count, ready, readyChangedAt,
+        return Optional.of(new GpuNode(
+                node.getMetadata().getName(),
+                model.get(),
+                count,
+                ready,
+                readyChangedAt,
                 schedulable,
-                Map.copyOf(labels), annotations, taints, labels.get(NvidiaLabels.MIG_CONFIG),
-                labels.get(NvidiaLabels.MIG_CONFIG_STATE), Map.copyOf(slices)));
+                Map.copyOf(labels),
+                annotations,
+                taints,
+                labels.get(NvidiaLabels.MIG_CONFIG),
+                labels.get(NvidiaLabels.MIG_CONFIG_STATE),
+                Map.copyOf(slices)));
     }
 
     /** The node's Ready condition, if its status has one. */
     public static Optional<NodeCondition> readyCondition(Node node) {
-        return node.getStatus() == null || node.getStatus().getConditions() == null ? Optional.empty()
-                : node.getStatus().getConditions().stream().filter(c -> "Ready".equals(c.getType())).findFirst();
+        return node.getStatus() == null || node.getStatus().getConditions() == null
+                ? Optional.empty()
+                : node.getStatus().getConditions().stream()
+                        .filter(c -> "Ready".equals(c.getType()))
+                        .findFirst();
     }
 
     private static Instant instant(String rfc3339) {

@@ -9,8 +9,12 @@ import java.util.Set;
  * The planner's input as derived from a snapshot, plus what the actuators need to know about each node:
  * its facts, whether it takes new pods, and the nodes that are lost (NotReady).
  */
-public record Inventory(ClusterState state, Map<String, GpuNode> nodes, Map<String, NodeReadiness> readiness,
-        Map<String, String> notes, Set<String> lostNodes) {
+public record Inventory(
+        ClusterState state,
+        Map<String, GpuNode> nodes,
+        Map<String, NodeReadiness> readiness,
+        Map<String, String> notes,
+        Set<String> lostNodes) {
 
     public Inventory {
         nodes = Map.copyOf(nodes);

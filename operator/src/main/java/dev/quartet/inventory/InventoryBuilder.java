@@ -68,9 +68,13 @@ public final class InventoryBuilder {
         for (Pod pod : snapshot.pods()) {
             // A terminating pod's slice is about to be free: planning treats it so; the MIG backend still waits
             // for it to be gone before it changes that GPU.
-            if (PodFacts.isBound(pod) && !PodFacts.isFinished(pod) && !PodFacts.isTerminating(pod)
+            if (PodFacts.isBound(pod)
+                    && !PodFacts.isFinished(pod)
+                    && !PodFacts.isTerminating(pod)
                     && PodFacts.usesNvidiaResources(pod)) {
-                podsByNode.computeIfAbsent(PodFacts.node(pod), n -> new ArrayList<>()).add(pod);
+                podsByNode
+                        .computeIfAbsent(PodFacts.node(pod), n -> new ArrayList<>())
+                        .add(pod);
             }
         }
         List<NodeState> states = new ArrayList<>();
@@ -91,8 +95,13 @@ public final class InventoryBuilder {
                 lost.add(n.name());
                 continue;
             }
-            NodeView view = new NodeView(n, snapshot.migConfig(), podsByNode.getOrDefault(n.name(), List.of()), owners,
-                    now, repartitionEnabled);
+            NodeView view = new NodeView(
+                    n,
+                    snapshot.migConfig(),
+                    podsByNode.getOrDefault(n.name(), List.of()),
+                    owners,
+                    now,
+                    repartitionEnabled);
             states.add(view.state());
             readiness.put(n.name(), view.readiness());
             if (view.note() != null) {
@@ -112,15 +121,21 @@ public final class InventoryBuilder {
         private String note;
         private final NodeState state;
 
-        NodeView(GpuNode node, MigPartedConfig config, List<Pod> pods, Owners owners, Instant now,
+        NodeView(
+                GpuNode node,
+                MigPartedConfig config,
+                List<Pod> pods,
+                Owners owners,
+                Instant now,
                 boolean repartitionEnabled) {
             this.node = node;
             this.pods = pods.stream().sorted(Comparator.comparing(PodFacts::id)).toList();
             this.owners = owners;
             this.layoutFixed = !repartitionEnabled;
             if (!node.ready()) {
-                fix(NodeReadiness.NOT_READY, "not Ready since " + node.readyChangedAt() + "; its replicas are replaced "
-                        + "if it stays so");
+                fix(
+                        NodeReadiness.NOT_READY,
+                        "not Ready since " + node.readyChangedAt() + "; its replicas are replaced " + "if it stays so");
             }
             if (!node.schedulable()) {
                 fix(NodeReadiness.CORDONED, "cordoned");
@@ -132,7 +147,10 @@ public final class InventoryBuilder {
                 fix(null, "not adopted: other GPU workloads run on this node, its layout is kept as is");
             }
             if (RepartitionBackoff.active(node, now)) {
-                fix(null, "repartitioning paused after a failure until " + RepartitionBackoff.until(node).orElseThrow());
+                fix(
+                        null,
+                        "repartitioning paused after a failure until "
+                                + RepartitionBackoff.until(node).orElseThrow());
             }
         }
 
@@ -169,8 +187,9 @@ public final class InventoryBuilder {
             Map<Integer, Map<String, Integer>> fromConfig = fromConfig(config, node.migConfig());
             if (fromConfig != null) {
                 if (readiness == NodeReadiness.READY && !totals(fromConfig).equals(nonZero(node.allocatableSlices()))) {
-                    fix(NodeReadiness.SETTLING, "the device plugin does not advertise the slices of " + node.migConfig()
-                            + " yet");
+                    fix(
+                            NodeReadiness.SETTLING,
+                            "the device plugin does not advertise the slices of " + node.migConfig() + " yet");
                 }
                 return fromConfig;
             }
@@ -180,14 +199,19 @@ public final class InventoryBuilder {
                     // An even split of the node's slices may not be each GPU's layout (4 x 1g on one GPU and 2 x 2g
                     // on the other look like 2 x 1g + 1 x 2g on each): a config written from it would have MIG
                     // Manager change GPUs the plan leaves alone, without a drain.
-                    fix(null, "per-GPU layout guessed from the advertised slices (config '" + node.migConfig()
-                            + "' is not in the mig-parted ConfigMap): not repartitioned until a config there names "
-                            + "it");
+                    fix(
+                            null,
+                            "per-GPU layout guessed from the advertised slices (config '" + node.migConfig()
+                                    + "' is not in the mig-parted ConfigMap): not repartitioned until a config there names "
+                                    + "it");
                 }
                 return uniform;
             }
-            fix(NodeReadiness.UNKNOWN_LAYOUT, "per-GPU layout unknown: config '" + node.migConfig()
-                    + "' not found and the advertised slices do not split evenly over " + node.gpuCount() + " GPUs");
+            fix(
+                    NodeReadiness.UNKNOWN_LAYOUT,
+                    "per-GPU layout unknown: config '" + node.migConfig()
+                            + "' not found and the advertised slices do not split evenly over " + node.gpuCount()
+                            + " GPUs");
             return Map.of();
         }
 
@@ -219,7 +243,8 @@ public final class InventoryBuilder {
                 return null;
             }
             Map<String, Integer> each = new TreeMap<>();
-            for (Map.Entry<String, Integer> e : nonZero(node.allocatableSlices()).entrySet()) {
+            for (Map.Entry<String, Integer> e :
+                    nonZero(node.allocatableSlices()).entrySet()) {
                 if (e.getValue() % node.gpuCount() != 0) {
                     return null;
                 }
@@ -254,7 +279,8 @@ public final class InventoryBuilder {
             for (Pod pod : pods) {
                 Optional<ReplicaSlice> slice = ReplicaSlice.of(pod);
                 if (slice.isPresent() && slice.get().gpu() >= 0 && slice.get().gpu() < node.gpuCount()) {
-                    known.computeIfAbsent(slice.get().gpu(), g -> new ArrayList<>()).add(pod);
+                    known.computeIfAbsent(slice.get().gpu(), g -> new ArrayList<>())
+                            .add(pod);
                 } else if (PodFacts.migProfile(pod).isPresent()) {
                     unknown.add(pod);
                 }
@@ -273,8 +299,16 @@ public final class InventoryBuilder {
                 if (readiness == NodeReadiness.CORDONED || readiness == NodeReadiness.NOT_READY) {
                     // Held by a foreign placeholder, one name per instance (the planner refuses a name twice).
                     int gpu = i;
-                    instances = instances.stream().map(s -> s.isFree() ? new InstanceState(s.profile(), s.start(),
-                            "unavailable/" + node.name() + "/" + gpu + "@" + s.start(), null, false) : s).toList();
+                    instances = instances.stream()
+                            .map(s -> s.isFree()
+                                    ? new InstanceState(
+                                            s.profile(),
+                                            s.start(),
+                                            "unavailable/" + node.name() + "/" + gpu + "@" + s.start(),
+                                            null,
+                                            false)
+                                    : s)
+                            .toList();
                 }
                 gpus.add(new GpuState(i, node.model(), instances, pinned.contains(i)));
             }
@@ -297,7 +331,9 @@ public final class InventoryBuilder {
                 instances = layout.get();
             } else {
                 fix(null, "GPU " + gpu + ": the slices pods report do not match the configured layout");
-                instances = knownInstances.stream().sorted(Comparator.comparingInt(Instance::start)).toList();
+                instances = knownInstances.stream()
+                        .sorted(Comparator.comparingInt(Instance::start))
+                        .toList();
             }
             List<InstanceState> states = new ArrayList<>();
             for (Instance i : instances) {
@@ -335,8 +371,10 @@ public final class InventoryBuilder {
                 }
             }
             if (!placed) {
-                fix(null, "the slice of pod " + PodFacts.id(pod) + " is not known and no free " + profile
-                        + " instance accounts for it: the node keeps its layout");
+                fix(
+                        null,
+                        "the slice of pod " + PodFacts.id(pod) + " is not known and no free " + profile
+                                + " instance accounts for it: the node keeps its layout");
                 return;
             }
             pinned.addAll(mayHold);
@@ -349,7 +387,11 @@ public final class InventoryBuilder {
         private InstanceState held(Instance instance, Pod pod) {
             String deployment = deploymentOf(pod);
             boolean ours = deployment != null && owners.counts(deployment, instance.profile(), node.model());
-            return new InstanceState(instance.profile(), instance.start(), PodFacts.id(pod), ours ? deployment : null,
+            return new InstanceState(
+                    instance.profile(),
+                    instance.start(),
+                    PodFacts.id(pod),
+                    ours ? deployment : null,
                     ours && owners.movable(deployment));
         }
     }

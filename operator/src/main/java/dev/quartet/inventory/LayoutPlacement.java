@@ -17,8 +17,7 @@ import java.util.Optional;
  */
 public final class LayoutPlacement {
 
-    private LayoutPlacement() {
-    }
+    private LayoutPlacement() {}
 
     /** A legal layout with exactly these counts that contains every known instance, or empty if none exists. */
     public static Optional<List<Instance>> place(GpuModel model, Map<String, Integer> counts, List<Instance> known) {
@@ -28,20 +27,25 @@ public final class LayoutPlacement {
             if (profile.isEmpty()) {
                 return Optional.empty();
             }
-            long alreadyKnown = known.stream().filter(i -> i.profile().equals(e.getKey())).count();
+            long alreadyKnown =
+                    known.stream().filter(i -> i.profile().equals(e.getKey())).count();
             for (long i = alreadyKnown; i < e.getValue(); i++) {
                 toPlace.add(profile.get());
             }
         }
         for (Instance k : known) {
-            if (counts.getOrDefault(k.profile(), 0) < known.stream().filter(i -> i.profile().equals(k.profile())).count()) {
+            if (counts.getOrDefault(k.profile(), 0)
+                    < known.stream()
+                            .filter(i -> i.profile().equals(k.profile()))
+                            .count()) {
                 return Optional.empty();
             }
         }
         if (!GpuCatalog.isLegal(model, known)) {
             return Optional.empty();
         }
-        toPlace.sort(Comparator.comparingInt(MigProfile::memorySlices).reversed().thenComparing(MigProfile::name));
+        toPlace.sort(
+                Comparator.comparingInt(MigProfile::memorySlices).reversed().thenComparing(MigProfile::name));
         List<Instance> layout = new ArrayList<>(known);
         if (!fill(model, toPlace, 0, layout)) {
             return Optional.empty();

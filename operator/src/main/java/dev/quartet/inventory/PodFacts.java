@@ -12,16 +12,18 @@ import java.util.stream.Stream;
 /** Questions Quartet asks of any pod: which MIG slice it needs, where it is bound, whether it is alive and ready. */
 public final class PodFacts {
 
-    private PodFacts() {
-    }
+    private PodFacts() {}
 
     /** The MIG profile the pod asks for (first {@code nvidia.com/mig-*} request or limit), if any. */
     public static Optional<String> migProfile(Pod pod) {
         if (pod.getSpec() == null || pod.getSpec().getContainers() == null) {
             return Optional.empty();
         }
-        return Stream.concat(pod.getSpec().getContainers().stream(),
-                pod.getSpec().getInitContainers() == null ? Stream.empty() : pod.getSpec().getInitContainers().stream())
+        return Stream.concat(
+                        pod.getSpec().getContainers().stream(),
+                        pod.getSpec().getInitContainers() == null
+                                ? Stream.empty()
+                                : pod.getSpec().getInitContainers().stream())
                 .map(PodFacts::migResource)
                 .flatMap(Optional::stream)
                 .findFirst();
@@ -56,7 +58,8 @@ public final class PodFacts {
         }
         return pod.getSpec().getContainers().stream()
                 .filter(c -> c.getResources() != null)
-                .flatMap(c -> Stream.of(c.getResources().getLimits(), c.getResources().getRequests()))
+                .flatMap(c ->
+                        Stream.of(c.getResources().getLimits(), c.getResources().getRequests()))
                 .filter(m -> m != null)
                 .flatMap(m -> m.keySet().stream())
                 .anyMatch(k -> k.startsWith(NvidiaLabels.RESOURCE_DOMAIN));
@@ -93,7 +96,8 @@ public final class PodFacts {
     }
 
     public static boolean isReady(Pod pod) {
-        return pod.getStatus() != null && pod.getStatus().getConditions() != null
+        return pod.getStatus() != null
+                && pod.getStatus().getConditions() != null
                 && pod.getStatus().getConditions().stream()
                         .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
     }
@@ -105,7 +109,9 @@ public final class PodFacts {
 
     /** Whether the pod is on a node, not Ready, and a container of it has restarted: failing, not starting. */
     public static boolean isFailing(Pod pod) {
-        return isStarting(pod) && pod.getStatus() != null && pod.getStatus().getContainerStatuses() != null
+        return isStarting(pod)
+                && pod.getStatus() != null
+                && pod.getStatus().getContainerStatuses() != null
                 && pod.getStatus().getContainerStatuses().stream()
                         .anyMatch(c -> c.getRestartCount() != null && c.getRestartCount() > 0);
     }

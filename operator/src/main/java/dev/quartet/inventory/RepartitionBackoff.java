@@ -11,8 +11,7 @@ public final class RepartitionBackoff {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private RepartitionBackoff() {
-    }
+    private RepartitionBackoff() {}
 
     /** The end of the back-off, if the node carries a readable failure record. */
     public static Optional<Instant> until(GpuNode node) {

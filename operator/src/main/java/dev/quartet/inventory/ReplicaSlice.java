@@ -13,7 +13,8 @@ public record ReplicaSlice(int gpu, String profile, int start, String uuid) {
 
     /** The pod's slice, or empty when nobody has reported it (yet) or the annotation is malformed. */
     public static Optional<ReplicaSlice> of(Pod pod) {
-        String value = pod.getMetadata().getAnnotations() == null ? null
+        String value = pod.getMetadata().getAnnotations() == null
+                ? null
                 : pod.getMetadata().getAnnotations().get(QuartetLabels.MIG_DEVICE);
         if (value == null || value.isBlank()) {
             return Optional.empty();

@@ -17,17 +17,24 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @Plural("inferencedeployments")
 @Singular("inferencedeployment")
 @ShortNames("infd")
-@AdditionalPrinterColumn(name = "Ready", type = AdditionalPrinterColumn.Type.STRING,
+@AdditionalPrinterColumn(
+        name = "Ready",
+        type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].status")
-@AdditionalPrinterColumn(name = "Replicas", type = AdditionalPrinterColumn.Type.STRING,
+@AdditionalPrinterColumn(
+        name = "Replicas",
+        type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.replicaSummary")
-@AdditionalPrinterColumn(name = "Profile", type = AdditionalPrinterColumn.Type.STRING,
-        jsonPath = ".status.profile")
-@AdditionalPrinterColumn(name = "Endpoint", type = AdditionalPrinterColumn.Type.STRING,
-        jsonPath = ".status.endpoint")
-@AdditionalPrinterColumn(name = "Reason", type = AdditionalPrinterColumn.Type.STRING, priority = 1,
+@AdditionalPrinterColumn(name = "Profile", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.profile")
+@AdditionalPrinterColumn(name = "Endpoint", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.endpoint")
+@AdditionalPrinterColumn(
+        name = "Reason",
+        type = AdditionalPrinterColumn.Type.STRING,
+        priority = 1,
         jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason")
-@AdditionalPrinterColumn(name = "Age", type = AdditionalPrinterColumn.Type.DATE,
+@AdditionalPrinterColumn(
+        name = "Age",
+        type = AdditionalPrinterColumn.Type.DATE,
         jsonPath = ".metadata.creationTimestamp")
 public class InferenceDeployment extends CustomResource<InferenceDeploymentSpec, InferenceDeploymentStatus>
         implements Namespaced {

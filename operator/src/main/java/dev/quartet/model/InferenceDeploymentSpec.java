@@ -31,16 +31,19 @@ public class InferenceDeploymentSpec {
     private Integer priority = 0;
 
     @Default("spread")
-    @JsonPropertyDescription("spread (default): replicas on as many nodes and GPUs as possible; pack: on as few as possible.")
+    @JsonPropertyDescription(
+            "spread (default): replicas on as many nodes and GPUs as possible; pack: on as few as possible.")
     private Placement placement = Placement.SPREAD;
 
     @Default("false")
-    @JsonPropertyDescription("May Quartet move running replicas (start a replacement, then evict) to repartition a GPU.")
+    @JsonPropertyDescription(
+            "May Quartet move running replicas (start a replacement, then evict) to repartition a GPU.")
     private Boolean movable = false;
 
     @Min(0)
     @Default("1")
-    @JsonPropertyDescription("Replicas that may be unavailable during voluntary disruptions (Quartet's moves, node drains), enforced by the PodDisruptionBudget Quartet creates; 0 forbids evictions.")
+    @JsonPropertyDescription(
+            "Replicas that may be unavailable during voluntary disruptions (Quartet's moves, node drains), enforced by the PodDisruptionBudget Quartet creates; 0 forbids evictions.")
     private Integer maxUnavailable = 1;
 
     @JsonPropertyDescription("Dynamic batching settings passed to the worker.")

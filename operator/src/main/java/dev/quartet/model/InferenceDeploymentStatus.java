@@ -125,11 +125,16 @@ public class InferenceDeploymentStatus {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof InferenceDeploymentStatus s && Objects.equals(observedGeneration, s.observedGeneration)
-                && Objects.equals(conditions, s.conditions) && Objects.equals(replicas, s.replicas)
-                && Objects.equals(readyReplicas, s.readyReplicas) && Objects.equals(replicaSummary, s.replicaSummary)
-                && Objects.equals(missingReplicas, s.missingReplicas) && Objects.equals(profile, s.profile)
-                && Objects.equals(placements, s.placements) && Objects.equals(endpoint, s.endpoint)
+        return o instanceof InferenceDeploymentStatus s
+                && Objects.equals(observedGeneration, s.observedGeneration)
+                && Objects.equals(conditions, s.conditions)
+                && Objects.equals(replicas, s.replicas)
+                && Objects.equals(readyReplicas, s.readyReplicas)
+                && Objects.equals(replicaSummary, s.replicaSummary)
+                && Objects.equals(missingReplicas, s.missingReplicas)
+                && Objects.equals(profile, s.profile)
+                && Objects.equals(placements, s.placements)
+                && Objects.equals(endpoint, s.endpoint)
                 && Objects.equals(selector, s.selector);
     }
 

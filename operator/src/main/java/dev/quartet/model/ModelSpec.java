@@ -17,7 +17,8 @@ public class ModelSpec {
     private ModelFormat format;
 
     @Pattern("^[a-f0-9]{64}$")
-    @JsonPropertyDescription("Optional lower-case hex SHA-256 of the model file; a replica refuses to start on a mismatch.")
+    @JsonPropertyDescription(
+            "Optional lower-case hex SHA-256 of the model file; a replica refuses to start on a mismatch.")
     private String sha256;
 
     @Pattern("^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$")

@@ -27,11 +27,10 @@ public class ReplicaPlacement {
             + " pod phase (Pending, Running, Failed, ...).")
     private String state;
 
-    public ReplicaPlacement() {
-    }
+    public ReplicaPlacement() {}
 
-    public ReplicaPlacement(String pod, String node, Integer gpu, String profile, Integer start, String device,
-            String state) {
+    public ReplicaPlacement(
+            String pod, String node, Integer gpu, String profile, Integer start, String device, String state) {
         this.pod = pod;
         this.node = node;
         this.gpu = gpu;
@@ -99,10 +98,14 @@ public class ReplicaPlacement {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof ReplicaPlacement p && java.util.Objects.equals(pod, p.pod)
-                && java.util.Objects.equals(node, p.node) && java.util.Objects.equals(gpu, p.gpu)
-                && java.util.Objects.equals(profile, p.profile) && java.util.Objects.equals(start, p.start)
-                && java.util.Objects.equals(device, p.device) && java.util.Objects.equals(state, p.state);
+        return o instanceof ReplicaPlacement p
+                && java.util.Objects.equals(pod, p.pod)
+                && java.util.Objects.equals(node, p.node)
+                && java.util.Objects.equals(gpu, p.gpu)
+                && java.util.Objects.equals(profile, p.profile)
+                && java.util.Objects.equals(start, p.start)
+                && java.util.Objects.equals(device, p.device)
+                && java.util.Objects.equals(state, p.state);
     }
 
     @Override

@@ -12,7 +12,8 @@ import io.fabric8.generator.annotation.Pattern;
 public class SliceSpec {
 
     @Pattern("^[1-7]g\\.[0-9]+gb(\\+me)?$")
-    @JsonPropertyDescription("A MIG profile name, e.g. 1g.6gb, 2g.12gb, 4g.24gb (A30) or 1g.10gb, 3g.40gb (A100-80GB, H100-80GB).")
+    @JsonPropertyDescription(
+            "A MIG profile name, e.g. 1g.6gb, 2g.12gb, 4g.24gb (A30) or 1g.10gb, 3g.40gb (A100-80GB, H100-80GB).")
     private String profile;
 
     @Min(1)

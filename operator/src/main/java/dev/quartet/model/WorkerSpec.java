@@ -15,7 +15,8 @@ public class WorkerSpec {
     @JsonPropertyDescription("Worker image; defaults to the operator's configured worker image.")
     private String image;
 
-    @JsonPropertyDescription("CPU and memory requests/limits of the worker container (the MIG slice is added by Quartet).")
+    @JsonPropertyDescription(
+            "CPU and memory requests/limits of the worker container (the MIG slice is added by Quartet).")
     private ResourceRequirements resources;
 
     @JsonPropertyDescription("Extra environment variables of the worker container, such as its tuning "

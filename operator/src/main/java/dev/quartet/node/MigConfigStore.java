@@ -27,8 +27,7 @@ final class MigConfigStore {
 
     private static final String EMPTY = "version: v1\nmig-configs: {}\n";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TypeReference<Map<String, List<DeviceGroup>>> CONTENT = new TypeReference<>() {
-    };
+    private static final TypeReference<Map<String, List<DeviceGroup>>> CONTENT = new TypeReference<>() {};
 
     private final KubernetesClient client;
     private final QuartetConfig.MigManager config;
@@ -84,7 +83,8 @@ final class MigConfigStore {
     /** The annotation value recording the content of {@code names} this store knows. */
     String contentAnnotation(List<String> names) {
         Map<String, List<DeviceGroup>> content = new TreeMap<>();
-        names.stream().filter(name -> name != null && known.containsKey(name))
+        names.stream()
+                .filter(name -> name != null && known.containsKey(name))
                 .forEach(name -> content.put(name, known.get(name)));
         try {
             return JSON.writeValueAsString(content);
@@ -119,7 +119,9 @@ final class MigConfigStore {
         String original = text(current);
         Set<String> present;
         try {
-            present = original == null ? Set.of() : MigPartedConfig.parse(original).configs().keySet();
+            present = original == null
+                    ? Set.of()
+                    : MigPartedConfig.parse(original).configs().keySet();
         } catch (RuntimeException e) {
             return Set.of();
         }
@@ -132,18 +134,25 @@ final class MigConfigStore {
         if (missing.isEmpty() || write(current, missing, inUse, null) == Write.CONFLICT) {
             return Set.of();
         }
-        Log.warnf("MIG Manager ConfigMap %s/%s lacked Quartet's configs %s that nodes still use; wrote them back "
-                + "(something rewrote the ConfigMap: the GPU Operator restores its own default-mig-parted-config, "
-                + "so point both at a ConfigMap you own)", config.namespace(), config.configMapName(), missing.keySet());
+        Log.warnf(
+                "MIG Manager ConfigMap %s/%s lacked Quartet's configs %s that nodes still use; wrote them back "
+                        + "(something rewrote the ConfigMap: the GPU Operator restores its own default-mig-parted-config, "
+                        + "so point both at a ConfigMap you own)",
+                config.namespace(), config.configMapName(), missing.keySet());
         return missing.keySet();
     }
 
     private ConfigMap read() {
-        return client.configMaps().inNamespace(config.namespace()).withName(config.configMapName()).get();
+        return client.configMaps()
+                .inNamespace(config.namespace())
+                .withName(config.configMapName())
+                .get();
     }
 
     private String text(ConfigMap current) {
-        return current == null || current.getData() == null ? null : current.getData().get(config.configKey());
+        return current == null || current.getData() == null
+                ? null
+                : current.getData().get(config.configKey());
     }
 
     /** Writes {@code entries} into {@code current} as read; {@code name}: the entry whose presence is reported. */
@@ -156,14 +165,28 @@ final class MigConfigStore {
         }
         try {
             if (current == null) {
-                client.configMaps().inNamespace(config.namespace()).resource(new ConfigMapBuilder()
-                        .withNewMetadata().withName(config.configMapName()).withNamespace(config.namespace()).endMetadata()
-                        .addToData(config.configKey(), rewritten).build()).create();
-                Log.warnf("created MIG Manager ConfigMap %s/%s: point MIG Manager at it (GPU Operator value "
-                        + "migManager.config.name)", config.namespace(), config.configMapName());
+                client.configMaps()
+                        .inNamespace(config.namespace())
+                        .resource(new ConfigMapBuilder()
+                                .withNewMetadata()
+                                .withName(config.configMapName())
+                                .withNamespace(config.namespace())
+                                .endMetadata()
+                                .addToData(config.configKey(), rewritten)
+                                .build())
+                        .create();
+                Log.warnf(
+                        "created MIG Manager ConfigMap %s/%s: point MIG Manager at it (GPU Operator value "
+                                + "migManager.config.name)",
+                        config.namespace(), config.configMapName());
             } else {
-                ConfigMap updated = new ConfigMapBuilder(current).addToData(config.configKey(), rewritten).build();
-                client.configMaps().inNamespace(config.namespace()).resource(updated).update();
+                ConfigMap updated = new ConfigMapBuilder(current)
+                        .addToData(config.configKey(), rewritten)
+                        .build();
+                client.configMaps()
+                        .inNamespace(config.namespace())
+                        .resource(updated)
+                        .update();
             }
             return found;
         } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {

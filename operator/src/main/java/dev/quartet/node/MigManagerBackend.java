@@ -44,8 +44,10 @@ public class MigManagerBackend implements MigBackend {
 
     @Inject
     KubernetesClient client;
+
     @Inject
     QuartetConfig config;
+
     @Inject
     EventRecorder events;
 
@@ -82,35 +84,49 @@ public class MigManagerBackend implements MigBackend {
             }
         }
         Map<String, List<GpuPlan>> changes = new TreeMap<>();
-        plan.gpus().stream().filter(GpuPlan::repartition)
-                .forEach(g -> changes.computeIfAbsent(g.node(), k -> new ArrayList<>()).add(g));
+        plan.gpus().stream()
+                .filter(GpuPlan::repartition)
+                .forEach(g -> changes.computeIfAbsent(g.node(), k -> new ArrayList<>())
+                        .add(g));
         // A config staged for a change the plan no longer wants would otherwise be kept in the ConfigMap for ever.
         inventory.nodes().values().stream()
                 .filter(n -> !changes.containsKey(n.name()) && n.annotation(QuartetLabels.NODE_CONFIG_STAGED) != null)
                 .forEach(n -> patch(n.name(), Map.of(), nullValue(QuartetLabels.NODE_CONFIG_STAGED)));
         List<String> candidates = changes.keySet().stream()
-                .filter(n -> inventory.nodes().containsKey(n) && !inventory.lostNodes().contains(n)
-                        && !inFlight.contains(n) && !progress.containsKey(n))
+                .filter(n -> inventory.nodes().containsKey(n)
+                        && !inventory.lostNodes().contains(n)
+                        && !inFlight.contains(n)
+                        && !progress.containsKey(n))
                 // A node keeps its turn once it has one: its config is staged (the first step of a turn) or its
                 // drain has evicted a pod still terminating; else two nodes' drains would interleave.
-                .sorted(Comparator.comparing((String n) -> !(inventory.nodes().get(n)
-                        .annotation(QuartetLabels.NODE_CONFIG_STAGED) != null
-                        || drain.started(n, changes.get(n), snapshot)))
+                .sorted(Comparator.comparing((String n) ->
+                                !(inventory.nodes().get(n).annotation(QuartetLabels.NODE_CONFIG_STAGED) != null
+                                        || drain.started(n, changes.get(n), snapshot)))
                         .thenComparing(n -> n))
                 .toList();
         Map<String, List<Integer>> changingGpus = new TreeMap<>();
-        changes.forEach((n, gpus) -> changingGpus.put(n, gpus.stream().map(GpuPlan::index).toList()));
+        changes.forEach((n, gpus) ->
+                changingGpus.put(n, gpus.stream().map(GpuPlan::index).toList()));
         drain.evictDisplaced(plan, inventory, snapshot, changingGpus);
         if (!config.migManager().repartitionEnabled()) {
             return progress;
         }
         int slots = config.migManager().maxConcurrentRepartitions() - inFlight.size();
         for (String name : candidates) {
-            List<Integer> gpus = changes.get(name).stream().map(GpuPlan::index).sorted().toList();
+            List<Integer> gpus =
+                    changes.get(name).stream().map(GpuPlan::index).sorted().toList();
             if (slots <= 0) {
-                progress.put(name, new NodeProgress(name, Phase.WAITING, Reasons.REPARTITIONING,
-                        "waiting for a turn: at most " + config.migManager().maxConcurrentRepartitions()
-                                + " node(s) repartition at a time", gpus, Set.of()));
+                progress.put(
+                        name,
+                        new NodeProgress(
+                                name,
+                                Phase.WAITING,
+                                Reasons.REPARTITIONING,
+                                "waiting for a turn: at most "
+                                        + config.migManager().maxConcurrentRepartitions()
+                                        + " node(s) repartition at a time",
+                                gpus,
+                                Set.of()));
                 continue;
             }
             slots--;
@@ -136,8 +152,9 @@ public class MigManagerBackend implements MigBackend {
         boolean ours = current != null && current.equals(n.annotation(QuartetLabels.NODE_CONFIG));
         String state = n.migState();
         // A rollback that itself hangs or fails is reported, not rolled back again.
-        boolean rollbackUnderWay = failure.filter(f -> f.activeAt(now) && current != null
-                && current.equals(f.rolledBackTo())).isPresent();
+        boolean rollbackUnderWay = failure.filter(
+                        f -> f.activeAt(now) && current != null && current.equals(f.rolledBackTo()))
+                .isPresent();
         // So is an attempt whose failure is recorded already: recording it again on every pass would push the
         // back-off out for ever and repeat the warning (a node with nothing to roll back to stays on that config).
         boolean recorded = failure.filter(f -> recordsCurrentAttempt(f, n)).isPresent();
@@ -145,22 +162,41 @@ public class MigManagerBackend implements MigBackend {
         if (watching && (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state))) {
             Instant requested = requestedAt(n).orElse(now);
             if (requested.plus(config.migManager().repartitionTimeout()).isBefore(now)) {
-                return Optional.of(rollBack(n, plan, now, read, Reasons.MIG_MANAGER_TIMEOUT, "MIG Manager left node "
-                        + n.name() + " pending for more than " + config.migManager().repartitionTimeout().toSeconds()
-                        + " s applying " + current));
+                return Optional.of(rollBack(
+                        n,
+                        plan,
+                        now,
+                        read,
+                        Reasons.MIG_MANAGER_TIMEOUT,
+                        "MIG Manager left node "
+                                + n.name() + " pending for more than "
+                                + config.migManager().repartitionTimeout().toSeconds()
+                                + " s applying " + current));
             }
-            return Optional.of(new NodeProgress(n.name(), Phase.APPLYING, Reasons.REPARTITIONING,
-                    "MIG Manager is applying " + current + " on " + n.name() + " (" + state + ")", List.of(), Set.of()));
+            return Optional.of(new NodeProgress(
+                    n.name(),
+                    Phase.APPLYING,
+                    Reasons.REPARTITIONING,
+                    "MIG Manager is applying " + current + " on " + n.name() + " (" + state + ")",
+                    List.of(),
+                    Set.of()));
         }
         if (watching && NvidiaLabels.STATE_FAILED.equals(state)) {
-            return Optional.of(rollBack(n, plan, now, read, Reasons.MIG_MANAGER_FAILED, "MIG Manager reported failed on node "
-                    + n.name() + " applying " + current + " (its log on that node says why)"));
+            return Optional.of(rollBack(
+                    n,
+                    plan,
+                    now,
+                    read,
+                    Reasons.MIG_MANAGER_FAILED,
+                    "MIG Manager reported failed on node " + n.name() + " applying " + current
+                            + " (its log on that node says why)"));
         }
         boolean success = ours && NvidiaLabels.STATE_SUCCESS.equals(state);
         boolean newlyGood = success && !current.equals(n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG));
         // MIG Manager can still succeed after Quartet recorded a timeout (or after a failure it retried itself);
         // Quartet rolled nothing back when it did not have to, so the node now runs the config the record names.
-        boolean recordOutdated = success && failure.filter(f -> f.config().equals(current)).isPresent();
+        boolean recordOutdated =
+                success && failure.filter(f -> f.config().equals(current)).isPresent();
         if (newlyGood || recordOutdated) {
             Map<String, String> annotations = new LinkedHashMap<>();
             if (newlyGood) {
@@ -178,13 +214,22 @@ public class MigManagerBackend implements MigBackend {
                 return Optional.empty();
             }
         }
-        return failure.filter(f -> f.activeAt(now)).map(f -> new NodeProgress(n.name(), Phase.FAILED, f.reason(),
-                (Reasons.MIG_MANAGER_TIMEOUT.equals(f.reason()) ? "MIG Manager timed out" : "MIG Manager failed")
-                        + " on node " + n.name() + " applying " + f.config() + "; " + (f.rolledBackTo() == null
-                                ? nothingToRollBackTo(n)
-                                : "rolled back to " + f.rolledBackTo() + "; Quartet retries after " + f.retryAfter()
-                                        + " (remove annotation " + QuartetLabels.NODE_LAST_FAILURE + " to retry now)"),
-                List.of(), Set.copyOf(f.deployments())));
+        return failure.filter(f -> f.activeAt(now))
+                .map(f -> new NodeProgress(
+                        n.name(),
+                        Phase.FAILED,
+                        f.reason(),
+                        (Reasons.MIG_MANAGER_TIMEOUT.equals(f.reason())
+                                        ? "MIG Manager timed out"
+                                        : "MIG Manager failed")
+                                + " on node " + n.name() + " applying " + f.config() + "; "
+                                + (f.rolledBackTo() == null
+                                        ? nothingToRollBackTo(n)
+                                        : "rolled back to " + f.rolledBackTo() + "; Quartet retries after "
+                                                + f.retryAfter() + " (remove annotation "
+                                                + QuartetLabels.NODE_LAST_FAILURE + " to retry now)"),
+                        List.of(),
+                        Set.copyOf(f.deployments())));
     }
 
     /**
@@ -196,7 +241,9 @@ public class MigManagerBackend implements MigBackend {
             return false;
         }
         try {
-            return requestedAt(n).map(requested -> !Instant.parse(f.at()).isBefore(requested)).orElse(true);
+            return requestedAt(n)
+                    .map(requested -> !Instant.parse(f.at()).isBefore(requested))
+                    .orElse(true);
         } catch (RuntimeException e) {
             return true;
         }
@@ -211,7 +258,8 @@ public class MigManagerBackend implements MigBackend {
         MigPartedConfig read = snapshot.migConfig();
         store.remember(read);
         List<String> missing = TargetConfig.inUse(snapshot.nodes()).stream()
-                .filter(c -> read == null || !read.configs().containsKey(c)).toList();
+                .filter(c -> read == null || !read.configs().containsKey(c))
+                .toList();
         if (!missing.stream().allMatch(store::knows)) {
             store.remember(snapshot.nodes());
         }
@@ -221,22 +269,27 @@ public class MigManagerBackend implements MigBackend {
     }
 
     private static String nothingToRollBackTo(GpuNode n) {
-        return "nothing to roll back to (no other config is known to work on this node): set "
-                + NvidiaLabels.MIG_CONFIG + " on " + n.name() + " to a config that works there";
+        return "nothing to roll back to (no other config is known to work on this node): set " + NvidiaLabels.MIG_CONFIG
+                + " on " + n.name() + " to a config that works there";
     }
 
-    private NodeProgress rollBack(GpuNode n, Plan plan, Instant now, MigPartedConfig read, String reason,
-            String message) {
+    private NodeProgress rollBack(
+            GpuNode n, Plan plan, Instant now, MigPartedConfig read, String reason, String message) {
         String failed = n.migConfig();
         String lastGood = n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG);
         List<String> affected = plan.assignments().stream()
-                .filter(a -> a.node().equals(n.name()) && !a.existing()).map(Assignment::demand).distinct().sorted()
+                .filter(a -> a.node().equals(n.name()) && !a.existing())
+                .map(Assignment::demand)
+                .distinct()
+                .sorted()
                 .toList();
         // Selecting the config that failed again would change nothing; selecting one the ConfigMap lacks (and
         // Quartet cannot write back) would fail at once.
         String target = lastGood == null || lastGood.equals(failed) ? null : lastGood;
         String gone = null;
-        if (target != null && !store.knows(target) && (read == null || !read.configs().containsKey(target))) {
+        if (target != null
+                && !store.knows(target)
+                && (read == null || !read.configs().containsKey(target))) {
             gone = target;
             target = null;
         }
@@ -252,10 +305,15 @@ public class MigManagerBackend implements MigBackend {
             annotations.put(QuartetLabels.NODE_CONFIG_REQUESTED_AT, stamp(now));
         }
         patch(n.name(), labels, annotations);
-        String full = message + "; " + (target != null ? "rolled back to " + target + ", next attempt after "
-                + stamp(retry) : gone != null ? "cannot roll back to " + gone + ", the last config known to work "
-                + "here: the mig-parted ConfigMap no longer has it; set " + NvidiaLabels.MIG_CONFIG + " on "
-                + n.name() + " to a config that works there" : nothingToRollBackTo(n));
+        String full = message + "; "
+                + (target != null
+                        ? "rolled back to " + target + ", next attempt after " + stamp(retry)
+                        : gone != null
+                                ? "cannot roll back to " + gone + ", the last config known to work "
+                                        + "here: the mig-parted ConfigMap no longer has it; set "
+                                        + NvidiaLabels.MIG_CONFIG + " on "
+                                        + n.name() + " to a config that works there"
+                                : nothingToRollBackTo(n));
         Log.warnf("node %s: %s. Check MIG Manager's log on the node", n.name(), full);
         Node node = client.nodes().withName(n.name()).get();
         if (node != null) {
@@ -313,30 +371,50 @@ public class MigManagerBackend implements MigBackend {
      * {@code config-propagation-delay} to show it, and if the ConfigMap still holds it (else it is staged again).
      * With a zero delay a config is staged and selected in one pass, with one read of the ConfigMap and nodes.
      */
-    private NodeProgress apply(GpuNode n, Plan plan, ClusterSnapshot snapshot, Instant now, List<Integer> gpus,
-            Optional<Staged> staged) {
+    private NodeProgress apply(
+            GpuNode n, Plan plan, ClusterSnapshot snapshot, Instant now, List<Integer> gpus, Optional<Staged> staged) {
         if (staged.isEmpty()) {
-            return new NodeProgress(n.name(), Phase.WAITING, Reasons.REPARTITIONING,
-                    "writing a MIG config for " + n.name() + " (ConfigMap changed concurrently, retrying)", gpus,
+            return new NodeProgress(
+                    n.name(),
+                    Phase.WAITING,
+                    Reasons.REPARTITIONING,
+                    "writing a MIG config for " + n.name() + " (ConfigMap changed concurrently, retrying)",
+                    gpus,
                     Set.of());
         }
         String name = staged.get().config();
         Instant ready = staged.get().at().plus(config.migManager().configPropagationDelay());
         if (now.isBefore(ready)) {
-            return new NodeProgress(n.name(), Phase.WAITING, Reasons.REPARTITIONING, "MIG config " + name
-                    + " written for " + n.name() + " at " + stamp(staged.get().at()) + "; selecting it after "
-                    + stamp(ready) + ", once MIG Manager's mounted copy of the ConfigMap shows it", gpus, Set.of());
+            return new NodeProgress(
+                    n.name(),
+                    Phase.WAITING,
+                    Reasons.REPARTITIONING,
+                    "MIG config " + name
+                            + " written for " + n.name() + " at "
+                            + stamp(staged.get().at()) + "; selecting it after "
+                            + stamp(ready) + ", once MIG Manager's mounted copy of the ConfigMap shows it",
+                    gpus,
+                    Set.of());
         }
         // Staged in an earlier pass, the config may have left the ConfigMap since (an edit); staged in this one
         // (no propagation delay), stage() has just read and written it.
-        Write found = staged.get().at().isBefore(now) ? store.ensure(name, TargetConfig.groups(n, plan,
-                snapshot.migConfig()), TargetConfig.inUse(client.nodes().list().getItems())) : Write.PRESENT;
+        Write found = staged.get().at().isBefore(now)
+                ? store.ensure(
+                        name,
+                        TargetConfig.groups(n, plan, snapshot.migConfig()),
+                        TargetConfig.inUse(client.nodes().list().getItems()))
+                : Write.PRESENT;
         if (found != Write.PRESENT) {
             if (found == Write.ADDED) {
                 patch(n.name(), Map.of(), Map.of(QuartetLabels.NODE_CONFIG_STAGED, new Staged(name, now).annotation()));
             }
-            return new NodeProgress(n.name(), Phase.WAITING, Reasons.REPARTITIONING, "MIG config " + name
-                    + " was missing from the ConfigMap and is written again for " + n.name(), gpus, Set.of());
+            return new NodeProgress(
+                    n.name(),
+                    Phase.WAITING,
+                    Reasons.REPARTITIONING,
+                    "MIG config " + name + " was missing from the ConfigMap and is written again for " + n.name(),
+                    gpus,
+                    Set.of());
         }
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(NvidiaLabels.MIG_CONFIG, name);
@@ -348,13 +426,16 @@ public class MigManagerBackend implements MigBackend {
         // The config the node leaves is the rollback target if it is known to work: MIG Manager reported success,
         // or, with no state reported, an administrator chose it before Quartet and it is in the ConfigMap (the
         // planner then only repartitions the node once the device plugin advertises that config's slices).
-        if (n.migConfig() != null && (NvidiaLabels.STATE_SUCCESS.equals(n.migState())
-                || (n.migState() == null && n.annotation(QuartetLabels.NODE_CONFIG) == null
-                        && snapshot.migConfig() != null && snapshot.migConfig().configs().containsKey(n.migConfig())))) {
+        if (n.migConfig() != null
+                && (NvidiaLabels.STATE_SUCCESS.equals(n.migState())
+                        || (n.migState() == null
+                                && n.annotation(QuartetLabels.NODE_CONFIG) == null
+                                && snapshot.migConfig() != null
+                                && snapshot.migConfig().configs().containsKey(n.migConfig())))) {
             annotations.put(QuartetLabels.NODE_LAST_GOOD_CONFIG, n.migConfig());
         }
-        String lastGood = annotations.getOrDefault(QuartetLabels.NODE_LAST_GOOD_CONFIG,
-                n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG));
+        String lastGood = annotations.getOrDefault(
+                QuartetLabels.NODE_LAST_GOOD_CONFIG, n.annotation(QuartetLabels.NODE_LAST_GOOD_CONFIG));
         annotations.put(QuartetLabels.NODE_CONFIG_CONTENT, store.contentAnnotation(Arrays.asList(name, lastGood)));
         patch(n.name(), labels, annotations);
         String message = "set " + NvidiaLabels.MIG_CONFIG + "=" + name + " on " + n.name() + " to repartition GPU(s) "
@@ -392,7 +473,8 @@ public class MigManagerBackend implements MigBackend {
 
     private static Optional<Instant> requestedAt(GpuNode n) {
         try {
-            return Optional.ofNullable(n.annotation(QuartetLabels.NODE_CONFIG_REQUESTED_AT)).map(Instant::parse);
+            return Optional.ofNullable(n.annotation(QuartetLabels.NODE_CONFIG_REQUESTED_AT))
+                    .map(Instant::parse);
         } catch (RuntimeException e) {
             return Optional.empty();
         }

@@ -19,8 +19,8 @@ public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
     static final YAMLMapper YAML = new YAMLMapper();
 
     /** One entry of a named config: which GPUs, whether MIG is on, and how many instances of each profile. */
-    public record DeviceGroup(List<Integer> devices, List<String> deviceFilter, boolean migEnabled,
-            Map<String, Integer> migDevices) {
+    public record DeviceGroup(
+            List<Integer> devices, List<String> deviceFilter, boolean migEnabled, Map<String, Integer> migDevices) {
 
         /** Whether this group applies to GPU {@code index} of model {@code model}; null devices means all. */
         public boolean selects(int index, GpuModel model) {
@@ -45,7 +45,7 @@ public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
         }
         Map<String, List<DeviceGroup>> configs = new LinkedHashMap<>();
         JsonNode all = root.path("mig-configs");
-        for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = all.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             List<DeviceGroup> groups = new ArrayList<>();
             int i = 0;
@@ -64,8 +64,8 @@ public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
             indices = new ArrayList<>();
             for (JsonNode d : devices) {
                 if (!d.isInt()) {
-                    throw new IllegalArgumentException(where + ".devices must be 'all' or a list of GPU indices, got "
-                            + devices);
+                    throw new IllegalArgumentException(
+                            where + ".devices must be 'all' or a list of GPU indices, got " + devices);
                 }
                 indices.add(d.asInt());
             }
@@ -90,13 +90,13 @@ public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
         }
         md.fields().forEachRemaining(e -> {
             if (!e.getValue().isInt()) {
-                throw new IllegalArgumentException(where + ".mig-devices." + e.getKey()
-                        + " must be a number of instances, got " + e.getValue());
+                throw new IllegalArgumentException(
+                        where + ".mig-devices." + e.getKey() + " must be a number of instances, got " + e.getValue());
             }
             migDevices.put(e.getKey(), e.getValue().asInt());
         });
-        return new DeviceGroup(indices == null ? null : List.copyOf(indices), List.copyOf(filter), enabled,
-                Map.copyOf(migDevices));
+        return new DeviceGroup(
+                indices == null ? null : List.copyOf(indices), List.copyOf(filter), enabled, Map.copyOf(migDevices));
     }
 
     /** The group config {@code name} applies to GPU {@code index} of {@code model}, if any. */

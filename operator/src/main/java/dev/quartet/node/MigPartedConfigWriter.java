@@ -23,22 +23,22 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
-  * Writes Quartet's named configs into a mig-parted file while keeping every other entry, and its
-  * comments, byte for byte. Quartet's entries are named {@code quartet-<hash of content>}.
-  */
+ * Writes Quartet's named configs into a mig-parted file while keeping every other entry, and its
+ * comments, byte for byte. Quartet's entries are named {@code quartet-<hash of content>}.
+ */
 public final class MigPartedConfigWriter {
 
     public static final String PREFIX = "quartet-";
     private static final Pattern KEY_LINE = Pattern.compile("^( *)([A-Za-z0-9_.+\"'-]+)\\s*:\\s*(#.*)?$");
     private static final YAMLMapper WRITER = YAMLMapper.builder(YAMLFactory.builder()
-                    .stringQuotingChecker(new QuoteRadixNumbers()).build())
+                    .stringQuotingChecker(new QuoteRadixNumbers())
+                    .build())
             .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .build();
 
-    private MigPartedConfigWriter() {
-    }
+    private MigPartedConfigWriter() {}
 
     /**
      * Also quotes strings YAML reads as hex, octal or binary numbers: unquoted, a device-filter such as
@@ -65,10 +65,10 @@ public final class MigPartedConfigWriter {
     }
 
     /**
-      * Returns {@code original} with {@code wanted} as its Quartet entries (missing ones appended to
-      * {@code mig-configs}) plus those named in {@code inUse} it already has, which stay as they are; other Quartet
-      * entries are removed, everything else left as it was.
-      */
+     * Returns {@code original} with {@code wanted} as its Quartet entries (missing ones appended to
+     * {@code mig-configs}) plus those named in {@code inUse} it already has, which stay as they are; other Quartet
+     * entries are removed, everything else left as it was.
+     */
     public static String rewrite(String original, Map<String, List<DeviceGroup>> wanted, Set<String> inUse) {
         ObjectNode tree = MigPartedConfig.tree(original);
         JsonNode existing = tree.path("mig-configs");
@@ -171,18 +171,24 @@ public final class MigPartedConfigWriter {
     private static int[] entryRange(List<String> lines, int from, int to, int indent, String name) {
         for (int i = from; i < to; i++) {
             Matcher m = KEY_LINE.matcher(lines.get(i));
-            if (m.matches() && m.group(1).length() == indent && unquote(m.group(2)).equals(name)) {
+            if (m.matches()
+                    && m.group(1).length() == indent
+                    && unquote(m.group(2)).equals(name)) {
                 int j = i + 1;
                 while (j < to) {
                     String l = lines.get(j);
-                    boolean continues = l.isBlank() || l.trim().startsWith("#") || indentOf(l) > indent
+                    boolean continues = l.isBlank()
+                            || l.trim().startsWith("#")
+                            || indentOf(l) > indent
                             || (indentOf(l) == indent && l.trim().startsWith("-"));
                     if (!continues) {
                         break;
                     }
                     j++;
                 }
-                while (j > i + 1 && (lines.get(j - 1).isBlank() || lines.get(j - 1).trim().startsWith("#"))) {
+                while (j > i + 1
+                        && (lines.get(j - 1).isBlank()
+                                || lines.get(j - 1).trim().startsWith("#"))) {
                     j--;
                 }
                 int start = i;

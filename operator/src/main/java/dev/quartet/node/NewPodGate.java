@@ -15,8 +15,7 @@ import java.util.Set;
  */
 public final class NewPodGate {
 
-    private NewPodGate() {
-    }
+    private NewPodGate() {}
 
     public static boolean allows(Plan plan, Inventory inventory, String node, String profile) {
         return inventory.takesNewPods(node) && !repartitionPending(plan, inventory, node, profile);
@@ -36,8 +35,9 @@ public final class NewPodGate {
         for (NodeState n : inventory.state().nodes()) {
             if (n.name().equals(node)) {
                 for (GpuState g : n.gpus()) {
-                    if (changing.contains(g.index()) && g.instances().stream()
-                            .anyMatch(i -> i.isFree() && i.profile().equals(profile))) {
+                    if (changing.contains(g.index())
+                            && g.instances().stream()
+                                    .anyMatch(i -> i.isFree() && i.profile().equals(profile))) {
                         return true;
                     }
                 }

@@ -49,13 +49,19 @@ final class NodeDrain {
     /** One step of the drain; null when the GPUs are empty and may be repartitioned now. */
     NodeProgress step(GpuNode node, List<Integer> gpus, Plan plan, Inventory inventory, ClusterSnapshot snapshot) {
         List<Pod> unknown = snapshot.pods().stream()
-                .filter(p -> node.name().equals(PodFacts.node(p)) && !PodFacts.isFinished(p)
-                        && PodFacts.usesNvidiaResources(p) && ReplicaSlice.of(p).isEmpty()
+                .filter(p -> node.name().equals(PodFacts.node(p))
+                        && !PodFacts.isFinished(p)
+                        && PodFacts.usesNvidiaResources(p)
+                        && ReplicaSlice.of(p).isEmpty()
                         && mayRunOn(p, node.name(), gpus, inventory))
                 .toList();
         if (!unknown.isEmpty()) {
-            return waiting(node, gpus, Reasons.REPARTITIONING, "cannot tell which GPU pod "
-                    + PodFacts.id(unknown.get(0)) + " uses; waiting until its slice is known");
+            return waiting(
+                    node,
+                    gpus,
+                    Reasons.REPARTITIONING,
+                    "cannot tell which GPU pod " + PodFacts.id(unknown.get(0))
+                            + " uses; waiting until its slice is known");
         }
         List<Pod> holders = holders(node.name(), gpus, snapshot);
         if (holders.isEmpty()) {
@@ -69,9 +75,14 @@ final class NodeDrain {
             }
             String deployment = InventoryBuilder.deploymentOf(pod);
             if (deployment == null || !movable(inventory, node.name(), pod)) {
-                return waiting(node, gpus, Reasons.BLOCKED_BY_RUNNING_REPLICAS, "pod " + PodFacts.id(pod)
-                        + " may not be moved and still uses GPU " + ReplicaSlice.of(pod).orElseThrow().gpu()
-                        + "; Quartet never evicts it");
+                return waiting(
+                        node,
+                        gpus,
+                        Reasons.BLOCKED_BY_RUNNING_REPLICAS,
+                        "pod " + PodFacts.id(pod)
+                                + " may not be moved and still uses GPU "
+                                + ReplicaSlice.of(pod).orElseThrow().gpu()
+                                + "; Quartet never evicts it");
             }
             movable.computeIfAbsent(deployment, d -> new ArrayList<>()).add(pod);
         }
@@ -87,25 +98,39 @@ final class NodeDrain {
                 notes.add(missing.get());
                 continue;
             }
-            Pod victim = e.getValue().stream().min(Comparator.comparing(p -> p.getMetadata().getName())).orElseThrow();
+            Pod victim = e.getValue().stream()
+                    .min(Comparator.comparing(p -> p.getMetadata().getName()))
+                    .orElseThrow();
             ReplicaEvictor.Outcome outcome = evictor.evict(victim);
             if (!outcome.evicted()) {
-                events.warning(nodeRef(snapshot, node.name()), Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET,
-                        outcome.refusal());
-                return new NodeProgress(node.name(), Phase.DRAIN_BLOCKED, Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET,
+                events.warning(
+                        nodeRef(snapshot, node.name()), Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET, outcome.refusal());
+                return new NodeProgress(
+                        node.name(),
+                        Phase.DRAIN_BLOCKED,
+                        Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET,
                         "cannot repartition GPU(s) " + gpus + " on " + node.name() + ": " + outcome.refusal()
-                                + " (raise spec.maxUnavailable or wait)", gpus, Set.of());
+                                + " (raise spec.maxUnavailable or wait)",
+                        gpus,
+                        Set.of());
             }
             Log.infof("node %s: evicted %s to repartition GPU(s) %s", node.name(), PodFacts.id(victim), gpus);
-            events.normal(nodeRef(snapshot, node.name()), "ReplicaEvicted", "evicted " + PodFacts.id(victim)
-                    + " to repartition GPU(s) " + gpus);
+            events.normal(
+                    nodeRef(snapshot, node.name()),
+                    "ReplicaEvicted",
+                    "evicted " + PodFacts.id(victim) + " to repartition GPU(s) " + gpus);
             notes.add("evicted " + PodFacts.id(victim));
         }
         if (!terminating.isEmpty()) {
             notes.add(terminating.size() + " pod(s) on these GPUs terminating");
         }
-        return new NodeProgress(node.name(), Phase.DRAINING, Reasons.DRAINING, "draining GPU(s) " + gpus + " on "
-                + node.name() + ": " + String.join("; ", notes), gpus, Set.of());
+        return new NodeProgress(
+                node.name(),
+                Phase.DRAINING,
+                Reasons.DRAINING,
+                "draining GPU(s) " + gpus + " on " + node.name() + ": " + String.join("; ", notes),
+                gpus,
+                Set.of());
     }
 
     /**
@@ -123,11 +148,15 @@ final class NodeDrain {
             }
             String node = PodFacts.node(pod);
             Optional<ReplicaSlice> slice = ReplicaSlice.of(pod);
-            if (slice.isEmpty() || changing.getOrDefault(node, List.of()).contains(slice.get().gpu())) {
+            if (slice.isEmpty()
+                    || changing.getOrDefault(node, List.of())
+                            .contains(slice.get().gpu())) {
                 continue;
             }
             String deployment = InventoryBuilder.deploymentOf(pod);
-            if (deployment == null || !movable(inventory, node, pod) || !started.add(deployment)
+            if (deployment == null
+                    || !movable(inventory, node, pod)
+                    || !started.add(deployment)
                     || evictionUnderWay(deployment, snapshot, inventory)
                     || replacementsMissing(deployment, node, List.of(slice.get().gpu()), plan, inventory, snapshot)
                             .isPresent()) {
@@ -136,8 +165,11 @@ final class NodeDrain {
             ReplicaEvictor.Outcome outcome = evictor.evict(pod);
             if (outcome.evicted()) {
                 Log.infof("%s: evicted: a higher-priority deployment takes its slice on %s", replica, node);
-                events.normal(pod, "ReplicaDisplaced", "evicted: a higher-priority deployment takes its "
-                        + slice.get().profile() + " slice on " + node);
+                events.normal(
+                        pod,
+                        "ReplicaDisplaced",
+                        "evicted: a higher-priority deployment takes its "
+                                + slice.get().profile() + " slice on " + node);
             } else {
                 events.warning(pod, Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET, outcome.refusal());
             }
@@ -149,12 +181,20 @@ final class NodeDrain {
      * GPU that is itself to be repartitioned cannot start before that repartition, which may wait for this very
      * drain (a turn held by one node at a time) or be part of it: it is not waited for.
      */
-    private static Optional<String> replacementsMissing(String deployment, String node, List<Integer> gpus, Plan plan,
-            Inventory inventory, ClusterSnapshot snapshot) {
-        Set<String> repartitioned = plan.gpus().stream().filter(GpuPlan::repartition)
-                .map(g -> g.node() + "/" + g.index()).collect(Collectors.toSet());
+    private static Optional<String> replacementsMissing(
+            String deployment,
+            String node,
+            List<Integer> gpus,
+            Plan plan,
+            Inventory inventory,
+            ClusterSnapshot snapshot) {
+        Set<String> repartitioned = plan.gpus().stream()
+                .filter(GpuPlan::repartition)
+                .map(g -> g.node() + "/" + g.index())
+                .collect(Collectors.toSet());
         long startable = plan.assignments().stream()
-                .filter(a -> a.demand().equals(deployment) && !a.existing()
+                .filter(a -> a.demand().equals(deployment)
+                        && !a.existing()
                         && !repartitioned.contains(a.node() + "/" + a.gpu())
                         && NewPodGate.allows(plan, inventory, a.node(), a.profile()))
                 .count();
@@ -162,11 +202,13 @@ final class NodeDrain {
             return Optional.of("waiting for " + startable + " replacement replica(s) of " + deployment + " to start");
         }
         long unready = snapshot.pods().stream()
-                .filter(p -> deployment.equals(InventoryBuilder.deploymentOf(p)) && PodFacts.isStarting(p)
+                .filter(p -> deployment.equals(InventoryBuilder.deploymentOf(p))
+                        && PodFacts.isStarting(p)
                         && !onGpus(p, node, gpus))
                 .count();
-        return unready > 0 ? Optional.of("waiting for " + unready + " replacement replica(s) of " + deployment
-                + " to be Ready") : Optional.empty();
+        return unready > 0
+                ? Optional.of("waiting for " + unready + " replacement replica(s) of " + deployment + " to be Ready")
+                : Optional.empty();
     }
 
     /**
@@ -174,8 +216,9 @@ final class NodeDrain {
      * does not count: it would never finish).
      */
     private static boolean evictionUnderWay(String deployment, ClusterSnapshot snapshot, Inventory inventory) {
-        return snapshot.pods().stream().anyMatch(p -> deployment.equals(InventoryBuilder.deploymentOf(p))
-                && inventory.finishingTermination(p));
+        return snapshot.pods().stream()
+                .anyMatch(
+                        p -> deployment.equals(InventoryBuilder.deploymentOf(p)) && inventory.finishingTermination(p));
     }
 
     private static boolean movable(Inventory inventory, String node, Pod pod) {
@@ -207,8 +250,10 @@ final class NodeDrain {
         if (profile.isEmpty()) {
             return true;
         }
-        return inventory.state().nodes().stream().filter(n -> n.name().equals(node))
-                .flatMap(n -> n.gpus().stream()).filter(g -> gpus.contains(g.index()))
+        return inventory.state().nodes().stream()
+                .filter(n -> n.name().equals(node))
+                .flatMap(n -> n.gpus().stream())
+                .filter(g -> gpus.contains(g.index()))
                 .anyMatch(g -> g.instances().stream().anyMatch(i -> i.profile().equals(profile.get())));
     }
 
@@ -220,7 +265,8 @@ final class NodeDrain {
     }
 
     private static boolean onGpus(Pod p, String node, List<Integer> gpus) {
-        return node.equals(PodFacts.node(p)) && ReplicaSlice.of(p).map(s -> gpus.contains(s.gpu())).orElse(false);
+        return node.equals(PodFacts.node(p))
+                && ReplicaSlice.of(p).map(s -> gpus.contains(s.gpu())).orElse(false);
     }
 
     private static NodeProgress waiting(GpuNode node, List<Integer> gpus, String reason, String message) {
@@ -228,6 +274,9 @@ final class NodeDrain {
     }
 
     private static io.fabric8.kubernetes.api.model.Node nodeRef(ClusterSnapshot snapshot, String name) {
-        return snapshot.nodes().stream().filter(n -> n.getMetadata().getName().equals(name)).findFirst().orElseThrow();
+        return snapshot.nodes().stream()
+                .filter(n -> n.getMetadata().getName().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 }

@@ -11,8 +11,8 @@ import java.util.Optional;
  * The failure record Quartet keeps on a node after MIG Manager failed or timed out there (JSON annotation);
  * {@code rolledBackTo} is null when there was no other config known to work to roll back to.
  */
-public record NodeMigRecord(String config, String reason, String at, String retryAfter, String rolledBackTo,
-        List<String> deployments) {
+public record NodeMigRecord(
+        String config, String reason, String at, String retryAfter, String rolledBackTo, List<String> deployments) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

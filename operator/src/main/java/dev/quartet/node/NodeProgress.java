@@ -7,8 +7,8 @@ import java.util.Set;
  * Where a node stands in a repartition, as the MIG backend reports it: the phase, a CamelCase reason for
  * conditions, a sentence for people, the GPUs involved, and the deployments ({@code ns/name}) a failure affected.
  */
-public record NodeProgress(String node, Phase phase, String reason, String message, List<Integer> gpus,
-        Set<String> deployments) {
+public record NodeProgress(
+        String node, Phase phase, String reason, String message, List<Integer> gpus, Set<String> deployments) {
 
     /** The steps of one node's repartition. */
     public enum Phase {

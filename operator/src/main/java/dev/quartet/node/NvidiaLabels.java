@@ -14,10 +14,10 @@ public final class NvidiaLabels {
     public static final String STATE_FAILED = "failed";
     /** Prefix of per-profile extended resources under the {@code mixed} strategy. */
     public static final String MIG_RESOURCE_PREFIX = "nvidia.com/mig-";
+
     public static final String RESOURCE_DOMAIN = "nvidia.com/";
 
-    private NvidiaLabels() {
-    }
+    private NvidiaLabels() {}
 
     /** {@code nvidia.com/mig-1g.6gb.me} for profile {@code 1g.6gb+me}. */
     public static String resourceName(String profile) {

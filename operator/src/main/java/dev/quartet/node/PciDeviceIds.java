@@ -7,8 +7,7 @@ import java.util.Locale;
 /** PCI device ids of each GPU model, as used by mig-parted's {@code device-filter}. */
 public final class PciDeviceIds {
 
-    private PciDeviceIds() {
-    }
+    private PciDeviceIds() {}
 
     /** Every PCI id (upper-case hex with vendor, e.g. 0x20B710DE) sold as this model. */
     public static List<String> of(GpuModel model) {
@@ -26,6 +25,8 @@ public final class PciDeviceIds {
             return true;
         }
         List<String> ids = of(model);
-        return filter.stream().map(f -> f.toUpperCase(Locale.ROOT).replace("0X", "0x")).anyMatch(ids::contains);
+        return filter.stream()
+                .map(f -> f.toUpperCase(Locale.ROOT).replace("0X", "0x"))
+                .anyMatch(ids::contains);
     }
 }

@@ -37,6 +37,5 @@ public final class QuartetLabels {
     /** Node annotation: JSON of the last failed attempt {config, reason, at, retryAfter}. */
     public static final String NODE_LAST_FAILURE = "inference.quartet.dev/mig-last-failure";
 
-    private QuartetLabels() {
-    }
+    private QuartetLabels() {}
 }

@@ -13,8 +13,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 final class ReplicaEvictor {
 
     /** The outcome of one eviction request. */
-    record Outcome(boolean evicted, String refusal) {
-    }
+    record Outcome(boolean evicted, String refusal) {}
 
     private final KubernetesClient client;
     private volatile Boolean v1;
@@ -24,22 +23,34 @@ final class ReplicaEvictor {
     }
 
     Outcome evict(Pod pod) {
-        var resource = client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName());
+        var resource = client.pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName());
         try {
-            boolean done = servesV1() ? resource.evict(new EvictionBuilder()
-                    .withNewMetadata().withName(pod.getMetadata().getName())
-                    .withNamespace(pod.getMetadata().getNamespace()).endMetadata()
-                    .withDeleteOptions(new DeleteOptions()).build()) : resource.evict();
-            return done ? new Outcome(true, null)
-                    : new Outcome(false, "a PodDisruptionBudget does not allow evicting " + pod.getMetadata().getName()
-                            + " now");
+            boolean done = servesV1()
+                    ? resource.evict(new EvictionBuilder()
+                            .withNewMetadata()
+                            .withName(pod.getMetadata().getName())
+                            .withNamespace(pod.getMetadata().getNamespace())
+                            .endMetadata()
+                            .withDeleteOptions(new DeleteOptions())
+                            .build())
+                    : resource.evict();
+            return done
+                    ? new Outcome(true, null)
+                    : new Outcome(
+                            false,
+                            "a PodDisruptionBudget does not allow evicting "
+                                    + pod.getMetadata().getName() + " now");
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
                 return new Outcome(true, null);
             }
             if (e.getCode() == 500 && e.getMessage() != null && e.getMessage().contains("more than one")) {
-                return new Outcome(false, "more than one PodDisruptionBudget selects " + pod.getMetadata().getName()
-                        + "; the Eviction API refuses such pods");
+                return new Outcome(
+                        false,
+                        "more than one PodDisruptionBudget selects "
+                                + pod.getMetadata().getName() + "; the Eviction API refuses such pods");
             }
             throw e;
         }

@@ -18,8 +18,7 @@ import java.util.TreeSet;
 /** The mig-parted config that gives a node its planned layout, and the set of Quartet configs still in use. */
 final class TargetConfig {
 
-    private TargetConfig() {
-    }
+    private TargetConfig() {}
 
     /**
      * One device group per distinct GPU layout: planned GPUs get the planned counts; GPUs the plan leaves alone
@@ -31,7 +30,8 @@ final class TargetConfig {
         Map<List<Object>, List<Integer>> byContent = new LinkedHashMap<>();
         for (int i = 0; i < node.gpuCount(); i++) {
             GpuPlan g = planned.get(i);
-            Optional<DeviceGroup> existing = current == null || node.migConfig() == null ? Optional.empty()
+            Optional<DeviceGroup> existing = current == null || node.migConfig() == null
+                    ? Optional.empty()
                     : current.groupFor(node.migConfig(), i, node.model());
             boolean enabled;
             Map<String, Integer> counts;
@@ -44,7 +44,9 @@ final class TargetConfig {
             } else {
                 continue;
             }
-            byContent.computeIfAbsent(List.of(enabled, counts), k -> new ArrayList<>()).add(i);
+            byContent
+                    .computeIfAbsent(List.of(enabled, counts), k -> new ArrayList<>())
+                    .add(i);
         }
         List<DeviceGroup> groups = new ArrayList<>();
         byContent.forEach((content, devices) -> {
@@ -71,10 +73,13 @@ final class TargetConfig {
             }
             if (n.getMetadata().getAnnotations() != null) {
                 refs.add(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_LAST_GOOD_CONFIG));
-                MigManagerBackend.Staged.configOf(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_CONFIG_STAGED))
+                MigManagerBackend.Staged.configOf(
+                                n.getMetadata().getAnnotations().get(QuartetLabels.NODE_CONFIG_STAGED))
                         .ifPresent(refs::add);
             }
-            refs.stream().filter(c -> c != null && c.startsWith(MigPartedConfigWriter.PREFIX)).forEach(names::add);
+            refs.stream()
+                    .filter(c -> c != null && c.startsWith(MigPartedConfigWriter.PREFIX))
+                    .forEach(names::add);
         }
         return names;
     }

@@ -46,9 +46,12 @@ final class CapacityPass {
 
     /** Priority; smallest profiles (most replicas fit); least flexible; then {@link #sorted}'s tie-breaks. */
     static int[] order(ResolvedDemand[] demands, int[] running) {
-        return sorted(demands, running, Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
-                .thenComparingInt(d -> d.size)
-                .thenComparingInt(d -> d.flexibility));
+        return sorted(
+                demands,
+                running,
+                Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
+                        .thenComparingInt(d -> d.size)
+                        .thenComparingInt(d -> d.flexibility));
     }
 
     /**
@@ -56,9 +59,12 @@ final class CapacityPass {
      * smallest ones: neither order is best on every input.
      */
     static int[] constrainedFirst(ResolvedDemand[] demands, int[] running) {
-        return sorted(demands, running, Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
-                .thenComparingInt(d -> d.flexibility)
-                .thenComparingInt(d -> d.size));
+        return sorted(
+                demands,
+                running,
+                Comparator.comparingInt((ResolvedDemand d) -> -d.priority())
+                        .thenComparingInt(d -> d.flexibility)
+                        .thenComparingInt(d -> d.size));
     }
 
     /**
@@ -70,9 +76,12 @@ final class CapacityPass {
      * with the other orders, so it is kept only when it satisfies more.
      */
     static int[] leastFlexibleFirst(ResolvedDemand[] demands, int[] running) {
-        return sorted(demands, running, Comparator.comparingInt((ResolvedDemand d) -> d.flexibility)
-                .thenComparingInt(d -> -d.priority())
-                .thenComparingInt(d -> d.size));
+        return sorted(
+                demands,
+                running,
+                Comparator.comparingInt((ResolvedDemand d) -> d.flexibility)
+                        .thenComparingInt(d -> -d.priority())
+                        .thenComparingInt(d -> d.size));
     }
 
     /**
@@ -84,7 +93,8 @@ final class CapacityPass {
                 .sorted(first.thenComparingInt(d -> running[d.id] > 0 ? 0 : 1)
                         .thenComparingInt(d -> d.eligibleCount)
                         .thenComparing(ResolvedDemand::name))
-                .mapToInt(d -> d.id).toArray();
+                .mapToInt(d -> d.id)
+                .toArray();
     }
 
     boolean placeOne(int d) {

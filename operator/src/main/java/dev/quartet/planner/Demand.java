@@ -10,8 +10,17 @@ import java.util.Set;
  * running replicas may stay on ({@code null} = the same; a NoSchedule taint keeps new replicas off a node but
  * does not evict the ones running there).
  */
-public record Demand(String name, String profile, Integer memoryGiB, int replicas, int priority, GpuModel gpuModel,
-        boolean movable, Placement placement, Set<String> eligibleNodes, Set<String> keepNodes) {
+public record Demand(
+        String name,
+        String profile,
+        Integer memoryGiB,
+        int replicas,
+        int priority,
+        GpuModel gpuModel,
+        boolean movable,
+        Placement placement,
+        Set<String> eligibleNodes,
+        Set<String> keepNodes) {
 
     public Demand {
         placement = placement == null ? Placement.SPREAD : placement;
@@ -20,8 +29,16 @@ public record Demand(String name, String profile, Integer memoryGiB, int replica
     }
 
     /** A demand whose running replicas may stay where new ones may go. */
-    public Demand(String name, String profile, Integer memoryGiB, int replicas, int priority, GpuModel gpuModel,
-            boolean movable, Placement placement, Set<String> eligibleNodes) {
+    public Demand(
+            String name,
+            String profile,
+            Integer memoryGiB,
+            int replicas,
+            int priority,
+            GpuModel gpuModel,
+            boolean movable,
+            Placement placement,
+            Set<String> eligibleNodes) {
         this(name, profile, memoryGiB, replicas, priority, gpuModel, movable, placement, eligibleNodes, null);
     }
 

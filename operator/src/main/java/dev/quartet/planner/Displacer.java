@@ -87,11 +87,13 @@ final class Displacer {
 
     private boolean replaceDisplaced(GpuWork opened, List<Integer> displaced, int priority, int depth) {
         List<Integer> ordered = displaced.stream()
-                .sorted(Comparator.comparingInt((Integer dd) -> -state.demand(dd).priority()).thenComparing(dd -> dd))
+                .sorted(Comparator.comparingInt(
+                                (Integer dd) -> -state.demand(dd).priority())
+                        .thenComparing(dd -> dd))
                 .toList();
         for (int dd : ordered) {
-            boolean urgent = target == null ? state.demand(dd).priority() >= priority
-                    : state.satisfied[dd] < target[dd];
+            boolean urgent =
+                    target == null ? state.demand(dd).priority() >= priority : state.satisfied[dd] < target[dd];
             if (urgent && !backOnto(opened, dd) && !placer.placeOne(dd) && !(depth > 0 && place(dd, depth))) {
                 return false;
             }

@@ -15,21 +15,23 @@ public final class GpuCatalog {
     private static final Map<GpuModel, List<MigProfile>> PROFILES = new EnumMap<>(GpuModel.class);
 
     static {
-        PROFILES.put(GpuModel.A30, List.of(
-                new MigProfile(14, "1g.6gb", 1, 1, List.of(0, 1, 2, 3), 4, false, 6),
-                new MigProfile(21, "1g.6gb+me", 1, 1, List.of(0, 1, 2, 3), 1, true, 6),
-                new MigProfile(5, "2g.12gb", 2, 2, List.of(0, 2), 2, false, 12),
-                new MigProfile(6, "2g.12gb+me", 2, 2, List.of(0, 2), 1, true, 12),
-                new MigProfile(0, "4g.24gb", 4, 4, List.of(0), 1, false, 24)));
+        PROFILES.put(
+                GpuModel.A30,
+                List.of(
+                        new MigProfile(14, "1g.6gb", 1, 1, List.of(0, 1, 2, 3), 4, false, 6),
+                        new MigProfile(21, "1g.6gb+me", 1, 1, List.of(0, 1, 2, 3), 1, true, 6),
+                        new MigProfile(5, "2g.12gb", 2, 2, List.of(0, 2), 2, false, 12),
+                        new MigProfile(6, "2g.12gb+me", 2, 2, List.of(0, 2), 1, true, 12),
+                        new MigProfile(0, "4g.24gb", 4, 4, List.of(0), 1, false, 24)));
         PROFILES.put(GpuModel.A100_40GB, eightSlot("1g.5gb", "1g.10gb", "2g.10gb", "3g.20gb", "4g.20gb", "7g.40gb"));
         PROFILES.put(GpuModel.A100_80GB, eightSlot("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"));
         PROFILES.put(GpuModel.H100_80GB, eightSlot("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"));
     }
 
-    private GpuCatalog() {
-    }
+    private GpuCatalog() {}
 
-    private static List<MigProfile> eightSlot(String gi19, String gi15, String gi14, String gi9, String gi5, String gi0) {
+    private static List<MigProfile> eightSlot(
+            String gi19, String gi15, String gi14, String gi9, String gi5, String gi0) {
         return List.of(
                 new MigProfile(19, gi19, 1, 1, A100_1G, 7, false, gib(gi19)),
                 new MigProfile(15, gi15, 2, 1, List.of(0, 2, 4, 6), 4, false, gib(gi15)),
@@ -58,8 +60,9 @@ public final class GpuCatalog {
 
     /** The named profile of a model; an unknown name is rejected with a message naming the legal ones. */
     public static MigProfile profile(GpuModel model, String name) {
-        return find(model, name).orElseThrow(() -> new IllegalArgumentException(
-                "unknown profile '" + name + "' for " + model.displayName() + " (legal: " + legalNames(model) + ")"));
+        return find(model, name)
+                .orElseThrow(() -> new IllegalArgumentException("unknown profile '" + name + "' for "
+                        + model.displayName() + " (legal: " + legalNames(model) + ")"));
     }
 
     public static String legalNames(GpuModel model) {
@@ -94,8 +97,8 @@ public final class GpuCatalog {
         for (Instance instance : instances) {
             Optional<MigProfile> found = find(model, instance.profile());
             if (found.isEmpty()) {
-                problems.add("unknown profile '" + instance.profile() + "' for " + model.displayName()
-                        + " (legal: " + legalNames(model) + ")");
+                problems.add("unknown profile '" + instance.profile() + "' for " + model.displayName() + " (legal: "
+                        + legalNames(model) + ")");
                 continue;
             }
             MigProfile profile = found.get();

@@ -56,13 +56,14 @@ public enum GpuModel {
         if (product == null) {
             return Optional.empty();
         }
-        return Optional.ofNullable(switch (product.toUpperCase(Locale.ROOT)) {
-            case "NVIDIA-A30" -> A30;
-            case "NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB" -> A100_40GB;
-            case "NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIE" -> A100_80GB;
-            case "NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIE" -> H100_80GB;
-            default -> null;
-        });
+        return Optional.ofNullable(
+                switch (product.toUpperCase(Locale.ROOT)) {
+                    case "NVIDIA-A30" -> A30;
+                    case "NVIDIA-A100-SXM4-40GB", "NVIDIA-A100-PCIE-40GB" -> A100_40GB;
+                    case "NVIDIA-A100-SXM4-80GB", "NVIDIA-A100-80GB-PCIE" -> A100_80GB;
+                    case "NVIDIA-H100-80GB-HBM3", "NVIDIA-H100-PCIE" -> H100_80GB;
+                    default -> null;
+                });
     }
 
     public static String legalNames() {

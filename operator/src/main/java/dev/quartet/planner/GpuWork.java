@@ -20,6 +20,7 @@ final class GpuWork {
     final LayoutShape current;
     /** Per current instance: the demand of the kept running replica, {@link #FOREIGN}, or {@link #FREE}. */
     final int[] runningDemand;
+
     final String[] runningReplica;
     /** No kept running replica and the node may be repartitioned: opening it moves nothing. */
     final boolean reopenable;
@@ -36,13 +37,23 @@ final class GpuWork {
     int[] planned;
     /** The multiset of the replicas planned on current instances. */
     int plannedCode;
+
     int openCode;
     int[] openDemand = new int[8];
     int[] openProfile = new int[8];
     int openSize;
 
-    GpuWork(int id, int node, int index, GpuModel model, LayoutShape current, int[] runningDemand,
-            String[] runningReplica, boolean reopenable, boolean displaceable, boolean usableAsIs) {
+    GpuWork(
+            int id,
+            int node,
+            int index,
+            GpuModel model,
+            LayoutShape current,
+            int[] runningDemand,
+            String[] runningReplica,
+            boolean reopenable,
+            boolean displaceable,
+            boolean usableAsIs) {
         this.id = id;
         this.node = node;
         this.index = index;
@@ -60,8 +71,8 @@ final class GpuWork {
 
     /** A fresh copy for another pass: same GPU, nothing planned. */
     GpuWork fresh() {
-        return new GpuWork(id, node, index, model, current, runningDemand, runningReplica, reopenable, displaceable,
-                usableAsIs);
+        return new GpuWork(
+                id, node, index, model, current, runningDemand, runningReplica, reopenable, displaceable, usableAsIs);
     }
 
     boolean currentIsFull() {
@@ -158,8 +169,15 @@ final class GpuWork {
     }
 
     Snapshot snapshot() {
-        return new Snapshot(open, displaced, planned.clone(), plannedCode, openCode, openDemand.clone(),
-                openProfile.clone(), openSize);
+        return new Snapshot(
+                open,
+                displaced,
+                planned.clone(),
+                plannedCode,
+                openCode,
+                openDemand.clone(),
+                openProfile.clone(),
+                openSize);
     }
 
     void restore(Snapshot s) {
@@ -197,7 +215,13 @@ final class GpuWork {
     }
 
     /** The mutable part of a GPU, saved before a tentative change. */
-    record Snapshot(boolean open, boolean displaced, int[] planned, int plannedCode, int openCode, int[] openDemand,
-            int[] openProfile, int openSize) {
-    }
+    record Snapshot(
+            boolean open,
+            boolean displaced,
+            int[] planned,
+            int plannedCode,
+            int openCode,
+            int[] openDemand,
+            int[] openProfile,
+            int openSize) {}
 }

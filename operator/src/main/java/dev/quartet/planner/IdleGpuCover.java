@@ -156,7 +156,8 @@ final class IdleGpuCover {
             for (GpuWork gpu : sources) {
                 boolean[] leavesCovered = releasable(gpu);
                 for (int k = 0; k < gpu.openSize; k++) {
-                    if (leavesCovered[gpu.openProfile[k]] && state.demand(gpu.openDemand[k]).profileOn(model) >= 0) {
+                    if (leavesCovered[gpu.openProfile[k]]
+                            && state.demand(gpu.openDemand[k]).profileOn(model) >= 0) {
                         list.add(gpu);
                         break;
                     }

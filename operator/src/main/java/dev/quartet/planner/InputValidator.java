@@ -11,8 +11,7 @@ import java.util.Set;
 /** Checks a cluster state and demands before planning; each problem is one line naming the offending entry. */
 public final class InputValidator {
 
-    private InputValidator() {
-    }
+    private InputValidator() {}
 
     /** The first problem found, as {@code path: message} (e.g. {@code nodes[0].gpus[1]: duplicate GPU index 0...}). */
     public static Optional<String> firstProblem(ClusterState state, List<Demand> demands) {
@@ -41,8 +40,8 @@ public final class InputValidator {
         return problems;
     }
 
-    private static void checkGpus(String nodePath, NodeState node, Map<String, String> replicas,
-            List<String> problems) {
+    private static void checkGpus(
+            String nodePath, NodeState node, Map<String, String> replicas, List<String> problems) {
         Set<Integer> indexes = new HashSet<>();
         for (int g = 0; g < node.gpus().size(); g++) {
             GpuState gpu = node.gpus().get(g);
@@ -60,10 +59,12 @@ public final class InputValidator {
         }
     }
 
-    private static void checkInstances(String gpuPath, GpuState gpu, Map<String, String> replicas,
-            List<String> problems) {
+    private static void checkInstances(
+            String gpuPath, GpuState gpu, Map<String, String> replicas, List<String> problems) {
         List<Instance> prefix = new ArrayList<>();
-        boolean legal = GpuCatalog.isLegal(gpu.model(), gpu.instances().stream().map(InstanceState::instance).toList());
+        boolean legal = GpuCatalog.isLegal(
+                gpu.model(),
+                gpu.instances().stream().map(InstanceState::instance).toList());
         for (int i = 0; i < gpu.instances().size(); i++) {
             InstanceState instance = gpu.instances().get(i);
             String path = gpuPath + ".instances[" + i + "]";
@@ -110,7 +111,9 @@ public final class InputValidator {
         } else if (!GpuCatalog.isKnownProfile(demand.profile())) {
             StringBuilder legal = new StringBuilder();
             for (GpuModel model : GpuModel.values()) {
-                legal.append(legal.length() == 0 ? "" : "; ").append(model.displayName()).append(": ")
+                legal.append(legal.length() == 0 ? "" : "; ")
+                        .append(model.displayName())
+                        .append(": ")
                         .append(GpuCatalog.legalNames(model));
             }
             problems.add(path + ": unknown profile '" + demand.profile() + "' (legal: " + legal + ")");

@@ -35,6 +35,7 @@ public final class LayoutCatalog {
     private final int[][] roomCodes;
     /** Per multiset: the most memory slices a full layout holding it covers, -1 when none holds it. */
     private final int[] coverByCode;
+
     private final List<int[]> placements;
     private final List<LayoutShape> legal = new ArrayList<>();
     private final List<LayoutShape> full = new ArrayList<>();
@@ -80,9 +81,12 @@ public final class LayoutCatalog {
         for (int p = 0; p < profiles.size(); p++) {
             int profile = p;
             roomCodes[p] = IntStream.range(0, size)
-                    .filter(c -> feasible[c] && plus(c, profile) >= 0).boxed()
-                    .sorted(Comparator.comparingInt((Integer c) -> -slicesByCode[c]).thenComparingInt(c -> c))
-                    .mapToInt(Integer::intValue).toArray();
+                    .filter(c -> feasible[c] && plus(c, profile) >= 0)
+                    .boxed()
+                    .sorted(Comparator.comparingInt((Integer c) -> -slicesByCode[c])
+                            .thenComparingInt(c -> c))
+                    .mapToInt(Integer::intValue)
+                    .toArray();
         }
     }
 
@@ -200,7 +204,9 @@ public final class LayoutCatalog {
     public boolean canAdd(LayoutShape shape, int p, int start) {
         MigProfile profile = profiles.get(p);
         int mask = ((1 << profile.memorySlices()) - 1) << start;
-        return profile.canStartAt(start) && (shape.mask() & mask) == 0 && plus(shape.code(), p) >= 0
+        return profile.canStartAt(start)
+                && (shape.mask() & mask) == 0
+                && plus(shape.code(), p) >= 0
                 && computeUsed(shape) + profile.computeSlices() <= model.computeSlots()
                 && !(profile.mediaExtension() && hasMediaExtension(shape));
     }
@@ -233,7 +239,9 @@ public final class LayoutCatalog {
     }
 
     private void enumerate(List<int[]> placements, int from, List<int[]> chosen) {
-        LayoutShape shape = LayoutShape.of(this, chosen.stream().mapToInt(c -> c[0]).toArray(),
+        LayoutShape shape = LayoutShape.of(
+                this,
+                chosen.stream().mapToInt(c -> c[0]).toArray(),
                 chosen.stream().mapToInt(c -> c[1]).toArray());
         legal.add(shape);
         for (int i = from; i < placements.size(); i++) {
@@ -249,7 +257,8 @@ public final class LayoutCatalog {
     private boolean canAddUnchecked(LayoutShape shape, int p, int start) {
         MigProfile profile = profiles.get(p);
         int mask = ((1 << profile.memorySlices()) - 1) << start;
-        return (shape.mask() & mask) == 0 && count(shape.code(), p) < profile.maxCount()
+        return (shape.mask() & mask) == 0
+                && count(shape.code(), p) < profile.maxCount()
                 && computeUsed(shape) + profile.computeSlices() <= model.computeSlots()
                 && !(profile.mediaExtension() && hasMediaExtension(shape));
     }

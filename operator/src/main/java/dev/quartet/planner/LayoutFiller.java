@@ -26,13 +26,15 @@ final class LayoutFiller {
                     requested[p] += demand.replicas();
                 }
             }
-            preference[model.ordinal()] = IntStream.range(0, catalog.profileCount()).boxed()
+            preference[model.ordinal()] = IntStream.range(0, catalog.profileCount())
+                    .boxed()
                     .sorted(Comparator.comparingLong((Integer p) -> -unsatisfied[p])
                             .thenComparingLong(p -> -requested[p])
                             .thenComparing(p -> catalog.profile(p).mediaExtension())
                             .thenComparingInt(p -> catalog.profile(p).memorySlices())
                             .thenComparingInt(p -> p))
-                    .mapToInt(Integer::intValue).toArray();
+                    .mapToInt(Integer::intValue)
+                    .toArray();
         }
     }
 

@@ -12,8 +12,11 @@ public record LayoutShape(int[] profileIndex, int[] starts, int mask, int code) 
         for (int i = 0; i < order.length; i++) {
             order[i] = i;
         }
-        Arrays.sort(order, (a, b) -> starts[a] != starts[b] ? Integer.compare(starts[a], starts[b])
-                : Integer.compare(profileIndex[a], profileIndex[b]));
+        Arrays.sort(
+                order,
+                (a, b) -> starts[a] != starts[b]
+                        ? Integer.compare(starts[a], starts[b])
+                        : Integer.compare(profileIndex[a], profileIndex[b]));
         int[] sortedProfiles = new int[order.length];
         int[] sortedStarts = new int[order.length];
         int mask = 0;

@@ -88,7 +88,8 @@ public final class MigPlanner {
     }
 
     private static long[] satisfaction(Plan plan, PlanInput input) {
-        int[] perDemand = Arrays.stream(input.demands).mapToInt(ResolvedDemand::replicas).toArray();
+        int[] perDemand =
+                Arrays.stream(input.demands).mapToInt(ResolvedDemand::replicas).toArray();
         for (Unsatisfied unsatisfied : plan.unsatisfied()) {
             int d = input.demandIndex(unsatisfied.demand());
             if (d >= 0) {
@@ -99,7 +100,8 @@ public final class MigPlanner {
     }
 
     private static Plan plan(PlanInput input) {
-        int[] everything = Arrays.stream(input.demands).mapToInt(ResolvedDemand::replicas).toArray();
+        int[] everything =
+                Arrays.stream(input.demands).mapToInt(ResolvedDemand::replicas).toArray();
         PlacementState unplaced = new CapacityPass(new PlacementState(input, true)).run();
         if (compare(unplaced.satisfied, everything, input) >= 0) {
             PlacementState placed = new SpreadPass(new PlacementState(input), everything).run(true);
@@ -116,8 +118,8 @@ public final class MigPlanner {
         // in priority order cannot.
         List<PlacementState> placements = new ArrayList<>();
         for (boolean largestFirst : new boolean[] {false, true}) {
-            PlacementState placed = new SpreadPass(new PlacementState(input), admitted.satisfied.clone())
-                    .run(largestFirst);
+            PlacementState placed =
+                    new SpreadPass(new PlacementState(input), admitted.satisfied.clone()).run(largestFirst);
             if (compare(placed.satisfied, admitted.satisfied, input) >= 0) {
                 return new PlanAssembler(placed).plan();
             }

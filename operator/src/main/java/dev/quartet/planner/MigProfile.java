@@ -6,8 +6,15 @@ import java.util.List;
  * One GPU-instance profile of a GPU model: GI profile id, name, memory and compute slices, legal start
  * slots (in memory slices), maximum instances per GPU, and whether it carries the media extensions.
  */
-public record MigProfile(int giProfileId, String name, int memorySlices, int computeSlices, List<Integer> starts,
-        int maxCount, boolean mediaExtension, int memoryGiB) {
+public record MigProfile(
+        int giProfileId,
+        String name,
+        int memorySlices,
+        int computeSlices,
+        List<Integer> starts,
+        int maxCount,
+        boolean mediaExtension,
+        int memoryGiB) {
 
     public MigProfile {
         starts = List.copyOf(starts);

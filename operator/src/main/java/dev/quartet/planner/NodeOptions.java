@@ -23,6 +23,7 @@ final class NodeOptions implements PlacementState.Listener {
     private final int[] openGpus;
     /** Cluster-wide, per model: free instances per profile, opened GPUs per multiset, unopened free GPUs. */
     private final int[][] freeTotal = new int[GpuModel.values().length][PER_MODEL];
+
     private final int[][] openByCode = new int[GpuModel.values().length][];
     private final int[] closedReopenable = new int[GpuModel.values().length];
     /** Per node, per model: free GPUs not opened yet with memory slices left. */
@@ -30,6 +31,7 @@ final class NodeOptions implements PlacementState.Listener {
     /** Per model and profile: nodes with a free instance of it, nodes with an opened GPU with room for it; per
      * model: nodes with a free GPU not opened yet. */
     private final BitSet[][] nodesWithFree = new BitSet[GpuModel.values().length][PER_MODEL];
+
     private final BitSet[][] nodesWithOpenRoom = new BitSet[GpuModel.values().length][PER_MODEL];
     private final BitSet[] nodesWithClosed = new BitSet[GpuModel.values().length];
     private final Map<Integer, int[]> candidatesByModels = new HashMap<>();
@@ -129,8 +131,8 @@ final class NodeOptions implements PlacementState.Listener {
             return null;
         }
         for (GpuModel model : LayoutCatalog.MODELS) {
-            PlacementState.Option option = demand.profileOn(model) < 0 ? null
-                    : firstOption(nodesWithClosed[model.ordinal()], d);
+            PlacementState.Option option =
+                    demand.profileOn(model) < 0 ? null : firstOption(nodesWithClosed[model.ordinal()], d);
             if (option != null) {
                 return option;
             }
@@ -303,7 +305,9 @@ final class NodeOptions implements PlacementState.Listener {
      */
     private static boolean strands(PlacementState.Option option) {
         GpuWork gpu = option.gpu();
-        return option.kind() == PlacementState.Option.Kind.EXACT && gpu.runningCount() == 0 && !gpu.hasPlanned()
+        return option.kind() == PlacementState.Option.Kind.EXACT
+                && gpu.runningCount() == 0
+                && !gpu.hasPlanned()
                 && gpu.catalog.slicesUsed(gpu.current.code()) < gpu.model.memorySlots();
     }
 

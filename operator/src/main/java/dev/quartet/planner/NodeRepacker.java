@@ -36,7 +36,9 @@ final class NodeRepacker {
                 changed = false;
                 for (int a = 0; a < open.length; a++) {
                     for (int b = a + 1; b < open.length; b++) {
-                        if (open[a].open && open[b].open && open[a].model == open[b].model
+                        if (open[a].open
+                                && open[b].open
+                                && open[a].model == open[b].model
                                 && improve(open[a], open[b])) {
                             changed = true;
                         }
@@ -48,8 +50,10 @@ final class NodeRepacker {
     }
 
     private GpuWork[] openGpus(int[] nodeGpus) {
-        return Arrays.stream(nodeGpus).mapToObj(g -> state.gpus[g])
-                .filter(gpu -> gpu.open && !gpu.displaced && gpu.openSize > 0).toArray(GpuWork[]::new);
+        return Arrays.stream(nodeGpus)
+                .mapToObj(g -> state.gpus[g])
+                .filter(gpu -> gpu.open && !gpu.displaced && gpu.openSize > 0)
+                .toArray(GpuWork[]::new);
     }
 
     private static int stranded(GpuWork[] gpus) {

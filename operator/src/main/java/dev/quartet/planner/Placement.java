@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** How a demand's replicas are placed across nodes: spread (default) or packed together. */
 public enum Placement {
-    SPREAD, PACK;
+    SPREAD,
+    PACK;
 
     public static Placement parse(String value) {
         for (Placement placement : values()) {

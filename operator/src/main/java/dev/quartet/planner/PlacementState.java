@@ -18,12 +18,10 @@ final class PlacementState {
 
     private static final Listener NONE = new Listener() {
         @Override
-        public void before(GpuWork gpu) {
-        }
+        public void before(GpuWork gpu) {}
 
         @Override
-        public void after(GpuWork gpu) {
-        }
+        public void after(GpuWork gpu) {}
     };
 
     final PlanInput input;
@@ -199,7 +197,12 @@ final class PlacementState {
     /** One way to place a replica on a GPU, with what it costs: 0 nothing, 1 a repartition, 2 moves. */
     record Option(GpuWork gpu, Kind kind, int instance) {
 
-        enum Kind { EXACT, ROOM, OPEN, DISPLACE }
+        enum Kind {
+            EXACT,
+            ROOM,
+            OPEN,
+            DISPLACE
+        }
 
         int cost() {
             return switch (kind) {

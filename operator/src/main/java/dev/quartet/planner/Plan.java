@@ -7,7 +7,11 @@ import java.util.List;
  * replicas to drain ({@code moved}) or to stop because their demand shrank or went ({@code released}), and
  * what could not be satisfied, with why. Every list is sorted.
  */
-public record Plan(List<GpuPlan> gpus, List<Assignment> assignments, List<String> moved, List<String> released,
+public record Plan(
+        List<GpuPlan> gpus,
+        List<Assignment> assignments,
+        List<String> moved,
+        List<String> released,
         List<Unsatisfied> unsatisfied) {
 
     public Plan {

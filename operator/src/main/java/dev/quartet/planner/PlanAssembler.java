@@ -17,6 +17,7 @@ final class PlanAssembler {
     private final List<String> moved = new ArrayList<>();
     /** Per GPU: memory slices of instances holding a replica in the plan, and whether any replica is there. */
     private final int[] occupiedSlices;
+
     private final boolean[] holdsReplica;
 
     PlanAssembler(PlacementState state) {
@@ -37,10 +38,11 @@ final class PlanAssembler {
                 assembleKept(gpu);
             }
         }
-        List<Unsatisfied> unsatisfied = new UnsatisfiedReasons(state, occupiedSlices, holdsReplica)
-                .all();
-        assignments.sort(Comparator.comparing(Assignment::demand).thenComparing(Assignment::node)
-                .thenComparingInt(Assignment::gpu).thenComparingInt(Assignment::start));
+        List<Unsatisfied> unsatisfied = new UnsatisfiedReasons(state, occupiedSlices, holdsReplica).all();
+        assignments.sort(Comparator.comparing(Assignment::demand)
+                .thenComparing(Assignment::node)
+                .thenComparingInt(Assignment::gpu)
+                .thenComparingInt(Assignment::start));
         gpuPlans.sort(Comparator.comparing(GpuPlan::node).thenComparingInt(GpuPlan::index));
         List<String> released = new ArrayList<>(state.input.released);
         moved.sort(null);
@@ -71,7 +73,8 @@ final class PlanAssembler {
         for (int k = 0; k < gpu.openSize; k++) {
             items.add(new int[] {gpu.openDemand[k], gpu.openProfile[k]});
         }
-        items.sort(Comparator.comparing((int[] item) -> state.demand(item[0]).name()).thenComparingInt(i -> i[1]));
+        items.sort(Comparator.comparing((int[] item) -> state.demand(item[0]).name())
+                .thenComparingInt(i -> i[1]));
         if (gpu.displaced) {
             keepDisplacedInPlace(gpu, repartition, items, taken);
         }
@@ -117,18 +120,24 @@ final class PlanAssembler {
 
     private void add(GpuWork gpu, int demand, int instance, LayoutShape layout, String replica) {
         occupy(gpu, layout, instance);
-        assignments.add(new Assignment(state.demand(demand).name(), state.input.nodeNames[gpu.node], gpu.index,
-                gpu.catalog.profile(layout.profileIndex()[instance]).name(), layout.starts()[instance],
-                replica != null, replica));
+        assignments.add(new Assignment(
+                state.demand(demand).name(),
+                state.input.nodeNames[gpu.node],
+                gpu.index,
+                gpu.catalog.profile(layout.profileIndex()[instance]).name(),
+                layout.starts()[instance],
+                replica != null,
+                replica));
     }
 
     private void occupy(GpuWork gpu, LayoutShape layout, int instance) {
-        occupiedSlices[gpu.id] += gpu.catalog.profile(layout.profileIndex()[instance]).memorySlices();
+        occupiedSlices[gpu.id] +=
+                gpu.catalog.profile(layout.profileIndex()[instance]).memorySlices();
         holdsReplica[gpu.id] = true;
     }
 
     private GpuPlan gpuPlan(GpuWork gpu, LayoutShape layout, boolean repartition) {
-        return new GpuPlan(state.input.nodeNames[gpu.node], gpu.index, gpu.model, layout.instances(gpu.catalog),
-                repartition);
+        return new GpuPlan(
+                state.input.nodeNames[gpu.node], gpu.index, gpu.model, layout.instances(gpu.catalog), repartition);
     }
 }

@@ -25,6 +25,7 @@ final class PlanInput {
     final List<String> released = new ArrayList<>();
     /** Per demand: kept running replicas. */
     final int[] keptCount;
+
     final int[] gpuNode;
     private final Map<Integer, List<RunningReplica>> keptByGpu = new HashMap<>();
     private GpuWork[] prototypes;
@@ -46,11 +47,14 @@ final class PlanInput {
     PlanInput(ClusterState state, List<Demand> demandList, Set<String> releaseFirst, int idleGpuCoverMinSlices) {
         this.releaseFirst = Set.copyOf(releaseFirst);
         this.idleGpuCoverMinSlices = idleGpuCoverMinSlices;
-        nodes = state.nodes().stream().sorted(Comparator.comparing(NodeState::name)).toList();
+        nodes = state.nodes().stream()
+                .sorted(Comparator.comparing(NodeState::name))
+                .toList();
         nodeNames = nodes.stream().map(NodeState::name).toArray(String[]::new);
         nodeFixed = new boolean[nodes.size()];
         nodeGpus = new int[nodes.size()][];
-        List<Demand> sorted = demandList.stream().sorted(Comparator.comparing(Demand::name)).toList();
+        List<Demand> sorted =
+                demandList.stream().sorted(Comparator.comparing(Demand::name)).toList();
         Set<GpuModel> present = EnumSet.noneOf(GpuModel.class);
         nodes.forEach(node -> node.gpus().forEach(gpu -> present.add(gpu.model())));
         demands = new ResolvedDemand[sorted.size()];
@@ -62,7 +66,8 @@ final class PlanInput {
         surplusReleased = new int[demands.length];
         for (int n = 0; n < nodes.size(); n++) {
             nodeFixed[n] = nodes.get(n).layoutFixed();
-            List<GpuState> gpus = nodes.get(n).gpus().stream().sorted(Comparator.comparingInt(GpuState::index))
+            List<GpuState> gpus = nodes.get(n).gpus().stream()
+                    .sorted(Comparator.comparingInt(GpuState::index))
                     .toList();
             nodeGpus[n] = new int[gpus.size()];
             for (int i = 0; i < gpus.size(); i++) {
@@ -111,7 +116,12 @@ final class PlanInput {
                 }
                 int d = demandIndex(instance.demand());
                 if (d >= 0 && matches(demands[d], gpuNode[g], gpuStates.get(g).model(), instance.profile())) {
-                    candidates.add(new RunningReplica(instance.replica(), d, g, gpuNode[g], i,
+                    candidates.add(new RunningReplica(
+                            instance.replica(),
+                            d,
+                            g,
+                            gpuNode[g],
+                            i,
                             instance.movable() && demands[d].demand.movable()));
                 } else {
                     released.add(instance.replica());
@@ -145,14 +155,17 @@ final class PlanInput {
 
     private boolean matches(ResolvedDemand demand, int node, GpuModel model, String profile) {
         int p = demand.profileOn(model);
-        return demand.keep[node] && p >= 0 && LayoutCatalog.of(model).profile(p).name().equals(profile);
+        return demand.keep[node]
+                && p >= 0
+                && LayoutCatalog.of(model).profile(p).name().equals(profile);
     }
 
     private GpuWork gpuWork(int g, int node, List<RunningReplica> kept) {
         GpuState state = gpuStates.get(g);
         LayoutCatalog catalog = LayoutCatalog.of(state.model());
         List<InstanceState> instances = sortedInstances(state);
-        LayoutShape current = catalog.shapeOf(instances.stream().map(InstanceState::instance).toList());
+        LayoutShape current =
+                catalog.shapeOf(instances.stream().map(InstanceState::instance).toList());
         int[] runningDemand = new int[instances.size()];
         String[] runningReplica = new String[instances.size()];
         boolean foreign = false;
@@ -175,16 +188,26 @@ final class PlanInput {
         boolean reopenable = !fixed && !running;
         boolean displaceable = !fixed && !foreign && !kept.isEmpty() && allMovable;
         boolean usableAsIs = running || fixed || catalog.isFull(current);
-        return new GpuWork(g, node, state.index(), state.model(), current, runningDemand, runningReplica,
-                reopenable, displaceable, usableAsIs);
+        return new GpuWork(
+                g,
+                node,
+                state.index(),
+                state.model(),
+                current,
+                runningDemand,
+                runningReplica,
+                reopenable,
+                displaceable,
+                usableAsIs);
     }
 
     /** A GPU's instances in layout order (by start), the order {@link LayoutShape} uses. */
     static List<InstanceState> sortedInstances(GpuState gpu) {
-        return gpu.instances().stream().sorted(Comparator.comparingInt(InstanceState::start)).toList();
+        return gpu.instances().stream()
+                .sorted(Comparator.comparingInt(InstanceState::start))
+                .toList();
     }
 
     /** A running replica of a known demand that still matches it. */
-    record RunningReplica(String name, int demand, int gpu, int node, int instance, boolean movable) {
-    }
+    record RunningReplica(String name, int demand, int gpu, int node, int instance, boolean movable) {}
 }

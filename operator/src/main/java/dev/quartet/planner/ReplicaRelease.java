@@ -50,8 +50,8 @@ final class ReplicaRelease {
      * replica on the node holding most of the demand, then on the GPU holding most of it, then on the GPU with
      * fewest other replicas (so a GPU may free up), then the greatest name. Pack: the node holding least.
      */
-    private PlanInput.RunningReplica pickVictim(List<PlanInput.RunningReplica> replicas, boolean pack,
-            Map<Integer, Integer> runningOnGpu) {
+    private PlanInput.RunningReplica pickVictim(
+            List<PlanInput.RunningReplica> replicas, boolean pack, Map<Integer, Integer> runningOnGpu) {
         Map<Integer, Integer> perNode = new HashMap<>();
         Map<Integer, Integer> perGpu = new HashMap<>();
         for (PlanInput.RunningReplica replica : replicas) {
@@ -61,9 +61,11 @@ final class ReplicaRelease {
         Comparator<PlanInput.RunningReplica> byNode = Comparator.comparingInt(r -> perNode.get(r.node()));
         Comparator<PlanInput.RunningReplica> first = Comparator.comparing(r -> !releaseFirst.contains(r.name()));
         Comparator<PlanInput.RunningReplica> order = first.thenComparing(pack ? byNode : byNode.reversed())
-                .thenComparing(Comparator.comparingInt((PlanInput.RunningReplica r) -> perGpu.get(r.gpu())).reversed())
+                .thenComparing(Comparator.comparingInt((PlanInput.RunningReplica r) -> perGpu.get(r.gpu()))
+                        .reversed())
                 .thenComparingInt(r -> runningOnGpu.get(r.gpu()))
-                .thenComparing(Comparator.comparing(PlanInput.RunningReplica::name).reversed());
+                .thenComparing(
+                        Comparator.comparing(PlanInput.RunningReplica::name).reversed());
         return replicas.stream().min(order).orElseThrow();
     }
 }

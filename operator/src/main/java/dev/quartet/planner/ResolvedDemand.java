@@ -16,6 +16,7 @@ final class ResolvedDemand {
     final boolean[] eligible;
     /** Nodes its running replicas may stay on (a superset of {@link #eligible} in practice). */
     final boolean[] keep;
+
     final int eligibleCount;
     /** The models it resolves on, the one where its profile takes the smallest share of a GPU first. */
     final GpuModel[] models;
@@ -37,7 +38,8 @@ final class ResolvedDemand {
         for (GpuModel model : GpuModel.values()) {
             Optional<MigProfile> profile = resolve(demand, model);
             LayoutCatalog catalog = LayoutCatalog.of(model);
-            profileByModel[model.ordinal()] = profile.map(p -> catalog.indexOf(p.name())).orElse(-1);
+            profileByModel[model.ordinal()] =
+                    profile.map(p -> catalog.indexOf(p.name())).orElse(-1);
             if (profile.isPresent() && present.contains(model)) {
                 smallest = Math.min(smallest, profile.get().memorySlices() * 8 / model.memorySlots());
                 flexible += profile.get().starts().size() * profile.get().maxCount();
@@ -47,11 +49,13 @@ final class ResolvedDemand {
         this.share = new int[profileByModel.length];
         for (GpuModel model : GpuModel.values()) {
             int p = profileByModel[model.ordinal()];
-            share[model.ordinal()] = p < 0 ? 9
-                    : LayoutCatalog.of(model).profile(p).memorySlices() * 8 / model.memorySlots();
+            share[model.ordinal()] =
+                    p < 0 ? 9 : LayoutCatalog.of(model).profile(p).memorySlices() * 8 / model.memorySlots();
         }
-        this.models = Arrays.stream(GpuModel.values()).filter(m -> profileByModel[m.ordinal()] >= 0)
-                .sorted(Comparator.comparingInt((GpuModel m) -> share[m.ordinal()]).thenComparing(m -> m))
+        this.models = Arrays.stream(GpuModel.values())
+                .filter(m -> profileByModel[m.ordinal()] >= 0)
+                .sorted(Comparator.comparingInt((GpuModel m) -> share[m.ordinal()])
+                        .thenComparing(m -> m))
                 .toArray(GpuModel[]::new);
         this.flexibility = flexible;
         this.eligible = new boolean[nodeNames.length];

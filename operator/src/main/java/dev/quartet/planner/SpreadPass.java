@@ -51,7 +51,8 @@ final class SpreadPass {
                         .thenComparingInt(d -> d.flexibility)
                         .thenComparingInt(d -> -d.priority())
                         .thenComparing(ResolvedDemand::name))
-                .mapToInt(d -> d.id).toArray();
+                .mapToInt(d -> d.id)
+                .toArray();
     }
 
     private void place(int d, int wanted) {

@@ -22,6 +22,7 @@ final class StrandMover {
      * (GPU order first). A GPU stays listed when it no longer can; every use checks again.
      */
     private final List<List<List<GpuWork>>> takers = new ArrayList<>();
+
     private final boolean[][] listed;
 
     StrandMover(PlacementState state) {
@@ -97,7 +98,8 @@ final class StrandMover {
         int bestK = -1;
         GpuWork bestTo = null;
         for (int k = 0; k < from.openSize; k++) {
-            int[] left = from.openSize == 1 ? new int[] {0, 0}
+            int[] left = from.openSize == 1
+                    ? new int[] {0, 0}
                     : NodeRepacker.cost(from, from.catalog.minus(from.openCode, from.openProfile[k]));
             if (Arrays.compare(left, best) >= 0) {
                 continue;

@@ -16,6 +16,7 @@ final class UnsatisfiedReasons {
 
     /** Per model: whether the cluster has one, and the most free slices on a GPU its replicas pin (-1: none). */
     private final boolean[] present = new boolean[GpuModel.values().length];
+
     private final int[] mostPinnedFree = new int[GpuModel.values().length];
 
     UnsatisfiedReasons(PlacementState state, int[] occupiedSlices, boolean[] holdsReplica) {
@@ -51,14 +52,15 @@ final class UnsatisfiedReasons {
         boolean blocked = false;
         boolean everyNode = demand.eligibleCount == state.input.nodeNames.length;
         for (GpuModel model : LayoutCatalog.MODELS) {
-            boolean allowed = present[model.ordinal()]
-                    && (demand.demand.gpuModel() == null || demand.demand.gpuModel() == model);
+            boolean allowed =
+                    present[model.ordinal()] && (demand.demand.gpuModel() == null || demand.demand.gpuModel() == model);
             int p = demand.profileOn(model);
             if (everyNode && allowed) {
                 modelMatches = true;
                 resolves |= p >= 0;
-                blocked |= p >= 0 && mostPinnedFree[model.ordinal()] >= LayoutCatalog.of(model).profile(p)
-                        .memorySlices();
+                blocked |= p >= 0
+                        && mostPinnedFree[model.ordinal()]
+                                >= LayoutCatalog.of(model).profile(p).memorySlices();
             }
         }
         for (int n = 0; n < state.input.nodeNames.length && !everyNode; n++) {
@@ -88,7 +90,10 @@ final class UnsatisfiedReasons {
         for (GpuWork gpu : state.gpus) {
             boolean eligible = demand.eligible[gpu.node]
                     && (demand.demand.gpuModel() == null || demand.demand.gpuModel() == gpu.model);
-            int largest = GpuCatalog.profiles(gpu.model).stream().mapToInt(MigProfile::memoryGiB).max().orElse(0);
+            int largest = GpuCatalog.profiles(gpu.model).stream()
+                    .mapToInt(MigProfile::memoryGiB)
+                    .max()
+                    .orElse(0);
             if (eligible && largest >= wanted) {
                 return false;
             }
@@ -99,8 +104,11 @@ final class UnsatisfiedReasons {
     private static int namedProfileMemory(ResolvedDemand demand) {
         int memory = 0;
         for (GpuModel model : LayoutCatalog.MODELS) {
-            memory = Math.max(memory, GpuCatalog.find(model, demand.demand.profile()).map(MigProfile::memoryGiB)
-                    .orElse(0));
+            memory = Math.max(
+                    memory,
+                    GpuCatalog.find(model, demand.demand.profile())
+                            .map(MigProfile::memoryGiB)
+                            .orElse(0));
         }
         return memory;
     }

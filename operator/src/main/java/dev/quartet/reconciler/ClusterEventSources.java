@@ -36,33 +36,39 @@ final class ClusterEventSources {
 
     ClusterEventSources(EventSourceContext<InferenceDeployment> context, QuartetConfig.MigManager mig) {
         SecondaryToPrimaryMapper<HasMetadata> everyone = r -> allDeployments(context);
-        pods = new InformerEventSource<>(InformerEventSourceConfiguration.from(Pod.class, InferenceDeployment.class)
-                .withName("pods")
-                .withWatchAllNamespaces()
-                .withSecondaryToPrimaryMapper(pod -> {
-                    String owner = InventoryBuilder.deploymentOf(pod);
-                    if (owner != null) {
-                        int slash = owner.indexOf('/');
-                        return Set.of(new ResourceID(owner.substring(slash + 1), owner.substring(0, slash)));
-                    }
-                    return PodFacts.isBound(pod) && PodFacts.usesNvidiaResources(pod) ? allDeployments(context)
-                            : Set.of();
-                })
-                .withOnUpdateFilter(ClusterEventSources::podChangeMatters)
-                .build(), context);
-        nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, InferenceDeployment.class)
-                .withName("nodes")
-                .withSecondaryToPrimaryMapper(everyone::toPrimaryResourceIDs)
-                .withOnUpdateFilter(ClusterEventSources::nodeChangeMatters)
-                .build(), context);
-        migConfig = new InformerEventSource<>(InformerEventSourceConfiguration
-                .from(ConfigMap.class, InferenceDeployment.class)
-                .withName("mig-parted-config")
-                .withNamespaces(Set.of(mig.namespace()))
-                .withFieldSelector(new FieldSelector(List.of(new FieldSelector.Field("metadata.name",
-                        mig.configMapName()))))
-                .withSecondaryToPrimaryMapper(everyone::toPrimaryResourceIDs)
-                .build(), context);
+        pods = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Pod.class, InferenceDeployment.class)
+                        .withName("pods")
+                        .withWatchAllNamespaces()
+                        .withSecondaryToPrimaryMapper(pod -> {
+                            String owner = InventoryBuilder.deploymentOf(pod);
+                            if (owner != null) {
+                                int slash = owner.indexOf('/');
+                                return Set.of(new ResourceID(owner.substring(slash + 1), owner.substring(0, slash)));
+                            }
+                            return PodFacts.isBound(pod) && PodFacts.usesNvidiaResources(pod)
+                                    ? allDeployments(context)
+                                    : Set.of();
+                        })
+                        .withOnUpdateFilter(ClusterEventSources::podChangeMatters)
+                        .build(),
+                context);
+        nodes = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(Node.class, InferenceDeployment.class)
+                        .withName("nodes")
+                        .withSecondaryToPrimaryMapper(everyone::toPrimaryResourceIDs)
+                        .withOnUpdateFilter(ClusterEventSources::nodeChangeMatters)
+                        .build(),
+                context);
+        migConfig = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ConfigMap.class, InferenceDeployment.class)
+                        .withName("mig-parted-config")
+                        .withNamespaces(Set.of(mig.namespace()))
+                        .withFieldSelector(new FieldSelector(
+                                List.of(new FieldSelector.Field("metadata.name", mig.configMapName()))))
+                        .withSecondaryToPrimaryMapper(everyone::toPrimaryResourceIDs)
+                        .build(),
+                context);
     }
 
     InformerEventSource<Pod, InferenceDeployment> pods() {
@@ -90,19 +96,26 @@ final class ClusterEventSources {
         if (InventoryBuilder.deploymentOf(now) != null) {
             return true;
         }
-        return PodFacts.usesNvidiaResources(now) && (!Objects.equals(PodFacts.node(now), PodFacts.node(before))
-                || !Objects.equals(phase(now), phase(before))
-                || !Objects.equals(now.getMetadata().getDeletionTimestamp(), before.getMetadata().getDeletionTimestamp())
-                || !Objects.equals(annotation(now), annotation(before)));
+        return PodFacts.usesNvidiaResources(now)
+                && (!Objects.equals(PodFacts.node(now), PodFacts.node(before))
+                        || !Objects.equals(phase(now), phase(before))
+                        || !Objects.equals(
+                                now.getMetadata().getDeletionTimestamp(),
+                                before.getMetadata().getDeletionTimestamp())
+                        || !Objects.equals(annotation(now), annotation(before)));
     }
 
     /** Heartbeats change a node every few seconds; only labels, annotations, capacity, readiness and taints matter. */
     static boolean nodeChangeMatters(Node now, Node before) {
-        return !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
-                || !Objects.equals(now.getMetadata().getAnnotations(), before.getMetadata().getAnnotations())
-                || !Objects.equals(now.getStatus().getAllocatable(), before.getStatus().getAllocatable())
+        return !Objects.equals(
+                        now.getMetadata().getLabels(), before.getMetadata().getLabels())
+                || !Objects.equals(
+                        now.getMetadata().getAnnotations(), before.getMetadata().getAnnotations())
+                || !Objects.equals(
+                        now.getStatus().getAllocatable(), before.getStatus().getAllocatable())
                 || !Objects.equals(now.getSpec().getTaints(), before.getSpec().getTaints())
-                || !Objects.equals(now.getSpec().getUnschedulable(), before.getSpec().getUnschedulable())
+                || !Objects.equals(
+                        now.getSpec().getUnschedulable(), before.getSpec().getUnschedulable())
                 || !Objects.equals(ready(now), ready(before));
     }
 
@@ -115,7 +128,8 @@ final class ClusterEventSources {
     }
 
     private static String annotation(Pod p) {
-        return p.getMetadata().getAnnotations() == null ? null
+        return p.getMetadata().getAnnotations() == null
+                ? null
                 : p.getMetadata().getAnnotations().get(QuartetLabels.MIG_DEVICE);
     }
 }

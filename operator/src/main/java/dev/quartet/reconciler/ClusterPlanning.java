@@ -52,20 +52,23 @@ import java.util.stream.Collectors;
 public class ClusterPlanning {
 
     /** The informer caches planning reads, registered by the reconciler. */
-    public record Sources(InformerEventSource<Pod, InferenceDeployment> pods,
+    public record Sources(
+            InformerEventSource<Pod, InferenceDeployment> pods,
             InformerEventSource<Node, InferenceDeployment> nodes,
-            InformerEventSource<ConfigMap, InferenceDeployment> migConfig, PlanEventSource planEvents) {
-    }
+            InformerEventSource<ConfigMap, InferenceDeployment> migConfig,
+            PlanEventSource planEvents) {}
 
-    private record Input(ClusterState state, List<Demand> demands, Set<String> failing) {
-    }
+    private record Input(ClusterState state, List<Demand> demands, Set<String> failing) {}
 
     @Inject
     QuartetConfig config;
+
     @Inject
     MigBackend backend;
+
     @Inject
     MeterRegistry registry;
+
     @Inject
     SliceMetrics sliceMetrics;
 
@@ -92,18 +95,24 @@ public class ClusterPlanning {
      * its reconcile, at least once a minute, clears the condition once the name is free).
      */
     static boolean plannable(InferenceDeployment d) {
-        if (d.getMetadata().getDeletionTimestamp() != null || !SpecValidator.validateDeployment(d).isEmpty()) {
+        if (d.getMetadata().getDeletionTimestamp() != null
+                || !SpecValidator.validateDeployment(d).isEmpty()) {
             return false;
         }
-        return d.getStatus() == null || d.getStatus().getConditions() == null || d.getStatus().getConditions().stream()
-                .noneMatch(c -> ConditionTypes.DEGRADED.equals(c.getType()) && "True".equals(c.getStatus())
-                        && Reasons.NAME_CONFLICT.equals(c.getReason()));
+        return d.getStatus() == null
+                || d.getStatus().getConditions() == null
+                || d.getStatus().getConditions().stream()
+                        .noneMatch(c -> ConditionTypes.DEGRADED.equals(c.getType())
+                                && "True".equals(c.getStatus())
+                                && Reasons.NAME_CONFLICT.equals(c.getReason()));
     }
 
     /** Replica pods that are failing (not Ready after a restart): a scale-down releases them before healthy ones. */
     static Set<String> failing(List<Pod> pods) {
-        return pods.stream().filter(p -> InventoryBuilder.deploymentOf(p) != null && PodFacts.isFailing(p))
-                .map(PodFacts::id).collect(Collectors.toCollection(TreeSet::new));
+        return pods.stream()
+                .filter(p -> InventoryBuilder.deploymentOf(p) != null && PodFacts.isFailing(p))
+                .map(PodFacts::id)
+                .collect(Collectors.toCollection(TreeSet::new));
     }
 
     /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. */
@@ -112,7 +121,10 @@ public class ClusterPlanning {
         Instant now = Instant.now(clock);
         List<Pod> pods = s.pods().list(p -> true).toList();
         ClusterSnapshot snapshot = snapshot(s, pods);
-        List<GpuNode> gpuNodes = snapshot.nodes().stream().map(GpuNode::from).flatMap(Optional::stream).toList();
+        List<GpuNode> gpuNodes = snapshot.nodes().stream()
+                .map(GpuNode::from)
+                .flatMap(Optional::stream)
+                .toList();
         List<Demand> demands = deployments.stream()
                 .filter(ClusterPlanning::plannable)
                 .sorted(Comparator.comparing(DemandFactory::id))
@@ -132,8 +144,12 @@ public class ClusterPlanning {
             wakeChanged(lastPlan, plan, lastInput, input, caller);
             lastInput = input;
             lastPlan = plan;
-            Log.debugf("planned %d demands on %d nodes: %d assignments, %d unsatisfied", demands.size(),
-                    inventory.state().nodes().size(), plan.assignments().size(), plan.unsatisfied().size());
+            Log.debugf(
+                    "planned %d demands on %d nodes: %d assignments, %d unsatisfied",
+                    demands.size(),
+                    inventory.state().nodes().size(),
+                    plan.assignments().size(),
+                    plan.unsatisfied().size());
         }
         Map<String, NodeProgress> progress = backend.reconcile(plan, inventory, snapshot, now);
         lastView = new ClusterView(byId, plan, inventory, progress, ClusterView.groupReplicaPods(pods), now);
@@ -142,10 +158,14 @@ public class ClusterPlanning {
 
     private ClusterSnapshot snapshot(Sources s, List<Pod> pods) {
         ConfigMap cm = s.migConfig().list(c -> true).findFirst().orElse(null);
-        ClusterSnapshot snapshot = ClusterSnapshot.of(s.nodes().list(n -> true).toList(), pods, cm,
+        ClusterSnapshot snapshot = ClusterSnapshot.of(
+                s.nodes().list(n -> true).toList(),
+                pods,
+                cm,
                 config.migManager().configKey());
         if (snapshot.migConfigError() != null) {
-            Log.warnf("MIG Manager config %s/%s is unreadable (%s); Quartet treats node layouts as unknown",
+            Log.warnf(
+                    "MIG Manager config %s/%s is unreadable (%s); Quartet treats node layouts as unknown",
                     cm.getMetadata().getNamespace(), cm.getMetadata().getName(), snapshot.migConfigError());
         }
         return snapshot;
@@ -180,12 +200,20 @@ public class ClusterPlanning {
 
     private static Map<String, List<Object>> signatures(Plan plan, Input input) {
         Map<String, String> demandOfReplica = new HashMap<>();
-        input.state().nodes().forEach(n -> n.gpus().forEach(g -> g.instances().stream()
-                .filter(i -> i.demand() != null).forEach(i -> demandOfReplica.put(i.replica(), i.demand()))));
+        input.state()
+                .nodes()
+                .forEach(n -> n.gpus()
+                        .forEach(g -> g.instances().stream()
+                                .filter(i -> i.demand() != null)
+                                .forEach(i -> demandOfReplica.put(i.replica(), i.demand()))));
         Map<String, List<Object>> sig = new HashMap<>();
         input.demands().forEach(d -> sig.computeIfAbsent(d.name(), k -> new ArrayList<>()));
-        plan.assignments().forEach(a -> sig.computeIfAbsent(a.demand(), k -> new ArrayList<>()).add(a));
-        plan.unsatisfied().forEach(u -> sig.computeIfAbsent(u.demand(), k -> new ArrayList<>()).add(u));
+        plan.assignments()
+                .forEach(a ->
+                        sig.computeIfAbsent(a.demand(), k -> new ArrayList<>()).add(a));
+        plan.unsatisfied()
+                .forEach(u ->
+                        sig.computeIfAbsent(u.demand(), k -> new ArrayList<>()).add(u));
         List<String> gone = new ArrayList<>(plan.released());
         gone.addAll(plan.moved());
         for (String r : gone) {

@@ -1,7 +1,7 @@
 package dev.quartet.reconciler;
 
-import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.Inventory;
+import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.node.NodeProgress;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.Plan;
@@ -15,8 +15,13 @@ import java.util.stream.Collectors;
  * One planning pass's result, shared by every reconcile until the cluster changes: the demands planned (of the
  * valid deployments, by {@code ns/name}), plan, inventory, node progress.
  */
-public record ClusterView(Map<String, Demand> demands, Plan plan, Inventory inventory,
-        Map<String, NodeProgress> nodeProgress, Map<String, List<Pod>> podsByDeployment, Instant at) {
+public record ClusterView(
+        Map<String, Demand> demands,
+        Plan plan,
+        Inventory inventory,
+        Map<String, NodeProgress> nodeProgress,
+        Map<String, List<Pod>> podsByDeployment,
+        Instant at) {
 
     public ClusterView {
         demands = Map.copyOf(demands);
@@ -25,7 +30,8 @@ public record ClusterView(Map<String, Demand> demands, Plan plan, Inventory inve
     }
 
     static Map<String, List<Pod>> groupReplicaPods(List<Pod> pods) {
-        return pods.stream().filter(p -> InventoryBuilder.deploymentOf(p) != null)
+        return pods.stream()
+                .filter(p -> InventoryBuilder.deploymentOf(p) != null)
                 .collect(Collectors.groupingBy(InventoryBuilder::deploymentOf));
     }
 

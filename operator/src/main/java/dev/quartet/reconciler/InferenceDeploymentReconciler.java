@@ -6,8 +6,8 @@ import dev.quartet.demand.SpecValidator;
 import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetDependentResource;
 import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource;
 import dev.quartet.dependent.InferenceDeploymentServiceDependentResource;
-import dev.quartet.dependent.OnlyPolicyV1beta1Available;
 import dev.quartet.dependent.NameTakenException;
+import dev.quartet.dependent.OnlyPolicyV1beta1Available;
 import dev.quartet.dependent.PolicyV1Available;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
@@ -18,8 +18,6 @@ import dev.quartet.status.Reasons;
 import dev.quartet.status.RolloutProgress;
 import dev.quartet.status.StatusBuilder;
 import dev.quartet.status.StatusInputs;
-import io.fabric8.kubernetes.api.model.ConfigMap;
-import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
@@ -53,36 +51,47 @@ import java.util.stream.Collectors;
  * plan, apply it to replica pods, Service and budget, and report status. Thin on purpose: planning lives in
  * {@link ClusterPlanning}, pods in {@link ReplicaActuator}, conditions in {@link StatusBuilder}.
  */
-@ControllerConfiguration(name = "inferencedeployment",
+@ControllerConfiguration(
+        name = "inferencedeployment",
         maxReconciliationInterval = @MaxReconciliationInterval(interval = 60))
-@Workflow(explicitInvocation = true, dependents = {
-    @Dependent(type = InferenceDeploymentServiceDependentResource.class),
-    @Dependent(type = InferenceDeploymentPodDisruptionBudgetDependentResource.class,
-            activationCondition = PolicyV1Available.class),
-    @Dependent(type = InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource.class,
-            activationCondition = OnlyPolicyV1beta1Available.class)})
+@Workflow(
+        explicitInvocation = true,
+        dependents = {
+            @Dependent(type = InferenceDeploymentServiceDependentResource.class),
+            @Dependent(
+                    type = InferenceDeploymentPodDisruptionBudgetDependentResource.class,
+                    activationCondition = PolicyV1Available.class),
+            @Dependent(
+                    type = InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource.class,
+                    activationCondition = OnlyPolicyV1beta1Available.class)
+        })
 public class InferenceDeploymentReconciler implements Reconciler<InferenceDeployment> {
 
     static final Duration WHILE_PROGRESSING = Duration.ofSeconds(5);
 
     @Inject
     ClusterPlanning planning;
+
     @Inject
     ReplicaActuator actuator;
+
     @Inject
     EventRecorder events;
+
     @Inject
     QuartetConfig config;
+
     @Inject
     MeterRegistry registry;
 
     private final StatusBuilder statusBuilder = new StatusBuilder(Clock.systemUTC());
 
     @Override
-    public List<EventSource<?, InferenceDeployment>> prepareEventSources(EventSourceContext<InferenceDeployment> context) {
+    public List<EventSource<?, InferenceDeployment>> prepareEventSources(
+            EventSourceContext<InferenceDeployment> context) {
         ClusterEventSources sources = new ClusterEventSources(context, config.migManager());
-        planning.attach(new ClusterPlanning.Sources(sources.pods(), sources.nodes(), sources.migConfig(),
-                sources.planEvents()));
+        planning.attach(new ClusterPlanning.Sources(
+                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents()));
         return List.of(sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents());
     }
 
@@ -99,32 +108,51 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
         }
     }
 
-    private UpdateControl<InferenceDeployment> reconcileTimed(InferenceDeployment d,
-            Context<InferenceDeployment> context) {
+    private UpdateControl<InferenceDeployment> reconcileTimed(
+            InferenceDeployment d, Context<InferenceDeployment> context) {
         String id = DemandFactory.id(d);
         List<String> problems = SpecValidator.validateDeployment(d);
         ClusterView view = planning.view(context.getPrimaryCache().list().toList(), ResourceID.fromResource(d));
         List<Pod> pods = view.podsOf(id);
-        String endpoint = InferenceDeploymentServiceDependentResource.endpoint(d, config.worker().port());
+        String endpoint = InferenceDeploymentServiceDependentResource.endpoint(
+                d, config.worker().port());
         StatusInputs inputs;
         if (!problems.isEmpty()) {
             Log.warnf("%s: invalid spec, nothing done: %s", id, problems);
             events.warning(d, "InvalidSpec", String.join("; ", problems));
-            inputs = new StatusInputs(problems, pods, null, Optional.empty(), Optional.empty(), Map.of(), Set.of(),
-                    RolloutProgress.NONE, false, endpoint);
+            inputs = new StatusInputs(
+                    problems,
+                    pods,
+                    null,
+                    Optional.empty(),
+                    Optional.empty(),
+                    Map.of(),
+                    Set.of(),
+                    RolloutProgress.NONE,
+                    false,
+                    endpoint);
         } else {
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
             Set<String> replicaIds = pods.stream().map(PodFacts::id).collect(Collectors.toSet());
             DeploymentPart part = DeploymentPart.of(view.plan(), id, replicaIds);
             ReplicaActions actions = actuator.apply(d, part, view);
-            inputs = new StatusInputs(List.of(), pods, null, part.profile().or(() -> Optional
-                    .ofNullable(d.getSpec().getSlice().getProfile())), part.unsatisfied(),
-                    relevantNodes(view, part, pods, actions), new HashSet<>(actions.waitingOnNodes()),
-                    actions.rollout(), actions.changedSomething(), endpoint);
+            inputs = new StatusInputs(
+                    List.of(),
+                    pods,
+                    null,
+                    part.profile()
+                            .or(() -> Optional.ofNullable(d.getSpec().getSlice().getProfile())),
+                    part.unsatisfied(),
+                    relevantNodes(view, part, pods, actions),
+                    new HashSet<>(actions.waitingOnNodes()),
+                    actions.rollout(),
+                    actions.changedSomething(),
+                    endpoint);
         }
         InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
         inputs.unsatisfied().ifPresent(u -> {
-            StatusBuilder.Shortfall event = StatusBuilder.shortfall(status, u, d.getSpec().getReplicas());
+            StatusBuilder.Shortfall event =
+                    StatusBuilder.shortfall(status, u, d.getSpec().getReplicas());
             events.warning(d, event.reason(), event.message());
         });
         boolean settled = status.getConditions().stream()
@@ -144,13 +172,15 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
      * server's own message; JOSDK retries with back-off as usual.
      */
     @Override
-    public ErrorStatusUpdateControl<InferenceDeployment> updateErrorStatus(InferenceDeployment d,
-            Context<InferenceDeployment> context, Exception e) {
+    public ErrorStatusUpdateControl<InferenceDeployment> updateErrorStatus(
+            InferenceDeployment d, Context<InferenceDeployment> context, Exception e) {
         Throwable cause = rootCause(e);
-        String reason = cause instanceof NameTakenException ? Reasons.NAME_CONFLICT
-                : Reasons.RECONCILE_FAILED;
-        String message = cause instanceof KubernetesClientException k && k.getStatus() != null
-                && k.getStatus().getMessage() != null ? k.getStatus().getMessage() : String.valueOf(cause.getMessage());
+        String reason = cause instanceof NameTakenException ? Reasons.NAME_CONFLICT : Reasons.RECONCILE_FAILED;
+        String message = cause instanceof KubernetesClientException k
+                        && k.getStatus() != null
+                        && k.getStatus().getMessage() != null
+                ? k.getStatus().getMessage()
+                : String.valueOf(cause.getMessage());
         Log.warnf("%s: reconcile failed (%s): %s", DemandFactory.id(d), reason, message);
         events.warning(d, reason, message);
         d.setStatus(statusBuilder.failed(d, reason, message));
@@ -161,7 +191,8 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
     private static Throwable rootCause(Throwable e) {
         Throwable cause = e;
         while (!(cause instanceof NameTakenException) && !(cause instanceof KubernetesClientException)) {
-            if (cause instanceof AggregatedOperatorException agg && !agg.getAggregatedExceptions().isEmpty()) {
+            if (cause instanceof AggregatedOperatorException agg
+                    && !agg.getAggregatedExceptions().isEmpty()) {
                 cause = agg.getAggregatedExceptions().values().iterator().next();
             } else if (cause.getCause() != null && cause.getCause() != cause) {
                 cause = cause.getCause();
@@ -173,13 +204,15 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
     }
 
     /** Progress of the nodes this deployment waits on or is being moved from. */
-    private static Map<String, NodeProgress> relevantNodes(ClusterView view, DeploymentPart part, List<Pod> pods,
-            ReplicaActions actions) {
+    private static Map<String, NodeProgress> relevantNodes(
+            ClusterView view, DeploymentPart part, List<Pod> pods, ReplicaActions actions) {
         Set<String> nodes = new HashSet<>(part.newByNode().keySet());
         nodes.addAll(actions.waitingOnNodes());
-        pods.stream().filter(p -> part.moved().contains(PodFacts.id(p)) && PodFacts.isBound(p))
+        pods.stream()
+                .filter(p -> part.moved().contains(PodFacts.id(p)) && PodFacts.isBound(p))
                 .forEach(p -> nodes.add(PodFacts.node(p)));
-        view.nodeProgress().values().stream().filter(p -> p.deployments().contains(part.deployment()))
+        view.nodeProgress().values().stream()
+                .filter(p -> p.deployments().contains(part.deployment()))
                 .forEach(p -> nodes.add(p.node()));
         Map<String, NodeProgress> out = new TreeMap<>();
         nodes.forEach(n -> {

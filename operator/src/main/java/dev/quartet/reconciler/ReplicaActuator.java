@@ -7,8 +7,8 @@ import dev.quartet.dependent.ReplicaPodFactory;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
-import dev.quartet.node.QuartetLabels;
 import dev.quartet.node.NewPodGate;
+import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.Demand;
 import dev.quartet.status.EventRecorder;
 import dev.quartet.status.RolloutProgress;
@@ -38,8 +38,10 @@ public class ReplicaActuator {
 
     @Inject
     KubernetesClient client;
+
     @Inject
     EventRecorder events;
+
     @Inject
     QuartetConfig config;
 
@@ -60,8 +62,10 @@ public class ReplicaActuator {
         Map<String, String> deleted = new LinkedHashMap<>();
         List<Pod> live = new ArrayList<>();
         // A kept replica that has restarted is failing, not starting: waiting for it would never end a scale-down.
-        boolean keptStarting = pods.stream().anyMatch(p -> PodFacts.isStarting(p) && !PodFacts.isFailing(p)
-                && !part.released().contains(PodFacts.id(p)));
+        boolean keptStarting = pods.stream()
+                .anyMatch(p -> PodFacts.isStarting(p)
+                        && !PodFacts.isFailing(p)
+                        && !part.released().contains(PodFacts.id(p)));
         for (Pod pod : pods) {
             if (PodFacts.isTerminating(pod)) {
                 continue;
@@ -76,15 +80,21 @@ public class ReplicaActuator {
         RolloutProgress rollout = rollOut(d, view, live, pods, deleted);
         List<String> waiting = new ArrayList<>();
         Map<String, List<Pod>> inflight = new TreeMap<>();
-        live.stream().filter(p -> !PodFacts.isBound(p) && !deleted.containsKey(p.getMetadata().getName()))
-                .forEach(p -> inflight.computeIfAbsent(PodFacts.plannedNode(p), n -> new ArrayList<>()).add(p));
+        live.stream()
+                .filter(p -> !PodFacts.isBound(p)
+                        && !deleted.containsKey(p.getMetadata().getName()))
+                .forEach(p -> inflight.computeIfAbsent(PodFacts.plannedNode(p), n -> new ArrayList<>())
+                        .add(p));
         for (Map.Entry<String, List<Pod>> e : inflight.entrySet()) {
             int wanted = part.newByNode().getOrDefault(e.getKey(), 0);
             List<Pod> surplus = e.getValue().stream()
-                    .sorted(Comparator.comparing((Pod p) -> p.getMetadata().getCreationTimestamp(),
+                    .sorted(Comparator.comparing(
+                            (Pod p) -> p.getMetadata().getCreationTimestamp(),
                             Comparator.nullsLast(Comparator.reverseOrder())))
-                    .limit(Math.max(0, e.getValue().size() - wanted)).toList();
-            surplus.forEach(p -> delete(d, p, "the plan no longer places this pending replica on " + e.getKey(), deleted));
+                    .limit(Math.max(0, e.getValue().size() - wanted))
+                    .toList();
+            surplus.forEach(
+                    p -> delete(d, p, "the plan no longer places this pending replica on " + e.getKey(), deleted));
         }
         String profile = part.profile().orElse(null);
         Set<Integer> used = ordinals(d, pods);
@@ -94,8 +104,11 @@ public class ReplicaActuator {
             if (missing <= 0) {
                 continue;
             }
-            String nodeProfile = part.assignments().stream().filter(a -> !a.existing() && a.node().equals(node))
-                    .map(a -> a.profile()).findFirst().orElse(profile);
+            String nodeProfile = part.assignments().stream()
+                    .filter(a -> !a.existing() && a.node().equals(node))
+                    .map(a -> a.profile())
+                    .findFirst()
+                    .orElse(profile);
             if (!NewPodGate.allows(view.plan(), view.inventory(), node, nodeProfile)) {
                 waiting.add(node);
                 continue;
@@ -107,8 +120,11 @@ public class ReplicaActuator {
                     outcome = create(d, pod);
                     if (outcome == Created.YES) {
                         created.add(pod.getMetadata().getName());
-                        events.normal(d, "ReplicaPlaced", "created replica " + pod.getMetadata().getName()
-                                + " for a " + nodeProfile + " slice on node " + node);
+                        events.normal(
+                                d,
+                                "ReplicaPlaced",
+                                "created replica " + pod.getMetadata().getName() + " for a " + nodeProfile
+                                        + " slice on node " + node);
                     }
                 }
             }
@@ -123,8 +139,8 @@ public class ReplicaActuator {
     private String removalReason(Pod pod, DeploymentPart part, ClusterView view, boolean keptStarting) {
         String id = PodFacts.id(pod);
         if (PodFacts.isFinished(pod)) {
-            return "replica " + pod.getMetadata().getName() + " ended (" + pod.getStatus().getPhase()
-                    + "); a new one replaces it";
+            return "replica " + pod.getMetadata().getName() + " ended ("
+                    + pod.getStatus().getPhase() + "); a new one replaces it";
         }
         String node = PodFacts.nodeOrPlanned(pod);
         if (node != null && view.inventory().lostNodes().contains(node)) {
@@ -147,16 +163,20 @@ public class ReplicaActuator {
      * least {@code replicas - max(1, maxUnavailable)} others stay Ready. Says whether that rule alone held the next
      * one back.
      */
-    private RolloutProgress rollOut(InferenceDeployment d, ClusterView view, List<Pod> live, List<Pod> all,
-            Map<String, String> deleted) {
+    private RolloutProgress rollOut(
+            InferenceDeployment d, ClusterView view, List<Pod> live, List<Pod> all, Map<String, String> deleted) {
         Demand demand = view.demands().get(DemandFactory.id(d));
         List<Pod> outdated = new ArrayList<>();
         for (Pod p : live) {
             String profile = PodFacts.replicaProfile(p);
             GpuNode node = view.inventory().nodes().get(PodFacts.nodeOrPlanned(p));
-            if (!factory.templateHash(d, profile).equals(p.getMetadata().getLabels().get(QuartetLabels.TEMPLATE_HASH))
-                    || node != null && demand != null
-                            && !demand.profileOn(node.model()).map(profile::equals).orElse(false)) {
+            if (!factory.templateHash(d, profile)
+                            .equals(p.getMetadata().getLabels().get(QuartetLabels.TEMPLATE_HASH))
+                    || node != null
+                            && demand != null
+                            && !demand.profileOn(node.model())
+                                    .map(profile::equals)
+                                    .orElse(false)) {
                 outdated.add(p);
             }
         }
@@ -164,20 +184,25 @@ public class ReplicaActuator {
             return RolloutProgress.NONE;
         }
         outdated.stream().filter(p -> !PodFacts.isBound(p)).forEach(p -> delete(d, p, "outdated template", deleted));
-        boolean othersSettled = all.stream().noneMatch(view.inventory()::finishingTermination) && live.stream()
-                .filter(p -> !outdated.contains(p)).allMatch(PodFacts::isReady);
+        boolean othersSettled = all.stream().noneMatch(view.inventory()::finishingTermination)
+                && live.stream().filter(p -> !outdated.contains(p)).allMatch(PodFacts::isReady);
         int maxUnavailable = InferenceDeploymentPodDisruptionBudgetDependentResource.maxUnavailable(d);
-        List<Pod> remaining = outdated.stream().filter(PodFacts::isBound)
-                .filter(p -> !deleted.containsKey(p.getMetadata().getName())).toList();
+        List<Pod> remaining = outdated.stream()
+                .filter(PodFacts::isBound)
+                .filter(p -> !deleted.containsKey(p.getMetadata().getName()))
+                .toList();
         boolean heldBack = false;
         if (othersSettled) {
             // A Ready replica goes only while enough stay Ready: right after a deletion the replacement does not
             // exist yet, so "every other replica is Ready" alone would take the next one down at once.
-            long ready = live.stream().filter(p -> PodFacts.isReady(p) && !deleted.containsKey(p.getMetadata().getName()))
+            long ready = live.stream()
+                    .filter(p -> PodFacts.isReady(p)
+                            && !deleted.containsKey(p.getMetadata().getName()))
                     .count();
             boolean roomForOneDown = ready - 1 >= d.getSpec().getReplicas() - Math.max(1, maxUnavailable);
             Pod next = remaining.stream()
-                    .min(Comparator.comparing(PodFacts::isReady).thenComparing(p -> p.getMetadata().getName()))
+                    .min(Comparator.comparing(PodFacts::isReady)
+                            .thenComparing(p -> p.getMetadata().getName()))
                     .orElse(null);
             if (next != null && (!PodFacts.isReady(next) || roomForOneDown)) {
                 delete(d, next, "rolling out a changed spec", deleted);
@@ -185,7 +210,9 @@ public class ReplicaActuator {
                 heldBack = next != null;
             }
         }
-        int left = (int) remaining.stream().filter(p -> !deleted.containsKey(p.getMetadata().getName())).count();
+        int left = (int) remaining.stream()
+                .filter(p -> !deleted.containsKey(p.getMetadata().getName()))
+                .count();
         return new RolloutProgress(true, left, maxUnavailable, heldBack);
     }
 
@@ -237,14 +264,18 @@ public class ReplicaActuator {
                 throw e;
             }
             Pod existing = client.pods().inNamespace(namespace).withName(name).get();
-            if (existing == null || existing.getMetadata().getOwnerReferences().stream()
-                    .anyMatch(o -> d.getMetadata().getUid().equals(o.getUid()))) {
-                Log.debugf("%s/%s: replica %s already exists (cache behind)", d.getMetadata().getNamespace(),
-                        d.getMetadata().getName(), name);
+            if (existing == null
+                    || existing.getMetadata().getOwnerReferences().stream()
+                            .anyMatch(o -> d.getMetadata().getUid().equals(o.getUid()))) {
+                Log.debugf(
+                        "%s/%s: replica %s already exists (cache behind)",
+                        d.getMetadata().getNamespace(), d.getMetadata().getName(), name);
                 return Created.ALREADY;
             }
-            events.warning(d, "ReplicaNameTaken", "pod " + name + " exists and is not this deployment's; the "
-                    + "replica takes the next free name");
+            events.warning(
+                    d,
+                    "ReplicaNameTaken",
+                    "pod " + name + " exists and is not this deployment's; the " + "replica takes the next free name");
             return Created.NAME_TAKEN;
         }
     }
@@ -253,10 +284,18 @@ public class ReplicaActuator {
         if (deleted.containsKey(pod.getMetadata().getName())) {
             return;
         }
-        client.pods().inNamespace(pod.getMetadata().getNamespace()).withName(pod.getMetadata().getName()).delete();
+        client.pods()
+                .inNamespace(pod.getMetadata().getNamespace())
+                .withName(pod.getMetadata().getName())
+                .delete();
         deleted.put(pod.getMetadata().getName(), why);
-        Log.infof("%s/%s: deleted replica %s: %s", d.getMetadata().getNamespace(), d.getMetadata().getName(),
-                pod.getMetadata().getName(), why);
-        events.normal(d, "ReplicaRemoved", "removed replica " + pod.getMetadata().getName() + ": " + why);
+        Log.infof(
+                "%s/%s: deleted replica %s: %s",
+                d.getMetadata().getNamespace(),
+                d.getMetadata().getName(),
+                pod.getMetadata().getName(),
+                why);
+        events.normal(
+                d, "ReplicaRemoved", "removed replica " + pod.getMetadata().getName() + ": " + why);
     }
 }

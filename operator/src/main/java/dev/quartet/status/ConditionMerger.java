@@ -19,19 +19,23 @@ public final class ConditionMerger {
     }
 
     /** A condition as computed now, before merging. */
-    public record Fresh(String type, boolean status, String reason, String message) {
-    }
+    public record Fresh(String type, boolean status, String reason, String message) {}
 
     /** The merged list, in the order of {@code fresh}. */
     public List<Condition> merge(List<Condition> previous, List<Fresh> fresh, Long generation) {
         List<Condition> merged = new ArrayList<>();
         for (Fresh f : fresh) {
             String status = f.status() ? "True" : "False";
-            Condition old = previous == null ? null
-                    : previous.stream().filter(c -> f.type().equals(c.getType())).findFirst().orElse(null);
-            String transition = old != null && Objects.equals(old.getStatus(), status) && old.getLastTransitionTime() != null
-                    ? old.getLastTransitionTime()
-                    : Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+            Condition old = previous == null
+                    ? null
+                    : previous.stream()
+                            .filter(c -> f.type().equals(c.getType()))
+                            .findFirst()
+                            .orElse(null);
+            String transition =
+                    old != null && Objects.equals(old.getStatus(), status) && old.getLastTransitionTime() != null
+                            ? old.getLastTransitionTime()
+                            : Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
             merged.add(new ConditionBuilder()
                     .withType(f.type())
                     .withStatus(status)

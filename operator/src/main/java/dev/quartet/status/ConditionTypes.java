@@ -6,6 +6,5 @@ public final class ConditionTypes {
     public static final String PROGRESSING = "Progressing";
     public static final String DEGRADED = "Degraded";
 
-    private ConditionTypes() {
-    }
+    private ConditionTypes() {}
 }

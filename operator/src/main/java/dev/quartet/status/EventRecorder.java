@@ -54,23 +54,41 @@ public class EventRecorder {
             }
             recent.put(key, now);
         }
-        String namespace = about.getMetadata().getNamespace() == null ? "default" : about.getMetadata().getNamespace();
+        String namespace = about.getMetadata().getNamespace() == null
+                ? "default"
+                : about.getMetadata().getNamespace();
         String time = now.truncatedTo(ChronoUnit.SECONDS).toString();
         try {
-            client.v1().events().inNamespace(namespace).resource(new EventBuilder()
-                    .withNewMetadata().withGenerateName(about.getMetadata().getName() + ".").withNamespace(namespace)
-                    .endMetadata()
-                    .withInvolvedObject(new ObjectReferenceBuilder()
-                            .withApiVersion(about.getApiVersion()).withKind(about.getKind())
-                            .withName(about.getMetadata().getName()).withNamespace(about.getMetadata().getNamespace())
-                            .withUid(about.getMetadata().getUid()).build())
-                    .withType(type).withReason(reason).withMessage(truncate(message))
-                    .withNewSource().withComponent("quartet-operator").endSource()
-                    .withFirstTimestamp(time).withLastTimestamp(time).withCount(1)
-                    .build()).create();
+            client.v1()
+                    .events()
+                    .inNamespace(namespace)
+                    .resource(new EventBuilder()
+                            .withNewMetadata()
+                            .withGenerateName(about.getMetadata().getName() + ".")
+                            .withNamespace(namespace)
+                            .endMetadata()
+                            .withInvolvedObject(new ObjectReferenceBuilder()
+                                    .withApiVersion(about.getApiVersion())
+                                    .withKind(about.getKind())
+                                    .withName(about.getMetadata().getName())
+                                    .withNamespace(about.getMetadata().getNamespace())
+                                    .withUid(about.getMetadata().getUid())
+                                    .build())
+                            .withType(type)
+                            .withReason(reason)
+                            .withMessage(truncate(message))
+                            .withNewSource()
+                            .withComponent("quartet-operator")
+                            .endSource()
+                            .withFirstTimestamp(time)
+                            .withLastTimestamp(time)
+                            .withCount(1)
+                            .build())
+                    .create();
         } catch (KubernetesClientException e) {
-            Log.debugf("could not record event %s on %s/%s: %s", reason, namespace, about.getMetadata().getName(),
-                    e.getMessage());
+            Log.debugf(
+                    "could not record event %s on %s/%s: %s",
+                    reason, namespace, about.getMetadata().getName(), e.getMessage());
         }
     }
 

@@ -25,6 +25,5 @@ public final class Reasons {
     public static final String NAME_CONFLICT = "NameConflict";
     public static final String RECONCILE_FAILED = "ReconcileFailed";
 
-    private Reasons() {
-    }
+    private Reasons() {}
 }

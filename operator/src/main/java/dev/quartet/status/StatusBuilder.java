@@ -25,8 +25,12 @@ import java.util.Set;
 public final class StatusBuilder {
 
     /** Container waiting reasons that do not clear without someone acting. */
-    private static final Set<String> STUCK_WAITING = Set.of("ImagePullBackOff", "ErrImagePull", "InvalidImageName",
-            "CreateContainerConfigError", "CreateContainerError");
+    private static final Set<String> STUCK_WAITING = Set.of(
+            "ImagePullBackOff",
+            "ErrImagePull",
+            "InvalidImageName",
+            "CreateContainerConfigError",
+            "CreateContainerError");
     /** How long the scheduler may refuse a replica before it counts as failing. */
     static final Duration UNSCHEDULABLE_AFTER = Duration.ofMinutes(2);
 
@@ -41,13 +45,18 @@ public final class StatusBuilder {
     public InferenceDeploymentStatus build(InferenceDeployment d, StatusInputs in) {
         InferenceDeploymentStatus previous = d.getStatus() == null ? new InferenceDeploymentStatus() : d.getStatus();
         InferenceDeploymentStatus s = new InferenceDeploymentStatus();
-        long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
+        long generation =
+                d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
         s.setObservedGeneration(generation);
         s.setSelector(QuartetLabels.MANAGED_BY + "=" + QuartetLabels.MANAGED_BY_VALUE + "," + QuartetLabels.DEPLOYMENT
                 + "=" + d.getMetadata().getName());
         s.setEndpoint(in.endpoint());
-        int desired = d.getSpec() == null || d.getSpec().getReplicas() == null ? 0 : d.getSpec().getReplicas();
-        List<Pod> live = in.pods().stream().filter(p -> !PodFacts.isTerminating(p) && !PodFacts.isFinished(p)).toList();
+        int desired = d.getSpec() == null || d.getSpec().getReplicas() == null
+                ? 0
+                : d.getSpec().getReplicas();
+        List<Pod> live = in.pods().stream()
+                .filter(p -> !PodFacts.isTerminating(p) && !PodFacts.isFinished(p))
+                .toList();
         int ready = (int) live.stream().filter(PodFacts::isReady).count();
         s.setReplicas(live.size());
         s.setReadyReplicas(ready);
@@ -55,9 +64,8 @@ public final class StatusBuilder {
         s.setProfile(in.profile().orElse(previous.getProfile()));
         s.setMissingReplicas(in.unsatisfied().map(Unsatisfied::missing).orElse(0));
         s.setPlacements(placements(in.pods()));
-        List<ConditionMerger.Fresh> fresh = in.problems().isEmpty()
-                ? conditions(in, desired, ready, live)
-                : invalid(in.problems());
+        List<ConditionMerger.Fresh> fresh =
+                in.problems().isEmpty() ? conditions(in, desired, ready, live) : invalid(in.problems());
         s.setConditions(merger.merge(previous.getConditions(), fresh, generation));
         return s;
     }
@@ -70,13 +78,23 @@ public final class StatusBuilder {
     public InferenceDeploymentStatus failed(InferenceDeployment d, String reason, String message) {
         InferenceDeploymentStatus s = d.getStatus() == null ? new InferenceDeploymentStatus() : d.getStatus();
         List<Condition> previous = s.getConditions() == null ? List.of() : s.getConditions();
-        long generation = d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
-        List<Condition> fresh = merger.merge(previous, List.of(
-                new ConditionMerger.Fresh(ConditionTypes.READY, false, reason, message),
-                new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, false, reason, message),
-                new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, reason, message)), generation);
-        s.setConditions(fresh.stream().map(c -> ConditionTypes.DEGRADED.equals(c.getType()) ? c : previous.stream()
-                .filter(p -> p.getType().equals(c.getType())).findFirst().orElse(c)).toList());
+        long generation =
+                d.getMetadata().getGeneration() == null ? 0 : d.getMetadata().getGeneration();
+        List<Condition> fresh = merger.merge(
+                previous,
+                List.of(
+                        new ConditionMerger.Fresh(ConditionTypes.READY, false, reason, message),
+                        new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, false, reason, message),
+                        new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, reason, message)),
+                generation);
+        s.setConditions(fresh.stream()
+                .map(c -> ConditionTypes.DEGRADED.equals(c.getType())
+                        ? c
+                        : previous.stream()
+                                .filter(p -> p.getType().equals(c.getType()))
+                                .findFirst()
+                                .orElse(c))
+                .toList());
         return s;
     }
 
@@ -84,7 +102,10 @@ public final class StatusBuilder {
         String message = String.join("; ", problems);
         return List.of(
                 new ConditionMerger.Fresh(ConditionTypes.READY, false, Reasons.INVALID_SPEC, message),
-                new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, false, Reasons.INVALID_SPEC,
+                new ConditionMerger.Fresh(
+                        ConditionTypes.PROGRESSING,
+                        false,
+                        Reasons.INVALID_SPEC,
                         "nothing is done for an invalid spec; fix it and apply again"),
                 new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.INVALID_SPEC, message));
     }
@@ -95,75 +116,109 @@ public final class StatusBuilder {
                 .min(Comparator.comparing(NodeProgress::node));
         List<String> repartitioning = in.nodes().values().stream()
                 .filter(p -> p.phase() != NodeProgress.Phase.FAILED && p.phase() != NodeProgress.Phase.DRAIN_BLOCKED)
-                .map(NodeProgress::node).sorted().toList();
+                .map(NodeProgress::node)
+                .sorted()
+                .toList();
         Instant now = Instant.now(clock);
-        List<String> failing = live.stream().map(p -> failure(p, now)).flatMap(Optional::stream).toList();
+        List<String> failing = live.stream()
+                .map(p -> failure(p, now))
+                .flatMap(Optional::stream)
+                .toList();
 
         Optional<String> rolloutBlocked = rolloutBlocked(in, desired);
         ConditionMerger.Fresh degraded;
         if (failure.isPresent()) {
-            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, failure.get().reason(),
+            degraded = new ConditionMerger.Fresh(
+                    ConditionTypes.DEGRADED,
+                    true,
+                    failure.get().reason(),
                     failure.get().message());
         } else if (rolloutBlocked.isPresent()) {
-            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.ROLLOUT_BLOCKED,
-                    rolloutBlocked.get());
+            degraded = new ConditionMerger.Fresh(
+                    ConditionTypes.DEGRADED, true, Reasons.ROLLOUT_BLOCKED, rolloutBlocked.get());
         } else if (in.unsatisfied().isPresent()) {
             Unsatisfied u = in.unsatisfied().get();
-            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, u.reason().name(),
+            degraded = new ConditionMerger.Fresh(
+                    ConditionTypes.DEGRADED,
+                    true,
+                    u.reason().name(),
                     u.missing() + " of " + desired + " replicas have no MIG slice: " + explain(u));
         } else if (!failing.isEmpty()) {
-            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.REPLICAS_FAILING,
+            degraded = new ConditionMerger.Fresh(
+                    ConditionTypes.DEGRADED,
+                    true,
+                    Reasons.REPLICAS_FAILING,
                     String.join("; ", failing) + "; see kubectl describe pod and the worker log");
         } else {
-            degraded = new ConditionMerger.Fresh(ConditionTypes.DEGRADED, false, Reasons.AS_EXPECTED,
-                    "no problem found");
+            degraded =
+                    new ConditionMerger.Fresh(ConditionTypes.DEGRADED, false, Reasons.AS_EXPECTED, "no problem found");
         }
 
-        boolean starting = live.size() != ready || live.size() < desired - in.unsatisfied().map(Unsatisfied::missing).orElse(0);
+        boolean starting = live.size() != ready
+                || live.size()
+                        < desired - in.unsatisfied().map(Unsatisfied::missing).orElse(0);
         ConditionMerger.Fresh progressing;
         if (!repartitioning.isEmpty()) {
-            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.REPARTITIONING,
+            progressing = new ConditionMerger.Fresh(
+                    ConditionTypes.PROGRESSING,
+                    true,
+                    Reasons.REPARTITIONING,
                     "repartitioning GPUs on " + String.join(", ", repartitioning) + " for this deployment: "
                             + in.nodes().get(repartitioning.get(0)).message());
         } else if (rolloutBlocked.isPresent()) {
-            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, false, Reasons.ROLLOUT_BLOCKED,
-                    rolloutBlocked.get());
+            progressing = new ConditionMerger.Fresh(
+                    ConditionTypes.PROGRESSING, false, Reasons.ROLLOUT_BLOCKED, rolloutBlocked.get());
         } else if (in.rollout().underWay()) {
-            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.ROLLING_OUT,
+            progressing = new ConditionMerger.Fresh(
+                    ConditionTypes.PROGRESSING,
+                    true,
+                    Reasons.ROLLING_OUT,
                     "replacing replicas created from an older spec, one at a time");
         } else if (!in.waitingNodes().isEmpty()) {
-            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.WAITING_FOR_REPARTITION,
+            progressing = new ConditionMerger.Fresh(
+                    ConditionTypes.PROGRESSING,
+                    true,
+                    Reasons.WAITING_FOR_REPARTITION,
                     "new replicas wait until " + String.join(", ", in.waitingNodes()) + " can take pods");
         } else if (live.size() > desired) {
-            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.SCALING_DOWN,
+            progressing = new ConditionMerger.Fresh(
+                    ConditionTypes.PROGRESSING,
+                    true,
+                    Reasons.SCALING_DOWN,
                     "removing " + (live.size() - desired) + " replicas");
         } else if (starting || in.changed()) {
-            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, true, Reasons.REPLICAS_STARTING,
+            progressing = new ConditionMerger.Fresh(
+                    ConditionTypes.PROGRESSING,
+                    true,
+                    Reasons.REPLICAS_STARTING,
                     ready + " of " + live.size() + " replica pods ready");
         } else {
-            progressing = new ConditionMerger.Fresh(ConditionTypes.PROGRESSING, false, Reasons.STABLE,
+            progressing = new ConditionMerger.Fresh(
+                    ConditionTypes.PROGRESSING,
+                    false,
+                    Reasons.STABLE,
                     "every replica the cluster has a slice for is placed");
         }
 
         ConditionMerger.Fresh readyCondition;
         if (desired == 0) {
-            readyCondition = new ConditionMerger.Fresh(ConditionTypes.READY, true, Reasons.SCALED_TO_ZERO,
-                    "0 replicas requested");
+            readyCondition = new ConditionMerger.Fresh(
+                    ConditionTypes.READY, true, Reasons.SCALED_TO_ZERO, "0 replicas requested");
         } else if (ready >= desired) {
-            readyCondition = new ConditionMerger.Fresh(ConditionTypes.READY, true, Reasons.ALL_REPLICAS_READY,
-                    ready + "/" + desired + " replicas ready");
+            readyCondition = new ConditionMerger.Fresh(
+                    ConditionTypes.READY, true, Reasons.ALL_REPLICAS_READY, ready + "/" + desired + " replicas ready");
         } else {
-            String reason = degraded.status() ? degraded.reason()
+            String reason = degraded.status()
+                    ? degraded.reason()
                     : progressing.status() ? progressing.reason() : Reasons.REPLICAS_STARTING;
-            readyCondition = new ConditionMerger.Fresh(ConditionTypes.READY, false, reason,
-                    ready + "/" + desired + " replicas ready");
+            readyCondition = new ConditionMerger.Fresh(
+                    ConditionTypes.READY, false, reason, ready + "/" + desired + " replicas ready");
         }
         return List.of(readyCondition, progressing, degraded);
     }
 
     /** A Warning Event's reason and message. */
-    public record Shortfall(String reason, String message) {
-    }
+    public record Shortfall(String reason, String message) {}
 
     /**
      * The Event for a replica shortfall, from the status built for it: the rollout's reason and message when a
@@ -171,10 +226,12 @@ public final class StatusBuilder {
      */
     public static Shortfall shortfall(InferenceDeploymentStatus status, Unsatisfied u, int replicas) {
         return status.getConditions().stream()
-                .filter(c -> ConditionTypes.DEGRADED.equals(c.getType()) && Reasons.ROLLOUT_BLOCKED.equals(c.getReason()))
-                .findFirst().map(c -> new Shortfall(Reasons.ROLLOUT_BLOCKED, c.getMessage()))
-                .orElseGet(() -> new Shortfall(u.reason().name(), u.missing() + " of " + replicas
-                        + " replicas have no MIG slice"));
+                .filter(c ->
+                        ConditionTypes.DEGRADED.equals(c.getType()) && Reasons.ROLLOUT_BLOCKED.equals(c.getReason()))
+                .findFirst()
+                .map(c -> new Shortfall(Reasons.ROLLOUT_BLOCKED, c.getMessage()))
+                .orElseGet(() -> new Shortfall(
+                        u.reason().name(), u.missing() + " of " + replicas + " replicas have no MIG slice"));
     }
 
     /**
@@ -188,7 +245,8 @@ public final class StatusBuilder {
         }
         Unsatisfied u = in.unsatisfied().get();
         return Optional.of("the rollout cannot go on: " + replicas(u.missing()) + " of the changed spec "
-                + (u.missing() == 1 ? "has" : "have") + " no MIG slice (" + u.reason().name() + "), and "
+                + (u.missing() == 1 ? "has" : "have") + " no MIG slice ("
+                + u.reason().name() + "), and "
                 + "spec.maxUnavailable " + r.maxUnavailable() + " keeps the " + replicas(r.oldReplicas())
                 + " still on the old spec until a replacement is Ready; if the new replicas need the GPUs those "
                 + "hold, raise spec.maxUnavailable (at most " + desired + ") to let old replicas go first, else add "
@@ -201,14 +259,18 @@ public final class StatusBuilder {
 
     private static String explain(Unsatisfied u) {
         return switch (u.reason()) {
-            case InsufficientSlices -> "every GPU that could hold this profile is full; add GPUs, lower other "
-                    + "deployments' replicas or raise this one's priority";
-            case NoMatchingGpuModel -> "no eligible node has a GPU of the requested model; check slice.gpuModel, "
-                    + "worker.nodeSelector and tolerations";
-            case ProfileTooLargeForModel -> "the memory asked for exceeds the largest MIG profile of every eligible "
-                    + "GPU model; lower slice.memoryGiB or add larger GPUs";
-            case BlockedByRunningReplicas -> "free slices exist only on GPUs whose running replicas may not move; "
-                    + "set movable: true on those deployments or free the GPUs";
+            case InsufficientSlices ->
+                "every GPU that could hold this profile is full; add GPUs, lower other "
+                        + "deployments' replicas or raise this one's priority";
+            case NoMatchingGpuModel ->
+                "no eligible node has a GPU of the requested model; check slice.gpuModel, "
+                        + "worker.nodeSelector and tolerations";
+            case ProfileTooLargeForModel ->
+                "the memory asked for exceeds the largest MIG profile of every eligible "
+                        + "GPU model; lower slice.memoryGiB or add larger GPUs";
+            case BlockedByRunningReplicas ->
+                "free slices exist only on GPUs whose running replicas may not move; "
+                        + "set movable: true on those deployments or free the GPUs";
         };
     }
 
@@ -223,9 +285,11 @@ public final class StatusBuilder {
         if (pod.getStatus() == null) {
             return Optional.empty();
         }
-        for (ContainerStatus c : pod.getStatus().getContainerStatuses() == null ? List.<ContainerStatus>of()
+        for (ContainerStatus c : pod.getStatus().getContainerStatuses() == null
+                ? List.<ContainerStatus>of()
                 : pod.getStatus().getContainerStatuses()) {
-            ContainerStateWaiting waiting = c.getState() == null ? null : c.getState().getWaiting();
+            ContainerStateWaiting waiting =
+                    c.getState() == null ? null : c.getState().getWaiting();
             if (waiting != null && STUCK_WAITING.contains(waiting.getReason())) {
                 return Optional.of(name + " failing: " + waiting.getReason()
                         + (waiting.getMessage() == null ? "" : " (" + waiting.getMessage() + ")"));
@@ -234,24 +298,38 @@ public final class StatusBuilder {
                 return Optional.of(name + " failing: restarted " + c.getRestartCount() + " times");
             }
         }
-        return pod.getStatus().getConditions() == null ? Optional.empty() : pod.getStatus().getConditions().stream()
-                .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus())
-                        && "Unschedulable".equals(c.getReason()) && c.getLastTransitionTime() != null
-                        && Instant.parse(c.getLastTransitionTime()).plus(UNSCHEDULABLE_AFTER).isBefore(now))
-                .findFirst().map(c -> name + " failing: unschedulable since " + c.getLastTransitionTime()
-                        + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")"));
+        return pod.getStatus().getConditions() == null
+                ? Optional.empty()
+                : pod.getStatus().getConditions().stream()
+                        .filter(c -> "PodScheduled".equals(c.getType())
+                                && "False".equals(c.getStatus())
+                                && "Unschedulable".equals(c.getReason())
+                                && c.getLastTransitionTime() != null
+                                && Instant.parse(c.getLastTransitionTime())
+                                        .plus(UNSCHEDULABLE_AFTER)
+                                        .isBefore(now))
+                        .findFirst()
+                        .map(c -> name + " failing: unschedulable since " + c.getLastTransitionTime()
+                                + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")"));
     }
 
     private static List<ReplicaPlacement> placements(List<Pod> pods) {
         List<ReplicaPlacement> out = new ArrayList<>();
-        pods.stream().sorted(Comparator.comparing(p -> p.getMetadata().getName())).forEach(p -> {
-            Optional<ReplicaSlice> slice = ReplicaSlice.of(p);
-            String node = PodFacts.nodeOrPlanned(p);
-            String profile = slice.map(ReplicaSlice::profile).orElse(PodFacts.replicaProfile(p));
-            out.add(new ReplicaPlacement(p.getMetadata().getName(), node, slice.map(ReplicaSlice::gpu).orElse(null),
-                    profile, slice.map(ReplicaSlice::start).orElse(null), slice.map(ReplicaSlice::uuid).orElse(null),
-                    state(p)));
-        });
+        pods.stream()
+                .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
+                .forEach(p -> {
+                    Optional<ReplicaSlice> slice = ReplicaSlice.of(p);
+                    String node = PodFacts.nodeOrPlanned(p);
+                    String profile = slice.map(ReplicaSlice::profile).orElse(PodFacts.replicaProfile(p));
+                    out.add(new ReplicaPlacement(
+                            p.getMetadata().getName(),
+                            node,
+                            slice.map(ReplicaSlice::gpu).orElse(null),
+                            profile,
+                            slice.map(ReplicaSlice::start).orElse(null),
+                            slice.map(ReplicaSlice::uuid).orElse(null),
+                            state(p)));
+                });
         return out;
     }
 
@@ -262,6 +340,8 @@ public final class StatusBuilder {
         if (PodFacts.isReady(p)) {
             return "Ready";
         }
-        return p.getStatus() == null || p.getStatus().getPhase() == null ? "Pending" : p.getStatus().getPhase();
+        return p.getStatus() == null || p.getStatus().getPhase() == null
+                ? "Pending"
+                : p.getStatus().getPhase();
     }
 }

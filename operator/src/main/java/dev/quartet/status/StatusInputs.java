@@ -21,7 +21,14 @@ import java.util.Set;
  * @param rollout      how the rollout of a changed spec stands ({@link RolloutProgress#NONE}: none)
  * @param changed      this reconcile created or deleted pods
  */
-public record StatusInputs(List<String> problems, List<Pod> pods, String currentHash, Optional<String> profile,
-        Optional<Unsatisfied> unsatisfied, Map<String, NodeProgress> nodes, Set<String> waitingNodes,
-        RolloutProgress rollout, boolean changed, String endpoint) {
-}
+public record StatusInputs(
+        List<String> problems,
+        List<Pod> pods,
+        String currentHash,
+        Optional<String> profile,
+        Optional<Unsatisfied> unsatisfied,
+        Map<String, NodeProgress> nodes,
+        Set<String> waitingNodes,
+        RolloutProgress rollout,
+        boolean changed,
+        String endpoint) {}

@@ -36,7 +36,7 @@ class LayoutCommandTest {
         assertThat(LayoutCommand.migSource(List.of("--mig-key", "other.yaml"), ENV))
                 .isEqualTo(new MigSource("gpu-system", "mig-config", "other.yaml"));
         assertThat(LayoutCommand.migSource(
-                List.of("--mig-namespace", "ns", "--mig-configmap", "cm", "--mig-key", "k.yaml"), ENV))
+                        List.of("--mig-namespace", "ns", "--mig-configmap", "cm", "--mig-key", "k.yaml"), ENV))
                 .isEqualTo(new MigSource("ns", "cm", "k.yaml"));
     }
 
@@ -53,12 +53,16 @@ class LayoutCommandTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int code = new LayoutCommand(() -> {
-            throw new AssertionError("no cluster is needed to reject arguments");
-        }).run(List.of("--mig-key"), new ByteArrayInputStream(new byte[0]),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+                    throw new AssertionError("no cluster is needed to reject arguments");
+                })
+                .run(
+                        List.of("--mig-key"),
+                        new ByteArrayInputStream(new byte[0]),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
         assertThat(code).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).isEqualTo(
-                "kubectl quartet layout: unknown argument '--mig-key' "
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .isEqualTo("kubectl quartet layout: unknown argument '--mig-key' "
                         + "(usage: layout [--mig-namespace NS] [--mig-configmap NAME] [--mig-key KEY])\n");
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }

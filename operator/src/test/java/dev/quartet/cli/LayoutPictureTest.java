@@ -12,22 +12,24 @@ class LayoutPictureTest {
 
     @Test
     void eachInstanceIsAsWideAsItsMemorySlotsAndNamesItsReplica() {
-        GpuState gpu = new GpuState(0, GpuModel.A30, List.of(
-                new InstanceState("1g.6gb", 0, "default/resnet-0", "default/resnet", false),
-                InstanceState.free("1g.6gb", 1),
-                new InstanceState("2g.12gb", 2, "ml/ocr-1", null, false)));
+        GpuState gpu = new GpuState(
+                0,
+                GpuModel.A30,
+                List.of(
+                        new InstanceState("1g.6gb", 0, "default/resnet-0", "default/resnet", false),
+                        InstanceState.free("1g.6gb", 1),
+                        new InstanceState("2g.12gb", 2, "ml/ocr-1", null, false)));
         String row = LayoutPicture.row(gpu);
-        assertThat(row).isEqualTo("| 1g.6gb default/re~| 1g.6gb free       | 2g.12gb ml/ocr-1"
-                + " ".repeat(22) + "|");
+        assertThat(row).isEqualTo("| 1g.6gb default/re~| 1g.6gb free       | 2g.12gb ml/ocr-1" + " ".repeat(22) + "|");
         assertThat(row.length()).isEqualTo(1 + 4 * LayoutPicture.slotWidth(4));
     }
 
     @Test
     void uncoveredSlotsShowAsDashes() {
-        GpuState gpu = new GpuState(1, GpuModel.A30, List.of(InstanceState.free("1g.6gb", 1),
-                InstanceState.free("1g.6gb", 2)));
-        assertThat(LayoutPicture.row(gpu)).isEqualTo("| -                 | 1g.6gb free       | 1g.6gb free       | -"
-                + " ".repeat(17) + "|");
+        GpuState gpu = new GpuState(
+                1, GpuModel.A30, List.of(InstanceState.free("1g.6gb", 1), InstanceState.free("1g.6gb", 2)));
+        assertThat(LayoutPicture.row(gpu))
+                .isEqualTo("| -                 | 1g.6gb free       | 1g.6gb free       | -" + " ".repeat(17) + "|");
     }
 
     @Test

@@ -36,8 +36,12 @@ class PlanCommandTest {
     private final ByteArrayOutputStream err = new ByteArrayOutputStream();
 
     private int run(String stdin, String... args) {
-        return KubectlQuartet.standard().run(args, new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
-                new PrintStream(out, true, StandardCharsets.UTF_8), new PrintStream(err, true, StandardCharsets.UTF_8));
+        return KubectlQuartet.standard()
+                .run(
+                        args,
+                        new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -46,10 +50,16 @@ class PlanCommandTest {
         Files.writeString(file, SCENARIO);
         assertThat(run("", "plan", file.toString())).isZero();
         String json = out.toString(StandardCharsets.UTF_8);
-        assertThat(json).startsWith("{\n  \"gpus\" : [ {\n    \"node\" : \"node-a\",\n    \"index\" : 0,\n"
-                + "    \"model\" : \"A30\",\n    \"layout\" : [ {\n      \"profile\" : \"1g.6gb\",\n");
-        assertThat(json).contains("\"replica\" : \"default/resnet-0\"", "\"profile\" : \"2g.12gb\"",
-                "\"moved\" : [ ]", "\"released\" : [ ]", "\"unsatisfied\" : [ ]");
+        assertThat(json)
+                .startsWith("{\n  \"gpus\" : [ {\n    \"node\" : \"node-a\",\n    \"index\" : 0,\n"
+                        + "    \"model\" : \"A30\",\n    \"layout\" : [ {\n      \"profile\" : \"1g.6gb\",\n");
+        assertThat(json)
+                .contains(
+                        "\"replica\" : \"default/resnet-0\"",
+                        "\"profile\" : \"2g.12gb\"",
+                        "\"moved\" : [ ]",
+                        "\"released\" : [ ]",
+                        "\"unsatisfied\" : [ ]");
         assertThat(err.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 
@@ -77,12 +87,16 @@ class PlanCommandTest {
         }
         scenario.append("demands:\n  - {name: ns/small, profile: 1g.10gb, replicas: 42}\n");
         assertThat(run(scenario.toString(), "plan", "-")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8).split("\"repartition\" : true", -1)).hasSize(8);
+        assertThat(out.toString(StandardCharsets.UTF_8).split("\"repartition\" : true", -1))
+                .hasSize(8);
         out.reset();
-        assertThat(run(scenario.toString(), "plan", "--idle-gpu-cover-min-slices", "0", "-")).isZero();
-        assertThat(out.toString(StandardCharsets.UTF_8).split("\"repartition\" : true", -1)).hasSize(7);
+        assertThat(run(scenario.toString(), "plan", "--idle-gpu-cover-min-slices", "0", "-"))
+                .isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8).split("\"repartition\" : true", -1))
+                .hasSize(7);
         out.reset();
-        assertThat(run(scenario.toString(), "plan", "--idle-gpu-cover-min-slices", "-1", "-")).isEqualTo(2);
+        assertThat(run(scenario.toString(), "plan", "--idle-gpu-cover-min-slices", "-1", "-"))
+                .isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .isEqualTo("kubectl quartet plan: --idle-gpu-cover-min-slices takes a whole number, 0 or more\n");
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
@@ -90,7 +104,8 @@ class PlanCommandTest {
 
     @Test
     void badInputExitsTwoWithOneLine() {
-        assertThat(run("demands: [{name: ns/x, profile: 1g.6gb, replicas: -2}]", "plan", "-")).isEqualTo(2);
+        assertThat(run("demands: [{name: ns/x, profile: 1g.6gb, replicas: -2}]", "plan", "-"))
+                .isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .isEqualTo("-: demands[0]: replicas must not be negative (got -2)\n");
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();

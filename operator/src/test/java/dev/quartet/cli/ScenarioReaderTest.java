@@ -33,13 +33,16 @@ class ScenarioReaderTest {
     @Test
     void readsTheScenarioFormat() throws ScenarioException {
         Scenario scenario = new ScenarioReader().read(SCENARIO);
-        assertThat(scenario.demands()).containsExactly(
-                new Demand("default/resnet", "1g.6gb", null, 6, 0, null, false, Placement.SPREAD, null),
-                new Demand("default/bert", null, 10, 2, 10, GpuModel.A30, true, Placement.PACK, Set.of("node-a")));
-        assertThat(scenario.state().nodes().get(0).gpus().get(0).instances()).containsExactly(
-                new InstanceState("1g.6gb", 0, "default/resnet-0", "default/resnet", false),
-                new InstanceState("1g.6gb", 1, "default/bert-x", "default/bert", true),
-                new InstanceState("2g.12gb", 2, "other/job-1", null, false));
+        assertThat(scenario.demands())
+                .containsExactly(
+                        new Demand("default/resnet", "1g.6gb", null, 6, 0, null, false, Placement.SPREAD, null),
+                        new Demand(
+                                "default/bert", null, 10, 2, 10, GpuModel.A30, true, Placement.PACK, Set.of("node-a")));
+        assertThat(scenario.state().nodes().get(0).gpus().get(0).instances())
+                .containsExactly(
+                        new InstanceState("1g.6gb", 0, "default/resnet-0", "default/resnet", false),
+                        new InstanceState("1g.6gb", 1, "default/bert-x", "default/bert", true),
+                        new InstanceState("2g.12gb", 2, "other/job-1", null, false));
     }
 
     @Test
@@ -54,7 +57,8 @@ class ScenarioReaderTest {
                 demands: []
                 """);
         assertThat(scenario.state().nodes()).extracting(n -> n.layoutFixed()).containsExactly(false, true);
-        assertThat(scenario.state().nodes().get(0).gpus()).extracting(g -> g.layoutFixed())
+        assertThat(scenario.state().nodes().get(0).gpus())
+                .extracting(g -> g.layoutFixed())
                 .containsExactly(true, false);
     }
 
@@ -66,41 +70,45 @@ class ScenarioReaderTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "nodes: [{name: a, gpus: [{index: 0, model: A30}, {index: 0, model: A30}]}]"
-            + "|nodes[0].gpus[1]: duplicate GPU index 0 on node a",
-        "nodes: [{name: a, gpus: [{index: 0, model: V100}]}]"
-            + "|nodes[0].gpus[0]: unknown GPU model 'V100' (legal: A30, A100-40GB, A100-80GB, H100-80GB)",
-        "nodes: [{name: a, gpus: [{index: 0, model: A30, instances: [{profile: 3g.20gb, start: 0}]}]}]"
-            + "|nodes[0].gpus[0].instances[0]: unknown profile '3g.20gb' for A30 (legal: 1g.6gb, 1g.6gb+me, 2g.12gb,"
-            + " 2g.12gb+me, 4g.24gb)",
-        "nodes: [{name: a, gpus: [{index: 0, model: A30, instances: [{profile: 2g.12gb, start: 0},"
-            + " {profile: 1g.6gb, start: 1}]}]}]"
-            + "|nodes[0].gpus[0].instances[1]: 1g.6gb@1: overlaps another instance at memory slice 1",
-        "demands: [{name: ns/x, profile: 1g.6gb, replicas: -1}]"
-            + "|demands[0]: replicas must not be negative (got -1)",
-        "demands: [{name: ns/x, profile: 1g.7gb, replicas: 1}]"
-            + "|demands[0]: unknown profile '1g.7gb' (legal: A30: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb;"
-            + " A100-40GB: 1g.5gb, 1g.10gb, 2g.10gb, 3g.20gb, 4g.20gb, 7g.40gb; A100-80GB: 1g.10gb, 1g.20gb,"
-            + " 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb; H100-80GB: 1g.10gb, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb)",
-        "demands: [{name: ns/x, replicas: 1}]|demands[0]: give exactly one of profile and memoryGiB",
-        "demands: [{name: ns/x, profile: 1g.6gb, replicas: two}]"
-            + "|demands[0].replicas: expected an integer, got \"two\"",
-        "demands: [{name: ns/x, profile: 1g.6gb, replica: 2}]"
-            + "|demands[0]: unknown field 'replica' (known: eligibleNodes, gpuModel, memoryGiB, movable, name,"
-            + " placement, priority, profile, replicas)",
-        "nodes: [{name: a, gpus: [{index: 0, model: A30, instances: [{profile: 1g.6gb, start: 0, replica: ns/a-0},"
-            + " {profile: 1g.6gb, start: 1, replica: ns/a-0}]}]}]"
-            + "|nodes[0].gpus[0].instances[1]: replica ns/a-0 already runs at nodes[0].gpus[0].instances[0]",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "nodes: [{name: a, gpus: [{index: 0, model: A30}, {index: 0, model: A30}]}]"
+                        + "|nodes[0].gpus[1]: duplicate GPU index 0 on node a",
+                "nodes: [{name: a, gpus: [{index: 0, model: V100}]}]"
+                        + "|nodes[0].gpus[0]: unknown GPU model 'V100' (legal: A30, A100-40GB, A100-80GB, H100-80GB)",
+                "nodes: [{name: a, gpus: [{index: 0, model: A30, instances: [{profile: 3g.20gb, start: 0}]}]}]"
+                        + "|nodes[0].gpus[0].instances[0]: unknown profile '3g.20gb' for A30 (legal: 1g.6gb, 1g.6gb+me, 2g.12gb,"
+                        + " 2g.12gb+me, 4g.24gb)",
+                "nodes: [{name: a, gpus: [{index: 0, model: A30, instances: [{profile: 2g.12gb, start: 0},"
+                        + " {profile: 1g.6gb, start: 1}]}]}]"
+                        + "|nodes[0].gpus[0].instances[1]: 1g.6gb@1: overlaps another instance at memory slice 1",
+                "demands: [{name: ns/x, profile: 1g.6gb, replicas: -1}]"
+                        + "|demands[0]: replicas must not be negative (got -1)",
+                "demands: [{name: ns/x, profile: 1g.7gb, replicas: 1}]"
+                        + "|demands[0]: unknown profile '1g.7gb' (legal: A30: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb;"
+                        + " A100-40GB: 1g.5gb, 1g.10gb, 2g.10gb, 3g.20gb, 4g.20gb, 7g.40gb; A100-80GB: 1g.10gb, 1g.20gb,"
+                        + " 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb; H100-80GB: 1g.10gb, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb)",
+                "demands: [{name: ns/x, replicas: 1}]|demands[0]: give exactly one of profile and memoryGiB",
+                "demands: [{name: ns/x, profile: 1g.6gb, replicas: two}]"
+                        + "|demands[0].replicas: expected an integer, got \"two\"",
+                "demands: [{name: ns/x, profile: 1g.6gb, replica: 2}]"
+                        + "|demands[0]: unknown field 'replica' (known: eligibleNodes, gpuModel, memoryGiB, movable, name,"
+                        + " placement, priority, profile, replicas)",
+                "nodes: [{name: a, gpus: [{index: 0, model: A30, instances: [{profile: 1g.6gb, start: 0, replica: ns/a-0},"
+                        + " {profile: 1g.6gb, start: 1, replica: ns/a-0}]}]}]"
+                        + "|nodes[0].gpus[0].instances[1]: replica ns/a-0 already runs at nodes[0].gpus[0].instances[0]",
+            })
     void badInputIsOneLineNamingTheEntry(String yaml, String message) {
-        assertThatThrownBy(() -> new ScenarioReader().read(yaml)).isInstanceOf(ScenarioException.class)
+        assertThatThrownBy(() -> new ScenarioReader().read(yaml))
+                .isInstanceOf(ScenarioException.class)
                 .hasMessage(message);
     }
 
     @Test
     void malformedYamlSaysWhere() {
-        assertThatThrownBy(() -> new ScenarioReader().read("nodes: [a\n  b: }")).isInstanceOf(ScenarioException.class)
+        assertThatThrownBy(() -> new ScenarioReader().read("nodes: [a\n  b: }"))
+                .isInstanceOf(ScenarioException.class)
                 .hasMessageStartingWith("malformed YAML at line ");
     }
 }

@@ -20,11 +20,10 @@ import java.util.Set;
  */
 public final class ApiReference {
 
-    private static final Set<String> OPAQUE = Set.of("spec.worker.resources", "spec.worker.env",
-            "spec.worker.tolerations", "status.conditions");
+    private static final Set<String> OPAQUE =
+            Set.of("spec.worker.resources", "spec.worker.env", "spec.worker.tolerations", "status.conditions");
 
-    private ApiReference() {
-    }
+    private ApiReference() {}
 
     public static String render(String crdText) throws IOException {
         JsonNode crd = new YAMLMapper().readTree(crdText);
@@ -32,12 +31,18 @@ public final class ApiReference {
         JsonNode schema = version.path("schema").path("openAPIV3Schema");
         StringBuilder out = new StringBuilder();
         out.append("# InferenceDeployment API reference\n\n")
-                .append("<!-- Generated from crds/").append(CrdExport.FILE)
+                .append("<!-- Generated from crds/")
+                .append(CrdExport.FILE)
                 .append(" by hack/update-crds.sh; ApiReferenceTest fails when it is out of date. -->\n\n")
-                .append("`").append(crd.path("spec").path("group").asText()).append("/")
-                .append(version.path("name").asText()).append("`, kind `")
-                .append(crd.path("spec").path("names").path("kind").asText()).append("`, namespaced, short name `")
-                .append(crd.path("spec").path("names").path("shortNames").get(0).asText()).append("`. ")
+                .append("`")
+                .append(crd.path("spec").path("group").asText())
+                .append("/")
+                .append(version.path("name").asText())
+                .append("`, kind `")
+                .append(crd.path("spec").path("names").path("kind").asText())
+                .append("`, namespaced, short name `")
+                .append(crd.path("spec").path("names").path("shortNames").get(0).asText())
+                .append("`. ")
                 .append("Scale subresource: `kubectl scale infd NAME --replicas=N` (and HPAs) set `spec.replicas`.\n\n")
                 .append("`kubectl get infd` columns: ");
         List<String> columns = new ArrayList<>();
@@ -56,7 +61,9 @@ public final class ApiReference {
         }
         out.append("\n");
         for (String part : List.of("spec", "status")) {
-            out.append("\n## ").append(part).append("\n\n")
+            out.append("\n## ")
+                    .append(part)
+                    .append("\n\n")
                     .append("| field | type | default | constraints | description |\n")
                     .append("|---|---|---|---|---|\n");
             JsonNode node = schema.path("properties").path(part);
@@ -68,14 +75,21 @@ public final class ApiReference {
     private static void fields(String path, JsonNode node, StringBuilder out) {
         Set<String> required = new HashSet<>();
         node.path("required").forEach(r -> required.add(r.asText()));
-        for (Iterator<Map.Entry<String, JsonNode>> it = node.path("properties").fields(); it.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.path("properties").fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             String field = path + "." + e.getKey();
             JsonNode f = e.getValue();
-            out.append("| `").append(field).append("` | ").append(type(f)).append(" | ")
-                    .append(f.has("default") ? "`" + f.get("default").asText() + "`" : "").append(" | ")
-                    .append(constraints(f, required.contains(e.getKey()))).append(" | ")
-                    .append(f.path("description").asText("").replace("|", "\\|")).append(" |\n");
+            out.append("| `")
+                    .append(field)
+                    .append("` | ")
+                    .append(type(f))
+                    .append(" | ")
+                    .append(f.has("default") ? "`" + f.get("default").asText() + "`" : "")
+                    .append(" | ")
+                    .append(constraints(f, required.contains(e.getKey())))
+                    .append(" | ")
+                    .append(f.path("description").asText("").replace("|", "\\|"))
+                    .append(" |\n");
             if (OPAQUE.contains(field)) {
                 continue;
             }

@@ -12,10 +12,16 @@ class ApiReferenceTest {
     @Test
     void apiReferenceMatchesTheCommittedCrd() throws Exception {
         Path root = Path.of("..").toAbsolutePath().normalize();
-        String expected = ApiReference.render(Files.readString(root.resolve("crds").resolve(CrdExport.FILE)));
+        String expected =
+                ApiReference.render(Files.readString(root.resolve("crds").resolve(CrdExport.FILE)));
         assertThat(Files.readString(root.resolve("docs/api-reference.md")))
-                .as("docs/api-reference.md is out of date: run hack/update-crds.sh").isEqualTo(expected);
-        assertThat(expected).contains("`spec.slice.profile`", "`spec.movable`", "`status.placements[].device`",
-                "Reason (`.status.conditions[?(@.type==\"Ready\")].reason`) (wide)");
+                .as("docs/api-reference.md is out of date: run hack/update-crds.sh")
+                .isEqualTo(expected);
+        assertThat(expected)
+                .contains(
+                        "`spec.slice.profile`",
+                        "`spec.movable`",
+                        "`status.placements[].device`",
+                        "Reason (`.status.conditions[?(@.type==\"Ready\")].reason`) (wide)");
     }
 }

@@ -27,22 +27,25 @@ public final class CrdExport {
             .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .build();
-    private static final String HEADER = "# Generated from the Java model (dev.quartet.model) by fabric8's CRD generator during the\n"
-            + "# operator build; refresh with hack/update-crds.sh. Do not edit by hand: CI fails on drift.\n";
+    private static final String HEADER =
+            "# Generated from the Java model (dev.quartet.model) by fabric8's CRD generator during the\n"
+                    + "# operator build; refresh with hack/update-crds.sh. Do not edit by hand: CI fails on drift.\n";
 
-    private CrdExport() {
-    }
+    private CrdExport() {}
 
     /** The committed form of the generated CRD text. */
     public static String export(String generated) throws IOException {
         ObjectNode crd = (ObjectNode) YAML.readTree(generated);
-        List<String> order = Arrays.stream(InferenceDeployment.class.getAnnotationsByType(AdditionalPrinterColumn.class))
-                .map(AdditionalPrinterColumn::name).toList();
+        List<String> order = Arrays.stream(
+                        InferenceDeployment.class.getAnnotationsByType(AdditionalPrinterColumn.class))
+                .map(AdditionalPrinterColumn::name)
+                .toList();
         for (JsonNode version : crd.path("spec").path("versions")) {
             ArrayNode columns = (ArrayNode) version.path("additionalPrinterColumns");
             List<JsonNode> sorted = new ArrayList<>();
             columns.forEach(sorted::add);
-            sorted.sort((a, b) -> Integer.compare(order.indexOf(a.path("name").asText()),
+            sorted.sort((a, b) -> Integer.compare(
+                    order.indexOf(a.path("name").asText()),
                     order.indexOf(b.path("name").asText())));
             columns.removeAll();
             sorted.forEach(columns::add);

@@ -17,9 +17,13 @@ class GeneratedCrdIT {
     @Test
     void committedCrdsMatchTheModel() throws Exception {
         String expected = CrdExport.export(Files.readString(Path.of("target/kubernetes", CrdExport.FILE)));
-        for (Path committed : new Path[] {ROOT.resolve("crds").resolve(CrdExport.FILE),
-            ROOT.resolve("helm/quartet/crds").resolve(CrdExport.FILE)}) {
-            assertThat(committed).as("%s exists (run hack/update-crds.sh)", committed).exists();
+        for (Path committed : new Path[] {
+            ROOT.resolve("crds").resolve(CrdExport.FILE),
+            ROOT.resolve("helm/quartet/crds").resolve(CrdExport.FILE)
+        }) {
+            assertThat(committed)
+                    .as("%s exists (run hack/update-crds.sh)", committed)
+                    .exists();
             assertThat(Files.readString(committed))
                     .as("%s is out of date: run hack/update-crds.sh and commit the result", committed)
                     .isEqualTo(expected);

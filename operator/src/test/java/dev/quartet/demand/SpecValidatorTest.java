@@ -51,8 +51,11 @@ class SpecValidatorTest {
         spec.getBatching().setQueueLimit(100000);
         spec.getWorker().setImage("registry.example/worker:1");
         spec.getWorker().setEnv(List.of(new EnvVar("OMP_NUM_THREADS", "2", null)));
-        spec.getWorker().setResources(new ResourceRequirementsBuilder()
-                .addToRequests("cpu", new Quantity("500m")).addToLimits("memory", new Quantity("2Gi")).build());
+        spec.getWorker()
+                .setResources(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("500m"))
+                        .addToLimits("memory", new Quantity("2Gi"))
+                        .build());
 
         assertThat(SpecValidator.validate(spec)).isEmpty();
     }
@@ -69,7 +72,9 @@ class SpecValidatorTest {
 
         List<String> problems = SpecValidator.validate(spec);
 
-        assertThat(problems).singleElement().asString()
+        assertThat(problems)
+                .singleElement()
+                .asString()
                 .startsWith("spec.slice.profile: unknown profile '3g.99gb'")
                 .contains("A30: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb");
     }
@@ -80,9 +85,10 @@ class SpecValidatorTest {
         spec.getSlice().setProfile("1g.5gb");
         spec.getSlice().setGpuModel(GpuModelName.A30);
 
-        assertThat(SpecValidator.validate(spec)).containsExactly(
-                "spec.slice.profile: A30 has no profile '1g.5gb' (legal: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, "
-                        + "4g.24gb)");
+        assertThat(SpecValidator.validate(spec))
+                .containsExactly(
+                        "spec.slice.profile: A30 has no profile '1g.5gb' (legal: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, "
+                                + "4g.24gb)");
     }
 
     @Test
@@ -134,8 +140,8 @@ class SpecValidatorTest {
         spec.setSlice(null);
         spec.setModel(null);
 
-        assertThat(SpecValidator.validate(spec)).containsExactly("spec.model: required",
-                "spec.slice: required, with profile or memoryGiB");
+        assertThat(SpecValidator.validate(spec))
+                .containsExactly("spec.model: required", "spec.slice: required, with profile or memoryGiB");
     }
 
     @Test
@@ -147,9 +153,15 @@ class SpecValidatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"file:///models/m.pt", "pvc://models/m.pt", "pvc://model-store/team-a/bert.onnx",
-        "pvc://models.v2/bert.onnx",
-        "http://models.example/m.onnx", "https://models.example:8443/a/b/m.onnx"})
+    @ValueSource(
+            strings = {
+                "file:///models/m.pt",
+                "pvc://models/m.pt",
+                "pvc://model-store/team-a/bert.onnx",
+                "pvc://models.v2/bert.onnx",
+                "http://models.example/m.onnx",
+                "https://models.example:8443/a/b/m.onnx"
+            })
     void supportedUrisAreAccepted(String uri) {
         assertThat(problemsWithUri(uri)).isEmpty();
     }
@@ -157,7 +169,9 @@ class SpecValidatorTest {
     @ParameterizedTest
     @ValueSource(strings = {"s3://bucket/m.onnx", "ftp://host/m.onnx", "/models/m.onnx", "models/m.onnx"})
     void otherSchemesAreNamed(String uri) {
-        assertThat(problemsWithUri(uri)).singleElement().asString()
+        assertThat(problemsWithUri(uri))
+                .singleElement()
+                .asString()
                 .startsWith("spec.model.uri: scheme '")
                 .endsWith("is not supported; use file://, pvc://, http:// or https://");
     }
@@ -170,15 +184,21 @@ class SpecValidatorTest {
 
     @Test
     void aUriThatDoesNotParseIsNamed() {
-        assertThat(problemsWithUri("file:///models/my model.pt")).singleElement().asString()
+        assertThat(problemsWithUri("file:///models/my model.pt"))
+                .singleElement()
+                .asString()
                 .startsWith("spec.model.uri: 'file:///models/my model.pt' is not a URI");
     }
 
     @Test
     void aFileUriNeedsAnAbsolutePath() {
-        assertThat(problemsWithUri("file:///")).singleElement().asString()
+        assertThat(problemsWithUri("file:///"))
+                .singleElement()
+                .asString()
                 .startsWith("spec.model.uri: file URIs need an absolute path");
-        assertThat(problemsWithUri("file:models/m.pt")).singleElement().asString()
+        assertThat(problemsWithUri("file:models/m.pt"))
+                .singleElement()
+                .asString()
                 .startsWith("spec.model.uri: file URIs need an absolute path");
     }
 
@@ -186,17 +206,23 @@ class SpecValidatorTest {
     void aFileUriWithTwoSlashesIsRefusedBeforeTheWorkerFailsOnIt() {
         // file://models/m.pt names host "models" and path /m.pt; the worker cannot open it (Path.of(URI) refuses an
         // authority), so the replica would crash-loop instead of the spec being reported invalid.
-        assertThat(problemsWithUri("file://models/m.pt")).singleElement().asString()
+        assertThat(problemsWithUri("file://models/m.pt"))
+                .singleElement()
+                .asString()
                 .startsWith("spec.model.uri: file URIs need an absolute path");
     }
 
     @Test
     void aPvcUriNeedsAValidClaimName() {
-        assertThat(problemsWithUri("pvc://Models/m.pt")).containsExactly(
-                "spec.model.uri: pvc URIs are pvc://<claim>/<path>; 'Models' is not a valid claim name");
-        assertThat(problemsWithUri("pvc://my_models/m.pt")).containsExactly(
-                "spec.model.uri: pvc URIs are pvc://<claim>/<path>; 'my_models' is not a valid claim name");
-        assertThat(problemsWithUri("pvc:///m.pt")).singleElement().asString()
+        assertThat(problemsWithUri("pvc://Models/m.pt"))
+                .containsExactly(
+                        "spec.model.uri: pvc URIs are pvc://<claim>/<path>; 'Models' is not a valid claim name");
+        assertThat(problemsWithUri("pvc://my_models/m.pt"))
+                .containsExactly(
+                        "spec.model.uri: pvc URIs are pvc://<claim>/<path>; 'my_models' is not a valid claim name");
+        assertThat(problemsWithUri("pvc:///m.pt"))
+                .singleElement()
+                .asString()
                 .startsWith("spec.model.uri: pvc URIs are pvc://<claim>/<path>;");
     }
 
@@ -213,8 +239,12 @@ class SpecValidatorTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"abc", "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
-        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"})
+    @ValueSource(
+            strings = {
+                "abc",
+                "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF",
+                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0"
+            })
     void aSha256ThatIsNot64LowerCaseHexDigitsIsNamed(String sha256) {
         InferenceDeploymentSpec spec = valid();
         spec.getModel().setSha256(sha256);
@@ -254,10 +284,11 @@ class SpecValidatorTest {
         spec.getBatching().setMaxBatchDelayMillis(10001);
         spec.getBatching().setQueueLimit(100001);
 
-        assertThat(SpecValidator.validate(spec)).containsExactly(
-                "spec.batching.maxBatchSize: must be between 1 and 1024, got 0",
-                "spec.batching.maxBatchDelayMillis: must be between 0 and 10000, got 10001",
-                "spec.batching.queueLimit: must be between 1 and 100000, got 100001");
+        assertThat(SpecValidator.validate(spec))
+                .containsExactly(
+                        "spec.batching.maxBatchSize: must be between 1 and 1024, got 0",
+                        "spec.batching.maxBatchDelayMillis: must be between 0 and 10000, got 10001",
+                        "spec.batching.queueLimit: must be between 1 and 100000, got 100001");
     }
 
     @Test
@@ -267,25 +298,29 @@ class SpecValidatorTest {
         spec.getBatching().setMaxBatchDelayMillis(-1);
         spec.getBatching().setQueueLimit(0);
 
-        assertThat(SpecValidator.validate(spec)).containsExactly(
-                "spec.batching.maxBatchSize: must be between 1 and 1024, got 1025",
-                "spec.batching.maxBatchDelayMillis: must be between 0 and 10000, got -1",
-                "spec.batching.queueLimit: must be between 1 and 100000, got 0");
+        assertThat(SpecValidator.validate(spec))
+                .containsExactly(
+                        "spec.batching.maxBatchSize: must be between 1 and 1024, got 1025",
+                        "spec.batching.maxBatchDelayMillis: must be between 0 and 10000, got -1",
+                        "spec.batching.queueLimit: must be between 1 and 100000, got 0");
     }
 
     @Test
     void variablesQuartetDerivesFromTheSpecAreReservedAndTheWorkersTuningIsNot() {
         InferenceDeploymentSpec spec = valid();
-        spec.getWorker().setEnv(List.of(new EnvVar("LOG_LEVEL", "debug", null),
-                new EnvVar("QUARTET_MODEL_URI", "file:///other.pt", null),
-                new EnvVar("QUARTET_BATCHING_WORKERS", "4", null),
-                new EnvVar("QUARTET_ENGINE_THREADS_PER_CALL", "2", null),
-                new EnvVar("QUARTET_BATCHING_QUEUE_LIMIT", "1", null)));
+        spec.getWorker()
+                .setEnv(List.of(
+                        new EnvVar("LOG_LEVEL", "debug", null),
+                        new EnvVar("QUARTET_MODEL_URI", "file:///other.pt", null),
+                        new EnvVar("QUARTET_BATCHING_WORKERS", "4", null),
+                        new EnvVar("QUARTET_ENGINE_THREADS_PER_CALL", "2", null),
+                        new EnvVar("QUARTET_BATCHING_QUEUE_LIMIT", "1", null)));
 
-        assertThat(SpecValidator.validate(spec)).containsExactly(
-                "spec.worker.env: QUARTET_MODEL_URI is set by Quartet from spec.model.uri; set that field instead",
-                "spec.worker.env: QUARTET_BATCHING_QUEUE_LIMIT is set by Quartet from spec.batching.queueLimit; set "
-                        + "that field instead");
+        assertThat(SpecValidator.validate(spec))
+                .containsExactly(
+                        "spec.worker.env: QUARTET_MODEL_URI is set by Quartet from spec.model.uri; set that field instead",
+                        "spec.worker.env: QUARTET_BATCHING_QUEUE_LIMIT is set by Quartet from spec.batching.queueLimit; set "
+                                + "that field instead");
     }
 
     @Test
@@ -293,7 +328,10 @@ class SpecValidatorTest {
         assertThat(SpecValidator.validateName("resnet-50")).isEmpty();
         assertThat(SpecValidator.validateName("a".repeat(63))).isEmpty();
         for (String bad : List.of("resnet.v2", "50-resnet", "ResNet", "resnet-", "a".repeat(64))) {
-            assertThat(SpecValidator.validateName(bad)).as(bad).singleElement().asString()
+            assertThat(SpecValidator.validateName(bad))
+                    .as(bad)
+                    .singleElement()
+                    .asString()
                     .startsWith("metadata.name: " + bad + " cannot name the deployment's Service");
         }
     }
@@ -302,31 +340,43 @@ class SpecValidatorTest {
     void aDeploymentIsValidatedByNameThenSpec() {
         InferenceDeployment d = TestDeployments.of("bad.name", "1g.6gb", -1);
 
-        assertThat(SpecValidator.validateDeployment(d)).containsExactly(SpecValidator.validateName("bad.name").get(0),
-                "spec.replicas: must be 0 or more, got -1");
-        assertThat(SpecValidator.validateDeployment(TestDeployments.of("resnet", "1g.6gb", 1))).isEmpty();
+        assertThat(SpecValidator.validateDeployment(d))
+                .containsExactly(
+                        SpecValidator.validateName("bad.name").get(0), "spec.replicas: must be 0 or more, got -1");
+        assertThat(SpecValidator.validateDeployment(TestDeployments.of("resnet", "1g.6gb", 1)))
+                .isEmpty();
     }
 
     @Test
     void thePortAndTheMigDeviceAreNotTheUsersToSet() {
         InferenceDeploymentSpec spec = valid();
-        spec.getWorker().setEnv(List.of(new EnvVar("QUARKUS_HTTP_PORT", "9000", null),
-                new EnvVar("NVIDIA_VISIBLE_DEVICES", "all", null)));
+        spec.getWorker()
+                .setEnv(List.of(
+                        new EnvVar("QUARKUS_HTTP_PORT", "9000", null),
+                        new EnvVar("NVIDIA_VISIBLE_DEVICES", "all", null)));
 
-        assertThat(SpecValidator.validate(spec)).hasSize(2).allSatisfy(p -> assertThat(p)
-                .startsWith("spec.worker.env: ").contains("is set by Quartet and the device plugin"));
+        assertThat(SpecValidator.validate(spec))
+                .hasSize(2)
+                .allSatisfy(p -> assertThat(p)
+                        .startsWith("spec.worker.env: ")
+                        .contains("is set by Quartet and the device plugin"));
     }
 
     @Test
     void nvidiaResourcesInTheWorkerAreRefusedInLimitsOrRequests() {
         String problem = "spec.worker.resources: nvidia.com/* resources are added by Quartet from spec.slice";
         InferenceDeploymentSpec limits = valid();
-        limits.getWorker().setResources(new ResourceRequirementsBuilder()
-                .addToLimits("nvidia.com/gpu", new Quantity("1")).build());
+        limits.getWorker()
+                .setResources(new ResourceRequirementsBuilder()
+                        .addToLimits("nvidia.com/gpu", new Quantity("1"))
+                        .build());
         InferenceDeploymentSpec requests = valid();
-        requests.getWorker().setResources(new ResourceRequirementsBuilder()
-                .addToRequests("cpu", new Quantity("1")).addToRequests("nvidia.com/mig-1g.6gb", new Quantity("1"))
-                .addToLimits("nvidia.com/mig-1g.6gb", new Quantity("1")).build());
+        requests.getWorker()
+                .setResources(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("1"))
+                        .addToRequests("nvidia.com/mig-1g.6gb", new Quantity("1"))
+                        .addToLimits("nvidia.com/mig-1g.6gb", new Quantity("1"))
+                        .build());
 
         assertThat(SpecValidator.validate(limits)).containsExactly(problem);
         assertThat(SpecValidator.validate(requests)).containsExactly(problem);
@@ -347,7 +397,8 @@ class SpecValidatorTest {
         spec.getSlice().setProfile("9g.1gb");
         spec.setReplicas(-2);
 
-        assertThat(SpecValidator.validate(spec)).hasSize(3)
+        assertThat(SpecValidator.validate(spec))
+                .hasSize(3)
                 .allSatisfy(p -> assertThat(p).matches("spec\\.(model\\.uri|slice\\.profile|replicas): .*"));
     }
 }

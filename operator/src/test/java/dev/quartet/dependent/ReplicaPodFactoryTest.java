@@ -6,9 +6,9 @@ import static org.assertj.core.api.Assertions.tuple;
 
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.model.InferenceDeployment;
-import dev.quartet.model.TestDeployments;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.ModelFormat;
+import dev.quartet.model.TestDeployments;
 import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -52,8 +52,12 @@ class ReplicaPodFactoryTest {
     private static InferenceDeployment deployment() {
         InferenceDeploymentSpec spec = TestDeployments.spec("1g.6gb", 2);
         InferenceDeployment d = new InferenceDeployment();
-        d.setMetadata(new ObjectMetaBuilder().withName("resnet").withNamespace("ml").withUid("uid-1")
-                .withGeneration(1L).build());
+        d.setMetadata(new ObjectMetaBuilder()
+                .withName("resnet")
+                .withNamespace("ml")
+                .withUid("uid-1")
+                .withGeneration(1L)
+                .build());
         d.setSpec(spec);
         return d;
     }
@@ -74,9 +78,11 @@ class ReplicaPodFactoryTest {
     }
 
     private static Map<String, Quantity> nvidia(Map<String, Quantity> resources) {
-        return resources == null ? Map.of() : resources.entrySet().stream()
-                .filter(e -> e.getKey().startsWith("nvidia.com/"))
-                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        return resources == null
+                ? Map.of()
+                : resources.entrySet().stream()
+                        .filter(e -> e.getKey().startsWith("nvidia.com/"))
+                        .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
     }
 
     @Test
@@ -100,16 +106,19 @@ class ReplicaPodFactoryTest {
 
     @Test
     void theUsersCpuAndMemoryAreKeptNextToTheSlice() {
-        InferenceDeployment d = deployment(s -> s.getWorker().setResources(new ResourceRequirementsBuilder()
-                .addToRequests("cpu", new Quantity("500m")).addToRequests("memory", new Quantity("1Gi"))
-                .addToLimits("memory", new Quantity("2Gi")).build()));
+        InferenceDeployment d = deployment(s -> s.getWorker()
+                .setResources(new ResourceRequirementsBuilder()
+                        .addToRequests("cpu", new Quantity("500m"))
+                        .addToRequests("memory", new Quantity("1Gi"))
+                        .addToLimits("memory", new Quantity("2Gi"))
+                        .build()));
 
         Pod pod = factory.desired(d, "1g.6gb", "gpu-1", 0);
 
-        assertThat(worker(pod).getResources().getLimits()).containsOnly(entry("memory", new Quantity("2Gi")),
-                entry("nvidia.com/mig-1g.6gb", new Quantity("1")));
-        assertThat(worker(pod).getResources().getRequests()).containsOnly(entry("cpu", new Quantity("500m")),
-                entry("memory", new Quantity("1Gi")));
+        assertThat(worker(pod).getResources().getLimits())
+                .containsOnly(entry("memory", new Quantity("2Gi")), entry("nvidia.com/mig-1g.6gb", new Quantity("1")));
+        assertThat(worker(pod).getResources().getRequests())
+                .containsOnly(entry("cpu", new Quantity("500m")), entry("memory", new Quantity("1Gi")));
         assertThat(d.getSpec().getWorker().getResources().getLimits()).doesNotContainKey("nvidia.com/mig-1g.6gb");
     }
 
@@ -117,12 +126,18 @@ class ReplicaPodFactoryTest {
     void thePodIsPinnedToThePlannedNodeByRequiredAffinityOnItsName() {
         Pod pod = factory.desired(deployment(), "1g.6gb", "gpu-7", 3);
 
-        List<NodeSelectorTerm> terms = pod.getSpec().getAffinity().getNodeAffinity()
-                .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms();
+        List<NodeSelectorTerm> terms = pod.getSpec()
+                .getAffinity()
+                .getNodeAffinity()
+                .getRequiredDuringSchedulingIgnoredDuringExecution()
+                .getNodeSelectorTerms();
         assertThat(terms).hasSize(1);
         assertThat(terms.get(0).getMatchExpressions()).isNullOrEmpty();
-        assertThat(terms.get(0).getMatchFields()).extracting(NodeSelectorRequirement::getKey,
-                NodeSelectorRequirement::getOperator, NodeSelectorRequirement::getValues)
+        assertThat(terms.get(0).getMatchFields())
+                .extracting(
+                        NodeSelectorRequirement::getKey,
+                        NodeSelectorRequirement::getOperator,
+                        NodeSelectorRequirement::getValues)
                 .containsExactly(tuple("metadata.name", "In", List.of("gpu-7")));
         assertThat(pod.getSpec().getNodeName()).isNull();
         assertThat(pod.getMetadata().getAnnotations()).containsEntry(QuartetLabels.PLANNED_NODE, "gpu-7");
@@ -141,7 +156,8 @@ class ReplicaPodFactoryTest {
             assertThat(o.getUid()).isEqualTo("uid-1");
             assertThat(o.getController()).isTrue();
         });
-        assertThat(pod.getMetadata().getLabels()).containsAllEntriesOf(ReplicaPodFactory.selectorLabels(deployment()))
+        assertThat(pod.getMetadata().getLabels())
+                .containsAllEntriesOf(ReplicaPodFactory.selectorLabels(deployment()))
                 .containsEntry(QuartetLabels.TEMPLATE_HASH, factory.templateHash(deployment(), "1g.6gb"));
     }
 
@@ -150,7 +166,8 @@ class ReplicaPodFactoryTest {
         Pod pod = factory.desired(deployment(), "1g.6gb", "gpu-1", 0);
 
         assertThat(pod.getSpec().getSecurityContext().getRunAsNonRoot()).isTrue();
-        assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+        assertThat(pod.getSpec().getSecurityContext().getSeccompProfile().getType())
+                .isEqualTo("RuntimeDefault");
         assertThat(pod.getSpec().getAutomountServiceAccountToken()).isFalse();
         SecurityContext container = worker(pod).getSecurityContext();
         assertThat(container.getAllowPrivilegeEscalation()).isFalse();
@@ -159,7 +176,9 @@ class ReplicaPodFactoryTest {
         assertThat(container.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(container.getCapabilities().getAdd()).isNullOrEmpty();
         assertThat(container.getPrivileged()).isNotEqualTo(Boolean.TRUE);
-        assertThat(worker(pod).getVolumeMounts()).extracting(VolumeMount::getMountPath).contains("/tmp");
+        assertThat(worker(pod).getVolumeMounts())
+                .extracting(VolumeMount::getMountPath)
+                .contains("/tmp");
     }
 
     @Test
@@ -176,17 +195,21 @@ class ReplicaPodFactoryTest {
 
         Pod pod = factory.desired(d, "1g.6gb", "gpu-1", 0);
 
-        assertThat(env(pod)).containsOnly(
-                entry("QUARTET_MODEL_URI", "file:///models/tiny-resnet.onnx"),
-                entry("QUARTET_MODEL_NAME", "resnet50"),
-                entry("QUARTET_MODEL_FORMAT", "torchscript"),
-                entry("QUARTET_MODEL_SHA256", "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
-                entry("QUARTET_BATCHING_MAX_BATCH_SIZE", "16"),
-                entry("QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", "2"),
-                entry("QUARTET_BATCHING_QUEUE_LIMIT", "64"),
-                entry("QUARKUS_HTTP_PORT", "8080"),
-                entry("OMP_NUM_THREADS", "2"));
-        assertThat(worker(pod).getPorts()).singleElement()
+        assertThat(env(pod))
+                .containsOnly(
+                        entry("QUARTET_MODEL_URI", "file:///models/tiny-resnet.onnx"),
+                        entry("QUARTET_MODEL_NAME", "resnet50"),
+                        entry("QUARTET_MODEL_FORMAT", "torchscript"),
+                        entry(
+                                "QUARTET_MODEL_SHA256",
+                                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"),
+                        entry("QUARTET_BATCHING_MAX_BATCH_SIZE", "16"),
+                        entry("QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", "2"),
+                        entry("QUARTET_BATCHING_QUEUE_LIMIT", "64"),
+                        entry("QUARKUS_HTTP_PORT", "8080"),
+                        entry("OMP_NUM_THREADS", "2"));
+        assertThat(worker(pod).getPorts())
+                .singleElement()
                 .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8080));
         assertThat(worker(pod).getImage()).isEqualTo("ghcr.io/quartet-dev/quartet-worker:0.1.0");
     }
@@ -195,7 +218,8 @@ class ReplicaPodFactoryTest {
     void defaultsApplyWhenTheSpecLeavesThemOut() {
         Pod pod = factory.desired(deployment(), "1g.6gb", "gpu-1", 0);
 
-        assertThat(env(pod)).containsEntry("QUARTET_MODEL_NAME", "resnet")
+        assertThat(env(pod))
+                .containsEntry("QUARTET_MODEL_NAME", "resnet")
                 .containsEntry("QUARTET_MODEL_FORMAT", "onnx")
                 .containsEntry("QUARTET_BATCHING_MAX_BATCH_SIZE", "8")
                 .containsEntry("QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", "5")
@@ -211,12 +235,16 @@ class ReplicaPodFactoryTest {
         Pod pod = factory.desired(d, "1g.6gb", "gpu-1", 0);
 
         assertThat(env(pod)).containsEntry("QUARTET_MODEL_URI", "file:///mnt/models/model-store/team-a/resnet50.onnx");
-        Volume model = pod.getSpec().getVolumes().stream().filter(v -> v.getPersistentVolumeClaim() != null)
-                .findFirst().orElseThrow();
+        Volume model = pod.getSpec().getVolumes().stream()
+                .filter(v -> v.getPersistentVolumeClaim() != null)
+                .findFirst()
+                .orElseThrow();
         assertThat(model.getPersistentVolumeClaim().getClaimName()).isEqualTo("model-store");
         assertThat(model.getPersistentVolumeClaim().getReadOnly()).isTrue();
-        VolumeMount mount = worker(pod).getVolumeMounts().stream().filter(m -> m.getName().equals(model.getName()))
-                .findFirst().orElseThrow();
+        VolumeMount mount = worker(pod).getVolumeMounts().stream()
+                .filter(m -> m.getName().equals(model.getName()))
+                .findFirst()
+                .orElseThrow();
         assertThat(mount.getMountPath()).isEqualTo("/mnt/models/model-store");
         assertThat(mount.getReadOnly()).isTrue();
     }
@@ -236,15 +264,21 @@ class ReplicaPodFactoryTest {
     void theSchedulingConstraintsOfTheSpecAreKept() {
         InferenceDeployment d = deployment(s -> {
             s.getWorker().setNodeSelector(Map.of("pool", "inference"));
-            s.getWorker().setTolerations(List.of(new TolerationBuilder().withKey("dedicated").withOperator("Equal")
-                    .withValue("ml").withEffect("NoSchedule").build()));
+            s.getWorker()
+                    .setTolerations(List.of(new TolerationBuilder()
+                            .withKey("dedicated")
+                            .withOperator("Equal")
+                            .withValue("ml")
+                            .withEffect("NoSchedule")
+                            .build()));
             s.getWorker().setImage("registry.example/worker:2");
         });
 
         Pod pod = factory.desired(d, "1g.6gb", "gpu-1", 0);
 
         assertThat(pod.getSpec().getNodeSelector()).containsOnly(entry("pool", "inference"));
-        assertThat(pod.getSpec().getTolerations()).singleElement()
+        assertThat(pod.getSpec().getTolerations())
+                .singleElement()
                 .satisfies(t -> assertThat(t.getKey()).isEqualTo("dedicated"));
         assertThat(worker(pod).getImage()).isEqualTo("registry.example/worker:2");
     }
@@ -254,11 +288,17 @@ class ReplicaPodFactoryTest {
         String hash = factory.templateHash(deployment(), "1g.6gb");
 
         assertThat(hash).matches("[0-9a-f]{10}");
-        assertThat(factory.templateHash(deployment(s -> s.setReplicas(7)), "1g.6gb")).isEqualTo(hash);
-        assertThat(factory.templateHash(deployment(s -> s.setPriority(500)), "1g.6gb")).isEqualTo(hash);
-        assertThat(factory.templateHash(deployment(s -> s.setMovable(true)), "1g.6gb")).isEqualTo(hash);
-        assertThat(factory.templateHash(deployment(s -> s.setMaxUnavailable(0)), "1g.6gb")).isEqualTo(hash);
-        assertThat(factory.desired(deployment(), "1g.6gb", "gpu-2", 5).getMetadata().getLabels())
+        assertThat(factory.templateHash(deployment(s -> s.setReplicas(7)), "1g.6gb"))
+                .isEqualTo(hash);
+        assertThat(factory.templateHash(deployment(s -> s.setPriority(500)), "1g.6gb"))
+                .isEqualTo(hash);
+        assertThat(factory.templateHash(deployment(s -> s.setMovable(true)), "1g.6gb"))
+                .isEqualTo(hash);
+        assertThat(factory.templateHash(deployment(s -> s.setMaxUnavailable(0)), "1g.6gb"))
+                .isEqualTo(hash);
+        assertThat(factory.desired(deployment(), "1g.6gb", "gpu-2", 5)
+                        .getMetadata()
+                        .getLabels())
                 .containsEntry(QuartetLabels.TEMPLATE_HASH, hash);
     }
 
@@ -266,14 +306,18 @@ class ReplicaPodFactoryTest {
     void theTemplateHashChangesWithWhatTheReplicasRun() {
         String hash = factory.templateHash(deployment(), "1g.6gb");
 
-        assertThat(factory.templateHash(deployment(s -> s.getWorker().setImage("registry.example/worker:2")),
-                "1g.6gb")).isNotEqualTo(hash);
-        assertThat(factory.templateHash(deployment(s -> s.getModel().setUri("file:///models/resnet101.onnx")),
-                "1g.6gb")).isNotEqualTo(hash);
+        assertThat(factory.templateHash(deployment(s -> s.getWorker().setImage("registry.example/worker:2")), "1g.6gb"))
+                .isNotEqualTo(hash);
+        assertThat(factory.templateHash(
+                        deployment(s -> s.getModel().setUri("file:///models/resnet101.onnx")), "1g.6gb"))
+                .isNotEqualTo(hash);
         assertThat(factory.templateHash(deployment(s -> s.getModel().setFormat(ModelFormat.TORCHSCRIPT)), "1g.6gb"))
                 .isNotEqualTo(hash);
-        assertThat(factory.templateHash(deployment(s -> s.getModel().setSha256(
-                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")), "1g.6gb")).isNotEqualTo(hash);
+        assertThat(factory.templateHash(
+                        deployment(s -> s.getModel()
+                                .setSha256("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef")),
+                        "1g.6gb"))
+                .isNotEqualTo(hash);
         assertThat(factory.templateHash(deployment(s -> s.getBatching().setMaxBatchSize(32)), "1g.6gb"))
                 .isNotEqualTo(hash);
         assertThat(factory.templateHash(deployment(), "2g.12gb")).isNotEqualTo(hash);

@@ -54,8 +54,13 @@ public final class ChartInstallation implements AutoCloseable {
     private final Path kubeconfig;
     private boolean uninstalled;
 
-    private ChartInstallation(LocalCluster cluster, String release, String namespace, ServiceAccount serviceAccount,
-            Deployment deployment, Path kubeconfig) {
+    private ChartInstallation(
+            LocalCluster cluster,
+            String release,
+            String namespace,
+            ServiceAccount serviceAccount,
+            Deployment deployment,
+            Path kubeconfig) {
         this.cluster = cluster;
         this.release = release;
         this.namespace = namespace;
@@ -71,22 +76,40 @@ public final class ChartInstallation implements AutoCloseable {
      * place: simulators share {@code gpu-operator}). Returns once the ServiceAccount's token exists.
      */
     public static ChartInstallation install(LocalCluster cluster, String namespace, Map<String, ?> values) {
-        String release = namespace.length() <= 53 ? namespace : namespace.substring(0, 53).replaceAll("-+$", "");
+        String release = namespace.length() <= 53
+                ? namespace
+                : namespace.substring(0, 53).replaceAll("-+$", "");
         Map<String, Object> effective = new LinkedHashMap<>(values);
         effective.putIfAbsent("replicas", 0);
         requiredNamespaces(effective).forEach(ns -> ensureNamespace(cluster.client(), ns));
 
-        new Helm(QuartetChart.directory()).install().withName(release).withNamespace(namespace)
-                .withKubeConfig(cluster.kubeconfig()).withValuesFile(QuartetChart.valuesFile(effective))
-                .withTimeout(120).call();
+        new Helm(QuartetChart.directory())
+                .install()
+                .withName(release)
+                .withNamespace(namespace)
+                .withKubeConfig(cluster.kubeconfig())
+                .withValuesFile(QuartetChart.valuesFile(effective))
+                .withTimeout(120)
+                .call();
 
         KubernetesClient admin = cluster.client();
-        Deployment deployment = admin.apps().deployments().inNamespace(namespace)
-                .withLabel("app.kubernetes.io/instance", release).list().getItems().get(0);
+        Deployment deployment = admin.apps()
+                .deployments()
+                .inNamespace(namespace)
+                .withLabel("app.kubernetes.io/instance", release)
+                .list()
+                .getItems()
+                .get(0);
         String account = deployment.getSpec().getTemplate().getSpec().getServiceAccountName();
-        ServiceAccount serviceAccount = admin.serviceAccounts().inNamespace(namespace).withName(account)
-                .waitUntilCondition(sa -> sa != null && sa.getSecrets() != null && !sa.getSecrets().isEmpty(),
-                        TOKEN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        ServiceAccount serviceAccount = admin.serviceAccounts()
+                .inNamespace(namespace)
+                .withName(account)
+                .waitUntilCondition(
+                        sa -> sa != null
+                                && sa.getSecrets() != null
+                                && !sa.getSecrets().isEmpty(),
+                        TOKEN_TIMEOUT_SECONDS,
+                        TimeUnit.SECONDS);
         Path kubeconfig = writeKubeconfig(admin, serviceAccount, release);
         return new ChartInstallation(cluster, release, namespace, serviceAccount, deployment, kubeconfig);
     }
@@ -137,7 +160,8 @@ public final class ChartInstallation implements AutoCloseable {
      * (use {@link #serviceAccountKubeconfig()}) and {@code JAVA_TOOL_OPTIONS} (the caller picks the local JVM's).
      */
     public Map<String, String> operatorEnvironment() {
-        Container operator = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+        Container operator =
+                deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
         Map<String, String> env = new LinkedHashMap<>();
         for (EnvVar e : operator.getEnv()) {
             if (e.getValue() != null) {
@@ -145,7 +169,8 @@ public final class ChartInstallation implements AutoCloseable {
             } else if (e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
                 switch (e.getValueFrom().getFieldRef().getFieldPath()) {
                     case "metadata.namespace" -> env.put(e.getName(), namespace);
-                    case "metadata.name" -> env.put(e.getName(), deployment.getMetadata().getName() + "-local");
+                    case "metadata.name" ->
+                        env.put(e.getName(), deployment.getMetadata().getName() + "-local");
                     default -> throw new IllegalStateException("no local value for " + e.getName());
                 }
             }
@@ -158,7 +183,10 @@ public final class ChartInstallation implements AutoCloseable {
     @Override
     public void close() {
         if (!uninstalled) {
-            Helm.uninstall(release).withNamespace(namespace).withKubeConfig(cluster.kubeconfig()).ignoreNotFound()
+            Helm.uninstall(release)
+                    .withNamespace(namespace)
+                    .withKubeConfig(cluster.kubeconfig())
+                    .ignoreNotFound()
                     .call();
             uninstalled = true;
         }
@@ -180,8 +208,13 @@ public final class ChartInstallation implements AutoCloseable {
     private static void ensureNamespace(KubernetesClient admin, String name) {
         if (admin.namespaces().withName(name).get() == null) {
             try {
-                admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata()
-                        .build()).create();
+                admin.namespaces()
+                        .resource(new NamespaceBuilder()
+                                .withNewMetadata()
+                                .withName(name)
+                                .endMetadata()
+                                .build())
+                        .create();
             } catch (KubernetesClientException e) {
                 if (e.getCode() != 409) {
                     throw e;
@@ -192,9 +225,13 @@ public final class ChartInstallation implements AutoCloseable {
 
     private static Path writeKubeconfig(KubernetesClient admin, ServiceAccount account, String release) {
         String namespace = account.getMetadata().getNamespace();
-        Secret secret = account.getSecrets().stream().map(ObjectReference::getName).filter(Objects::nonNull)
-                .map(n -> admin.secrets().inNamespace(namespace).withName(n).get()).filter(Objects::nonNull)
-                .filter(s -> "kubernetes.io/service-account-token".equals(s.getType())).findFirst()
+        Secret secret = account.getSecrets().stream()
+                .map(ObjectReference::getName)
+                .filter(Objects::nonNull)
+                .map(n -> admin.secrets().inNamespace(namespace).withName(n).get())
+                .filter(Objects::nonNull)
+                .filter(s -> "kubernetes.io/service-account-token".equals(s.getType()))
+                .findFirst()
                 .orElseThrow(() -> new IllegalStateException("no token Secret for ServiceAccount " + namespace + "/"
                         + account.getMetadata().getName()));
         String token = new String(Base64.getDecoder().decode(secret.getData().get("token")), StandardCharsets.UTF_8);
@@ -207,14 +244,17 @@ public final class ChartInstallation implements AutoCloseable {
         } else {
             cluster.put("certificate-authority-data", secret.getData().get("ca.crt"));
         }
-        String user = "system:serviceaccount:" + namespace + ":" + account.getMetadata().getName();
+        String user = "system:serviceaccount:" + namespace + ":"
+                + account.getMetadata().getName();
         Map<String, Object> kubeconfig = new LinkedHashMap<>();
         kubeconfig.put("apiVersion", "v1");
         kubeconfig.put("kind", "Config");
         kubeconfig.put("clusters", List.of(Map.of("name", "local", "cluster", cluster)));
         kubeconfig.put("users", List.of(Map.of("name", user, "user", Map.of("token", token))));
-        kubeconfig.put("contexts", List.of(Map.of("name", release, "context",
-                Map.of("cluster", "local", "user", user, "namespace", namespace))));
+        kubeconfig.put(
+                "contexts",
+                List.of(Map.of(
+                        "name", release, "context", Map.of("cluster", "local", "user", user, "namespace", namespace))));
         kubeconfig.put("current-context", release);
         try {
             Path dir = Files.createDirectories(Path.of("target", "helm-installations", release));

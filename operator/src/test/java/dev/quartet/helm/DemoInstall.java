@@ -15,18 +15,24 @@ import java.util.stream.Collectors;
  */
 public final class DemoInstall {
 
-    private DemoInstall() {
-    }
+    private DemoInstall() {}
 
     public static void main(String[] args) throws Exception {
         LocalCluster cluster = LocalCluster.shared();
         if (cluster.client().namespaces().withName(args[0]).get() == null) {
-            cluster.client().namespaces().resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
-                    .withNewMetadata().withName(args[0]).endMetadata().build()).create();
+            cluster.client()
+                    .namespaces()
+                    .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(args[0])
+                            .endMetadata()
+                            .build())
+                    .create();
         }
         ChartInstallation chart = ChartInstallation.install(cluster, args[0], Map.of());
         String env = chart.operatorEnvironment().entrySet().stream()
-                .map(e -> e.getKey() + "=" + e.getValue()).collect(Collectors.joining("\n"));
+                .map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining("\n"));
         Files.writeString(Path.of(args[1]), env + "\nKUBECONFIG=" + chart.serviceAccountKubeconfig() + "\n");
         System.out.println("installed chart " + chart.release() + " in namespace " + args[0] + " (ServiceAccount "
                 + chart.serviceAccountName() + ")");

@@ -70,31 +70,73 @@ class HelmChartIT {
     @Test
     void installsTheOperatorsObjectsAndUninstallsThem() {
         String prefix;
-        try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
-                Map.of("migManager", Map.of("namespace", migNamespace)))) {
+        try (ChartInstallation chart = ChartInstallation.install(
+                cluster, namespace, Map.of("migManager", Map.of("namespace", migNamespace)))) {
             prefix = chart.serviceAccountName();
             assertThat(prefix).isEqualTo(namespace + "-quartet");
 
-            CustomResourceDefinition crd = admin.apiextensions().v1().customResourceDefinitions().withName(CRD).get();
+            CustomResourceDefinition crd = admin.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .withName(CRD)
+                    .get();
             assertThat(crd).as("CRD from the chart's crds/").isNotNull();
             cluster.awaitCrdEstablished(CRD);
-            assertThat(admin.serviceAccounts().inNamespace(namespace).withName(prefix).get()).isNotNull();
-            assertThat(admin.rbac().clusterRoles().withName(prefix + "-cluster").get()).isNotNull();
-            assertThat(admin.rbac().clusterRoles().withName(prefix + "-workloads").get()).isNotNull();
-            assertThat(admin.rbac().clusterRoleBindings().withName(prefix + "-cluster").get()).isNotNull();
-            assertThat(admin.rbac().clusterRoleBindings().withName(prefix + "-workloads").get()).isNotNull();
-            assertThat(admin.rbac().roles().inNamespace(migNamespace).withName(prefix + "-mig-manager").get())
+            assertThat(admin.serviceAccounts()
+                            .inNamespace(namespace)
+                            .withName(prefix)
+                            .get())
                     .isNotNull();
-            assertThat(admin.rbac().roleBindings().inNamespace(migNamespace).withName(prefix + "-mig-manager").get())
+            assertThat(admin.rbac().clusterRoles().withName(prefix + "-cluster").get())
                     .isNotNull();
-            assertThat(admin.rbac().roles().inNamespace(namespace).withName(prefix + "-leader-election").get())
+            assertThat(admin.rbac()
+                            .clusterRoles()
+                            .withName(prefix + "-workloads")
+                            .get())
                     .isNotNull();
-            Deployment deployment = admin.apps().deployments().inNamespace(namespace).withName(prefix).get();
+            assertThat(admin.rbac()
+                            .clusterRoleBindings()
+                            .withName(prefix + "-cluster")
+                            .get())
+                    .isNotNull();
+            assertThat(admin.rbac()
+                            .clusterRoleBindings()
+                            .withName(prefix + "-workloads")
+                            .get())
+                    .isNotNull();
+            assertThat(admin.rbac()
+                            .roles()
+                            .inNamespace(migNamespace)
+                            .withName(prefix + "-mig-manager")
+                            .get())
+                    .isNotNull();
+            assertThat(admin.rbac()
+                            .roleBindings()
+                            .inNamespace(migNamespace)
+                            .withName(prefix + "-mig-manager")
+                            .get())
+                    .isNotNull();
+            assertThat(admin.rbac()
+                            .roles()
+                            .inNamespace(namespace)
+                            .withName(prefix + "-leader-election")
+                            .get())
+                    .isNotNull();
+            Deployment deployment = admin.apps()
+                    .deployments()
+                    .inNamespace(namespace)
+                    .withName(prefix)
+                    .get();
             assertThat(deployment.getSpec().getReplicas()).isZero();
-            assertThat(admin.services().inNamespace(namespace).withName(prefix + "-metrics").get()).isNotNull();
+            assertThat(admin.services()
+                            .inNamespace(namespace)
+                            .withName(prefix + "-metrics")
+                            .get())
+                    .isNotNull();
 
             Map<String, String> env = chart.operatorEnvironment();
-            assertThat(env).containsEntry("POD_NAMESPACE", namespace)
+            assertThat(env)
+                    .containsEntry("POD_NAMESPACE", namespace)
                     .containsEntry("QUARTET_MIG_MANAGER_NAMESPACE", migNamespace)
                     .containsEntry("QUARTET_LEADER_ELECTION_LEASE_NAME", prefix + "-leader")
                     .doesNotContainKeys("JAVA_TOOL_OPTIONS", "KUBECONFIG");
@@ -113,10 +155,15 @@ class HelmChartIT {
                 assertAllowed(operator, "create", "", "pods", "eviction", "any-tenant", "replica-0");
                 assertAllowed(operator, "patch", "policy", "poddisruptionbudgets", "", "any-tenant", "x");
                 assertDenied(operator, "delete", "policy", "poddisruptionbudgets", "", "any-tenant", "x");
-                assertAllowed(operator, "patch", "inference.quartet.dev", "inferencedeployments", "status",
-                        "any-tenant", "x");
-                assertDenied(operator, "patch", "inference.quartet.dev", "inferencedeployments", "", "any-tenant",
+                assertAllowed(
+                        operator,
+                        "patch",
+                        "inference.quartet.dev",
+                        "inferencedeployments",
+                        "status",
+                        "any-tenant",
                         "x");
+                assertDenied(operator, "patch", "inference.quartet.dev", "inferencedeployments", "", "any-tenant", "x");
                 assertAllowed(operator, "create", "", "events", "", "default", null);
                 assertDenied(operator, "get", "", "secrets", "", namespace, null);
                 assertDenied(operator, "create", "apps", "deployments", "", namespace, null);
@@ -133,27 +180,55 @@ class HelmChartIT {
         }
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
-            assertThat(admin.rbac().clusterRoles().withName(prefix + "-cluster").get()).isNull();
-            assertThat(admin.rbac().clusterRoleBindings().withName(prefix + "-workloads").get()).isNull();
-            assertThat(admin.rbac().roles().inNamespace(migNamespace).withName(prefix + "-mig-manager").get())
+            assertThat(admin.rbac().clusterRoles().withName(prefix + "-cluster").get())
                     .isNull();
-            assertThat(admin.serviceAccounts().inNamespace(namespace).withName(prefix).get()).isNull();
+            assertThat(admin.rbac()
+                            .clusterRoleBindings()
+                            .withName(prefix + "-workloads")
+                            .get())
+                    .isNull();
+            assertThat(admin.rbac()
+                            .roles()
+                            .inNamespace(migNamespace)
+                            .withName(prefix + "-mig-manager")
+                            .get())
+                    .isNull();
+            assertThat(admin.serviceAccounts()
+                            .inNamespace(namespace)
+                            .withName(prefix)
+                            .get())
+                    .isNull();
         });
-        assertThat(admin.apiextensions().v1().customResourceDefinitions().withName(CRD).get())
-                .as("Helm keeps CRDs on uninstall").isNotNull();
+        assertThat(admin.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(CRD)
+                        .get())
+                .as("Helm keeps CRDs on uninstall")
+                .isNotNull();
     }
 
     @Test
     void watchedNamespacesAreTheOnlyOnesWhereTheOperatorCreatesWorkloads() {
         String teamA = cluster.createNamespace("team-a");
-        try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
-                Map.of("migManager", Map.of("namespace", migNamespace), "watchNamespaces", List.of(teamA)));
+        try (ChartInstallation chart = ChartInstallation.install(
+                        cluster,
+                        namespace,
+                        Map.of("migManager", Map.of("namespace", migNamespace), "watchNamespaces", List.of(teamA)));
                 KubernetesClient operator = chart.newServiceAccountClient()) {
             String prefix = chart.serviceAccountName();
 
-            assertThat(admin.rbac().roleBindings().inNamespace(teamA).withName(prefix + "-workloads").get())
+            assertThat(admin.rbac()
+                            .roleBindings()
+                            .inNamespace(teamA)
+                            .withName(prefix + "-workloads")
+                            .get())
                     .isNotNull();
-            assertThat(admin.rbac().clusterRoleBindings().withName(prefix + "-workloads").get()).isNull();
+            assertThat(admin.rbac()
+                            .clusterRoleBindings()
+                            .withName(prefix + "-workloads")
+                            .get())
+                    .isNull();
             assertThat(chart.operatorEnvironment())
                     .containsEntry("QUARKUS_OPERATOR_SDK_CONTROLLERS_INFERENCEDEPLOYMENT_NAMESPACES", teamA);
             assertAllowed(operator, "create", "", "pods", "", teamA, null);
@@ -169,12 +244,19 @@ class HelmChartIT {
     @Test
     void serviceMonitorIsCreatedWhenThePrometheusOperatorApiIsServed() {
         boolean created = ensureServiceMonitorCrd();
-        try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
-                Map.of("migManager", Map.of("namespace", migNamespace),
-                        "serviceMonitor", Map.of("enabled", true, "labels", Map.of("release", "prometheus"))))) {
-            List<GenericKubernetesResource> monitors = admin
-                    .genericKubernetesResources("monitoring.coreos.com/v1", "ServiceMonitor").inNamespace(namespace)
-                    .list().getItems();
+        try (ChartInstallation chart = ChartInstallation.install(
+                cluster,
+                namespace,
+                Map.of(
+                        "migManager",
+                        Map.of("namespace", migNamespace),
+                        "serviceMonitor",
+                        Map.of("enabled", true, "labels", Map.of("release", "prometheus"))))) {
+            List<GenericKubernetesResource> monitors = admin.genericKubernetesResources(
+                            "monitoring.coreos.com/v1", "ServiceMonitor")
+                    .inNamespace(namespace)
+                    .list()
+                    .getItems();
 
             assertThat(monitors).singleElement().satisfies(m -> {
                 assertThat(m.getMetadata().getLabels()).containsEntry("release", "prometheus");
@@ -185,7 +267,11 @@ class HelmChartIT {
             });
         } finally {
             if (created) {
-                admin.apiextensions().v1().customResourceDefinitions().withName(SERVICE_MONITOR_CRD).delete();
+                admin.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(SERVICE_MONITOR_CRD)
+                        .delete();
             }
         }
     }
@@ -193,18 +279,22 @@ class HelmChartIT {
     @Test
     void packagedOperatorGetsReadyAsTheChartsPodWithOnlyTheChartsPermissions() throws Exception {
         Path jar = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
-        assertThat(jar).as("the packaged operator (failsafe runs after `package`)").exists();
+        assertThat(jar)
+                .as("the packaged operator (failsafe runs after `package`)")
+                .exists();
         int[] user = imageUser();
         // Serving one empty namespace: the operator starts every informer but has nothing of another test to act on.
         String served = cluster.createNamespace("served");
-        try (ChartInstallation chart = ChartInstallation.install(cluster, namespace,
+        try (ChartInstallation chart = ChartInstallation.install(
+                cluster,
+                namespace,
                 Map.of("migManager", Map.of("namespace", migNamespace), "watchNamespaces", List.of(served)))) {
             Path dir = chart.serviceAccountKubeconfig().getParent();
             boolean asImageUser = "root".equals(System.getProperty("user.name"));
             // As the image's user: everything but the pod's /tmp stand-in is read-only to it. The app is staged
             // outside the checkout, whose parents (a mktemp -d clone) that user may not traverse.
-            Path pod = asImageUser ? PodFilesystem.stage(jar.getParent(), chart.serviceAccountKubeconfig(), user)
-                    : null;
+            Path pod =
+                    asImageUser ? PodFilesystem.stage(jar.getParent(), chart.serviceAccountKubeconfig(), user) : null;
             Path app = pod == null ? jar : pod.resolve("app").resolve(jar.getFileName());
             Path kubeconfig = pod == null ? chart.serviceAccountKubeconfig() : pod.resolve("kubeconfig");
             Path tmp = pod == null ? Files.createTempDirectory(dir, "tmp-") : pod.resolve("tmp");
@@ -212,12 +302,18 @@ class HelmChartIT {
             if (asImageUser) {
                 command.addAll(List.of("setpriv", "--reuid=" + user[0], "--regid=" + user[1], "--clear-groups"));
             }
-            command.addAll(List.of(ProcessHandle.current().info().command().orElse("java"), "-Xmx128m",
-                    "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
-                    "-Djava.util.logging.manager=org.jboss.logmanager.LogManager", "-Djava.io.tmpdir=" + tmp,
-                    "-jar", app.toString()));
+            command.addAll(List.of(
+                    ProcessHandle.current().info().command().orElse("java"),
+                    "-Xmx128m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-Djava.util.logging.manager=org.jboss.logmanager.LogManager",
+                    "-Djava.io.tmpdir=" + tmp,
+                    "-jar",
+                    app.toString()));
             int port = freePort();
-            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+            ProcessBuilder builder = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
                     .redirectOutput(dir.resolve("operator.log").toFile());
             builder.environment().clear();
             builder.environment().put("PATH", System.getenv("PATH"));
@@ -227,19 +323,26 @@ class HelmChartIT {
             builder.environment().put("QUARTET_HTTP_PORT", Integer.toString(port));
             Process operator = builder.start();
             try {
-                await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-                    if (!operator.isAlive()) {
-                        throw new IllegalStateException("the operator exited with " + operator.exitValue() + ":\n"
-                                + Files.readString(dir.resolve("operator.log")));
-                    }
-                    assertThat(httpStatus(port, "/q/health/ready")).isEqualTo(200);
-                });
+                await().atMost(Duration.ofSeconds(90))
+                        .pollInterval(Duration.ofMillis(500))
+                        .untilAsserted(() -> {
+                            if (!operator.isAlive()) {
+                                throw new IllegalStateException("the operator exited with " + operator.exitValue()
+                                        + ":\n" + Files.readString(dir.resolve("operator.log")));
+                            }
+                            assertThat(httpStatus(port, "/q/health/ready")).isEqualTo(200);
+                        });
                 assertThat(httpStatus(port, "/q/health/live")).isEqualTo(200);
                 assertThat(httpStatus(port, "/q/metrics")).isEqualTo(200);
                 String leaseName = chart.operatorEnvironment().get("QUARTET_LEADER_ELECTION_LEASE_NAME");
-                await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(
-                        admin.leases().inNamespace(namespace).withName(leaseName).get().getSpec().getHolderIdentity())
-                        .startsWith(chart.operatorEnvironment().get("POD_NAME")));
+                await().atMost(Duration.ofSeconds(30))
+                        .untilAsserted(() -> assertThat(admin.leases()
+                                        .inNamespace(namespace)
+                                        .withName(leaseName)
+                                        .get()
+                                        .getSpec()
+                                        .getHolderIdentity())
+                                .startsWith(chart.operatorEnvironment().get("POD_NAME")));
                 assertThat(Files.readString(dir.resolve("operator.log"))).doesNotContain("Forbidden", "forbidden");
             } finally {
                 operator.destroy();
@@ -256,40 +359,63 @@ class HelmChartIT {
     /** What MigConfigStore and the ConfigMap informer do, filtered to the one name the Role allows. */
     private void actOnTheMigConfigMapAsTheOperatorDoes(KubernetesClient operator, String name) {
         var configMaps = operator.configMaps().inNamespace(migNamespace);
-        assertThat(configMaps.withField("metadata.name", name).list().getItems()).isEmpty();
-        configMaps.resource(new ConfigMapBuilder().withNewMetadata().withName(name).endMetadata()
-                .addToData("config.yaml", "version: v1\nmig-configs: {}\n").build()).create();
+        assertThat(configMaps.withField("metadata.name", name).list().getItems())
+                .isEmpty();
+        configMaps
+                .resource(new ConfigMapBuilder()
+                        .withNewMetadata()
+                        .withName(name)
+                        .endMetadata()
+                        .addToData("config.yaml", "version: v1\nmig-configs: {}\n")
+                        .build())
+                .create();
         ConfigMap current = configMaps.withName(name).get();
         current.getData().put("config.yaml", "version: v1\nmig-configs:\n  all-disabled: []\n");
         configMaps.resource(current).update();
         try (Watch watch = configMaps.withField("metadata.name", name).watch(new Watcher<>() {
             @Override
-            public void eventReceived(Action action, ConfigMap resource) {
-            }
+            public void eventReceived(Action action, ConfigMap resource) {}
 
             @Override
-            public void onClose(WatcherException cause) {
-            }
+            public void onClose(WatcherException cause) {}
         })) {
             assertThat(watch).isNotNull();
         }
-        assertThatThrownBy(() -> configMaps.list()).isInstanceOf(KubernetesClientException.class)
-                .satisfies(e -> assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
+        assertThatThrownBy(() -> configMaps.list())
+                .isInstanceOf(KubernetesClientException.class)
+                .satisfies(e ->
+                        assertThat(((KubernetesClientException) e).getCode()).isEqualTo(403));
     }
 
     /** What fabric8's LeaseLock does: create the Lease once, then read it and merge-patch it. */
     private void actOnTheLeaseAsLeaderElectionDoes(KubernetesClient operator, String lease) {
         var leases = operator.leases().inNamespace(namespace);
-        leases.resource(new LeaseBuilder().withNewMetadata().withName(lease).endMetadata().withNewSpec()
-                .withHolderIdentity("helm-it").withLeaseDurationSeconds(15).endSpec().build()).create();
+        leases.resource(new LeaseBuilder()
+                        .withNewMetadata()
+                        .withName(lease)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withHolderIdentity("helm-it")
+                        .withLeaseDurationSeconds(15)
+                        .endSpec()
+                        .build())
+                .create();
         Lease current = leases.withName(lease).get();
         current.getSpec().setHolderIdentity("helm-it-2");
-        assertThat(leases.resource(current).patch(PatchContext.of(PatchType.JSON_MERGE)).getSpec()
-                .getHolderIdentity()).isEqualTo("helm-it-2");
+        assertThat(leases.resource(current)
+                        .patch(PatchContext.of(PatchType.JSON_MERGE))
+                        .getSpec()
+                        .getHolderIdentity())
+                .isEqualTo("helm-it-2");
     }
 
     private boolean ensureServiceMonitorCrd() {
-        if (admin.apiextensions().v1().customResourceDefinitions().withName(SERVICE_MONITOR_CRD).get() != null) {
+        if (admin.apiextensions()
+                        .v1()
+                        .customResourceDefinitions()
+                        .withName(SERVICE_MONITOR_CRD)
+                        .get()
+                != null) {
             return false;
         }
         String yaml = """
@@ -309,41 +435,78 @@ class HelmChartIT {
                         openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}
                 """;
         var crds = admin.apiextensions().v1().customResourceDefinitions();
-        crds.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).create();
+        crds.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8)))
+                .create();
         cluster.awaitCrdEstablished(SERVICE_MONITOR_CRD);
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> admin.getApiResources("monitoring.coreos.com/v1") != null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> admin.getApiResources("monitoring.coreos.com/v1") != null);
         return true;
     }
 
-    private static void assertAllowed(KubernetesClient client, String verb, String group, String resource,
-            String subresource, String namespace, String name) {
+    private static void assertAllowed(
+            KubernetesClient client,
+            String verb,
+            String group,
+            String resource,
+            String subresource,
+            String namespace,
+            String name) {
         assertThat(allowed(client, verb, group, resource, subresource, namespace, name))
-                .as("%s %s/%s/%s in %s name %s", verb, group, resource, subresource, namespace, name).isTrue();
+                .as("%s %s/%s/%s in %s name %s", verb, group, resource, subresource, namespace, name)
+                .isTrue();
     }
 
-    private static void assertDenied(KubernetesClient client, String verb, String group, String resource,
-            String subresource, String namespace, String name) {
+    private static void assertDenied(
+            KubernetesClient client,
+            String verb,
+            String group,
+            String resource,
+            String subresource,
+            String namespace,
+            String name) {
         assertThat(allowed(client, verb, group, resource, subresource, namespace, name))
                 .as("%s %s/%s/%s in %s name %s must be denied", verb, group, resource, subresource, namespace, name)
                 .isFalse();
     }
 
-    private static boolean allowed(KubernetesClient client, String verb, String group, String resource,
-            String subresource, String namespace, String name) {
-        SelfSubjectAccessReview review = new SelfSubjectAccessReviewBuilder().withNewSpec()
-                .withNewResourceAttributes().withVerb(verb).withGroup(group).withResource(resource)
-                .withSubresource(subresource).withNamespace(namespace).withName(name).endResourceAttributes()
-                .endSpec().build();
-        return client.authorization().v1().selfSubjectAccessReview().create(review).getStatus().getAllowed();
+    private static boolean allowed(
+            KubernetesClient client,
+            String verb,
+            String group,
+            String resource,
+            String subresource,
+            String namespace,
+            String name) {
+        SelfSubjectAccessReview review = new SelfSubjectAccessReviewBuilder()
+                .withNewSpec()
+                .withNewResourceAttributes()
+                .withVerb(verb)
+                .withGroup(group)
+                .withResource(resource)
+                .withSubresource(subresource)
+                .withNamespace(namespace)
+                .withName(name)
+                .endResourceAttributes()
+                .endSpec()
+                .build();
+        return client.authorization()
+                .v1()
+                .selfSubjectAccessReview()
+                .create(review)
+                .getStatus()
+                .getAllowed();
     }
 
     /** The numeric {@code USER uid:gid} of the operator image's Dockerfile. */
     private static int[] imageUser() throws Exception {
         Path dockerfile = cluster().repositoryRoot().resolve("operator/src/main/docker/Dockerfile.jvm");
-        String user = Files.readAllLines(dockerfile).stream().filter(l -> l.startsWith("USER ")).reduce((a, b) -> b)
-                .orElseThrow().substring(5).trim();
-        assertThat(user).as("numeric, non-root USER (runAsNonRoot cannot check a user name)")
+        String user = Files.readAllLines(dockerfile).stream()
+                .filter(l -> l.startsWith("USER "))
+                .reduce((a, b) -> b)
+                .orElseThrow()
+                .substring(5)
+                .trim();
+        assertThat(user)
+                .as("numeric, non-root USER (runAsNonRoot cannot check a user name)")
                 .matches("[1-9][0-9]*:[0-9]+");
         String[] ids = user.split(":");
         return new int[] {Integer.parseInt(ids[0]), Integer.parseInt(ids[1])};
@@ -361,9 +524,12 @@ class HelmChartIT {
 
     private static int httpStatus(int port, String path) {
         try {
-            HttpResponse<Void> response = HttpClient.newHttpClient().send(HttpRequest
-                    .newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> response = HttpClient.newHttpClient()
+                    .send(
+                            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding());
             return response.statusCode();
         } catch (java.io.IOException e) {
             return -1;

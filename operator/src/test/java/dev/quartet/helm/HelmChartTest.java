@@ -54,7 +54,9 @@ class HelmChartTest {
     void lintsCleanInStrictMode() {
         LintResult lint = QuartetChart.lint();
 
-        assertThat(lint.isFailed()).as("helm lint --strict: %s", lint.getMessages()).isFalse();
+        assertThat(lint.isFailed())
+                .as("helm lint --strict: %s", lint.getMessages())
+                .isFalse();
         assertThat(lint.getMessages()).noneMatch(m -> m.contains("[WARNING]") || m.contains("[ERROR]"));
     }
 
@@ -79,9 +81,12 @@ class HelmChartTest {
         assertThat(security.getCapabilities().getDrop()).containsExactly("ALL");
         assertThat(security.getCapabilities().getAdd()).isNullOrEmpty();
         assertThat(security.getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
-        assertThat(operator.getVolumeMounts()).singleElement()
+        assertThat(operator.getVolumeMounts())
+                .singleElement()
                 .satisfies(m -> assertThat(m.getMountPath()).isEqualTo("/tmp"));
-        assertThat(pod.getVolumes()).singleElement().satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
+        assertThat(pod.getVolumes())
+                .singleElement()
+                .satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
 
         assertThat(operator.getPorts()).singleElement().satisfies(p -> {
             assertThat(p.getName()).isEqualTo("http");
@@ -89,7 +94,8 @@ class HelmChartTest {
         });
         assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
         assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
-        assertThat(operator.getLivenessProbe().getHttpGet().getPort().getStrVal()).isEqualTo("http");
+        assertThat(operator.getLivenessProbe().getHttpGet().getPort().getStrVal())
+                .isEqualTo("http");
         assertThat(operator.getResources().getLimits()).containsKey("memory");
 
         assertThat(fieldRef(operator, "POD_NAME")).isEqualTo("metadata.name");
@@ -103,10 +109,12 @@ class HelmChartTest {
         });
         assertThat(metrics.getSpec().getSelector())
                 .isEqualTo(deployment.getSpec().getSelector().getMatchLabels())
-                .isEqualTo(Map.copyOf(deployment.getSpec().getTemplate().getMetadata().getLabels()));
+                .isEqualTo(Map.copyOf(
+                        deployment.getSpec().getTemplate().getMetadata().getLabels()));
 
         chart.one(ClusterRoleBinding.class, PREFIX + "-workloads");
-        assertThat(chart.all(RoleBinding.class)).extracting(b -> b.getRoleRef().getName())
+        assertThat(chart.all(RoleBinding.class))
+                .extracting(b -> b.getRoleRef().getName())
                 .doesNotContain(PREFIX + "-workloads");
         assertThat(chart.hasKind("ServiceMonitor")).isFalse();
     }
@@ -120,9 +128,11 @@ class HelmChartTest {
 
         assertThat(fromChart.worker().image()).isEqualTo(builtIn.worker().image());
         assertThat(fromChart.migManager()).usingRecursiveComparison().isEqualTo(builtIn.migManager());
-        assertThat(fromChart.planner().idleGpuCoverMinSlices()).isEqualTo(builtIn.planner().idleGpuCoverMinSlices())
+        assertThat(fromChart.planner().idleGpuCoverMinSlices())
+                .isEqualTo(builtIn.planner().idleGpuCoverMinSlices())
                 .isEqualTo(6);
-        assertThat(env(operator)).containsEntry("QUARTET_LOG_LEVEL", "INFO")
+        assertThat(env(operator))
+                .containsEntry("QUARTET_LOG_LEVEL", "INFO")
                 .containsEntry("QUARTET_LEADER_ELECTION_LEASE_NAME", PREFIX + "-leader");
     }
 
@@ -133,16 +143,32 @@ class HelmChartTest {
         values.put("image", Map.of("repository", "registry.example/quartet/operator", "tag", "0.2.0-rc1"));
         values.put("workerImage", "registry.example/quartet/worker:0.2.0-rc1");
         values.put("logLevel", "DEBUG");
-        values.put("migManager", Map.of("configMapName", "custom-mig-parted-config", "namespace", "nvidia-gpu",
-                "configKey", "mig.yaml", "repartitionTimeout", "20m", "maxConcurrentRepartitions", 3,
-                "retryBackoff", "1h", "repartitionEnabled", false));
+        values.put(
+                "migManager",
+                Map.of(
+                        "configMapName",
+                        "custom-mig-parted-config",
+                        "namespace",
+                        "nvidia-gpu",
+                        "configKey",
+                        "mig.yaml",
+                        "repartitionTimeout",
+                        "20m",
+                        "maxConcurrentRepartitions",
+                        3,
+                        "retryBackoff",
+                        "1h",
+                        "repartitionEnabled",
+                        false));
         values.put("planner", Map.of("idleGpuCoverMinSlices", 0));
         values.put("javaOpts", "-Xmx256m");
         values.put("extraEnv", List.of(Map.of("name", "QUARTET_WORKER_IMAGE_PULL_POLICY", "value", "Always")));
         values.put("resources", Map.of("limits", Map.of("memory", "1Gi")));
         values.put("nodeSelector", Map.of("node-role.kubernetes.io/control-plane", ""));
-        values.put("tolerations", List.of(Map.of("key", "node-role.kubernetes.io/control-plane",
-                "operator", "Exists", "effect", "NoSchedule")));
+        values.put(
+                "tolerations",
+                List.of(Map.of(
+                        "key", "node-role.kubernetes.io/control-plane", "operator", "Exists", "effect", "NoSchedule")));
         QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, values);
 
         Deployment deployment = chart.one(Deployment.class, PREFIX);
@@ -152,7 +178,8 @@ class HelmChartTest {
         assertThat(operator.getImage()).isEqualTo("registry.example/quartet/operator:0.2.0-rc1");
         assertThat(operator.getResources().getLimits()).containsEntry("memory", new Quantity("1Gi"));
         assertThat(pod.getNodeSelector()).containsKey("node-role.kubernetes.io/control-plane");
-        assertThat(pod.getTolerations()).singleElement()
+        assertThat(pod.getTolerations())
+                .singleElement()
                 .satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
 
         Map<String, String> env = env(operator);
@@ -172,21 +199,24 @@ class HelmChartTest {
 
         Role migRole = chart.one(Role.class, PREFIX + "-mig-manager");
         assertThat(migRole.getMetadata().getNamespace()).isEqualTo("nvidia-gpu");
-        assertThat(migRole.getRules()).anySatisfy(r -> assertThat(r.getResourceNames())
-                .containsExactly("custom-mig-parted-config"));
-        assertThat(chart.one(RoleBinding.class, PREFIX + "-mig-manager").getMetadata().getNamespace())
+        assertThat(migRole.getRules())
+                .anySatisfy(r -> assertThat(r.getResourceNames()).containsExactly("custom-mig-parted-config"));
+        assertThat(chart.one(RoleBinding.class, PREFIX + "-mig-manager")
+                        .getMetadata()
+                        .getNamespace())
                 .isEqualTo("nvidia-gpu");
     }
 
     @Test
     void watchedNamespacesGetRoleBindingsInsteadOfAClusterWideGrant() {
-        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE,
-                Map.of("watchNamespaces", List.of("team-a", "team-b")));
+        QuartetChart.Rendered chart =
+                QuartetChart.render(RELEASE, NAMESPACE, Map.of("watchNamespaces", List.of("team-a", "team-b")));
 
         assertThat(env(operatorContainer(chart)))
                 .containsEntry("QUARKUS_OPERATOR_SDK_CONTROLLERS_INFERENCEDEPLOYMENT_NAMESPACES", "team-a,team-b");
         List<RoleBinding> workloads = chart.all(RoleBinding.class).stream()
-                .filter(b -> b.getRoleRef().getName().equals(PREFIX + "-workloads")).toList();
+                .filter(b -> b.getRoleRef().getName().equals(PREFIX + "-workloads"))
+                .toList();
         assertThat(workloads).extracting(b -> b.getMetadata().getNamespace()).containsExactly("team-a", "team-b");
         assertThat(workloads).allSatisfy(b -> {
             assertThat(b.getRoleRef().getKind()).isEqualTo("ClusterRole");
@@ -195,10 +225,14 @@ class HelmChartTest {
                 assertThat(s.getNamespace()).isEqualTo(NAMESPACE);
             });
         });
-        assertThat(chart.all(ClusterRoleBinding.class)).extracting(b -> b.getMetadata().getName())
+        assertThat(chart.all(ClusterRoleBinding.class))
+                .extracting(b -> b.getMetadata().getName())
                 .containsExactly(PREFIX + "-cluster");
-        assertThat(chart.all(ClusterRole.class)).filteredOn(r -> r.getMetadata().getName().equals(PREFIX + "-cluster"))
-                .singleElement().satisfies(r -> assertThat(r.getRules()).flatExtracting(rule -> rule.getResources())
+        assertThat(chart.all(ClusterRole.class))
+                .filteredOn(r -> r.getMetadata().getName().equals(PREFIX + "-cluster"))
+                .singleElement()
+                .satisfies(r -> assertThat(r.getRules())
+                        .flatExtracting(rule -> rule.getResources())
                         .containsExactlyInAnyOrder("nodes", "pods"));
         Role nodeEvents = chart.one(Role.class, PREFIX + "-node-events");
         assertThat(nodeEvents.getMetadata().getNamespace()).isEqualTo("default");
@@ -206,15 +240,17 @@ class HelmChartTest {
             assertThat(r.getResources()).containsExactly("events");
             assertThat(r.getVerbs()).containsExactly("create");
         });
-        assertThat(chart.one(RoleBinding.class, PREFIX + "-node-events").getMetadata().getNamespace())
+        assertThat(chart.one(RoleBinding.class, PREFIX + "-node-events")
+                        .getMetadata()
+                        .getNamespace())
                 .isEqualTo("default");
     }
 
     @Test
     void serviceMonitorIsSkippedWhenTheClusterDoesNotServeItsApi() {
         // helm template knows only built-in APIs; HelmChartIT covers a cluster that serves monitoring.coreos.com/v1.
-        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE,
-                Map.of("serviceMonitor", Map.of("enabled", true)));
+        QuartetChart.Rendered chart =
+                QuartetChart.render(RELEASE, NAMESPACE, Map.of("serviceMonitor", Map.of("enabled", true)));
 
         assertThat(chart.hasKind("ServiceMonitor")).isFalse();
         assertThat(chart.objects()).isNotEmpty();
@@ -225,75 +261,96 @@ class HelmChartTest {
         QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, Map.of());
 
         Set<String> rules = new TreeSet<>();
-        chart.all(ClusterRole.class).forEach(r -> r.getRules()
-                .forEach(rule -> rules.add(describe(r.getMetadata().getName(), rule))));
-        chart.all(Role.class).forEach(r -> r.getRules()
-                .forEach(rule -> rules.add(describe(r.getMetadata().getNamespace() + "/" + r.getMetadata().getName(),
-                        rule))));
+        chart.all(ClusterRole.class)
+                .forEach(r -> r.getRules()
+                        .forEach(rule -> rules.add(describe(r.getMetadata().getName(), rule))));
+        chart.all(Role.class)
+                .forEach(r -> r.getRules()
+                        .forEach(rule -> rules.add(describe(
+                                r.getMetadata().getNamespace() + "/"
+                                        + r.getMetadata().getName(),
+                                rule))));
 
         assertThat(rules).noneMatch(r -> r.contains("*"));
-        assertThat(rules).filteredOn(r -> r.contains(" nodes "))
+        assertThat(rules)
+                .filteredOn(r -> r.contains(" nodes "))
                 .containsExactly("prod-quartet-cluster: [] nodes [get, list, watch, patch]");
-        assertThat(rules).containsExactlyInAnyOrder(
-                "prod-quartet-cluster: [] nodes [get, list, watch, patch]",
-                "prod-quartet-cluster: [] pods [get, list, watch]",
-                "prod-quartet-workloads: [] events [create]",
-                "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments [get, list, watch]",
-                "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments/status [get, patch]",
-                "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments/finalizers [update]",
-                "prod-quartet-workloads: [] pods [create, delete]",
-                "prod-quartet-workloads: [] pods/eviction [create]",
-                "prod-quartet-workloads: [] services [get, list, watch, create, patch]",
-                "prod-quartet-workloads: [policy] poddisruptionbudgets [get, list, watch, create, patch]",
-                "gpu-operator/prod-quartet-mig-manager: [] configmaps [get, list, watch, update]"
-                        + " names [default-mig-parted-config]",
-                "gpu-operator/prod-quartet-mig-manager: [] configmaps [create]",
-                "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [get, update, patch]"
-                        + " names [prod-quartet-leader]",
-                "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [create]");
-        assertThat(chart.all(ClusterRoleBinding.class)).allSatisfy(b -> assertThat(b.getSubjects()).singleElement()
-                .satisfies(s -> assertThat(s.getName()).isEqualTo(PREFIX)));
+        assertThat(rules)
+                .containsExactlyInAnyOrder(
+                        "prod-quartet-cluster: [] nodes [get, list, watch, patch]",
+                        "prod-quartet-cluster: [] pods [get, list, watch]",
+                        "prod-quartet-workloads: [] events [create]",
+                        "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments [get, list, watch]",
+                        "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments/status [get, patch]",
+                        "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments/finalizers [update]",
+                        "prod-quartet-workloads: [] pods [create, delete]",
+                        "prod-quartet-workloads: [] pods/eviction [create]",
+                        "prod-quartet-workloads: [] services [get, list, watch, create, patch]",
+                        "prod-quartet-workloads: [policy] poddisruptionbudgets [get, list, watch, create, patch]",
+                        "gpu-operator/prod-quartet-mig-manager: [] configmaps [get, list, watch, update]"
+                                + " names [default-mig-parted-config]",
+                        "gpu-operator/prod-quartet-mig-manager: [] configmaps [create]",
+                        "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [get, update, patch]"
+                                + " names [prod-quartet-leader]",
+                        "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [create]");
+        assertThat(chart.all(ClusterRoleBinding.class))
+                .allSatisfy(b -> assertThat(b.getSubjects())
+                        .singleElement()
+                        .satisfies(s -> assertThat(s.getName()).isEqualTo(PREFIX)));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {
-        "replicas: two",
-        "replicas: -1",
-        "watchNamespaces: team-a",
-        "watchNamespaces: [Team_A]",
-        "migManager: {maxConcurrentRepartitions: '2'}",
-        "migManager: {maxConcurrentRepartitions: 0}",
-        "migManager: {repartitionEnabled: 'yes'}",
-        "planner: {idleGpuCoverMinSlices: -1}",
-        "planner: {idleGpuCoverMinSlices: '6'}",
-        "migManager: {repartitionTimeout: ten minutes}",
-        "migManager: {retryBackoff: 15}",
-        "migManager: {retryBackoff: 1.5h}",
-        "migManager: {retryBackoff: 30m1h}",
-        "migManager: {namespce: gpu-operator}",
-        "logLevel: VERBOSE",
-        "image: {repository: 42}",
-        "serviceMonitor: {enabled: 'true'}",
-        "replica: 1",
-    })
+    @ValueSource(
+            strings = {
+                "replicas: two",
+                "replicas: -1",
+                "watchNamespaces: team-a",
+                "watchNamespaces: [Team_A]",
+                "migManager: {maxConcurrentRepartitions: '2'}",
+                "migManager: {maxConcurrentRepartitions: 0}",
+                "migManager: {repartitionEnabled: 'yes'}",
+                "planner: {idleGpuCoverMinSlices: -1}",
+                "planner: {idleGpuCoverMinSlices: '6'}",
+                "migManager: {repartitionTimeout: ten minutes}",
+                "migManager: {retryBackoff: 15}",
+                "migManager: {retryBackoff: 1.5h}",
+                "migManager: {retryBackoff: 30m1h}",
+                "migManager: {namespce: gpu-operator}",
+                "logLevel: VERBOSE",
+                "image: {repository: 42}",
+                "serviceMonitor: {enabled: 'true'}",
+                "replica: 1",
+            })
     void schemaRejectsWrongTypesAndUnknownKeys(String yaml) throws Exception {
         Path values = Files.createTempFile(Files.createDirectories(Path.of("target", "helm-values")), "bad-", ".yaml");
         Files.writeString(values, yaml + "\n");
-        var template = new com.marcnuri.helm.Helm(QuartetChart.directory()).template().withName(RELEASE)
-                .withNamespace(NAMESPACE).withKubeVersion(QuartetChart.KUBE_VERSION).withValuesFile(values);
+        var template = new com.marcnuri.helm.Helm(QuartetChart.directory())
+                .template()
+                .withName(RELEASE)
+                .withNamespace(NAMESPACE)
+                .withKubeVersion(QuartetChart.KUBE_VERSION)
+                .withValuesFile(values);
 
-        assertThatThrownBy(template::call).isInstanceOf(IllegalStateException.class)
+        assertThatThrownBy(template::call)
+                .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("schema")
                 .hasMessageContaining(yaml.substring(0, yaml.indexOf(':')));
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"90", "500ms", "90s", "10m", "1h", "2d", "1.5s", "1h30m", "1m0.5s", "PT10M", "PT1H30M", "PT0.5S", "P1DT2H"})
+    @ValueSource(
+            strings = {
+                "90", "500ms", "90s", "10m", "1h", "2d", "1.5s", "1h30m", "1m0.5s", "PT10M", "PT1H30M", "PT0.5S",
+                "P1DT2H"
+            })
     void durationsTheSchemaAcceptsAreDurationsTheOperatorParses(String duration) {
-        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE,
+        QuartetChart.Rendered chart = QuartetChart.render(
+                RELEASE,
+                NAMESPACE,
                 Map.of("migManager", Map.of("repartitionTimeout", duration, "retryBackoff", duration)));
 
-        Duration parsed = operatorConfig(env(operatorContainer(chart))).migManager().repartitionTimeout();
+        Duration parsed =
+                operatorConfig(env(operatorContainer(chart))).migManager().repartitionTimeout();
         assertThat(parsed).isEqualTo(DurationConverter.parseDuration(duration)).isPositive();
     }
 
@@ -316,22 +373,27 @@ class HelmChartTest {
     @Test
     void everyValueIsInTheSchemaAndDocumentedInTheReadme() throws Exception {
         ObjectMapper yaml = new ObjectMapper(new YAMLFactory());
-        JsonNode values = yaml.readTree(QuartetChart.directory().resolve("values.yaml").toFile());
-        JsonNode schema = yaml.readTree(QuartetChart.directory().resolve("values.schema.json").toFile());
+        JsonNode values =
+                yaml.readTree(QuartetChart.directory().resolve("values.yaml").toFile());
+        JsonNode schema = yaml.readTree(
+                QuartetChart.directory().resolve("values.schema.json").toFile());
         String readme = Files.readString(QuartetChart.directory().resolve("README.md"));
 
         Set<String> inValues = new TreeSet<>();
         Set<String> inSchema = new TreeSet<>();
         valuePaths("", values, schema, inValues, inSchema);
 
-        assertThat(inValues).as("values.yaml keys vs values.schema.json properties").isEqualTo(inSchema);
-        assertThat(inValues).allSatisfy(path -> assertThat(readme).as("README documents %s", path)
-                .contains("| `" + path + "` |"));
+        assertThat(inValues)
+                .as("values.yaml keys vs values.schema.json properties")
+                .isEqualTo(inSchema);
+        assertThat(inValues)
+                .allSatisfy(path ->
+                        assertThat(readme).as("README documents %s", path).contains("| `" + path + "` |"));
     }
 
     /** Collects value paths down to the schema's leaves (objects with fixed properties are descended into). */
-    private static void valuePaths(String prefix, JsonNode values, JsonNode schema, Set<String> inValues,
-            Set<String> inSchema) {
+    private static void valuePaths(
+            String prefix, JsonNode values, JsonNode schema, Set<String> inValues, Set<String> inSchema) {
         JsonNode properties = schema.path("properties");
         properties.fieldNames().forEachRemaining(name -> {
             if (!name.equals("global")) {
@@ -350,18 +412,28 @@ class HelmChartTest {
     }
 
     static Container operatorContainer(QuartetChart.Rendered chart) {
-        return chart.all(Deployment.class).get(0).getSpec().getTemplate().getSpec().getContainers().get(0);
+        return chart.all(Deployment.class)
+                .get(0)
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0);
     }
 
     /** The container's plain-valued environment. */
     static Map<String, String> env(Container container) {
-        return container.getEnv().stream().filter(e -> e.getValue() != null)
+        return container.getEnv().stream()
+                .filter(e -> e.getValue() != null)
                 .collect(Collectors.toMap(EnvVar::getName, EnvVar::getValue, (a, b) -> b, LinkedHashMap::new));
     }
 
     private static String fieldRef(Container container, String name) {
-        return container.getEnv().stream().filter(e -> e.getName().equals(name)).findFirst()
-                .map(e -> e.getValueFrom().getFieldRef().getFieldPath()).orElse(null);
+        return container.getEnv().stream()
+                .filter(e -> e.getName().equals(name))
+                .findFirst()
+                .map(e -> e.getValueFrom().getFieldRef().getFieldPath())
+                .orElse(null);
     }
 
     /** The operator's {@link QuartetConfig} as it would read the given environment, over its built-in defaults. */
@@ -375,8 +447,10 @@ class HelmChartTest {
     }
 
     private static String describe(String role, PolicyRule rule) {
-        List<String> parts = new ArrayList<>(List.of(role + ": " + rule.getApiGroups(),
-                String.join(",", rule.getResources()), rule.getVerbs().toString()));
+        List<String> parts = new ArrayList<>(List.of(
+                role + ": " + rule.getApiGroups(),
+                String.join(",", rule.getResources()),
+                rule.getVerbs().toString()));
         if (rule.getResourceNames() != null && !rule.getResourceNames().isEmpty()) {
             parts.add("names " + rule.getResourceNames());
         }

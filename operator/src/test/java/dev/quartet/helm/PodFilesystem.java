@@ -16,8 +16,7 @@ import java.util.stream.Stream;
  */
 final class PodFilesystem {
 
-    private PodFilesystem() {
-    }
+    private PodFilesystem() {}
 
     /** Creates {@code app/}, {@code kubeconfig} and {@code tmp/}; {@code user} is {uid, gid}. */
     static Path stage(Path app, Path kubeconfig, int[] user) throws IOException {

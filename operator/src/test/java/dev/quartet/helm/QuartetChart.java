@@ -34,8 +34,7 @@ public final class QuartetChart {
         System.setProperty("com.marcnuri.jkube-helm.skipRemoteJar", "true");
     }
 
-    private QuartetChart() {
-    }
+    private QuartetChart() {}
 
     /** The chart's directory in this checkout. */
     public static Path directory() {
@@ -58,7 +57,10 @@ public final class QuartetChart {
 
     /** As {@link #render(String, String, Map)} for another Kubernetes version. */
     public static Rendered render(String release, String namespace, String kubeVersion, Map<String, ?> values) {
-        TemplateCommand template = new Helm(directory()).template().withName(release).withNamespace(namespace)
+        TemplateCommand template = new Helm(directory())
+                .template()
+                .withName(release)
+                .withNamespace(namespace)
                 .withKubeVersion(kubeVersion);
         if (!values.isEmpty()) {
             template.withValuesFile(valuesFile(values));
@@ -98,9 +100,14 @@ public final class QuartetChart {
 
         /** The one object of {@code type} named {@code name}; fails when there is none. */
         public <T extends HasMetadata> T one(Class<T> type, String name) {
-            return all(type).stream().filter(o -> name.equals(o.getMetadata().getName())).findFirst()
+            return all(type).stream()
+                    .filter(o -> name.equals(o.getMetadata().getName()))
+                    .findFirst()
                     .orElseThrow(() -> new AssertionError("no " + type.getSimpleName() + " " + name + " in "
-                            + objects.stream().map(o -> o.getKind() + "/" + o.getMetadata().getName()).toList()));
+                            + objects.stream()
+                                    .map(o ->
+                                            o.getKind() + "/" + o.getMetadata().getName())
+                                    .toList()));
         }
 
         /** Whether an object of {@code kind} was rendered. */

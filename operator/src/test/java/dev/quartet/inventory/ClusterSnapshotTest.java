@@ -27,8 +27,11 @@ class ClusterSnapshotTest {
             """;
 
     private static ConfigMap configMap(String... keysAndTexts) {
-        ConfigMapBuilder b = new ConfigMapBuilder().withNewMetadata().withNamespace("gpu-operator")
-                .withName("default-mig-parted-config").endMetadata();
+        ConfigMapBuilder b = new ConfigMapBuilder()
+                .withNewMetadata()
+                .withNamespace("gpu-operator")
+                .withName("default-mig-parted-config")
+                .endMetadata();
         for (int i = 0; i < keysAndTexts.length; i += 2) {
             b.addToData(keysAndTexts[i], keysAndTexts[i + 1]);
         }
@@ -48,8 +51,11 @@ class ClusterSnapshotTest {
     void aMissingConfiguredKeyMeansNoConfigRatherThanAnotherKey() {
         ConfigMap cm = configMap("a-first.yaml", OURS, "config.yaml", NVIDIA_STYLE);
 
-        assertThat(ClusterSnapshot.of(List.of(), List.of(), cm, "quartet.yaml").migConfig()).isNull();
-        assertThat(ClusterSnapshot.of(List.of(), List.of(), cm, "config.yaml").migConfig().configs())
+        assertThat(ClusterSnapshot.of(List.of(), List.of(), cm, "quartet.yaml").migConfig())
+                .isNull();
+        assertThat(ClusterSnapshot.of(List.of(), List.of(), cm, "config.yaml")
+                        .migConfig()
+                        .configs())
                 .containsOnlyKeys("all-disabled");
     }
 

@@ -58,7 +58,8 @@ class InventoryBuilderTest {
         out.put("cpu", new Quantity("32"));
         out.put("memory", new Quantity("256Gi"));
         for (int i = 0; i < profileAndCount.length; i += 2) {
-            out.put(NvidiaLabels.resourceName((String) profileAndCount[i]),
+            out.put(
+                    NvidiaLabels.resourceName((String) profileAndCount[i]),
                     new Quantity(String.valueOf(profileAndCount[i + 1])));
         }
         return out;
@@ -70,25 +71,43 @@ class InventoryBuilderTest {
     }
 
     private static NodeBuilder notReadySince(NodeBuilder node, Instant since) {
-        return node.editStatus().withConditions().addNewCondition().withType("Ready").withStatus("False")
-                .withLastTransitionTime(since.toString()).endCondition().endStatus();
+        return node.editStatus()
+                .withConditions()
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("False")
+                .withLastTransitionTime(since.toString())
+                .endCondition()
+                .endStatus();
     }
 
     /** A running pod of another tenant asking for one slice. */
     private static PodBuilder tenantPod(String name, String node, String resource) {
         return new PodBuilder()
-                .withNewMetadata().withNamespace("batch").withName(name).endMetadata()
-                .withNewSpec().withNodeName(node)
-                .addNewContainer().withName("main").withImage("trainer")
-                .withNewResources().addToLimits(resource, new Quantity("1")).endResources()
-                .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").endStatus();
+                .withNewMetadata()
+                .withNamespace("batch")
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName(node)
+                .addNewContainer()
+                .withName("main")
+                .withImage("trainer")
+                .withNewResources()
+                .addToLimits(resource, new Quantity("1"))
+                .endResources()
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .endStatus();
     }
 
     /** A running Quartet replica of {@code ml/<deployment>} asking for one slice of {@code profile}. */
     private static PodBuilder replica(String deployment, int ordinal, String node, String profile) {
         return tenantPod(deployment + "-" + ordinal, node, NvidiaLabels.resourceName(profile))
-                .editMetadata().withNamespace("ml")
+                .editMetadata()
+                .withNamespace("ml")
                 .addToLabels(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE)
                 .addToLabels(QuartetLabels.DEPLOYMENT, deployment)
                 .endMetadata();
@@ -96,9 +115,13 @@ class InventoryBuilderTest {
 
     /** The pod as the node agent reports it: on GPU {@code gpu}, slice {@code profile@start}. */
     private static Pod at(PodBuilder pod, int gpu, String profile, int start) {
-        return pod.editMetadata().addToAnnotations(QuartetLabels.MIG_DEVICE,
-                "{\"gpu\":" + gpu + ",\"profile\":\"" + profile + "\",\"start\":" + start + ",\"uuid\":\"MIG-" + gpu
-                        + "-" + start + "\"}").endMetadata().build();
+        return pod.editMetadata()
+                .addToAnnotations(
+                        QuartetLabels.MIG_DEVICE,
+                        "{\"gpu\":" + gpu + ",\"profile\":\"" + profile + "\",\"start\":" + start + ",\"uuid\":\"MIG-"
+                                + gpu + "-" + start + "\"}")
+                .endMetadata()
+                .build();
     }
 
     private static Inventory build(List<Node> nodes, List<Pod> pods) {
@@ -111,7 +134,10 @@ class InventoryBuilderTest {
     }
 
     private static NodeState nodeState(Inventory inventory, String name) {
-        return inventory.state().nodes().stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+        return inventory.state().nodes().stream()
+                .filter(n -> n.name().equals(name))
+                .findFirst()
+                .orElseThrow();
     }
 
     /** GPU {@code gpu}'s instances: {@code 1g.6gb@0} when free, else who holds it and for which demand. */
@@ -144,8 +170,8 @@ class InventoryBuilderTest {
 
     @Test
     void allBalancedOnAnA30UsesItsDeviceFilterGroup() {
-        Inventory inventory = build(node("gpu-1", A30, 2, "all-balanced", "success",
-                allocatable("1g.6gb", 4, "2g.12gb", 2)));
+        Inventory inventory =
+                build(node("gpu-1", A30, 2, "all-balanced", "success", allocatable("1g.6gb", 4, "2g.12gb", 2)));
 
         assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
         assertThat(layout(inventory, "gpu-1", 1)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
@@ -154,11 +180,15 @@ class InventoryBuilderTest {
 
     @Test
     void allBalancedOnAnA100UsesItsGroupAndALegalPlacement() {
-        Inventory inventory = build(node("gpu-1", A100_40GB, 1, "all-balanced", "success",
+        Inventory inventory = build(node(
+                "gpu-1",
+                A100_40GB,
+                1,
+                "all-balanced",
+                "success",
                 allocatable("1g.5gb", 2, "2g.10gb", 1, "3g.20gb", 1)));
 
-        assertThat(layout(inventory, "gpu-1", 0))
-                .containsExactly("2g.10gb@0", "1g.5gb@2", "1g.5gb@3", "3g.20gb@4");
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.10gb@0", "1g.5gb@2", "1g.5gb@3", "3g.20gb@4");
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
     }
 
@@ -195,8 +225,8 @@ class InventoryBuilderTest {
     @Test
     void withoutAConfigTheAllocatableIsSplitEvenlyOverTheGpus() {
         Inventory unlabelled = build(node("gpu-1", A30, 2, null, null, allocatable("1g.6gb", 4, "2g.12gb", 2)));
-        Inventory unknownName = build(node("gpu-1", A30, 2, "custom-from-elsewhere", "success",
-                allocatable("1g.6gb", 4, "2g.12gb", 2)));
+        Inventory unknownName = build(
+                node("gpu-1", A30, 2, "custom-from-elsewhere", "success", allocatable("1g.6gb", 4, "2g.12gb", 2)));
 
         for (Inventory inventory : List.of(unlabelled, unknownName)) {
             assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
@@ -211,8 +241,8 @@ class InventoryBuilderTest {
 
     @Test
     void aGuessedLayoutIsExactOnOneGpuOrWithoutSlices() {
-        Inventory oneGpu = build(node("gpu-1", A30, 1, "custom-from-elsewhere", "success",
-                allocatable("1g.6gb", 2, "2g.12gb", 1)));
+        Inventory oneGpu = build(
+                node("gpu-1", A30, 1, "custom-from-elsewhere", "success", allocatable("1g.6gb", 2, "2g.12gb", 1)));
         Inventory noSlices = build(node("gpu-1", A30, 2, null, null, allocatable()));
 
         for (Inventory inventory : List.of(oneGpu, noSlices)) {
@@ -227,7 +257,8 @@ class InventoryBuilderTest {
 
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.UNKNOWN_LAYOUT);
         assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
-        assertThat(nodeState(inventory, "gpu-1").gpus()).hasSize(2)
+        assertThat(nodeState(inventory, "gpu-1").gpus())
+                .hasSize(2)
                 .allSatisfy(g -> assertThat(g.instances()).isEmpty());
     }
 
@@ -236,8 +267,8 @@ class InventoryBuilderTest {
         Pod bert = at(replica("bert", 0, "gpu-1", "2g.12gb"), 1, "2g.12gb", 2);
         Pod resnet = at(replica("resnet", 0, "gpu-1", "1g.6gb"), 0, "1g.6gb", 3);
 
-        Inventory inventory = build(node("gpu-1", A30, 2, "all-balanced", "success",
-                allocatable("1g.6gb", 4, "2g.12gb", 2)), bert, resnet);
+        Inventory inventory = build(
+                node("gpu-1", A30, 2, "all-balanced", "success", allocatable("1g.6gb", 4, "2g.12gb", 2)), bert, resnet);
 
         assertThat(layout(inventory, "gpu-1", 0))
                 .containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3 ml/resnet-0 for ml/resnet");
@@ -272,8 +303,8 @@ class InventoryBuilderTest {
         assertThat(inventory.notes().get("gpu-1")).contains("ml/resnet-0").contains("GPU(s) [0, 1]");
     }
 
-    private static final MigPartedConfig PER_GPU = MigPartedConfig.parse("version: v1\nmig-configs:\n"
-            + TestNodes.PER_GPU_ENTRY);
+    private static final MigPartedConfig PER_GPU =
+            MigPartedConfig.parse("version: v1\nmig-configs:\n" + TestNodes.PER_GPU_ENTRY);
 
     private static Inventory perGpuNode(Pod... pods) {
         Node node = TestNodes.perGpuA30("gpu-1").build();
@@ -290,10 +321,15 @@ class InventoryBuilderTest {
         assertThat(node.gpus()).extracting(GpuState::layoutFixed).containsExactly(true, false);
         assertThat(inventory.notes().get("gpu-1")).contains("GPU(s) [0]");
 
-        Plan plan = new MigPlanner().plan(inventory.state(), List.of(new Demand("ml/bert", "2g.12gb", null, 2, 0,
-                null, true, Placement.SPREAD, null)));
+        Plan plan = new MigPlanner()
+                .plan(
+                        inventory.state(),
+                        List.of(new Demand("ml/bert", "2g.12gb", null, 2, 0, null, true, Placement.SPREAD, null)));
 
-        assertThat(plan.gpus()).filteredOn(GpuPlan::repartition).extracting(GpuPlan::index).containsExactly(1);
+        assertThat(plan.gpus())
+                .filteredOn(GpuPlan::repartition)
+                .extracting(GpuPlan::index)
+                .containsExactly(1);
         assertThat(plan.unsatisfied()).isEmpty();
     }
 
@@ -309,8 +345,8 @@ class InventoryBuilderTest {
     void anUnreportedPodHoldsAnInstanceOfItsOwnProfile() {
         Pod bert = replica("bert", 0, "gpu-1", "2g.12gb").build();
 
-        Inventory inventory = build(node("gpu-1", A30, 2, "all-balanced", "success",
-                allocatable("1g.6gb", 4, "2g.12gb", 2)), bert);
+        Inventory inventory =
+                build(node("gpu-1", A30, 2, "all-balanced", "success", allocatable("1g.6gb", 4, "2g.12gb", 2)), bert);
 
         assertThat(layout(inventory, "gpu-1", 0))
                 .containsExactly("2g.12gb@0 ml/bert-0 for ml/bert movable", "1g.6gb@2", "1g.6gb@3");
@@ -322,8 +358,8 @@ class InventoryBuilderTest {
 
         Inventory inventory = build(a30Node("gpu-1"), trainer);
 
-        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1",
-                "1g.6gb@2 batch/trainer foreign", "1g.6gb@3");
+        assertThat(layout(inventory, "gpu-1", 1))
+                .containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2 batch/trainer foreign", "1g.6gb@3");
         assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
         assertThat(inventory.notes().get("gpu-1")).contains("not adopted");
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
@@ -346,21 +382,23 @@ class InventoryBuilderTest {
 
         Inventory inventory = build(a30Node("gpu-1"), trainer);
 
-        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0 batch/trainer foreign", "1g.6gb@1",
-                "1g.6gb@2", "1g.6gb@3");
+        assertThat(layout(inventory, "gpu-1", 0))
+                .containsExactly("1g.6gb@0 batch/trainer foreign", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
         assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
     }
 
     @Test
     void anotherTenantsReportedPodOnANodeQuartetConfiguredIsForeignButDoesNotFixIt() {
         Pod trainer = at(tenantPod("trainer", "gpu-1", "nvidia.com/mig-1g.6gb"), 1, "1g.6gb", 2);
-        NodeBuilder adopted = a30Node("gpu-1").editMetadata()
-                .addToAnnotations(QuartetLabels.NODE_CONFIG, "all-1g.6gb").endMetadata();
+        NodeBuilder adopted = a30Node("gpu-1")
+                .editMetadata()
+                .addToAnnotations(QuartetLabels.NODE_CONFIG, "all-1g.6gb")
+                .endMetadata();
 
         Inventory inventory = build(adopted, trainer);
 
-        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1",
-                "1g.6gb@2 batch/trainer foreign", "1g.6gb@3");
+        assertThat(layout(inventory, "gpu-1", 1))
+                .containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2 batch/trainer foreign", "1g.6gb@3");
         assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isFalse();
     }
 
@@ -374,10 +412,10 @@ class InventoryBuilderTest {
 
         Inventory inventory = build(balanced, deleted, oldProfile, current, bySize);
 
-        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0 ml/deleted-0 foreign",
-                "1g.6gb@1 ml/resnet-0 for ml/resnet", "2g.12gb@2");
-        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("2g.12gb@0 ml/resnet-1 foreign",
-                "1g.6gb@2 ml/small-0 for ml/small", "1g.6gb@3");
+        assertThat(layout(inventory, "gpu-1", 0))
+                .containsExactly("1g.6gb@0 ml/deleted-0 foreign", "1g.6gb@1 ml/resnet-0 for ml/resnet", "2g.12gb@2");
+        assertThat(layout(inventory, "gpu-1", 1))
+                .containsExactly("2g.12gb@0 ml/resnet-1 foreign", "1g.6gb@2 ml/small-0 for ml/small", "1g.6gb@3");
         assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isFalse();
     }
 
@@ -391,13 +429,22 @@ class InventoryBuilderTest {
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.NOT_READY);
         assertThat(inventory.lostNodes()).isEmpty();
         assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
-        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0 unavailable/gpu-1/0@0 foreign",
-                "1g.6gb@1 ml/resnet-0 for ml/resnet", "1g.6gb@2 unavailable/gpu-1/0@2 foreign",
-                "1g.6gb@3 unavailable/gpu-1/0@3 foreign");
-        assertThat(nodeState(inventory, "gpu-1").gpus()).flatMap(GpuState::instances)
+        assertThat(layout(inventory, "gpu-1", 0))
+                .containsExactly(
+                        "1g.6gb@0 unavailable/gpu-1/0@0 foreign",
+                        "1g.6gb@1 ml/resnet-0 for ml/resnet",
+                        "1g.6gb@2 unavailable/gpu-1/0@2 foreign",
+                        "1g.6gb@3 unavailable/gpu-1/0@3 foreign");
+        assertThat(nodeState(inventory, "gpu-1").gpus())
+                .flatMap(GpuState::instances)
                 .noneMatch(InstanceState::isFree);
-        assertThat(new MigPlanner().plan(inventory.state(), List.of(new Demand("ml/resnet", "1g.6gb", null, 1, 0,
-                null, false, Placement.SPREAD, null))).assignments()).hasSize(1);
+        assertThat(new MigPlanner()
+                        .plan(
+                                inventory.state(),
+                                List.of(new Demand(
+                                        "ml/resnet", "1g.6gb", null, 1, 0, null, false, Placement.SPREAD, null)))
+                        .assignments())
+                .hasSize(1);
     }
 
     @Test
@@ -417,27 +464,50 @@ class InventoryBuilderTest {
     @Test
     void aCordonedNodeOffersNoFreeInstances() {
         Pod resnet = at(replica("resnet", 0, "gpu-1", "1g.6gb"), 1, "1g.6gb", 0);
-        NodeBuilder cordoned = a30Node("gpu-1").editSpec().withUnschedulable(true).endSpec();
+        NodeBuilder cordoned =
+                a30Node("gpu-1").editSpec().withUnschedulable(true).endSpec();
 
         Inventory inventory = build(cordoned, resnet);
 
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.CORDONED);
         assertThat(inventory.takesNewPods("gpu-1")).isFalse();
-        assertThat(nodeState(inventory, "gpu-1").gpus()).flatMap(GpuState::instances)
-                .filteredOn(InstanceState::isFree).isEmpty();
+        assertThat(nodeState(inventory, "gpu-1").gpus())
+                .flatMap(GpuState::instances)
+                .filteredOn(InstanceState::isFree)
+                .isEmpty();
         assertThat(layout(inventory, "gpu-1", 1)).first().isEqualTo("1g.6gb@0 ml/resnet-0 for ml/resnet");
-        Plan plan = new MigPlanner().plan(inventory.state(), List.of(new Demand("ml/resnet", "1g.6gb", null, 2, 0,
-                null, false, Placement.SPREAD, null)));
-        assertThat(plan.assignments()).singleElement().extracting(a -> a.replica()).isEqualTo("ml/resnet-0");
-        assertThat(plan.unsatisfied()).singleElement().extracting(u -> u.missing()).isEqualTo(1);
+        Plan plan = new MigPlanner()
+                .plan(
+                        inventory.state(),
+                        List.of(new Demand("ml/resnet", "1g.6gb", null, 2, 0, null, false, Placement.SPREAD, null)));
+        assertThat(plan.assignments())
+                .singleElement()
+                .extracting(a -> a.replica())
+                .isEqualTo("ml/resnet-0");
+        assertThat(plan.unsatisfied())
+                .singleElement()
+                .extracting(u -> u.missing())
+                .isEqualTo(1);
     }
 
     @Test
     void terminatingAndFinishedPodsLeaveTheirSlicesFree() {
-        Pod leaving = at(replica("resnet", 0, "gpu-1", "1g.6gb").editMetadata()
-                .withDeletionTimestamp("2024-05-01T11:59:30Z").endMetadata(), 0, "1g.6gb", 0);
-        Pod done = at(tenantPod("job", "gpu-1", "nvidia.com/mig-1g.6gb").editStatus().withPhase("Succeeded")
-                .endStatus(), 0, "1g.6gb", 1);
+        Pod leaving = at(
+                replica("resnet", 0, "gpu-1", "1g.6gb")
+                        .editMetadata()
+                        .withDeletionTimestamp("2024-05-01T11:59:30Z")
+                        .endMetadata(),
+                0,
+                "1g.6gb",
+                0);
+        Pod done = at(
+                tenantPod("job", "gpu-1", "nvidia.com/mig-1g.6gb")
+                        .editStatus()
+                        .withPhase("Succeeded")
+                        .endStatus(),
+                0,
+                "1g.6gb",
+                1);
 
         Inventory inventory = build(a30Node("gpu-1"), leaving, done);
 
@@ -467,14 +537,18 @@ class InventoryBuilderTest {
     void aNodeInItsBackOffAfterAFailureIsFixedUntilItEnds() {
         String failure = "{\"config\":\"quartet-0a1b2c3d4e\",\"reason\":\"MigManagerTimeout\","
                 + "\"at\":\"2024-05-01T11:50:00Z\",\"retryAfter\":\"2024-05-01T12:05:00Z\"}";
-        NodeBuilder node = a30Node("gpu-1").editMetadata()
+        NodeBuilder node = a30Node("gpu-1")
+                .editMetadata()
                 .addToAnnotations(QuartetLabels.NODE_CONFIG, "all-1g.6gb")
-                .addToAnnotations(QuartetLabels.NODE_LAST_FAILURE, failure).endMetadata();
+                .addToAnnotations(QuartetLabels.NODE_LAST_FAILURE, failure)
+                .endMetadata();
 
         Inventory during = build(node);
-        Inventory after = new InventoryBuilder(true, LOST_AFTER).build(
-                new ClusterSnapshot(List.of(node.build()), List.of(), NVIDIA, null), OWNERS,
-                Instant.parse("2024-05-01T12:05:00Z"));
+        Inventory after = new InventoryBuilder(true, LOST_AFTER)
+                .build(
+                        new ClusterSnapshot(List.of(node.build()), List.of(), NVIDIA, null),
+                        OWNERS,
+                        Instant.parse("2024-05-01T12:05:00Z"));
 
         assertThat(nodeState(during, "gpu-1").layoutFixed()).isTrue();
         assertThat(during.notes().get("gpu-1")).contains("2024-05-01T12:05:00Z");
@@ -484,14 +558,29 @@ class InventoryBuilderTest {
 
     @Test
     void nodesThatAreNoMixedStrategyMigNodesOfAKnownModelAreLeftOut() {
-        Node single = a30Node("single").editMetadata().addToLabels(NvidiaLabels.MIG_STRATEGY, "single").endMetadata()
+        Node single = a30Node("single")
+                .editMetadata()
+                .addToLabels(NvidiaLabels.MIG_STRATEGY, "single")
+                .endMetadata()
                 .build();
-        Node notCapable = a30Node("off").editMetadata().addToLabels(NvidiaLabels.MIG_CAPABLE, "false").endMetadata()
+        Node notCapable = a30Node("off")
+                .editMetadata()
+                .addToLabels(NvidiaLabels.MIG_CAPABLE, "false")
+                .endMetadata()
                 .build();
-        Node t4 = a30Node("t4").editMetadata().addToLabels(NvidiaLabels.GPU_PRODUCT, "Tesla-T4").endMetadata().build();
-        Node cpu = new NodeBuilder().withNewMetadata().withName("cpu").endMetadata().build();
+        Node t4 = a30Node("t4")
+                .editMetadata()
+                .addToLabels(NvidiaLabels.GPU_PRODUCT, "Tesla-T4")
+                .endMetadata()
+                .build();
+        Node cpu = new NodeBuilder()
+                .withNewMetadata()
+                .withName("cpu")
+                .endMetadata()
+                .build();
 
-        Inventory inventory = build(List.of(single, notCapable, t4, cpu, a30Node("gpu-1").build()), List.of());
+        Inventory inventory =
+                build(List.of(single, notCapable, t4, cpu, a30Node("gpu-1").build()), List.of());
 
         assertThat(inventory.nodes()).containsOnlyKeys("gpu-1");
         assertThat(inventory.state().nodes()).extracting(NodeState::name).containsExactly("gpu-1");

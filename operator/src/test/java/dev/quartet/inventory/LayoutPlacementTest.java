@@ -48,10 +48,12 @@ class LayoutPlacementTest {
 
         assertThat(GpuCatalog.isLegal(GpuModel.H100_80GB, layout)).isTrue();
         assertThat(layout).contains(new Instance("2g.20gb", 0));
-        assertThat(layout).extracting(Instance::profile)
+        assertThat(layout)
+                .extracting(Instance::profile)
                 .containsExactlyInAnyOrder("1g.10gb", "1g.10gb", "2g.20gb", "3g.40gb");
         // With the 2g at 4 the 3g must take 0 and one 1g would need slot 7, where none may start.
-        assertThat(LayoutPlacement.place(GpuModel.H100_80GB, counts, List.of(new Instance("2g.20gb", 4)))).isEmpty();
+        assertThat(LayoutPlacement.place(GpuModel.H100_80GB, counts, List.of(new Instance("2g.20gb", 4))))
+                .isEmpty();
     }
 
     @Test
@@ -67,20 +69,30 @@ class LayoutPlacementTest {
 
     @Test
     void theFragmentationTrapHasNoLayout() {
-        assertThat(place(GpuModel.A30, Map.of("1g.6gb", 2, "2g.12gb", 1), new Instance("1g.6gb", 1),
-                new Instance("1g.6gb", 2))).isEmpty();
+        assertThat(place(
+                        GpuModel.A30,
+                        Map.of("1g.6gb", 2, "2g.12gb", 1),
+                        new Instance("1g.6gb", 1),
+                        new Instance("1g.6gb", 2)))
+                .isEmpty();
     }
 
     @Test
     void knownInstancesTheCountsDoNotAllowHaveNoLayout() {
-        assertThat(place(GpuModel.A30, Map.of("1g.6gb", 4), new Instance("2g.12gb", 0))).isEmpty();
-        assertThat(place(GpuModel.A30, Map.of("1g.6gb", 1, "2g.12gb", 1), new Instance("1g.6gb", 0),
-                new Instance("1g.6gb", 1))).isEmpty();
+        assertThat(place(GpuModel.A30, Map.of("1g.6gb", 4), new Instance("2g.12gb", 0)))
+                .isEmpty();
+        assertThat(place(
+                        GpuModel.A30,
+                        Map.of("1g.6gb", 1, "2g.12gb", 1),
+                        new Instance("1g.6gb", 0),
+                        new Instance("1g.6gb", 1)))
+                .isEmpty();
     }
 
     @Test
     void illegalKnownInstancesHaveNoLayout() {
-        assertThat(place(GpuModel.A30, Map.of("2g.12gb", 2), new Instance("2g.12gb", 1))).isEmpty();
+        assertThat(place(GpuModel.A30, Map.of("2g.12gb", 2), new Instance("2g.12gb", 1)))
+                .isEmpty();
         assertThat(place(GpuModel.A30, Map.of("1g.6gb", 4), new Instance("1g.6gb", 2), new Instance("1g.6gb", 2)))
                 .isEmpty();
     }

@@ -24,31 +24,46 @@ public final class TestNodes {
                     "4g.24gb": 1
             """;
 
-    private TestNodes() {
-    }
+    private TestNodes() {}
 
     /** Two A30s selecting {@link #PER_GPU_ENTRY}, applied and advertised. */
     public static NodeBuilder perGpuA30(String name) {
-        return node(name, "NVIDIA-A30", 2, "per-gpu", "success", Map.of(NvidiaLabels.resourceName("1g.6gb"),
-                new Quantity("4"), NvidiaLabels.resourceName("4g.24gb"), new Quantity("1")));
+        return node(
+                name,
+                "NVIDIA-A30",
+                2,
+                "per-gpu",
+                "success",
+                Map.of(
+                        NvidiaLabels.resourceName("1g.6gb"),
+                        new Quantity("4"),
+                        NvidiaLabels.resourceName("4g.24gb"),
+                        new Quantity("1")));
     }
 
     /**
      * A Ready MIG node as GFD, MIG Manager ({@code config} and {@code state}, either may be null) and the device
      * plugin show it.
      */
-    public static NodeBuilder node(String name, String product, int gpus, String config, String state,
-            Map<String, Quantity> allocatable) {
+    public static NodeBuilder node(
+            String name, String product, int gpus, String config, String state, Map<String, Quantity> allocatable) {
         NodeBuilder b = new NodeBuilder()
-                .withNewMetadata().withName(name).withUid("uid-" + name)
+                .withNewMetadata()
+                .withName(name)
+                .withUid("uid-" + name)
                 .addToLabels(NvidiaLabels.MIG_CAPABLE, "true")
                 .addToLabels(NvidiaLabels.MIG_STRATEGY, "mixed")
                 .addToLabels(NvidiaLabels.GPU_PRODUCT, product)
                 .addToLabels(NvidiaLabels.GPU_COUNT, String.valueOf(gpus))
                 .endMetadata()
-                .withNewSpec().endSpec()
-                .withNewStatus().withAllocatable(allocatable)
-                .addNewCondition().withType("Ready").withStatus("True").withLastTransitionTime("2024-04-01T00:00:00Z")
+                .withNewSpec()
+                .endSpec()
+                .withNewStatus()
+                .withAllocatable(allocatable)
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .withLastTransitionTime("2024-04-01T00:00:00Z")
                 .endCondition()
                 .endStatus();
         if (config != null) {

@@ -1,6 +1,5 @@
 package dev.quartet.it;
 
-import dev.quartet.model.TestDeployments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
@@ -8,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.ReplicaPlacement;
+import dev.quartet.model.TestDeployments;
 import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -40,7 +40,9 @@ class InferenceDeploymentIT {
 
     @BeforeAll
     static void start() {
-        bed = new OperatorTestBed("infd", o -> o.withNodes(2).withGpusPerNode(4).withLayout("4x1g.6gb"),
+        bed = new OperatorTestBed(
+                "infd",
+                o -> o.withNodes(2).withGpusPerNode(4).withLayout("4x1g.6gb"),
                 Map.of("QUARTET_NODE_LOST_AFTER", "10s"));
     }
 
@@ -66,31 +68,56 @@ class InferenceDeploymentIT {
         assertThat(d.getStatus().getProfile()).isEqualTo("1g.6gb");
         assertThat(d.getStatus().getReplicaSummary()).isEqualTo("4/4");
         assertThat(d.getStatus().getEndpoint()).isEqualTo("resnet." + bed.namespace + ".svc.cluster.local:8080");
-        assertThat(d.getStatus().getObservedGeneration()).isEqualTo(d.getMetadata().getGeneration());
+        assertThat(d.getStatus().getObservedGeneration())
+                .isEqualTo(d.getMetadata().getGeneration());
         List<ReplicaPlacement> placements = d.getStatus().getPlacements();
         assertThat(placements).hasSize(4).allSatisfy(p -> {
             assertThat(p.getDevice()).startsWith("MIG-");
             assertThat(p.getProfile()).isEqualTo("1g.6gb");
         });
-        Map<String, List<ReplicaPlacement>> byNode = placements.stream()
-                .collect(Collectors.groupingBy(ReplicaPlacement::getNode));
-        assertThat(byNode).as("two replicas on each node").hasSize(2).allSatisfy((n, p) -> assertThat(p).hasSize(2));
-        byNode.forEach((n, p) -> assertThat(p.stream().map(ReplicaPlacement::getGpu).distinct())
-                .as("replicas of node %s on different GPUs", n).hasSize(2));
+        Map<String, List<ReplicaPlacement>> byNode =
+                placements.stream().collect(Collectors.groupingBy(ReplicaPlacement::getNode));
+        assertThat(byNode)
+                .as("two replicas on each node")
+                .hasSize(2)
+                .allSatisfy((n, p) -> assertThat(p).hasSize(2));
+        byNode.forEach(
+                (n, p) -> assertThat(p.stream().map(ReplicaPlacement::getGpu).distinct())
+                        .as("replicas of node %s on different GPUs", n)
+                        .hasSize(2));
 
         for (Pod pod : bed.pods("resnet")) {
             var limits = pod.getSpec().getContainers().get(0).getResources().getLimits();
             assertThat(limits).containsKey("nvidia.com/mig-1g.6gb");
             assertThat(limits.get("nvidia.com/mig-1g.6gb").getAmount()).isEqualTo("1");
-            assertThat(pod.getSpec().getAffinity().getNodeAffinity()
-                    .getRequiredDuringSchedulingIgnoredDuringExecution().getNodeSelectorTerms().get(0)
-                    .getMatchFields().get(0).getValues()).containsExactly(PodFacts.node(pod));
-            assertThat(pod.getSpec().getNodeName()).as("scheduled by the scheduler, not by nodeName").isNotNull();
+            assertThat(pod.getSpec()
+                            .getAffinity()
+                            .getNodeAffinity()
+                            .getRequiredDuringSchedulingIgnoredDuringExecution()
+                            .getNodeSelectorTerms()
+                            .get(0)
+                            .getMatchFields()
+                            .get(0)
+                            .getValues())
+                    .containsExactly(PodFacts.node(pod));
+            assertThat(pod.getSpec().getNodeName())
+                    .as("scheduled by the scheduler, not by nodeName")
+                    .isNotNull();
         }
-        Service svc = bed.client.services().inNamespace(bed.namespace).withName("resnet").get();
+        Service svc = bed.client
+                .services()
+                .inNamespace(bed.namespace)
+                .withName("resnet")
+                .get();
         assertThat(svc.getSpec().getSelector()).containsEntry(QuartetLabels.DEPLOYMENT, "resnet");
-        assertThat(bed.client.policy().v1beta1().podDisruptionBudget().inNamespace(bed.namespace).withName("resnet")
-                .get()).isNotNull();
+        assertThat(bed.client
+                        .policy()
+                        .v1beta1()
+                        .podDisruptionBudget()
+                        .inNamespace(bed.namespace)
+                        .withName("resnet")
+                        .get())
+                .isNotNull();
         assertThat(bed.client.v1().events().inNamespace(bed.namespace).list().getItems())
                 .anyMatch(e -> "ReplicaPlaced".equals(e.getReason()));
     }
@@ -103,9 +130,13 @@ class InferenceDeploymentIT {
         bed.allowDeletions("resnet");
         bed.deployments().inNamespace(bed.namespace).withName("resnet").scale(2);
         await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
-            List<Pod> pods = bed.pods("resnet").stream().filter(p -> !PodFacts.isTerminating(p)).toList();
+            List<Pod> pods = bed.pods("resnet").stream()
+                    .filter(p -> !PodFacts.isTerminating(p))
+                    .toList();
             assertThat(pods).hasSize(2);
-            assertThat(pods.stream().map(PodFacts::node).distinct()).as("one replica left on each node").hasSize(2);
+            assertThat(pods.stream().map(PodFacts::node).distinct())
+                    .as("one replica left on each node")
+                    .hasSize(2);
         });
         bed.awaitReady("resnet", 2, SOON);
     }
@@ -122,46 +153,77 @@ class InferenceDeploymentIT {
             bed.create(d);
         }
         await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
-            assertThat(bed.conditionIs("bad-profile", "Degraded", "True", "InvalidSpec")).isTrue();
-            assertThat(bed.conditionIs("bad-model", "Degraded", "True", "InvalidSpec")).isTrue();
-            assertThat(bed.conditionIs("bad-both", "Degraded", "True", "InvalidSpec")).isTrue();
+            assertThat(bed.conditionIs("bad-profile", "Degraded", "True", "InvalidSpec"))
+                    .isTrue();
+            assertThat(bed.conditionIs("bad-model", "Degraded", "True", "InvalidSpec"))
+                    .isTrue();
+            assertThat(bed.conditionIs("bad-both", "Degraded", "True", "InvalidSpec"))
+                    .isTrue();
         });
         assertThat(bed.condition("bad-profile", "Degraded").orElseThrow().getMessage())
-                .contains("spec.slice.profile").contains("3g.99gb");
+                .contains("spec.slice.profile")
+                .contains("3g.99gb");
         assertThat(bed.condition("bad-model", "Degraded").orElseThrow().getMessage())
-                .contains("spec.slice.profile").contains("A30 has no profile '1g.10gb'");
+                .contains("spec.slice.profile")
+                .contains("A30 has no profile '1g.10gb'");
         assertThat(bed.condition("bad-both", "Degraded").orElseThrow().getMessage())
                 .contains("exactly one of profile and memoryGiB");
         for (String name : List.of("bad-profile", "bad-model", "bad-both")) {
             assertThat(bed.pods(name)).as("no pods for %s", name).isEmpty();
-            assertThat(bed.client.services().inNamespace(bed.namespace).withName(name).get()).isNull();
+            assertThat(bed.client
+                            .services()
+                            .inNamespace(bed.namespace)
+                            .withName(name)
+                            .get())
+                    .isNull();
         }
 
         // What the schema can say, the API server refuses before Quartet sees it.
         InferenceDeployment negative = TestDeployments.of("negative", "1g.6gb", -1);
-        assertThatThrownBy(() -> bed.create(negative)).isInstanceOf(KubernetesClientException.class)
+        assertThatThrownBy(() -> bed.create(negative))
+                .isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("spec.replicas");
         InferenceDeployment ftp = TestDeployments.of("ftp", "1g.6gb", 1);
         ftp.getSpec().getModel().setUri("ftp://models/x.onnx");
-        assertThatThrownBy(() -> bed.create(ftp)).isInstanceOf(KubernetesClientException.class)
+        assertThatThrownBy(() -> bed.create(ftp))
+                .isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("spec.model.uri");
 
         // A Service of the deployment's name that is not Quartet's is left alone, and the deployment says why; a
         // name that cannot be a Service name is an invalid spec.
-        bed.client.services().inNamespace(bed.namespace).resource(new ServiceBuilder().withNewMetadata()
-                .withName("taken").endMetadata().withNewSpec().addToSelector("app", "other").addNewPort().withPort(80)
-                .endPort().endSpec().build()).create();
+        bed.client
+                .services()
+                .inNamespace(bed.namespace)
+                .resource(new ServiceBuilder()
+                        .withNewMetadata()
+                        .withName("taken")
+                        .endMetadata()
+                        .withNewSpec()
+                        .addToSelector("app", "other")
+                        .addNewPort()
+                        .withPort(80)
+                        .endPort()
+                        .endSpec()
+                        .build())
+                .create();
         bed.create(TestDeployments.of("taken", "1g.6gb", 1));
         bed.create(TestDeployments.of("bad.name", "1g.6gb", 1));
         await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
-            assertThat(bed.conditionIs("taken", "Degraded", "True", "NameConflict")).isTrue();
-            assertThat(bed.conditionIs("bad.name", "Degraded", "True", "InvalidSpec")).isTrue();
+            assertThat(bed.conditionIs("taken", "Degraded", "True", "NameConflict"))
+                    .isTrue();
+            assertThat(bed.conditionIs("bad.name", "Degraded", "True", "InvalidSpec"))
+                    .isTrue();
         });
         assertThat(bed.condition("taken", "Degraded").orElseThrow().getMessage())
-                .startsWith("Service taken already exists in namespace " + bed.namespace + " and is not this deployment's");
+                .startsWith(
+                        "Service taken already exists in namespace " + bed.namespace + " and is not this deployment's");
         assertThat(bed.condition("bad.name", "Degraded").orElseThrow().getMessage())
                 .startsWith("metadata.name: bad.name cannot name the deployment's Service");
-        Service theirs = bed.client.services().inNamespace(bed.namespace).withName("taken").get();
+        Service theirs = bed.client
+                .services()
+                .inNamespace(bed.namespace)
+                .withName("taken")
+                .get();
         assertThat(theirs.getSpec().getSelector()).containsExactly(Map.entry("app", "other"));
         assertThat(theirs.getMetadata().getOwnerReferences()).isEmpty();
         assertThat(bed.pods("taken")).isEmpty();
@@ -173,17 +235,41 @@ class InferenceDeploymentIT {
         bed.client.services().inNamespace(bed.namespace).withName("taken").delete();
 
         // A pod that is not Quartet's holds a replica's name: the replica takes the next one.
-        bed.client.pods().inNamespace(bed.namespace).resource(new PodBuilder().withNewMetadata().withName("clash-0")
-                .endMetadata().withNewSpec().withNodeName("nowhere").addNewContainer().withName("c").withImage("busybox")
-                .endContainer().endSpec().build()).create();
+        bed.client
+                .pods()
+                .inNamespace(bed.namespace)
+                .resource(new PodBuilder()
+                        .withNewMetadata()
+                        .withName("clash-0")
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNodeName("nowhere")
+                        .addNewContainer()
+                        .withName("c")
+                        .withImage("busybox")
+                        .endContainer()
+                        .endSpec()
+                        .build())
+                .create();
         bed.create(TestDeployments.of("clash", "1g.6gb", 1));
         bed.awaitReady("clash", 1, SOON);
         assertThat(bed.pods("clash")).extracting(p -> p.getMetadata().getName()).containsExactly("clash-1");
-        assertThat(bed.client.pods().inNamespace(bed.namespace).withName("clash-0").get().getMetadata()
-                .getOwnerReferences()).isEmpty();
+        assertThat(bed.client
+                        .pods()
+                        .inNamespace(bed.namespace)
+                        .withName("clash-0")
+                        .get()
+                        .getMetadata()
+                        .getOwnerReferences())
+                .isEmpty();
         bed.allowDeletions("clash");
         bed.deployments().inNamespace(bed.namespace).withName("clash").delete();
-        bed.client.pods().inNamespace(bed.namespace).withName("clash-0").withGracePeriod(0).delete();
+        bed.client
+                .pods()
+                .inNamespace(bed.namespace)
+                .withName("clash-0")
+                .withGracePeriod(0)
+                .delete();
     }
 
     @Test
@@ -199,12 +285,12 @@ class InferenceDeploymentIT {
             InferenceDeployment batch = bed.get("batch");
             assertThat(batch.getStatus().getReadyReplicas()).isEqualTo(20);
             assertThat(batch.getStatus().getMissingReplicas()).isEqualTo(10);
-            assertThat(bed.condition("batch", "Degraded").orElseThrow())
-                    .satisfies(c -> {
-                        assertThat(c.getReason()).isEqualTo("InsufficientSlices");
-                        assertThat(c.getMessage()).startsWith("10 of 30 replicas have no MIG slice");
-                    });
-            assertThat(bed.condition("batch", "Ready").orElseThrow().getReason()).isEqualTo("InsufficientSlices");
+            assertThat(bed.condition("batch", "Degraded").orElseThrow()).satisfies(c -> {
+                assertThat(c.getReason()).isEqualTo("InsufficientSlices");
+                assertThat(c.getMessage()).startsWith("10 of 30 replicas have no MIG slice");
+            });
+            assertThat(bed.condition("batch", "Ready").orElseThrow().getReason())
+                    .isEqualTo("InsufficientSlices");
         });
         bed.allowDeletions("batch");
         bed.allowDeletions("online");
@@ -219,11 +305,24 @@ class InferenceDeploymentIT {
         bed.deployments().inNamespace(bed.namespace).withName("resnet").delete();
         await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
             assertThat(bed.pods("resnet")).isEmpty();
-            assertThat(bed.client.services().inNamespace(bed.namespace).withName("resnet").get()).isNull();
-            assertThat(bed.client.policy().v1beta1().podDisruptionBudget().inNamespace(bed.namespace)
-                    .withName("resnet").get()).isNull();
+            assertThat(bed.client
+                            .services()
+                            .inNamespace(bed.namespace)
+                            .withName("resnet")
+                            .get())
+                    .isNull();
+            assertThat(bed.client
+                            .policy()
+                            .v1beta1()
+                            .podDisruptionBudget()
+                            .inNamespace(bed.namespace)
+                            .withName("resnet")
+                            .get())
+                    .isNull();
         });
-        await().atMost(SOON).ignoreExceptions().untilAsserted(() -> assertThat(bed.pods("batch")).isEmpty());
+        await().atMost(SOON)
+                .ignoreExceptions()
+                .untilAsserted(() -> assertThat(bed.pods("batch")).isEmpty());
     }
 
     @Test
@@ -236,9 +335,13 @@ class InferenceDeploymentIT {
         bed.sim.setNotReady(lost, true);
         try {
             await().atMost(Duration.ofSeconds(120)).ignoreExceptions().untilAsserted(() -> {
-                List<Pod> ready = bed.pods("edge").stream().filter(PodFacts::isReady)
-                        .filter(p -> !PodFacts.isTerminating(p)).toList();
-                assertThat(ready).hasSize(2).allSatisfy(p -> assertThat(PodFacts.node(p)).isNotEqualTo(lost));
+                List<Pod> ready = bed.pods("edge").stream()
+                        .filter(PodFacts::isReady)
+                        .filter(p -> !PodFacts.isTerminating(p))
+                        .toList();
+                assertThat(ready)
+                        .hasSize(2)
+                        .allSatisfy(p -> assertThat(PodFacts.node(p)).isNotEqualTo(lost));
             });
             bed.awaitReady("edge", 2, SOON);
         } finally {
@@ -257,8 +360,10 @@ class InferenceDeploymentIT {
         List<Pod> pods = bed.pods("burst");
         assertThat(pods).hasSize(8);
         Set<String> slices = new HashSet<>();
-        pods.forEach(p -> assertThat(slices.add(PodFacts.node(p) + "/" + p.getMetadata().getAnnotations()
-                .get(QuartetLabels.MIG_DEVICE))).as("slice of %s unique", p.getMetadata().getName()).isTrue());
+        pods.forEach(p -> assertThat(slices.add(PodFacts.node(p) + "/"
+                        + p.getMetadata().getAnnotations().get(QuartetLabels.MIG_DEVICE)))
+                .as("slice of %s unique", p.getMetadata().getName())
+                .isTrue());
         assertThat(bed.operator.logText()).doesNotContain("Exception in reconcile");
     }
 }

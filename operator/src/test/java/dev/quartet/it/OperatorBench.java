@@ -1,10 +1,10 @@
 package dev.quartet.it;
 
-import dev.quartet.model.TestDeployments;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.TestDeployments;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.io.IOException;
 import java.net.URI;
@@ -31,18 +31,21 @@ public final class OperatorBench {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private OperatorBench() {
-    }
+    private OperatorBench() {}
 
     public static void main(String[] args) throws Exception {
-        int[] counts = args.length == 0 ? new int[] {1, 50, 200}
+        int[] counts = args.length == 0
+                ? new int[] {1, 50, 200}
                 : java.util.Arrays.stream(args).mapToInt(Integer::parseInt).toArray();
         Path audit = Path.of(System.getenv().getOrDefault("QUARTET_AUDIT_LOG", "target/audit.log"));
-        System.out.printf("%-12s %-8s %-14s %-14s %-14s %-12s %-14s%n", "deployments", "pods", "all bound (s)",
-                "all Ready (s)", "operator RSS", "reconciles", "API req/recon");
+        System.out.printf(
+                "%-12s %-8s %-14s %-14s %-14s %-12s %-14s%n",
+                "deployments", "pods", "all bound (s)", "all Ready (s)", "operator RSS", "reconciles", "API req/recon");
         for (int n : counts) {
-            try (OperatorTestBed bed = new OperatorTestBed("bench", o -> o.withNodes(50).withGpusPerNode(4)
-                    .withLayout("4x1g.6gb"), Map.of("QUARTET_LOG_LEVEL", "INFO"))) {
+            try (OperatorTestBed bed = new OperatorTestBed(
+                    "bench",
+                    o -> o.withNodes(50).withGpusPerNode(4).withLayout("4x1g.6gb"),
+                    Map.of("QUARTET_LOG_LEVEL", "INFO"))) {
                 awaitOperatorUp(bed);
                 long auditBefore = requestsBy(audit, bed.chart.serviceAccountName(), bed.namespace);
                 double reconcilesBefore = reconciles(bed);
@@ -55,14 +58,19 @@ public final class OperatorBench {
                 long peakRss = 0;
                 while (ready < 0) {
                     peakRss = Math.max(peakRss, rssKiB(bed.operator.pid()));
-                    List<Pod> pods = bed.client.pods().inNamespace(bed.namespace).list().getItems();
+                    List<Pod> pods =
+                            bed.client.pods().inNamespace(bed.namespace).list().getItems();
                     long boundPods = pods.stream().filter(PodFacts::isBound).count();
                     if (bound < 0 && boundPods >= 2L * n) {
                         bound = (System.nanoTime() - start) / 1e9;
                     }
-                    List<InferenceDeployment> ds = bed.deployments().inNamespace(bed.namespace).list().getItems();
-                    if (ds.size() == n && ds.stream().allMatch(d -> d.getStatus() != null
-                            && Integer.valueOf(2).equals(d.getStatus().getReadyReplicas()))) {
+                    List<InferenceDeployment> ds =
+                            bed.deployments().inNamespace(bed.namespace).list().getItems();
+                    if (ds.size() == n
+                            && ds.stream()
+                                    .allMatch(d -> d.getStatus() != null
+                                            && Integer.valueOf(2)
+                                                    .equals(d.getStatus().getReadyReplicas()))) {
                         ready = (System.nanoTime() - start) / 1e9;
                     }
                     if ((System.nanoTime() - start) / 1e9 > 600) {
@@ -74,8 +82,14 @@ public final class OperatorBench {
                 peakRss = Math.max(peakRss, rssKiB(bed.operator.pid()));
                 double reconciled = reconciles(bed) - reconcilesBefore;
                 long requests = requestsBy(audit, bed.chart.serviceAccountName(), bed.namespace) - auditBefore;
-                System.out.printf("%-12d %-8d %-14.1f %-14.1f %-14s %-12.0f %-14s%n", n, 2 * n, bound, ready,
-                        (peakRss / 1024) + " MiB", reconciled,
+                System.out.printf(
+                        "%-12d %-8d %-14.1f %-14.1f %-14s %-12.0f %-14s%n",
+                        n,
+                        2 * n,
+                        bound,
+                        ready,
+                        (peakRss / 1024) + " MiB",
+                        reconciled,
                         requests < 0 ? "n/a" : String.format("%.2f", requests / Math.max(1, reconciled)));
             }
         }
@@ -99,8 +113,11 @@ public final class OperatorBench {
 
     /** The operator's reconcile count (quartet_reconcile_seconds_count, every outcome), from /q/metrics. */
     private static double reconciles(OperatorTestBed bed) throws IOException, InterruptedException {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                URI.create("http://127.0.0.1:" + port(bed) + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> r = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(bed) + "/q/metrics"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         double total = 0;
         for (String line : r.body().lines().toList()) {
             if (line.startsWith("quartet_reconcile_seconds_count")) {

@@ -16,7 +16,8 @@ import java.util.concurrent.TimeUnit;
  */
 final class OperatorProcess implements AutoCloseable {
 
-    private static final Path JAR = Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
+    private static final Path JAR =
+            Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
 
     private final Map<String, String> env;
     private final Path logDir;
@@ -37,7 +38,7 @@ final class OperatorProcess implements AutoCloseable {
         env.put("KUBECONFIG", kubeconfig.toString());
         env.put("POD_NAMESPACE", leaseNamespace);
         env.put("QUARTET_HTTP_PORT", "0");
-                OperatorProcess p = new OperatorProcess(env, logDir);
+        OperatorProcess p = new OperatorProcess(env, logDir);
         p.launch();
         return p;
     }
@@ -45,14 +46,22 @@ final class OperatorProcess implements AutoCloseable {
     private void launch() {
         try {
             Files.createDirectories(logDir);
-            List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar", JAR.toString()));
+            List<String> command = new ArrayList<>(List.of(
+                    ProcessHandle.current().info().command().orElse("java"),
+                    "-Xmx192m",
+                    "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1",
+                    "-jar",
+                    JAR.toString()));
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));
             pb.environment().keySet().removeIf(k -> k.startsWith("QUARTET_") || k.equals("KUBECONFIG"));
             pb.environment().putAll(env);
-            Files.writeString(log(), "==== start " + (++starts) + "\n", java.nio.file.StandardOpenOption.CREATE,
+            Files.writeString(
+                    log(),
+                    "==== start " + (++starts) + "\n",
+                    java.nio.file.StandardOpenOption.CREATE,
                     java.nio.file.StandardOpenOption.APPEND);
             process = pb.start();
         } catch (IOException e) {

@@ -11,12 +11,12 @@ import dev.quartet.sim.GpuNodeSimulator;
 import dev.quartet.sim.SimulatorOptions;
 import dev.quartet.testsupport.LocalCluster;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
-import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -65,15 +65,24 @@ final class OperatorTestBed implements AutoCloseable {
         sim.setConfigFileLag(CONFIG_FILE_LAG);
         // The operator serves only this namespace (what other test classes leave behind while their namespaces
         // terminate is not its business) through the chart's per-namespace RoleBindings.
-        chart = ChartInstallation.install(cluster, namespace, Map.of(
-                "watchNamespaces", List.of(namespace),
-                "migManager", Map.of("namespace", namespace, "configMapName", MIG_CONFIGMAP,
-                        "configPropagationDelay", "3s"),
-                "workerImage", "quartet-worker:test",
-                "logLevel", "DEBUG"));
+        chart = ChartInstallation.install(
+                cluster,
+                namespace,
+                Map.of(
+                        "watchNamespaces",
+                        List.of(namespace),
+                        "migManager",
+                        Map.of("namespace", namespace, "configMapName", MIG_CONFIGMAP, "configPropagationDelay", "3s"),
+                        "workerImage",
+                        "quartet-worker:test",
+                        "logLevel",
+                        "DEBUG"));
         Map<String, String> env = new LinkedHashMap<>(chart.operatorEnvironment());
         env.putAll(settings);
-        operator = OperatorProcess.start(chart.serviceAccountKubeconfig(), namespace, env,
+        operator = OperatorProcess.start(
+                chart.serviceAccountKubeconfig(),
+                namespace,
+                env,
                 Path.of("target/it-logs", namespace).toAbsolutePath());
     }
 
@@ -95,9 +104,18 @@ final class OperatorTestBed implements AutoCloseable {
             file = Path.of("target/kubernetes/inferencedeployments.inference.quartet.dev-v1.yml");
         }
         try (FileInputStream in = new FileInputStream(file.toFile())) {
-            CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions().load(in).item();
+            CustomResourceDefinition crd = client.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .load(in)
+                    .item();
             crd.getMetadata().setResourceVersion(null);
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).forceConflicts().serverSideApply();
+            client.apiextensions()
+                    .v1()
+                    .customResourceDefinitions()
+                    .resource(crd)
+                    .forceConflicts()
+                    .serverSideApply();
             cluster.awaitCrdEstablished(crd.getMetadata().getName());
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -105,7 +123,8 @@ final class OperatorTestBed implements AutoCloseable {
         crdInstalled = true;
     }
 
-    MixedOperation<InferenceDeployment, KubernetesResourceList<InferenceDeployment>, Resource<InferenceDeployment>> deployments() {
+    MixedOperation<InferenceDeployment, KubernetesResourceList<InferenceDeployment>, Resource<InferenceDeployment>>
+            deployments() {
         return client.resources(InferenceDeployment.class);
     }
 
@@ -123,7 +142,11 @@ final class OperatorTestBed implements AutoCloseable {
     }
 
     List<Pod> pods(String deployment) {
-        return client.pods().inNamespace(namespace).withLabel(QuartetLabels.DEPLOYMENT, deployment).list().getItems();
+        return client.pods()
+                .inNamespace(namespace)
+                .withLabel(QuartetLabels.DEPLOYMENT, deployment)
+                .list()
+                .getItems();
     }
 
     Optional<Condition> condition(String deployment, String type) {
@@ -131,7 +154,9 @@ final class OperatorTestBed implements AutoCloseable {
         if (d == null || d.getStatus() == null) {
             return Optional.empty();
         }
-        return d.getStatus().getConditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+        return d.getStatus().getConditions().stream()
+                .filter(c -> type.equals(c.getType()))
+                .findFirst();
     }
 
     boolean conditionIs(String deployment, String type, String status, String reason) {
@@ -142,13 +167,19 @@ final class OperatorTestBed implements AutoCloseable {
 
     /** Waits until the deployment reports Ready=True with {@code replicas} ready replicas. */
     void awaitReady(String deployment, int replicas, Duration timeout) {
-        await().atMost(timeout).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
-            InferenceDeployment d = get(deployment);
-            assertThat(d.getStatus()).as("status of %s", deployment).isNotNull();
-            assertThat(d.getStatus().getReadyReplicas()).as("ready replicas of %s; conditions %s", deployment,
-                    d.getStatus().getConditions()).isEqualTo(replicas);
-            assertThat(conditionIs(deployment, "Ready", "True", null)).isTrue();
-        });
+        await().atMost(timeout)
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .untilAsserted(() -> {
+                    InferenceDeployment d = get(deployment);
+                    assertThat(d.getStatus()).as("status of %s", deployment).isNotNull();
+                    assertThat(d.getStatus().getReadyReplicas())
+                            .as(
+                                    "ready replicas of %s; conditions %s",
+                                    deployment, d.getStatus().getConditions())
+                            .isEqualTo(replicas);
+                    assertThat(conditionIs(deployment, "Ready", "True", null)).isTrue();
+                });
     }
 
     /** Every test's safety check: the simulator never saw a running replica of a non-movable deployment deleted. */
@@ -158,7 +189,9 @@ final class OperatorTestBed implements AutoCloseable {
                 .filter(p -> p.namespace().equals(namespace))
                 .filter(p -> nonMovable.contains(p.labels().get(QuartetLabels.DEPLOYMENT)))
                 .toList();
-        assertThat(broken).as("running replicas of non-movable deployments deleted").isEmpty();
+        assertThat(broken)
+                .as("running replicas of non-movable deployments deleted")
+                .isEmpty();
     }
 
     /** Marks a deployment as allowed to lose running replicas (scale-down, deletion) for the safety check. */
@@ -170,8 +203,13 @@ final class OperatorTestBed implements AutoCloseable {
     public void close() {
         deployments().inNamespace(namespace).delete();
         try {
-            await().atMost(Duration.ofSeconds(60)).until(() -> client.pods().inNamespace(namespace)
-                    .withLabel(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE).list().getItems().isEmpty());
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> client.pods()
+                            .inNamespace(namespace)
+                            .withLabel(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE)
+                            .list()
+                            .getItems()
+                            .isEmpty());
         } catch (org.awaitility.core.ConditionTimeoutException e) {
             // leave the rest to the namespace deletion below
         }

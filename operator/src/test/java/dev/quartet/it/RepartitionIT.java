@@ -1,10 +1,10 @@
 package dev.quartet.it;
 
-import dev.quartet.model.TestDeployments;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.quartet.inventory.PodFacts;
+import dev.quartet.model.TestDeployments;
 import dev.quartet.node.NvidiaLabels;
 import dev.quartet.node.QuartetLabels;
 import dev.quartet.sim.GpuSnapshot;
@@ -40,8 +40,13 @@ class RepartitionIT {
 
     @BeforeAll
     static void start() {
-        bed = new OperatorTestBed("repart", o -> o.withNodes(2).withGpusPerNode(4).withLayout("1x4g.24gb")
-                .withReconfigureDelay(Duration.ofSeconds(1)), Map.of(
+        bed = new OperatorTestBed(
+                "repart",
+                o -> o.withNodes(2)
+                        .withGpusPerNode(4)
+                        .withLayout("1x4g.24gb")
+                        .withReconfigureDelay(Duration.ofSeconds(1)),
+                Map.of(
                         "QUARTET_MIG_MANAGER_REPARTITION_TIMEOUT", "15s",
                         "QUARTET_MIG_MANAGER_RETRY_BACKOFF", "10m",
                         "QUARTET_MIG_MANAGER_MAX_CONCURRENT_REPARTITIONS", "2"));
@@ -61,7 +66,8 @@ class RepartitionIT {
 
     static long gpusWith(String node, String profile) {
         return bed.sim.layoutOf(node).stream()
-                .filter(g -> g.slices().stream().anyMatch(s -> s.profile().equals(profile))).count();
+                .filter(g -> g.slices().stream().anyMatch(s -> s.profile().equals(profile)))
+                .count();
     }
 
     @Test
@@ -72,15 +78,18 @@ class RepartitionIT {
         var watch = bed.client.nodes().watch(new io.fabric8.kubernetes.client.Watcher<Node>() {
             @Override
             public void eventReceived(Action action, Node n) {
-                states.put(n.getMetadata().getName(),
+                states.put(
+                        n.getMetadata().getName(),
                         String.valueOf(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
                 peakPending.accumulateAndGet(
-                        (int) states.values().stream().filter(NvidiaLabels.STATE_PENDING::equals).count(), Math::max);
+                        (int) states.values().stream()
+                                .filter(NvidiaLabels.STATE_PENDING::equals)
+                                .count(),
+                        Math::max);
             }
 
             @Override
-            public void onClose(io.fabric8.kubernetes.client.WatcherException e) {
-            }
+            public void onClose(io.fabric8.kubernetes.client.WatcherException e) {}
         });
         try {
             bed.create(TestDeployments.of("tiny", "1g.6gb", 8));
@@ -88,18 +97,32 @@ class RepartitionIT {
         } finally {
             watch.close();
         }
-        assertThat(peakPending.get()).as("nodes pending at once (max-concurrent-repartitions is 2)").isEqualTo(2);
+        assertThat(peakPending.get())
+                .as("nodes pending at once (max-concurrent-repartitions is 2)")
+                .isEqualTo(2);
         for (String node : bed.sim.nodeNames()) {
-            assertThat(gpusWith(node, "1g.6gb")).as("GPUs of %s turned into 4x1g.6gb", node).isEqualTo(1);
-            assertThat(gpusWith(node, "4g.24gb")).as("GPUs of %s left at 4g.24gb", node).isEqualTo(3);
+            assertThat(gpusWith(node, "1g.6gb"))
+                    .as("GPUs of %s turned into 4x1g.6gb", node)
+                    .isEqualTo(1);
+            assertThat(gpusWith(node, "4g.24gb"))
+                    .as("GPUs of %s left at 4g.24gb", node)
+                    .isEqualTo(3);
             Node n = bed.client.nodes().withName(node).get();
             assertThat(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG)).startsWith("quartet-");
-            assertThat(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)).isEqualTo("success");
+            assertThat(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE))
+                    .isEqualTo("success");
         }
-        ConfigMap cm = bed.client.configMaps().inNamespace(bed.namespace).withName(OperatorTestBed.MIG_CONFIGMAP).get();
+        ConfigMap cm = bed.client
+                .configMaps()
+                .inNamespace(bed.namespace)
+                .withName(OperatorTestBed.MIG_CONFIGMAP)
+                .get();
         String config = cm.getData().get("config.yaml");
-        assertThat(config).as("NVIDIA's own entries and comments are kept").contains("all-balanced:")
-                .contains("# A30-24GB").contains("quartet-");
+        assertThat(config)
+                .as("NVIDIA's own entries and comments are kept")
+                .contains("all-balanced:")
+                .contains("# A30-24GB")
+                .contains("quartet-");
         assertThat(bed.client.v1().events().inAnyNamespace().list().getItems())
                 .anyMatch(e -> "MigRepartitionStarted".equals(e.getReason()));
     }
@@ -112,7 +135,8 @@ class RepartitionIT {
                 bed.sim.nodeNames().get(1), bed.sim.layoutOf(bed.sim.nodeNames().get(1)));
         bed.create(TestDeployments.of("wide", "2g.12gb", 4));
         bed.awaitReady("wide", 4, SOON);
-        before.forEach((node, gpus) -> gpus.stream().filter(g -> g.slices().stream().anyMatch(s -> s.pod() != null))
+        before.forEach((node, gpus) -> gpus.stream()
+                .filter(g -> g.slices().stream().anyMatch(s -> s.pod() != null))
                 .forEach(g -> assertThat(bed.sim.layoutOf(node).get(g.index()).slices())
                         .as("GPU %d of %s holds tiny's replicas", g.index(), node)
                         .isEqualTo(g.slices())));
@@ -140,9 +164,15 @@ class RepartitionIT {
      * {@code reason} naming the node, the node is relabelled to its last good config, and once the fault clears
      * MIG Manager reaches success on it again; tiny's replicas never notice.
      */
-    private void faultIsRolledBackAndReported(String node, String deployment, java.util.function.Consumer<Boolean> fault,
-            String reason) {
-        String good = bed.client.nodes().withName(node).get().getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG);
+    private void faultIsRolledBackAndReported(
+            String node, String deployment, java.util.function.Consumer<Boolean> fault, String reason) {
+        String good = bed.client
+                .nodes()
+                .withName(node)
+                .get()
+                .getMetadata()
+                .getLabels()
+                .get(NvidiaLabels.MIG_CONFIG);
         fault.accept(true);
         try {
             bed.create(TestDeployments.onNode(TestDeployments.of(deployment, "2g.12gb", 4), node));
@@ -152,15 +182,28 @@ class RepartitionIT {
                     assertThat(c.getReason()).isEqualTo(reason);
                     assertThat(c.getMessage()).contains(node);
                 });
-                assertThat(bed.client.nodes().withName(node).get().getMetadata().getLabels()
-                        .get(NvidiaLabels.MIG_CONFIG)).as("rolled back to the last good config").isEqualTo(good);
+                assertThat(bed.client
+                                .nodes()
+                                .withName(node)
+                                .get()
+                                .getMetadata()
+                                .getLabels()
+                                .get(NvidiaLabels.MIG_CONFIG))
+                        .as("rolled back to the last good config")
+                        .isEqualTo(good);
             });
         } finally {
             fault.accept(false);
             bed.deployments().inNamespace(bed.namespace).withName(deployment).delete();
         }
-        await().atMost(SOON).until(() -> NvidiaLabels.STATE_SUCCESS.equals(bed.client.nodes().withName(node).get()
-                .getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
+        await().atMost(SOON)
+                .until(() -> NvidiaLabels.STATE_SUCCESS.equals(bed.client
+                        .nodes()
+                        .withName(node)
+                        .get()
+                        .getMetadata()
+                        .getLabels()
+                        .get(NvidiaLabels.MIG_CONFIG_STATE)));
         assertThat(bed.pods("tiny")).hasSize(8).allMatch(PodFacts::isReady);
     }
 
@@ -185,13 +228,18 @@ class RepartitionIT {
             }
 
             @Override
-            public void onClose(io.fabric8.kubernetes.client.WatcherException e) {
-            }
+            public void onClose(io.fabric8.kubernetes.client.WatcherException e) {}
         });
         try {
             bed.create(TestDeployments.onNode(TestDeployments.of("resume", "1g.6gb", 4), node));
-            await().atMost(SOON).until(() -> NvidiaLabels.STATE_PENDING.equals(bed.client.nodes().withName(node).get()
-                    .getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE)));
+            await().atMost(SOON)
+                    .until(() -> NvidiaLabels.STATE_PENDING.equals(bed.client
+                            .nodes()
+                            .withName(node)
+                            .get()
+                            .getMetadata()
+                            .getLabels()
+                            .get(NvidiaLabels.MIG_CONFIG_STATE)));
             bed.operator.kill();
             bed.operator.restart();
             bed.awaitReady("resume", 4, SOON);
@@ -212,10 +260,14 @@ class RepartitionIT {
         for (Pod pod : bed.client.pods().inNamespace(bed.namespace).list().getItems()) {
             if (pod.getMetadata().getAnnotations() != null
                     && pod.getMetadata().getAnnotations().containsKey(QuartetLabels.MIG_DEVICE)) {
-                bed.client.pods().inNamespace(bed.namespace).withName(pod.getMetadata().getName()).edit(p -> {
-                    p.getMetadata().getAnnotations().remove(QuartetLabels.MIG_DEVICE);
-                    return p;
-                });
+                bed.client
+                        .pods()
+                        .inNamespace(bed.namespace)
+                        .withName(pod.getMetadata().getName())
+                        .edit(p -> {
+                            p.getMetadata().getAnnotations().remove(QuartetLabels.MIG_DEVICE);
+                            return p;
+                        });
             }
         }
         List<GpuSnapshot> before = bed.sim.layoutOf(node);
@@ -224,8 +276,11 @@ class RepartitionIT {
         bed.create(TestDeployments.onNode(TestDeployments.of("unseen", "2g.12gb", 2), node));
         bed.awaitReady("unseen", 2, SOON);
 
-        assertThat(gpusWith(node, "2g.12gb")).as("a 4g.24gb GPU of %s split for unseen", node).isEqualTo(twoG + 1);
-        before.stream().filter(g -> g.slices().stream().anyMatch(s -> s.pod() != null))
+        assertThat(gpusWith(node, "2g.12gb"))
+                .as("a 4g.24gb GPU of %s split for unseen", node)
+                .isEqualTo(twoG + 1);
+        before.stream()
+                .filter(g -> g.slices().stream().anyMatch(s -> s.pod() != null))
                 .forEach(g -> assertThat(bed.sim.layoutOf(node).get(g.index()).slices())
                         .as("GPU %d of %s holds replicas whose slices nobody reported", g.index(), node)
                         .isEqualTo(g.slices()));

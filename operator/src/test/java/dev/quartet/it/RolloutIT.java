@@ -21,8 +21,13 @@ class RolloutIT extends BedPerTest {
 
     @Test
     void aProfileChangeOnAFullGpuIsBlockedUntilMaxUnavailableLetsTheOldReplicasGo() {
-        bed = new OperatorTestBed("rollout", o -> o.withNodes(1).withGpusPerNode(1).withLayout("4x1g.6gb")
-                .withReconfigureDelay(Duration.ofSeconds(1)), Map.of());
+        bed = new OperatorTestBed(
+                "rollout",
+                o -> o.withNodes(1)
+                        .withGpusPerNode(1)
+                        .withLayout("4x1g.6gb")
+                        .withReconfigureDelay(Duration.ofSeconds(1)),
+                Map.of());
         bed.create(TestDeployments.of("web", "1g.6gb", 2));
         bed.awaitReady("web", 2, SOON);
         bed.allowDeletions("web"); // a rollout replaces running replicas
@@ -31,12 +36,16 @@ class RolloutIT extends BedPerTest {
             d.getSpec().getSlice().setProfile("2g.12gb");
             return d;
         });
-        await().atMost(SOON).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
-            assertThat(bed.conditionIs("web", "Progressing", "False", "RolloutBlocked")).isTrue();
-            assertThat(bed.condition("web", "Degraded").orElseThrow().getMessage()).startsWith(
-                    "the rollout cannot go on: 2 replicas of the changed spec have no MIG slice").contains(
-                    "spec.maxUnavailable 1 keeps the 1 replica still on the old spec");
-        });
+        await().atMost(SOON)
+                .pollInterval(Duration.ofMillis(500))
+                .ignoreExceptions()
+                .untilAsserted(() -> {
+                    assertThat(bed.conditionIs("web", "Progressing", "False", "RolloutBlocked"))
+                            .isTrue();
+                    assertThat(bed.condition("web", "Degraded").orElseThrow().getMessage())
+                            .startsWith("the rollout cannot go on: 2 replicas of the changed spec have no MIG slice")
+                            .contains("spec.maxUnavailable 1 keeps the 1 replica still on the old spec");
+                });
         List<Pod> held = live();
         assertThat(held).singleElement().satisfies(p -> {
             assertThat(PodFacts.isReady(p)).as("the old replica left serves").isTrue();
@@ -50,10 +59,13 @@ class RolloutIT extends BedPerTest {
             return d;
         });
         bed.awaitReady("web", 2, SOON);
-        assertThat(live()).hasSize(2).allSatisfy(p -> assertThat(p.getMetadata().getLabels()
-                .get(QuartetLabels.PROFILE)).isEqualTo("2g.12gb"));
+        assertThat(live())
+                .hasSize(2)
+                .allSatisfy(p -> assertThat(p.getMetadata().getLabels().get(QuartetLabels.PROFILE))
+                        .isEqualTo("2g.12gb"));
         assertThat(bed.sim.layoutOf(bed.sim.nodeNames().get(0)).get(0).slices())
-                .extracting(s -> s.profile()).containsExactly("2g.12gb", "2g.12gb");
+                .extracting(s -> s.profile())
+                .containsExactly("2g.12gb", "2g.12gb");
         assertThat(bed.conditionIs("web", "Degraded", "False", "AsExpected")).isTrue();
     }
 

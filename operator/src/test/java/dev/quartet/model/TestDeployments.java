@@ -5,8 +5,7 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 /** InferenceDeployments as a user would write them, for tests of every tier. */
 public final class TestDeployments {
 
-    private TestDeployments() {
-    }
+    private TestDeployments() {}
 
     /** model (ONNX from the worker image), slice profile and replicas; everything else defaulted. */
     public static InferenceDeploymentSpec spec(String profile, int replicas) {

@@ -7,8 +7,8 @@ import io.fabric8.kubernetes.api.model.NodeList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.VersionInfo;
-import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
+import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.lang.reflect.InvocationHandler;
@@ -36,6 +36,7 @@ final class FakeKubernetes {
      * {@code evict pod/<ns>/<name>}.
      */
     final List<String> writes = new ArrayList<>();
+
     final KubernetesClient client;
     private long version;
 
@@ -44,7 +45,8 @@ final class FakeKubernetes {
             case "nodes" -> operation("node", nodes, null);
             case "configMaps" -> operation("configmap", configMaps, null);
             case "pods" -> pods(null);
-            case "getKubernetesVersion" -> new VersionInfo.Builder().withMajor("1").withMinor("20").build();
+            case "getKubernetesVersion" ->
+                new VersionInfo.Builder().withMajor("1").withMinor("20").build();
             default -> throw unsupported(m);
         });
     }
@@ -53,13 +55,14 @@ final class FakeKubernetes {
     private Object pods(String namespace) {
         return proxy(MixedOperation.class, (m, args) -> switch (m.getName()) {
             case "inNamespace" -> pods((String) args[0]);
-            case "withName" -> proxy(PodResource.class, (m2, args2) -> {
-                if (!m2.getName().equals("evict") || args2 != null && args2.length > 0) {
-                    throw unsupported(m2);
-                }
-                writes.add("evict pod/" + namespace + "/" + args[0]);
-                return true;
-            });
+            case "withName" ->
+                proxy(PodResource.class, (m2, args2) -> {
+                    if (!m2.getName().equals("evict") || args2 != null && args2.length > 0) {
+                        throw unsupported(m2);
+                    }
+                    writes.add("evict pod/" + namespace + "/" + args[0]);
+                    return true;
+                });
             default -> throw unsupported(m);
         });
     }
@@ -85,8 +88,13 @@ final class FakeKubernetes {
         return proxy(MixedOperation.class, (m, args) -> switch (m.getName()) {
             case "inNamespace" -> operation(kind, store, (String) args[0]);
             case "withName" -> resource(kind, store, namespace, (String) args[0], null);
-            case "resource" -> resource(kind, store, namespace, ((HasMetadata) args[0]).getMetadata().getName(),
-                    (HasMetadata) args[0]);
+            case "resource" ->
+                resource(
+                        kind,
+                        store,
+                        namespace,
+                        ((HasMetadata) args[0]).getMetadata().getName(),
+                        (HasMetadata) args[0]);
             case "list" -> {
                 if (!kind.equals("node")) {
                     throw unsupported(m);
@@ -100,8 +108,8 @@ final class FakeKubernetes {
     }
 
     @SuppressWarnings("unchecked")
-    private <T extends HasMetadata> Object resource(String kind, Map<String, T> store, String namespace, String name,
-            HasMetadata item) {
+    private <T extends HasMetadata> Object resource(
+            String kind, Map<String, T> store, String namespace, String name, HasMetadata item) {
         String key = namespace == null ? name : namespace + "/" + name;
         return proxy(Resource.class, (m, args) -> {
             T stored = store.get(key);
@@ -122,8 +130,10 @@ final class FakeKubernetes {
                     }
                     return write("create", kind, key, store, (T) copy(item));
                 case "update":
-                    if (stored == null || !stored.getMetadata().getResourceVersion()
-                            .equals(item.getMetadata().getResourceVersion())) {
+                    if (stored == null
+                            || !stored.getMetadata()
+                                    .getResourceVersion()
+                                    .equals(item.getMetadata().getResourceVersion())) {
                         throw new KubernetesClientException("conflict", 409, null);
                     }
                     return write("update", kind, key, store, (T) copy(item));
@@ -141,7 +151,9 @@ final class FakeKubernetes {
     }
 
     private static String key(String namespace, HasMetadata o) {
-        return namespace == null ? o.getMetadata().getName() : namespace + "/" + o.getMetadata().getName();
+        return namespace == null
+                ? o.getMetadata().getName()
+                : namespace + "/" + o.getMetadata().getName();
     }
 
     private static <T> T copy(T o) {

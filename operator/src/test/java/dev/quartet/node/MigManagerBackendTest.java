@@ -128,18 +128,23 @@ class MigManagerBackendTest {
 
     /** A Ready node with one A30 on {@code config} in {@code state} (either may be null). */
     private static NodeBuilder a30(String name, String config, String state) {
-        return TestNodes.node(name, "NVIDIA-A30", 1, config, state,
-                Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4")));
+        return TestNodes.node(
+                name, "NVIDIA-A30", 1, config, state, Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4")));
     }
 
     private void migConfig(String text) {
         cluster.put(new ConfigMapBuilder()
-                .withNewMetadata().withNamespace(NAMESPACE).withName(CONFIG_MAP).endMetadata()
-                .addToData(KEY, text).build());
+                .withNewMetadata()
+                .withNamespace(NAMESPACE)
+                .withName(CONFIG_MAP)
+                .endMetadata()
+                .addToData(KEY, text)
+                .build());
     }
 
     private MigPartedConfig migConfig() {
-        return MigPartedConfig.parse(cluster.configMaps.get(NAMESPACE + "/" + CONFIG_MAP).getData().get(KEY));
+        return MigPartedConfig.parse(
+                cluster.configMaps.get(NAMESPACE + "/" + CONFIG_MAP).getData().get(KEY));
     }
 
     /** What the informer caches show now. */
@@ -155,8 +160,8 @@ class MigManagerBackendTest {
         return new GpuPlan(node, 0, GpuModel.A30, layout, true);
     }
 
-    private static Map<String, NodeProgress> pass(MigManagerBackend backend, Plan plan, ClusterSnapshot snapshot,
-            Instant now) {
+    private static Map<String, NodeProgress> pass(
+            MigManagerBackend backend, Plan plan, ClusterSnapshot snapshot, Instant now) {
         Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
                 .build(snapshot, new InventoryBuilder.Owners(Map.of()), now);
         return backend.reconcile(plan, inventory, snapshot, now);
@@ -188,8 +193,8 @@ class MigManagerBackendTest {
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
 
-        Map<String, NodeProgress> progress = pass(backend(2),
-                plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), snapshot(), NOW);
+        Map<String, NodeProgress> progress =
+                pass(backend(2), plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), snapshot(), NOW);
 
         assertThat(progress.values()).extracting(NodeProgress::phase).containsOnly(Phase.APPLYING);
         String a = label("gpu-a", NvidiaLabels.MIG_CONFIG);
@@ -227,7 +232,8 @@ class MigManagerBackendTest {
 
         pass(backend(1), plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
 
-        assertThat(migConfig().configs()).doesNotContainKey("quartet-00000fffff")
+        assertThat(migConfig().configs())
+                .doesNotContainKey("quartet-00000fffff")
                 .containsKey(label("gpu-a", NvidiaLabels.MIG_CONFIG));
     }
 
@@ -243,17 +249,22 @@ class MigManagerBackendTest {
         int writes = cluster.writes.size();
         events.clear();
 
-        NodeProgress first = pass(backend, plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
+        NodeProgress first =
+                pass(backend, plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
 
         assertThat(first.phase()).isEqualTo(Phase.FAILED);
         assertThat(first.message()).contains("nothing to roll back to");
         assertThat(cluster.writes).hasSize(writes + 1);
-        assertThat(events).singleElement().asString().startsWith("Warning MigManagerFailed gpu-a")
+        assertThat(events)
+                .singleElement()
+                .asString()
+                .startsWith("Warning MigManagerFailed gpu-a")
                 .contains("nothing to roll back to");
         NodeMigRecord record = failure("gpu-a");
         assertThat(record.config()).isEqualTo(failed);
         assertThat(record.rolledBackTo()).isNull();
-        assertThat(record.retryAfter()).isEqualTo(NOW.plusSeconds(60).plus(Duration.ofMinutes(15)).toString());
+        assertThat(record.retryAfter())
+                .isEqualTo(NOW.plusSeconds(60).plus(Duration.ofMinutes(15)).toString());
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(failed);
 
         for (Instant later : List.of(NOW.plusSeconds(61), NOW.plusSeconds(62), NOW.plusSeconds(600))) {
@@ -262,7 +273,8 @@ class MigManagerBackendTest {
             assertThat(again.phase()).isEqualTo(Phase.FAILED);
             assertThat(again.message()).contains("nothing to roll back to").doesNotContain("null");
         }
-        assertThat(pass(backend, plan(), snapshot(), NOW.plus(Duration.ofHours(1)))).doesNotContainKey("gpu-a");
+        assertThat(pass(backend, plan(), snapshot(), NOW.plus(Duration.ofHours(1))))
+                .doesNotContainKey("gpu-a");
         assertThat(cluster.writes).hasSize(writes + 1);
         assertThat(events).hasSize(1);
         assertThat(failure("gpu-a")).isEqualTo(record);
@@ -277,7 +289,8 @@ class MigManagerBackendTest {
         int writes = cluster.writes.size();
 
         Instant late = NOW.plus(Duration.ofMinutes(11));
-        assertThat(pass(backend, plan(), snapshot(), late).get("gpu-a").reason()).isEqualTo("MigManagerTimeout");
+        assertThat(pass(backend, plan(), snapshot(), late).get("gpu-a").reason())
+                .isEqualTo("MigManagerTimeout");
         NodeMigRecord record = failure("gpu-a");
         pass(backend, plan(), snapshot(), late.plusSeconds(1));
         pass(backend, plan(), snapshot(), late.plus(Duration.ofMinutes(20)));
@@ -304,7 +317,10 @@ class MigManagerBackendTest {
         assertThat(progress).doesNotContainKey("gpu-a");
         assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_FAILURE)).isNull();
         assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo(tried);
-        assertThat(events).singleElement().asString().startsWith("Normal MigRepartitioned gpu-a")
+        assertThat(events)
+                .singleElement()
+                .asString()
+                .startsWith("Normal MigRepartitioned gpu-a")
                 .contains("after the failure Quartet recorded");
         assertThat(pass(backend, plan(), snapshot(), late.plusSeconds(31))).doesNotContainKey("gpu-a");
         assertThat(events).hasSize(1);
@@ -345,7 +361,9 @@ class MigManagerBackendTest {
 
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
         assertThat(failure("gpu-a").at()).isEqualTo(afterBackOff.plusSeconds(60).toString());
-        assertThat(events).filteredOn(e -> e.startsWith("Warning MigManagerFailed")).hasSize(2);
+        assertThat(events)
+                .filteredOn(e -> e.startsWith("Warning MigManagerFailed"))
+                .hasSize(2);
     }
 
     /** gpu-a: two A30s, GPU 0 at 4x 1g.6gb and GPU 1 at 1x 4g.24gb, running a 1g.6gb pod nobody placed. */
@@ -353,12 +371,24 @@ class MigManagerBackendTest {
         migConfig(MigPartedConfigTest.nvidiaDefault() + "\n" + TestNodes.PER_GPU_ENTRY);
         cluster.put(TestNodes.perGpuA30("gpu-a").build());
         Pod trainer = new PodBuilder()
-                .withNewMetadata().withNamespace("batch").withName("trainer").endMetadata()
-                .withNewSpec().withNodeName("gpu-a")
-                .addNewContainer().withName("main").withImage("trainer")
-                .withNewResources().addToLimits(NvidiaLabels.resourceName("1g.6gb"), new Quantity("1")).endResources()
-                .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").endStatus().build();
+                .withNewMetadata()
+                .withNamespace("batch")
+                .withName("trainer")
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName("gpu-a")
+                .addNewContainer()
+                .withName("main")
+                .withImage("trainer")
+                .withNewResources()
+                .addToLimits(NvidiaLabels.resourceName("1g.6gb"), new Quantity("1"))
+                .endResources()
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .endStatus()
+                .build();
         return new ClusterSnapshot(cluster.nodes(), List.of(trainer), migConfig(), null);
     }
 
@@ -370,7 +400,8 @@ class MigManagerBackendTest {
     void aGpuWithoutAnInstanceOfAnUnplacedPodsProfileIsRepartitioned() {
         ClusterSnapshot snapshot = podWithoutReportedSlice();
 
-        NodeProgress progress = pass(backend(1), plan(repartition("gpu-a", 1, HALVES)), snapshot, NOW).get("gpu-a");
+        NodeProgress progress = pass(backend(1), plan(repartition("gpu-a", 1, HALVES)), snapshot, NOW)
+                .get("gpu-a");
 
         assertThat(progress.phase()).isEqualTo(Phase.APPLYING);
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).startsWith(MigPartedConfigWriter.PREFIX);
@@ -380,7 +411,8 @@ class MigManagerBackendTest {
     void aGpuThatMayHoldAnUnplacedPodIsNotRepartitioned() {
         ClusterSnapshot snapshot = podWithoutReportedSlice();
 
-        NodeProgress progress = pass(backend(1), plan(repartition("gpu-a", 0, HALVES)), snapshot, NOW).get("gpu-a");
+        NodeProgress progress = pass(backend(1), plan(repartition("gpu-a", 0, HALVES)), snapshot, NOW)
+                .get("gpu-a");
 
         assertThat(progress.phase()).isEqualTo(Phase.WAITING);
         assertThat(progress.message()).contains("cannot tell which GPU pod batch/trainer uses");
@@ -393,7 +425,8 @@ class MigManagerBackendTest {
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         MigManagerBackend backend = backend(1, Duration.ofSeconds(90));
 
-        NodeProgress first = pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW).get("gpu-a");
+        NodeProgress first = pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW)
+                .get("gpu-a");
 
         String staged = annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED);
         assertThat(staged).startsWith(MigPartedConfigWriter.PREFIX).endsWith("@" + NOW);
@@ -429,8 +462,7 @@ class MigManagerBackendTest {
         String stagedA = annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED);
         String configA = stagedA.substring(0, stagedA.indexOf('@'));
 
-        pass(backend, plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), snapshot(),
-                NOW.plusSeconds(10));
+        pass(backend, plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), snapshot(), NOW.plusSeconds(10));
 
         assertThat(migConfig().configs()).containsKey(configA);
         assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isEqualTo(stagedA);
@@ -450,32 +482,66 @@ class MigManagerBackendTest {
         // gpu-b waiting for its turn waited for each other for ever.
         migConfig(MigPartedConfigTest.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
-        cluster.put(TestNodes.node("gpu-b", "NVIDIA-A30", 1, "all-4g.24gb", "success",
-                Map.of(NvidiaLabels.resourceName("4g.24gb"), new Quantity("1"))).build());
+        cluster.put(TestNodes.node(
+                        "gpu-b",
+                        "NVIDIA-A30",
+                        1,
+                        "all-4g.24gb",
+                        "success",
+                        Map.of(NvidiaLabels.resourceName("4g.24gb"), new Quantity("1")))
+                .build());
         Pod small = new PodBuilder()
-                .withNewMetadata().withNamespace("ns").withName("small-0")
+                .withNewMetadata()
+                .withNamespace("ns")
+                .withName("small-0")
                 .addToLabels(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE)
                 .addToLabels(QuartetLabels.DEPLOYMENT, "small")
-                .addToAnnotations(QuartetLabels.MIG_DEVICE,
-                        "{\"gpu\":0,\"profile\":\"1g.6gb\",\"start\":0,\"uuid\":\"MIG-a\"}")
+                .addToAnnotations(
+                        QuartetLabels.MIG_DEVICE, "{\"gpu\":0,\"profile\":\"1g.6gb\",\"start\":0,\"uuid\":\"MIG-a\"}")
                 .endMetadata()
-                .withNewSpec().withNodeName("gpu-a").addNewContainer().withName("worker").withImage("w")
-                .withNewResources().addToLimits(NvidiaLabels.resourceName("1g.6gb"), new Quantity("1")).endResources()
-                .endContainer().endSpec()
-                .withNewStatus().withPhase("Running").addNewCondition().withType("Ready").withStatus("True")
-                .endCondition().endStatus().build();
+                .withNewSpec()
+                .withNodeName("gpu-a")
+                .addNewContainer()
+                .withName("worker")
+                .withImage("w")
+                .withNewResources()
+                .addToLimits(NvidiaLabels.resourceName("1g.6gb"), new Quantity("1"))
+                .endResources()
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .endStatus()
+                .build();
         ClusterSnapshot snapshot = new ClusterSnapshot(cluster.nodes(), List.of(small), migConfig(), null);
-        Demand smallDemand = new Demand("ns/small", "1g.6gb", null, 1, 0,
-                null, true, Placement.SPREAD, null);
+        Demand smallDemand = new Demand("ns/small", "1g.6gb", null, 1, 0, null, true, Placement.SPREAD, null);
         Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
                 .build(snapshot, new InventoryBuilder.Owners(Map.of("ns/small", smallDemand)), NOW);
-        Plan plan = new Plan(List.of(repartition("gpu-a", WHOLE), new GpuPlan("gpu-b", 0, GpuModel.A30,
-                List.of(new Instance("1g.6gb", 0), new Instance("1g.6gb", 1), new Instance("2g.12gb", 2)), true)),
-                List.of(new Assignment("ns/big", "gpu-a", 0, "4g.24gb", 0, false, null),
+        Plan plan = new Plan(
+                List.of(
+                        repartition("gpu-a", WHOLE),
+                        new GpuPlan(
+                                "gpu-b",
+                                0,
+                                GpuModel.A30,
+                                List.of(
+                                        new Instance("1g.6gb", 0),
+                                        new Instance("1g.6gb", 1),
+                                        new Instance("2g.12gb", 2)),
+                                true)),
+                List.of(
+                        new Assignment("ns/big", "gpu-a", 0, "4g.24gb", 0, false, null),
                         new Assignment("ns/small", "gpu-b", 0, "1g.6gb", 0, false, null)),
-                List.of("ns/small-0"), List.of(), List.of());
+                List.of("ns/small-0"),
+                List.of(),
+                List.of());
 
-        NodeProgress progress = backend(1).reconcile(plan, inventory, snapshot, NOW).get("gpu-a");
+        NodeProgress progress =
+                backend(1).reconcile(plan, inventory, snapshot, NOW).get("gpu-a");
 
         assertThat(progress.message()).doesNotContain("replacement");
         assertThat(cluster.writes).contains("evict pod/ns/small-0");
@@ -487,7 +553,8 @@ class MigManagerBackendTest {
         cluster.put(a30("gpu-a", "all-1g.6gb", NvidiaLabels.STATE_PENDING).build());
         cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
 
-        NodeProgress progress = pass(backend(1), plan(repartition("gpu-b", WHOLE)), snapshot(), NOW).get("gpu-b");
+        NodeProgress progress = pass(backend(1), plan(repartition("gpu-b", WHOLE)), snapshot(), NOW)
+                .get("gpu-b");
 
         assertThat(progress.phase()).isEqualTo(Phase.WAITING);
         assertThat(progress.message()).startsWith("waiting for a turn");
@@ -531,7 +598,8 @@ class MigManagerBackendTest {
         migConfig(MigPartedConfigTest.nvidiaDefault());
         migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
 
-        NodeProgress progress = pass(backend(1), plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
+        NodeProgress progress =
+                pass(backend(1), plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
 
         assertThat(progress.message()).contains("rolled back to " + first);
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(first);
@@ -558,7 +626,8 @@ class MigManagerBackendTest {
         migConfig(MigPartedConfigTest.nvidiaDefault());
         migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
 
-        NodeProgress progress = pass(backend(1), plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
+        NodeProgress progress =
+                pass(backend(1), plan(), snapshot(), NOW.plusSeconds(60)).get("gpu-a");
 
         assertThat(progress.phase()).isEqualTo(Phase.FAILED);
         assertThat(progress.message()).contains("cannot roll back to custom-halves");
@@ -574,8 +643,11 @@ class MigManagerBackendTest {
         pass(backend, plan(repartition("gpu-b", WHOLE)), snapshot(), NOW);
         assertThat(annotation("gpu-b", QuartetLabels.NODE_CONFIG_STAGED)).isNotNull();
 
-        Map<String, NodeProgress> progress = pass(backend, plan(repartition("gpu-a", HALVES),
-                repartition("gpu-b", WHOLE)), snapshot(), NOW.plusSeconds(10));
+        Map<String, NodeProgress> progress = pass(
+                backend,
+                plan(repartition("gpu-a", HALVES), repartition("gpu-b", WHOLE)),
+                snapshot(),
+                NOW.plusSeconds(10));
 
         assertThat(progress.get("gpu-a").message()).startsWith("waiting for a turn");
         assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isNull();

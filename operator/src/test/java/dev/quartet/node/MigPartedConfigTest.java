@@ -32,9 +32,23 @@ class MigPartedConfigTest {
     void readsEveryEntryOfNvidiasDefaultConfig() {
         MigPartedConfig config = MigPartedConfig.parse(nvidiaDefault());
 
-        assertThat(config.configs()).containsOnlyKeys("all-disabled", "all-enabled", "all-1g.5gb", "all-2g.10gb",
-                "all-3g.20gb", "all-7g.40gb", "all-1g.10gb", "all-3g.40gb", "all-7g.80gb", "all-1g.6gb",
-                "all-1g.6gb.me", "all-2g.12gb", "all-2g.12gb.me", "all-4g.24gb", "all-balanced");
+        assertThat(config.configs())
+                .containsOnlyKeys(
+                        "all-disabled",
+                        "all-enabled",
+                        "all-1g.5gb",
+                        "all-2g.10gb",
+                        "all-3g.20gb",
+                        "all-7g.40gb",
+                        "all-1g.10gb",
+                        "all-3g.40gb",
+                        "all-7g.80gb",
+                        "all-1g.6gb",
+                        "all-1g.6gb.me",
+                        "all-2g.12gb",
+                        "all-2g.12gb.me",
+                        "all-4g.24gb",
+                        "all-balanced");
         assertThat(config.configs().get("all-disabled"))
                 .containsExactly(new DeviceGroup(null, List.of(), false, Map.of()));
         assertThat(config.configs().get("all-enabled"))
@@ -112,7 +126,10 @@ class MigPartedConfigTest {
         assertThat(countsFor(config, "node-a-layout", 0, GpuModel.A30)).isEqualTo(Map.of("1g.6gb", 4));
         assertThat(countsFor(config, "node-a-layout", 1, GpuModel.A30)).isEqualTo(Map.of("1g.6gb", 4));
         assertThat(countsFor(config, "node-a-layout", 2, GpuModel.A30)).isEqualTo(Map.of("2g.12gb", 1, "1g.6gb", 2));
-        assertThat(config.groupFor("node-a-layout", 3, GpuModel.A30).orElseThrow().migEnabled()).isFalse();
+        assertThat(config.groupFor("node-a-layout", 3, GpuModel.A30)
+                        .orElseThrow()
+                        .migEnabled())
+                .isFalse();
         assertThat(config.groupFor("node-a-layout", 4, GpuModel.A30)).isEmpty();
         assertThat(config.configs().get("node-a-layout").get(0).devices()).containsExactly(0, 1);
     }

@@ -20,8 +20,9 @@ class MigPartedConfigWriterTest {
             new DeviceGroup(List.of(0), List.of(), true, Map.of("1g.6gb", 4)),
             new DeviceGroup(List.of(1), List.of(), true, Map.of("2g.12gb", 1, "1g.6gb", 2)),
             new DeviceGroup(List.of(2, 3), List.of(), false, Map.of()));
-    private static final List<DeviceGroup> WHOLE = List.of(
-            new DeviceGroup(null, List.of(), true, Map.of("4g.24gb", 1)));
+
+    private static final List<DeviceGroup> WHOLE =
+            List.of(new DeviceGroup(null, List.of(), true, Map.of("4g.24gb", 1)));
 
     @SafeVarargs
     private static Map<String, List<DeviceGroup>> entries(List<DeviceGroup>... layouts) {
@@ -33,7 +34,10 @@ class MigPartedConfigWriterTest {
     }
 
     private static Map<String, Integer> counts(String text, String name, int gpu) {
-        return MigPartedConfig.parse(text).groupFor(name, gpu, GpuModel.A30).orElseThrow().migDevices();
+        return MigPartedConfig.parse(text)
+                .groupFor(name, gpu, GpuModel.A30)
+                .orElseThrow()
+                .migDevices();
     }
 
     @Test
@@ -42,17 +46,19 @@ class MigPartedConfigWriterTest {
 
         assertThat(name).matches("quartet-[0-9a-f]{10}");
         assertThat(MigPartedConfigWriter.configName(List.of(
-                new DeviceGroup(List.of(0), List.of(), true, Map.of("1g.6gb", 4)),
-                new DeviceGroup(List.of(1), List.of(), true, Map.of("1g.6gb", 2, "2g.12gb", 1)),
-                new DeviceGroup(List.of(2, 3), List.of(), false, Map.of())))).isEqualTo(name);
+                        new DeviceGroup(List.of(0), List.of(), true, Map.of("1g.6gb", 4)),
+                        new DeviceGroup(List.of(1), List.of(), true, Map.of("1g.6gb", 2, "2g.12gb", 1)),
+                        new DeviceGroup(List.of(2, 3), List.of(), false, Map.of()))))
+                .isEqualTo(name);
         assertThat(MigPartedConfigWriter.configName(WHOLE)).isNotEqualTo(name);
         assertThat(MigPartedConfigWriter.configName(List.of(
-                new DeviceGroup(List.of(0), List.of(), true, Map.of("1g.6gb", 4)),
-                new DeviceGroup(List.of(1), List.of(), true, Map.of("2g.12gb", 2)),
-                new DeviceGroup(List.of(2, 3), List.of(), false, Map.of())))).isNotEqualTo(name);
-        assertThat(MigPartedConfigWriter.configName(List.of(
-                new DeviceGroup(List.of(0), List.of(), true, Map.of("4g.24gb", 1))))).isNotEqualTo(
-                        MigPartedConfigWriter.configName(WHOLE));
+                        new DeviceGroup(List.of(0), List.of(), true, Map.of("1g.6gb", 4)),
+                        new DeviceGroup(List.of(1), List.of(), true, Map.of("2g.12gb", 2)),
+                        new DeviceGroup(List.of(2, 3), List.of(), false, Map.of()))))
+                .isNotEqualTo(name);
+        assertThat(MigPartedConfigWriter.configName(
+                        List.of(new DeviceGroup(List.of(0), List.of(), true, Map.of("4g.24gb", 1)))))
+                .isNotEqualTo(MigPartedConfigWriter.configName(WHOLE));
     }
 
     @Test
@@ -76,7 +82,8 @@ class MigPartedConfigWriterTest {
 
         String written = MigPartedConfigWriter.rewrite(NVIDIA, wanted, Set.of());
 
-        assertThat(MigPartedConfigWriter.configName(MigPartedConfig.parse(written).configs().get(name)))
+        assertThat(MigPartedConfigWriter.configName(
+                        MigPartedConfig.parse(written).configs().get(name)))
                 .isEqualTo(name);
     }
 
@@ -91,12 +98,17 @@ class MigPartedConfigWriterTest {
         assertThat(written.substring(NVIDIA.length())).startsWith("\n  " + name + ":\n");
         MigPartedConfig before = MigPartedConfig.parse(NVIDIA);
         MigPartedConfig after = MigPartedConfig.parse(written);
-        before.configs().forEach((n, groups) -> assertThat(after.configs().get(n)).isEqualTo(groups));
+        before.configs()
+                .forEach((n, groups) -> assertThat(after.configs().get(n)).isEqualTo(groups));
         assertThat(counts(written, name, 0)).isEqualTo(Map.of("1g.6gb", 4));
         assertThat(counts(written, name, 1)).isEqualTo(Map.of("2g.12gb", 1, "1g.6gb", 2));
-        assertThat(MigPartedConfig.parse(written).groupFor(name, 3, GpuModel.A30).orElseThrow().migEnabled())
+        assertThat(MigPartedConfig.parse(written)
+                        .groupFor(name, 3, GpuModel.A30)
+                        .orElseThrow()
+                        .migEnabled())
                 .isFalse();
-        assertThat(MigPartedConfig.parse(written).groupFor(name, 4, GpuModel.A30)).isEmpty();
+        assertThat(MigPartedConfig.parse(written).groupFor(name, 4, GpuModel.A30))
+                .isEmpty();
     }
 
     @Test
@@ -155,7 +167,8 @@ class MigPartedConfigWriterTest {
                       mig-devices: {"4g.24gb": 1}
                 """);
         assertThat(MigPartedConfig.parse(written).configs()).containsOnlyKeys("quartet-00000aaaaa", name);
-        assertThat(MigPartedConfigWriter.rewrite(written, wanted, Set.of("quartet-00000aaaaa"))).isSameAs(written);
+        assertThat(MigPartedConfigWriter.rewrite(written, wanted, Set.of("quartet-00000aaaaa")))
+                .isSameAs(written);
     }
 
     @Test
@@ -251,8 +264,10 @@ class MigPartedConfigWriterTest {
         assertThat(written).startsWith(foreign);
         MigPartedConfig parsed = MigPartedConfig.parse(written);
         assertThat(parsed.configs()).containsOnlyKeys("pool-a", "pool-b", name);
-        assertThat(parsed.configs().get(name)).isEqualTo(MigPartedConfig.parse(
-                MigPartedConfigWriter.rewrite(NVIDIA, wanted, Set.of())).configs().get(name));
+        assertThat(parsed.configs().get(name))
+                .isEqualTo(MigPartedConfig.parse(MigPartedConfigWriter.rewrite(NVIDIA, wanted, Set.of()))
+                        .configs()
+                        .get(name));
         assertThat(MigPartedConfigWriter.rewrite(written, wanted, Set.of())).isSameAs(written);
         assertThat(MigPartedConfigWriter.rewrite(written, Map.of(), Set.of())).isEqualTo(foreign);
     }
@@ -299,7 +314,8 @@ class MigPartedConfigWriterTest {
 
         assertThat(written).startsWith(NVIDIA);
         MigPartedConfig parsed = MigPartedConfig.parse(written);
-        assertThat(parsed.groupFor(name, 0, GpuModel.A30).orElseThrow().deviceFilter()).containsExactly("0x20B710DE");
+        assertThat(parsed.groupFor(name, 0, GpuModel.A30).orElseThrow().deviceFilter())
+                .containsExactly("0x20B710DE");
         assertThat(parsed.groupFor(name, 0, GpuModel.A100_40GB)).isEmpty();
         assertThat(MigPartedConfigWriter.rewrite(written, wanted, Set.of())).isSameAs(written);
     }
@@ -341,7 +357,8 @@ class MigPartedConfigWriterTest {
 
             assertThat(MigPartedConfig.parse(written).configs()).as(original).containsOnlyKeys(name);
             assertThat(counts(written, name, 0)).isEqualTo(Map.of("4g.24gb", 1));
-            assertThat(MigPartedConfigWriter.rewrite(original, Map.of(), Set.of())).isSameAs(original);
+            assertThat(MigPartedConfigWriter.rewrite(original, Map.of(), Set.of()))
+                    .isSameAs(original);
         }
     }
 

@@ -23,10 +23,13 @@ class BaselineComparisonTest {
     void neverSatisfiesLessThanABaseline(@ForAll long seed) {
         RandomClusters input = new RandomClusters(seed, RandomClusters.small(ALL_MODELS));
         Plan plan = new MigPlanner().plan(input.state, input.demands);
-        for (Plan baseline : List.of(new FirstFitBaseline().plan(input.state, input.demands),
+        for (Plan baseline : List.of(
+                new FirstFitBaseline().plan(input.state, input.demands),
                 new MultisetPackerBaseline().plan(input.state, input.demands))) {
-            assertThat(Arrays.compare(ExhaustiveSearch.satisfied(plan, input.demands),
-                    ExhaustiveSearch.satisfied(baseline, input.demands))).isNotNegative();
+            assertThat(Arrays.compare(
+                            ExhaustiveSearch.satisfied(plan, input.demands),
+                            ExhaustiveSearch.satisfied(baseline, input.demands)))
+                    .isNotNegative();
         }
     }
 
@@ -36,13 +39,17 @@ class BaselineComparisonTest {
         Plan plan = new MigPlanner().plan(input.state, input.demands);
         long[] satisfied = ExhaustiveSearch.satisfied(plan, input.demands);
         long stranded = PlanQuality.of(input.state, input.demands, plan).stranded();
-        for (Plan baseline : List.of(new FirstFitBaseline().plan(input.state, input.demands),
+        for (Plan baseline : List.of(
+                new FirstFitBaseline().plan(input.state, input.demands),
                 new MultisetPackerBaseline().plan(input.state, input.demands))) {
             long[] theirs = ExhaustiveSearch.satisfied(baseline, input.demands);
-            assertThat(Arrays.compare(satisfied, theirs)).as("rule 3 against a baseline").isNotNegative();
+            assertThat(Arrays.compare(satisfied, theirs))
+                    .as("rule 3 against a baseline")
+                    .isNotNegative();
             if (Arrays.equals(satisfied, theirs)) {
-                assertThat(stranded).isLessThanOrEqualTo(PlanQuality.of(input.state, input.demands, baseline)
-                        .stranded());
+                assertThat(stranded)
+                        .isLessThanOrEqualTo(PlanQuality.of(input.state, input.demands, baseline)
+                                .stranded());
             }
         }
     }

@@ -36,8 +36,8 @@ final class BaselineLayouts {
             List<Slot> slots = new ArrayList<>();
             for (int i = 0; i < gpu.current.size(); i++) {
                 int running = gpu.runningDemand[i];
-                slots.add(new Slot(gpu.current.profileIndex()[i], gpu.current.starts()[i], running,
-                        gpu.runningReplica[i]));
+                slots.add(new Slot(
+                        gpu.current.profileIndex()[i], gpu.current.starts()[i], running, gpu.runningReplica[i]));
             }
             layouts.add(slots);
         }
@@ -82,7 +82,9 @@ final class BaselineLayouts {
 
     /** The lowest legal start for a new instance of profile {@code p} next to the GPU's instances, or -1. */
     int lowestStart(GpuWork gpu, int p) {
-        int used = layouts.get(gpu.id).stream().mapToInt(s -> gpu.catalog.profile(s.profile).memorySlices()).sum();
+        int used = layouts.get(gpu.id).stream()
+                .mapToInt(s -> gpu.catalog.profile(s.profile).memorySlices())
+                .sum();
         if (used + gpu.catalog.profile(p).memorySlices() > gpu.model.memorySlots()) {
             return -1;
         }
@@ -97,7 +99,9 @@ final class BaselineLayouts {
 
     LayoutShape shape(GpuWork gpu) {
         List<Slot> slots = layouts.get(gpu.id);
-        return LayoutShape.of(gpu.catalog, slots.stream().mapToInt(s -> s.profile).toArray(),
+        return LayoutShape.of(
+                gpu.catalog,
+                slots.stream().mapToInt(s -> s.profile).toArray(),
                 slots.stream().mapToInt(s -> s.start).toArray());
     }
 
@@ -108,25 +112,33 @@ final class BaselineLayouts {
         for (GpuWork gpu : gpus) {
             LayoutShape shape = shape(gpu);
             String node = input.nodeNames[gpu.node];
-            gpuPlans.add(new GpuPlan(node, gpu.index, gpu.model, shape.instances(gpu.catalog),
-                    !shape.sameLayout(gpu.current)));
+            gpuPlans.add(new GpuPlan(
+                    node, gpu.index, gpu.model, shape.instances(gpu.catalog), !shape.sameLayout(gpu.current)));
             for (Slot slot : layouts.get(gpu.id)) {
                 if (slot.demand >= 0) {
                     satisfied[slot.demand]++;
-                    assignments.add(new Assignment(input.demands[slot.demand].name(), node, gpu.index,
-                            gpu.catalog.profile(slot.profile).name(), slot.start, slot.replica != null, slot.replica));
+                    assignments.add(new Assignment(
+                            input.demands[slot.demand].name(),
+                            node,
+                            gpu.index,
+                            gpu.catalog.profile(slot.profile).name(),
+                            slot.start,
+                            slot.replica != null,
+                            slot.replica));
                 }
             }
         }
         List<Unsatisfied> unsatisfied = new ArrayList<>();
         for (ResolvedDemand demand : input.demands) {
             if (satisfied[demand.id] < demand.replicas()) {
-                unsatisfied.add(new Unsatisfied(demand.name(), demand.replicas() - satisfied[demand.id],
-                        UnsatisfiedReason.InsufficientSlices));
+                unsatisfied.add(new Unsatisfied(
+                        demand.name(), demand.replicas() - satisfied[demand.id], UnsatisfiedReason.InsufficientSlices));
             }
         }
-        assignments.sort(Comparator.comparing(Assignment::demand).thenComparing(Assignment::node)
-                .thenComparingInt(Assignment::gpu).thenComparingInt(Assignment::start));
+        assignments.sort(Comparator.comparing(Assignment::demand)
+                .thenComparing(Assignment::node)
+                .thenComparingInt(Assignment::gpu)
+                .thenComparingInt(Assignment::start));
         List<String> released = new ArrayList<>(input.released);
         released.sort(null);
         return new Plan(gpuPlans, assignments, List.of(), released, unsatisfied);

@@ -14,8 +14,7 @@ import java.util.Set;
  */
 final class BenchScenarios {
 
-    record Scenario(String name, ClusterState state, List<Demand> demands) {
-    }
+    record Scenario(String name, ClusterState state, List<Demand> demands) {}
 
     private final Random random;
 
@@ -24,19 +23,19 @@ final class BenchScenarios {
     }
 
     /** {@code load}: memory slices the demands ask for, as a share of every slice of the cluster. */
-    static Scenario generate(String name, int nodes, int gpusPerNode, List<GpuModel> models, int demands,
-            double load, long seed) {
+    static Scenario generate(
+            String name, int nodes, int gpusPerNode, List<GpuModel> models, int demands, double load, long seed) {
         return new BenchScenarios(seed).build(name, nodes, gpusPerNode, models, demands, load);
     }
 
-    private Scenario build(String name, int nodeCount, int gpusPerNode, List<GpuModel> models, int demandCount,
-            double load) {
+    private Scenario build(
+            String name, int nodeCount, int gpusPerNode, List<GpuModel> models, int demandCount, double load) {
         List<String> nodeNames = new ArrayList<>();
         for (int n = 0; n < nodeCount; n++) {
             nodeNames.add(String.format("node-%04d", n));
         }
-        List<Demand> demands = demands(demandCount, models, nodeNames,
-                load * nodeCount * gpusPerNode * 8 / demandCount);
+        List<Demand> demands =
+                demands(demandCount, models, nodeNames, load * nodeCount * gpusPerNode * 8 / demandCount);
         Map<String, Integer> running = new HashMap<>();
         List<NodeState> nodes = new ArrayList<>();
         for (String node : nodeNames) {
@@ -55,17 +54,28 @@ final class BenchScenarios {
         List<Demand> demands = new ArrayList<>();
         for (int d = 0; d < count; d++) {
             GpuModel model = models.get(random.nextInt(models.size()));
-            List<MigProfile> profiles = GpuCatalog.profiles(model).stream().filter(p -> !p.mediaExtension()).toList();
+            List<MigProfile> profiles = GpuCatalog.profiles(model).stream()
+                    .filter(p -> !p.mediaExtension())
+                    .toList();
             int roll = random.nextInt(10);
-            MigProfile profile = profiles.get(roll < 5 ? 0 : roll < 8 ? Math.min(2, profiles.size() - 1)
-                    : roll < 9 ? profiles.size() - 2 : random.nextInt(profiles.size()));
+            MigProfile profile = profiles.get(
+                    roll < 5
+                            ? 0
+                            : roll < 8
+                                    ? Math.min(2, profiles.size() - 1)
+                                    : roll < 9 ? profiles.size() - 2 : random.nextInt(profiles.size()));
             boolean byMemory = random.nextInt(10) == 0;
             double eighths = (double) profile.memorySlices() * 8 / model.memorySlots();
             int replicas = (int) Math.max(1, Math.round(eighthsPerDemand / eighths * (0.5 + random.nextDouble())));
-            demands.add(new Demand(String.format("team-%02d/app-%04d", d % 37, d),
-                    byMemory ? null : profile.name(), byMemory ? profile.memoryGiB() : null, replicas,
-                    random.nextInt(4), models.size() > 1 && random.nextInt(3) == 0 ? model : null,
-                    random.nextInt(10) < 3, random.nextInt(10) == 0 ? Placement.PACK : Placement.SPREAD,
+            demands.add(new Demand(
+                    String.format("team-%02d/app-%04d", d % 37, d),
+                    byMemory ? null : profile.name(),
+                    byMemory ? profile.memoryGiB() : null,
+                    replicas,
+                    random.nextInt(4),
+                    models.size() > 1 && random.nextInt(3) == 0 ? model : null,
+                    random.nextInt(10) < 3,
+                    random.nextInt(10) == 0 ? Placement.PACK : Placement.SPREAD,
                     random.nextInt(20) == 0 ? subset(nodes) : null));
         }
         return demands;
@@ -87,14 +97,20 @@ final class BenchScenarios {
             return new GpuState(index, model, List.of());
         }
         LayoutCatalog catalog = LayoutCatalog.of(model);
-        List<LayoutShape> full = catalog.fullLayouts().stream().filter(l -> l.instances(catalog).stream()
-                .noneMatch(i -> i.profile().contains("+me"))).toList();
+        List<LayoutShape> full = catalog.fullLayouts().stream()
+                .filter(l ->
+                        l.instances(catalog).stream().noneMatch(i -> i.profile().contains("+me")))
+                .toList();
         List<InstanceState> instances = new ArrayList<>();
         boolean foreign = roll >= 95;
         for (Instance instance : full.get(random.nextInt(full.size())).instances(catalog)) {
             if (foreign) {
-                instances.add(new InstanceState(instance.profile(), instance.start(), "other/" + node + "-" + index
-                        + "-" + instance.start(), null, false));
+                instances.add(new InstanceState(
+                        instance.profile(),
+                        instance.start(),
+                        "other/" + node + "-" + index + "-" + instance.start(),
+                        null,
+                        false));
                 foreign = false;
             } else if (roll >= 65 && random.nextInt(10) < 7) {
                 instances.add(runningReplica(instance, model, node, demands, running));
@@ -105,17 +121,25 @@ final class BenchScenarios {
         return new GpuState(index, model, instances);
     }
 
-    private InstanceState runningReplica(Instance instance, GpuModel model, String node, List<Demand> demands,
-            Map<String, Integer> running) {
+    private InstanceState runningReplica(
+            Instance instance, GpuModel model, String node, List<Demand> demands, Map<String, Integer> running) {
         for (int tries = 0; tries < 8; tries++) {
             Demand demand = demands.get(random.nextInt(demands.size()));
             int already = running.getOrDefault(demand.name(), 0);
-            boolean fits = ResolvedDemand.resolve(demand, model).map(MigProfile::name).orElse("")
-                    .equals(instance.profile()) && demand.eligible(node) && already < demand.replicas();
+            boolean fits = ResolvedDemand.resolve(demand, model)
+                            .map(MigProfile::name)
+                            .orElse("")
+                            .equals(instance.profile())
+                    && demand.eligible(node)
+                    && already < demand.replicas();
             if (fits) {
                 running.put(demand.name(), already + 1);
-                return new InstanceState(instance.profile(), instance.start(), demand.name() + "-" + already,
-                        demand.name(), demand.movable());
+                return new InstanceState(
+                        instance.profile(),
+                        instance.start(),
+                        demand.name() + "-" + already,
+                        demand.name(),
+                        demand.movable());
             }
         }
         return InstanceState.free(instance.profile(), instance.start());

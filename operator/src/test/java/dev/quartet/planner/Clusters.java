@@ -7,8 +7,7 @@ import java.util.Set;
 /** Short builders for cluster states and demands in tests. */
 final class Clusters {
 
-    private Clusters() {
-    }
+    private Clusters() {}
 
     static ClusterState cluster(NodeState... nodes) {
         return new ClusterState(List.of(nodes));
@@ -87,16 +86,22 @@ final class Clusters {
     }
 
     static GpuPlan gpuPlan(Plan plan, String node, int index) {
-        return plan.gpus().stream().filter(g -> g.node().equals(node) && g.index() == index).findFirst()
+        return plan.gpus().stream()
+                .filter(g -> g.node().equals(node) && g.index() == index)
+                .findFirst()
                 .orElseThrow();
     }
 
     static long count(Plan plan, String demand) {
-        return plan.assignments().stream().filter(a -> a.demand().equals(demand)).count();
+        return plan.assignments().stream()
+                .filter(a -> a.demand().equals(demand))
+                .count();
     }
 
     static long countOn(Plan plan, String demand, String node) {
-        return plan.assignments().stream().filter(a -> a.demand().equals(demand) && a.node().equals(node)).count();
+        return plan.assignments().stream()
+                .filter(a -> a.demand().equals(demand) && a.node().equals(node))
+                .count();
     }
 
     static long repartitioned(Plan plan) {

@@ -20,8 +20,7 @@ final class ExhaustiveSearch {
     private long[] best;
 
     /** One possible future of a GPU: its layout and the running replicas it keeps (per demand). */
-    private record Option(List<Instance> free, Map<String, Integer> kept) {
-    }
+    private record Option(List<Instance> free, Map<String, Integer> kept) {}
 
     ExhaustiveSearch(ClusterState state, List<Demand> demands) {
         this.demands = demands;
@@ -101,7 +100,9 @@ final class ExhaustiveSearch {
                     continue;
                 }
                 int have = kept.getOrDefault(demand.name(), 0);
-                String profile = ResolvedDemand.resolve(demand, model).map(MigProfile::name).orElse(null);
+                String profile = ResolvedDemand.resolve(demand, model)
+                        .map(MigProfile::name)
+                        .orElse(null);
                 int free = profile == null ? 0 : freeByProfile.getOrDefault(profile, 0);
                 int take = Math.min(free, Math.max(0, demand.replicas() - have));
                 if (profile != null) {
@@ -120,7 +121,10 @@ final class ExhaustiveSearch {
         int[] levels = priorities.stream().mapToInt(p -> -p).toArray();
         long[] value = new long[levels.length];
         for (Assignment a : plan.assignments()) {
-            int priority = demands.stream().filter(d -> d.name().equals(a.demand())).findFirst().orElseThrow()
+            int priority = demands.stream()
+                    .filter(d -> d.name().equals(a.demand()))
+                    .findFirst()
+                    .orElseThrow()
                     .priority();
             for (int level = 0; level < levels.length; level++) {
                 value[level] += levels[level] == priority ? 1 : 0;

@@ -53,8 +53,8 @@ class GpuCatalogTest {
     void modelsParseFromDisplayNamesAndProductLabels() {
         assertThat(GpuModel.parse("A100-80GB")).isEqualTo(GpuModel.A100_80GB);
         assertThat(GpuModel.parse("H100_80GB")).isEqualTo(GpuModel.H100_80GB);
-        assertThatThrownBy(() -> GpuModel.parse("V100")).hasMessage(
-                "unknown GPU model 'V100' (legal: A30, A100-40GB, A100-80GB, H100-80GB)");
+        assertThatThrownBy(() -> GpuModel.parse("V100"))
+                .hasMessage("unknown GPU model 'V100' (legal: A30, A100-40GB, A100-80GB, H100-80GB)");
         assertThat(GpuModel.fromProductLabel("NVIDIA-A30")).contains(GpuModel.A30);
         assertThat(GpuModel.fromProductLabel("NVIDIA-A100-SXM4-40GB")).contains(GpuModel.A100_40GB);
         assertThat(GpuModel.fromProductLabel("NVIDIA-A100-PCIE-40GB")).contains(GpuModel.A100_40GB);
@@ -70,38 +70,59 @@ class GpuCatalogTest {
         assertThat(GpuCatalog.profile(GpuModel.A30, "1g.6gb+me").resourceName()).isEqualTo("nvidia.com/mig-1g.6gb.me");
         assertThat(GpuCatalog.profile(GpuModel.A100_40GB, "3g.20gb").resourceName())
                 .isEqualTo("nvidia.com/mig-3g.20gb");
-        assertThatThrownBy(() -> GpuCatalog.profile(GpuModel.A30, "1g.5gb")).isInstanceOf(
-                IllegalArgumentException.class).hasMessage("unknown profile '1g.5gb' for A30 (legal: 1g.6gb, "
+        assertThatThrownBy(() -> GpuCatalog.profile(GpuModel.A30, "1g.5gb"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unknown profile '1g.5gb' for A30 (legal: 1g.6gb, "
                         + "1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb)");
     }
 
     @Test
     void smallestFittingProfilePerModel() {
-        assertThat(GpuCatalog.smallestFitting(GpuModel.A30, 10)).map(MigProfile::name).contains("2g.12gb");
-        assertThat(GpuCatalog.smallestFitting(GpuModel.A30, 6)).map(MigProfile::name).contains("1g.6gb");
+        assertThat(GpuCatalog.smallestFitting(GpuModel.A30, 10))
+                .map(MigProfile::name)
+                .contains("2g.12gb");
+        assertThat(GpuCatalog.smallestFitting(GpuModel.A30, 6))
+                .map(MigProfile::name)
+                .contains("1g.6gb");
         assertThat(GpuCatalog.smallestFitting(GpuModel.A30, 25)).isEmpty();
-        assertThat(GpuCatalog.smallestFitting(GpuModel.A100_40GB, 10)).map(MigProfile::name).contains("1g.10gb");
-        assertThat(GpuCatalog.smallestFitting(GpuModel.A100_40GB, 20)).map(MigProfile::name).contains("3g.20gb");
-        assertThat(GpuCatalog.smallestFitting(GpuModel.A100_80GB, 10)).map(MigProfile::name).contains("1g.10gb");
-        assertThat(GpuCatalog.smallestFitting(GpuModel.H100_80GB, 41)).map(MigProfile::name).contains("7g.80gb");
+        assertThat(GpuCatalog.smallestFitting(GpuModel.A100_40GB, 10))
+                .map(MigProfile::name)
+                .contains("1g.10gb");
+        assertThat(GpuCatalog.smallestFitting(GpuModel.A100_40GB, 20))
+                .map(MigProfile::name)
+                .contains("3g.20gb");
+        assertThat(GpuCatalog.smallestFitting(GpuModel.A100_80GB, 10))
+                .map(MigProfile::name)
+                .contains("1g.10gb");
+        assertThat(GpuCatalog.smallestFitting(GpuModel.H100_80GB, 41))
+                .map(MigProfile::name)
+                .contains("7g.80gb");
     }
 
     @Test
     void legalityIsOccupancyBased() {
-        assertThat(GpuCatalog.isLegal(GpuModel.A30, List.of(new Instance("2g.12gb", 0), new Instance("1g.6gb", 2),
-                new Instance("1g.6gb", 3)))).isTrue();
+        assertThat(GpuCatalog.isLegal(
+                        GpuModel.A30,
+                        List.of(new Instance("2g.12gb", 0), new Instance("1g.6gb", 2), new Instance("1g.6gb", 3))))
+                .isTrue();
         assertThat(GpuCatalog.violations(GpuModel.A30, List.of(new Instance("2g.12gb", 1))))
                 .containsExactly("2g.12gb@1: start 1 is not legal (legal: 0, 2)");
         assertThat(GpuCatalog.violations(GpuModel.A30, List.of(new Instance("2g.12gb", 0), new Instance("1g.6gb", 1))))
                 .containsExactly("1g.6gb@1: overlaps another instance at memory slice 1");
-        assertThat(GpuCatalog.violations(GpuModel.A30, List.of(new Instance("1g.6gb+me", 0),
-                new Instance("1g.6gb+me", 1)))).contains("more than 1 instance(s) of 1g.6gb+me");
-        assertThat(GpuCatalog.violations(GpuModel.A30, List.of(new Instance("1g.6gb+me", 0),
-                new Instance("2g.12gb+me", 2)))).containsExactly("more than one media-extension (+me) instance");
-        assertThat(GpuCatalog.isLegal(GpuModel.A100_40GB, List.of(new Instance("4g.20gb", 0),
-                new Instance("3g.20gb", 4)))).isTrue();
-        assertThat(GpuCatalog.isLegal(GpuModel.A100_40GB, List.of(new Instance("4g.20gb", 4)))).isFalse();
-        assertThat(GpuCatalog.isLegal(GpuModel.A100_40GB, List.of(new Instance("2g.10gb", 6)))).isFalse();
-        assertThat(GpuCatalog.isLegal(GpuModel.A100_40GB, List.of(new Instance("1g.10gb", 6)))).isTrue();
+        assertThat(GpuCatalog.violations(
+                        GpuModel.A30, List.of(new Instance("1g.6gb+me", 0), new Instance("1g.6gb+me", 1))))
+                .contains("more than 1 instance(s) of 1g.6gb+me");
+        assertThat(GpuCatalog.violations(
+                        GpuModel.A30, List.of(new Instance("1g.6gb+me", 0), new Instance("2g.12gb+me", 2))))
+                .containsExactly("more than one media-extension (+me) instance");
+        assertThat(GpuCatalog.isLegal(
+                        GpuModel.A100_40GB, List.of(new Instance("4g.20gb", 0), new Instance("3g.20gb", 4))))
+                .isTrue();
+        assertThat(GpuCatalog.isLegal(GpuModel.A100_40GB, List.of(new Instance("4g.20gb", 4))))
+                .isFalse();
+        assertThat(GpuCatalog.isLegal(GpuModel.A100_40GB, List.of(new Instance("2g.10gb", 6))))
+                .isFalse();
+        assertThat(GpuCatalog.isLegal(GpuModel.A100_40GB, List.of(new Instance("1g.10gb", 6))))
+                .isTrue();
     }
 }

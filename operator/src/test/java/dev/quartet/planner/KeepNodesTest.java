@@ -15,31 +15,52 @@ import org.junit.jupiter.api.Test;
 class KeepNodesTest {
 
     private static final ClusterState STATE = cluster(
-            node("tainted", a30(0, running("1g.6gb", 0, "ml/resnet", "0"), running("1g.6gb", 1, "ml/resnet", "1"),
-                    free("1g.6gb", 2), free("1g.6gb", 3))),
+            node(
+                    "tainted",
+                    a30(
+                            0,
+                            running("1g.6gb", 0, "ml/resnet", "0"),
+                            running("1g.6gb", 1, "ml/resnet", "1"),
+                            free("1g.6gb", 2),
+                            free("1g.6gb", 3))),
             node("other", a30(0, free("1g.6gb", 0), free("1g.6gb", 1), free("1g.6gb", 2), free("1g.6gb", 3))));
 
     @Test
     void runningReplicasStayWhereOnlyNewOnesMayNotGo() {
-        Demand resnet = new Demand("ml/resnet", "1g.6gb", null, 3, 0, null, false, Placement.SPREAD,
-                Set.of("other"), Set.of("tainted", "other"));
+        Demand resnet = new Demand(
+                "ml/resnet",
+                "1g.6gb",
+                null,
+                3,
+                0,
+                null,
+                false,
+                Placement.SPREAD,
+                Set.of("other"),
+                Set.of("tainted", "other"));
 
         Plan plan = new MigPlanner().plan(STATE, List.of(resnet));
 
         assertThat(plan.moved()).isEmpty();
-        assertThat(plan.assignments()).filteredOn(Assignment::existing).extracting(Assignment::node)
+        assertThat(plan.assignments())
+                .filteredOn(Assignment::existing)
+                .extracting(Assignment::node)
                 .containsExactly("tainted", "tainted");
-        assertThat(plan.assignments()).filteredOn(a -> !a.existing()).extracting(Assignment::node)
+        assertThat(plan.assignments())
+                .filteredOn(a -> !a.existing())
+                .extracting(Assignment::node)
                 .containsExactly("other");
     }
 
     @Test
     void withoutKeepNodesReplicasOnNodesTheyMayNotUseAreReplaced() {
-        Demand resnet = new Demand("ml/resnet", "1g.6gb", null, 3, 0, null, false, Placement.SPREAD,
-                Set.of("other"));
+        Demand resnet = new Demand("ml/resnet", "1g.6gb", null, 3, 0, null, false, Placement.SPREAD, Set.of("other"));
 
         Plan plan = new MigPlanner().plan(STATE, List.of(resnet));
 
-        assertThat(plan.assignments()).extracting(Assignment::node).containsOnly("other").hasSize(3);
+        assertThat(plan.assignments())
+                .extracting(Assignment::node)
+                .containsOnly("other")
+                .hasSize(3);
     }
 }

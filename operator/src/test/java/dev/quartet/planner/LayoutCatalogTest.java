@@ -11,19 +11,22 @@ class LayoutCatalogTest {
 
     private static Set<String> fullLayoutsWithout(GpuModel model, String excluded) {
         LayoutCatalog catalog = LayoutCatalog.of(model);
-        return catalog.fullLayouts().stream().map(l -> l.instances(catalog))
+        return catalog.fullLayouts().stream()
+                .map(l -> l.instances(catalog))
                 .filter(l -> l.stream().noneMatch(i -> i.profile().contains(excluded)))
-                .map(List::toString).collect(Collectors.toSet());
+                .map(List::toString)
+                .collect(Collectors.toSet());
     }
 
     @Test
     void theFiveFullA30LayoutsWithoutMediaExtensions() {
-        assertThat(fullLayoutsWithout(GpuModel.A30, "+me")).containsExactlyInAnyOrder(
-                "[4g.24gb@0]",
-                "[2g.12gb@0, 2g.12gb@2]",
-                "[2g.12gb@0, 1g.6gb@2, 1g.6gb@3]",
-                "[1g.6gb@0, 1g.6gb@1, 2g.12gb@2]",
-                "[1g.6gb@0, 1g.6gb@1, 1g.6gb@2, 1g.6gb@3]");
+        assertThat(fullLayoutsWithout(GpuModel.A30, "+me"))
+                .containsExactlyInAnyOrder(
+                        "[4g.24gb@0]",
+                        "[2g.12gb@0, 2g.12gb@2]",
+                        "[2g.12gb@0, 1g.6gb@2, 1g.6gb@3]",
+                        "[1g.6gb@0, 1g.6gb@1, 2g.12gb@2]",
+                        "[1g.6gb@0, 1g.6gb@1, 1g.6gb@2, 1g.6gb@3]");
     }
 
     @Test
@@ -34,7 +37,9 @@ class LayoutCatalogTest {
         assertThat(catalog.canAdd(trap, twoG, 0)).isFalse();
         assertThat(catalog.canAdd(trap, twoG, 2)).isFalse();
         assertThat(catalog.isFull(trap)).isFalse();
-        assertThat(catalog.plus(trap.code(), twoG)).as("as a multiset a 2g would still fit").isNotNegative();
+        assertThat(catalog.plus(trap.code(), twoG))
+                .as("as a multiset a 2g would still fit")
+                .isNotNegative();
     }
 
     @Test
@@ -47,12 +52,15 @@ class LayoutCatalogTest {
             code = catalog.plus(code, twoG);
         }
         assertThat(catalog.plus(code, oneG)).isNotNegative();
-        assertThat(catalog.plus(catalog.plus(code, oneG), oneG)).as("1g.5gb cannot start at slice 7").isNegative();
+        assertThat(catalog.plus(catalog.plus(code, oneG), oneG))
+                .as("1g.5gb cannot start at slice 7")
+                .isNegative();
         assertThat(catalog.plus(code, twoG)).as("at most three 2g.10gb").isNegative();
         int fourG = catalog.indexOf("4g.20gb");
         int threeG = catalog.indexOf("3g.20gb");
         assertThat(catalog.plus(catalog.plus(0, fourG), threeG)).isNotNegative();
-        assertThat(catalog.plus(catalog.plus(catalog.plus(0, fourG), threeG), oneG)).isNegative();
+        assertThat(catalog.plus(catalog.plus(catalog.plus(0, fourG), threeG), oneG))
+                .isNegative();
     }
 
     @Test
@@ -61,10 +69,13 @@ class LayoutCatalogTest {
         int oneG = catalog.indexOf("1g.5gb");
         int[] counts = new int[catalog.profileCount()];
         counts[oneG] = 7;
-        assertThat(catalog.bestCover(catalog.codeOf(counts))).as("seven compute slices, seven memory slices")
+        assertThat(catalog.bestCover(catalog.codeOf(counts)))
+                .as("seven compute slices, seven memory slices")
                 .isEqualTo(7);
         counts[oneG] = 6;
-        assertThat(catalog.bestCover(catalog.codeOf(counts))).as("a 1g.10gb at slice 6 fills the rest").isEqualTo(8);
+        assertThat(catalog.bestCover(catalog.codeOf(counts)))
+                .as("a 1g.10gb at slice 6 fills the rest")
+                .isEqualTo(8);
         counts[oneG] = 8;
         assertThat(catalog.codeOf(counts)).as("more than the profile's maximum").isNegative();
         LayoutCatalog a30 = LayoutCatalog.of(GpuModel.A30);
@@ -79,7 +90,8 @@ class LayoutCatalogTest {
             for (LayoutShape layout : catalog.fullLayouts()) {
                 assertThat(GpuCatalog.isLegal(model, layout.instances(catalog))).isTrue();
             }
-            assertThat(catalog.legalLayouts()).hasSizeGreaterThan(catalog.fullLayouts().size());
+            assertThat(catalog.legalLayouts())
+                    .hasSizeGreaterThan(catalog.fullLayouts().size());
         }
     }
 }

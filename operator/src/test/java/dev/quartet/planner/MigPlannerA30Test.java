@@ -67,31 +67,44 @@ class MigPlannerA30Test {
     @Test
     void aRepartitionedGpuIsFilledForAnUnsatisfiedDemandFirst() {
         ClusterState state = cluster(node("a", a30(0)), node("b", a30(0, running("4g.24gb", 0, "ns/big", "0"))));
-        Plan plan = plan(state, demand("ns/half", "2g.12gb", 1), Clusters.demand("ns/big", "4g.24gb", 1),
+        Plan plan = plan(
+                state,
+                demand("ns/half", "2g.12gb", 1),
+                Clusters.demand("ns/big", "4g.24gb", 1),
                 Clusters.onNodes("ns/small", "1g.6gb", 2, "b"));
         assertThat(layout(plan, "a", 0)).isEqualTo("[1g.6gb@0, 1g.6gb@1, 2g.12gb@2]");
-        assertThat(plan.unsatisfied()).containsExactly(
-                new Unsatisfied("ns/small", 2, UnsatisfiedReason.InsufficientSlices));
+        assertThat(plan.unsatisfied())
+                .containsExactly(new Unsatisfied("ns/small", 2, UnsatisfiedReason.InsufficientSlices));
     }
 
     @Test
     void theTrapBlocksAHalfAndSaysWhy() {
-        ClusterState state = cluster(node("a", a30(0, free("1g.6gb", 0), running("1g.6gb", 1, "ns/small", "0"),
-                running("1g.6gb", 2, "ns/small", "1"), free("1g.6gb", 3))));
+        ClusterState state = cluster(node(
+                "a",
+                a30(
+                        0,
+                        free("1g.6gb", 0),
+                        running("1g.6gb", 1, "ns/small", "0"),
+                        running("1g.6gb", 2, "ns/small", "1"),
+                        free("1g.6gb", 3))));
         Plan plan = plan(state, demand("ns/small", "1g.6gb", 4), demand("ns/half", "2g.12gb", 1));
         assertThat(plan.gpus().get(0).repartition()).isFalse();
-        assertThat(count(plan, "ns/small")).as("the free quarters still take replicas").isEqualTo(4);
-        assertThat(plan.unsatisfied()).containsExactly(
-                new Unsatisfied("ns/half", 1, UnsatisfiedReason.InsufficientSlices));
+        assertThat(count(plan, "ns/small"))
+                .as("the free quarters still take replicas")
+                .isEqualTo(4);
+        assertThat(plan.unsatisfied())
+                .containsExactly(new Unsatisfied("ns/half", 1, UnsatisfiedReason.InsufficientSlices));
         Plan fewer = plan(state, demand("ns/small", "1g.6gb", 2), demand("ns/half", "2g.12gb", 1));
-        assertThat(fewer.unsatisfied()).containsExactly(
-                new Unsatisfied("ns/half", 1, UnsatisfiedReason.BlockedByRunningReplicas));
+        assertThat(fewer.unsatisfied())
+                .containsExactly(new Unsatisfied("ns/half", 1, UnsatisfiedReason.BlockedByRunningReplicas));
     }
 
     @Test
     void aWholeInstanceGoesToTheFreeGpu() {
-        ClusterState state = cluster(node("a", a30(0, running("1g.6gb", 0, "ns/small", "0"), free("1g.6gb", 1),
-                free("1g.6gb", 2), free("1g.6gb", 3)), a30(1, free("2g.12gb", 0), free("2g.12gb", 2))));
+        ClusterState state = cluster(node(
+                "a",
+                a30(0, running("1g.6gb", 0, "ns/small", "0"), free("1g.6gb", 1), free("1g.6gb", 2), free("1g.6gb", 3)),
+                a30(1, free("2g.12gb", 0), free("2g.12gb", 2))));
         Plan plan = plan(state, demand("ns/small", "1g.6gb", 1), demand("ns/big", "4g.24gb", 1));
         assertThat(layout(plan, "a", 1)).isEqualTo("[4g.24gb@0]");
         assertThat(layout(plan, "a", 0)).isEqualTo("[1g.6gb@0, 1g.6gb@1, 1g.6gb@2, 1g.6gb@3]");
@@ -100,22 +113,43 @@ class MigPlannerA30Test {
 
     @Test
     void aWholeInstanceWithoutAFreeGpuIsShort() {
-        ClusterState state = cluster(node("a", a30(0, running("1g.6gb", 0, "ns/small", "0"), free("1g.6gb", 1),
-                free("1g.6gb", 2), free("1g.6gb", 3)), a30(1, running("2g.12gb", 0, "ns/half", "0"),
-                free("2g.12gb", 2))));
-        Plan plan = plan(state, demand("ns/small", "1g.6gb", 1), demand("ns/half", "2g.12gb", 1),
+        ClusterState state = cluster(node(
+                "a",
+                a30(0, running("1g.6gb", 0, "ns/small", "0"), free("1g.6gb", 1), free("1g.6gb", 2), free("1g.6gb", 3)),
+                a30(1, running("2g.12gb", 0, "ns/half", "0"), free("2g.12gb", 2))));
+        Plan plan = plan(
+                state,
+                demand("ns/small", "1g.6gb", 1),
+                demand("ns/half", "2g.12gb", 1),
                 demand("ns/big", "4g.24gb", 1));
-        assertThat(plan.unsatisfied()).containsExactly(
-                new Unsatisfied("ns/big", 1, UnsatisfiedReason.InsufficientSlices));
+        assertThat(plan.unsatisfied())
+                .containsExactly(new Unsatisfied("ns/big", 1, UnsatisfiedReason.InsufficientSlices));
         assertThat(Clusters.repartitioned(plan)).isZero();
     }
 
     @Test
     void aMovableReplicaMovesToFreeAWholeGpu() {
-        ClusterState state = cluster(node("a", a30(0, movable("1g.6gb", 0, "ns/small", "0"), free("1g.6gb", 1),
-                free("1g.6gb", 2), free("1g.6gb", 3))), node("b", a30(0, running("1g.6gb", 0, "ns/pinned", "0"),
-                free("1g.6gb", 1), free("1g.6gb", 2), free("1g.6gb", 3))));
-        Plan plan = plan(state, movableDemand("ns/small", "1g.6gb", 1, 0), demand("ns/pinned", "1g.6gb", 1),
+        ClusterState state = cluster(
+                node(
+                        "a",
+                        a30(
+                                0,
+                                movable("1g.6gb", 0, "ns/small", "0"),
+                                free("1g.6gb", 1),
+                                free("1g.6gb", 2),
+                                free("1g.6gb", 3))),
+                node(
+                        "b",
+                        a30(
+                                0,
+                                running("1g.6gb", 0, "ns/pinned", "0"),
+                                free("1g.6gb", 1),
+                                free("1g.6gb", 2),
+                                free("1g.6gb", 3))));
+        Plan plan = plan(
+                state,
+                movableDemand("ns/small", "1g.6gb", 1, 0),
+                demand("ns/pinned", "1g.6gb", 1),
                 demand("ns/big", "4g.24gb", 1));
         assertThat(plan.moved()).containsExactly("ns/small-0");
         assertThat(layout(plan, "a", 0)).isEqualTo("[4g.24gb@0]");

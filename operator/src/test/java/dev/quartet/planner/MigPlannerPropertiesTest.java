@@ -17,8 +17,8 @@ import net.jqwik.api.statistics.Statistics;
 class MigPlannerPropertiesTest {
 
     private static final List<GpuModel> ALL_MODELS = List.of(GpuModel.values());
-    private static final List<GpuModel> EIGHT_SLICE_MODELS = List.of(GpuModel.A100_40GB, GpuModel.A100_80GB,
-            GpuModel.H100_80GB);
+    private static final List<GpuModel> EIGHT_SLICE_MODELS =
+            List.of(GpuModel.A100_40GB, GpuModel.A100_80GB, GpuModel.H100_80GB);
 
     @Property(tries = 300, seed = "20261126")
     void everyPlanKeepsRulesOneAndTwo(@ForAll long seed) {
@@ -53,20 +53,28 @@ class MigPlannerPropertiesTest {
         assertThat(covered.moved()).isEqualTo(strict.moved());
         assertThat(repartitionedNodes(covered)).isEqualTo(repartitionedNodes(strict));
         assertThat(PlanQuality.of(input.state, input.demands, covered).stranded())
-                .isLessThanOrEqualTo(PlanQuality.of(input.state, input.demands, strict).stranded());
+                .isLessThanOrEqualTo(
+                        PlanQuality.of(input.state, input.demands, strict).stranded());
         for (GpuPlan gpu : covered.gpus()) {
-            boolean wasRepartitioned = strict.gpus().stream().anyMatch(g -> g.node().equals(gpu.node())
-                    && g.index() == gpu.index() && g.repartition());
+            boolean wasRepartitioned = strict.gpus().stream()
+                    .anyMatch(g -> g.node().equals(gpu.node()) && g.index() == gpu.index() && g.repartition());
             if (gpu.repartition() && !wasRepartitioned) {
-                assertThat(input.state.nodes().stream().filter(n -> n.name().equals(gpu.node()))
-                        .flatMap(n -> n.gpus().stream()).filter(g -> g.index() == gpu.index())
-                        .flatMap(g -> g.instances().stream())).allMatch(InstanceState::isFree);
+                assertThat(input.state.nodes().stream()
+                                .filter(n -> n.name().equals(gpu.node()))
+                                .flatMap(n -> n.gpus().stream())
+                                .filter(g -> g.index() == gpu.index())
+                                .flatMap(g -> g.instances().stream()))
+                        .allMatch(InstanceState::isFree);
             }
         }
     }
 
     private static List<String> repartitionedNodes(Plan plan) {
-        return plan.gpus().stream().filter(GpuPlan::repartition).map(GpuPlan::node).distinct().toList();
+        return plan.gpus().stream()
+                .filter(GpuPlan::repartition)
+                .map(GpuPlan::node)
+                .distinct()
+                .toList();
     }
 
     @Property(tries = 150, seed = "20261126")
@@ -102,17 +110,20 @@ class MigPlannerPropertiesTest {
         Replanned replanned = replanned(seed, PlanApplier::startOnUnchanged);
         Plan plan = replanned.plan();
         Plan again = replanned.again();
-        long started = replanned.next().nodes().stream().flatMap(n -> n.gpus().stream()).flatMap(g -> g.instances().stream())
-                .filter(i -> i.replica() != null && i.demand() != null && i.replica().startsWith(i.demand() + "-n"))
+        long started = replanned.next().nodes().stream()
+                .flatMap(n -> n.gpus().stream())
+                .flatMap(g -> g.instances().stream())
+                .filter(i ->
+                        i.replica() != null && i.demand() != null && i.replica().startsWith(i.demand() + "-n"))
                 .count();
         assertThat(again.assignments().stream().filter(a -> !a.existing()).count())
                 .as("new replicas still to start after %d of %s started", started, plan.assignments())
-                .isLessThanOrEqualTo(plan.assignments().stream().filter(a -> !a.existing()).count() - started);
+                .isLessThanOrEqualTo(
+                        plan.assignments().stream().filter(a -> !a.existing()).count() - started);
     }
 
     /** A random cluster's plan, the cluster it leads to, and the plan for that cluster (checked). */
-    private record Replanned(Plan plan, ClusterState next, Plan again) {
-    }
+    private record Replanned(Plan plan, ClusterState next, Plan again) {}
 
     private interface Step {
         ClusterState after(ClusterState state, List<Demand> demands, Plan plan);
@@ -132,13 +143,15 @@ class MigPlannerPropertiesTest {
         RandomClusters input = new RandomClusters(seed, RandomClusters.tinyA30());
         Plan plan = new MigPlanner().plan(input.state, input.demands);
         long[] best = new ExhaustiveSearch(input.state, input.demands).best();
-        assertThat(ExhaustiveSearch.satisfied(plan, input.demands)).as("satisfied per priority, highest first")
+        assertThat(ExhaustiveSearch.satisfied(plan, input.demands))
+                .as("satisfied per priority, highest first")
                 .containsExactly(best);
     }
 
     private static List<String> keys(Plan plan) {
-        return plan.assignments().stream().map(a -> a.demand() + "@" + a.node() + "/" + a.gpu() + "/" + a.profile()
-                + "@" + a.start()).toList();
+        return plan.assignments().stream()
+                .map(a -> a.demand() + "@" + a.node() + "/" + a.gpu() + "/" + a.profile() + "@" + a.start())
+                .toList();
     }
 
     private static ClusterState shuffled(ClusterState state, Random random) {
@@ -146,8 +159,8 @@ class MigPlannerPropertiesTest {
         for (NodeState node : state.nodes()) {
             List<GpuState> gpus = new ArrayList<>();
             for (GpuState gpu : node.gpus()) {
-                gpus.add(new GpuState(gpu.index(), gpu.model(), shuffledList(gpu.instances(), random),
-                        gpu.layoutFixed()));
+                gpus.add(new GpuState(
+                        gpu.index(), gpu.model(), shuffledList(gpu.instances(), random), gpu.layoutFixed()));
             }
             nodes.add(new NodeState(node.name(), shuffledList(gpus, random), node.layoutFixed()));
         }

@@ -34,14 +34,16 @@ class MigPlannerRulesTest {
     @Test
     void aMoveWhoseReplacementRunsReleasesTheOldReplicaInsteadOfMovingItAgain() {
         // big-0 must leave node a so small can have a's GPU; its replacement big-1 already runs on b.
-        ClusterState state = cluster(node("a", a30(0, Clusters.movable("4g.24gb", 0, "ns/big", "0"))),
+        ClusterState state = cluster(
+                node("a", a30(0, Clusters.movable("4g.24gb", 0, "ns/big", "0"))),
                 node("b", a30(0, Clusters.movable("4g.24gb", 0, "ns/big", "1"))));
-        Plan plan = plan(state, movableDemand("ns/big", "4g.24gb", 1, 0),
-                onNodes("ns/small", "1g.6gb", 4, "a"));
+        Plan plan = plan(state, movableDemand("ns/big", "4g.24gb", 1, 0), onNodes("ns/small", "1g.6gb", 4, "a"));
         assertThat(plan.released()).containsExactly("ns/big-0");
         assertThat(plan.moved()).isEmpty();
-        assertThat(plan.assignments()).filteredOn(a -> a.demand().equals("ns/big"))
-                .singleElement().satisfies(a -> assertThat(a.replica()).isEqualTo("ns/big-1"));
+        assertThat(plan.assignments())
+                .filteredOn(a -> a.demand().equals("ns/big"))
+                .singleElement()
+                .satisfies(a -> assertThat(a.replica()).isEqualTo("ns/big-1"));
         assertThat(layout(plan, "a", 0)).isEqualTo("[1g.6gb@0, 1g.6gb@1, 1g.6gb@2, 1g.6gb@3]");
         assertThat(countOn(plan, "ns/small", "a")).isEqualTo(4);
     }
@@ -51,7 +53,8 @@ class MigPlannerRulesTest {
         ClusterState state = cluster(node("a", a30(0, free("2g.12gb", 0), free("2g.12gb", 2))));
         Plan plan = plan(state, demand("ns/low", "2g.12gb", 2, 0), demand("ns/high", "2g.12gb", 2, 10));
         assertThat(count(plan, "ns/high")).isEqualTo(2);
-        assertThat(plan.unsatisfied()).containsExactly(new Unsatisfied("ns/low", 2, UnsatisfiedReason.InsufficientSlices));
+        assertThat(plan.unsatisfied())
+                .containsExactly(new Unsatisfied("ns/low", 2, UnsatisfiedReason.InsufficientSlices));
     }
 
     @Test
@@ -64,8 +67,16 @@ class MigPlannerRulesTest {
 
     @Test
     void newReplicasGoWhereFewestRun() {
-        ClusterState state = cluster(node("a", a30(0, running("1g.6gb", 0, "ns/web", "0"), running("1g.6gb", 1,
-                "ns/web", "1"), free("1g.6gb", 2), free("1g.6gb", 3))), node("b", quarters(0)));
+        ClusterState state = cluster(
+                node(
+                        "a",
+                        a30(
+                                0,
+                                running("1g.6gb", 0, "ns/web", "0"),
+                                running("1g.6gb", 1, "ns/web", "1"),
+                                free("1g.6gb", 2),
+                                free("1g.6gb", 3))),
+                node("b", quarters(0)));
         Plan plan = plan(state, demand("ns/web", "1g.6gb", 4));
         assertThat(countOn(plan, "ns/web", "b")).isEqualTo(2);
     }
@@ -123,11 +134,18 @@ class MigPlannerRulesTest {
         // nothing, and a holds none of ns/one: the replica goes there, and b's GPU gets a 1g.10gb at slot 6
         // covering every slice. The one stranded slice left is a's slice 7, which its running 3g.20gb pins.
         ClusterState state = cluster(
-                node("a", gpu(0, GpuModel.A100_40GB, running("3g.20gb", 0, "ns/other", "0"),
-                        free("1g.5gb", 4), free("1g.5gb", 5), free("1g.5gb", 6))),
+                node(
+                        "a",
+                        gpu(
+                                0,
+                                GpuModel.A100_40GB,
+                                running("3g.20gb", 0, "ns/other", "0"),
+                                free("1g.5gb", 4),
+                                free("1g.5gb", 5),
+                                free("1g.5gb", 6))),
                 node("b", gpu(0, GpuModel.A100_40GB)));
-        List<Demand> demands = List.of(onNodes("ns/wide", "2g.10gb", 3, "b"), demand("ns/one", "1g.5gb", 1),
-                demand("ns/other", "3g.20gb", 1));
+        List<Demand> demands = List.of(
+                onNodes("ns/wide", "2g.10gb", 3, "b"), demand("ns/one", "1g.5gb", 1), demand("ns/other", "3g.20gb", 1));
         Plan plan = new MigPlanner().plan(state, demands);
         assertThat(plan.unsatisfied()).isEmpty();
         assertThat(countOn(plan, "ns/one", "a")).isEqualTo(1);
@@ -160,7 +178,8 @@ class MigPlannerRulesTest {
         assertThat(count(strict, "ns/small")).isEqualTo(42);
         assertThat(repartitioned(strict)).isEqualTo(6);
         assertThat(PlanQuality.of(state, demands, strict).stranded()).isEqualTo(6);
-        assertThat(new MigPlanner(new MigPlanner.Options(7)).plan(state, demands)).isEqualTo(strict);
+        assertThat(new MigPlanner(new MigPlanner.Options(7)).plan(state, demands))
+                .isEqualTo(strict);
     }
 
     @Test
@@ -172,10 +191,14 @@ class MigPlannerRulesTest {
         for (int i = 0; i < gpus.length; i++) {
             gpus[i] = gpu(i, GpuModel.A100_80GB);
         }
-        ClusterState state = cluster(node("a", gpus), node("b",
-                gpu(0, GpuModel.A100_80GB, running("7g.80gb", 0, "ns/big", "0")), gpu(1, GpuModel.A100_80GB)));
-        List<Demand> demands = List.of(onNodes("ns/small", "1g.10gb", 41, "a"), demand("ns/x", "1g.10gb", 1),
-                demand("ns/big", "7g.80gb", 1));
+        ClusterState state = cluster(
+                node("a", gpus),
+                node(
+                        "b",
+                        gpu(0, GpuModel.A100_80GB, running("7g.80gb", 0, "ns/big", "0")),
+                        gpu(1, GpuModel.A100_80GB)));
+        List<Demand> demands = List.of(
+                onNodes("ns/small", "1g.10gb", 41, "a"), demand("ns/x", "1g.10gb", 1), demand("ns/big", "7g.80gb", 1));
         Plan plan = new MigPlanner(new MigPlanner.Options(1)).plan(state, demands);
         assertThat(plan.unsatisfied()).isEmpty();
         assertThat(countOn(plan, "ns/x", "a")).isEqualTo(1);
@@ -193,8 +216,8 @@ class MigPlannerRulesTest {
         }
         InstanceState[] oneRunning = sevenFree.clone();
         oneRunning[0] = running("1g.5gb", 0, "ns/web", "0");
-        ClusterState state = cluster(node("a", gpu(0, GpuModel.A100_40GB, oneRunning),
-                gpu(1, GpuModel.A100_40GB, sevenFree)));
+        ClusterState state =
+                cluster(node("a", gpu(0, GpuModel.A100_40GB, oneRunning), gpu(1, GpuModel.A100_40GB, sevenFree)));
         List<Demand> demands = List.of(demand("ns/web", "1g.5gb", 2));
         Plan plan = new MigPlanner().plan(state, demands);
         assertThat(plan.assignments()).extracting(Assignment::gpu).containsExactly(0, 0);
@@ -206,7 +229,9 @@ class MigPlannerRulesTest {
         // One +me instance per GPU: if the packed 1g replicas (higher priority) filled one GPU, the second
         // 2g.12gb+me would find no GPU. Two 1g per GPU leave room for everything.
         ClusterState state = cluster(node("a", a30(0)), node("b", a30(0)));
-        Plan plan = plan(state, new Demand("ns/small", "1g.6gb", null, 4, 1, null, false, Placement.PACK, null),
+        Plan plan = plan(
+                state,
+                new Demand("ns/small", "1g.6gb", null, 4, 1, null, false, Placement.PACK, null),
                 demand("ns/media", "2g.12gb+me", 2, 0));
         assertThat(plan.unsatisfied()).isEmpty();
         assertThat(layout(plan, "a", 0)).isEqualTo("[1g.6gb@0, 1g.6gb@1, 2g.12gb+me@2]");
@@ -215,9 +240,23 @@ class MigPlannerRulesTest {
 
     @Test
     void scaleDownReleasesWhereSpreadSuffersLeast() {
-        ClusterState state = cluster(node("a", a30(0, running("1g.6gb", 0, "ns/web", "0"), running("1g.6gb", 1,
-                "ns/web", "1"), free("1g.6gb", 2), free("1g.6gb", 3))), node("b", a30(0, running("1g.6gb", 0,
-                "ns/web", "2"), free("1g.6gb", 1), free("1g.6gb", 2), free("1g.6gb", 3))));
+        ClusterState state = cluster(
+                node(
+                        "a",
+                        a30(
+                                0,
+                                running("1g.6gb", 0, "ns/web", "0"),
+                                running("1g.6gb", 1, "ns/web", "1"),
+                                free("1g.6gb", 2),
+                                free("1g.6gb", 3))),
+                node(
+                        "b",
+                        a30(
+                                0,
+                                running("1g.6gb", 0, "ns/web", "2"),
+                                free("1g.6gb", 1),
+                                free("1g.6gb", 2),
+                                free("1g.6gb", 3))));
         Plan plan = plan(state, demand("ns/web", "1g.6gb", 2));
         assertThat(plan.released()).containsExactly("ns/web-1");
         assertThat(plan.moved()).isEmpty();
@@ -238,7 +277,8 @@ class MigPlannerRulesTest {
         Plan plan = plan(state, demand("ns/half", "2g.12gb", 2));
         assertThat(plan.gpus().get(0).repartition()).isFalse();
         assertThat(count(plan, "ns/half")).isEqualTo(1);
-        assertThat(plan.unsatisfied()).containsExactly(new Unsatisfied("ns/half", 1, UnsatisfiedReason.InsufficientSlices));
+        assertThat(plan.unsatisfied())
+                .containsExactly(new Unsatisfied("ns/half", 1, UnsatisfiedReason.InsufficientSlices));
     }
 
     @Test
@@ -254,7 +294,8 @@ class MigPlannerRulesTest {
     void aMemoryDemandResolvesPerGpuModel() {
         ClusterState state = cluster(node("a", a30(0)), node("b", gpu(0, GpuModel.A100_40GB)));
         Plan plan = plan(state, memoryDemand("ns/bert", 10, 2));
-        assertThat(plan.assignments()).extracting(a -> a.node() + ":" + a.profile())
+        assertThat(plan.assignments())
+                .extracting(a -> a.node() + ":" + a.profile())
                 .containsExactlyInAnyOrder("a:2g.12gb", "b:1g.10gb");
     }
 
@@ -262,13 +303,19 @@ class MigPlannerRulesTest {
     void reasonsNameWhatIsMissing() {
         ClusterState state = cluster(node("a", a30(0, running("4g.24gb", 0, "ns/big", "0"))));
         Demand h100 = new Demand("ns/h100", "1g.10gb", null, 1, 0, GpuModel.H100_80GB, false, Placement.SPREAD, null);
-        Plan plan = plan(state, demand("ns/big", "4g.24gb", 1), h100, memoryDemand("ns/huge", 30, 1),
-                demand("ns/seven", "7g.80gb", 1), demand("ns/more", "1g.6gb", 1));
-        assertThat(plan.unsatisfied()).containsExactly(
-                new Unsatisfied("ns/h100", 1, UnsatisfiedReason.NoMatchingGpuModel),
-                new Unsatisfied("ns/huge", 1, UnsatisfiedReason.ProfileTooLargeForModel),
-                new Unsatisfied("ns/more", 1, UnsatisfiedReason.InsufficientSlices),
-                new Unsatisfied("ns/seven", 1, UnsatisfiedReason.ProfileTooLargeForModel));
+        Plan plan = plan(
+                state,
+                demand("ns/big", "4g.24gb", 1),
+                h100,
+                memoryDemand("ns/huge", 30, 1),
+                demand("ns/seven", "7g.80gb", 1),
+                demand("ns/more", "1g.6gb", 1));
+        assertThat(plan.unsatisfied())
+                .containsExactly(
+                        new Unsatisfied("ns/h100", 1, UnsatisfiedReason.NoMatchingGpuModel),
+                        new Unsatisfied("ns/huge", 1, UnsatisfiedReason.ProfileTooLargeForModel),
+                        new Unsatisfied("ns/more", 1, UnsatisfiedReason.InsufficientSlices),
+                        new Unsatisfied("ns/seven", 1, UnsatisfiedReason.ProfileTooLargeForModel));
     }
 
     @Test
@@ -277,7 +324,8 @@ class MigPlannerRulesTest {
         Plan plan = plan(state, Clusters.movableDemand("ns/low", "4g.24gb", 1, 0), demand("ns/high", "2g.12gb", 1, 5));
         assertThat(plan.moved()).containsExactly("ns/low-0");
         assertThat(count(plan, "ns/high")).isEqualTo(1);
-        assertThat(plan.unsatisfied()).containsExactly(new Unsatisfied("ns/low", 1, UnsatisfiedReason.InsufficientSlices));
+        assertThat(plan.unsatisfied())
+                .containsExactly(new Unsatisfied("ns/low", 1, UnsatisfiedReason.InsufficientSlices));
     }
 
     @Test
@@ -285,13 +333,15 @@ class MigPlannerRulesTest {
         ClusterState state = cluster(node("a", a30(0, running("4g.24gb", 0, "ns/low", "0"))));
         Plan plan = plan(state, demand("ns/low", "4g.24gb", 1, 0), demand("ns/high", "2g.12gb", 1, 5));
         assertThat(plan.moved()).isEmpty();
-        assertThat(plan.unsatisfied()).containsExactly(new Unsatisfied("ns/high", 1, UnsatisfiedReason.InsufficientSlices));
+        assertThat(plan.unsatisfied())
+                .containsExactly(new Unsatisfied("ns/high", 1, UnsatisfiedReason.InsufficientSlices));
     }
 
     @Test
     void invalidInputIsRejectedWithThePathOfTheEntry() {
         ClusterState state = cluster(node("a", a30(0), a30(0)));
-        assertThatThrownBy(() -> new MigPlanner().plan(state, List.of())).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new MigPlanner().plan(state, List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("nodes[0].gpus[1]: duplicate GPU index 0 on node a");
     }
 }

@@ -21,7 +21,8 @@ final class MultisetPackerBaseline {
             }
         }
         rest.sort(Comparator.comparingInt((Integer d) -> -layouts.input.demands[d].priority())
-                .thenComparingInt(d -> -layouts.input.demands[d].size).thenComparingInt(d -> d));
+                .thenComparingInt(d -> -layouts.input.demands[d].size)
+                .thenComparingInt(d -> d));
         List<List<int[]>> packed = new ArrayList<>();
         for (GpuWork gpu : layouts.gpus) {
             packed.add(new ArrayList<>());
@@ -45,7 +46,9 @@ final class MultisetPackerBaseline {
                 continue;
             }
             List<int[]> items = packed.get(gpu.id);
-            int used = items.stream().mapToInt(i -> gpu.catalog.profile(i[1]).memorySlices()).sum();
+            int used = items.stream()
+                    .mapToInt(i -> gpu.catalog.profile(i[1]).memorySlices())
+                    .sum();
             long same = items.stream().filter(i -> i[1] == p).count();
             MigProfile profile = gpu.catalog.profile(p);
             if (used + profile.memorySlices() <= gpu.model.memorySlots() && same < profile.maxCount()) {
@@ -62,7 +65,8 @@ final class MultisetPackerBaseline {
 
     private static void layOut(BaselineLayouts layouts, GpuWork gpu, List<int[]> items) {
         layouts.layouts.get(gpu.id).clear();
-        items.sort(Comparator.comparingInt((int[] i) -> -gpu.catalog.profile(i[1]).memorySlices()));
+        items.sort(
+                Comparator.comparingInt((int[] i) -> -gpu.catalog.profile(i[1]).memorySlices()));
         for (int[] item : items) {
             int start = layouts.lowestStart(gpu, item[1]);
             if (start >= 0) {

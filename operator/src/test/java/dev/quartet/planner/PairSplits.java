@@ -14,14 +14,15 @@ import java.util.Optional;
  */
 final class PairSplits {
 
-    private PairSplits() {
-    }
+    private PairSplits() {}
 
     /** The first pair a better split exists for, described, or empty. */
     static Optional<String> betterSplit(ClusterState state, Plan plan) {
         for (NodeState node : state.nodes()) {
-            List<GpuState> idle = node.gpus().stream().filter(g -> repartitioned(plan, node, g))
-                    .filter(g -> g.instances().stream().allMatch(InstanceState::isFree)).toList();
+            List<GpuState> idle = node.gpus().stream()
+                    .filter(g -> repartitioned(plan, node, g))
+                    .filter(g -> g.instances().stream().allMatch(InstanceState::isFree))
+                    .toList();
             for (int i = 0; i < idle.size(); i++) {
                 for (int j = i + 1; j < idle.size(); j++) {
                     if (idle.get(i).model() == idle.get(j).model()) {
@@ -73,7 +74,8 @@ final class PairSplits {
             return new int[] {0, 0};
         }
         LayoutCatalog catalog = LayoutCatalog.of(gpu.model());
-        List<Instance> current = gpu.instances().stream().map(InstanceState::instance).toList();
+        List<Instance> current =
+                gpu.instances().stream().map(InstanceState::instance).toList();
         if (!current.isEmpty() && catalog.isFull(catalog.shapeOf(current)) && holds(current, profiles)) {
             return new int[] {0, PlanQuality.uncovered(gpu.model(), current)};
         }
@@ -91,7 +93,8 @@ final class PairSplits {
     }
 
     private static boolean holds(List<Instance> layout, List<String> profiles) {
-        List<String> free = new ArrayList<>(layout.stream().map(Instance::profile).toList());
+        List<String> free =
+                new ArrayList<>(layout.stream().map(Instance::profile).toList());
         return profiles.stream().allMatch(free::remove);
     }
 
@@ -108,12 +111,16 @@ final class PairSplits {
     }
 
     private static GpuPlan gpuPlan(Plan plan, NodeState node, GpuState gpu) {
-        return plan.gpus().stream().filter(g -> g.node().equals(node.name()) && g.index() == gpu.index())
-                .findFirst().orElseThrow();
+        return plan.gpus().stream()
+                .filter(g -> g.node().equals(node.name()) && g.index() == gpu.index())
+                .findFirst()
+                .orElseThrow();
     }
 
     private static List<String> profilesOn(Plan plan, NodeState node, GpuState gpu) {
-        return plan.assignments().stream().filter(x -> x.node().equals(node.name()) && x.gpu() == gpu.index())
-                .map(Assignment::profile).toList();
+        return plan.assignments().stream()
+                .filter(x -> x.node().equals(node.name()) && x.gpu() == gpu.index())
+                .map(Assignment::profile)
+                .toList();
     }
 }

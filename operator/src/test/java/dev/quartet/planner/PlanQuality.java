@@ -18,19 +18,29 @@ import java.util.Set;
  * (every compute slice or instance count used, as seven 1g instances leave slice 7 of an 8-slice GPU).
  * {@code nodesRepartitioned}: nodes with at least one GPU repartitioned, each one MIG Manager reconfiguration.
  */
-record PlanQuality(long satisfied, long wanted, long repartitioned, long nodesRepartitioned, long stranded, long moved,
-        long strandedOnRepartitioned, long strandedOnPinned, long strandedOnIdleAsIs, long strandedWhereAnInstanceFits) {
+record PlanQuality(
+        long satisfied,
+        long wanted,
+        long repartitioned,
+        long nodesRepartitioned,
+        long stranded,
+        long moved,
+        long strandedOnRepartitioned,
+        long strandedOnPinned,
+        long strandedOnIdleAsIs,
+        long strandedWhereAnInstanceFits) {
 
     static PlanQuality of(ClusterState state, List<Demand> demands, Plan plan) {
         Set<String> occupied = new HashSet<>();
         plan.assignments().forEach(a -> occupied.add(a.node() + "/" + a.gpu()));
         Map<String, GpuState> current = new HashMap<>();
-        state.nodes().forEach(n -> n.gpus().forEach(g -> {
-            current.put(n.name() + "/" + g.index(), g);
-            if (g.instances().stream().anyMatch(InstanceState::isForeign)) {
-                occupied.add(n.name() + "/" + g.index());
-            }
-        }));
+        state.nodes()
+                .forEach(n -> n.gpus().forEach(g -> {
+                    current.put(n.name() + "/" + g.index(), g);
+                    if (g.instances().stream().anyMatch(InstanceState::isForeign)) {
+                        occupied.add(n.name() + "/" + g.index());
+                    }
+                }));
         long[] where = new long[3];
         long fits = 0;
         for (GpuPlan gpu : plan.gpus()) {
@@ -41,17 +51,29 @@ record PlanQuality(long satisfied, long wanted, long repartitioned, long nodesRe
                 fits += coverable(gpu.model(), gpu.layout());
             }
         }
-        return new PlanQuality(plan.assignments().size(), demands.stream().mapToLong(Demand::replicas).sum(),
+        return new PlanQuality(
+                plan.assignments().size(),
+                demands.stream().mapToLong(Demand::replicas).sum(),
                 plan.gpus().stream().filter(GpuPlan::repartition).count(),
-                plan.gpus().stream().filter(GpuPlan::repartition).map(GpuPlan::node).distinct().count(),
+                plan.gpus().stream()
+                        .filter(GpuPlan::repartition)
+                        .map(GpuPlan::node)
+                        .distinct()
+                        .count(),
                 where[0] + where[1] + where[2],
-                plan.moved().size(), where[0], where[1], where[2], fits);
+                plan.moved().size(),
+                where[0],
+                where[1],
+                where[2],
+                fits);
     }
 
     /** Memory slices of a GPU of {@code model} that no instance of {@code layout} covers. */
     static int uncovered(GpuModel model, List<Instance> layout) {
-        return model.memorySlots() - layout.stream()
-                .mapToInt(i -> GpuCatalog.profile(model, i.profile()).memorySlices()).sum();
+        return model.memorySlots()
+                - layout.stream()
+                        .mapToInt(i -> GpuCatalog.profile(model, i.profile()).memorySlices())
+                        .sum();
     }
 
     /** Uncovered memory slices of {@code layout} that one more instance of some profile could legally cover. */

@@ -10,7 +10,8 @@ class PlanQualityTest {
 
     @Test
     void sevenOneGInstancesLeaveSliceSevenUncoveredButNoRoomForAnotherInstance() {
-        List<Instance> sevenOneG = IntStream.range(0, 7).mapToObj(s -> new Instance("1g.10gb", s)).toList();
+        List<Instance> sevenOneG =
+                IntStream.range(0, 7).mapToObj(s -> new Instance("1g.10gb", s)).toList();
 
         assertThat(PlanQuality.uncovered(GpuModel.A100_80GB, sevenOneG)).isEqualTo(1);
         assertThat(PlanQuality.coverable(GpuModel.A100_80GB, sevenOneG)).isZero();
@@ -26,7 +27,8 @@ class PlanQualityTest {
 
     @Test
     void sixOneGInstancesLeaveRoomForAOneGTwentyAtSlotSix() {
-        List<Instance> sixOneG = IntStream.range(0, 6).mapToObj(s -> new Instance("1g.10gb", s)).toList();
+        List<Instance> sixOneG =
+                IntStream.range(0, 6).mapToObj(s -> new Instance("1g.10gb", s)).toList();
 
         assertThat(PlanQuality.coverable(GpuModel.H100_80GB, sixOneG)).isEqualTo(2);
     }

@@ -21,8 +21,7 @@ public final class PlannerBenchmark {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final List<String> STRANDED_ROWS = new ArrayList<>();
 
-    private PlannerBenchmark() {
-    }
+    private PlannerBenchmark() {}
 
     public static void main(String[] args) {
         List<BenchScenarios.Scenario> scenarios = scenarios(args.length > 0 ? args[0] : "all");
@@ -33,9 +32,17 @@ public final class PlannerBenchmark {
         for (BenchScenarios.Scenario scenario : scenarios) {
             run(scenario, "Quartet", WARMUP, RUNS, () -> new MigPlanner().plan(scenario.state(), scenario.demands()));
             run(scenario, "Quartet, idle-GPU cover off", 1, 3, () -> strict.plan(scenario.state(), scenario.demands()));
-            Plan firstFit = run(scenario, "first-fit", 0, 1,
+            Plan firstFit = run(
+                    scenario,
+                    "first-fit",
+                    0,
+                    1,
                     () -> new FirstFitBaseline().plan(scenario.state(), scenario.demands()));
-            Plan packer = run(scenario, "multiset packer", 0, 1,
+            Plan packer = run(
+                    scenario,
+                    "multiset packer",
+                    0,
+                    1,
                     () -> new MultisetPackerBaseline().plan(scenario.state(), scenario.demands()));
             atBaselineReplicas(scenario, "first-fit", firstFit);
             atBaselineReplicas(scenario, "multiset packer", packer);
@@ -59,11 +66,24 @@ public final class PlannerBenchmark {
         }
         Map<String, Integer> placed = new HashMap<>();
         baseline.assignments().forEach(a -> placed.merge(a.demand(), 1, Integer::sum));
-        List<Demand> demands = scenario.demands().stream().map(d -> new Demand(d.name(), d.profile(),
-                d.memoryGiB(), placed.getOrDefault(d.name(), 0), d.priority(), d.gpuModel(), d.movable(),
-                d.placement(), d.eligibleNodes())).toList();
+        List<Demand> demands = scenario.demands().stream()
+                .map(d -> new Demand(
+                        d.name(),
+                        d.profile(),
+                        d.memoryGiB(),
+                        placed.getOrDefault(d.name(), 0),
+                        d.priority(),
+                        d.gpuModel(),
+                        d.movable(),
+                        d.placement(),
+                        d.eligibleNodes()))
+                .toList();
         BenchScenarios.Scenario capped = new BenchScenarios.Scenario(scenario.name(), scenario.state(), demands);
-        run(capped, "Quartet, asked for " + name + "'s replicas", 1, 3,
+        run(
+                capped,
+                "Quartet, asked for " + name + "'s replicas",
+                1,
+                3,
                 () -> new MigPlanner().plan(capped.state(), capped.demands()));
     }
 
@@ -75,12 +95,14 @@ public final class PlannerBenchmark {
         all.add(BenchScenarios.generate("a30-1000n", 1000, 8, a30, 2000, 0.7, 3));
         all.add(BenchScenarios.generate("a30-1000n-oversubscribed", 1000, 8, a30, 2000, 1.3, 4));
         all.add(BenchScenarios.generate("mixed-1000n", 1000, 8, List.of(GpuModel.values()), 2000, 0.8, 5));
-        return all.stream().filter(s -> which.equals("all") || s.name().equals(which)).toList();
+        return all.stream()
+                .filter(s -> which.equals("all") || s.name().equals(which))
+                .toList();
     }
 
     /** Times {@code runs} plans after {@code warmup} (wall clock, and CPU time of this thread). */
-    private static Plan run(BenchScenarios.Scenario scenario, String planner, int warmup, int runs,
-            Supplier<Plan> plan) {
+    private static Plan run(
+            BenchScenarios.Scenario scenario, String planner, int warmup, int runs, Supplier<Plan> plan) {
         Plan result = null;
         for (int i = 0; i < warmup; i++) {
             result = plan.get();
@@ -97,15 +119,35 @@ public final class PlannerBenchmark {
         Arrays.sort(millis);
         Arrays.sort(cpu);
         PlanQuality quality = PlanQuality.of(scenario.state(), scenario.demands(), result);
-        int gpus = scenario.state().nodes().stream().mapToInt(n -> n.gpus().size()).sum();
-        System.out.println(String.format(Locale.ROOT,
-                "| %s | %d | %d | %s | %d (%d-%d) | %d | %d / %d | %d | %d | %d | %d |", scenario.name(), gpus,
-                scenario.demands().size(), planner, millis[runs / 2], millis[0], millis[runs - 1], cpu[runs / 2],
-                quality.satisfied(), quality.wanted(), quality.repartitioned(), quality.nodesRepartitioned(),
-                quality.stranded(), quality.moved()));
-        STRANDED_ROWS.add(String.format(Locale.ROOT, "| %s | %s | %d | %d | %d | %d | %d |", scenario.name(),
-                planner, quality.stranded(), quality.strandedOnRepartitioned(), quality.strandedOnPinned(),
-                quality.strandedOnIdleAsIs(), quality.strandedWhereAnInstanceFits()));
+        int gpus =
+                scenario.state().nodes().stream().mapToInt(n -> n.gpus().size()).sum();
+        System.out.println(String.format(
+                Locale.ROOT,
+                "| %s | %d | %d | %s | %d (%d-%d) | %d | %d / %d | %d | %d | %d | %d |",
+                scenario.name(),
+                gpus,
+                scenario.demands().size(),
+                planner,
+                millis[runs / 2],
+                millis[0],
+                millis[runs - 1],
+                cpu[runs / 2],
+                quality.satisfied(),
+                quality.wanted(),
+                quality.repartitioned(),
+                quality.nodesRepartitioned(),
+                quality.stranded(),
+                quality.moved()));
+        STRANDED_ROWS.add(String.format(
+                Locale.ROOT,
+                "| %s | %s | %d | %d | %d | %d | %d |",
+                scenario.name(),
+                planner,
+                quality.stranded(),
+                quality.strandedOnRepartitioned(),
+                quality.strandedOnPinned(),
+                quality.strandedOnIdleAsIs(),
+                quality.strandedWhereAnInstanceFits()));
         return result;
     }
 }

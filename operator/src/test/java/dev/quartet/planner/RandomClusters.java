@@ -21,10 +21,17 @@ final class RandomClusters {
     private int foreignSerial;
 
     /** A scenario: options say how big and how varied. */
-    record Shape(List<GpuModel> models, int maxNodes, int maxGpusPerNode, int maxGpus, int maxDemands,
-            int maxReplicas, boolean mediaExtensions, boolean eligibility, boolean overReplicas,
-            boolean fullOrEmptyLayouts) {
-    }
+    record Shape(
+            List<GpuModel> models,
+            int maxNodes,
+            int maxGpusPerNode,
+            int maxGpus,
+            int maxDemands,
+            int maxReplicas,
+            boolean mediaExtensions,
+            boolean eligibility,
+            boolean overReplicas,
+            boolean fullOrEmptyLayouts) {}
 
     static Shape small(List<GpuModel> models) {
         return new Shape(models, 3, 2, 4, 3, 5, true, true, true, false);
@@ -69,15 +76,22 @@ final class RandomClusters {
         for (int d = 0; d < count; d++) {
             GpuModel model = pick(shape.models());
             List<MigProfile> profiles = GpuCatalog.profiles(model).stream()
-                    .filter(p -> shape.mediaExtensions() || !p.mediaExtension()).toList();
-            MigProfile profile = random.nextInt(6) == 0 ? pick(profiles) : pick(profiles.subList(0,
-                    Math.min(3, profiles.size())));
+                    .filter(p -> shape.mediaExtensions() || !p.mediaExtension())
+                    .toList();
+            MigProfile profile =
+                    random.nextInt(6) == 0 ? pick(profiles) : pick(profiles.subList(0, Math.min(3, profiles.size())));
             boolean byMemory = random.nextInt(4) == 0;
             Set<String> eligible = shape.eligibility() && random.nextInt(4) == 0 ? Set.of("n0", "n2") : null;
-            list.add(new Demand("ns/d" + d, byMemory ? null : profile.name(),
-                    byMemory ? 1 + random.nextInt(profile.memoryGiB()) : null, random.nextInt(shape.maxReplicas() + 1),
-                    random.nextInt(3), random.nextInt(3) == 0 ? model : null, random.nextBoolean(),
-                    random.nextInt(4) == 0 ? Placement.PACK : Placement.SPREAD, eligible));
+            list.add(new Demand(
+                    "ns/d" + d,
+                    byMemory ? null : profile.name(),
+                    byMemory ? 1 + random.nextInt(profile.memoryGiB()) : null,
+                    random.nextInt(shape.maxReplicas() + 1),
+                    random.nextInt(3),
+                    random.nextInt(3) == 0 ? model : null,
+                    random.nextBoolean(),
+                    random.nextInt(4) == 0 ? Placement.PACK : Placement.SPREAD,
+                    eligible));
         }
         return list;
     }
@@ -101,7 +115,8 @@ final class RandomClusters {
 
     private GpuState gpu(int index, GpuModel model, String node, Map<String, Integer> running, Shape shape) {
         LayoutCatalog catalog = LayoutCatalog.of(model);
-        List<LayoutShape> layouts = random.nextBoolean() ? catalog.fullLayouts()
+        List<LayoutShape> layouts = random.nextBoolean()
+                ? catalog.fullLayouts()
                 : shape.fullOrEmptyLayouts() ? List.of(catalog.legalLayouts().get(0)) : catalog.legalLayouts();
         LayoutShape layout = pick(layouts);
         List<InstanceState> instances = new ArrayList<>();
@@ -113,22 +128,33 @@ final class RandomClusters {
         return new GpuState(index, model, instances, !shape.fullOrEmptyLayouts() && random.nextInt(8) == 0);
     }
 
-    private InstanceState occupant(Instance instance, GpuModel model, String node, Map<String, Integer> running,
-            Shape shape, Set<String> names) {
+    private InstanceState occupant(
+            Instance instance,
+            GpuModel model,
+            String node,
+            Map<String, Integer> running,
+            Shape shape,
+            Set<String> names) {
         int roll = random.nextInt(10);
         if (roll == 0) {
-            return new InstanceState(instance.profile(), instance.start(), "other/pod-" + foreignSerial++, null,
-                    false);
+            return new InstanceState(instance.profile(), instance.start(), "other/pod-" + foreignSerial++, null, false);
         }
         if (roll < 5) {
             for (Demand demand : demands) {
-                boolean fits = ResolvedDemand.resolve(demand, model).map(MigProfile::name).orElse("")
-                        .equals(instance.profile()) && demand.eligible(node);
+                boolean fits = ResolvedDemand.resolve(demand, model)
+                                .map(MigProfile::name)
+                                .orElse("")
+                                .equals(instance.profile())
+                        && demand.eligible(node);
                 int already = running.getOrDefault(demand.name(), 0);
                 if (fits && (already < demand.replicas() || shape.overReplicas() && random.nextInt(4) == 0)) {
                     running.merge(demand.name(), 1, Integer::sum);
-                    return new InstanceState(instance.profile(), instance.start(), demand.name() + "-r" + already,
-                            demand.name(), random.nextInt(4) != 0);
+                    return new InstanceState(
+                            instance.profile(),
+                            instance.start(),
+                            demand.name() + "-r" + already,
+                            demand.name(),
+                            random.nextInt(4) != 0);
                 }
             }
         }

@@ -14,11 +14,15 @@ import org.junit.jupiter.api.Test;
 /** A scale-down releases the replicas the caller names (failing ones) before choosing by spread. */
 class ReleaseFirstTest {
 
-    private static final ClusterState STATE = cluster(node("n",
-            a30(0, running("1g.6gb", 0, "ml/resnet", "0"), running("1g.6gb", 1, "ml/resnet", "2"),
-                    free("1g.6gb", 2), free("1g.6gb", 3)),
-            a30(1, running("1g.6gb", 0, "ml/resnet", "1"), free("1g.6gb", 1), free("1g.6gb", 2),
-                    free("1g.6gb", 3))));
+    private static final ClusterState STATE = cluster(node(
+            "n",
+            a30(
+                    0,
+                    running("1g.6gb", 0, "ml/resnet", "0"),
+                    running("1g.6gb", 1, "ml/resnet", "2"),
+                    free("1g.6gb", 2),
+                    free("1g.6gb", 3)),
+            a30(1, running("1g.6gb", 0, "ml/resnet", "1"), free("1g.6gb", 1), free("1g.6gb", 2), free("1g.6gb", 3))));
     private static final List<Demand> TWO = List.of(Demand.ofProfile("ml/resnet", "1g.6gb", 2, 0));
 
     @Test

@@ -16,7 +16,11 @@ class PlannableTest {
     private static InferenceDeployment degraded(String reason) {
         InferenceDeployment d = TestDeployments.of("web", "1g.6gb", 2);
         InferenceDeploymentStatus status = new InferenceDeploymentStatus();
-        Condition c = new ConditionBuilder().withType("Degraded").withStatus("True").withReason(reason).build();
+        Condition c = new ConditionBuilder()
+                .withType("Degraded")
+                .withStatus("True")
+                .withReason(reason)
+                .build();
         status.setConditions(List.of(c));
         d.setStatus(status);
         return d;
@@ -24,7 +28,8 @@ class PlannableTest {
 
     @Test
     void aDeploymentStoppedByANameConflictHoldsNoSlices() {
-        assertThat(ClusterPlanning.plannable(TestDeployments.of("web", "1g.6gb", 2))).isTrue();
+        assertThat(ClusterPlanning.plannable(TestDeployments.of("web", "1g.6gb", 2)))
+                .isTrue();
         assertThat(ClusterPlanning.plannable(degraded("NameConflict"))).isFalse();
         assertThat(ClusterPlanning.plannable(degraded("InsufficientSlices"))).isTrue();
     }

@@ -38,7 +38,7 @@ import java.util.stream.Collectors;
 final class ReconcileHarness {
     static final KubernetesSerialization JSON = new KubernetesSerialization();
     final Instant now;
-    final Map<String, Pod> pods = new TreeMap<>();   // ns/name
+    final Map<String, Pod> pods = new TreeMap<>(); // ns/name
     final List<Node> nodes = new ArrayList<>();
     final List<String> log = new ArrayList<>();
     MigPartedConfig mig;
@@ -51,21 +51,48 @@ final class ReconcileHarness {
         this.statusBuilder = new StatusBuilder(Clock.fixed(now, ZoneOffset.UTC));
         actuator.client = client();
         actuator.events = new EventRecorder() {
-            @Override public void normal(HasMetadata a, String r, String m) { log.add("Normal " + r + ": " + m); }
-            @Override public void warning(HasMetadata a, String r, String m) { log.add("Warning " + r + ": " + m); }
+            @Override
+            public void normal(HasMetadata a, String r, String m) {
+                log.add("Normal " + r + ": " + m);
+            }
+
+            @Override
+            public void warning(HasMetadata a, String r, String m) {
+                log.add("Warning " + r + ": " + m);
+            }
         };
         actuator.config = new QuartetConfig() {
             public Worker worker() {
                 return new Worker() {
-                    public String image() { return "w:1"; }
-                    public int port() { return 8080; }
-                    public String imagePullPolicy() { return "IfNotPresent"; }
+                    public String image() {
+                        return "w:1";
+                    }
+
+                    public int port() {
+                        return 8080;
+                    }
+
+                    public String imagePullPolicy() {
+                        return "IfNotPresent";
+                    }
                 };
             }
-            public MigManager migManager() { throw new UnsupportedOperationException(); }
-            public Planner planner() { throw new UnsupportedOperationException(); }
-            public Duration nodeLostAfter() { return Duration.ofSeconds(30); }
-            public LeaderElection leaderElection() { throw new UnsupportedOperationException(); }
+
+            public MigManager migManager() {
+                throw new UnsupportedOperationException();
+            }
+
+            public Planner planner() {
+                throw new UnsupportedOperationException();
+            }
+
+            public Duration nodeLostAfter() {
+                return Duration.ofSeconds(30);
+            }
+
+            public LeaderElection leaderElection() {
+                throw new UnsupportedOperationException();
+            }
         };
         actuator.init();
     }
@@ -76,30 +103,45 @@ final class ReconcileHarness {
     Result reconcile(InferenceDeployment d, List<InferenceDeployment> all) {
         List<Pod> podList = pods.values().stream().map(p -> JSON.clone(p)).toList();
         ClusterSnapshot snapshot = new ClusterSnapshot(nodes, podList, mig, null);
-        List<GpuNode> gpuNodes = nodes.stream().map(GpuNode::from).flatMap(Optional::stream).toList();
-        List<Demand> demands = all.stream().filter(x -> SpecValidator.validateDeployment(x).isEmpty())
-                .sorted(Comparator.comparing(DemandFactory::id)).map(x -> DemandFactory.demand(x, gpuNodes)).toList();
+        List<GpuNode> gpuNodes =
+                nodes.stream().map(GpuNode::from).flatMap(Optional::stream).toList();
+        List<Demand> demands = all.stream()
+                .filter(x -> SpecValidator.validateDeployment(x).isEmpty())
+                .sorted(Comparator.comparing(DemandFactory::id))
+                .map(x -> DemandFactory.demand(x, gpuNodes))
+                .toList();
         Map<String, Demand> byId = new TreeMap<>();
         demands.forEach(x -> byId.put(x.name(), x));
         Inventory inventory = new InventoryBuilder(true, Duration.ofSeconds(30))
                 .build(snapshot, new InventoryBuilder.Owners(byId), now);
         Plan plan = new MigPlanner().plan(inventory.state(), demands, ClusterPlanning.failing(podList));
-        ClusterView view = new ClusterView(byId, plan, inventory, Map.<String, NodeProgress>of(),
-                ClusterView.groupReplicaPods(podList), now);
+        ClusterView view = new ClusterView(
+                byId, plan, inventory, Map.<String, NodeProgress>of(), ClusterView.groupReplicaPods(podList), now);
         String id = DemandFactory.id(d);
         List<Pod> mine = view.podsOf(id);
-        DeploymentPart part = DeploymentPart.of(plan, id, mine.stream().map(PodFacts::id).collect(Collectors.toSet()));
+        DeploymentPart part =
+                DeploymentPart.of(plan, id, mine.stream().map(PodFacts::id).collect(Collectors.toSet()));
         ReplicaActions actions = actuator.apply(d, part, view);
-        StatusInputs in = new StatusInputs(List.of(), mine, null, part.profile().or(() -> Optional.ofNullable(
-                d.getSpec().getSlice().getProfile())), part.unsatisfied(), Map.of(),
-                new HashSet<>(actions.waitingOnNodes()), actions.rollout(), actions.changedSomething(), "e:8080");
+        StatusInputs in = new StatusInputs(
+                List.of(),
+                mine,
+                null,
+                part.profile()
+                        .or(() -> Optional.ofNullable(d.getSpec().getSlice().getProfile())),
+                part.unsatisfied(),
+                Map.of(),
+                new HashSet<>(actions.waitingOnNodes()),
+                actions.rollout(),
+                actions.changedSomething(),
+                "e:8080");
         InferenceDeploymentStatus status = statusBuilder.build(d, in);
         d.setStatus(status);
         return new Result(view, part, actions, status);
     }
 
     static String conditions(InferenceDeploymentStatus s) {
-        return s.getConditions().stream().map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
+        return s.getConditions().stream()
+                .map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
                 .collect(Collectors.joining(", "));
     }
 
@@ -123,7 +165,8 @@ final class ReconcileHarness {
         String key = ns + "/" + name;
         return proxy(PodResource.class, (m, a) -> {
             switch (m.getName()) {
-                case "get": return pods.containsKey(key) ? JSON.clone(pods.get(key)) : null;
+                case "get":
+                    return pods.containsKey(key) ? JSON.clone(pods.get(key)) : null;
                 case "create":
                     if (pods.containsKey(key)) throw new KubernetesClientException("exists", 409, null);
                     Pod p = JSON.clone(item);
@@ -138,17 +181,20 @@ final class ReconcileHarness {
                     }
                     log.add("delete " + key);
                     return List.of();
-                default: throw new UnsupportedOperationException(m.toString());
+                default:
+                    throw new UnsupportedOperationException(m.toString());
             }
         });
     }
 
-    interface Call { Object handle(java.lang.reflect.Method m, Object[] a) throws Exception; }
+    interface Call {
+        Object handle(java.lang.reflect.Method m, Object[] a) throws Exception;
+    }
 
     @SuppressWarnings("unchecked")
     static <T> T proxy(Class<T> type, Call call) {
-        return (T) Proxy.newProxyInstance(ReconcileHarness.class.getClassLoader(), new Class<?>[] {type}, (self, m, a) ->
-                switch (m.getName()) {
+        return (T) Proxy.newProxyInstance(
+                ReconcileHarness.class.getClassLoader(), new Class<?>[] {type}, (self, m, a) -> switch (m.getName()) {
                     case "toString" -> "fake";
                     case "hashCode" -> System.identityHashCode(self);
                     case "equals" -> self == a[0];

@@ -36,7 +36,12 @@ class RolloutTest {
     }
 
     private static NodeBuilder a30(String name) {
-        return TestNodes.node(name, "NVIDIA-A30", 2, "all-1g.6gb", "success",
+        return TestNodes.node(
+                name,
+                "NVIDIA-A30",
+                2,
+                "all-1g.6gb",
+                "success",
                 Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("8")));
     }
 
@@ -50,14 +55,30 @@ class RolloutTest {
 
     /** {@code pod} as the scheduler and the kubelet leave it: bound, on gpu@start, Running and Ready. */
     private static Pod started(Pod pod, String node, int gpu, int start) {
-        return new PodBuilder(pod).editMetadata().withCreationTimestamp("2024-05-01T11:00:00Z")
-                .addToAnnotations(QuartetLabels.MIG_DEVICE, "{\"gpu\":" + gpu + ",\"profile\":\"1g.6gb\",\"start\":"
-                        + start + ",\"uuid\":\"MIG-" + node + gpu + start + "\"}").endMetadata()
-                .editSpec().withNodeName(node).endSpec()
-                .withNewStatus().withPhase("Running")
-                .addNewCondition().withType("Ready").withStatus("True").endCondition()
-                .addNewContainerStatus().withName("worker").withReady(true).withRestartCount(0).endContainerStatus()
-                .endStatus().build();
+        return new PodBuilder(pod)
+                .editMetadata()
+                .withCreationTimestamp("2024-05-01T11:00:00Z")
+                .addToAnnotations(
+                        QuartetLabels.MIG_DEVICE,
+                        "{\"gpu\":" + gpu + ",\"profile\":\"1g.6gb\",\"start\":" + start + ",\"uuid\":\"MIG-" + node
+                                + gpu + start + "\"}")
+                .endMetadata()
+                .editSpec()
+                .withNodeName(node)
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .addNewContainerStatus()
+                .withName("worker")
+                .withReady(true)
+                .withRestartCount(0)
+                .endContainerStatus()
+                .endStatus()
+                .build();
     }
 
     private static void put(ReconcileHarness h, Pod p) {
@@ -65,8 +86,10 @@ class RolloutTest {
     }
 
     private static long ready(ReconcileHarness h) {
-        return h.pods.values().stream().filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-                .filter(PodFacts::isReady).count();
+        return h.pods.values().stream()
+                .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+                .filter(PodFacts::isReady)
+                .count();
     }
 
     private static List<String> deletions(ReconcileHarness h) {
@@ -88,10 +111,14 @@ class RolloutTest {
         h.pods.values().removeIf(p -> p.getMetadata().getDeletionTimestamp() != null);
 
         h.reconcile(d, List.of(d));
-        assertThat(deletions(h)).as("no second replica down before the first one's replacement runs")
+        assertThat(deletions(h))
+                .as("no second replica down before the first one's replacement runs")
                 .containsExactly("delete ml/resnet-0");
         assertThat(ready(h)).isEqualTo(1);
-        Pod replacement = h.pods.values().stream().filter(p -> !PodFacts.isBound(p)).findFirst().orElseThrow();
+        Pod replacement = h.pods.values().stream()
+                .filter(p -> !PodFacts.isBound(p))
+                .findFirst()
+                .orElseThrow();
         put(h, started(replacement, PodFacts.plannedNode(replacement), 0, 0));
 
         h.reconcile(d, List.of(d));
@@ -128,8 +155,14 @@ class RolloutTest {
         // go on by itself, and the status says so and what to change.
         ReconcileHarness h = new ReconcileHarness(NOW, nvidia());
         InferenceDeployment d = deployment("resnet", "1g.6gb", 4);
-        h.nodes.add(TestNodes.node("gpu-1", "NVIDIA-A30", 1, "all-1g.6gb", "success",
-                Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4"))).build());
+        h.nodes.add(TestNodes.node(
+                        "gpu-1",
+                        "NVIDIA-A30",
+                        1,
+                        "all-1g.6gb",
+                        "success",
+                        Map.of(NvidiaLabels.resourceName("1g.6gb"), new Quantity("4")))
+                .build());
         for (int i = 0; i < 4; i++) {
             put(h, started(h.actuator.factory().desired(d, "1g.6gb", "gpu-1", i), "gpu-1", 0, i));
         }
@@ -142,12 +175,14 @@ class RolloutTest {
         ReconcileHarness.Result blocked = h.reconcile(d, List.of(d));
         assertThat(deletions(h)).containsExactly("delete ml/resnet-0");
         assertThat(ReconcileHarness.conditions(blocked.status()))
-                .isEqualTo("Ready=False/RolloutBlocked, Progressing=False/RolloutBlocked, Degraded=True/RolloutBlocked");
-        assertThat(blocked.status().getConditions().get(1).getMessage()).isEqualTo("the rollout cannot go on: 4 "
-                + "replicas of the changed spec have no MIG slice (InsufficientSlices), and spec.maxUnavailable 1 "
-                + "keeps the 3 replicas still on the old spec until a replacement is Ready; if the new replicas need "
-                + "the GPUs those hold, raise spec.maxUnavailable (at most 4) to let old replicas go first, else add "
-                + "or free slices");
+                .isEqualTo(
+                        "Ready=False/RolloutBlocked, Progressing=False/RolloutBlocked, Degraded=True/RolloutBlocked");
+        assertThat(blocked.status().getConditions().get(1).getMessage())
+                .isEqualTo("the rollout cannot go on: 4 "
+                        + "replicas of the changed spec have no MIG slice (InsufficientSlices), and spec.maxUnavailable 1 "
+                        + "keeps the 3 replicas still on the old spec until a replacement is Ready; if the new replicas need "
+                        + "the GPUs those hold, raise spec.maxUnavailable (at most 4) to let old replicas go first, else add "
+                        + "or free slices");
 
         d.getSpec().setMaxUnavailable(4);
         ReconcileHarness.Result raised = h.reconcile(d, List.of(d));
@@ -171,7 +206,9 @@ class RolloutTest {
 
         ReconcileHarness.Result r = h.reconcile(d, List.of(d));
 
-        assertThat(r.part().released()).as("the failing replica goes, not a healthy one").containsExactly("ml/resnet-0");
+        assertThat(r.part().released())
+                .as("the failing replica goes, not a healthy one")
+                .containsExactly("ml/resnet-0");
         assertThat(deletions(h)).containsExactly("delete ml/resnet-0");
     }
 }

@@ -3,10 +3,10 @@ package dev.quartet.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.model.InferenceDeployment;
-import dev.quartet.model.TestDeployments;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.model.ReplicaPlacement;
+import dev.quartet.model.TestDeployments;
 import dev.quartet.node.NodeProgress;
 import dev.quartet.node.NodeProgress.Phase;
 import dev.quartet.node.QuartetLabels;
@@ -37,7 +37,11 @@ class StatusBuilderTest {
     private static InferenceDeployment deployment(int replicas) {
         InferenceDeploymentSpec spec = TestDeployments.spec("1g.6gb", replicas);
         InferenceDeployment d = new InferenceDeployment();
-        d.setMetadata(new ObjectMetaBuilder().withName("resnet").withNamespace("ml").withGeneration(5L).build());
+        d.setMetadata(new ObjectMetaBuilder()
+                .withName("resnet")
+                .withNamespace("ml")
+                .withGeneration(5L)
+                .build());
         d.setSpec(spec);
         return d;
     }
@@ -45,15 +49,23 @@ class StatusBuilderTest {
     /** A replica pod of ml/resnet bound to {@code node}. */
     private static PodBuilder replica(String name, String node, boolean ready) {
         return new PodBuilder()
-                .withNewMetadata().withName(name).withNamespace("ml")
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace("ml")
                 .addToLabels(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE)
                 .addToLabels(QuartetLabels.DEPLOYMENT, "resnet")
                 .addToLabels(QuartetLabels.PROFILE, "1g.6gb")
                 .addToAnnotations(QuartetLabels.PLANNED_NODE, node)
                 .endMetadata()
-                .withNewSpec().withNodeName(node).endSpec()
-                .withNewStatus().withPhase("Running")
-                .addNewCondition().withType("Ready").withStatus(ready ? "True" : "False").endCondition()
+                .withNewSpec()
+                .withNodeName(node)
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus(ready ? "True" : "False")
+                .endCondition()
                 .endStatus();
     }
 
@@ -87,13 +99,16 @@ class StatusBuilderTest {
         }
 
         StatusInputs build() {
-            return new StatusInputs(problems, pods, "abc123", profile, unsatisfied, nodes, waitingNodes, rollout,
-                    changed, ENDPOINT);
+            return new StatusInputs(
+                    problems, pods, "abc123", profile, unsatisfied, nodes, waitingNodes, rollout, changed, ENDPOINT);
         }
     }
 
     private static Condition condition(InferenceDeploymentStatus s, String type) {
-        return s.getConditions().stream().filter(c -> type.equals(c.getType())).findFirst().orElseThrow();
+        return s.getConditions().stream()
+                .filter(c -> type.equals(c.getType()))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static String summary(Condition c) {
@@ -107,37 +122,47 @@ class StatusBuilderTest {
     @Test
     void anInvalidSpecIsReportedOnEveryCondition() {
         Inputs in = new Inputs();
-        in.problems = List.of("spec.replicas: must be 0 or more, got -1", "spec.slice: set exactly one of profile "
-                + "and memoryGiB");
+        in.problems = List.of(
+                "spec.replicas: must be 0 or more, got -1",
+                "spec.slice: set exactly one of profile " + "and memoryGiB");
         in.profile = Optional.empty();
 
         InferenceDeploymentStatus s = builder.build(deployment(1), in.build());
 
-        assertThat(summaries(s)).containsExactly("Ready=False/InvalidSpec", "Progressing=False/InvalidSpec",
-                "Degraded=True/InvalidSpec");
-        assertThat(condition(s, "Ready").getMessage()).isEqualTo(
-                "spec.replicas: must be 0 or more, got -1; spec.slice: set exactly one of profile and memoryGiB");
-        assertThat(condition(s, "Degraded").getMessage()).isEqualTo(condition(s, "Ready").getMessage());
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=False/InvalidSpec", "Progressing=False/InvalidSpec", "Degraded=True/InvalidSpec");
+        assertThat(condition(s, "Ready").getMessage())
+                .isEqualTo(
+                        "spec.replicas: must be 0 or more, got -1; spec.slice: set exactly one of profile and memoryGiB");
+        assertThat(condition(s, "Degraded").getMessage())
+                .isEqualTo(condition(s, "Ready").getMessage());
         assertThat(s.getObservedGeneration()).isEqualTo(5L);
     }
 
     @Test
     void aFailedReconcileSaysWhyInDegradedAndLeavesTheRestAsItWas() {
         InferenceDeployment d = deployment(2);
-        d.setStatus(builder.build(d, new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-2")).build()));
+        d.setStatus(builder.build(
+                d,
+                new Inputs()
+                        .pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-2"))
+                        .build()));
         String message = "Service resnet already exists in namespace ml and is not this deployment's; rename the "
                 + "InferenceDeployment or remove that Service";
 
         InferenceDeploymentStatus s = builder.failed(d, "NameConflict", message);
 
-        assertThat(summaries(s)).containsExactly("Ready=True/AllReplicasReady", "Progressing=False/Stable",
-                "Degraded=True/NameConflict");
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=True/AllReplicasReady", "Progressing=False/Stable", "Degraded=True/NameConflict");
         assertThat(condition(s, "Degraded").getMessage()).isEqualTo(message);
         assertThat(s.getReadyReplicas()).isEqualTo(2);
 
         InferenceDeploymentStatus first = builder.failed(deployment(2), "NameConflict", message);
-        assertThat(summaries(first)).containsExactly("Ready=False/NameConflict", "Progressing=False/NameConflict",
-                "Degraded=True/NameConflict");
+        assertThat(summaries(first))
+                .containsExactly(
+                        "Ready=False/NameConflict", "Progressing=False/NameConflict", "Degraded=True/NameConflict");
     }
 
     @Test
@@ -146,8 +171,9 @@ class StatusBuilderTest {
 
         InferenceDeploymentStatus s = builder.build(deployment(2), in.build());
 
-        assertThat(summaries(s)).containsExactly("Ready=True/AllReplicasReady", "Progressing=False/Stable",
-                "Degraded=False/AsExpected");
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=True/AllReplicasReady", "Progressing=False/Stable", "Degraded=False/AsExpected");
         assertThat(condition(s, "Ready").getMessage()).isEqualTo("2/2 replicas ready");
         assertThat(s.getReplicaSummary()).isEqualTo("2/2");
         assertThat(s.getReplicas()).isEqualTo(2);
@@ -158,15 +184,17 @@ class StatusBuilderTest {
         assertThat(s.getSelector())
                 .isEqualTo("app.kubernetes.io/managed-by=quartet,inference.quartet.dev/deployment=resnet");
         assertThat(s.getObservedGeneration()).isEqualTo(5L);
-        assertThat(s.getConditions()).extracting(Condition::getObservedGeneration).containsOnly(5L);
+        assertThat(s.getConditions())
+                .extracting(Condition::getObservedGeneration)
+                .containsOnly(5L);
     }
 
     @Test
     void scaledToZero() {
         InferenceDeploymentStatus s = builder.build(deployment(0), new Inputs().build());
 
-        assertThat(summaries(s)).containsExactly("Ready=True/ScaledToZero", "Progressing=False/Stable",
-                "Degraded=False/AsExpected");
+        assertThat(summaries(s))
+                .containsExactly("Ready=True/ScaledToZero", "Progressing=False/Stable", "Degraded=False/AsExpected");
         assertThat(s.getReplicaSummary()).isEqualTo("0/0");
     }
 
@@ -176,8 +204,11 @@ class StatusBuilderTest {
 
         InferenceDeploymentStatus s = builder.build(deployment(2), in.build());
 
-        assertThat(summaries(s)).containsExactly("Ready=False/ReplicasStarting", "Progressing=True/ReplicasStarting",
-                "Degraded=False/AsExpected");
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=False/ReplicasStarting",
+                        "Progressing=True/ReplicasStarting",
+                        "Degraded=False/AsExpected");
         assertThat(condition(s, "Progressing").getMessage()).isEqualTo("1 of 2 replica pods ready");
         assertThat(s.getReplicaSummary()).isEqualTo("1/2");
     }
@@ -189,8 +220,11 @@ class StatusBuilderTest {
 
         InferenceDeploymentStatus s = builder.build(deployment(3), in.build());
 
-        assertThat(summaries(s)).containsExactly("Ready=False/InsufficientSlices", "Progressing=False/Stable",
-                "Degraded=True/InsufficientSlices");
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=False/InsufficientSlices",
+                        "Progressing=False/Stable",
+                        "Degraded=True/InsufficientSlices");
         assertThat(condition(s, "Degraded").getMessage()).startsWith("2 of 3 replicas have no MIG slice: ");
         assertThat(condition(s, "Ready").getMessage()).isEqualTo("1/3 replicas ready");
         assertThat(s.getMissingReplicas()).isEqualTo(2);
@@ -206,27 +240,37 @@ class StatusBuilderTest {
 
         InferenceDeploymentStatus s = builder.build(deployment(3), in.build());
 
-        assertThat(summaries(s)).containsExactly("Ready=False/RolloutBlocked", "Progressing=False/RolloutBlocked",
-                "Degraded=True/RolloutBlocked");
-        assertThat(condition(s, "Degraded").getMessage()).startsWith("the rollout cannot go on: 3 replicas of the "
-                + "changed spec have no MIG slice (BlockedByRunningReplicas), and spec.maxUnavailable 1 keeps the 2 "
-                + "replicas still on the old spec");
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=False/RolloutBlocked",
+                        "Progressing=False/RolloutBlocked",
+                        "Degraded=True/RolloutBlocked");
+        assertThat(condition(s, "Degraded").getMessage())
+                .startsWith("the rollout cannot go on: 3 replicas of the "
+                        + "changed spec have no MIG slice (BlockedByRunningReplicas), and spec.maxUnavailable 1 keeps the 2 "
+                        + "replicas still on the old spec");
         assertThat(StatusBuilder.shortfall(s, missing, 3))
-                .isEqualTo(new StatusBuilder.Shortfall("RolloutBlocked", condition(s, "Degraded").getMessage()));
+                .isEqualTo(new StatusBuilder.Shortfall(
+                        "RolloutBlocked", condition(s, "Degraded").getMessage()));
 
         in.rollout = new RolloutProgress(true, 2, 1, false);
         InferenceDeploymentStatus moving = builder.build(deployment(3), in.build());
-        assertThat(summaries(moving)).containsExactly("Ready=False/BlockedByRunningReplicas",
-                "Progressing=True/RollingOut", "Degraded=True/BlockedByRunningReplicas");
-        assertThat(StatusBuilder.shortfall(moving, missing, 3)).isEqualTo(new StatusBuilder.Shortfall(
-                "BlockedByRunningReplicas", "3 of 3 replicas have no MIG slice"));
+        assertThat(summaries(moving))
+                .containsExactly(
+                        "Ready=False/BlockedByRunningReplicas",
+                        "Progressing=True/RollingOut",
+                        "Degraded=True/BlockedByRunningReplicas");
+        assertThat(StatusBuilder.shortfall(moving, missing, 3))
+                .isEqualTo(
+                        new StatusBuilder.Shortfall("BlockedByRunningReplicas", "3 of 3 replicas have no MIG slice"));
     }
 
     @Test
     void aMigManagerTimeoutIsReportedWithItsMessageAndOutranksTheShortfall() {
         String message = "MIG Manager did not apply quartet-0a1b2c3d4e on gpu-2 within 10m; rolled back to "
                 + "all-1g.6gb, next attempt after 2024-05-01T12:15:00Z";
-        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"))
+        Inputs in = new Inputs()
+                .pods(ready("resnet-0", "gpu-1"))
                 .node("gpu-2", Phase.FAILED, Reasons.MIG_MANAGER_TIMEOUT, message);
         in.unsatisfied = Optional.of(new Unsatisfied("ml/resnet", 1, UnsatisfiedReason.InsufficientSlices));
 
@@ -242,7 +286,8 @@ class StatusBuilderTest {
     @Test
     void aMigManagerFailureIsReportedWithItsMessage() {
         String message = "MIG Manager failed to apply quartet-0a1b2c3d4e on gpu-2; rolled back to all-1g.6gb";
-        Inputs in = new Inputs().node("gpu-2", Phase.FAILED, Reasons.MIG_MANAGER_FAILED, message)
+        Inputs in = new Inputs()
+                .node("gpu-2", Phase.FAILED, Reasons.MIG_MANAGER_FAILED, message)
                 .node("gpu-1", Phase.APPLYING, Reasons.REPARTITIONING, "set nvidia.com/mig.config on gpu-1");
 
         InferenceDeploymentStatus s = builder.build(deployment(1), in.build());
@@ -257,7 +302,8 @@ class StatusBuilderTest {
     @Test
     void aDrainRefusedByADisruptionBudgetIsReported() {
         String message = "evicting ml/resnet-0 from gpu-1 is refused by its PodDisruptionBudget";
-        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"))
+        Inputs in = new Inputs()
+                .pods(ready("resnet-0", "gpu-1"))
                 .node("gpu-1", Phase.DRAIN_BLOCKED, Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET, message);
 
         InferenceDeploymentStatus s = builder.build(deployment(2), in.build());
@@ -269,16 +315,18 @@ class StatusBuilderTest {
 
     @Test
     void repartitioningWhileNodesAreDrainedOrApplied() {
-        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"))
+        Inputs in = new Inputs()
+                .pods(ready("resnet-0", "gpu-1"))
                 .node("gpu-3", Phase.APPLYING, Reasons.REPARTITIONING, "set nvidia.com/mig.config on gpu-3")
                 .node("gpu-2", Phase.DRAINING, Reasons.DRAINING, "draining GPU(s) [0] on gpu-2");
 
         InferenceDeploymentStatus s = builder.build(deployment(2), in.build());
 
-        assertThat(summaries(s)).containsExactly("Ready=False/Repartitioning", "Progressing=True/Repartitioning",
-                "Degraded=False/AsExpected");
-        assertThat(condition(s, "Progressing").getMessage()).isEqualTo(
-                "repartitioning GPUs on gpu-2, gpu-3 for this deployment: draining GPU(s) [0] on gpu-2");
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=False/Repartitioning", "Progressing=True/Repartitioning", "Degraded=False/AsExpected");
+        assertThat(condition(s, "Progressing").getMessage())
+                .isEqualTo("repartitioning GPUs on gpu-2, gpu-3 for this deployment: draining GPU(s) [0] on gpu-2");
     }
 
     @Test
@@ -287,8 +335,8 @@ class StatusBuilderTest {
         waiting.waitingNodes = Set.of("gpu-4");
         Inputs rolling = new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-1"));
         rolling.rollout = new RolloutProgress(true, 2, 1, false);
-        Inputs tooMany = new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-1"),
-                ready("resnet-2", "gpu-2"));
+        Inputs tooMany =
+                new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-1"), ready("resnet-2", "gpu-2"));
 
         assertThat(summary(condition(builder.build(deployment(2), waiting.build()), "Progressing")))
                 .isEqualTo("Progressing=True/WaitingForRepartition");
@@ -301,8 +349,15 @@ class StatusBuilderTest {
 
     @Test
     void replicasThatKeepCrashingAreDegraded() {
-        Pod crashing = replica("resnet-1", "gpu-1", false).editStatus().addNewContainerStatus().withName("worker")
-                .withRestartCount(4).withReady(false).endContainerStatus().endStatus().build();
+        Pod crashing = replica("resnet-1", "gpu-1", false)
+                .editStatus()
+                .addNewContainerStatus()
+                .withName("worker")
+                .withRestartCount(4)
+                .withReady(false)
+                .endContainerStatus()
+                .endStatus()
+                .build();
         Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"), crashing);
 
         InferenceDeploymentStatus s = builder.build(deployment(2), in.build());
@@ -313,56 +368,112 @@ class StatusBuilderTest {
 
     @Test
     void anImageThatCannotBePulledIsDegradedAtOnce() {
-        Pod pulling = replica("resnet-1", "gpu-1", false).editStatus().withPhase("Pending").addNewContainerStatus()
-                .withName("worker").withRestartCount(0).withReady(false).withNewState().withNewWaiting()
-                .withReason("ImagePullBackOff").withMessage("Back-off pulling image \"quartet-worker:typo\"")
-                .endWaiting().endState().endContainerStatus().endStatus().build();
+        Pod pulling = replica("resnet-1", "gpu-1", false)
+                .editStatus()
+                .withPhase("Pending")
+                .addNewContainerStatus()
+                .withName("worker")
+                .withRestartCount(0)
+                .withReady(false)
+                .withNewState()
+                .withNewWaiting()
+                .withReason("ImagePullBackOff")
+                .withMessage("Back-off pulling image \"quartet-worker:typo\"")
+                .endWaiting()
+                .endState()
+                .endContainerStatus()
+                .endStatus()
+                .build();
 
-        InferenceDeploymentStatus s = builder.build(deployment(1), new Inputs().pods(pulling).build());
+        InferenceDeploymentStatus s =
+                builder.build(deployment(1), new Inputs().pods(pulling).build());
 
-        assertThat(summaries(s)).containsExactly("Ready=False/ReplicasFailing", "Progressing=True/ReplicasStarting",
-                "Degraded=True/ReplicasFailing");
-        assertThat(condition(s, "Degraded").getMessage()).isEqualTo("resnet-1 failing: ImagePullBackOff (Back-off "
-                + "pulling image \"quartet-worker:typo\"); see kubectl describe pod and the worker log");
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=False/ReplicasFailing",
+                        "Progressing=True/ReplicasStarting",
+                        "Degraded=True/ReplicasFailing");
+        assertThat(condition(s, "Degraded").getMessage())
+                .isEqualTo("resnet-1 failing: ImagePullBackOff (Back-off "
+                        + "pulling image \"quartet-worker:typo\"); see kubectl describe pod and the worker log");
     }
 
     @Test
     void aReplicaTheSchedulerKeepsRefusingIsDegradedAfterTwoMinutes() {
-        Pod refused = new PodBuilder(replica("resnet-0", "gpu-1", false).build()).editSpec().withNodeName(null)
-                .endSpec().editStatus().withPhase("Pending").addNewCondition().withType("PodScheduled")
-                .withStatus("False").withReason("Unschedulable").withMessage("0/2 nodes are available")
-                .withLastTransitionTime(NOW.minusSeconds(150).toString()).endCondition().endStatus().build();
-        Pod justRefused = new PodBuilder(refused).editStatus().editMatchingCondition(c -> "PodScheduled"
-                .equals(c.getType())).withLastTransitionTime(NOW.minusSeconds(30).toString()).endCondition()
-                .endStatus().build();
+        Pod refused = new PodBuilder(replica("resnet-0", "gpu-1", false).build())
+                .editSpec()
+                .withNodeName(null)
+                .endSpec()
+                .editStatus()
+                .withPhase("Pending")
+                .addNewCondition()
+                .withType("PodScheduled")
+                .withStatus("False")
+                .withReason("Unschedulable")
+                .withMessage("0/2 nodes are available")
+                .withLastTransitionTime(NOW.minusSeconds(150).toString())
+                .endCondition()
+                .endStatus()
+                .build();
+        Pod justRefused = new PodBuilder(refused)
+                .editStatus()
+                .editMatchingCondition(c -> "PodScheduled".equals(c.getType()))
+                .withLastTransitionTime(NOW.minusSeconds(30).toString())
+                .endCondition()
+                .endStatus()
+                .build();
 
-        assertThat(condition(builder.build(deployment(1), new Inputs().pods(refused).build()), "Degraded")
-                .getMessage()).startsWith("resnet-0 failing: unschedulable since 2024-05-01T11:57:30Z (0/2 nodes");
-        assertThat(summary(condition(builder.build(deployment(1), new Inputs().pods(justRefused).build()),
-                "Degraded"))).isEqualTo("Degraded=False/AsExpected");
+        assertThat(condition(
+                                builder.build(
+                                        deployment(1),
+                                        new Inputs().pods(refused).build()),
+                                "Degraded")
+                        .getMessage())
+                .startsWith("resnet-0 failing: unschedulable since 2024-05-01T11:57:30Z (0/2 nodes");
+        assertThat(summary(condition(
+                        builder.build(
+                                deployment(1), new Inputs().pods(justRefused).build()),
+                        "Degraded")))
+                .isEqualTo("Degraded=False/AsExpected");
     }
 
     @Test
     void placementsComeFromTheMigDeviceAnnotation() {
-        Pod placed = replica("resnet-0", "gpu-1", true).editMetadata()
-                .addToAnnotations(QuartetLabels.MIG_DEVICE,
+        Pod placed = replica("resnet-0", "gpu-1", true)
+                .editMetadata()
+                .addToAnnotations(
+                        QuartetLabels.MIG_DEVICE,
                         "{\"gpu\":1,\"profile\":\"1g.6gb\",\"start\":2,\"uuid\":\"MIG-2f6e0c1a\"}")
-                .endMetadata().build();
+                .endMetadata()
+                .build();
         Pod unknown = replica("resnet-1", "gpu-2", false).build();
-        Pod planned = replica("resnet-2", "gpu-3", false).editMetadata()
-                .addToLabels(QuartetLabels.PROFILE, "1g.6gb.me").endMetadata()
-                .editSpec().withNodeName(null).endSpec().editStatus().withPhase("Pending").endStatus().build();
-        Pod leaving = replica("resnet-3", "gpu-1", true).editMetadata()
-                .withDeletionTimestamp("2024-05-01T11:59:00Z").endMetadata().build();
+        Pod planned = replica("resnet-2", "gpu-3", false)
+                .editMetadata()
+                .addToLabels(QuartetLabels.PROFILE, "1g.6gb.me")
+                .endMetadata()
+                .editSpec()
+                .withNodeName(null)
+                .endSpec()
+                .editStatus()
+                .withPhase("Pending")
+                .endStatus()
+                .build();
+        Pod leaving = replica("resnet-3", "gpu-1", true)
+                .editMetadata()
+                .withDeletionTimestamp("2024-05-01T11:59:00Z")
+                .endMetadata()
+                .build();
 
-        InferenceDeploymentStatus s = builder.build(deployment(3),
+        InferenceDeploymentStatus s = builder.build(
+                deployment(3),
                 new Inputs().pods(leaving, planned, unknown, placed).build());
 
-        assertThat(s.getPlacements()).containsExactly(
-                new ReplicaPlacement("resnet-0", "gpu-1", 1, "1g.6gb", 2, "MIG-2f6e0c1a", "Ready"),
-                new ReplicaPlacement("resnet-1", "gpu-2", null, "1g.6gb", null, null, "Running"),
-                new ReplicaPlacement("resnet-2", "gpu-3", null, "1g.6gb+me", null, null, "Pending"),
-                new ReplicaPlacement("resnet-3", "gpu-1", null, "1g.6gb", null, null, "Terminating"));
+        assertThat(s.getPlacements())
+                .containsExactly(
+                        new ReplicaPlacement("resnet-0", "gpu-1", 1, "1g.6gb", 2, "MIG-2f6e0c1a", "Ready"),
+                        new ReplicaPlacement("resnet-1", "gpu-2", null, "1g.6gb", null, null, "Running"),
+                        new ReplicaPlacement("resnet-2", "gpu-3", null, "1g.6gb+me", null, null, "Pending"),
+                        new ReplicaPlacement("resnet-3", "gpu-1", null, "1g.6gb", null, null, "Terminating"));
         assertThat(s.getReplicas()).isEqualTo(3);
         assertThat(s.getReadyReplicas()).isEqualTo(1);
         assertThat(s.getReplicaSummary()).isEqualTo("1/3");
@@ -370,13 +481,17 @@ class StatusBuilderTest {
 
     @Test
     void aMalformedMigDeviceAnnotationLeavesTheSliceUnknown() {
-        Pod pod = replica("resnet-0", "gpu-1", true).editMetadata()
-                .addToAnnotations(QuartetLabels.MIG_DEVICE, "{not json").endMetadata().build();
+        Pod pod = replica("resnet-0", "gpu-1", true)
+                .editMetadata()
+                .addToAnnotations(QuartetLabels.MIG_DEVICE, "{not json")
+                .endMetadata()
+                .build();
 
-        InferenceDeploymentStatus s = builder.build(deployment(1), new Inputs().pods(pod).build());
+        InferenceDeploymentStatus s =
+                builder.build(deployment(1), new Inputs().pods(pod).build());
 
-        assertThat(s.getPlacements()).containsExactly(
-                new ReplicaPlacement("resnet-0", "gpu-1", null, "1g.6gb", null, null, "Ready"));
+        assertThat(s.getPlacements())
+                .containsExactly(new ReplicaPlacement("resnet-0", "gpu-1", null, "1g.6gb", null, null, "Ready"));
     }
 
     @Test
@@ -390,19 +505,26 @@ class StatusBuilderTest {
         InferenceDeploymentStatus again = later.build(d, in.build());
 
         assertThat(again).isEqualTo(first);
-        assertThat(again.getConditions()).extracting(Condition::getLastTransitionTime)
+        assertThat(again.getConditions())
+                .extracting(Condition::getLastTransitionTime)
                 .containsOnly("2024-05-01T12:00:00Z");
     }
 
     @Test
     void onlyTheConditionWhoseStatusFlipsGetsANewTransitionTime() {
         InferenceDeployment d = deployment(2);
-        d.setStatus(builder.build(d, new Inputs().pods(ready("resnet-0", "gpu-1"), starting("resnet-1", "gpu-1"))
-                .build()));
+        d.setStatus(builder.build(
+                d,
+                new Inputs()
+                        .pods(ready("resnet-0", "gpu-1"), starting("resnet-1", "gpu-1"))
+                        .build()));
         StatusBuilder later = new StatusBuilder(Clock.fixed(NOW.plusSeconds(600), ZoneOffset.UTC));
 
-        InferenceDeploymentStatus s = later.build(d,
-                new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-1")).build());
+        InferenceDeploymentStatus s = later.build(
+                d,
+                new Inputs()
+                        .pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-1"))
+                        .build());
 
         assertThat(condition(s, "Ready").getLastTransitionTime()).isEqualTo("2024-05-01T12:10:00Z");
         assertThat(condition(s, "Progressing").getLastTransitionTime()).isEqualTo("2024-05-01T12:10:00Z");

@@ -11,11 +11,18 @@ import java.util.Map;
  * @param owners     owner references as {@code Kind/name}
  * @param migDevice  its {@code quartet.dev/mig-device} annotation, or null
  */
-public record DeletedPod(String namespace, String name, String uid, String node, Map<String, String> labels,
-                         List<String> owners, String migDevice, Instant at) {
+public record DeletedPod(
+        String namespace,
+        String name,
+        String uid,
+        String node,
+        Map<String, String> labels,
+        List<String> owners,
+        String migDevice,
+        Instant at) {
 
-  public DeletedPod {
-    labels = labels == null ? Map.of() : Map.copyOf(labels);
-    owners = List.copyOf(owners);
-  }
+    public DeletedPod {
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+        owners = List.copyOf(owners);
+    }
 }

@@ -14,22 +14,29 @@ import java.util.stream.Collectors;
  */
 public final class DevicePluginAllocator {
 
-  private DevicePluginAllocator() {
-  }
+    private DevicePluginAllocator() {}
 
-  /** Picks a free MIG device of {@code profile}, given the UUIDs already handed out. */
-  public static Optional<MigDevice> chooseMig(List<GpuHardware> gpus, Set<String> busyUuids, MigProfile profile) {
-    Map<Integer, Long> busyPerGpu = gpus.stream().collect(Collectors.toMap(GpuHardware::index,
-        g -> g.devices().stream().filter(d -> busyUuids.contains(d.uuid())).count()));
-    return gpus.stream().filter(GpuHardware::migEnabled)
-        .flatMap(g -> g.devices().stream())
-        .filter(d -> d.profile().equals(profile) && !busyUuids.contains(d.uuid()))
-        .min(Comparator.comparing((Function<MigDevice, Long>) d -> busyPerGpu.get(d.gpu()))
-            .thenComparingInt(MigDevice::gpu).thenComparingInt(MigDevice::start));
-  }
+    /** Picks a free MIG device of {@code profile}, given the UUIDs already handed out. */
+    public static Optional<MigDevice> chooseMig(List<GpuHardware> gpus, Set<String> busyUuids, MigProfile profile) {
+        Map<Integer, Long> busyPerGpu = gpus.stream()
+                .collect(Collectors.toMap(
+                        GpuHardware::index,
+                        g -> g.devices().stream()
+                                .filter(d -> busyUuids.contains(d.uuid()))
+                                .count()));
+        return gpus.stream()
+                .filter(GpuHardware::migEnabled)
+                .flatMap(g -> g.devices().stream())
+                .filter(d -> d.profile().equals(profile) && !busyUuids.contains(d.uuid()))
+                .min(Comparator.comparing((Function<MigDevice, Long>) d -> busyPerGpu.get(d.gpu()))
+                        .thenComparingInt(MigDevice::gpu)
+                        .thenComparingInt(MigDevice::start));
+    }
 
-  /** Picks a free whole GPU (MIG mode off; advertised as {@code nvidia.com/gpu} under the mixed strategy). */
-  public static Optional<GpuHardware> chooseFullGpu(List<GpuHardware> gpus, Set<String> busyUuids) {
-    return gpus.stream().filter(g -> !g.migEnabled() && !busyUuids.contains(g.uuid())).findFirst();
-  }
+    /** Picks a free whole GPU (MIG mode off; advertised as {@code nvidia.com/gpu} under the mixed strategy). */
+    public static Optional<GpuHardware> chooseFullGpu(List<GpuHardware> gpus, Set<String> busyUuids) {
+        return gpus.stream()
+                .filter(g -> !g.migEnabled() && !busyUuids.contains(g.uuid()))
+                .findFirst();
+    }
 }

@@ -10,48 +10,52 @@ import java.util.UUID;
  * One physical GPU of a simulated node: its MIG mode and the MIG devices that currently exist on it.
  * Immutable; a reconfiguration returns a new value with a new generation, so MIG UUIDs change as on real hardware.
  */
-public record GpuHardware(String node, int index, GpuModel model, boolean migEnabled, List<MigDevice> devices,
-                          int generation) {
+public record GpuHardware(
+        String node, int index, GpuModel model, boolean migEnabled, List<MigDevice> devices, int generation) {
 
-  public GpuHardware {
-    devices = List.copyOf(devices);
-  }
-
-  /** A GPU with MIG mode as given and these instances created (generation 0). */
-  public static GpuHardware of(String node, int index, GpuModel model, boolean migEnabled,
-                               List<MigInstance> instances) {
-    return new GpuHardware(node, index, model, false, List.of(), -1).reconfigured(migEnabled, instances);
-  }
-
-  /** This GPU wiped and recreated with {@code instances} (what mig-parted does to a changed GPU). */
-  public GpuHardware reconfigured(boolean enableMig, List<MigInstance> instances) {
-    int next = generation + 1;
-    List<MigDevice> created = enableMig
-        ? instances.stream().map(i -> new MigDevice(index, i.profile(), i.start(), migUuid(next, i))).toList()
-        : List.of();
-    return new GpuHardware(node, index, model, enableMig, created, next);
-  }
-
-  /** A stable fake GPU UUID derived from node name and index. */
-  public String uuid() {
-    return "GPU-" + UUID.nameUUIDFromBytes((node + "/gpu/" + index).getBytes(StandardCharsets.UTF_8));
-  }
-
-  private String migUuid(int gen, MigInstance i) {
-    String key = uuid() + "/" + gen + "/" + i.profile().giProfileId() + "@" + i.start();
-    return "MIG-" + UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8));
-  }
-
-  /** Instance counts per profile name, the way mig-parted compares a GPU to a desired config. */
-  public Map<String, Integer> counts() {
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    for (MigDevice d : devices) {
-      counts.merge(d.profile().name(), 1, Integer::sum);
+    public GpuHardware {
+        devices = List.copyOf(devices);
     }
-    return counts;
-  }
 
-  public List<MigInstance> instances() {
-    return devices.stream().map(d -> new MigInstance(d.profile(), d.start())).toList();
-  }
+    /** A GPU with MIG mode as given and these instances created (generation 0). */
+    public static GpuHardware of(
+            String node, int index, GpuModel model, boolean migEnabled, List<MigInstance> instances) {
+        return new GpuHardware(node, index, model, false, List.of(), -1).reconfigured(migEnabled, instances);
+    }
+
+    /** This GPU wiped and recreated with {@code instances} (what mig-parted does to a changed GPU). */
+    public GpuHardware reconfigured(boolean enableMig, List<MigInstance> instances) {
+        int next = generation + 1;
+        List<MigDevice> created = enableMig
+                ? instances.stream()
+                        .map(i -> new MigDevice(index, i.profile(), i.start(), migUuid(next, i)))
+                        .toList()
+                : List.of();
+        return new GpuHardware(node, index, model, enableMig, created, next);
+    }
+
+    /** A stable fake GPU UUID derived from node name and index. */
+    public String uuid() {
+        return "GPU-" + UUID.nameUUIDFromBytes((node + "/gpu/" + index).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private String migUuid(int gen, MigInstance i) {
+        String key = uuid() + "/" + gen + "/" + i.profile().giProfileId() + "@" + i.start();
+        return "MIG-" + UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Instance counts per profile name, the way mig-parted compares a GPU to a desired config. */
+    public Map<String, Integer> counts() {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (MigDevice d : devices) {
+            counts.merge(d.profile().name(), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    public List<MigInstance> instances() {
+        return devices.stream()
+                .map(d -> new MigInstance(d.profile(), d.start()))
+                .toList();
+    }
 }

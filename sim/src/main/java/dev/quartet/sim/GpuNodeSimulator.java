@@ -33,358 +33,378 @@ import java.util.logging.Logger;
  */
 public final class GpuNodeSimulator implements AutoCloseable {
 
-  public static final String SIMULATED_LABEL = "quartet.dev/simulated";
-  public static final String MIG_DEVICE_ANNOTATION = SimulatedKubelet.MIG_DEVICE_ANNOTATION;
-  public static final String WORKER_URL_ANNOTATION = WorkerProcesses.WORKER_URL_ANNOTATION;
-  public static final String MIG_CONFIG_LABEL = MigManagerSimulator.CONFIG_LABEL;
-  public static final String MIG_CONFIG_STATE_LABEL = MigManagerSimulator.STATE_LABEL;
-  private static final Logger LOG = Logger.getLogger(GpuNodeSimulator.class.getName());
-  private static final Duration LEASE_RENEWAL = Duration.ofSeconds(10);
-  private static final Duration KUBELET_RESYNC = Duration.ofSeconds(30);
+    public static final String SIMULATED_LABEL = "quartet.dev/simulated";
+    public static final String MIG_DEVICE_ANNOTATION = SimulatedKubelet.MIG_DEVICE_ANNOTATION;
+    public static final String WORKER_URL_ANNOTATION = WorkerProcesses.WORKER_URL_ANNOTATION;
+    public static final String MIG_CONFIG_LABEL = MigManagerSimulator.CONFIG_LABEL;
+    public static final String MIG_CONFIG_STATE_LABEL = MigManagerSimulator.STATE_LABEL;
+    private static final Logger LOG = Logger.getLogger(GpuNodeSimulator.class.getName());
+    private static final Duration LEASE_RENEWAL = Duration.ofSeconds(10);
+    private static final Duration KUBELET_RESYNC = Duration.ofSeconds(30);
 
-  /** A node to add: name, GPU model, GPU count and initial layout of every GPU. */
-  public record NodeSpec(String name, GpuModel model, int gpus, MigLayout layout) {
-  }
+    /** A node to add: name, GPU model, GPU count and initial layout of every GPU. */
+    public record NodeSpec(String name, GpuModel model, int gpus, MigLayout layout) {}
 
-  private final KubernetesClient client;
-  private final SimulatorOptions options;
-  private final EventLoop loop = new EventLoop();
-  private final Map<String, SimulatedNode> nodes = new ConcurrentHashMap<>();
-  /**
-   * Lease renewals run on their own thread, like a kubelet's: a busy event loop (hundreds of pods admitted at
-   * once) must not starve them, or the node lifecycle controller marks healthy nodes NotReady.
-   */
-  private final EventLoop heartbeats = new EventLoop();
-  private final List<DeletedPod> deletedWhileRunning = new CopyOnWriteArrayList<>();
-  private final NodeApi api;
-  private final MigConfigMapStore configs;
-  private final WorkerProcesses workers;
-  private final SimulatedKubelet kubelet;
-  private final MigManagerSimulator migManager;
-  private final AtomicInteger nextIndex = new AtomicInteger(1);
-  private volatile Duration reconfigureDelay;
-  private SharedIndexInformer<Pod> podInformer;
-  private SharedIndexInformer<Node> nodeInformer;
-  private volatile boolean closed;
+    private final KubernetesClient client;
+    private final SimulatorOptions options;
+    private final EventLoop loop = new EventLoop();
+    private final Map<String, SimulatedNode> nodes = new ConcurrentHashMap<>();
+    /**
+     * Lease renewals run on their own thread, like a kubelet's: a busy event loop (hundreds of pods admitted at
+     * once) must not starve them, or the node lifecycle controller marks healthy nodes NotReady.
+     */
+    private final EventLoop heartbeats = new EventLoop();
 
-  private GpuNodeSimulator(KubernetesClient client, SimulatorOptions options) {
-    this.client = client;
-    this.options = options;
-    this.reconfigureDelay = options.reconfigureDelay();
-    this.api = new NodeApi(client);
-    this.configs = new MigConfigMapStore(client, options.migNamespace(), options.migConfigMap());
-    this.workers = new WorkerProcesses(options);
-    this.kubelet = new SimulatedKubelet(client, nodes, workers, loop, deletedWhileRunning::add);
-    this.migManager = new MigManagerSimulator(api, configs, loop, () -> reconfigureDelay, this::publish);
-  }
+    private final List<DeletedPod> deletedWhileRunning = new CopyOnWriteArrayList<>();
+    private final NodeApi api;
+    private final MigConfigMapStore configs;
+    private final WorkerProcesses workers;
+    private final SimulatedKubelet kubelet;
+    private final MigManagerSimulator migManager;
+    private final AtomicInteger nextIndex = new AtomicInteger(1);
+    private volatile Duration reconfigureDelay;
+    private SharedIndexInformer<Pod> podInformer;
+    private SharedIndexInformer<Node> nodeInformer;
+    private volatile boolean closed;
 
-  /** Starts the simulator and registers {@code options.nodes()} nodes; returns once they are Ready. */
-  public static GpuNodeSimulator start(KubernetesClient client, SimulatorOptions options) {
-    GpuNodeSimulator sim = new GpuNodeSimulator(client, options);
-    try {
-      sim.startInformers();
-      for (int i = 0; i < options.nodes(); i++) {
-        sim.addNode();
-      }
-      sim.heartbeats.every(sim::heartbeat, LEASE_RENEWAL);
-      sim.loop.every(sim::resync, KUBELET_RESYNC);
-    } catch (RuntimeException e) {
-      sim.close();
-      throw e;
+    private GpuNodeSimulator(KubernetesClient client, SimulatorOptions options) {
+        this.client = client;
+        this.options = options;
+        this.reconfigureDelay = options.reconfigureDelay();
+        this.api = new NodeApi(client);
+        this.configs = new MigConfigMapStore(client, options.migNamespace(), options.migConfigMap());
+        this.workers = new WorkerProcesses(options);
+        this.kubelet = new SimulatedKubelet(client, nodes, workers, loop, deletedWhileRunning::add);
+        this.migManager = new MigManagerSimulator(api, configs, loop, () -> reconfigureDelay, this::publish);
     }
-    return sim;
-  }
 
-  private void startInformers() {
-    configs.ensureExists();
-    podInformer = client.pods().inAnyNamespace().inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Pod pod) {
-        onLoop(() -> kubelet.onPod(pod));
-      }
-
-      @Override
-      public void onUpdate(Pod old, Pod pod) {
-        onLoop(() -> kubelet.onPod(pod));
-      }
-
-      @Override
-      public void onDelete(Pod pod, boolean unknownFinalState) {
-        onLoop(() -> kubelet.onPodDeleted(pod));
-      }
-    }, 0);
-    nodeInformer = client.nodes().withLabel(SIMULATED_LABEL, "true").inform(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(Node node) {
-        onLoop(() -> onNode(node));
-      }
-
-      @Override
-      public void onUpdate(Node old, Node node) {
-        onLoop(() -> onNode(node));
-      }
-
-      @Override
-      public void onDelete(Node node, boolean unknownFinalState) {
-        onLoop(() -> onNodeDeleted(node));
-      }
-    }, 0);
-  }
-
-  private void onLoop(Runnable task) {
-    if (!closed) {
-      loop.execute(task);
-    }
-  }
-
-  private <T> T onLoopAndWait(Callable<T> task) {
-    return loop.call(task);
-  }
-
-  private void onNode(Node node) {
-    SimulatedNode sim = nodes.get(node.getMetadata().getName());
-    if (sim != null && node.getMetadata().getUid().equals(sim.uid)) {
-      migManager.onLabels(sim, node.getMetadata().getLabels());
-    }
-  }
-
-  private void onNodeDeleted(Node node) {
-    SimulatedNode sim = nodes.get(node.getMetadata().getName());
-    if (sim != null && node.getMetadata().getUid().equals(sim.uid)) {
-      LOG.warning(() -> "node " + sim.name + " was deleted by someone else; the simulator forgets it");
-      forget(sim);
-    }
-  }
-
-  /** Adds a node {@code <prefix><n>} shaped like the options say; returns its name once it is Ready. */
-  public String addNode() {
-    return addNode(new NodeSpec(options.nodePrefix() + nextIndex.getAndIncrement(), options.gpuModel(),
-        options.gpusPerNode(), options.layout()));
-  }
-
-  /** Adds a node; returns its name once it is registered and Ready. */
-  public String addNode(NodeSpec spec) {
-    MigGeometry.Placement placement = spec.layout().placeOn(spec.model());
-    if (!placement.legal()) {
-      throw new IllegalArgumentException("layout " + spec.layout() + " is illegal on " + spec.model().cliName() + ": "
-          + placement.error());
-    }
-    String config = configs.configFor(spec.layout(), spec.model(), spec.gpus());
-    List<GpuHardware> gpus = new ArrayList<>();
-    for (int i = 0; i < spec.gpus(); i++) {
-      gpus.add(GpuHardware.of(spec.name(), i, spec.model(), spec.layout().migEnabled(), placement.instances()));
-    }
-    SimulatedNode node = new SimulatedNode(spec.name(), spec.model(), gpus);
-    node.observedConfig = config;
-    node.migState = "success";
-    return onLoopAndWait(() -> {
-      Map<String, String> labels = new LinkedHashMap<>();
-      labels.put("kubernetes.io/hostname", spec.name());
-      labels.put("kubernetes.io/os", "linux");
-      labels.put("kubernetes.io/arch", "amd64");
-      labels.put("beta.kubernetes.io/os", "linux");
-      labels.put("beta.kubernetes.io/arch", "amd64");
-      labels.put(SIMULATED_LABEL, "true");
-      labels.putAll(GpuFeatureDiscovery.labels(spec.model(), gpus));
-      labels.put(MIG_CONFIG_LABEL, config);
-      labels.put(MIG_CONFIG_STATE_LABEL, "success");
-      node.uid = api.register(spec.name(), labels, GpuFeatureDiscovery.resources(spec.model(), gpus), true);
-      nodes.put(spec.name(), node);
-      api.renewLease(spec.name(), node.uid);
-      LOG.info(() -> "registered node " + spec.name() + ": " + spec.gpus() + " x " + spec.model().cliName() + ", "
-          + spec.layout() + " (" + MIG_CONFIG_LABEL + "=" + config + ")");
-      return spec.name();
-    });
-  }
-
-  /** Deletes a node as if it was removed from the cluster (its pods are deleted too). */
-  public void removeNode(String name) {
-    onLoopAndWait(() -> {
-      SimulatedNode node = require(name);
-      forget(node);
-      deletePodsAndNode(node);
-      return null;
-    });
-  }
-
-  private void forget(SimulatedNode node) {
-    if (node.pendingApply != null) {
-      node.pendingApply.cancel(false);
-    }
-    kubelet.forget(node);
-    nodes.remove(node.name);
-  }
-
-  private void deletePodsAndNode(SimulatedNode node) {
-    try {
-      client.pods().inAnyNamespace().withField("spec.nodeName", node.name).withGracePeriod(0).delete();
-      api.delete(node.name);
-    } catch (KubernetesClientException e) {
-      LOG.warning(() -> "could not delete node " + node.name + ": " + e.getMessage());
-    }
-  }
-
-  /** Publishes what GFD and the device plugin see after the GPUs changed. */
-  private void publish(SimulatedNode node) {
-    api.patchResources(node.name, GpuFeatureDiscovery.resources(node.model, node.gpus));
-    api.patchLabels(node.name, GpuFeatureDiscovery.labels(node.model, node.gpus));
-  }
-
-  private void heartbeat() {
-    for (SimulatedNode node : nodes.values()) {
-      if (node.notReady) {
-        continue;
-      }
-      try {
-        api.renewLease(node.name, node.uid);
-        // Like a kubelet, post Ready again when the node lifecycle controller marked the node Unknown
-        // (after a late renewal): the controller never sets Ready=True itself.
-        Node current = nodeInformer == null ? null : nodeInformer.getStore().getByKey(node.name);
-        if (current != null && !readyTrue(current) && !node.notReady) {
-          api.patchReady(node.name, true, "");
-          LOG.info(() -> "node " + node.name + ": posted Ready again after the node controller marked it "
-              + "not Ready");
+    /** Starts the simulator and registers {@code options.nodes()} nodes; returns once they are Ready. */
+    public static GpuNodeSimulator start(KubernetesClient client, SimulatorOptions options) {
+        GpuNodeSimulator sim = new GpuNodeSimulator(client, options);
+        try {
+            sim.startInformers();
+            for (int i = 0; i < options.nodes(); i++) {
+                sim.addNode();
+            }
+            sim.heartbeats.every(sim::heartbeat, LEASE_RENEWAL);
+            sim.loop.every(sim::resync, KUBELET_RESYNC);
+        } catch (RuntimeException e) {
+            sim.close();
+            throw e;
         }
-      } catch (KubernetesClientException e) {
-        LOG.warning(() -> "node " + node.name + ": heartbeat failed: " + e.getMessage());
-      }
+        return sim;
     }
-  }
 
-  private static boolean readyTrue(Node node) {
-    return node.getStatus() != null && node.getStatus().getConditions() != null && node.getStatus().getConditions()
-        .stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
-  }
+    private void startInformers() {
+        configs.ensureExists();
+        podInformer = client.pods()
+                .inAnyNamespace()
+                .inform(
+                        new ResourceEventHandler<>() {
+                            @Override
+                            public void onAdd(Pod pod) {
+                                onLoop(() -> kubelet.onPod(pod));
+                            }
 
-  /** Like a kubelet's periodic sync: retries pods whose last update failed or was missed. */
-  private void resync() {
-    if (closed || podInformer == null) {
-      return;
+                            @Override
+                            public void onUpdate(Pod old, Pod pod) {
+                                onLoop(() -> kubelet.onPod(pod));
+                            }
+
+                            @Override
+                            public void onDelete(Pod pod, boolean unknownFinalState) {
+                                onLoop(() -> kubelet.onPodDeleted(pod));
+                            }
+                        },
+                        0);
+        nodeInformer = client.nodes()
+                .withLabel(SIMULATED_LABEL, "true")
+                .inform(
+                        new ResourceEventHandler<>() {
+                            @Override
+                            public void onAdd(Node node) {
+                                onLoop(() -> onNode(node));
+                            }
+
+                            @Override
+                            public void onUpdate(Node old, Node node) {
+                                onLoop(() -> onNode(node));
+                            }
+
+                            @Override
+                            public void onDelete(Node node, boolean unknownFinalState) {
+                                onLoop(() -> onNodeDeleted(node));
+                            }
+                        },
+                        0);
     }
-    List<Pod> pods = podInformer.getStore().list();
-    nodes.values().stream().filter(n -> !n.notReady).forEach(n -> kubelet.resync(n, pods));
-  }
 
-  private SimulatedNode require(String name) {
-    SimulatedNode node = nodes.get(name);
-    if (node == null) {
-      throw new IllegalArgumentException("no simulated node " + name + " (have " + nodes.keySet() + ")");
+    private void onLoop(Runnable task) {
+        if (!closed) {
+            loop.execute(task);
+        }
     }
-    return node;
-  }
 
-  /** Names of this simulator's nodes, in registration order of their index. */
-  public List<String> nodeNames() {
-    return nodes.keySet().stream().sorted(java.util.Comparator.comparingInt(String::length)
-        .thenComparing(java.util.Comparator.naturalOrder())).toList();
-  }
-
-  /** Each GPU of the node: MIG mode, the MIG devices with profile, start and the pod holding each. */
-  public List<GpuSnapshot> layoutOf(String node) {
-    return onLoopAndWait(() -> require(node).snapshot());
-  }
-
-  /** Fault knob: MIG Manager of this node stays {@code pending} on every change until released. */
-  public void stuckPending(String node, boolean stuck) {
-    onLoopAndWait(() -> {
-      SimulatedNode n = require(node);
-      n.stuckPending = stuck;
-      migManager.onKnobs(n);
-      return null;
-    });
-  }
-
-  /** Fault knob: every MIG config change on this node ends in {@code failed}, nothing changed. */
-  public void forceFailed(String node, boolean fail) {
-    onLoopAndWait(() -> {
-      require(node).forceFailed = fail;
-      return null;
-    });
-  }
-
-  /**
-   * Fault knob: the node's kubelet dies (Ready=False, no lease renewals, its pods are not processed and stay
-   * Terminating when deleted) or comes back (Ready=True, catches up with its pods).
-   */
-  public void setNotReady(String node, boolean notReady) {
-    onLoopAndWait(() -> {
-      SimulatedNode n = require(node);
-      if (n.notReady == notReady) {
-        return null;
-      }
-      n.notReady = notReady;
-      api.patchReady(n.name, !notReady, "kubelet stopped (fault injection)");
-      if (!notReady) {
-        api.renewLease(n.name, n.uid);
-        kubelet.resync(n, podInformer.getStore().list());
-      }
-      LOG.info(() -> "node " + node + (notReady ? " NotReady (fault injection)" : " Ready again"));
-      return null;
-    });
-  }
-
-  /** How long MIG Manager stays {@code pending} before finishing an apply (applies to the next change). */
-  public void setReconfigureDelay(Duration delay) {
-    this.reconfigureDelay = delay;
-  }
-
-  /**
-   * MIG Manager reads the mig-parted ConfigMap as the kubelet's mounted copy, which follows changes {@code lag}
-   * late (zero, the default: it reads the ConfigMap as it is).
-   */
-  public void setConfigFileLag(Duration lag) {
-    configs.setFileLag(lag);
-  }
-
-  /** Why the node's last MIG config change failed (what MIG Manager would log), if it did. */
-  public Optional<String> lastMigFailure(String node) {
-    return onLoopAndWait(() -> Optional.ofNullable(require(node).lastFailure));
-  }
-
-  /** Every pod on this simulator's nodes seen deleted (or deletion requested) while it was Running. */
-  public List<DeletedPod> deletedWhileRunning() {
-    return List.copyOf(deletedWhileRunning);
-  }
-
-  public SimulatorOptions options() {
-    return options;
-  }
-
-  public KubernetesClient client() {
-    return client;
-  }
-
-  /** Stops the simulator: workers killed, informers stopped and, if so configured, nodes and their pods deleted. */
-  @Override
-  public void close() {
-    if (closed) {
-      return;
+    private <T> T onLoopAndWait(Callable<T> task) {
+        return loop.call(task);
     }
-    try {
-      onLoopAndWait(() -> {
-        closed = true;
-        for (SimulatedNode node : List.copyOf(nodes.values())) {
-          forget(node);
-          if (options.deleteNodesOnClose()) {
+
+    private void onNode(Node node) {
+        SimulatedNode sim = nodes.get(node.getMetadata().getName());
+        if (sim != null && node.getMetadata().getUid().equals(sim.uid)) {
+            migManager.onLabels(sim, node.getMetadata().getLabels());
+        }
+    }
+
+    private void onNodeDeleted(Node node) {
+        SimulatedNode sim = nodes.get(node.getMetadata().getName());
+        if (sim != null && node.getMetadata().getUid().equals(sim.uid)) {
+            LOG.warning(() -> "node " + sim.name + " was deleted by someone else; the simulator forgets it");
+            forget(sim);
+        }
+    }
+
+    /** Adds a node {@code <prefix><n>} shaped like the options say; returns its name once it is Ready. */
+    public String addNode() {
+        return addNode(new NodeSpec(
+                options.nodePrefix() + nextIndex.getAndIncrement(),
+                options.gpuModel(),
+                options.gpusPerNode(),
+                options.layout()));
+    }
+
+    /** Adds a node; returns its name once it is registered and Ready. */
+    public String addNode(NodeSpec spec) {
+        MigGeometry.Placement placement = spec.layout().placeOn(spec.model());
+        if (!placement.legal()) {
+            throw new IllegalArgumentException(
+                    "layout " + spec.layout() + " is illegal on " + spec.model().cliName() + ": " + placement.error());
+        }
+        String config = configs.configFor(spec.layout(), spec.model(), spec.gpus());
+        List<GpuHardware> gpus = new ArrayList<>();
+        for (int i = 0; i < spec.gpus(); i++) {
+            gpus.add(GpuHardware.of(spec.name(), i, spec.model(), spec.layout().migEnabled(), placement.instances()));
+        }
+        SimulatedNode node = new SimulatedNode(spec.name(), spec.model(), gpus);
+        node.observedConfig = config;
+        node.migState = "success";
+        return onLoopAndWait(() -> {
+            Map<String, String> labels = new LinkedHashMap<>();
+            labels.put("kubernetes.io/hostname", spec.name());
+            labels.put("kubernetes.io/os", "linux");
+            labels.put("kubernetes.io/arch", "amd64");
+            labels.put("beta.kubernetes.io/os", "linux");
+            labels.put("beta.kubernetes.io/arch", "amd64");
+            labels.put(SIMULATED_LABEL, "true");
+            labels.putAll(GpuFeatureDiscovery.labels(spec.model(), gpus));
+            labels.put(MIG_CONFIG_LABEL, config);
+            labels.put(MIG_CONFIG_STATE_LABEL, "success");
+            node.uid = api.register(spec.name(), labels, GpuFeatureDiscovery.resources(spec.model(), gpus), true);
+            nodes.put(spec.name(), node);
+            api.renewLease(spec.name(), node.uid);
+            LOG.info(() -> "registered node " + spec.name() + ": " + spec.gpus() + " x "
+                    + spec.model().cliName() + ", " + spec.layout() + " (" + MIG_CONFIG_LABEL + "=" + config + ")");
+            return spec.name();
+        });
+    }
+
+    /** Deletes a node as if it was removed from the cluster (its pods are deleted too). */
+    public void removeNode(String name) {
+        onLoopAndWait(() -> {
+            SimulatedNode node = require(name);
+            forget(node);
             deletePodsAndNode(node);
-          }
-        }
-        return null;
-      });
-    } catch (RuntimeException e) {
-      LOG.log(Level.WARNING, "simulator shutdown incomplete: " + e.getMessage(), e);
-    } finally {
-      closed = true;
-      if (podInformer != null) {
-        podInformer.stop();
-      }
-      if (nodeInformer != null) {
-        nodeInformer.stop();
-      }
-      workers.close();
-      configs.close();
-      loop.shutdown();
-      heartbeats.shutdown();
+            return null;
+        });
     }
-  }
+
+    private void forget(SimulatedNode node) {
+        if (node.pendingApply != null) {
+            node.pendingApply.cancel(false);
+        }
+        kubelet.forget(node);
+        nodes.remove(node.name);
+    }
+
+    private void deletePodsAndNode(SimulatedNode node) {
+        try {
+            client.pods()
+                    .inAnyNamespace()
+                    .withField("spec.nodeName", node.name)
+                    .withGracePeriod(0)
+                    .delete();
+            api.delete(node.name);
+        } catch (KubernetesClientException e) {
+            LOG.warning(() -> "could not delete node " + node.name + ": " + e.getMessage());
+        }
+    }
+
+    /** Publishes what GFD and the device plugin see after the GPUs changed. */
+    private void publish(SimulatedNode node) {
+        api.patchResources(node.name, GpuFeatureDiscovery.resources(node.model, node.gpus));
+        api.patchLabels(node.name, GpuFeatureDiscovery.labels(node.model, node.gpus));
+    }
+
+    private void heartbeat() {
+        for (SimulatedNode node : nodes.values()) {
+            if (node.notReady) {
+                continue;
+            }
+            try {
+                api.renewLease(node.name, node.uid);
+                // Like a kubelet, post Ready again when the node lifecycle controller marked the node Unknown
+                // (after a late renewal): the controller never sets Ready=True itself.
+                Node current =
+                        nodeInformer == null ? null : nodeInformer.getStore().getByKey(node.name);
+                if (current != null && !readyTrue(current) && !node.notReady) {
+                    api.patchReady(node.name, true, "");
+                    LOG.info(() -> "node " + node.name + ": posted Ready again after the node controller marked it "
+                            + "not Ready");
+                }
+            } catch (KubernetesClientException e) {
+                LOG.warning(() -> "node " + node.name + ": heartbeat failed: " + e.getMessage());
+            }
+        }
+    }
+
+    private static boolean readyTrue(Node node) {
+        return node.getStatus() != null
+                && node.getStatus().getConditions() != null
+                && node.getStatus().getConditions().stream()
+                        .anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+    }
+
+    /** Like a kubelet's periodic sync: retries pods whose last update failed or was missed. */
+    private void resync() {
+        if (closed || podInformer == null) {
+            return;
+        }
+        List<Pod> pods = podInformer.getStore().list();
+        nodes.values().stream().filter(n -> !n.notReady).forEach(n -> kubelet.resync(n, pods));
+    }
+
+    private SimulatedNode require(String name) {
+        SimulatedNode node = nodes.get(name);
+        if (node == null) {
+            throw new IllegalArgumentException("no simulated node " + name + " (have " + nodes.keySet() + ")");
+        }
+        return node;
+    }
+
+    /** Names of this simulator's nodes, in registration order of their index. */
+    public List<String> nodeNames() {
+        return nodes.keySet().stream()
+                .sorted(java.util.Comparator.comparingInt(String::length)
+                        .thenComparing(java.util.Comparator.naturalOrder()))
+                .toList();
+    }
+
+    /** Each GPU of the node: MIG mode, the MIG devices with profile, start and the pod holding each. */
+    public List<GpuSnapshot> layoutOf(String node) {
+        return onLoopAndWait(() -> require(node).snapshot());
+    }
+
+    /** Fault knob: MIG Manager of this node stays {@code pending} on every change until released. */
+    public void stuckPending(String node, boolean stuck) {
+        onLoopAndWait(() -> {
+            SimulatedNode n = require(node);
+            n.stuckPending = stuck;
+            migManager.onKnobs(n);
+            return null;
+        });
+    }
+
+    /** Fault knob: every MIG config change on this node ends in {@code failed}, nothing changed. */
+    public void forceFailed(String node, boolean fail) {
+        onLoopAndWait(() -> {
+            require(node).forceFailed = fail;
+            return null;
+        });
+    }
+
+    /**
+     * Fault knob: the node's kubelet dies (Ready=False, no lease renewals, its pods are not processed and stay
+     * Terminating when deleted) or comes back (Ready=True, catches up with its pods).
+     */
+    public void setNotReady(String node, boolean notReady) {
+        onLoopAndWait(() -> {
+            SimulatedNode n = require(node);
+            if (n.notReady == notReady) {
+                return null;
+            }
+            n.notReady = notReady;
+            api.patchReady(n.name, !notReady, "kubelet stopped (fault injection)");
+            if (!notReady) {
+                api.renewLease(n.name, n.uid);
+                kubelet.resync(n, podInformer.getStore().list());
+            }
+            LOG.info(() -> "node " + node + (notReady ? " NotReady (fault injection)" : " Ready again"));
+            return null;
+        });
+    }
+
+    /** How long MIG Manager stays {@code pending} before finishing an apply (applies to the next change). */
+    public void setReconfigureDelay(Duration delay) {
+        this.reconfigureDelay = delay;
+    }
+
+    /**
+     * MIG Manager reads the mig-parted ConfigMap as the kubelet's mounted copy, which follows changes {@code lag}
+     * late (zero, the default: it reads the ConfigMap as it is).
+     */
+    public void setConfigFileLag(Duration lag) {
+        configs.setFileLag(lag);
+    }
+
+    /** Why the node's last MIG config change failed (what MIG Manager would log), if it did. */
+    public Optional<String> lastMigFailure(String node) {
+        return onLoopAndWait(() -> Optional.ofNullable(require(node).lastFailure));
+    }
+
+    /** Every pod on this simulator's nodes seen deleted (or deletion requested) while it was Running. */
+    public List<DeletedPod> deletedWhileRunning() {
+        return List.copyOf(deletedWhileRunning);
+    }
+
+    public SimulatorOptions options() {
+        return options;
+    }
+
+    public KubernetesClient client() {
+        return client;
+    }
+
+    /** Stops the simulator: workers killed, informers stopped and, if so configured, nodes and their pods deleted. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        try {
+            onLoopAndWait(() -> {
+                closed = true;
+                for (SimulatedNode node : List.copyOf(nodes.values())) {
+                    forget(node);
+                    if (options.deleteNodesOnClose()) {
+                        deletePodsAndNode(node);
+                    }
+                }
+                return null;
+            });
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "simulator shutdown incomplete: " + e.getMessage(), e);
+        } finally {
+            closed = true;
+            if (podInformer != null) {
+                podInformer.stop();
+            }
+            if (nodeInformer != null) {
+                nodeInformer.stop();
+            }
+            workers.close();
+            configs.close();
+            loop.shutdown();
+            heartbeats.shutdown();
+        }
+    }
 }

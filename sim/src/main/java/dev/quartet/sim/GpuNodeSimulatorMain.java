@@ -14,8 +14,8 @@ import java.util.logging.Logger;
 /** Command line: runs the GPU node simulator until SIGTERM (what {@code hack/local-cluster.sh up} starts). */
 public final class GpuNodeSimulatorMain {
 
-  private static final Logger LOG = Logger.getLogger(GpuNodeSimulatorMain.class.getName());
-  private static final String USAGE = """
+    private static final Logger LOG = Logger.getLogger(GpuNodeSimulatorMain.class.getName());
+    private static final String USAGE = """
       usage: java -jar quartet-gpu-sim.jar --kubeconfig FILE [options]
         --nodes N                     nodes to register (default 2)
         --gpus-per-node G             GPUs per node (default 4)
@@ -33,105 +33,113 @@ public final class GpuNodeSimulatorMain {
         --keep-nodes-on-exit          leave the nodes registered when stopped (they go NotReady)
       """;
 
-  private GpuNodeSimulatorMain() {
-  }
+    private GpuNodeSimulatorMain() {}
 
-  public static void main(String[] args) throws Exception {
-    if (System.getProperty("java.util.logging.config.file") == null) {
-      try (var in = GpuNodeSimulatorMain.class.getResourceAsStream("logging.properties")) {
-        java.util.logging.LogManager.getLogManager().readConfiguration(in);
-      }
-    }
-    Path kubeconfig = null;
-    SimulatorOptions options = SimulatorOptions.defaults();
-    try {
-      for (int i = 0; i < args.length; i++) {
-        String a = args[i];
-        switch (a) {
-          case "--kubeconfig" -> kubeconfig = Path.of(value(args, ++i, a));
-          case "--nodes" -> options = options.withNodes(Integer.parseInt(value(args, ++i, a)));
-          case "--gpus-per-node" -> options = options.withGpusPerNode(Integer.parseInt(value(args, ++i, a)));
-          case "--gpu-model" -> options = options.withGpuModel(GpuModel.fromCliName(value(args, ++i, a)));
-          case "--layout" -> options = options.withLayout(MigLayout.parse(value(args, ++i, a)));
-          case "--mig-configmap" -> options = options.withMigConfigMap(options.migNamespace(), value(args, ++i, a));
-          case "--mig-namespace" -> options = options.withMigConfigMap(value(args, ++i, a), options.migConfigMap());
-          case "--node-prefix" -> options = options.withNodePrefix(value(args, ++i, a));
-          case "--reconfigure-delay-ms" ->
-              options = options.withReconfigureDelay(Duration.ofMillis(Long.parseLong(value(args, ++i, a))));
-          case "--worker-processes" ->
-              options = options.withWorkerProcesses(options.workerJar(), options.workerModelRoot(),
-                  options.workerLogDir());
-          case "--worker-jar" -> options = withWorker(options, Path.of(value(args, ++i, a)), null, null);
-          case "--worker-model-root" -> options = withWorker(options, null, Path.of(value(args, ++i, a)), null);
-          case "--worker-log-dir" -> options = withWorker(options, null, null, Path.of(value(args, ++i, a)));
-          case "--keep-nodes-on-exit" -> options = options.withDeleteNodesOnClose(false);
-          case "-h", "--help" -> {
-            System.out.print(USAGE);
-            return;
-          }
-          default -> throw new IllegalArgumentException("unknown option " + a);
+    public static void main(String[] args) throws Exception {
+        if (System.getProperty("java.util.logging.config.file") == null) {
+            try (var in = GpuNodeSimulatorMain.class.getResourceAsStream("logging.properties")) {
+                java.util.logging.LogManager.getLogManager().readConfiguration(in);
+            }
         }
-      }
-      if (kubeconfig == null) {
-        throw new IllegalArgumentException("--kubeconfig is required");
-      }
-      if (options.nodes() < 0 || options.gpusPerNode() < 1 || options.gpusPerNode() > 8) {
-        throw new IllegalArgumentException("--nodes must be >= 0 and --gpus-per-node 1..8");
-      }
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      System.err.print(USAGE);
-      System.exit(2);
-      return;
+        Path kubeconfig = null;
+        SimulatorOptions options = SimulatorOptions.defaults();
+        try {
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                switch (a) {
+                    case "--kubeconfig" -> kubeconfig = Path.of(value(args, ++i, a));
+                    case "--nodes" -> options = options.withNodes(Integer.parseInt(value(args, ++i, a)));
+                    case "--gpus-per-node" -> options = options.withGpusPerNode(Integer.parseInt(value(args, ++i, a)));
+                    case "--gpu-model" -> options = options.withGpuModel(GpuModel.fromCliName(value(args, ++i, a)));
+                    case "--layout" -> options = options.withLayout(MigLayout.parse(value(args, ++i, a)));
+                    case "--mig-configmap" ->
+                        options = options.withMigConfigMap(options.migNamespace(), value(args, ++i, a));
+                    case "--mig-namespace" ->
+                        options = options.withMigConfigMap(value(args, ++i, a), options.migConfigMap());
+                    case "--node-prefix" -> options = options.withNodePrefix(value(args, ++i, a));
+                    case "--reconfigure-delay-ms" ->
+                        options = options.withReconfigureDelay(Duration.ofMillis(Long.parseLong(value(args, ++i, a))));
+                    case "--worker-processes" ->
+                        options = options.withWorkerProcesses(
+                                options.workerJar(), options.workerModelRoot(), options.workerLogDir());
+                    case "--worker-jar" -> options = withWorker(options, Path.of(value(args, ++i, a)), null, null);
+                    case "--worker-model-root" ->
+                        options = withWorker(options, null, Path.of(value(args, ++i, a)), null);
+                    case "--worker-log-dir" -> options = withWorker(options, null, null, Path.of(value(args, ++i, a)));
+                    case "--keep-nodes-on-exit" -> options = options.withDeleteNodesOnClose(false);
+                    case "-h", "--help" -> {
+                        System.out.print(USAGE);
+                        return;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option " + a);
+                }
+            }
+            if (kubeconfig == null) {
+                throw new IllegalArgumentException("--kubeconfig is required");
+            }
+            if (options.nodes() < 0 || options.gpusPerNode() < 1 || options.gpusPerNode() > 8) {
+                throw new IllegalArgumentException("--nodes must be >= 0 and --gpus-per-node 1..8");
+            }
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            System.err.print(USAGE);
+            System.exit(2);
+            return;
+        }
+        Optional<Path> jar = JarIntegrity.ownJar();
+        Optional<String> damage = jar.flatMap(JarIntegrity::damage);
+        if (damage.isPresent()) {
+            // e.g. copied while two builds wrote sim/target at once; started anyway, it would fail at the first pod
+            System.err.println("error: " + jar.get() + " is damaged (" + damage.get()
+                    + "). Rebuild it (./mvnw -pl sim -am " + "package, one build at a time) and start a fresh copy.");
+            System.exit(2);
+            return;
+        }
+        run(kubeconfig, options);
     }
-    Optional<Path> jar = JarIntegrity.ownJar();
-    Optional<String> damage = jar.flatMap(JarIntegrity::damage);
-    if (damage.isPresent()) {
-      // e.g. copied while two builds wrote sim/target at once; started anyway, it would fail at the first pod
-      System.err.println("error: " + jar.get() + " is damaged (" + damage.get() + "). Rebuild it (./mvnw -pl sim -am "
-          + "package, one build at a time) and start a fresh copy.");
-      System.exit(2);
-      return;
-    }
-    run(kubeconfig, options);
-  }
 
-  private static SimulatorOptions withWorker(SimulatorOptions o, Path jar, Path modelRoot, Path logDir) {
-    SimulatorOptions updated = o.withWorkerProcesses(jar != null ? jar : o.workerJar(),
-        modelRoot != null ? modelRoot : o.workerModelRoot(), logDir != null ? logDir : o.workerLogDir());
-    return o.workerProcesses() ? updated : updated.withWorkerProcessesOff();
-  }
-
-  private static String value(String[] args, int i, String option) {
-    if (i >= args.length) {
-      throw new IllegalArgumentException(option + " needs a value");
+    private static SimulatorOptions withWorker(SimulatorOptions o, Path jar, Path modelRoot, Path logDir) {
+        SimulatorOptions updated = o.withWorkerProcesses(
+                jar != null ? jar : o.workerJar(),
+                modelRoot != null ? modelRoot : o.workerModelRoot(),
+                logDir != null ? logDir : o.workerLogDir());
+        return o.workerProcesses() ? updated : updated.withWorkerProcessesOff();
     }
-    return args[i];
-  }
 
-  private static void run(Path kubeconfig, SimulatorOptions options) throws IOException, InterruptedException {
-    Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
-    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-    GpuNodeSimulator sim;
-    try {
-      sim = GpuNodeSimulator.start(client, options);
-    } catch (IllegalArgumentException e) {
-      System.err.println("error: " + e.getMessage());
-      client.close();
-      System.exit(2);
-      return;
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LOG.info("stopping the GPU node simulator");
-      sim.close();
-      client.close();
-      stopped.countDown();
-    }, "gpu-sim-shutdown"));
-    LOG.info(() -> "GPU node simulator running: " + sim.nodeNames() + " (" + options.gpusPerNode() + " x "
-        + options.gpuModel().cliName() + ", layout " + options.layout() + ", MIG config "
-        + options.migNamespace() + "/" + options.migConfigMap() + (options.workerProcesses()
-        ? ", worker processes from " + options.workerJar() : "") + ")");
-    stopped.await();
-  }
+
+    private static void run(Path kubeconfig, SimulatorOptions options) throws IOException, InterruptedException {
+        Config config = Config.fromKubeconfig(Files.readString(kubeconfig));
+        KubernetesClient client =
+                new KubernetesClientBuilder().withConfig(config).build();
+        GpuNodeSimulator sim;
+        try {
+            sim = GpuNodeSimulator.start(client, options);
+        } catch (IllegalArgumentException e) {
+            System.err.println("error: " + e.getMessage());
+            client.close();
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            LOG.info("stopping the GPU node simulator");
+                            sim.close();
+                            client.close();
+                            stopped.countDown();
+                        },
+                        "gpu-sim-shutdown"));
+        LOG.info(() -> "GPU node simulator running: " + sim.nodeNames() + " (" + options.gpusPerNode() + " x "
+                + options.gpuModel().cliName() + ", layout " + options.layout() + ", MIG config "
+                + options.migNamespace() + "/" + options.migConfigMap()
+                + (options.workerProcesses() ? ", worker processes from " + options.workerJar() : "") + ")");
+        stopped.await();
+    }
 }

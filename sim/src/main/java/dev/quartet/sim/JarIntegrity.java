@@ -23,47 +23,46 @@ import java.util.zip.ZipFile;
  */
 final class JarIntegrity {
 
-  private JarIntegrity() {
-  }
+    private JarIntegrity() {}
 
-  /** The first damaged entry of the jar and what is wrong with it, or empty if the jar is whole. */
-  static Optional<String> damage(Path jar) {
-    byte[] buffer = new byte[64 * 1024];
-    try (ZipFile zip = new ZipFile(jar.toFile())) {
-      for (Enumeration<? extends ZipEntry> entries = zip.entries(); entries.hasMoreElements(); ) {
-        ZipEntry entry = entries.nextElement();
-        if (entry.isDirectory()) {
-          continue;
-        }
-        CRC32 crc = new CRC32();
-        try (InputStream in = zip.getInputStream(entry)) {
-          for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
-            crc.update(buffer, 0, n);
-          }
+    /** The first damaged entry of the jar and what is wrong with it, or empty if the jar is whole. */
+    static Optional<String> damage(Path jar) {
+        byte[] buffer = new byte[64 * 1024];
+        try (ZipFile zip = new ZipFile(jar.toFile())) {
+            for (Enumeration<? extends ZipEntry> entries = zip.entries(); entries.hasMoreElements(); ) {
+                ZipEntry entry = entries.nextElement();
+                if (entry.isDirectory()) {
+                    continue;
+                }
+                CRC32 crc = new CRC32();
+                try (InputStream in = zip.getInputStream(entry)) {
+                    for (int n = in.read(buffer); n >= 0; n = in.read(buffer)) {
+                        crc.update(buffer, 0, n);
+                    }
+                } catch (IOException e) {
+                    return Optional.of(entry.getName() + ": " + e.getMessage());
+                }
+                if (entry.getCrc() != -1 && crc.getValue() != entry.getCrc()) {
+                    return Optional.of(entry.getName() + ": CRC mismatch");
+                }
+            }
         } catch (IOException e) {
-          return Optional.of(entry.getName() + ": " + e.getMessage());
+            return Optional.of("cannot read it as a zip file: " + e.getMessage());
         }
-        if (entry.getCrc() != -1 && crc.getValue() != entry.getCrc()) {
-          return Optional.of(entry.getName() + ": CRC mismatch");
-        }
-      }
-    } catch (IOException e) {
-      return Optional.of("cannot read it as a zip file: " + e.getMessage());
-    }
-    return Optional.empty();
-  }
-
-  /** The jar this class was loaded from, if it was loaded from a jar (not from a classes directory). */
-  static Optional<Path> ownJar() {
-    try {
-      var source = JarIntegrity.class.getProtectionDomain().getCodeSource();
-      if (source == null) {
         return Optional.empty();
-      }
-      Path path = Path.of(source.getLocation().toURI());
-      return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
-    } catch (java.net.URISyntaxException | RuntimeException e) {
-      return Optional.empty();
     }
-  }
+
+    /** The jar this class was loaded from, if it was loaded from a jar (not from a classes directory). */
+    static Optional<Path> ownJar() {
+        try {
+            var source = JarIntegrity.class.getProtectionDomain().getCodeSource();
+            if (source == null) {
+                return Optional.empty();
+            }
+            Path path = Path.of(source.getLocation().toURI());
+            return Files.isRegularFile(path) ? Optional.of(path) : Optional.empty();
+        } catch (java.net.URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
 }

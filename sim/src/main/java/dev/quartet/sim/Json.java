@@ -6,20 +6,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 /** JSON for merge patches: plain Jackson, so null map values survive (a null removes a key in a merge patch). */
 final class Json {
 
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = new ObjectMapper();
 
-  private Json() {
-  }
+    private Json() {}
 
-  static String write(Object value) {
-    try {
-      return MAPPER.writeValueAsString(value);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException(e);
+    static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
     }
-  }
 
-  static ObjectMapper mapper() {
-    return MAPPER;
-  }
+    static ObjectMapper mapper() {
+        return MAPPER;
+    }
 }

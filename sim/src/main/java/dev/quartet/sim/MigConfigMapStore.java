@@ -23,175 +23,183 @@ import java.util.logging.Logger;
  */
 final class MigConfigMapStore {
 
-  private static final Logger LOG = Logger.getLogger(MigConfigMapStore.class.getName());
+    private static final Logger LOG = Logger.getLogger(MigConfigMapStore.class.getName());
 
-  private final KubernetesClient client;
-  private final String namespace;
-  private final String name;
-  private final List<Version> versions = new ArrayList<>();
-  private volatile Duration fileLag = Duration.ZERO;
-  private Watch watch;
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String name;
+    private final List<Version> versions = new ArrayList<>();
+    private volatile Duration fileLag = Duration.ZERO;
+    private Watch watch;
 
-  private record Version(Instant seen, String text) {
-  }
+    private record Version(Instant seen, String text) {}
 
-  MigConfigMapStore(KubernetesClient client, String namespace, String name) {
-    this.client = client;
-    this.namespace = namespace;
-    this.name = name;
-  }
-
-  /** Creates the namespace and the ConfigMap (NVIDIA's default content) if they do not exist. */
-  void ensureExists() {
-    if (client.namespaces().withName(namespace).get() == null) {
-      createIgnoringConflict(() -> client.namespaces()
-          .resource(new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build()).create());
+    MigConfigMapStore(KubernetesClient client, String namespace, String name) {
+        this.client = client;
+        this.namespace = namespace;
+        this.name = name;
     }
-    if (client.configMaps().inNamespace(namespace).withName(name).get() == null) {
-      ConfigMap cm = client.getKubernetesSerialization()
-          .unmarshal(MigPartedConfig.defaultConfigMapYaml(), ConfigMap.class);
-      cm.getMetadata().setName(name);
-      cm.getMetadata().setNamespace(namespace);
-      createIgnoringConflict(() -> client.configMaps().inNamespace(namespace).resource(cm).create());
-      LOG.info(() -> "created ConfigMap " + namespace + "/" + name + " with NVIDIA's default mig-parted config");
-    }
-  }
 
-  private static void createIgnoringConflict(Runnable create) {
-    try {
-      create.run();
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 409) {
-        throw e;
-      }
-    }
-  }
-
-  /**
-   * From now on {@link #read} returns what the ConfigMap held {@code lag} ago, as MIG Manager's mounted copy would
-   * (zero: the content now).
-   */
-  synchronized void setFileLag(Duration lag) {
-    fileLag = lag;
-    if (!lag.isZero() && watch == null) {
-      watch = client.configMaps().inNamespace(namespace).withName(name).watch(new Watcher<>() {
-        @Override
-        public void eventReceived(Action action, ConfigMap cm) {
-          String text = action == Action.DELETED || cm.getData() == null ? null : cm.getData().get(MigPartedConfig.DATA_KEY);
-          synchronized (MigConfigMapStore.this) {
-            versions.add(new Version(Instant.now(), text));
-          }
+    /** Creates the namespace and the ConfigMap (NVIDIA's default content) if they do not exist. */
+    void ensureExists() {
+        if (client.namespaces().withName(namespace).get() == null) {
+            createIgnoringConflict(() -> client.namespaces()
+                    .resource(new NamespaceBuilder()
+                            .withNewMetadata()
+                            .withName(namespace)
+                            .endMetadata()
+                            .build())
+                    .create());
         }
-
-        @Override
-        public void onClose(WatcherException cause) {
+        if (client.configMaps().inNamespace(namespace).withName(name).get() == null) {
+            ConfigMap cm = client.getKubernetesSerialization()
+                    .unmarshal(MigPartedConfig.defaultConfigMapYaml(), ConfigMap.class);
+            cm.getMetadata().setName(name);
+            cm.getMetadata().setNamespace(namespace);
+            createIgnoringConflict(() ->
+                    client.configMaps().inNamespace(namespace).resource(cm).create());
+            LOG.info(() -> "created ConfigMap " + namespace + "/" + name + " with NVIDIA's default mig-parted config");
         }
-      });
     }
-  }
 
-  synchronized void close() {
-    if (watch != null) {
-      watch.close();
-      watch = null;
-    }
-  }
-
-  /** What MIG Manager's copy of the file holds now: the newest version seen at least the file lag ago. */
-  private synchronized Optional<String> lagged() {
-    if (fileLag.isZero() || versions.isEmpty()) {
-      return Optional.empty();
-    }
-    Instant cutoff = Instant.now().minus(fileLag);
-    int shown = 0;
-    for (int i = 0; i < versions.size(); i++) {
-      if (!versions.get(i).seen().isAfter(cutoff)) {
-        shown = i;
-      }
-    }
-    // Versions before the one shown now can never be shown again.
-    versions.subList(0, shown).clear();
-    String text = versions.get(0).text();
-    return Optional.of(text == null ? "" : text);
-  }
-
-  /** The mig-parted config MIG Manager reads (throws {@link MigPartedConfig.InvalidConfigException} when unusable). */
-  MigPartedConfig read() {
-    Optional<String> lagged = lagged();
-    if (lagged.isPresent()) {
-      if (lagged.get().isEmpty()) {
-        throw new MigPartedConfig.InvalidConfigException("mounted copy of ConfigMap " + namespace + "/" + name
-            + " has no key " + MigPartedConfig.DATA_KEY + " yet");
-      }
-      return MigPartedConfig.parse(lagged.get());
-    }
-    ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
-    if (cm == null) {
-      throw new MigPartedConfig.InvalidConfigException("ConfigMap " + namespace + "/" + name + " not found");
-    }
-    String text = cm.getData() == null ? null : cm.getData().get(MigPartedConfig.DATA_KEY);
-    if (text == null) {
-      throw new MigPartedConfig.InvalidConfigException("ConfigMap " + namespace + "/" + name + " has no key "
-          + MigPartedConfig.DATA_KEY);
-    }
-    return MigPartedConfig.parse(text);
-  }
-
-  /**
-   * The name of a config that gives every GPU of such a node {@code layout}: an existing one when the file has it,
-   * else a {@code sim-<layout>} entry added to the file (text inserted, the rest kept byte for byte).
-   */
-  String configFor(MigLayout layout, GpuModel model, int gpus) {
-    for (int attempt = 1; ; attempt++) {
-      ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).require();
-      String text = cm.getData().get(MigPartedConfig.DATA_KEY);
-      MigPartedConfig config = MigPartedConfig.parse(text);
-      Optional<String> existing = config.configYielding(layout, model, gpus);
-      if (existing.isPresent()) {
-        return existing.get();
-      }
-      String entry = layout.configName();
-      String updated = withEntry(text, entry, layout);
-      MigPartedConfig.parse(updated);
-      cm.getData().put(MigPartedConfig.DATA_KEY, updated);
-      try {
-        client.configMaps().inNamespace(namespace).resource(cm).update();
-        LOG.info(() -> "added config " + entry + " (" + layout + ") to ConfigMap " + namespace + "/" + name);
-        return entry;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() != 409 || attempt >= 10) {
-          throw e;
+    private static void createIgnoringConflict(Runnable create) {
+        try {
+            create.run();
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
         }
-      }
     }
-  }
 
-  /** Inserts {@code entry} right after the {@code mig-configs:} line, with the file's own indentation. */
-  static String withEntry(String text, String entry, MigLayout layout) {
-    String[] lines = text.split("\n", -1);
-    StringBuilder out = new StringBuilder();
-    boolean inserted = false;
-    for (int i = 0; i < lines.length; i++) {
-      out.append(lines[i]);
-      if (i < lines.length - 1) {
-        out.append('\n');
-      }
-      if (!inserted && lines[i].matches("^mig-configs:\\s*$")) {
-        String indent = "  ";
-        for (int j = i + 1; j < lines.length; j++) {
-          String l = lines[j];
-          if (!l.isBlank() && !l.trim().startsWith("#")) {
-            indent = l.substring(0, l.length() - l.stripLeading().length());
-            break;
-          }
+    /**
+     * From now on {@link #read} returns what the ConfigMap held {@code lag} ago, as MIG Manager's mounted copy would
+     * (zero: the content now).
+     */
+    synchronized void setFileLag(Duration lag) {
+        fileLag = lag;
+        if (!lag.isZero() && watch == null) {
+            watch = client.configMaps().inNamespace(namespace).withName(name).watch(new Watcher<>() {
+                @Override
+                public void eventReceived(Action action, ConfigMap cm) {
+                    String text = action == Action.DELETED || cm.getData() == null
+                            ? null
+                            : cm.getData().get(MigPartedConfig.DATA_KEY);
+                    synchronized (MigConfigMapStore.this) {
+                        versions.add(new Version(Instant.now(), text));
+                    }
+                }
+
+                @Override
+                public void onClose(WatcherException cause) {}
+            });
         }
-        out.append(indent).append(entry).append(":\n").append(layout.toConfigEntryYaml(indent + "  "));
-        inserted = true;
-      }
     }
-    if (!inserted) {
-      throw new MigPartedConfig.InvalidConfigException("no top-level 'mig-configs:' line to add " + entry + " under");
+
+    synchronized void close() {
+        if (watch != null) {
+            watch.close();
+            watch = null;
+        }
     }
-    return out.toString();
-  }
+
+    /** What MIG Manager's copy of the file holds now: the newest version seen at least the file lag ago. */
+    private synchronized Optional<String> lagged() {
+        if (fileLag.isZero() || versions.isEmpty()) {
+            return Optional.empty();
+        }
+        Instant cutoff = Instant.now().minus(fileLag);
+        int shown = 0;
+        for (int i = 0; i < versions.size(); i++) {
+            if (!versions.get(i).seen().isAfter(cutoff)) {
+                shown = i;
+            }
+        }
+        // Versions before the one shown now can never be shown again.
+        versions.subList(0, shown).clear();
+        String text = versions.get(0).text();
+        return Optional.of(text == null ? "" : text);
+    }
+
+    /** The mig-parted config MIG Manager reads (throws {@link MigPartedConfig.InvalidConfigException} when unusable). */
+    MigPartedConfig read() {
+        Optional<String> lagged = lagged();
+        if (lagged.isPresent()) {
+            if (lagged.get().isEmpty()) {
+                throw new MigPartedConfig.InvalidConfigException("mounted copy of ConfigMap " + namespace + "/" + name
+                        + " has no key " + MigPartedConfig.DATA_KEY + " yet");
+            }
+            return MigPartedConfig.parse(lagged.get());
+        }
+        ConfigMap cm = client.configMaps().inNamespace(namespace).withName(name).get();
+        if (cm == null) {
+            throw new MigPartedConfig.InvalidConfigException("ConfigMap " + namespace + "/" + name + " not found");
+        }
+        String text = cm.getData() == null ? null : cm.getData().get(MigPartedConfig.DATA_KEY);
+        if (text == null) {
+            throw new MigPartedConfig.InvalidConfigException(
+                    "ConfigMap " + namespace + "/" + name + " has no key " + MigPartedConfig.DATA_KEY);
+        }
+        return MigPartedConfig.parse(text);
+    }
+
+    /**
+     * The name of a config that gives every GPU of such a node {@code layout}: an existing one when the file has it,
+     * else a {@code sim-<layout>} entry added to the file (text inserted, the rest kept byte for byte).
+     */
+    String configFor(MigLayout layout, GpuModel model, int gpus) {
+        for (int attempt = 1; ; attempt++) {
+            ConfigMap cm =
+                    client.configMaps().inNamespace(namespace).withName(name).require();
+            String text = cm.getData().get(MigPartedConfig.DATA_KEY);
+            MigPartedConfig config = MigPartedConfig.parse(text);
+            Optional<String> existing = config.configYielding(layout, model, gpus);
+            if (existing.isPresent()) {
+                return existing.get();
+            }
+            String entry = layout.configName();
+            String updated = withEntry(text, entry, layout);
+            MigPartedConfig.parse(updated);
+            cm.getData().put(MigPartedConfig.DATA_KEY, updated);
+            try {
+                client.configMaps().inNamespace(namespace).resource(cm).update();
+                LOG.info(() -> "added config " + entry + " (" + layout + ") to ConfigMap " + namespace + "/" + name);
+                return entry;
+            } catch (KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt >= 10) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Inserts {@code entry} right after the {@code mig-configs:} line, with the file's own indentation. */
+    static String withEntry(String text, String entry, MigLayout layout) {
+        String[] lines = text.split("\n", -1);
+        StringBuilder out = new StringBuilder();
+        boolean inserted = false;
+        for (int i = 0; i < lines.length; i++) {
+            out.append(lines[i]);
+            if (i < lines.length - 1) {
+                out.append('\n');
+            }
+            if (!inserted && lines[i].matches("^mig-configs:\\s*$")) {
+                String indent = "  ";
+                for (int j = i + 1; j < lines.length; j++) {
+                    String l = lines[j];
+                    if (!l.isBlank() && !l.trim().startsWith("#")) {
+                        indent = l.substring(0, l.length() - l.stripLeading().length());
+                        break;
+                    }
+                }
+                out.append(indent).append(entry).append(":\n").append(layout.toConfigEntryYaml(indent + "  "));
+                inserted = true;
+            }
+        }
+        if (!inserted) {
+            throw new MigPartedConfig.InvalidConfigException(
+                    "no top-level 'mig-configs:' line to add " + entry + " under");
+        }
+        return out.toString();
+    }
 }

@@ -3,14 +3,14 @@ package dev.quartet.sim;
 /** A MIG device that exists on a GPU: what the device plugin can hand to a container. */
 public record MigDevice(int gpu, MigProfile profile, int start, String uuid) {
 
-  /** The {@code quartet.dev/mig-device} annotation value (docs/contracts.md). */
-  public String annotationJson() {
-    return "{\"gpu\":" + gpu + ",\"profile\":\"" + profile.name() + "\",\"start\":" + start + ",\"uuid\":\"" + uuid
-        + "\"}";
-  }
+    /** The {@code quartet.dev/mig-device} annotation value (docs/contracts.md). */
+    public String annotationJson() {
+        return "{\"gpu\":" + gpu + ",\"profile\":\"" + profile.name() + "\",\"start\":" + start + ",\"uuid\":\"" + uuid
+                + "\"}";
+    }
 
-  @Override
-  public String toString() {
-    return "gpu" + gpu + ":" + profile.name() + "@" + start;
-  }
+    @Override
+    public String toString() {
+        return "gpu" + gpu + ":" + profile.name() + "@" + start;
+    }
 }

@@ -12,73 +12,80 @@ import java.util.TreeMap;
  */
 public record MigLayout(boolean migEnabled, Map<String, Integer> counts) {
 
-  public MigLayout {
-    counts = java.util.Collections.unmodifiableMap(new TreeMap<>(MigPartedConfig.nonZero(counts)));
-  }
+    public MigLayout {
+        counts = java.util.Collections.unmodifiableMap(new TreeMap<>(MigPartedConfig.nonZero(counts)));
+    }
 
-  public static final MigLayout NONE = new MigLayout(true, Map.of());
-  public static final MigLayout DISABLED = new MigLayout(false, Map.of());
+    public static final MigLayout NONE = new MigLayout(true, Map.of());
+    public static final MigLayout DISABLED = new MigLayout(false, Map.of());
 
-  /** Parses {@code NxPROFILE[+NxPROFILE...]}, {@code none} or {@code disabled}. */
-  public static MigLayout parse(String text) {
-    String t = text.trim();
-    if (t.isEmpty() || t.equals("none")) {
-      return NONE;
+    /** Parses {@code NxPROFILE[+NxPROFILE...]}, {@code none} or {@code disabled}. */
+    public static MigLayout parse(String text) {
+        String t = text.trim();
+        if (t.isEmpty() || t.equals("none")) {
+            return NONE;
+        }
+        if (t.equals("disabled")) {
+            return DISABLED;
+        }
+        Map<String, Integer> counts = new TreeMap<>();
+        for (String part : t.split("\\+(?=\\d+x)")) {
+            java.util.regex.Matcher m =
+                    java.util.regex.Pattern.compile("^(\\d+)x(\\S+)$").matcher(part);
+            if (!m.matches()) {
+                throw new IllegalArgumentException(
+                        "bad layout '" + text + "': expected e.g. 4x1g.6gb, 2x1g.6gb+1x2g.12gb, " + "none or disabled");
+            }
+            counts.merge(m.group(2), Integer.parseInt(m.group(1)), Integer::sum);
+        }
+        return new MigLayout(true, counts);
     }
-    if (t.equals("disabled")) {
-      return DISABLED;
-    }
-    Map<String, Integer> counts = new TreeMap<>();
-    for (String part : t.split("\\+(?=\\d+x)")) {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("^(\\d+)x(\\S+)$").matcher(part);
-      if (!m.matches()) {
-        throw new IllegalArgumentException("bad layout '" + text + "': expected e.g. 4x1g.6gb, 2x1g.6gb+1x2g.12gb, "
-            + "none or disabled");
-      }
-      counts.merge(m.group(2), Integer.parseInt(m.group(1)), Integer::sum);
-    }
-    return new MigLayout(true, counts);
-  }
 
-  /** The same layout validated against a GPU model (throws with the hardware's reason when illegal). */
-  public MigGeometry.Placement placeOn(GpuModel model) {
-    return MigGeometry.place(model, counts);
-  }
+    /** The same layout validated against a GPU model (throws with the hardware's reason when illegal). */
+    public MigGeometry.Placement placeOn(GpuModel model) {
+        return MigGeometry.place(model, counts);
+    }
 
-  /** Name of the {@code sim-} config the simulator adds to the ConfigMap when no default config yields it. */
-  public String configName() {
-    if (!migEnabled) {
-      return "sim-disabled";
+    /** Name of the {@code sim-} config the simulator adds to the ConfigMap when no default config yields it. */
+    public String configName() {
+        if (!migEnabled) {
+            return "sim-disabled";
+        }
+        if (counts.isEmpty()) {
+            return "sim-none";
+        }
+        StringBuilder sb = new StringBuilder("sim-");
+        counts.forEach((p, n) ->
+                sb.append(sb.length() > 4 ? "_" : "").append(n).append('x').append(p.replace('+', '.')));
+        return sb.toString();
     }
-    if (counts.isEmpty()) {
-      return "sim-none";
-    }
-    StringBuilder sb = new StringBuilder("sim-");
-    counts.forEach((p, n) -> sb.append(sb.length() > 4 ? "_" : "").append(n).append('x').append(p.replace('+', '.')));
-    return sb.toString();
-  }
 
-  /** This layout as one mig-parted config entry (YAML lines, indented by {@code indent}). */
-  public String toConfigEntryYaml(String indent) {
-    StringBuilder sb = new StringBuilder();
-    sb.append(indent).append("- devices: all\n");
-    sb.append(indent).append("  mig-enabled: ").append(migEnabled).append('\n');
-    if (migEnabled) {
-      if (counts.isEmpty()) {
-        sb.append(indent).append("  mig-devices: {}\n");
-      } else {
-        sb.append(indent).append("  mig-devices:\n");
-        counts.forEach((p, n) -> sb.append(indent).append("    \"").append(p).append("\": ").append(n).append('\n'));
-      }
+    /** This layout as one mig-parted config entry (YAML lines, indented by {@code indent}). */
+    public String toConfigEntryYaml(String indent) {
+        StringBuilder sb = new StringBuilder();
+        sb.append(indent).append("- devices: all\n");
+        sb.append(indent).append("  mig-enabled: ").append(migEnabled).append('\n');
+        if (migEnabled) {
+            if (counts.isEmpty()) {
+                sb.append(indent).append("  mig-devices: {}\n");
+            } else {
+                sb.append(indent).append("  mig-devices:\n");
+                counts.forEach((p, n) -> sb.append(indent)
+                        .append("    \"")
+                        .append(p)
+                        .append("\": ")
+                        .append(n)
+                        .append('\n'));
+            }
+        }
+        return sb.toString();
     }
-    return sb.toString();
-  }
 
-  @Override
-  public String toString() {
-    if (!migEnabled) {
-      return "disabled";
+    @Override
+    public String toString() {
+        if (!migEnabled) {
+            return "disabled";
+        }
+        return counts.isEmpty() ? "none" : MigGeometry.describe(counts);
     }
-    return counts.isEmpty() ? "none" : MigGeometry.describe(counts);
-  }
 }

@@ -13,92 +13,96 @@ import java.util.logging.Logger;
  */
 final class MigManagerSimulator {
 
-  static final String CONFIG_LABEL = "nvidia.com/mig.config";
-  static final String STATE_LABEL = "nvidia.com/mig.config.state";
-  private static final Logger LOG = Logger.getLogger(MigManagerSimulator.class.getName());
+    static final String CONFIG_LABEL = "nvidia.com/mig.config";
+    static final String STATE_LABEL = "nvidia.com/mig.config.state";
+    private static final Logger LOG = Logger.getLogger(MigManagerSimulator.class.getName());
 
-  private final NodeApi api;
-  private final MigConfigMapStore store;
-  private final EventLoop loop;
-  private final Supplier<Duration> delay;
-  private final Consumer<SimulatedNode> publish;
+    private final NodeApi api;
+    private final MigConfigMapStore store;
+    private final EventLoop loop;
+    private final Supplier<Duration> delay;
+    private final Consumer<SimulatedNode> publish;
 
-  MigManagerSimulator(NodeApi api, MigConfigMapStore store, EventLoop loop, Supplier<Duration> delay,
-                      Consumer<SimulatedNode> publish) {
-    this.api = api;
-    this.store = store;
-    this.loop = loop;
-    this.delay = delay;
-    this.publish = publish;
-  }
+    MigManagerSimulator(
+            NodeApi api,
+            MigConfigMapStore store,
+            EventLoop loop,
+            Supplier<Duration> delay,
+            Consumer<SimulatedNode> publish) {
+        this.api = api;
+        this.store = store;
+        this.loop = loop;
+        this.delay = delay;
+        this.publish = publish;
+    }
 
-  /** The node's labels changed; start an apply when the selected config did. */
-  void onLabels(SimulatedNode node, Map<String, String> labels) {
-    String selected = labels == null ? null : labels.get(CONFIG_LABEL);
-    if (selected == null || selected.equals(node.observedConfig)) {
-      return;
+    /** The node's labels changed; start an apply when the selected config did. */
+    void onLabels(SimulatedNode node, Map<String, String> labels) {
+        String selected = labels == null ? null : labels.get(CONFIG_LABEL);
+        if (selected == null || selected.equals(node.observedConfig)) {
+            return;
+        }
+        node.observedConfig = selected;
+        if (node.pendingApply != null) {
+            node.pendingApply.cancel(false);
+            node.pendingApply = null;
+        }
+        LOG.info(() -> "node " + node.name + ": " + CONFIG_LABEL + "=" + selected + ", applying");
+        writeState(node, "pending");
+        if (!node.stuckPending) {
+            schedule(node);
+        }
     }
-    node.observedConfig = selected;
-    if (node.pendingApply != null) {
-      node.pendingApply.cancel(false);
-      node.pendingApply = null;
-    }
-    LOG.info(() -> "node " + node.name + ": " + CONFIG_LABEL + "=" + selected + ", applying");
-    writeState(node, "pending");
-    if (!node.stuckPending) {
-      schedule(node);
-    }
-  }
 
-  /** A fault knob changed: a node released from "stuck" resumes its pending apply. */
-  void onKnobs(SimulatedNode node) {
-    if (!node.stuckPending && "pending".equals(node.migState) && node.pendingApply == null) {
-      schedule(node);
+    /** A fault knob changed: a node released from "stuck" resumes its pending apply. */
+    void onKnobs(SimulatedNode node) {
+        if (!node.stuckPending && "pending".equals(node.migState) && node.pendingApply == null) {
+            schedule(node);
+        }
     }
-  }
 
-  private void schedule(SimulatedNode node) {
-    String config = node.observedConfig;
-    node.pendingApply = loop.schedule(() -> finish(node, config), delay.get());
-  }
+    private void schedule(SimulatedNode node) {
+        String config = node.observedConfig;
+        node.pendingApply = loop.schedule(() -> finish(node, config), delay.get());
+    }
 
-  private void finish(SimulatedNode node, String config) {
-    node.pendingApply = null;
-    if (node.stuckPending || !config.equals(node.observedConfig)) {
-      return;
+    private void finish(SimulatedNode node, String config) {
+        node.pendingApply = null;
+        if (node.stuckPending || !config.equals(node.observedConfig)) {
+            return;
+        }
+        MigPartedApply.Outcome outcome;
+        try {
+            outcome = MigPartedApply.apply(store.read(), config, node.gpus, node.busyGpus());
+        } catch (MigPartedConfig.InvalidConfigException e) {
+            fail(node, "cannot read mig-parted config: " + e.getMessage());
+            return;
+        }
+        if (!outcome.succeeded()) {
+            fail(node, outcome.failure());
+            return;
+        }
+        // A forced failure strikes where real ones do: while reconfiguring GPUs. A config that changes no GPU
+        // (such as a rollback to the layout the GPUs still have) succeeds, as MIG Manager skips unchanged GPUs.
+        if (node.forceFailed && !outcome.changed().isEmpty()) {
+            fail(node, "forced failure (fault injection)");
+            return;
+        }
+        node.gpus = outcome.gpus();
+        node.lastFailure = null;
+        publish.accept(node);
+        writeState(node, "success");
+        LOG.info(() -> "node " + node.name + ": applied " + config + ", changed GPUs " + outcome.changed());
     }
-    MigPartedApply.Outcome outcome;
-    try {
-      outcome = MigPartedApply.apply(store.read(), config, node.gpus, node.busyGpus());
-    } catch (MigPartedConfig.InvalidConfigException e) {
-      fail(node, "cannot read mig-parted config: " + e.getMessage());
-      return;
-    }
-    if (!outcome.succeeded()) {
-      fail(node, outcome.failure());
-      return;
-    }
-    // A forced failure strikes where real ones do: while reconfiguring GPUs. A config that changes no GPU
-    // (such as a rollback to the layout the GPUs still have) succeeds, as MIG Manager skips unchanged GPUs.
-    if (node.forceFailed && !outcome.changed().isEmpty()) {
-      fail(node, "forced failure (fault injection)");
-      return;
-    }
-    node.gpus = outcome.gpus();
-    node.lastFailure = null;
-    publish.accept(node);
-    writeState(node, "success");
-    LOG.info(() -> "node " + node.name + ": applied " + config + ", changed GPUs " + outcome.changed());
-  }
 
-  private void fail(SimulatedNode node, String reason) {
-    node.lastFailure = reason;
-    LOG.warning(() -> "node " + node.name + ": MIG config " + node.observedConfig + " failed: " + reason);
-    writeState(node, "failed");
-  }
+    private void fail(SimulatedNode node, String reason) {
+        node.lastFailure = reason;
+        LOG.warning(() -> "node " + node.name + ": MIG config " + node.observedConfig + " failed: " + reason);
+        writeState(node, "failed");
+    }
 
-  private void writeState(SimulatedNode node, String state) {
-    node.migState = state;
-    api.patchLabels(node.name, Map.of(STATE_LABEL, state));
-  }
+    private void writeState(SimulatedNode node, String state) {
+        node.migState = state;
+        api.patchLabels(node.name, Map.of(STATE_LABEL, state));
+    }
 }

@@ -15,66 +15,69 @@ import java.util.Map;
  */
 public final class MigPartedApply {
 
-  private MigPartedApply() {
-  }
+    private MigPartedApply() {}
 
-  /** The outcome: the node's GPUs after the apply, which indices changed, or why it failed. */
-  public record Outcome(List<GpuHardware> gpus, List<Integer> changed, String failure) {
-    public boolean succeeded() {
-      return failure == null;
-    }
-  }
-
-  /**
-   * Applies {@code configName} of {@code config} to {@code gpus}.
-   *
-   * @param busy for each GPU index in use, a description of who uses it (e.g. {@code pod ns/name})
-   */
-  public static Outcome apply(MigPartedConfig config, String configName, List<GpuHardware> gpus,
-                              Map<Integer, String> busy) {
-    if (gpus.isEmpty()) {
-      return new Outcome(gpus, List.of(), "node has no GPUs");
-    }
-    GpuModel model = gpus.get(0).model();
-    if (config.config(configName).isEmpty()) {
-      return new Outcome(gpus, List.of(), "selected mig-config not present: " + configName);
-    }
-    Map<Integer, MigConfigSpec> desired = config.desiredPerGpu(configName, model, gpus.size());
-    List<GpuHardware> result = new ArrayList<>(gpus);
-    List<Integer> changed = new ArrayList<>();
-    for (GpuHardware gpu : gpus) {
-      MigConfigSpec spec = desired.get(gpu.index());
-      if (spec == null || unchanged(gpu, spec)) {
-        continue;
-      }
-      if (busy.containsKey(gpu.index())) {
-        return new Outcome(gpus, List.of(), "GPU " + gpu.index() + " must change but is in use by "
-            + busy.get(gpu.index()) + "; MIG Manager does not drain workloads");
-      }
-      List<MigInstance> instances = List.of();
-      if (spec.migEnabled()) {
-        MigGeometry.Placement placement = MigGeometry.place(model, spec.migDevices());
-        if (!placement.legal()) {
-          return new Outcome(gpus, List.of(), "GPU " + gpu.index() + ": " + placement.error());
+    /** The outcome: the node's GPUs after the apply, which indices changed, or why it failed. */
+    public record Outcome(List<GpuHardware> gpus, List<Integer> changed, String failure) {
+        public boolean succeeded() {
+            return failure == null;
         }
-        instances = placement.instances();
-      }
-      result.set(gpu.index(), gpu.reconfigured(spec.migEnabled(), instances));
-      changed.add(gpu.index());
     }
-    return new Outcome(List.copyOf(result), List.copyOf(changed), null);
-  }
 
-  private static boolean unchanged(GpuHardware gpu, MigConfigSpec spec) {
-    if (gpu.migEnabled() != spec.migEnabled()) {
-      return false;
+    /**
+     * Applies {@code configName} of {@code config} to {@code gpus}.
+     *
+     * @param busy for each GPU index in use, a description of who uses it (e.g. {@code pod ns/name})
+     */
+    public static Outcome apply(
+            MigPartedConfig config, String configName, List<GpuHardware> gpus, Map<Integer, String> busy) {
+        if (gpus.isEmpty()) {
+            return new Outcome(gpus, List.of(), "node has no GPUs");
+        }
+        GpuModel model = gpus.get(0).model();
+        if (config.config(configName).isEmpty()) {
+            return new Outcome(gpus, List.of(), "selected mig-config not present: " + configName);
+        }
+        Map<Integer, MigConfigSpec> desired = config.desiredPerGpu(configName, model, gpus.size());
+        List<GpuHardware> result = new ArrayList<>(gpus);
+        List<Integer> changed = new ArrayList<>();
+        for (GpuHardware gpu : gpus) {
+            MigConfigSpec spec = desired.get(gpu.index());
+            if (spec == null || unchanged(gpu, spec)) {
+                continue;
+            }
+            if (busy.containsKey(gpu.index())) {
+                return new Outcome(
+                        gpus,
+                        List.of(),
+                        "GPU " + gpu.index() + " must change but is in use by " + busy.get(gpu.index())
+                                + "; MIG Manager does not drain workloads");
+            }
+            List<MigInstance> instances = List.of();
+            if (spec.migEnabled()) {
+                MigGeometry.Placement placement = MigGeometry.place(model, spec.migDevices());
+                if (!placement.legal()) {
+                    return new Outcome(gpus, List.of(), "GPU " + gpu.index() + ": " + placement.error());
+                }
+                instances = placement.instances();
+            }
+            result.set(gpu.index(), gpu.reconfigured(spec.migEnabled(), instances));
+            changed.add(gpu.index());
+        }
+        return new Outcome(List.copyOf(result), List.copyOf(changed), null);
     }
-    if (!spec.migEnabled()) {
-      return true;
+
+    private static boolean unchanged(GpuHardware gpu, MigConfigSpec spec) {
+        if (gpu.migEnabled() != spec.migEnabled()) {
+            return false;
+        }
+        if (!spec.migEnabled()) {
+            return true;
+        }
+        Map<String, Integer> wanted = new java.util.TreeMap<>();
+        MigPartedConfig.nonZero(spec.migDevices())
+                .forEach((name, n) -> wanted.put(
+                        gpu.model().profile(name).map(MigProfile::name).orElse(name), n));
+        return wanted.equals(new java.util.TreeMap<>(gpu.counts()));
     }
-    Map<String, Integer> wanted = new java.util.TreeMap<>();
-    MigPartedConfig.nonZero(spec.migDevices()).forEach((name, n) ->
-        wanted.put(gpu.model().profile(name).map(MigProfile::name).orElse(name), n));
-    return wanted.equals(new java.util.TreeMap<>(gpu.counts()));
-  }
 }

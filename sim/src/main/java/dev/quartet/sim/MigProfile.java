@@ -15,25 +15,33 @@ import java.util.List;
  * @param mediaExtensions  whether this is a {@code +me} profile (at most one per GPU)
  * @param memoryMiB        memory of one instance in MiB (nominal: the GB of the name times 1024)
  */
-public record MigProfile(String name, int giProfileId, int computeSlices, int memorySlices, int multiprocessors,
-                         int maxCount, List<Integer> starts, boolean mediaExtensions, int memoryMiB) {
+public record MigProfile(
+        String name,
+        int giProfileId,
+        int computeSlices,
+        int memorySlices,
+        int multiprocessors,
+        int maxCount,
+        List<Integer> starts,
+        boolean mediaExtensions,
+        int memoryMiB) {
 
-  public MigProfile {
-    starts = List.copyOf(starts);
-  }
+    public MigProfile {
+        starts = List.copyOf(starts);
+    }
 
-  /** Extended resource the device plugin advertises under the mixed strategy ({@code +} written {@code .}). */
-  public String resourceName() {
-    return "nvidia.com/mig-" + labelName();
-  }
+    /** Extended resource the device plugin advertises under the mixed strategy ({@code +} written {@code .}). */
+    public String resourceName() {
+        return "nvidia.com/mig-" + labelName();
+    }
 
-  /** The profile as it appears in resource and label names ({@code 1g.6gb+me} becomes {@code 1g.6gb.me}). */
-  public String labelName() {
-    return name.replace('+', '.');
-  }
+    /** The profile as it appears in resource and label names ({@code 1g.6gb+me} becomes {@code 1g.6gb.me}). */
+    public String labelName() {
+        return name.replace('+', '.');
+    }
 
-  @Override
-  public String toString() {
-    return name;
-  }
+    @Override
+    public String toString() {
+        return name;
+    }
 }

@@ -29,161 +29,177 @@ import java.util.logging.Logger;
  */
 final class WorkerProcesses implements AutoCloseable {
 
-  static final String WORKER_IMAGE_MARKER = "quartet-worker";
-  static final String WORKER_URL_ANNOTATION = "sim.quartet.dev/worker-url";
-  private static final Logger LOG = Logger.getLogger(WorkerProcesses.class.getName());
+    static final String WORKER_IMAGE_MARKER = "quartet-worker";
+    static final String WORKER_URL_ANNOTATION = "sim.quartet.dev/worker-url";
+    private static final Logger LOG = Logger.getLogger(WorkerProcesses.class.getName());
 
-  /** A running worker process of one pod. */
-  record WorkerProcess(String podUid, String pod, Process process, int port, Path log) {
-    String url() {
-      return "http://127.0.0.1:" + port;
+    /** A running worker process of one pod. */
+    record WorkerProcess(String podUid, String pod, Process process, int port, Path log) {
+        String url() {
+            return "http://127.0.0.1:" + port;
+        }
     }
-  }
 
-  /** Environment variable capping how many worker processes run at once (0 or unset: no cap). */
-  static final String LIMIT_ENV = "QUARTET_SIM_MAX_WORKER_PROCESSES";
+    /** Environment variable capping how many worker processes run at once (0 or unset: no cap). */
+    static final String LIMIT_ENV = "QUARTET_SIM_MAX_WORKER_PROCESSES";
 
-  private final SimulatorOptions options;
-  private final int limit;
-  private final Map<String, WorkerProcess> running = new ConcurrentHashMap<>();
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+    private final SimulatorOptions options;
+    private final int limit;
+    private final Map<String, WorkerProcess> running = new ConcurrentHashMap<>();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
-  WorkerProcesses(SimulatorOptions options) {
-    this.options = options;
-    String cap = System.getenv(LIMIT_ENV);
-    this.limit = cap == null || cap.isBlank() ? 0 : Integer.parseInt(cap.trim());
-  }
-
-  /**
-   * Whether this pod is run as a worker process: mode on, its first container's image is the worker's, and
-   * fewer than {@value #LIMIT_ENV} workers run (each is a JVM; past the cap pods run as plain simulated
-   * containers, Ready at once, so a laptop can hold a demo with dozens of replicas).
-   */
-  boolean handles(Pod pod) {
-    List<Container> containers = pod.getSpec().getContainers();
-    boolean worker = options.workerProcesses() && !containers.isEmpty() && containers.get(0).getImage() != null
-        && containers.get(0).getImage().contains(WORKER_IMAGE_MARKER);
-    if (worker && limit > 0 && running.size() >= limit) {
-      LOG.info(() -> "pod " + pod.getMetadata().getName() + ": " + limit + " worker processes already run ("
-          + LIMIT_ENV + "); simulated without a process");
-      return false;
+    WorkerProcesses(SimulatorOptions options) {
+        this.options = options;
+        String cap = System.getenv(LIMIT_ENV);
+        this.limit = cap == null || cap.isBlank() ? 0 : Integer.parseInt(cap.trim());
     }
-    return worker;
-  }
 
-  /** Starts the worker for {@code pod}, seeing MIG device {@code migUuid}. */
-  WorkerProcess start(Pod pod, String migUuid) throws IOException {
-    Path jar = options.workerJar().toAbsolutePath();
-    if (!Files.isRegularFile(jar)) {
-      throw new IOException("worker jar " + jar + " not found (build worker-image first)");
+    /**
+     * Whether this pod is run as a worker process: mode on, its first container's image is the worker's, and
+     * fewer than {@value #LIMIT_ENV} workers run (each is a JVM; past the cap pods run as plain simulated
+     * containers, Ready at once, so a laptop can hold a demo with dozens of replicas).
+     */
+    boolean handles(Pod pod) {
+        List<Container> containers = pod.getSpec().getContainers();
+        boolean worker = options.workerProcesses()
+                && !containers.isEmpty()
+                && containers.get(0).getImage() != null
+                && containers.get(0).getImage().contains(WORKER_IMAGE_MARKER);
+        if (worker && limit > 0 && running.size() >= limit) {
+            LOG.info(() -> "pod " + pod.getMetadata().getName() + ": " + limit + " worker processes already run ("
+                    + LIMIT_ENV + "); simulated without a process");
+            return false;
+        }
+        return worker;
     }
-    Container container = pod.getSpec().getContainers().get(0);
-    int port = freePort();
-    Map<String, String> env = environment(pod, container, port, migUuid);
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-XX:+UseSerialGC");
-    Quantity memory = container.getResources() == null || container.getResources().getLimits() == null ? null
-        : container.getResources().getLimits().get("memory");
-    if (memory != null) {
-      // size the JVM as a container with this memory limit would
-      command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(memory).toBigInteger());
+
+    /** Starts the worker for {@code pod}, seeing MIG device {@code migUuid}. */
+    WorkerProcess start(Pod pod, String migUuid) throws IOException {
+        Path jar = options.workerJar().toAbsolutePath();
+        if (!Files.isRegularFile(jar)) {
+            throw new IOException("worker jar " + jar + " not found (build worker-image first)");
+        }
+        Container container = pod.getSpec().getContainers().get(0);
+        int port = freePort();
+        Map<String, String> env = environment(pod, container, port, migUuid);
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-XX:+UseSerialGC");
+        Quantity memory =
+                container.getResources() == null || container.getResources().getLimits() == null
+                        ? null
+                        : container.getResources().getLimits().get("memory");
+        if (memory != null) {
+            // size the JVM as a container with this memory limit would
+            command.add("-XX:MaxRAM=" + Quantity.getAmountInBytes(memory).toBigInteger());
+        }
+        command.add("-jar");
+        command.add(jar.toString());
+        Files.createDirectories(options.workerLogDir());
+        String podName =
+                pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+        Path log = options.workerLogDir().resolve(podName.replace('/', '_') + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .directory(jar.getParent().toFile());
+        pb.environment().putAll(env);
+        Process process = pb.start();
+        WorkerProcess worker = new WorkerProcess(pod.getMetadata().getUid(), podName, process, port, log);
+        running.put(worker.podUid(), worker);
+        LOG.info(() ->
+                "started worker for pod " + podName + " pid " + process.pid() + " on port " + port + ", log " + log);
+        return worker;
     }
-    command.add("-jar");
-    command.add(jar.toString());
-    Files.createDirectories(options.workerLogDir());
-    String podName = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-    Path log = options.workerLogDir().resolve(podName.replace('/', '_') + ".log");
-    ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-        .directory(jar.getParent().toFile());
-    pb.environment().putAll(env);
-    Process process = pb.start();
-    WorkerProcess worker = new WorkerProcess(pod.getMetadata().getUid(), podName, process, port, log);
-    running.put(worker.podUid(), worker);
-    LOG.info(() -> "started worker for pod " + podName + " pid " + process.pid() + " on port " + port + ", log " + log);
-    return worker;
-  }
 
-  /** The container's environment as the pod spec gives it, plus what the kubelet and device plugin add. */
-  Map<String, String> environment(Pod pod, Container container, int port, String migUuid) {
-    Map<String, String> env = new LinkedHashMap<>();
-    for (EnvVar e : container.getEnv() == null ? List.<EnvVar>of() : container.getEnv()) {
-      String value = e.getValue();
-      if (value == null && e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
-        value = switch (e.getValueFrom().getFieldRef().getFieldPath()) {
-          case "metadata.name" -> pod.getMetadata().getName();
-          case "metadata.namespace" -> pod.getMetadata().getNamespace();
-          case "spec.nodeName" -> pod.getSpec().getNodeName();
-          default -> null;
-        };
-      }
-      if (value != null) {
-        env.put(e.getName(), value);
-      } else {
-        LOG.warning(() -> "pod " + pod.getMetadata().getName() + ": env " + e.getName()
-            + " uses a source the simulator does not resolve; left unset");
-      }
+    /** The container's environment as the pod spec gives it, plus what the kubelet and device plugin add. */
+    Map<String, String> environment(Pod pod, Container container, int port, String migUuid) {
+        Map<String, String> env = new LinkedHashMap<>();
+        for (EnvVar e : container.getEnv() == null ? List.<EnvVar>of() : container.getEnv()) {
+            String value = e.getValue();
+            if (value == null && e.getValueFrom() != null && e.getValueFrom().getFieldRef() != null) {
+                value = switch (e.getValueFrom().getFieldRef().getFieldPath()) {
+                    case "metadata.name" -> pod.getMetadata().getName();
+                    case "metadata.namespace" -> pod.getMetadata().getNamespace();
+                    case "spec.nodeName" -> pod.getSpec().getNodeName();
+                    default -> null;
+                };
+            }
+            if (value != null) {
+                env.put(e.getName(), value);
+            } else {
+                LOG.warning(() -> "pod " + pod.getMetadata().getName() + ": env " + e.getName()
+                        + " uses a source the simulator does not resolve; left unset");
+            }
+        }
+        String uri = env.get("QUARTET_MODEL_URI");
+        if (uri != null && uri.startsWith("file:///models/") && options.workerModelRoot() != null) {
+            env.put(
+                    "QUARTET_MODEL_URI",
+                    options.workerModelRoot()
+                                    .toAbsolutePath()
+                                    .toUri()
+                                    .toString()
+                                    .replaceAll("/$", "")
+                            + uri.substring("file:///models".length()));
+        }
+        env.put("HOSTNAME", pod.getMetadata().getName());
+        env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
+        env.put("NVIDIA_VISIBLE_DEVICES", migUuid == null ? "void" : migUuid);
+        return env;
     }
-    String uri = env.get("QUARTET_MODEL_URI");
-    if (uri != null && uri.startsWith("file:///models/") && options.workerModelRoot() != null) {
-      env.put("QUARTET_MODEL_URI", options.workerModelRoot().toAbsolutePath().toUri().toString().replaceAll("/$", "")
-          + uri.substring("file:///models".length()));
+
+    /** Asks the worker's readiness endpoint; completes with true only on HTTP 200. */
+    CompletableFuture<Boolean> probeReady(WorkerProcess worker) {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(worker.url() + "/q/health/ready"))
+                .timeout(Duration.ofSeconds(2))
+                .GET()
+                .build();
+        return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+                .thenApply(r -> r.statusCode() == 200)
+                .exceptionally(t -> false);
     }
-    env.put("HOSTNAME", pod.getMetadata().getName());
-    env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
-    env.put("QUARKUS_HTTP_PORT", Integer.toString(port));
-    env.put("NVIDIA_VISIBLE_DEVICES", migUuid == null ? "void" : migUuid);
-    return env;
-  }
 
-  /** Asks the worker's readiness endpoint; completes with true only on HTTP 200. */
-  CompletableFuture<Boolean> probeReady(WorkerProcess worker) {
-    HttpRequest request = HttpRequest.newBuilder(URI.create(worker.url() + "/q/health/ready"))
-        .timeout(Duration.ofSeconds(2)).GET().build();
-    return http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-        .thenApply(r -> r.statusCode() == 200)
-        .exceptionally(t -> false);
-  }
-
-  /** Kills the worker of this pod, if any. */
-  void stop(String podUid) {
-    WorkerProcess worker = running.remove(podUid);
-    if (worker != null) {
-      kill(worker);
+    /** Kills the worker of this pod, if any. */
+    void stop(String podUid) {
+        WorkerProcess worker = running.remove(podUid);
+        if (worker != null) {
+            kill(worker);
+        }
     }
-  }
 
-  boolean isRunning(String podUid) {
-    return running.containsKey(podUid);
-  }
-
-  private static void kill(WorkerProcess worker) {
-    Process p = worker.process();
-    p.descendants().forEach(ProcessHandle::destroy);
-    p.destroy();
-    try {
-      if (!p.waitFor(5, TimeUnit.SECONDS)) {
-        p.descendants().forEach(ProcessHandle::destroyForcibly);
-        p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      p.destroyForcibly();
-      Thread.currentThread().interrupt();
+    boolean isRunning(String podUid) {
+        return running.containsKey(podUid);
     }
-    LOG.info(() -> "stopped worker of pod " + worker.pod() + " (pid " + p.pid() + ")");
-  }
 
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    private static void kill(WorkerProcess worker) {
+        Process p = worker.process();
+        p.descendants().forEach(ProcessHandle::destroy);
+        p.destroy();
+        try {
+            if (!p.waitFor(5, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            p.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+        LOG.info(() -> "stopped worker of pod " + worker.pod() + " (pid " + p.pid() + ")");
     }
-  }
 
-  @Override
-  public void close() {
-    new ArrayList<>(running.keySet()).forEach(this::stop);
-  }
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        new ArrayList<>(running.keySet()).forEach(this::stop);
+    }
 }

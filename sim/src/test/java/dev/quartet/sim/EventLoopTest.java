@@ -18,55 +18,55 @@ import org.junit.jupiter.api.Test;
 /** Errors thrown by simulator tasks (e.g. a class that can no longer be loaded) are logged and stop nothing. */
 class EventLoopTest {
 
-  private final EventLoop loop = new EventLoop();
-  private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
-  private final Logger logger = Logger.getLogger(EventLoop.class.getName());
-  private final Handler capture = new Handler() {
-    @Override
-    public void publish(LogRecord record) {
-      logged.add(record);
+    private final EventLoop loop = new EventLoop();
+    private final List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    private final Logger logger = Logger.getLogger(EventLoop.class.getName());
+    private final Handler capture = new Handler() {
+        @Override
+        public void publish(LogRecord record) {
+            logged.add(record);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+
+    @BeforeEach
+    void captureLog() {
+        logger.addHandler(capture);
     }
 
-    @Override
-    public void flush() {
+    @AfterEach
+    void stop() {
+        logger.removeHandler(capture);
+        loop.shutdown();
     }
 
-    @Override
-    public void close() {
+    @Test
+    void anErrorInATaskIsLoggedAndTheLoopGoesOn() {
+        loop.execute(() -> {
+            throw new NoClassDefFoundError("dev/quartet/sim/SimulatedNode$Admitted");
+        });
+        assertThat(loop.call(() -> "still running")).isEqualTo("still running");
+        assertThat(logged).anySatisfy(r -> {
+            assertThat(r.getLevel()).isEqualTo(Level.SEVERE);
+            assertThat(r.getThrown()).isInstanceOf(NoClassDefFoundError.class);
+        });
     }
-  };
 
-  @BeforeEach
-  void captureLog() {
-    logger.addHandler(capture);
-  }
-
-  @AfterEach
-  void stop() {
-    logger.removeHandler(capture);
-    loop.shutdown();
-  }
-
-  @Test
-  void anErrorInATaskIsLoggedAndTheLoopGoesOn() {
-    loop.execute(() -> {
-      throw new NoClassDefFoundError("dev/quartet/sim/SimulatedNode$Admitted");
-    });
-    assertThat(loop.call(() -> "still running")).isEqualTo("still running");
-    assertThat(logged).anySatisfy(r -> {
-      assertThat(r.getLevel()).isEqualTo(Level.SEVERE);
-      assertThat(r.getThrown()).isInstanceOf(NoClassDefFoundError.class);
-    });
-  }
-
-  @Test
-  void aPeriodicTaskKeepsRecurringAfterAnError() {
-    AtomicInteger runs = new AtomicInteger();
-    loop.every(() -> {
-      if (runs.incrementAndGet() == 1) {
-        throw new StackOverflowError();
-      }
-    }, Duration.ofMillis(20));
-    await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() >= 3);
-  }
+    @Test
+    void aPeriodicTaskKeepsRecurringAfterAnError() {
+        AtomicInteger runs = new AtomicInteger();
+        loop.every(
+                () -> {
+                    if (runs.incrementAndGet() == 1) {
+                        throw new StackOverflowError();
+                    }
+                },
+                Duration.ofMillis(20));
+        await().atMost(Duration.ofSeconds(10)).until(() -> runs.get() >= 3);
+    }
 }

@@ -12,20 +12,20 @@ import org.junit.jupiter.api.extension.ParameterResolver;
  */
 public final class LocalClusterExtension implements BeforeAllCallback, ParameterResolver {
 
-  @Override
-  public void beforeAll(ExtensionContext context) {
-    LocalCluster.shared();
-  }
+    @Override
+    public void beforeAll(ExtensionContext context) {
+        LocalCluster.shared();
+    }
 
-  @Override
-  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
-    Class<?> type = parameter.getParameter().getType();
-    return type == LocalCluster.class || type == KubernetesClient.class;
-  }
+    @Override
+    public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+        Class<?> type = parameter.getParameter().getType();
+        return type == LocalCluster.class || type == KubernetesClient.class;
+    }
 
-  @Override
-  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    LocalCluster cluster = LocalCluster.shared();
-    return parameter.getParameter().getType() == LocalCluster.class ? cluster : cluster.client();
-  }
+    @Override
+    public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+        LocalCluster cluster = LocalCluster.shared();
+        return parameter.getParameter().getType() == LocalCluster.class ? cluster : cluster.client();
+    }
 }

@@ -12,5 +12,4 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Retention(RetentionPolicy.RUNTIME)
 @ExtendWith(LocalClusterExtension.class)
 @Tag("local-cluster")
-public @interface WithLocalCluster {
-}
+public @interface WithLocalCluster {}

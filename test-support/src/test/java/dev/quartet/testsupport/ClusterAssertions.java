@@ -12,49 +12,52 @@ import org.awaitility.core.ConditionFactory;
 /** Waiting and reading helpers shared by the simulator's end-to-end tests. */
 final class ClusterAssertions {
 
-  private ClusterAssertions() {
-  }
+    private ClusterAssertions() {}
 
-  static ConditionFactory eventually() {
-    return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200));
-  }
-
-  static String label(KubernetesClient client, String node, String key) {
-    Node n = client.nodes().withName(node).get();
-    return n == null ? null : n.getMetadata().getLabels().get(key);
-  }
-
-  /** Allocatable extended resources of the node as integers. */
-  static Map<String, Integer> allocatable(KubernetesClient client, String node) {
-    Map<String, Integer> result = new java.util.TreeMap<>();
-    Map<String, Quantity> a = client.nodes().withName(node).get().getStatus().getAllocatable();
-    a.forEach((k, v) -> {
-      if (k.startsWith("nvidia.com/")) {
-        result.put(k, Quantity.getAmountInBytes(v).intValue());
-      }
-    });
-    return result;
-  }
-
-  static String readyStatus(KubernetesClient client, String node) {
-    Node n = client.nodes().withName(node).get();
-    if (n == null || n.getStatus() == null) {
-      return "no such node";
+    static ConditionFactory eventually() {
+        return await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200));
     }
-    return n.getStatus().getConditions().stream()
-        .filter(c -> "Ready".equals(c.getType())).map(c -> c.getStatus()).findFirst().orElse("missing");
-  }
 
-  /** Relabels the node's selected MIG config and waits for MIG Manager to settle in success or failed. */
-  static String selectConfigAndWait(KubernetesClient client, String node, String config) {
-    client.nodes().withName(node).edit(n -> {
-      n.getMetadata().getLabels().put("nvidia.com/mig.config", config);
-      return n;
-    });
-    eventually().until(() -> {
-      String state = label(client, node, "nvidia.com/mig.config.state");
-      return "success".equals(state) || "failed".equals(state);
-    });
-    return label(client, node, "nvidia.com/mig.config.state");
-  }
+    static String label(KubernetesClient client, String node, String key) {
+        Node n = client.nodes().withName(node).get();
+        return n == null ? null : n.getMetadata().getLabels().get(key);
+    }
+
+    /** Allocatable extended resources of the node as integers. */
+    static Map<String, Integer> allocatable(KubernetesClient client, String node) {
+        Map<String, Integer> result = new java.util.TreeMap<>();
+        Map<String, Quantity> a =
+                client.nodes().withName(node).get().getStatus().getAllocatable();
+        a.forEach((k, v) -> {
+            if (k.startsWith("nvidia.com/")) {
+                result.put(k, Quantity.getAmountInBytes(v).intValue());
+            }
+        });
+        return result;
+    }
+
+    static String readyStatus(KubernetesClient client, String node) {
+        Node n = client.nodes().withName(node).get();
+        if (n == null || n.getStatus() == null) {
+            return "no such node";
+        }
+        return n.getStatus().getConditions().stream()
+                .filter(c -> "Ready".equals(c.getType()))
+                .map(c -> c.getStatus())
+                .findFirst()
+                .orElse("missing");
+    }
+
+    /** Relabels the node's selected MIG config and waits for MIG Manager to settle in success or failed. */
+    static String selectConfigAndWait(KubernetesClient client, String node, String config) {
+        client.nodes().withName(node).edit(n -> {
+            n.getMetadata().getLabels().put("nvidia.com/mig.config", config);
+            return n;
+        });
+        eventually().until(() -> {
+            String state = label(client, node, "nvidia.com/mig.config.state");
+            return "success".equals(state) || "failed".equals(state);
+        });
+        return label(client, node, "nvidia.com/mig.config.state");
+    }
 }

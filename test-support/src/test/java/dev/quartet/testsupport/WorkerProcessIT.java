@@ -34,8 +34,8 @@ import org.junit.jupiter.api.io.TempDir;
 @WithLocalCluster
 class WorkerProcessIT {
 
-  /** A stand-in worker: readiness follows a gate file; /env echoes what the simulator passed in. */
-  private static final String FAKE_WORKER = """
+    /** A stand-in worker: readiness follows a gate file; /env echoes what the simulator passed in. */
+    private static final String FAKE_WORKER = """
       import com.sun.net.httpserver.HttpServer;
       import java.net.InetSocketAddress;
       import java.nio.file.Files;
@@ -56,120 +56,173 @@ class WorkerProcessIT {
       }
       """;
 
-  private static String ns;
-  private final LocalCluster cluster;
-  private final KubernetesClient client;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static String ns;
+    private final LocalCluster cluster;
+    private final KubernetesClient client;
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
-  WorkerProcessIT(LocalCluster cluster) {
-    this.cluster = cluster;
-    this.client = cluster.client();
-  }
-
-  @BeforeAll
-  static void createNamespace(LocalCluster cluster) {
-    ns = cluster.createNamespace("it-worker");
-  }
-
-  @AfterAll
-  static void deleteNamespace(LocalCluster cluster) {
-    cluster.deleteNamespace(ns);
-  }
-
-  static Path buildFakeWorkerJar(Path dir) throws IOException {
-    Path src = Files.writeString(dir.resolve("FakeWorker.java"), FAKE_WORKER);
-    Path classes = Files.createDirectories(dir.resolve("classes"));
-    int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(), src.toString());
-    assertThat(rc).as("javac of the fake worker").isZero();
-    Manifest manifest = new Manifest();
-    manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-    manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "FakeWorker");
-    Path jar = dir.resolve("fake-worker.jar");
-    try (OutputStream out = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(out, manifest)) {
-      j.putNextEntry(new JarEntry("FakeWorker.class"));
-      j.write(Files.readAllBytes(classes.resolve("FakeWorker.class")));
-      j.closeEntry();
+    WorkerProcessIT(LocalCluster cluster) {
+        this.cluster = cluster;
+        this.client = cluster.client();
     }
-    return jar;
-  }
 
-  private static Pod workerPod(String name, String node, Map<String, String> env) {
-    Pod pod = TestPods.pod(ns, name, node, "registry.local/quartet-worker:test", Map.of("nvidia.com/mig-1g.6gb", 1));
-    env.forEach((k, v) -> pod.getSpec().getContainers().get(0).getEnv().add(new EnvVar(k, v, null)));
-    return pod;
-  }
-
-  private int get(String url) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
-        HttpResponse.BodyHandlers.discarding()).statusCode();
-  }
-
-  private String body(String url) throws IOException, InterruptedException {
-    return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(2)).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
-  }
-
-  @Test
-  void aWorkerPodRunsAsALocalProcessReadyOnlyWhenItsHealthSaysSoAndDiesWithThePod(@TempDir Path tmp)
-      throws Exception {
-    Path jar = buildFakeWorkerJar(tmp);
-    Path models = Files.createDirectories(tmp.resolve("models"));
-    Path gate = tmp.resolve("ready");
-    try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(1).withLayout("4x1g.6gb")
-        .withWorkerProcesses(jar, models, tmp.resolve("logs")))) {
-      String node = sim.nodeNames().get(0);
-      String name = node + "-worker";
-      client.pods().inNamespace(ns).resource(workerPod(name, node, Map.of(
-          "QUARTET_MODEL_URI", "file:///models/resnet/model.onnx", "QUARTET_MODEL_NAME", "resnet",
-          "FAKE_READY_FILE", gate.toString()))).create();
-      eventually().until(() -> {
-        Pod p = client.pods().inNamespace(ns).withName(name).get();
-        return p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
-      });
-      Pod pod = client.pods().inNamespace(ns).withName(name).get();
-      String url = pod.getMetadata().getAnnotations().get(GpuNodeSimulator.WORKER_URL_ANNOTATION);
-      assertThat(url).startsWith("http://127.0.0.1:");
-      eventually().until(() -> get(url + "/q/health/ready") == 503);
-      Thread.sleep(1500);
-      assertThat(TestPods.isRunningAndReady(client.pods().inNamespace(ns).withName(name).get())).isFalse();
-
-      List<String> env = body(url + "/env").lines().toList();
-      assertThat(env.get(0)).isEqualTo(TestPods.migDevice(pod).orElseThrow().uuid()).startsWith("MIG-");
-      assertThat(env.get(1)).isEqualTo(models.toUri().toString() + "resnet/model.onnx");
-      assertThat(env.get(2)).isEqualTo("resnet");
-
-      Files.createFile(gate);
-      eventually().until(() -> TestPods.isRunningAndReady(client.pods().inNamespace(ns).withName(name).get()));
-      assertThat(Files.readString(tmp.resolve("logs").resolve(ns + "_" + name + ".log"))).contains("fake worker");
-
-      client.pods().inNamespace(ns).withName(name).delete();
-      eventually().until(() -> client.pods().inNamespace(ns).withName(name).get() == null);
-      assertThatThrownBy(() -> get(url + "/q/health/ready")).isInstanceOf(IOException.class);
-      assertThat(ProcessHandle.allProcesses().flatMap(p -> p.info().commandLine().stream())
-          .filter(c -> c.contains(jar.toString()))).isEmpty();
+    @BeforeAll
+    static void createNamespace(LocalCluster cluster) {
+        ns = cluster.createNamespace("it-worker");
     }
-  }
 
-  @Test
-  void theRealWorkerServesAModelFromTheRepository(@TempDir Path tmp) throws Exception {
-    Path root = cluster.repositoryRoot();
-    Path jar = root.resolve("worker-image/target/quarkus-app/quarkus-run.jar");
-    Assumptions.assumeTrue(Files.isRegularFile(jar), "real worker not built (" + jar + " missing): run "
-        + "./mvnw -pl worker-image package first; the fake-worker test covers the simulator side");
-    try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(1).withLayout("4x1g.6gb")
-        .withWorkerProcesses(jar, root.resolve("worker-image/models"), tmp))) {
-      String node = sim.nodeNames().get(0);
-      String name = node + "-real";
-      client.pods().inNamespace(ns).resource(workerPod(name, node, Map.of(
-          "QUARTET_MODEL_URI", "file:///models/tiny-resnet.onnx", "QUARTET_MODEL_NAME", "tiny",
-          "QUARTET_MODEL_FORMAT", "onnx"))).create();
-      org.awaitility.Awaitility.await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
-          .until(() -> TestPods.isRunningAndReady(client.pods().inNamespace(ns).withName(name).get()));
-      String url = client.pods().inNamespace(ns).withName(name).get().getMetadata().getAnnotations()
-          .get(GpuNodeSimulator.WORKER_URL_ANNOTATION);
-      assertThat(get(url + "/q/health/ready")).isEqualTo(200);
-      client.pods().inNamespace(ns).withName(name).delete();
-      eventually().until(() -> client.pods().inNamespace(ns).withName(name).get() == null);
+    @AfterAll
+    static void deleteNamespace(LocalCluster cluster) {
+        cluster.deleteNamespace(ns);
     }
-  }
+
+    static Path buildFakeWorkerJar(Path dir) throws IOException {
+        Path src = Files.writeString(dir.resolve("FakeWorker.java"), FAKE_WORKER);
+        Path classes = Files.createDirectories(dir.resolve("classes"));
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(), src.toString());
+        assertThat(rc).as("javac of the fake worker").isZero();
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "FakeWorker");
+        Path jar = dir.resolve("fake-worker.jar");
+        try (OutputStream out = Files.newOutputStream(jar);
+                JarOutputStream j = new JarOutputStream(out, manifest)) {
+            j.putNextEntry(new JarEntry("FakeWorker.class"));
+            j.write(Files.readAllBytes(classes.resolve("FakeWorker.class")));
+            j.closeEntry();
+        }
+        return jar;
+    }
+
+    private static Pod workerPod(String name, String node, Map<String, String> env) {
+        Pod pod =
+                TestPods.pod(ns, name, node, "registry.local/quartet-worker:test", Map.of("nvidia.com/mig-1g.6gb", 1));
+        env.forEach((k, v) -> pod.getSpec().getContainers().get(0).getEnv().add(new EnvVar(k, v, null)));
+        return pod;
+    }
+
+    private int get(String url) throws IOException, InterruptedException {
+        return http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.discarding())
+                .statusCode();
+    }
+
+    private String body(String url) throws IOException, InterruptedException {
+        return http.send(
+                        HttpRequest.newBuilder(URI.create(url))
+                                .timeout(Duration.ofSeconds(2))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .body();
+    }
+
+    @Test
+    void aWorkerPodRunsAsALocalProcessReadyOnlyWhenItsHealthSaysSoAndDiesWithThePod(@TempDir Path tmp)
+            throws Exception {
+        Path jar = buildFakeWorkerJar(tmp);
+        Path models = Files.createDirectories(tmp.resolve("models"));
+        Path gate = tmp.resolve("ready");
+        try (GpuNodeSimulator sim = cluster.startSimulator(o ->
+                o.withGpusPerNode(1).withLayout("4x1g.6gb").withWorkerProcesses(jar, models, tmp.resolve("logs")))) {
+            String node = sim.nodeNames().get(0);
+            String name = node + "-worker";
+            client.pods()
+                    .inNamespace(ns)
+                    .resource(workerPod(
+                            name,
+                            node,
+                            Map.of(
+                                    "QUARTET_MODEL_URI",
+                                    "file:///models/resnet/model.onnx",
+                                    "QUARTET_MODEL_NAME",
+                                    "resnet",
+                                    "FAKE_READY_FILE",
+                                    gate.toString())))
+                    .create();
+            eventually().until(() -> {
+                Pod p = client.pods().inNamespace(ns).withName(name).get();
+                return p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
+            });
+            Pod pod = client.pods().inNamespace(ns).withName(name).get();
+            String url = pod.getMetadata().getAnnotations().get(GpuNodeSimulator.WORKER_URL_ANNOTATION);
+            assertThat(url).startsWith("http://127.0.0.1:");
+            eventually().until(() -> get(url + "/q/health/ready") == 503);
+            Thread.sleep(1500);
+            assertThat(TestPods.isRunningAndReady(
+                            client.pods().inNamespace(ns).withName(name).get()))
+                    .isFalse();
+
+            List<String> env = body(url + "/env").lines().toList();
+            assertThat(env.get(0))
+                    .isEqualTo(TestPods.migDevice(pod).orElseThrow().uuid())
+                    .startsWith("MIG-");
+            assertThat(env.get(1)).isEqualTo(models.toUri().toString() + "resnet/model.onnx");
+            assertThat(env.get(2)).isEqualTo("resnet");
+
+            Files.createFile(gate);
+            eventually()
+                    .until(() -> TestPods.isRunningAndReady(
+                            client.pods().inNamespace(ns).withName(name).get()));
+            assertThat(Files.readString(tmp.resolve("logs").resolve(ns + "_" + name + ".log")))
+                    .contains("fake worker");
+
+            client.pods().inNamespace(ns).withName(name).delete();
+            eventually()
+                    .until(() -> client.pods().inNamespace(ns).withName(name).get() == null);
+            assertThatThrownBy(() -> get(url + "/q/health/ready")).isInstanceOf(IOException.class);
+            assertThat(ProcessHandle.allProcesses()
+                            .flatMap(p -> p.info().commandLine().stream())
+                            .filter(c -> c.contains(jar.toString())))
+                    .isEmpty();
+        }
+    }
+
+    @Test
+    void theRealWorkerServesAModelFromTheRepository(@TempDir Path tmp) throws Exception {
+        Path root = cluster.repositoryRoot();
+        Path jar = root.resolve("worker-image/target/quarkus-app/quarkus-run.jar");
+        Assumptions.assumeTrue(
+                Files.isRegularFile(jar),
+                "real worker not built (" + jar + " missing): run "
+                        + "./mvnw -pl worker-image package first; the fake-worker test covers the simulator side");
+        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(1)
+                .withLayout("4x1g.6gb")
+                .withWorkerProcesses(jar, root.resolve("worker-image/models"), tmp))) {
+            String node = sim.nodeNames().get(0);
+            String name = node + "-real";
+            client.pods()
+                    .inNamespace(ns)
+                    .resource(workerPod(
+                            name,
+                            node,
+                            Map.of(
+                                    "QUARTET_MODEL_URI",
+                                    "file:///models/tiny-resnet.onnx",
+                                    "QUARTET_MODEL_NAME",
+                                    "tiny",
+                                    "QUARTET_MODEL_FORMAT",
+                                    "onnx")))
+                    .create();
+            org.awaitility.Awaitility.await()
+                    .atMost(Duration.ofMinutes(3))
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> TestPods.isRunningAndReady(
+                            client.pods().inNamespace(ns).withName(name).get()));
+            String url = client.pods()
+                    .inNamespace(ns)
+                    .withName(name)
+                    .get()
+                    .getMetadata()
+                    .getAnnotations()
+                    .get(GpuNodeSimulator.WORKER_URL_ANNOTATION);
+            assertThat(get(url + "/q/health/ready")).isEqualTo(200);
+            client.pods().inNamespace(ns).withName(name).delete();
+            eventually()
+                    .until(() -> client.pods().inNamespace(ns).withName(name).get() == null);
+        }
+    }
 }

@@ -59,7 +59,9 @@ public final class BatchExecutor implements BatchRunner {
         // DJL cannot convert an ONNX Runtime array to FLOAT16 (BufferOverflowException): FP16 inputs of ONNX models
         // are halved on the host while the requests are stacked.
         boolean halve = datatype == Datatype.FP16 && model.format() == ModelFormat.ONNX;
-        int bytes = requests.stream().mapToInt(r -> r.inputs().get(index).remaining()).sum();
+        int bytes = requests.stream()
+                .mapToInt(r -> r.inputs().get(index).remaining())
+                .sum();
         ByteBuffer buffer = ByteBuffer.allocateDirect(halve ? bytes / 2 : bytes).order(ByteOrder.nativeOrder());
         for (ValidatedRequest request : requests) {
             ByteBuffer input = request.inputs().get(index).duplicate().order(ByteOrder.nativeOrder());
@@ -130,17 +132,24 @@ public final class BatchExecutor implements BatchRunner {
         return k < outputs.size() ? outputs.get(k).name() : "output_" + k;
     }
 
-    private static void split(NDArray output, String name, Optional<TensorSpec> spec, List<ValidatedRequest> requests,
-            int rows, List<List<Oip.OutputTensor>> results) {
-        Datatype datatype = Datatype.of(output.getDataType()).orElseThrow(() -> new IllegalStateException(
-                "output '" + name + "' has type " + output.getDataType() + ", which the worker does not serve"));
-        NDArray carried = output.getDataType() == datatype.carrier() ? output
-                : output.toType(datatype.carrier(), false);
+    private static void split(
+            NDArray output,
+            String name,
+            Optional<TensorSpec> spec,
+            List<ValidatedRequest> requests,
+            int rows,
+            List<List<Oip.OutputTensor>> results) {
+        Datatype datatype = Datatype.of(output.getDataType())
+                .orElseThrow(() -> new IllegalStateException("output '" + name + "' has type " + output.getDataType()
+                        + ", which the worker does not serve"));
+        NDArray carried =
+                output.getDataType() == datatype.carrier() ? output : output.toType(datatype.carrier(), false);
         long[] dims = output.getShape().getShape();
         boolean batched = perRow(dims, rows, spec);
         if (requests.size() > 1 && !batched) {
             String why = dims.length > 0 && dims[0] == rows
-                    ? "declared " + spec.map(TensorSpec::shape).orElseThrow() + " by the model" : "not " + rows + " rows";
+                    ? "declared " + spec.map(TensorSpec::shape).orElseThrow() + " by the model"
+                    : "not " + rows + " rows";
             throw new IllegalStateException("output '" + name + "' has shape " + output.getShape() + ", " + why
                     + ": it cannot be split between requests");
         }
@@ -171,8 +180,10 @@ public final class BatchExecutor implements BatchRunner {
      * the output does not have (an export that kept its tracing batch size) says nothing.
      */
     private static boolean perRow(long[] dims, int rows, Optional<TensorSpec> spec) {
-        return dims.length > 0 && dims[0] == rows
-                && spec.map(s -> s.shape().isEmpty() || s.shape().get(0) != rows).orElse(true);
+        return dims.length > 0
+                && dims[0] == rows
+                && spec.map(s -> s.shape().isEmpty() || s.shape().get(0) != rows)
+                        .orElse(true);
     }
 
     /** One row of zeros shaped like the model's inputs, other dynamic dimensions set to {@code dynamicSize}. */

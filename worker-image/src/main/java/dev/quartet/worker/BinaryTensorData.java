@@ -18,8 +18,7 @@ public final class BinaryTensorData {
 
     private static final String SIZE = "binary_data_size";
 
-    private BinaryTensorData() {
-    }
+    private BinaryTensorData() {}
 
     /**
      * Hands each binary input its bytes.
@@ -32,7 +31,9 @@ public final class BinaryTensorData {
         }
         List<Oip.InputTensor> inputs = new ArrayList<>();
         for (Oip.InputTensor input : request.inputs()) {
-            Object size = input == null || input.parameters() == null ? null : input.parameters().get(SIZE);
+            Object size = input == null || input.parameters() == null
+                    ? null
+                    : input.parameters().get(SIZE);
             if (size == null) {
                 inputs.add(input);
                 continue;
@@ -51,18 +52,23 @@ public final class BinaryTensorData {
             ByteBuffer slice = binary.slice();
             slice.limit((int) n.longValue());
             binary.position(binary.position() + (int) n.longValue());
-            Datatype datatype = Datatype.parse(input.datatype()).orElseThrow(() -> InferenceError.badRequest(
-                    what + ": datatype '" + input.datatype() + "' is not supported"));
+            Datatype datatype = Datatype.parse(input.datatype())
+                    .orElseThrow(() ->
+                            InferenceError.badRequest(what + ": datatype '" + input.datatype() + "' is not supported"));
             try {
-                inputs.add(new Oip.InputTensor(input.name(), input.shape(), input.datatype(), input.parameters(),
+                inputs.add(new Oip.InputTensor(
+                        input.name(),
+                        input.shape(),
+                        input.datatype(),
+                        input.parameters(),
                         TensorData.binary(datatype, slice)));
             } catch (IllegalArgumentException e) {
                 throw InferenceError.badRequest(what + ": " + e.getMessage());
             }
         }
         if (binary.hasRemaining()) {
-            throw InferenceError.badRequest(binary.remaining() + " bytes of binary data belong to no input (set "
-                    + SIZE + " on each binary input)");
+            throw InferenceError.badRequest(binary.remaining() + " bytes of binary data belong to no input (set " + SIZE
+                    + " on each binary input)");
         }
         return new Oip.InferRequest(request.id(), request.parameters(), inputs, request.outputs());
     }

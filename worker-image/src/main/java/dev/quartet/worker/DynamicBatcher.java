@@ -39,9 +39,8 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    private record Pending(ValidatedRequest request, CompletableFuture<List<Oip.OutputTensor>> result,
-            long enqueuedNanos) {
-    }
+    private record Pending(
+            ValidatedRequest request, CompletableFuture<List<Oip.OutputTensor>> result, long enqueuedNanos) {}
 
     /** Longest {@link #stop()} waits for batches already in the engine. */
     public static final Duration STOP_TIMEOUT = Duration.ofSeconds(10);
@@ -63,16 +62,20 @@ public final class DynamicBatcher implements AutoCloseable {
     private final Semaphore waiting;
     /** Most rows one request may have: the batch size limit, which bounds every engine call (none unbatched). */
     private final int rowLimit;
+
     private final AtomicInteger arriving = new AtomicInteger();
     private final List<Thread> dispatchers = new ArrayList<>();
     /** Per dispatcher thread running an engine call: when the call started ({@link System#nanoTime()}). */
     private final Map<Thread, Long> engineCalls = new ConcurrentHashMap<>();
+
     private final Object forming = new Object();
     private volatile boolean running = true;
 
     /** Starts the dispatcher threads; {@code batchable} false means every request runs alone. */
     public DynamicBatcher(BatchRunner runner, Limits limits, boolean batchable) {
-        if (limits.maxBatchSize() < 1 || limits.queueLimit() < 1 || limits.maxBatchDelayNanos() < 0
+        if (limits.maxBatchSize() < 1
+                || limits.queueLimit() < 1
+                || limits.maxBatchDelayNanos() < 0
                 || limits.workers() < 1) {
             throw new IllegalArgumentException("batching limits must be positive: " + limits);
         }
@@ -232,7 +235,8 @@ public final class DynamicBatcher implements AutoCloseable {
     }
 
     private boolean fits(Pending next, List<List<Long>> key, int rows) {
-        return rows + next.request().rows() <= maxRows && next.request().batchKey().equals(key);
+        return rows + next.request().rows() <= maxRows
+                && next.request().batchKey().equals(key);
     }
 
     /** The engine, timed: the calls running now are visible to {@link #longestEngineCall()}. */
@@ -249,7 +253,10 @@ public final class DynamicBatcher implements AutoCloseable {
     /** How long the oldest engine call running now has been running (zero when none runs). */
     public Duration longestEngineCall() {
         long now = System.nanoTime();
-        return Duration.ofNanos(engineCalls.values().stream().mapToLong(start -> now - start).max().orElse(0));
+        return Duration.ofNanos(engineCalls.values().stream()
+                .mapToLong(start -> now - start)
+                .max()
+                .orElse(0));
     }
 
     private void execute(List<Pending> batch) {
@@ -259,7 +266,8 @@ public final class DynamicBatcher implements AutoCloseable {
             return;
         }
         try {
-            List<List<Oip.OutputTensor>> outputs = run(batch.stream().map(Pending::request).toList());
+            List<List<Oip.OutputTensor>> outputs =
+                    run(batch.stream().map(Pending::request).toList());
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).result().complete(outputs.get(i));
             }

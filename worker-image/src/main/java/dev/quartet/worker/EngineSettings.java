@@ -18,8 +18,7 @@ public final class EngineSettings {
 
     private static boolean applied;
 
-    private EngineSettings() {
-    }
+    private EngineSettings() {}
 
     /** The C library's {@code setenv}, for variables native libraries read when they load. */
     interface CLibrary extends Library {

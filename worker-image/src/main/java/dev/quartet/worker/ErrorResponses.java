@@ -32,23 +32,33 @@ public class ErrorResponses {
 
     /** 413 for a body over the configured limit. */
     static InferenceError tooLarge(long bytes, long limit) {
-        return new InferenceError(413, "too_large", "request body of " + bytes + " bytes exceeds the limit of "
-                + limit + " bytes (QUARTET_MAX_REQUEST_SIZE)");
+        return new InferenceError(
+                413,
+                "too_large",
+                "request body of " + bytes + " bytes exceeds the limit of " + limit
+                        + " bytes (QUARTET_MAX_REQUEST_SIZE)");
     }
 
     /** The response for a failure. */
     static Response of(Throwable error) {
         if (error instanceof InferenceError e) {
             Response.ResponseBuilder builder = body(e.status(), e.getMessage());
-            return e.status() == 503 ? builder.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS).build()
+            return e.status() == 503
+                    ? builder.header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
+                            .build()
                     : builder.build();
         }
         if (error instanceof DynamicBatcher.QueueFullException) {
-            return body(503, error.getMessage()).header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS).build();
+            return body(503, error.getMessage())
+                    .header(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS)
+                    .build();
         }
         if (error instanceof TimeoutException) {
-            return body(504, "no answer within the request timeout (QUARTET_BATCHING_REQUEST_TIMEOUT): the engine "
-                    + "is slower than that or stuck").build();
+            return body(
+                            504,
+                            "no answer within the request timeout (QUARTET_BATCHING_REQUEST_TIMEOUT): the engine "
+                                    + "is slower than that or stuck")
+                    .build();
         }
         return body(500, "inference failed: " + error).build();
     }
@@ -106,8 +116,11 @@ public class ErrorResponses {
         } catch (JsonProcessingException e) {
             throw new IllegalStateException(e);
         }
-        context.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON)
-                .putHeader("Connection", "close").endHandler(done -> context.request().connection().close())
+        context.response()
+                .setStatusCode(status)
+                .putHeader(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_JSON)
+                .putHeader("Connection", "close")
+                .endHandler(done -> context.request().connection().close())
                 .end(json);
     }
 
@@ -119,7 +132,8 @@ public class ErrorResponses {
     @ServerExceptionMapper
     public Response map(WebApplicationException error) {
         int status = error.getResponse().getStatus();
-        return body(status, error.getMessage() == null ? "HTTP " + status : error.getMessage()).build();
+        return body(status, error.getMessage() == null ? "HTTP " + status : error.getMessage())
+                .build();
     }
 
     @ServerExceptionMapper

@@ -49,8 +49,13 @@ public class InferenceResource {
     private final EngineLivenessCheck livenessCheck;
     private final String serverVersion;
 
-    public InferenceResource(ServedModel served, WorkerMetrics metrics, ObjectMapper mapper, WorkerConfig config,
-            @Readiness ModelReadinessCheck readinessCheck, @Liveness EngineLivenessCheck livenessCheck,
+    public InferenceResource(
+            ServedModel served,
+            WorkerMetrics metrics,
+            ObjectMapper mapper,
+            WorkerConfig config,
+            @Readiness ModelReadinessCheck readinessCheck,
+            @Liveness EngineLivenessCheck livenessCheck,
             @ConfigProperty(name = "quarkus.application.version", defaultValue = "dev") String serverVersion) {
         this.served = served;
         this.metrics = metrics;
@@ -113,16 +118,19 @@ public class InferenceResource {
     @POST
     @Path("models/{name}/infer")
     @Consumes(MediaType.WILDCARD)
-    public CompletionStage<Response> infer(@PathParam("name") String name,
-            @HeaderParam(BinaryTensorData.HEADER) String jsonLength, byte[] body) {
+    public CompletionStage<Response> infer(
+            @PathParam("name") String name, @HeaderParam(BinaryTensorData.HEADER) String jsonLength, byte[] body) {
         return infer(name, VERSION, jsonLength, body);
     }
 
     @POST
     @Path("models/{name}/versions/{version}/infer")
     @Consumes(MediaType.WILDCARD)
-    public CompletionStage<Response> infer(@PathParam("name") String name, @PathParam("version") String version,
-            @HeaderParam(BinaryTensorData.HEADER) String jsonLength, byte[] body) {
+    public CompletionStage<Response> infer(
+            @PathParam("name") String name,
+            @PathParam("version") String version,
+            @HeaderParam(BinaryTensorData.HEADER) String jsonLength,
+            byte[] body) {
         long start = System.nanoTime();
         try (DynamicBatcher.Arrival arrival = served.arrive()) {
             requireModel(name, version);
@@ -139,9 +147,10 @@ public class InferenceResource {
             // the Response is cheap, Quarkus writes it. The JDK's thread is shared by the whole JVM and keeps the
             // class loader of whoever started it, so the Response is built with this request's.
             ClassLoader loader = Thread.currentThread().getContextClassLoader();
-            return served.infer(request, arrival).orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS)
-                    .handle((outputs, error) -> withClassLoader(loader, () -> error == null
-                            ? answer(request, outputs, start) : failure(error, start)));
+            return served.infer(request, arrival)
+                    .orTimeout(requestTimeoutNanos, TimeUnit.NANOSECONDS)
+                    .handle((outputs, error) -> withClassLoader(
+                            loader, () -> error == null ? answer(request, outputs, start) : failure(error, start)));
         } catch (RuntimeException e) {
             return CompletableFuture.completedFuture(failure(e, start));
         }
@@ -162,7 +171,8 @@ public class InferenceResource {
         }
         try {
             Oip.InferRequest request = read(body, length);
-            return jsonLength == null ? request
+            return jsonLength == null
+                    ? request
                     : BinaryTensorData.attach(request, ByteBuffer.wrap(body, length, body.length - length));
         } catch (JsonProcessingException e) {
             throw InferenceError.badRequest("malformed request JSON: " + e.getOriginalMessage());
@@ -184,8 +194,15 @@ public class InferenceResource {
                 List<Oip.InputTensor> inputs = new ArrayList<>();
                 for (int i = 0; i < data.size(); i++) {
                     Oip.InputTensor input = request.inputs().get(i);
-                    inputs.add(input == null || data.get(i) == null ? input : new Oip.InputTensor(input.name(),
-                            input.shape(), input.datatype(), input.parameters(), data.get(i)));
+                    inputs.add(
+                            input == null || data.get(i) == null
+                                    ? input
+                                    : new Oip.InputTensor(
+                                            input.name(),
+                                            input.shape(),
+                                            input.datatype(),
+                                            input.parameters(),
+                                            data.get(i)));
                 }
                 return new Oip.InferRequest(request.id(), request.parameters(), inputs, request.outputs());
             }
@@ -209,7 +226,8 @@ public class InferenceResource {
 
     private Response answer(Oip.InferRequest request, List<Oip.OutputTensor> outputs, long start) {
         metrics.request("ok", System.nanoTime() - start);
-        return Response.ok(new Oip.InferResponse(modelName, VERSION, request.id(), outputs)).build();
+        return Response.ok(new Oip.InferResponse(modelName, VERSION, request.id(), outputs))
+                .build();
     }
 
     private Response failure(Throwable error, long start) {
@@ -234,7 +252,8 @@ public class InferenceResource {
             throw InferenceError.notFound("unknown model '" + name + "'; this worker serves '" + modelName + "'");
         }
         if (!VERSION.equals(version)) {
-            throw InferenceError.notFound("unknown version '" + version + "' of model '" + name + "'; it has " + VERSION);
+            throw InferenceError.notFound(
+                    "unknown version '" + version + "' of model '" + name + "'; it has " + VERSION);
         }
     }
 }

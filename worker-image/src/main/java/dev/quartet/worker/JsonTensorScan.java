@@ -18,6 +18,7 @@ final class JsonTensorScan {
 
     /** Powers of ten a double holds exactly. */
     private static final double[] POWERS = new double[23];
+
     private static final int MAX_DEPTH = 32;
 
     static {
@@ -31,8 +32,7 @@ final class JsonTensorScan {
      * The body with every {@code inputs[i].data} array read here replaced by {@code []}, for Jackson to read the
      * rest, and the arrays read, by input index (null where an input had none).
      */
-    record Scanned(byte[] json, List<TensorData> data) {
-    }
+    record Scanned(byte[] json, List<TensorData> data) {}
 
     private final byte[] b;
     private final int end;

@@ -42,15 +42,18 @@ public final class LoadedModel implements AutoCloseable {
             model = open(file, format, device, threadsPerCall);
         } catch (RuntimeException | IOException | MalformedModelException e) {
             if (device.isGpu()) {
-                Log.warnf("Loading %s on %s failed (%s); falling back to the CPU. A GPU image needs the CUDA "
-                        + "flavour of the engine's natives (see worker-image/README.md)", file, device, e);
+                Log.warnf(
+                        "Loading %s on %s failed (%s); falling back to the CPU. A GPU image needs the CUDA "
+                                + "flavour of the engine's natives (see worker-image/README.md)",
+                        file, device, e);
                 device = Device.cpu();
                 model = open(file, format, device, threadsPerCall);
             } else {
                 throw e;
             }
         }
-        ModelSignature signature = format == ModelFormat.ONNX ? SignatureReader.onnx(file)
+        ModelSignature signature = format == ModelFormat.ONNX
+                ? SignatureReader.onnx(file)
                 : SignatureReader.torchScript(model.getProperty(SignatureReader.TORCHSCRIPT_METADATA), mapper);
         return new LoadedModel(model, format, signature, device);
     }

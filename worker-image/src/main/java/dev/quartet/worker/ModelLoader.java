@@ -34,7 +34,8 @@ public class ModelLoader {
     void onStart(@Observes StartupEvent event) {
         EngineSettings.apply();
         // Checked here, on the start-up thread, so that a bad value stops the start with its own message.
-        threadsPerCall = EngineSettings.threadsPerCall(config.engine().threadsPerCall(), config.batching().workers());
+        threadsPerCall = EngineSettings.threadsPerCall(
+                config.engine().threadsPerCall(), config.batching().workers());
         Thread loader = new Thread(this::load, "model-loader");
         loader.setDaemon(true);
         loader.start();
@@ -46,35 +47,57 @@ public class ModelLoader {
         try {
             long start = System.nanoTime();
             Path file = source.resolve(m.uri(), m.sha256());
-            ModelFormat format = m.format().orElse(ModelFormat.fromFileName(file.getFileName().toString()));
+            ModelFormat format = m.format()
+                    .orElse(ModelFormat.fromFileName(file.getFileName().toString()));
             WorkerConfig.Batching b = config.batching();
             LoadedModel model = LoadedModel.load(file, format, mapper, threadsPerCall);
             ServingDevice device = ServingDevice.of(model.device());
-            Log.infof("Model %s (%s, %s) loaded from %s on device %s, MIG device %s%s", m.name(), format.platform(),
-                    model.engineVersion(), file, device.device(), device.migDevice(),
+            Log.infof(
+                    "Model %s (%s, %s) loaded from %s on device %s, MIG device %s%s",
+                    m.name(),
+                    format.platform(),
+                    model.engineVersion(),
+                    file,
+                    device.device(),
+                    device.migDevice(),
                     device.gpu() ? "" : " (CPU: no CUDA device or no CUDA natives in this image)");
             BatchExecutor executor = new BatchExecutor(model, metrics::batch);
             ValidatedRequest zeros = BatchExecutor.warmUpRequest(model.signature(), m.warmUpDynamicSize());
             List<Oip.OutputTensor> warmUp = executor.run(List.of(zeros)).get(0);
-            DynamicBatcher batcher = new DynamicBatcher(executor, new DynamicBatcher.Limits(b.maxBatchSize(),
-                    TimeUnit.MILLISECONDS.toNanos(b.maxBatchDelayMillis()), b.queueLimit(), b.workers()),
+            DynamicBatcher batcher = new DynamicBatcher(
+                    executor,
+                    new DynamicBatcher.Limits(
+                            b.maxBatchSize(),
+                            TimeUnit.MILLISECONDS.toNanos(b.maxBatchDelayMillis()),
+                            b.queueLimit(),
+                            b.workers()),
                     model.signature().batchable());
             served.ready(model, batcher, device);
-            Log.infof("Model %s ready after warm-up (%d outputs) in %d ms; batching up to %d rows, %d ms delay,"
-                    + " %d workers, queue limit %d%s", m.name(), warmUp.size(),
+            Log.infof(
+                    "Model %s ready after warm-up (%d outputs) in %d ms; batching up to %d rows, %d ms delay,"
+                            + " %d workers, queue limit %d%s",
+                    m.name(),
+                    warmUp.size(),
                     TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
-                    model.signature().batchable() ? b.maxBatchSize() : 1, b.maxBatchDelayMillis(), b.workers(),
+                    model.signature().batchable() ? b.maxBatchSize() : 1,
+                    b.maxBatchDelayMillis(),
+                    b.workers(),
                     b.queueLimit(),
                     format == ModelFormat.ONNX ? ", " + threadsPerCall + " CPU threads per engine call" : "");
         } catch (ModelSource.ModelSourceException e) {
-            Log.errorf("Cannot serve model %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.", m.name(),
-                    e.getMessage());
+            Log.errorf(
+                    "Cannot serve model %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.",
+                    m.name(), e.getMessage());
             Quarkus.asyncExit(1);
         } catch (Throwable e) {
             // Whatever went wrong (an engine provider's ServiceConfigurationError, an OutOfMemoryError), the loader
             // thread must not end quietly with the worker alive and never Ready.
-            Log.errorf(e, "Cannot serve model %s from %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.",
-                    m.name(), m.uri(), e.getMessage());
+            Log.errorf(
+                    e,
+                    "Cannot serve model %s from %s: %s. The worker stops; fix QUARTET_MODEL_* and restart.",
+                    m.name(),
+                    m.uri(),
+                    e.getMessage());
             source.forget(m.uri(), m.sha256());
             Quarkus.asyncExit(1);
         }

@@ -29,7 +29,8 @@ public class ModelReadinessCheck implements HealthCheck {
     @Override
     public HealthCheckResponse call() {
         Optional<String> stuck = served.engineCallOver(stuckAfter);
-        var response = HealthCheckResponse.named("model").status(served.isReady() && stuck.isEmpty())
+        var response = HealthCheckResponse.named("model")
+                .status(served.isReady() && stuck.isEmpty())
                 .withData("name", modelName);
         stuck.ifPresent(why -> response.withData("engine", why));
         return response.build();

@@ -19,8 +19,8 @@ public record ModelSignature(List<TensorSpec> inputs, List<TensorSpec> outputs) 
         if (batch == null || !inputs.stream().allMatch(i -> batch.equals(i.firstDimName()))) {
             return true;
         }
-        return outputs.stream().noneMatch(o -> o.batchable() && o.firstDimName() != null
-                && !batch.equals(o.firstDimName()));
+        return outputs.stream()
+                .noneMatch(o -> o.batchable() && o.firstDimName() != null && !batch.equals(o.firstDimName()));
     }
 
     /** The output with this name. */

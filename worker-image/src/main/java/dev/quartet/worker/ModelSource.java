@@ -65,7 +65,8 @@ public final class ModelSource {
 
     /** The URI's scheme in lower case, or empty for a plain path. */
     private static String scheme(String uri) {
-        return uri.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*") ? uri.substring(0, uri.indexOf(':')).toLowerCase(Locale.ROOT)
+        return uri.matches("^[a-zA-Z][a-zA-Z0-9+.-]+:.*")
+                ? uri.substring(0, uri.indexOf(':')).toLowerCase(Locale.ROOT)
                 : "";
     }
 
@@ -86,8 +87,8 @@ public final class ModelSource {
         try {
             return uri.isOpaque() ? Path.of(uri.getSchemeSpecificPart()) : Path.of(uri);
         } catch (IllegalArgumentException e) {
-            throw new ModelSourceException("QUARTET_MODEL_URI '" + uri + "' is not a local file URI: "
-                    + e.getMessage());
+            throw new ModelSourceException(
+                    "QUARTET_MODEL_URI '" + uri + "' is not a local file URI: " + e.getMessage());
         }
     }
 
@@ -108,8 +109,9 @@ public final class ModelSource {
                 Log.infof("Model %s already in cache %s, matches sha256 %s", uri, target, actual);
                 return target;
             }
-            Log.warnf("Cached model %s has sha256 %s, not %s; fetching %s again", target, actual, sha256.get().trim(),
-                    uri);
+            Log.warnf(
+                    "Cached model %s has sha256 %s, not %s; fetching %s again",
+                    target, actual, sha256.get().trim(), uri);
             try {
                 Files.delete(target);
             } catch (IOException e) {
@@ -122,10 +124,13 @@ public final class ModelSource {
 
     /** Where the cached copy of an http(s) model is kept. */
     private Path cached(URI uri, Optional<String> sha256) {
-        Path file = uri.getPath() == null || uri.getPath().isEmpty() ? null : Path.of(uri.getPath()).getFileName();
+        Path file = uri.getPath() == null || uri.getPath().isEmpty()
+                ? null
+                : Path.of(uri.getPath()).getFileName();
         String name = file == null ? "model" : file.toString();
-        String key = sha256.map(s -> s.toLowerCase(Locale.ROOT)).orElseGet(
-                () -> HexFormat.of().formatHex(newDigest().digest(uri.toString().getBytes())));
+        String key = sha256.map(s -> s.toLowerCase(Locale.ROOT))
+                .orElseGet(() -> HexFormat.of()
+                        .formatHex(newDigest().digest(uri.toString().getBytes())));
         return cacheDir.resolve(key.substring(0, 16) + "-" + name);
     }
 
@@ -140,8 +145,10 @@ public final class ModelSource {
         Path target = cached(parse(uri), sha256);
         try {
             if (Files.deleteIfExists(target)) {
-                Log.warnf("Deleted the cached copy %s of %s, which could not be loaded; the next start fetches it "
-                        + "again", target, uri);
+                Log.warnf(
+                        "Deleted the cached copy %s of %s, which could not be loaded; the next start fetches it "
+                                + "again",
+                        target, uri);
             }
         } catch (IOException e) {
             Log.warnf("Cannot delete the cached copy %s of %s: %s", target, uri, e);
@@ -153,10 +160,16 @@ public final class ModelSource {
         try {
             Files.createDirectories(cacheDir);
             partial = Files.createTempFile(cacheDir, target.getFileName().toString(), ".part");
-            HttpClient client = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
-                    .connectTimeout(Duration.ofSeconds(30)).build();
-            HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(uri)
-                    .timeout(Duration.ofMinutes(5)).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
+            HttpClient client = HttpClient.newBuilder()
+                    .followRedirects(HttpClient.Redirect.NORMAL)
+                    .connectTimeout(Duration.ofSeconds(30))
+                    .build();
+            HttpResponse<InputStream> response = client.send(
+                    HttpRequest.newBuilder(uri)
+                            .timeout(Duration.ofMinutes(5))
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
             MessageDigest digest = newDigest();
             try (InputStream body = response.body()) {
                 if (response.statusCode() != 200) {
@@ -195,20 +208,24 @@ public final class ModelSource {
             return t;
         });
         long period = Math.max(Duration.ofMillis(50).toNanos(), idle / 4);
-        watchdog.scheduleAtFixedRate(() -> {
-            if (System.nanoTime() - lastByte.get() > idle && stalled.compareAndSet(false, true)) {
-                reader.interrupt();
-                try {
-                    body.close();
-                } catch (IOException | RuntimeException e) {
-                    Log.debugf("closing the stalled download of %s: %s", uri, e);
-                }
-            }
-        }, period, period, TimeUnit.NANOSECONDS);
+        watchdog.scheduleAtFixedRate(
+                () -> {
+                    if (System.nanoTime() - lastByte.get() > idle && stalled.compareAndSet(false, true)) {
+                        reader.interrupt();
+                        try {
+                            body.close();
+                        } catch (IOException | RuntimeException e) {
+                            Log.debugf("closing the stalled download of %s: %s", uri, e);
+                        }
+                    }
+                },
+                period,
+                period,
+                TimeUnit.NANOSECONDS);
         IOException cut = null;
         try (OutputStream out = Files.newOutputStream(to)) {
             byte[] buffer = new byte[1 << 16];
-            for (int n; (n = in.read(buffer)) >= 0;) {
+            for (int n; (n = in.read(buffer)) >= 0; ) {
                 out.write(buffer, 0, n);
                 lastByte.set(System.nanoTime());
             }
@@ -225,8 +242,8 @@ public final class ModelSource {
         }
         // A closed body may also read as a (short) end of stream rather than an IOException.
         if (stalled.get()) {
-            throw new ModelSourceException("fetching " + uri + " stalled: no data for " + idleTimeout.toSeconds()
-                    + " s", cut);
+            throw new ModelSourceException(
+                    "fetching " + uri + " stalled: no data for " + idleTimeout.toSeconds() + " s", cut);
         }
     }
 

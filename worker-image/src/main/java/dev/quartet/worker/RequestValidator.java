@@ -39,7 +39,8 @@ public final class RequestValidator {
                 throw InferenceError.badRequest("input '" + input.name() + "' is given twice");
             }
             if (signature.inputs().stream().noneMatch(s -> s.name().equals(input.name()))) {
-                throw InferenceError.badRequest("unknown input '" + input.name() + "'; the model takes " + inputNames());
+                throw InferenceError.badRequest(
+                        "unknown input '" + input.name() + "'; the model takes " + inputNames());
             }
         }
         List<ByteBuffer> buffers = new ArrayList<>();
@@ -55,8 +56,8 @@ public final class RequestValidator {
             if (signature.batchable()) {
                 int inputRows = Math.toIntExact(input.shape().get(0));
                 if (rows >= 0 && inputRows != rows) {
-                    throw InferenceError.badRequest("inputs disagree on the batch dimension: '" + spec.name()
-                            + "' has " + inputRows + ", others " + rows);
+                    throw InferenceError.badRequest("inputs disagree on the batch dimension: '" + spec.name() + "' has "
+                            + inputRows + ", others " + rows);
                 }
                 rows = inputRows;
             }
@@ -69,11 +70,12 @@ public final class RequestValidator {
         if (input.datatype() == null) {
             throw InferenceError.badRequest(what + " has no datatype; the model expects " + spec.datatype());
         }
-        Datatype requested = Datatype.parse(input.datatype()).orElseThrow(() -> InferenceError.badRequest(
-                what + ": datatype '" + input.datatype() + "' is not supported"));
+        Datatype requested = Datatype.parse(input.datatype())
+                .orElseThrow(() ->
+                        InferenceError.badRequest(what + ": datatype '" + input.datatype() + "' is not supported"));
         if (!spec.datatype().accepts(requested)) {
-            throw InferenceError.badRequest(what + ": datatype " + requested + " does not match the model's "
-                    + spec.datatype());
+            throw InferenceError.badRequest(
+                    what + ": datatype " + requested + " does not match the model's " + spec.datatype());
         }
         List<Long> shape = input.shape();
         if (shape == null) {
@@ -103,8 +105,10 @@ public final class RequestValidator {
             elements *= dim;
         }
         if (input.data() == null) {
-            throw InferenceError.badRequest(what + " has no data" + (BinaryTensorData.isBinary(input.parameters())
-                    ? " (binary_data_size needs the " + BinaryTensorData.HEADER + " header)" : ""));
+            throw InferenceError.badRequest(what + " has no data"
+                    + (BinaryTensorData.isBinary(input.parameters())
+                            ? " (binary_data_size needs the " + BinaryTensorData.HEADER + " header)"
+                            : ""));
         }
         if (input.data().size() != elements) {
             throw InferenceError.badRequest(what + ": shape " + shape + " needs " + elements + " values, data has "
@@ -126,9 +130,12 @@ public final class RequestValidator {
         }
         Set<String> names = new LinkedHashSet<>();
         for (Oip.RequestedOutput output : request.outputs()) {
-            if (output == null || output.name() == null || signature.output(output.name()).isEmpty()) {
+            if (output == null
+                    || output.name() == null
+                    || signature.output(output.name()).isEmpty()) {
                 throw InferenceError.badRequest("unknown output '" + (output == null ? null : output.name())
-                        + "'; the model returns " + signature.outputs().stream().map(TensorSpec::name).toList());
+                        + "'; the model returns "
+                        + signature.outputs().stream().map(TensorSpec::name).toList());
             }
             names.add(output.name());
         }

@@ -15,9 +15,8 @@ import java.util.concurrent.CompletableFuture;
 public class ServedModel {
 
     /** What readiness and metadata report. */
-    private record Serving(LoadedModel model, RequestValidator validator, DynamicBatcher batcher,
-            ServingDevice device) {
-    }
+    private record Serving(
+            LoadedModel model, RequestValidator validator, DynamicBatcher batcher, ServingDevice device) {}
 
     private volatile Serving serving;
 
@@ -50,8 +49,10 @@ public class ServedModel {
     /** What the health checks say when an engine call has run longer than {@code limit}; empty otherwise. */
     public Optional<String> engineCallOver(Duration limit) {
         Duration longest = longestEngineCall();
-        return longest.compareTo(limit) > 0 ? Optional.of("a call has run for " + longest.toSeconds()
-                + " s (more than " + limit.toSeconds() + " s)") : Optional.empty();
+        return longest.compareTo(limit) > 0
+                ? Optional.of(
+                        "a call has run for " + longest.toSeconds() + " s (more than " + limit.toSeconds() + " s)")
+                : Optional.empty();
     }
 
     /** Whether the queue is full now: a request is refused before its body is parsed. */
@@ -85,9 +86,13 @@ public class ServedModel {
         parameters.put("device", s.device().device());
         parameters.put("mig_device", s.device().migDevice());
         ModelSignature signature = s.model().signature();
-        return new Oip.ModelMetadata(name, List.of("1"), s.model().format().platform(),
+        return new Oip.ModelMetadata(
+                name,
+                List.of("1"),
+                s.model().format().platform(),
                 signature.inputs().stream().map(TensorSpec::toMetadata).toList(),
-                signature.outputs().stream().map(TensorSpec::toMetadata).toList(), parameters);
+                signature.outputs().stream().map(TensorSpec::toMetadata).toList(),
+                parameters);
     }
 
     private Serving requireServing() {

@@ -19,8 +19,7 @@ public final class SignatureReader {
     /** The TorchScript extra file (written by make-models.py) that describes the module's tensors. */
     public static final String TORCHSCRIPT_METADATA = "quartet.json";
 
-    private SignatureReader() {
-    }
+    private SignatureReader() {}
 
     /** ONNX: asks ONNX Runtime, through a short-lived unoptimised session. */
     public static ModelSignature onnx(Path file) {
@@ -41,10 +40,19 @@ public final class SignatureReader {
                 throw new IllegalStateException("'" + node.getName() + "' is not a tensor (" + node.getInfo()
                         + "); the worker serves tensor inputs and outputs only");
             }
-            List<Long> shape = Arrays.stream(info.getShape()).map(d -> d < 0 ? -1 : d).boxed().toList();
+            List<Long> shape = Arrays.stream(info.getShape())
+                    .map(d -> d < 0 ? -1 : d)
+                    .boxed()
+                    .toList();
             String[] dimNames = info.getDimensionNames();
-            String first = !shape.isEmpty() && shape.get(0) < 0 && dimNames != null && dimNames.length > 0
-                    && dimNames[0] != null && !dimNames[0].isEmpty() ? dimNames[0] : null;
+            String first = !shape.isEmpty()
+                            && shape.get(0) < 0
+                            && dimNames != null
+                            && dimNames.length > 0
+                            && dimNames[0] != null
+                            && !dimNames[0].isEmpty()
+                    ? dimNames[0]
+                    : null;
             specs.add(new TensorSpec(node.getName(), onnxDatatype(node.getName(), info.onnxType), shape, first));
         }
         return specs;
@@ -55,15 +63,17 @@ public final class SignatureReader {
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_BOOL -> Datatype.BOOL;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_UINT8 -> Datatype.UINT8;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT8 -> Datatype.INT8;
-            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16 -> throw new IllegalStateException("tensor '" + name
-                    + "' is INT16, which DJL's ONNX Runtime binding cannot pass; export it as INT32");
+            case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT16 ->
+                throw new IllegalStateException("tensor '" + name
+                        + "' is INT16, which DJL's ONNX Runtime binding cannot pass; export it as INT32");
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT32 -> Datatype.INT32;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_INT64 -> Datatype.INT64;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT16 -> Datatype.FP16;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_FLOAT -> Datatype.FP32;
             case ONNX_TENSOR_ELEMENT_DATA_TYPE_DOUBLE -> Datatype.FP64;
-            default -> throw new IllegalStateException("tensor '" + name + "' has type " + type
-                    + ", which the worker does not serve");
+            default ->
+                throw new IllegalStateException(
+                        "tensor '" + name + "' has type " + type + ", which the worker does not serve");
         };
     }
 
@@ -86,12 +96,16 @@ public final class SignatureReader {
         if (tensors == null || tensors.isEmpty()) {
             throw new IllegalStateException(TORCHSCRIPT_METADATA + " must list inputs and outputs");
         }
-        return tensors.stream().map(t -> new TensorSpec(t.name(), Datatype.parse(t.datatype()).orElseThrow(
-                () -> new IllegalStateException("unsupported datatype " + t.datatype() + " for " + t.name())),
-                List.copyOf(t.shape()))).toList();
+        return tensors.stream()
+                .map(t -> new TensorSpec(
+                        t.name(),
+                        Datatype.parse(t.datatype())
+                                .orElseThrow(() -> new IllegalStateException(
+                                        "unsupported datatype " + t.datatype() + " for " + t.name())),
+                        List.copyOf(t.shape())))
+                .toList();
     }
 
     /** The shape of {@code quartet.json}: OIP tensor metadata for inputs and outputs. */
-    record Described(List<Oip.TensorMetadata> inputs, List<Oip.TensorMetadata> outputs) {
-    }
+    record Described(List<Oip.TensorMetadata> inputs, List<Oip.TensorMetadata> outputs) {}
 }

@@ -40,8 +40,8 @@ public final class TensorData {
     public static TensorData binary(Datatype datatype, ByteBuffer bytes) {
         int width = datatype.engineType().getNumOfBytes();
         if (bytes.remaining() % width != 0) {
-            throw new IllegalArgumentException(bytes.remaining() + " bytes are not a whole number of " + datatype
-                    + " values");
+            throw new IllegalArgumentException(
+                    bytes.remaining() + " bytes are not a whole number of " + datatype + " values");
         }
         TensorData data = new TensorData();
         data.ints = null;
@@ -75,7 +75,8 @@ public final class TensorData {
     /** Element {@code i} as an integer (booleans are 0/1). */
     public long longAt(int i) {
         if (raw == null) {
-            return floats != null ? (long) floats[i >>> CHUNK_BITS][i & (CHUNK - 1)]
+            return floats != null
+                    ? (long) floats[i >>> CHUNK_BITS][i & (CHUNK - 1)]
                     : ints[i >>> CHUNK_BITS][i & (CHUNK - 1)];
         }
         return switch (rawType) {
@@ -91,8 +92,7 @@ public final class TensorData {
     /** Element {@code i} as a double. */
     public double doubleAt(int i) {
         if (raw == null) {
-            return floats != null ? floats[i >>> CHUNK_BITS][i & (CHUNK - 1)]
-                    : ints[i >>> CHUNK_BITS][i & (CHUNK - 1)];
+            return floats != null ? floats[i >>> CHUNK_BITS][i & (CHUNK - 1)] : ints[i >>> CHUNK_BITS][i & (CHUNK - 1)];
         }
         return switch (rawType) {
             case FP16 -> halfToFloat(raw.getShort(i * 2));
@@ -195,8 +195,8 @@ public final class TensorData {
                     case VALUE_NUMBER_INT -> {
                         requireNumbers(p, data);
                         if (p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-                            throw InvalidFormatException.from(p, "integer out of INT64 range: " + p.getText(),
-                                    p.getText(), TensorData.class);
+                            throw InvalidFormatException.from(
+                                    p, "integer out of INT64 range: " + p.getText(), p.getText(), TensorData.class);
                         }
                         data.addLong(p.getLongValue());
                     }
@@ -206,24 +206,26 @@ public final class TensorData {
                     }
                     case VALUE_TRUE, VALUE_FALSE -> {
                         if (data.size > 0 && !data.bool) {
-                            throw InvalidFormatException.from(p, "tensor data mixes numbers and booleans",
-                                    p.getText(), TensorData.class);
+                            throw InvalidFormatException.from(
+                                    p, "tensor data mixes numbers and booleans", p.getText(), TensorData.class);
                         }
                         data.bool = true;
                         data.addLong(t == JsonToken.VALUE_TRUE ? 1 : 0);
                     }
-                    case VALUE_STRING -> throw InvalidFormatException.from(p,
-                            "string tensor data (BYTES) is not supported", p.getText(), TensorData.class);
-                    default -> throw InvalidFormatException.from(p, "unexpected " + t + " in tensor data",
-                            p.getText(), TensorData.class);
+                    case VALUE_STRING ->
+                        throw InvalidFormatException.from(
+                                p, "string tensor data (BYTES) is not supported", p.getText(), TensorData.class);
+                    default ->
+                        throw InvalidFormatException.from(
+                                p, "unexpected " + t + " in tensor data", p.getText(), TensorData.class);
                 }
             }
         }
 
         private static void requireNumbers(JsonParser p, TensorData data) throws IOException {
             if (data.bool) {
-                throw InvalidFormatException.from(p, "tensor data mixes booleans and numbers", p.getText(),
-                        TensorData.class);
+                throw InvalidFormatException.from(
+                        p, "tensor data mixes booleans and numbers", p.getText(), TensorData.class);
             }
         }
     }

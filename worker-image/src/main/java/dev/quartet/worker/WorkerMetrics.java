@@ -29,23 +29,32 @@ public class WorkerMetrics {
         this.registry = registry;
         this.requestLatency = Timer.builder("quartet.worker.request.duration")
                 .description("Inference request latency, from parsed body to response")
-                .publishPercentileHistogram().minimumExpectedValue(Duration.ofMillis(1))
-                .maximumExpectedValue(Duration.ofSeconds(60)).register(registry);
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60))
+                .register(registry);
         this.inferenceTime = Timer.builder("quartet.worker.inference.duration")
-                .description("Engine time per batch").publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofSeconds(60))
+                .description("Engine time per batch")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(1))
+                .maximumExpectedValue(Duration.ofSeconds(60))
                 .register(registry);
         this.batchSize = DistributionSummary.builder("quartet.worker.batch.size")
-                .description("Rows per engine call").serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128)
+                .description("Rows per engine call")
+                .serviceLevelObjectives(1, 2, 4, 8, 16, 32, 64, 128)
                 .register(registry);
         Gauge.builder("quartet.worker.queue.depth", served, ServedModel::queueDepth)
-                .description("Requests waiting for the engine").register(registry);
+                .description("Requests waiting for the engine")
+                .register(registry);
     }
 
     /** Counts a finished request by outcome ({@code ok}, {@code bad_request}, {@code rejected}, ...). */
     public void request(String outcome, long nanos) {
-        Counter.builder("quartet.worker.requests").description("Inference requests by outcome")
-                .tags(Tags.of("outcome", outcome)).register(registry).increment();
+        Counter.builder("quartet.worker.requests")
+                .description("Inference requests by outcome")
+                .tags(Tags.of("outcome", outcome))
+                .register(registry)
+                .increment();
         if (nanos >= 0) {
             requestLatency.record(nanos, TimeUnit.NANOSECONDS);
         }
@@ -61,7 +70,7 @@ public class WorkerMetrics {
     @Produces
     @Singleton
     static MeterFilter commonTags(WorkerConfig config) {
-        return MeterFilter.commonTags(Tags.of("model", config.model().name(),
-                "mig_device", ServingDevice.migDeviceFromEnvironment()));
+        return MeterFilter.commonTags(
+                Tags.of("model", config.model().name(), "mig_device", ServingDevice.migDeviceFromEnvironment()));
     }
 }

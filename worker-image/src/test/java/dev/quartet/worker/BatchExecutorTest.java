@@ -31,11 +31,11 @@ class BatchExecutorTest {
     @Test
     void anOutputDeclaredWithAFixedFirstDimensionIsNotCutBetweenRequests() throws Exception {
         // The tiny ResNet's logits are [rows, 10]; its quartet.json is edited to declare them [2, 10].
-        try (LoadedModel model = LoadedModel.load(tinyResNetDeclaringLogits("[2, 10]"), ModelFormat.TORCHSCRIPT,
-                new ObjectMapper(), 1)) {
-            BatchExecutor executor = new BatchExecutor(model, (rows, nanos) -> { });
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> executor.run(List.of(images("a", 1), images("b", 1))));
+        try (LoadedModel model = LoadedModel.load(
+                tinyResNetDeclaringLogits("[2, 10]"), ModelFormat.TORCHSCRIPT, new ObjectMapper(), 1)) {
+            BatchExecutor executor = new BatchExecutor(model, (rows, nanos) -> {});
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class, () -> executor.run(List.of(images("a", 1), images("b", 1))));
             assertTrue(e.getMessage().contains("cannot be split between requests"), e.getMessage());
             // Three rows: the logits follow the batch, so the declared 2 is not what they are.
             List<List<Oip.OutputTensor>> answers = executor.run(List.of(images("a", 1), images("b", 2)));

@@ -22,8 +22,8 @@ class DynamicBatcherTest {
 
     /** A request whose single input is {@code rows} rows of width {@code width}; its id tags its answer. */
     static ValidatedRequest request(String id, int rows, long width) {
-        return new ValidatedRequest(id, rows, List.of(ByteBuffer.allocate(0)), List.of(List.of((long) rows, width)),
-                null);
+        return new ValidatedRequest(
+                id, rows, List.of(ByteBuffer.allocate(0)), List.of(List.of((long) rows, width)), null);
     }
 
     /** Answers each request with one output naming the request and the batch it ran in. */
@@ -51,8 +51,10 @@ class DynamicBatcherTest {
             if (ids.contains(poison)) {
                 throw new IllegalStateException("engine rejects " + poison);
             }
-            return requests.stream().map(r -> List.of(new Oip.OutputTensor(r.id(), "INT64",
-                    List.of((long) r.rows()), new long[] {ids.size()}))).toList();
+            return requests.stream()
+                    .map(r -> List.of(
+                            new Oip.OutputTensor(r.id(), "INT64", List.of((long) r.rows()), new long[] {ids.size()})))
+                    .toList();
         }
     }
 
@@ -70,7 +72,9 @@ class DynamicBatcherTest {
             release.countDown();
             blocker.get(10, TimeUnit.SECONDS);
             for (int i = 0; i < waiting.size(); i++) {
-                assertEquals(List.of("a", "b", "c", "d", "e").get(i), waiting.get(i).get(10, TimeUnit.SECONDS).get(0).name());
+                assertEquals(
+                        List.of("a", "b", "c", "d", "e").get(i),
+                        waiting.get(i).get(10, TimeUnit.SECONDS).get(0).name());
             }
             // max 4 rows: [a, b(2 rows), c] then [d, e]
             assertEquals(List.of(List.of("blocker"), List.of("a", "b", "c"), List.of("d", "e")), engine.batches);
@@ -122,11 +126,20 @@ class DynamicBatcherTest {
         try (DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), true)) {
             InferenceError e = assertThrows(InferenceError.class, () -> batcher.submit(request("big", 500, 3)));
             assertTrue(e.getMessage().contains("500 rows"), e.getMessage());
-            assertEquals(1, batcher.submit(request("ok", 8, 3)).get(10, TimeUnit.SECONDS).size());
+            assertEquals(
+                    1,
+                    batcher.submit(request("ok", 8, 3))
+                            .get(10, TimeUnit.SECONDS)
+                            .size());
             assertEquals(0, batcher.queueDepth());
         }
         try (DynamicBatcher unbatched = new DynamicBatcher(engine, new DynamicBatcher.Limits(8, 0, 16), false)) {
-            assertEquals(1, unbatched.submit(request("many", 20, 3)).get(10, TimeUnit.SECONDS).size());
+            assertEquals(
+                    1,
+                    unbatched
+                            .submit(request("many", 20, 3))
+                            .get(10, TimeUnit.SECONDS)
+                            .size());
         }
     }
 
@@ -209,9 +222,14 @@ class DynamicBatcherTest {
     @Test
     void aLoneRequestDoesNotWaitForTheBatchDelay() throws Exception {
         Echo engine = new Echo(new CountDownLatch(0), "none");
-        try (DynamicBatcher batcher = new DynamicBatcher(engine,
-                new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true)) {
-            assertEquals("alone", batcher.submit(request("alone", 1, 3)).get(10, TimeUnit.SECONDS).get(0).name());
+        try (DynamicBatcher batcher =
+                new DynamicBatcher(engine, new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true)) {
+            assertEquals(
+                    "alone",
+                    batcher.submit(request("alone", 1, 3))
+                            .get(10, TimeUnit.SECONDS)
+                            .get(0)
+                            .name());
             assertEquals(List.of(List.of("alone")), engine.batches);
         }
     }
@@ -219,8 +237,8 @@ class DynamicBatcherTest {
     @Test
     void aFormingBatchWaitsForAnnouncedRequests() throws Exception {
         Echo engine = new Echo(new CountDownLatch(0), "none");
-        try (DynamicBatcher batcher = new DynamicBatcher(engine,
-                new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true)) {
+        try (DynamicBatcher batcher =
+                new DynamicBatcher(engine, new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true)) {
             DynamicBatcher.Arrival second = batcher.arrive();
             CompletableFuture<List<Oip.OutputTensor>> a = batcher.submit(request("a", 1, 3), batcher.arrive());
             Thread.sleep(200);
@@ -235,8 +253,8 @@ class DynamicBatcherTest {
     @Test
     void aWithdrawnAnnouncementStopsTheWait() throws Exception {
         Echo engine = new Echo(new CountDownLatch(0), "none");
-        try (DynamicBatcher batcher = new DynamicBatcher(engine,
-                new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true)) {
+        try (DynamicBatcher batcher =
+                new DynamicBatcher(engine, new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true)) {
             DynamicBatcher.Arrival refused = batcher.arrive();
             CompletableFuture<List<Oip.OutputTensor>> a = batcher.submit(request("a", 1, 3));
             refused.close();
@@ -249,15 +267,17 @@ class DynamicBatcherTest {
     @Test
     void stoppingAnswersTheRequestsOfAFormingBatch() throws Exception {
         Echo engine = new Echo(new CountDownLatch(0), "none");
-        DynamicBatcher batcher = new DynamicBatcher(engine,
-                new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true);
+        DynamicBatcher batcher =
+                new DynamicBatcher(engine, new DynamicBatcher.Limits(8, TimeUnit.SECONDS.toNanos(60), 16), true);
         DynamicBatcher.Arrival announced = batcher.arrive();
         CompletableFuture<List<Oip.OutputTensor>> forming = batcher.submit(request("forming", 1, 3));
         Thread.sleep(200);
         batcher.close();
         ExecutionException failure = assertThrows(ExecutionException.class, () -> forming.get(10, TimeUnit.SECONDS));
         assertInstanceOf(DynamicBatcher.QueueFullException.class, failure.getCause());
-        assertTrue(failure.getCause().getMessage().contains("shutting down"), failure.getCause().getMessage());
+        assertTrue(
+                failure.getCause().getMessage().contains("shutting down"),
+                failure.getCause().getMessage());
         assertEquals(List.of(), engine.batches, "a batch formed while stopping is not started");
         announced.close();
     }
@@ -272,8 +292,8 @@ class DynamicBatcherTest {
         CompletableFuture<Boolean> stopped = CompletableFuture.supplyAsync(batcher::stop);
         Thread.sleep(200);
         assertFalse(stopped.isDone(), "stop waits for the batch in the engine");
-        DynamicBatcher.QueueFullException refused = assertThrows(DynamicBatcher.QueueFullException.class,
-                () -> batcher.submit(request("late", 1, 3)));
+        DynamicBatcher.QueueFullException refused =
+                assertThrows(DynamicBatcher.QueueFullException.class, () -> batcher.submit(request("late", 1, 3)));
         assertTrue(refused.getMessage().contains("shutting down"), refused.getMessage());
         release.countDown();
         assertTrue(stopped.get(10, TimeUnit.SECONDS), "no batch runs any more");
@@ -288,8 +308,8 @@ class DynamicBatcherTest {
         DynamicBatcher batcher = new DynamicBatcher(engine, new DynamicBatcher.Limits(1, 0, 16), true);
         CompletableFuture<List<Oip.OutputTensor>> running = batcher.submit(request("running", 1, 3));
         assertTrue(engine.entered.await(10, TimeUnit.SECONDS));
-        CompletableFuture<List<Oip.OutputTensor>> late = batcher.submit(request("late", 1, 3))
-                .orTimeout(50, TimeUnit.MILLISECONDS);
+        CompletableFuture<List<Oip.OutputTensor>> late =
+                batcher.submit(request("late", 1, 3)).orTimeout(50, TimeUnit.MILLISECONDS);
         ExecutionException timedOut = assertThrows(ExecutionException.class, () -> late.get(10, TimeUnit.SECONDS));
         assertInstanceOf(java.util.concurrent.TimeoutException.class, timedOut.getCause());
         assertTrue(batcher.longestEngineCall().toMillis() >= 50, "the held call is timed");

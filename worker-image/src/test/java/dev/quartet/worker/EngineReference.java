@@ -21,8 +21,13 @@ final class EngineReference implements AutoCloseable {
 
     EngineReference(Path file, ModelFormat format) throws Exception {
         EngineSettings.apply();
-        model = Criteria.builder().setTypes(NDList.class, NDList.class).optModelPath(file)
-                .optEngine(format.engine()).optTranslator(new NoopTranslator()).build().loadModel();
+        model = Criteria.builder()
+                .setTypes(NDList.class, NDList.class)
+                .optModelPath(file)
+                .optEngine(format.engine())
+                .optTranslator(new NoopTranslator())
+                .build()
+                .loadModel();
         predictor = model.newPredictor();
     }
 
@@ -41,8 +46,8 @@ final class EngineReference implements AutoCloseable {
 
     /** The tiny ResNet's logits for {@code rows} images, computed directly. */
     float[] logits(float[] images, int rows) throws Exception {
-        return run(m -> new NDList(named(m.create(images, new Shape(rows, 3, 32, 32)), "image")),
-                NDArray::toFloatArray).get(0);
+        return run(m -> new NDList(named(m.create(images, new Shape(rows, 3, 32, 32)), "image")), NDArray::toFloatArray)
+                .get(0);
     }
 
     /** An output's values as a boxed list, by datatype (for comparing with JSON). */

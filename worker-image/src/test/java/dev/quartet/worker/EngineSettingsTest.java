@@ -25,8 +25,8 @@ class EngineSettingsTest {
 
     @Test
     void aConfiguredThreadsPerCallBelowOneIsRefusedByName() {
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> EngineSettings.threadsPerCall(Optional.of(0), 2));
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> EngineSettings.threadsPerCall(Optional.of(0), 2));
         assertTrue(e.getMessage().contains("quartet.engine.threads-per-call"), e.getMessage());
     }
 }

@@ -33,21 +33,27 @@ class HalfPrecisionTest {
 
     @Test
     void floatsRoundToTheNearestHalfTiesToEven() {
-        assertEquals((short) 0x3c00, BatchExecutor.floatToHalf(1.0f + 0x1p-11f));       // tie: down to even
-        assertEquals((short) 0x3c02, BatchExecutor.floatToHalf(1.0f + 3 * 0x1p-11f));   // tie: up to even
-        assertEquals((short) 0x7c00, BatchExecutor.floatToHalf(70000f));                // beyond 65504: infinity
-        assertEquals((short) 0x0001, BatchExecutor.floatToHalf(0x1p-24f));               // smallest subnormal
+        assertEquals((short) 0x3c00, BatchExecutor.floatToHalf(1.0f + 0x1p-11f)); // tie: down to even
+        assertEquals((short) 0x3c02, BatchExecutor.floatToHalf(1.0f + 3 * 0x1p-11f)); // tie: up to even
+        assertEquals((short) 0x7c00, BatchExecutor.floatToHalf(70000f)); // beyond 65504: infinity
+        assertEquals((short) 0x0001, BatchExecutor.floatToHalf(0x1p-24f)); // smallest subnormal
         assertEquals((short) 0x0000, BatchExecutor.floatToHalf(0x1p-26f));
     }
 
     @Test
     void anOnnxModelWithAnFp16InputServesRequests() throws Exception {
-        try (LoadedModel model = LoadedModel.load(model("identity-fp16.onnx"), ModelFormat.ONNX, new ObjectMapper(),
-                1)) {
-            ByteBuffer x = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putFloat(1.5f).putFloat(-2.25f).flip();
+        try (LoadedModel model =
+                LoadedModel.load(model("identity-fp16.onnx"), ModelFormat.ONNX, new ObjectMapper(), 1)) {
+            ByteBuffer x = ByteBuffer.allocate(8)
+                    .order(ByteOrder.nativeOrder())
+                    .putFloat(1.5f)
+                    .putFloat(-2.25f)
+                    .flip();
             ValidatedRequest request = new ValidatedRequest("a", 1, List.of(x), List.of(List.of(1L, 2L)), null);
 
-            List<Oip.OutputTensor> out = new BatchExecutor(model, (rows, nanos) -> { }).run(List.of(request)).get(0);
+            List<Oip.OutputTensor> out = new BatchExecutor(model, (rows, nanos) -> {})
+                    .run(List.of(request))
+                    .get(0);
 
             assertEquals("FP16", out.get(0).datatype());
             assertArrayEquals(new float[] {1.5f, -2.25f}, (float[]) out.get(0).data());
@@ -56,8 +62,8 @@ class HalfPrecisionTest {
 
     @Test
     void anOnnxModelWithInt16TensorsIsRefusedWithTheReason() throws Exception {
-        IllegalStateException e = assertThrows(IllegalStateException.class,
-                () -> SignatureReader.onnx(model("identity-int16.onnx")));
+        IllegalStateException e =
+                assertThrows(IllegalStateException.class, () -> SignatureReader.onnx(model("identity-int16.onnx")));
         assertTrue(e.getMessage().contains("INT16"), e.getMessage());
     }
 }

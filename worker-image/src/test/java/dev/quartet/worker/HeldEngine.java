@@ -21,13 +21,12 @@ final class HeldEngine {
     private final CountDownLatch release = new CountDownLatch(1);
     private final AtomicInteger calls = new AtomicInteger();
 
-    private HeldEngine() {
-    }
+    private HeldEngine() {}
 
     /** Puts a held engine behind {@code served}, batching with {@code limits}. */
     static HeldEngine serve(ServedModel served, ObjectMapper mapper, DynamicBatcher.Limits limits) throws Exception {
         LoadedModel model = LoadedModel.load(Path.of("models/mixed-types.onnx"), ModelFormat.ONNX, mapper, 1);
-        BatchExecutor engine = new BatchExecutor(model, (rows, nanos) -> { });
+        BatchExecutor engine = new BatchExecutor(model, (rows, nanos) -> {});
         HeldEngine held = new HeldEngine();
         BatchRunner gated = requests -> {
             held.calls.incrementAndGet();
@@ -56,8 +55,8 @@ final class HeldEngine {
     /** Infers one row whose INT64 inputs are all {@code id}; the model's first output is then 4 x id. */
     static Response send(int id) {
         return given().contentType(ContentType.JSON)
-                .body(MixedTypesContract.body(new long[] {id, id, id, id}, new int[] {1, 1, 1, 1},
-                        new boolean[] {true, true, true, true}, 1))
+                .body(MixedTypesContract.body(
+                        new long[] {id, id, id, id}, new int[] {1, 1, 1, 1}, new boolean[] {true, true, true, true}, 1))
                 .post(MixedTypesContract.INFER);
     }
 

@@ -13,8 +13,7 @@ import java.util.Locale;
  */
 public final class JsonReadBenchmark {
 
-    private JsonReadBenchmark() {
-    }
+    private JsonReadBenchmark() {}
 
     public static void main(String[] args) throws Exception {
         ObjectMapper mapper = new ObjectMapper();
@@ -27,19 +26,32 @@ public final class JsonReadBenchmark {
         for (int round = 0; round < 5; round++) {
             long start = threads.getCurrentThreadCpuTime();
             for (int i = 0; i < reads; i++) {
-                sink += mapper.readValue(body, Oip.InferRequest.class).inputs().get(0).data().size();
+                sink += mapper.readValue(body, Oip.InferRequest.class)
+                        .inputs()
+                        .get(0)
+                        .data()
+                        .size();
             }
             long jackson = threads.getCurrentThreadCpuTime() - start;
             start = threads.getCurrentThreadCpuTime();
             for (int i = 0; i < reads; i++) {
-                JsonTensorScan.Scanned scanned = JsonTensorScan.scan(body, body.length).orElseThrow();
-                sink += scanned.data().get(0).size() + mapper.readValue(scanned.json(), Oip.InferRequest.class)
-                        .inputs().size();
+                JsonTensorScan.Scanned scanned =
+                        JsonTensorScan.scan(body, body.length).orElseThrow();
+                sink += scanned.data().get(0).size()
+                        + mapper.readValue(scanned.json(), Oip.InferRequest.class)
+                                .inputs()
+                                .size();
             }
             long scan = threads.getCurrentThreadCpuTime() - start;
-            System.out.printf(Locale.ROOT, "round %d, %d-byte body: Jackson %.2f ms CPU per request, JsonTensorScan"
-                    + " + Jackson for the rest %.2f ms%s%n", round + 1, body.length, jackson / 1e6 / reads,
-                    scan / 1e6 / reads, round == 0 ? " (warm-up)" : "");
+            System.out.printf(
+                    Locale.ROOT,
+                    "round %d, %d-byte body: Jackson %.2f ms CPU per request, JsonTensorScan"
+                            + " + Jackson for the rest %.2f ms%s%n",
+                    round + 1,
+                    body.length,
+                    jackson / 1e6 / reads,
+                    scan / 1e6 / reads,
+                    round == 0 ? " (warm-up)" : "");
         }
         if (sink == 0) {
             System.out.println("nothing read");

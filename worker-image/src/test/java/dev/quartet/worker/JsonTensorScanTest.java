@@ -28,10 +28,31 @@ class JsonTensorScanTest {
     @Test
     void numbersInEveryNotationReadAsJacksonReadsThem() throws Exception {
         Random random = new Random(20261126);
-        List<String> numbers = new ArrayList<>(List.of("0", "-0", "0.0", "-0.0", "1e0", "1E+2", "1e-2", "12.5e3",
-                "0.1", "0.30000000000000004", "9007199254740993", "-9223372036854775808", "9223372036854775807",
-                "1e-400", "1e400", "-1e400", "2.2250738585072014E-308", "4.9e-324", "123456789012345678901234.5",
-                "1.7976931348623157e308", "0.000001", "3.4028235E38", "1.4E-45", "100000000000000000000000e-23"));
+        List<String> numbers = new ArrayList<>(List.of(
+                "0",
+                "-0",
+                "0.0",
+                "-0.0",
+                "1e0",
+                "1E+2",
+                "1e-2",
+                "12.5e3",
+                "0.1",
+                "0.30000000000000004",
+                "9007199254740993",
+                "-9223372036854775808",
+                "9223372036854775807",
+                "1e-400",
+                "1e400",
+                "-1e400",
+                "2.2250738585072014E-308",
+                "4.9e-324",
+                "123456789012345678901234.5",
+                "1.7976931348623157e308",
+                "0.000001",
+                "3.4028235E38",
+                "1.4E-45",
+                "100000000000000000000000e-23"));
         for (int i = 0; i < 20_000; i++) {
             double value = switch (i % 5) {
                 case 0 -> random.nextFloat();
@@ -120,7 +141,8 @@ class JsonTensorScanTest {
     private void assertSameAsJackson(String body) throws Exception {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         Oip.InferRequest expected = mapper.readValue(bytes, Oip.InferRequest.class);
-        JsonTensorScan.Scanned scanned = JsonTensorScan.scan(bytes, bytes.length).orElseThrow();
+        JsonTensorScan.Scanned scanned =
+                JsonTensorScan.scan(bytes, bytes.length).orElseThrow();
         Oip.InferRequest rest = mapper.readValue(scanned.json(), Oip.InferRequest.class);
         assertEquals(expected.id(), rest.id());
         assertEquals(expected.parameters(), rest.parameters());
@@ -138,13 +160,16 @@ class JsonTensorScanTest {
             for (int k = 0; k < want.size(); k++) {
                 if (want.isFloating()) {
                     double value = want.doubleAt(k);
-                    assertEquals(Double.doubleToRawLongBits(value), Double.doubleToRawLongBits(got.doubleAt(k)),
+                    assertEquals(
+                            Double.doubleToRawLongBits(value),
+                            Double.doubleToRawLongBits(got.doubleAt(k)),
                             () -> "value " + value);
                 } else {
                     assertEquals(want.longAt(k), got.longAt(k));
                 }
             }
-            assertTrue(rest.inputs().get(i).data() == null || rest.inputs().get(i).data().size() == 0);
+            assertTrue(rest.inputs().get(i).data() == null
+                    || rest.inputs().get(i).data().size() == 0);
         }
     }
 }

@@ -14,8 +14,13 @@ class MixedTypesOnnxTest extends MixedTypesContract {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quartet.model.uri", "models/mixed-types.onnx", "quartet.model.name", "mixed",
-                    "quartet.batching.max-batch-delay-millis", "1");
+            return Map.of(
+                    "quartet.model.uri",
+                    "models/mixed-types.onnx",
+                    "quartet.model.name",
+                    "mixed",
+                    "quartet.batching.max-batch-delay-millis",
+                    "1");
         }
     }
 

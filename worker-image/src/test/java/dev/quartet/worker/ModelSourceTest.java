@@ -12,9 +12,9 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -84,13 +84,16 @@ class ModelSourceTest {
         assertEquals(MODEL, source.resolve("file:models/mixed-types.onnx", Optional.empty()));
         Path absolute = MODEL.toAbsolutePath();
         assertEquals(absolute, source.resolve(absolute.toUri().toString(), Optional.of(ModelSource.sha256(MODEL))));
-        ModelSource.ModelSourceException missing = assertThrows(ModelSource.ModelSourceException.class,
+        ModelSource.ModelSourceException missing = assertThrows(
+                ModelSource.ModelSourceException.class,
                 () -> source.resolve("file:///models/nope.onnx", Optional.empty()));
         assertTrue(missing.getMessage().contains("/models/nope.onnx does not exist"));
-        ModelSource.ModelSourceException unquoted = assertThrows(ModelSource.ModelSourceException.class,
+        ModelSource.ModelSourceException unquoted = assertThrows(
+                ModelSource.ModelSourceException.class,
                 () -> source.resolve("file:///models/my model.onnx", Optional.empty()));
         assertTrue(unquoted.getMessage().contains("is not a valid URI"), unquoted.getMessage());
-        ModelSource.ModelSourceException quoted = assertThrows(ModelSource.ModelSourceException.class,
+        ModelSource.ModelSourceException quoted = assertThrows(
+                ModelSource.ModelSourceException.class,
                 () -> source.resolve("file:///models/a%20b.onnx", Optional.empty()));
         assertTrue(quoted.getMessage().contains("/models/a b.onnx does not exist"), quoted.getMessage());
     }
@@ -110,10 +113,12 @@ class ModelSourceTest {
     void aDigestMismatchRefusesTheModel() {
         ModelSource source = new ModelSource(cache);
         String wrong = "0".repeat(64);
-        ModelSource.ModelSourceException local = assertThrows(ModelSource.ModelSourceException.class,
+        ModelSource.ModelSourceException local = assertThrows(
+                ModelSource.ModelSourceException.class,
                 () -> source.resolve("models/mixed-types.onnx", Optional.of(wrong)));
         assertTrue(local.getMessage().contains("sha256 mismatch"), local.getMessage());
-        ModelSource.ModelSourceException remote = assertThrows(ModelSource.ModelSourceException.class,
+        ModelSource.ModelSourceException remote = assertThrows(
+                ModelSource.ModelSourceException.class,
                 () -> source.resolve(url("/m/mixed-types.onnx"), Optional.of(wrong)));
         assertTrue(remote.getMessage().contains("expected " + wrong), remote.getMessage());
     }
@@ -122,7 +127,8 @@ class ModelSourceTest {
     void aDownloadThatDoesNotMatchIsNotCachedAndTheNextStartFetchesAgain() throws Exception {
         ModelSource source = new ModelSource(cache);
         String sha = ModelSource.sha256(MODEL);
-        ModelSource.ModelSourceException bad = assertThrows(ModelSource.ModelSourceException.class,
+        ModelSource.ModelSourceException bad = assertThrows(
+                ModelSource.ModelSourceException.class,
                 () -> source.resolve(url("/flaky/mixed-types.onnx"), Optional.of(sha)));
         assertTrue(bad.getMessage().contains("sha256 mismatch"), bad.getMessage());
         assertEquals(List.of(), cached(), "nothing was cached");
@@ -144,7 +150,8 @@ class ModelSourceTest {
 
     @Test
     void aDownloadCutShortLeavesNothingInTheCache() throws Exception {
-        ModelSource.ModelSourceException e = assertThrows(ModelSource.ModelSourceException.class,
+        ModelSource.ModelSourceException e = assertThrows(
+                ModelSource.ModelSourceException.class,
                 () -> new ModelSource(cache).resolve(url("/cut/mixed-types.onnx"), Optional.empty()));
         assertTrue(e.getMessage().contains("cannot fetch"), e.getMessage());
         assertEquals(List.of(), cached(), "no partial download is left");
@@ -176,9 +183,11 @@ class ModelSourceTest {
         stalling.start();
         try {
             String url = "http://127.0.0.1:" + stalling.getAddress().getPort() + "/stall/model.onnx";
-            ModelSource.ModelSourceException e = assertTimeoutPreemptively(Duration.ofSeconds(30), () -> assertThrows(
-                    ModelSource.ModelSourceException.class,
-                    () -> new ModelSource(cache, Duration.ofSeconds(1)).resolve(url, Optional.empty())));
+            ModelSource.ModelSourceException e = assertTimeoutPreemptively(
+                    Duration.ofSeconds(30),
+                    () -> assertThrows(
+                            ModelSource.ModelSourceException.class,
+                            () -> new ModelSource(cache, Duration.ofSeconds(1)).resolve(url, Optional.empty())));
             assertTrue(e.getMessage().contains("stalled: no data for 1 s"), e.getMessage());
             assertEquals(List.of(), cached(), "no partial download is left");
             assertTrue(!Thread.currentThread().isInterrupted(), "the watchdog's interrupt does not leak");
@@ -210,7 +219,8 @@ class ModelSourceTest {
 
     @Test
     void aFailedDownloadSaysWhy() {
-        ModelSource.ModelSourceException e = assertThrows(ModelSource.ModelSourceException.class,
+        ModelSource.ModelSourceException e = assertThrows(
+                ModelSource.ModelSourceException.class,
                 () -> new ModelSource(cache).resolve(url("/missing.onnx"), Optional.empty()));
         assertTrue(e.getMessage().contains("HTTP 404"), e.getMessage());
     }

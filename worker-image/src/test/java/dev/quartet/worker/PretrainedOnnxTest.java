@@ -32,16 +32,24 @@ class PretrainedOnnxTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quartet.model.uri", FILE, "quartet.model.name", "text-direction",
-                    "quartet.model.sha256", "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
-                    "quartet.batching.max-batch-delay-millis", "1");
+            return Map.of(
+                    "quartet.model.uri",
+                    FILE,
+                    "quartet.model.name",
+                    "text-direction",
+                    "quartet.model.sha256",
+                    "491843a3c65de46295864c6815e41127eaa812c4dac1e19c6850ec49da9d3640",
+                    "quartet.batching.max-batch-delay-millis",
+                    "1");
         }
     }
 
     @Test
     void servesThePretrainedClassifierLikeOnnxRuntimeDoes() throws Exception {
         WorkerReady.await();
-        given().get("/v2/models/text-direction").then().statusCode(200)
+        given().get("/v2/models/text-direction")
+                .then()
+                .statusCode(200)
                 .body("inputs[0].name", equalTo("x"))
                 .body("inputs[0].shape", equalTo(List.of(-1, 3, -1, -1)))
                 .body("outputs[0].name", equalTo("softmax_0.tmp_0"))
@@ -53,12 +61,19 @@ class PretrainedOnnxTest {
         }
         float[] served = Requests.floats(given().contentType(ContentType.JSON)
                 .body(Requests.infer(Requests.tensor("x", "FP32", List.of(2L, 3L, 48L, 192L), image)))
-                .post("/v2/models/text-direction/infer").then().statusCode(200)
+                .post("/v2/models/text-direction/infer")
+                .then()
+                .statusCode(200)
                 .body("outputs[0].shape", equalTo(List.of(2, 2)))
-                .extract().jsonPath().getList("outputs[0].data", Float.class));
+                .extract()
+                .jsonPath()
+                .getList("outputs[0].data", Float.class));
         try (EngineReference reference = new EngineReference(Path.of(FILE), ModelFormat.ONNX)) {
-            float[] direct = reference.run(m -> new NDList(EngineReference.named(
-                    m.create(image, new Shape(2, 3, 48, 192)), "x")), a -> a.toFloatArray()).get(0);
+            float[] direct = reference
+                    .run(
+                            m -> new NDList(EngineReference.named(m.create(image, new Shape(2, 3, 48, 192)), "x")),
+                            a -> a.toFloatArray())
+                    .get(0);
             assertArrayEquals(direct, served, 1e-5f);
         }
         assertEquals(1.0, served[0] + served[1], 1e-4, "a softmax over two directions");

@@ -31,8 +31,15 @@ class QueueFullTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quartet.model.uri", "models/mixed-types.onnx", "quartet.model.name", "mixed",
-                    "quartet.health.engine-stuck-after", "1s", "quartet.health.engine-dead-after", "2s");
+            return Map.of(
+                    "quartet.model.uri",
+                    "models/mixed-types.onnx",
+                    "quartet.model.name",
+                    "mixed",
+                    "quartet.health.engine-stuck-after",
+                    "1s",
+                    "quartet.health.engine-dead-after",
+                    "2s");
         }
     }
 
@@ -56,11 +63,19 @@ class QueueFullTest {
         }
         assertEquals(1, served.queueDepth(), "second request waits in the queue");
 
-        given().contentType(ContentType.JSON).body(MixedTypesContract.body(new long[4], new int[4], new boolean[4], 1))
-                .post(MixedTypesContract.INFER).then().statusCode(503).header("Retry-After", "1")
+        given().contentType(ContentType.JSON)
+                .body(MixedTypesContract.body(new long[4], new int[4], new boolean[4], 1))
+                .post(MixedTypesContract.INFER)
+                .then()
+                .statusCode(503)
+                .header("Retry-After", "1")
                 .body("error", containsString("queue is full"));
-        given().contentType(ContentType.JSON).body("{\"inputs\": [not json").post(MixedTypesContract.INFER).then()
-                .statusCode(503).body("error", containsString("queue is full")); // refused before it is parsed
+        given().contentType(ContentType.JSON)
+                .body("{\"inputs\": [not json")
+                .post(MixedTypesContract.INFER)
+                .then()
+                .statusCode(503)
+                .body("error", containsString("queue is full")); // refused before it is parsed
 
         while (served.longestEngineCall().toMillis() < 2500) {
             Thread.sleep(100);
@@ -82,7 +97,12 @@ class QueueFullTest {
     }
 
     private static int send(int id) {
-        return HeldEngine.send(id).then().statusCode(200).body("outputs[0].shape", equalTo(List.of(1)))
-                .extract().jsonPath().getInt("outputs[0].data[0]");
+        return HeldEngine.send(id)
+                .then()
+                .statusCode(200)
+                .body("outputs[0].shape", equalTo(List.of(1)))
+                .extract()
+                .jsonPath()
+                .getInt("outputs[0].data[0]");
     }
 }

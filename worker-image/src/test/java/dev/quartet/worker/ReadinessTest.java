@@ -62,11 +62,15 @@ class ReadinessTest {
                     }
                 });
                 server.start();
-                return Map.of("quartet.model.uri", "http://127.0.0.1:" + server.getAddress().getPort()
-                                + "/models/mixed-types.onnx",
-                        "quartet.model.name", "mixed",
-                        "quartet.model.sha256", ModelSource.sha256(model),
-                        "quartet.model.cache-dir", "target/model-cache/" + UUID.randomUUID());
+                return Map.of(
+                        "quartet.model.uri",
+                        "http://127.0.0.1:" + server.getAddress().getPort() + "/models/mixed-types.onnx",
+                        "quartet.model.name",
+                        "mixed",
+                        "quartet.model.sha256",
+                        ModelSource.sha256(model),
+                        "quartet.model.cache-dir",
+                        "target/model-cache/" + UUID.randomUUID());
             } catch (IOException e) {
                 throw new IllegalStateException(e);
             }
@@ -90,7 +94,10 @@ class ReadinessTest {
         given().get("/v2/models/mixed").then().statusCode(503).body("error", containsString("not ready"));
         given().contentType(ContentType.JSON)
                 .body(MixedTypesContract.body(new long[4], new int[4], new boolean[4], 1))
-                .post(MixedTypesContract.INFER).then().statusCode(503).header("Retry-After", "1")
+                .post(MixedTypesContract.INFER)
+                .then()
+                .statusCode(503)
+                .header("Retry-After", "1")
                 .body("error", containsString("not ready"));
 
         RELEASE.countDown();
@@ -100,8 +107,11 @@ class ReadinessTest {
         given().get("/v2/models/mixed/versions/1/ready").then().statusCode(200);
         given().get("/v2/models/mixed/versions/2/ready").then().statusCode(404);
         given().contentType(ContentType.JSON)
-                .body(MixedTypesContract.body(new long[] {1, 2, 3, 4}, new int[] {1, 1, 1, 1},
-                        new boolean[] {true, true, true, true}, 1))
-                .post(MixedTypesContract.INFER).then().statusCode(200).body("outputs[0].data", equalTo(List.of(10)));
+                .body(MixedTypesContract.body(
+                        new long[] {1, 2, 3, 4}, new int[] {1, 1, 1, 1}, new boolean[] {true, true, true, true}, 1))
+                .post(MixedTypesContract.INFER)
+                .then()
+                .statusCode(200)
+                .body("outputs[0].data", equalTo(List.of(10)));
     }
 }

@@ -30,8 +30,13 @@ class RequestTimeoutTest {
     public static class Profile implements QuarkusTestProfile {
         @Override
         public Map<String, String> getConfigOverrides() {
-            return Map.of("quartet.model.uri", "models/mixed-types.onnx", "quartet.model.name", "mixed",
-                    "quartet.batching.request-timeout", "1s");
+            return Map.of(
+                    "quartet.model.uri",
+                    "models/mixed-types.onnx",
+                    "quartet.model.name",
+                    "mixed",
+                    "quartet.batching.request-timeout",
+                    "1s");
         }
     }
 
@@ -56,16 +61,24 @@ class RequestTimeoutTest {
         assertEquals(1, served.queueDepth(), "the second request waits in the queue");
 
         for (CompletableFuture<Response> answer : List.of(inEngine, queued)) {
-            answer.get(30, TimeUnit.SECONDS).then().statusCode(504)
+            answer.get(30, TimeUnit.SECONDS)
+                    .then()
+                    .statusCode(504)
                     .body("error", containsString("QUARTET_BATCHING_REQUEST_TIMEOUT"));
         }
         assertTrue(System.nanoTime() - start >= TimeUnit.SECONDS.toNanos(1), "answered after the timeout");
 
         engine.release();
-        for (int i = 0; i < 300 && (served.queueDepth() > 0 || !served.longestEngineCall().isZero()); i++) {
+        for (int i = 0;
+                i < 300
+                        && (served.queueDepth() > 0
+                                || !served.longestEngineCall().isZero());
+                i++) {
             Thread.sleep(10);
         }
-        assertEquals(12, HeldEngine.send(3).then().statusCode(200).extract().jsonPath().getInt("outputs[0].data[0]"));
+        assertEquals(
+                12,
+                HeldEngine.send(3).then().statusCode(200).extract().jsonPath().getInt("outputs[0].data[0]"));
         assertEquals(2, engine.calls(), "the held call and the last one; the timed-out queued one was skipped");
         String metrics = given().get("/q/metrics").then().extract().asString();
         assertTrue(metrics.contains("outcome=\"timeout\""), "timeouts are counted");

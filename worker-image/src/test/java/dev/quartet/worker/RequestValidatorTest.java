@@ -40,11 +40,11 @@ class RequestValidatorTest {
 
     @Test
     void aZeroDimensionIsRefused() {
-        for (List<Long> shape : List.of(List.of(200000L, 3L, 48L, 0L), List.of(1L, 3L, 0L, Long.MAX_VALUE),
-                List.of(0L, 3L, 48L, 48L))) {
+        for (List<Long> shape : List.of(
+                List.of(200000L, 3L, 48L, 0L), List.of(1L, 3L, 0L, Long.MAX_VALUE), List.of(0L, 3L, 48L, 48L))) {
             InferenceError e = refused(IMAGES, floats(shape, 0));
-            assertTrue(e.getMessage().contains("input 'x': shape " + shape + " has size 0 at dimension"),
-                    e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("input 'x': shape " + shape + " has size 0 at dimension"), e.getMessage());
         }
     }
 
@@ -55,14 +55,23 @@ class RequestValidatorTest {
                 List.of(new TensorSpec("kept", Datatype.BOOL, List.of(-1L, 4L)))));
         for (byte bad : new byte[] {2, (byte) 0xFE}) {
             InferenceError e = refused(masks, mask(new byte[] {1, bad, 0, 1}));
-            assertTrue(e.getMessage().contains("input 'mask': BOOL byte " + Byte.toUnsignedInt(bad) + " at index 1"),
+            assertTrue(
+                    e.getMessage().contains("input 'mask': BOOL byte " + Byte.toUnsignedInt(bad) + " at index 1"),
                     e.getMessage());
         }
         assertEquals(1, masks.validate(mask(new byte[] {1, 0, 0, 1})).rows());
     }
 
     static Oip.InferRequest mask(byte[] bytes) {
-        return new Oip.InferRequest("r", null, List.of(new Oip.InputTensor("mask", List.of(1L, 4L), "BOOL", null,
-                TensorData.binary(Datatype.BOOL, ByteBuffer.wrap(bytes)))), null);
+        return new Oip.InferRequest(
+                "r",
+                null,
+                List.of(new Oip.InputTensor(
+                        "mask",
+                        List.of(1L, 4L),
+                        "BOOL",
+                        null,
+                        TensorData.binary(Datatype.BOOL, ByteBuffer.wrap(bytes)))),
+                null);
     }
 }

@@ -9,8 +9,7 @@ import java.util.Random;
 /** Builds OIP request bodies (as maps Jackson serialises) and seeded test inputs. */
 final class Requests {
 
-    private Requests() {
-    }
+    private Requests() {}
 
     /** One input tensor. */
     static Map<String, Object> tensor(String name, String datatype, List<Long> shape, Object data) {
@@ -59,7 +58,8 @@ final class Requests {
 
     /** Little-endian bytes of floats. */
     static byte[] le(float[] values) {
-        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        java.nio.ByteBuffer out =
+                java.nio.ByteBuffer.allocate(values.length * 4).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         out.asFloatBuffer().put(values);
         return out.array();
     }

@@ -18,9 +18,9 @@ class ServedModelTest {
 
     @Test
     void closingWaitsForTheBatchInTheEngineBeforeClosingTheModel() throws Exception {
-        LoadedModel model = LoadedModel.load(Path.of("models/mixed-types.onnx"), ModelFormat.ONNX, new ObjectMapper(),
-                1);
-        BatchExecutor executor = new BatchExecutor(model, (rows, nanos) -> { });
+        LoadedModel model =
+                LoadedModel.load(Path.of("models/mixed-types.onnx"), ModelFormat.ONNX, new ObjectMapper(), 1);
+        BatchExecutor executor = new BatchExecutor(model, (rows, nanos) -> {});
         CountDownLatch running = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
         // Runs the engine only once released, never after an interrupt or a timeout (the model may be closed then).
@@ -39,7 +39,8 @@ class ServedModelTest {
         DynamicBatcher batcher = new DynamicBatcher(gated, new DynamicBatcher.Limits(8, 0, 8), true);
         ServedModel served = new ServedModel();
         served.ready(model, batcher, ServingDevice.of(Device.cpu()));
-        CompletableFuture<List<Oip.OutputTensor>> answer = batcher.submit(BatchExecutor.warmUpRequest(model.signature(), 1));
+        CompletableFuture<List<Oip.OutputTensor>> answer =
+                batcher.submit(BatchExecutor.warmUpRequest(model.signature(), 1));
         assertTrue(running.await(10, TimeUnit.SECONDS));
 
         CompletableFuture<Void> closed = CompletableFuture.runAsync(served::close);

@@ -64,13 +64,20 @@ class TensorDataTest {
 
     @Test
     void binaryFp32IsCopiedAsIsAndFp16WidenedForAnFp32Model() {
-        ByteBuffer floats = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(1.5f).putFloat(-3f).flip();
+        ByteBuffer floats = ByteBuffer.allocate(8)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putFloat(1.5f)
+                .putFloat(-3f)
+                .flip();
         ByteBuffer out = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
         Datatype.FP32.write(TensorData.binary(Datatype.FP32, floats), out);
         assertEquals(1.5f, out.flip().getFloat());
         assertEquals(-3f, out.getFloat());
-        ByteBuffer halfs = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putShort((short) 0x3C00)
-                .putShort((short) 0xC000).flip();
+        ByteBuffer halfs = ByteBuffer.allocate(4)
+                .order(ByteOrder.LITTLE_ENDIAN)
+                .putShort((short) 0x3C00)
+                .putShort((short) 0xC000)
+                .flip();
         ByteBuffer widened = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
         Datatype.FP32.write(TensorData.binary(Datatype.FP16, halfs), widened);
         assertEquals(1f, widened.flip().getFloat());

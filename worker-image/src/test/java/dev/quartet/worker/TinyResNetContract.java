@@ -67,7 +67,9 @@ abstract class TinyResNetContract {
 
     @Test
     void metadataDescribesTheModelAndTheDevice() {
-        given().get("/v2/models/tiny-resnet").then().statusCode(200)
+        given().get("/v2/models/tiny-resnet")
+                .then()
+                .statusCode(200)
                 .body("name", equalTo("tiny-resnet"))
                 .body("platform", equalTo(format().platform()))
                 .body("inputs[0].name", equalTo("image"))
@@ -87,14 +89,18 @@ abstract class TinyResNetContract {
     @Test
     void outputsEqualTheEngineCalledDirectly() throws Exception {
         float[] images = Requests.images(3, 42);
-        JsonPath answer = given().contentType(ContentType.JSON).body(Requests.infer(Requests.image(3, images)))
-                .post(INFER).then().statusCode(200)
+        JsonPath answer = given().contentType(ContentType.JSON)
+                .body(Requests.infer(Requests.image(3, images)))
+                .post(INFER)
+                .then()
+                .statusCode(200)
                 .body("model_name", equalTo("tiny-resnet"))
                 .body("id", equalTo("test"))
                 .body("outputs[0].name", equalTo("logits"))
                 .body("outputs[0].datatype", equalTo("FP32"))
                 .body("outputs[0].shape", equalTo(List.of(3, 10)))
-                .extract().jsonPath();
+                .extract()
+                .jsonPath();
         float[] served = Requests.floats(answer.getList("outputs[0].data", Float.class));
         assertArrayEquals(reference.logits(images, 3), served, TOLERANCE);
     }
@@ -102,31 +108,57 @@ abstract class TinyResNetContract {
     @Test
     void binaryTensorDataEqualsTheEngine() throws Exception {
         float[] images = Requests.images(2, 77);
-        Object[] body = Requests.binaryBody(Requests.infer(Requests.binaryTensor("image", "FP32",
-                List.of(2L, 3L, 32L, 32L), images.length * 4)), Requests.le(images));
+        Object[] body = Requests.binaryBody(
+                Requests.infer(Requests.binaryTensor("image", "FP32", List.of(2L, 3L, 32L, 32L), images.length * 4)),
+                Requests.le(images));
         float[] served = Requests.floats(given().contentType("application/octet-stream")
-                .header(BinaryTensorData.HEADER, body[0]).body((byte[]) body[1]).post(INFER).then().statusCode(200)
+                .header(BinaryTensorData.HEADER, body[0])
+                .body((byte[]) body[1])
+                .post(INFER)
+                .then()
+                .statusCode(200)
                 .body("outputs[0].shape", equalTo(List.of(2, 10)))
-                .extract().jsonPath().getList("outputs[0].data", Float.class));
+                .extract()
+                .jsonPath()
+                .getList("outputs[0].data", Float.class));
         assertArrayEquals(reference.logits(images, 2), served, TOLERANCE);
     }
 
     @Test
     void binaryDataThatDoesNotAddUpIs400() throws Exception {
         float[] images = Requests.images(1, 78);
-        Object[] shortBody = Requests.binaryBody(Requests.infer(Requests.binaryTensor("image", "FP32",
-                List.of(1L, 3L, 32L, 32L), images.length * 4)), new byte[100]);
-        given().header(BinaryTensorData.HEADER, shortBody[0]).body((byte[]) shortBody[1]).post(INFER).then()
-                .statusCode(400).body("error", containsString("exceeds the 100 binary bytes left"));
-        Object[] extra = Requests.binaryBody(Requests.infer(Requests.binaryTensor("image", "FP32",
-                List.of(1L, 3L, 32L, 32L), images.length * 4)), Requests.le(images), new byte[8]);
-        given().header(BinaryTensorData.HEADER, extra[0]).body((byte[]) extra[1]).post(INFER).then()
-                .statusCode(400).body("error", containsString("8 bytes of binary data belong to no input"));
-        given().header(BinaryTensorData.HEADER, "99999999").body((byte[]) extra[1]).post(INFER).then()
-                .statusCode(400).body("error", containsString("does not fit"));
-        given().contentType(ContentType.JSON).body(Requests.infer(Requests.binaryTensor("image", "FP32",
-                List.of(1L, 3L, 32L, 32L), images.length * 4))).post(INFER).then()
-                .statusCode(400).body("error", containsString("needs the Inference-Header-Content-Length header"));
+        Object[] shortBody = Requests.binaryBody(
+                Requests.infer(Requests.binaryTensor("image", "FP32", List.of(1L, 3L, 32L, 32L), images.length * 4)),
+                new byte[100]);
+        given().header(BinaryTensorData.HEADER, shortBody[0])
+                .body((byte[]) shortBody[1])
+                .post(INFER)
+                .then()
+                .statusCode(400)
+                .body("error", containsString("exceeds the 100 binary bytes left"));
+        Object[] extra = Requests.binaryBody(
+                Requests.infer(Requests.binaryTensor("image", "FP32", List.of(1L, 3L, 32L, 32L), images.length * 4)),
+                Requests.le(images),
+                new byte[8]);
+        given().header(BinaryTensorData.HEADER, extra[0])
+                .body((byte[]) extra[1])
+                .post(INFER)
+                .then()
+                .statusCode(400)
+                .body("error", containsString("8 bytes of binary data belong to no input"));
+        given().header(BinaryTensorData.HEADER, "99999999")
+                .body((byte[]) extra[1])
+                .post(INFER)
+                .then()
+                .statusCode(400)
+                .body("error", containsString("does not fit"));
+        given().contentType(ContentType.JSON)
+                .body(Requests.infer(
+                        Requests.binaryTensor("image", "FP32", List.of(1L, 3L, 32L, 32L), images.length * 4)))
+                .post(INFER)
+                .then()
+                .statusCode(400)
+                .body("error", containsString("needs the Inference-Header-Content-Length header"));
     }
 
     @Test
@@ -152,9 +184,14 @@ abstract class TinyResNetContract {
                 answers.add(pool.submit(() -> {
                     start.await();
                     return Requests.floats(given().contentType(ContentType.JSON)
-                            .body(Requests.infer(Requests.image(rows, images))).post(INFER).then().statusCode(200)
+                            .body(Requests.infer(Requests.image(rows, images)))
+                            .post(INFER)
+                            .then()
+                            .statusCode(200)
                             .body("outputs[0].shape", equalTo(List.of(rows, 10)))
-                            .extract().jsonPath().getList("outputs[0].data", Float.class));
+                            .extract()
+                            .jsonPath()
+                            .getList("outputs[0].data", Float.class));
                 }));
             }
             start.countDown();
@@ -185,19 +222,28 @@ abstract class TinyResNetContract {
                 good.add(pool.submit(() -> {
                     start.await();
                     return Requests.floats(given().contentType(ContentType.JSON)
-                            .body(Requests.infer(Requests.image(1, images))).post(INFER).then().statusCode(200)
-                            .extract().jsonPath().getList("outputs[0].data", Float.class));
+                            .body(Requests.infer(Requests.image(1, images)))
+                            .post(INFER)
+                            .then()
+                            .statusCode(200)
+                            .extract()
+                            .jsonPath()
+                            .getList("outputs[0].data", Float.class));
                 }));
                 bad.add(pool.submit(() -> {
                     start.await();
                     return given().contentType(ContentType.JSON)
-                            .body(Requests.infer(Requests.image(1, new float[100]))).post(INFER).statusCode();
+                            .body(Requests.infer(Requests.image(1, new float[100])))
+                            .post(INFER)
+                            .statusCode();
                 }));
             }
             start.countDown();
             for (int c = 0; c < 3; c++) {
                 assertEquals(400, bad.get(c).get(60, TimeUnit.SECONDS));
-                assertArrayEquals(reference.logits(Requests.images(1, 7 + c), 1), good.get(c).get(60, TimeUnit.SECONDS),
+                assertArrayEquals(
+                        reference.logits(Requests.images(1, 7 + c), 1),
+                        good.get(c).get(60, TimeUnit.SECONDS),
                         TOLERANCE);
             }
         } finally {
@@ -208,29 +254,41 @@ abstract class TinyResNetContract {
     @Test
     void malformedJsonIs400() {
         rejected("{\"inputs\": [", 400, "malformed request JSON");
-        rejected("{\"inputs\": [{\"name\": \"image\", \"datatype\": \"FP32\", \"shape\": [1.5], \"data\": []}]}", 400,
+        rejected(
+                "{\"inputs\": [{\"name\": \"image\", \"datatype\": \"FP32\", \"shape\": [1.5], \"data\": []}]}",
+                400,
                 "malformed request JSON");
-        rejected("{\"inputs\": [{\"name\": \"image\", \"datatype\": \"FP32\", \"shape\": [1], \"data\": [1, true]}]}",
-                400, "mixes");
+        rejected(
+                "{\"inputs\": [{\"name\": \"image\", \"datatype\": \"FP32\", \"shape\": [1], \"data\": [1, true]}]}",
+                400,
+                "mixes");
     }
 
     @Test
     void unknownModelIs404() {
-        given().contentType(ContentType.JSON).body(Requests.infer(Requests.image(1, Requests.images(1, 1))))
-                .post("/v2/models/resnet/infer").then().statusCode(404)
+        given().contentType(ContentType.JSON)
+                .body(Requests.infer(Requests.image(1, Requests.images(1, 1))))
+                .post("/v2/models/resnet/infer")
+                .then()
+                .statusCode(404)
                 .body("error", containsString("unknown model 'resnet'"));
         given().get("/v2/models/resnet").then().statusCode(404).body("error", containsString("unknown model"));
-        given().get("/v2/models/tiny-resnet/versions/7").then().statusCode(404).body("error",
-                containsString("unknown version"));
+        given().get("/v2/models/tiny-resnet/versions/7")
+                .then()
+                .statusCode(404)
+                .body("error", containsString("unknown version"));
     }
 
     @Test
     void wrongDatatypeIs400() {
-        rejected(Requests.infer(Requests.tensor("image", "INT64", List.of(1L, 3L, 32L, 32L), new long[3072])),
+        rejected(
+                Requests.infer(Requests.tensor("image", "INT64", List.of(1L, 3L, 32L, 32L), new long[3072])),
                 "datatype INT64 does not match the model's FP32");
-        rejected(Requests.infer(Requests.tensor("image", "BYTES", List.of(1L, 3L, 32L, 32L), new long[3072])),
+        rejected(
+                Requests.infer(Requests.tensor("image", "BYTES", List.of(1L, 3L, 32L, 32L), new long[3072])),
                 "datatype 'BYTES' is not supported");
-        rejected(Requests.infer(Requests.tensor("image", "FP32", List.of(1L, 3L, 32L, 32L), new boolean[3072])),
+        rejected(
+                Requests.infer(Requests.tensor("image", "FP32", List.of(1L, 3L, 32L, 32L), new boolean[3072])),
                 "must be numbers");
     }
 
@@ -239,17 +297,25 @@ abstract class TinyResNetContract {
         float[] images = Requests.images(1, 5);
         float[] served = Requests.floats(given().contentType(ContentType.JSON)
                 .body(Requests.infer(Requests.tensor("image", "FP16", List.of(1L, 3L, 32L, 32L), images)))
-                .post(INFER).then().statusCode(200).extract().jsonPath().getList("outputs[0].data", Float.class));
+                .post(INFER)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("outputs[0].data", Float.class));
         assertArrayEquals(reference.logits(images, 1), served, TOLERANCE);
     }
 
     @Test
     void wrongRankOrShapeIs400() {
-        rejected(Requests.infer(Requests.tensor("image", "FP32", List.of(3L, 32L, 32L), new float[3072])),
+        rejected(
+                Requests.infer(Requests.tensor("image", "FP32", List.of(3L, 32L, 32L), new float[3072])),
                 "has rank 3, the model expects rank 4");
-        rejected(Requests.infer(Requests.tensor("image", "FP32", List.of(1L, 3L, 32L, 16L), new float[1536])),
+        rejected(
+                Requests.infer(Requests.tensor("image", "FP32", List.of(1L, 3L, 32L, 16L), new float[1536])),
                 "at dimension 3");
-        rejected(Requests.infer(Requests.tensor("image", "FP32", List.of(0L, 3L, 32L, 32L), new float[0])),
+        rejected(
+                Requests.infer(Requests.tensor("image", "FP32", List.of(0L, 3L, 32L, 32L), new float[0])),
                 "at least 1");
     }
 
@@ -260,8 +326,11 @@ abstract class TinyResNetContract {
 
     @Test
     void unknownOrMissingTensorsAre400() {
-        rejected(Requests.infer(Requests.image(1, new float[3072]),
-                Requests.tensor("extra", "FP32", List.of(1L), new float[1])), "unknown input 'extra'");
+        rejected(
+                Requests.infer(
+                        Requests.image(1, new float[3072]),
+                        Requests.tensor("extra", "FP32", List.of(1L), new float[1])),
+                "unknown input 'extra'");
         rejected(Map.of("inputs", List.of()), "request has no inputs");
         Map<String, Object> body = new java.util.HashMap<>(Requests.infer(Requests.image(1, new float[3072])));
         body.put("outputs", List.of(Map.of("name", "probabilities")));
@@ -288,15 +357,25 @@ abstract class TinyResNetContract {
         nested.add(image);
         float[] served = Requests.floats(given().contentType(ContentType.JSON)
                 .body(Requests.infer(Requests.tensor("image", "FP32", List.of(1L, 3L, 32L, 32L), nested)))
-                .post(INFER).then().statusCode(200).extract().jsonPath().getList("outputs[0].data", Float.class));
+                .post(INFER)
+                .then()
+                .statusCode(200)
+                .extract()
+                .jsonPath()
+                .getList("outputs[0].data", Float.class));
         assertArrayEquals(reference.logits(images, 1), served, TOLERANCE);
     }
 
     @Test
     void oversizedBodyIs413() {
         // The test profile limits bodies to 2 MiB (quartet.max-request-size).
-        given().contentType(ContentType.JSON).body(new byte[3 * 1024 * 1024]).post(INFER).then().statusCode(413)
-                .contentType(ContentType.JSON).body("error", containsString("exceeds the limit of 2097152 bytes"));
+        given().contentType(ContentType.JSON)
+                .body(new byte[3 * 1024 * 1024])
+                .post(INFER)
+                .then()
+                .statusCode(413)
+                .contentType(ContentType.JSON)
+                .body("error", containsString("exceeds the limit of 2097152 bytes"));
     }
 
     @Test
@@ -307,7 +386,8 @@ abstract class TinyResNetContract {
             socket.setSoTimeout(10_000);
             OutputStream out = socket.getOutputStream();
             out.write(("POST " + INFER + " HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
-                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                            + "Transfer-Encoding: chunked\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
             byte[] chunk = new byte[64 * 1024];
             Arrays.fill(chunk, (byte) ' ');
             byte[] header = (Integer.toHexString(chunk.length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
@@ -322,7 +402,8 @@ abstract class TinyResNetContract {
                     // expected once the server refused the body
                 }
             });
-            String status = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
+            String status = new BufferedReader(
+                            new InputStreamReader(socket.getInputStream(), StandardCharsets.US_ASCII))
                     .readLine();
             assertTrue(status != null && status.startsWith("HTTP/1.1 413"), "status line: " + status);
         }
@@ -330,10 +411,14 @@ abstract class TinyResNetContract {
 
     @Test
     void metricsCarryModelAndMigDevice() {
-        given().contentType(ContentType.JSON).body(Requests.infer(Requests.image(1, Requests.images(1, 3))))
-                .post(INFER).then().statusCode(200);
+        given().contentType(ContentType.JSON)
+                .body(Requests.infer(Requests.image(1, Requests.images(1, 3))))
+                .post(INFER)
+                .then()
+                .statusCode(200);
         rejected(Requests.infer(Requests.image(2, new float[3])), "needs");
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
         String labels = "mig_device=\"MIG-test-0000\",model=\"tiny-resnet\"";
         for (String expected : List.of(
                 "quartet_worker_requests_total{" + labels + ",outcome=\"ok\"}",
@@ -351,15 +436,22 @@ abstract class TinyResNetContract {
     }
 
     private static void rejected(Object body, int status, String message) {
-        given().contentType(ContentType.JSON).body(body).post(INFER).then().statusCode(status)
-                .contentType(ContentType.JSON).body("error", containsString(message));
+        given().contentType(ContentType.JSON)
+                .body(body)
+                .post(INFER)
+                .then()
+                .statusCode(status)
+                .contentType(ContentType.JSON)
+                .body("error", containsString(message));
     }
 
     /** [count, sum] of the batch-size histogram. */
     static double[] batchStats() {
-        String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        return new double[] {metric(metrics, "quartet_worker_batch_size_count"),
-                metric(metrics, "quartet_worker_batch_size_sum")};
+        String metrics =
+                given().get("/q/metrics").then().statusCode(200).extract().asString();
+        return new double[] {
+            metric(metrics, "quartet_worker_batch_size_count"), metric(metrics, "quartet_worker_batch_size_sum")
+        };
     }
 
     private static double metric(String metrics, String name) {

@@ -5,8 +5,7 @@ import static io.restassured.RestAssured.given;
 /** Waits (bounded) until the worker under test reports ready: loading runs in the background. */
 final class WorkerReady {
 
-    private WorkerReady() {
-    }
+    private WorkerReady() {}
 
     static void await() throws InterruptedException {
         for (int i = 0; i < 600; i++) {

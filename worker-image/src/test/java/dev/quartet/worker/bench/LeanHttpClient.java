@@ -32,9 +32,17 @@ final class LeanHttpClient implements WorkerBenchmark.Call, AutoCloseable {
         URI uri = URI.create(url);
         host = uri.getHost();
         port = uri.getPort();
-        StringBuilder head = new StringBuilder("POST ").append(uri.getRawPath()).append(" HTTP/1.1\r\n")
-                .append("Host: ").append(host).append(':').append(port).append("\r\n")
-                .append("Content-Length: ").append(body.length).append("\r\n");
+        StringBuilder head = new StringBuilder("POST ")
+                .append(uri.getRawPath())
+                .append(" HTTP/1.1\r\n")
+                .append("Host: ")
+                .append(host)
+                .append(':')
+                .append(port)
+                .append("\r\n")
+                .append("Content-Length: ")
+                .append(body.length)
+                .append("\r\n");
         for (int i = 0; i + 1 < headers.length; i += 2) {
             head.append(headers[i]).append(": ").append(headers[i + 1]).append("\r\n");
         }
@@ -56,8 +64,8 @@ final class LeanHttpClient implements WorkerBenchmark.Call, AutoCloseable {
         c.out.flush();
         Response response = c.read();
         if (response.status != 200) {
-            throw new IllegalStateException("HTTP " + response.status + ": "
-                    + new String(response.body, StandardCharsets.UTF_8));
+            throw new IllegalStateException(
+                    "HTTP " + response.status + ": " + new String(response.body, StandardCharsets.UTF_8));
         }
         if (response.close) {
             c.socket.close();
@@ -78,8 +86,7 @@ final class LeanHttpClient implements WorkerBenchmark.Call, AutoCloseable {
         connections.clear();
     }
 
-    private record Response(int status, byte[] body, boolean close) {
-    }
+    private record Response(int status, byte[] body, boolean close) {}
 
     private static final class Connection {
         final Socket socket;
@@ -109,14 +116,16 @@ final class LeanHttpClient implements WorkerBenchmark.Call, AutoCloseable {
                 String value = header.substring(colon + 1).trim();
                 switch (name) {
                     case "content-length" -> length = Long.parseLong(value);
-                    case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                    case "transfer-encoding" ->
+                        chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                     case "connection" -> close = value.equalsIgnoreCase("close");
-                    default -> { }
+                    default -> {}
                 }
             }
             ByteArrayOutputStream body = new ByteArrayOutputStream();
             if (chunked) {
-                for (long size = Long.parseLong(line().split(";")[0].trim(), 16); size > 0;
+                for (long size = Long.parseLong(line().split(";")[0].trim(), 16);
+                        size > 0;
                         size = Long.parseLong(line().split(";")[0].trim(), 16)) {
                     copy(size, body);
                     line();

@@ -82,19 +82,32 @@ public final class WorkerBenchmark {
         long workerPid = Long.parseLong(a.getOrDefault("pid", "-1"));
         double seconds = Double.parseDouble(a.getOrDefault("seconds", "20"));
         boolean jdkClient = "jdk".equals(a.getOrDefault("client", "lean"));
-        int[] levels = Arrays.stream(a.getOrDefault("concurrency", "1,4,16").split(",")).mapToInt(Integer::parseInt)
+        int[] levels = Arrays.stream(a.getOrDefault("concurrency", "1,4,16").split(","))
+                .mapToInt(Integer::parseInt)
                 .toArray();
-        long[] shape = Arrays.stream(a.getOrDefault("shape", "1,3,224,224").split(",")).mapToLong(Long::parseLong)
+        long[] shape = Arrays.stream(a.getOrDefault("shape", "1,3,224,224").split(","))
+                .mapToLong(Long::parseLong)
                 .toArray();
         float[] image = image(shape);
         byte[] body = jsonRequest(inputName, shape, image);
-        byte[] header = new ObjectMapper().writeValueAsBytes(Map.of("inputs", List.of(Map.of("name", inputName,
-                "datatype", "FP32", "shape", shape,
-                "parameters", Map.of("binary_data_size", image.length * 4)))));
-        ByteBuffer binary = ByteBuffer.allocate(header.length + image.length * 4).order(ByteOrder.LITTLE_ENDIAN);
+        byte[] header = new ObjectMapper()
+                .writeValueAsBytes(Map.of(
+                        "inputs",
+                        List.of(Map.of(
+                                "name",
+                                inputName,
+                                "datatype",
+                                "FP32",
+                                "shape",
+                                shape,
+                                "parameters",
+                                Map.of("binary_data_size", image.length * 4)))));
+        ByteBuffer binary =
+                ByteBuffer.allocate(header.length + image.length * 4).order(ByteOrder.LITTLE_ENDIAN);
         binary.put(header).asFloatBuffer().put(image);
-        System.err.printf("model %s (%s), JSON body %d bytes, binary body %d bytes, %.0f s per mode and level,"
-                + " %s client%n", model, format, body.length, binary.capacity(), seconds, jdkClient ? "JDK" : "lean");
+        System.err.printf(
+                "model %s (%s), JSON body %d bytes, binary body %d bytes, %.0f s per mode and level," + " %s client%n",
+                model, format, body.length, binary.capacity(), seconds, jdkClient ? "JDK" : "lean");
 
         List<Result> results = new ArrayList<>();
         int rounds = Integer.parseInt(a.getOrDefault("rounds", "4"));
@@ -148,14 +161,17 @@ public final class WorkerBenchmark {
                     results.add(merge(mode));
                 }
                 System.err.println(format(results.get(results.size() - 3), workerPid) + cpuPerRequest(inCpu, in));
-                System.err.println(format(results.get(results.size() - 2), workerPid) + engine(binEngine)
+                System.err.println(format(results.get(results.size() - 2), workerPid)
+                        + engine(binEngine)
                         + cpuPerRequest(binCpu, bin));
-                System.err.println(format(results.get(results.size() - 1), workerPid) + engine(jsonEngine)
+                System.err.println(format(results.get(results.size() - 1), workerPid)
+                        + engine(jsonEngine)
                         + cpuPerRequest(jsonCpu, json));
             }
         }
-        System.out.printf("%n%s (%s), %s, input %s%n%n", model.getFileName(), format.platform(),
-                Files.size(model) / 1000 + " kB", Arrays.toString(shape));
+        System.out.printf(
+                "%n%s (%s), %s, input %s%n%n",
+                model.getFileName(), format.platform(), Files.size(model) / 1000 + " kB", Arrays.toString(shape));
         System.out.println("| concurrency | in-process img/s | served img/s, binary / JSON | served / in-process,"
                 + " binary / JSON | p50 ms: in-process / binary / JSON | p99 ms: in-process / binary / JSON"
                 + " | p50 overhead ms, binary / JSON |");
@@ -164,14 +180,27 @@ public final class WorkerBenchmark {
             Result in = results.get(i);
             Result bin = results.get(i + 1);
             Result json = results.get(i + 2);
-            System.out.printf("| %d | %.1f | %.1f / %.1f | %.2f / %.2f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f"
-                    + " | %.1f / %.1f |%n", in.concurrency(), in.throughput(), bin.throughput(), json.throughput(),
-                    bin.throughput() / in.throughput(), json.throughput() / in.throughput(), in.p50(), bin.p50(),
-                    json.p50(), in.p99(), bin.p99(), json.p99(), bin.p50() - in.p50(), json.p50() - in.p50());
+            System.out.printf(
+                    "| %d | %.1f | %.1f / %.1f | %.2f / %.2f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f"
+                            + " | %.1f / %.1f |%n",
+                    in.concurrency(),
+                    in.throughput(),
+                    bin.throughput(),
+                    json.throughput(),
+                    bin.throughput() / in.throughput(),
+                    json.throughput() / in.throughput(),
+                    in.p50(),
+                    bin.p50(),
+                    json.p50(),
+                    in.p99(),
+                    bin.p99(),
+                    json.p99(),
+                    bin.p50() - in.p50(),
+                    json.p50() - in.p50());
         }
         if (workerPid > 0) {
-            System.out.printf("%nworker resident memory: %s now, %s peak%n", rss(workerPid, "VmRSS"),
-                    rss(workerPid, "VmHWM"));
+            System.out.printf(
+                    "%nworker resident memory: %s now, %s peak%n", rss(workerPid, "VmRSS"), rss(workerPid, "VmHWM"));
         }
     }
 
@@ -226,8 +255,10 @@ public final class WorkerBenchmark {
 
     /** An OIP request with the image as JSON numbers (1.6 MB for 1 x 3 x 224 x 224). */
     public static byte[] jsonRequest(String inputName, long[] shape, float[] image) throws IOException {
-        return new ObjectMapper().writeValueAsBytes(Map.of("inputs", List.of(Map.of("name", inputName,
-                "datatype", "FP32", "shape", shape, "data", image))));
+        return new ObjectMapper()
+                .writeValueAsBytes(Map.of(
+                        "inputs",
+                        List.of(Map.of("name", inputName, "datatype", "FP32", "shape", shape, "data", image))));
     }
 
     /** One image through the engine as the worker calls it, without HTTP, queue or batching. */
@@ -244,12 +275,19 @@ public final class WorkerBenchmark {
     private static Call served(boolean jdkClient, String url, byte[] body, int jsonLength) {
         if (!jdkClient) {
             return jsonLength >= 0
-                    ? new LeanHttpClient(url, body, "Content-Type", "application/octet-stream",
-                            "Inference-Header-Content-Length", String.valueOf(jsonLength))
+                    ? new LeanHttpClient(
+                            url,
+                            body,
+                            "Content-Type",
+                            "application/octet-stream",
+                            "Inference-Header-Content-Length",
+                            String.valueOf(jsonLength))
                     : new LeanHttpClient(url, body, "Content-Type", "application/json");
         }
-        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofMinutes(2))
+        HttpClient client =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofMinutes(2))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         if (jsonLength >= 0) {
             builder.header("Content-Type", "application/octet-stream")
@@ -268,8 +306,14 @@ public final class WorkerBenchmark {
 
     /** CPU milliseconds so far of this JVM and of the worker process (0 when unknown). */
     private static double[] cpu(long workerPid) {
-        return new double[] {cpuMillis(ProcessHandle.current()),
-                workerPid > 0 ? ProcessHandle.of(workerPid).map(WorkerBenchmark::cpuMillis).orElse(0.0) : 0};
+        return new double[] {
+            cpuMillis(ProcessHandle.current()),
+            workerPid > 0
+                    ? ProcessHandle.of(workerPid)
+                            .map(WorkerBenchmark::cpuMillis)
+                            .orElse(0.0)
+                    : 0
+        };
     }
 
     private static double cpuMillis(ProcessHandle process) {
@@ -279,8 +323,10 @@ public final class WorkerBenchmark {
     /** CPU per request of this JVM (the clients, or the engine in-process) and of the worker. */
     private static String cpuPerRequest(double[] millis, List<Result> slices) {
         long requests = slices.stream().mapToLong(Result::requests).sum();
-        return requests == 0 ? "" : String.format("  CPU ms/request: bench JVM %.1f, worker %.1f", millis[0] / requests,
-                millis[1] / requests);
+        return requests == 0
+                ? ""
+                : String.format(
+                        "  CPU ms/request: bench JVM %.1f, worker %.1f", millis[0] / requests, millis[1] / requests);
     }
 
     /** Mean rows per engine call and mean engine milliseconds per call, from the worker's metrics. */
@@ -288,12 +334,19 @@ public final class WorkerBenchmark {
         try {
             String base = inferUrl.substring(0, inferUrl.indexOf("/v2/"));
             // HTTP/1.1 and a timeout: a JDK client's h2c upgrade request once hung here for good.
-            HttpResponse<String> metrics = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build().send(
-                    HttpRequest.newBuilder(URI.create(base + "/q/metrics")).timeout(Duration.ofSeconds(30)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return new double[] {metric(metrics.body(), "quartet_worker_batch_size_count"),
-                    metric(metrics.body(), "quartet_worker_batch_size_sum"),
-                    metric(metrics.body(), "quartet_worker_inference_duration_seconds_sum")};
+            HttpResponse<String> metrics = HttpClient.newBuilder()
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(base + "/q/metrics"))
+                                    .timeout(Duration.ofSeconds(30))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+            return new double[] {
+                metric(metrics.body(), "quartet_worker_batch_size_count"),
+                metric(metrics.body(), "quartet_worker_batch_size_sum"),
+                metric(metrics.body(), "quartet_worker_inference_duration_seconds_sum")
+            };
         } catch (Exception e) {
             return new double[] {0, 0, 0};
         }
@@ -306,17 +359,27 @@ public final class WorkerBenchmark {
     }
 
     private static double percentile(List<Double> sorted, double q) {
-        return sorted.isEmpty() ? Double.NaN : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
+        return sorted.isEmpty()
+                ? Double.NaN
+                : sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(q * sorted.size()) - 1));
     }
 
     private static String engine(double[] delta) {
-        return delta[0] <= 0 ? "" : String.format("  engine: %.1f rows/call, %.1f ms/call", delta[1] / delta[0],
-                delta[2] * 1000 / delta[0]);
+        return delta[0] <= 0
+                ? ""
+                : String.format(
+                        "  engine: %.1f rows/call, %.1f ms/call", delta[1] / delta[0], delta[2] * 1000 / delta[0]);
     }
 
     private static String format(Result r, long pid) {
-        return String.format("%-10s c=%-2d %6d requests %6.1f img/s p50 %7.1f ms p99 %7.1f ms%s", r.mode(),
-                r.concurrency(), r.requests(), r.throughput(), r.p50(), r.p99(),
+        return String.format(
+                "%-10s c=%-2d %6d requests %6.1f img/s p50 %7.1f ms p99 %7.1f ms%s",
+                r.mode(),
+                r.concurrency(),
+                r.requests(),
+                r.throughput(),
+                r.p50(),
+                r.p99(),
                 pid > 0 ? "  worker RSS " + rss(pid, "VmRSS") : "");
     }
 
