@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# A real local Kubernetes control plane (etcd, kube-apiserver, kube-scheduler,
-# kube-controller-manager 1.20.2 built from Debian's source package) on loopback, plus
+# A real local Kubernetes control plane (etcd, kube-apiserver, kube-scheduler, kube-controller-manager
+# and kubectl of one pinned release, built with Go from the Go module proxy) on loopback, plus
 # Quartet's GPU node simulator playing GFD, device plugin, MIG Manager and kubelet.
 #
 #   hack/local-cluster.sh up [--nodes N] [--gpus-per-node G] [--gpu-model A30|A100-40GB|A100-80GB|H100-80GB]
@@ -8,20 +8,26 @@
 #                            [--worker-processes [--worker-model-root DIR]] [--audit-log] [--state-dir DIR]
 #   hack/local-cluster.sh down   [--state-dir DIR]
 #   hack/local-cluster.sh status [--state-dir DIR]
-#   hack/local-cluster.sh build          # only build (or find) the control-plane binaries
+#   hack/local-cluster.sh build          # only build (or find) the binaries; prints their directory
 #   hack/local-cluster.sh kubeconfig [--state-dir DIR]   # print the kubeconfig path
 #
-# Environment: QUARTET_CLUSTER_DIR (state, default ${TMPDIR:-/tmp}/quartet-cluster-$UID),
+# Environment: QUARTET_K8S_VERSION (default 1.36.3; a directory of that name must exist under
+# hack/kubernetes/), QUARTET_CLUSTER_DIR (state, default ${TMPDIR:-/tmp}/quartet-cluster-$UID),
 # QUARTET_CACHE_DIR (binary cache, default ${XDG_CACHE_HOME:-~/.cache}/quartet),
 # QUARTET_SIM_JAVA_OPTS (JVM options of the simulator). Docs: docs/local-cluster.md
 set -euo pipefail
 
-K8S_VERSION=1.20.2
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=hack/lib.sh
+. "$REPO_ROOT/hack/lib.sh"
+fail_loudly local-cluster
+
+K8S_VERSION=${QUARTET_K8S_VERSION:-1.36.3}
+K8S_MODULE=$REPO_ROOT/hack/kubernetes/$K8S_VERSION
+ETCD_MODULE=$REPO_ROOT/hack/etcd
 CACHE_DIR=${QUARTET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/quartet}
-BIN_DIR=$CACHE_DIR/kubernetes-$K8S_VERSION/bin
 STATE_DIR=${QUARTET_CLUSTER_DIR:-${TMPDIR:-/tmp}/quartet-cluster-$(id -u)}
-APT_PACKAGES=(golang-go etcd-server rsync jq dpkg-dev openssl curl golang-github-modern-go-reflect2-dev)
+APT_PACKAGES=(openssl curl jq)
 COMPONENTS=(etcd kube-apiserver kube-scheduler kube-controller-manager simulator)
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
@@ -37,59 +43,64 @@ ensure_packages() {
   for p in "${APT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
-  # a kubectl comes with many machines; Debian's kubernetes-client (1.20) otherwise
-  command -v kubectl >/dev/null || missing+=(kubernetes-client)
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing Debian packages: ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  step "apt-get update" "$CACHE_DIR/logs/apt.log" as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  step "apt-get install ${missing[*]}" "$CACHE_DIR/logs/apt.log" \
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
 }
 
-ensure_deb_src() {
-  if ! grep -rqs '^Types: deb-src' /etc/apt/sources.list.d/ && ! grep -qs '^deb-src' /etc/apt/sources.list; then
-    log "adding a deb-src entry for bookworm (apt-get source needs it)"
-    as_root tee /etc/apt/sources.list.d/quartet-debsrc.sources >/dev/null <<'EOF'
-Types: deb-src
-URIs: http://deb.debian.org/debian
-Suites: bookworm
-Components: main
-Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
-EOF
-    as_root apt-get update -qq
-  fi
+# The cache key is the release plus a hash of its build module, so a changed go.sum rebuilds.
+module_hash() { cat "$@" | sha256sum | cut -c1-12; }
+[ -d "$K8S_MODULE" ] || die "no build module for Kubernetes $K8S_VERSION in hack/kubernetes/ (have: $(cd "$REPO_ROOT/hack/kubernetes" && ls -d 1.* | tr '\n' ' '); hack/kubernetes/new-version.sh writes one)"
+BIN_DIR=$CACHE_DIR/kubernetes-$K8S_VERSION-$(module_hash "$K8S_MODULE"/go.mod "$K8S_MODULE"/go.sum "$K8S_MODULE"/tools.go)/bin
+ETCD_VERSION=$(sed -n 's#^require go.etcd.io/etcd/server/v3 v\(.*\)$#\1#p' "$ETCD_MODULE/go.mod")
+ETCD_BIN=$CACHE_DIR/etcd-$ETCD_VERSION-$(module_hash "$ETCD_MODULE"/go.mod "$ETCD_MODULE"/go.sum "$ETCD_MODULE"/main.go)/bin/etcd
+
+kubernetes_present() {
+  for b in kube-apiserver kube-scheduler kube-controller-manager kubectl; do [ -x "$BIN_DIR/$b" ] || return 1; done
 }
 
-binaries_present() {
-  for b in kube-apiserver kube-scheduler kube-controller-manager; do [ -x "$BIN_DIR/$b" ] || return 1; done
+binaries_present() { kubernetes_present && [ -x "$ETCD_BIN" ] && [ -L "$BIN_DIR/etcd" ]; }
+
+ensure_go() {
+  command -v go >/dev/null || die "Go is needed to build the control plane (go.mod asks for $(sed -n 's/^go //p' "$K8S_MODULE/go.mod") or newer; a Go of 1.21 or later fetches that toolchain from the Go module proxy by itself)"
+}
+
+# go_build LOG OUT_DIR MODULE_DIR PACKAGE...: a static, trimmed build in the module's directory.
+go_build() {
+  local log=$1 out=$2 dir=$3; shift 3
+  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w ${LDFLAGS:-}" -o "$out/" "$@") >"$log" 2>&1
 }
 
 build_binaries() {
   ensure_packages
   if binaries_present; then log "control-plane binaries cached in $BIN_DIR"; return 0; fi
-  ensure_deb_src
-  local work; work=$(mktemp -d "${TMPDIR:-/tmp}/quartet-k8s-build.XXXXXX")
-  local started=$SECONDS
-  log "building kube-apiserver, kube-scheduler, kube-controller-manager $K8S_VERSION (one-off, 3-8 min on 2 cores)"
-  (
-    cd "$work"
-    apt-get source -qq kubernetes >/dev/null 2>&1 || die "apt-get source kubernetes failed"
-    cd kubernetes-*/
-    export GOPATH=$PWD/.go CGO_ENABLED=0 HOME=$work/home GOFLAGS=-mod=vendor GOCACHE=$work/gocache
-    mkdir -p "$HOME" .go/src/k8s.io && ln -sfn ../../.. .go/src/k8s.io/kubernetes
-    # The vendored reflect2 v1.0.1 crashes kube-apiserver under Go 1.19 (SIGSEGV in
-    # runtime.mapiterinit while encoding JSON). Debian ships v1.0.2's source: swap it in.
-    rm -rf vendor/github.com/modern-go/reflect2 && mkdir -p vendor/github.com/modern-go/reflect2
-    cp /usr/share/gocode/src/github.com/modern-go/reflect2/*.go \
-       /usr/share/gocode/src/github.com/modern-go/reflect2/*.s vendor/github.com/modern-go/reflect2/
-    sed -i 's#github.com/modern-go/reflect2 v1.0.1#github.com/modern-go/reflect2 v1.0.2#g' \
-       go.mod vendor/modules.txt staging/src/k8s.io/*/go.mod
-    make WHAT="cmd/kube-apiserver cmd/kube-controller-manager cmd/kube-scheduler" >"$work/make.log" 2>&1 \
-      || { tail -30 "$work/make.log" >&2; die "make failed (full log: $work/make.log)"; }
-    mkdir -p "$BIN_DIR.tmp"
-    cp _output/bin/kube-apiserver _output/bin/kube-scheduler _output/bin/kube-controller-manager "$BIN_DIR.tmp/"
-  )
-  rm -rf "$BIN_DIR" && mkdir -p "$(dirname "$BIN_DIR")" && mv "$BIN_DIR.tmp" "$BIN_DIR"
-  chmod -R u+w "$work" 2>/dev/null || true; rm -rf "$work"
+  ensure_go
+  mkdir -p "$CACHE_DIR/logs"
+  local started=$SECONDS minor=${K8S_VERSION#1.}; minor=${minor%%.*}
+  if [ ! -x "$ETCD_BIN" ]; then
+    log "building etcd $ETCD_VERSION from the Go module proxy (one-off)"
+    rm -rf "$(dirname "$ETCD_BIN").tmp"
+    step "build etcd $ETCD_VERSION" "$CACHE_DIR/logs/build-etcd.log" \
+      go_build "$CACHE_DIR/logs/build-etcd.log" "$(dirname "$ETCD_BIN").tmp" "$ETCD_MODULE" .
+    rm -rf "$(dirname "$ETCD_BIN")"; mv "$(dirname "$ETCD_BIN").tmp" "$(dirname "$ETCD_BIN")"
+  fi
+  if ! kubernetes_present; then
+    log "building kube-apiserver, kube-controller-manager, kube-scheduler and kubectl $K8S_VERSION from the Go module proxy (one-off, 6-10 min on 2 cores)"
+    rm -rf "$BIN_DIR.tmp"
+    # the version the binaries report (/version, kubectl version): what Kubernetes' own build stamps
+    LDFLAGS="-X k8s.io/component-base/version.gitVersion=v$K8S_VERSION -X k8s.io/component-base/version.gitMajor=1 \
+-X k8s.io/component-base/version.gitMinor=$minor -X k8s.io/component-base/version.gitTreeState=clean \
+-X k8s.io/client-go/pkg/version.gitVersion=v$K8S_VERSION -X k8s.io/client-go/pkg/version.gitMajor=1 \
+-X k8s.io/client-go/pkg/version.gitMinor=$minor" \
+      step "build Kubernetes $K8S_VERSION" "$CACHE_DIR/logs/build-kubernetes-$K8S_VERSION.log" \
+      go_build "$CACHE_DIR/logs/build-kubernetes-$K8S_VERSION.log" "$BIN_DIR.tmp" "$K8S_MODULE" \
+      k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+    rm -rf "$BIN_DIR"; mkdir -p "$(dirname "$BIN_DIR")"; mv "$BIN_DIR.tmp" "$BIN_DIR"
+  fi
+  ln -sfn "$ETCD_BIN" "$BIN_DIR/etcd"
   log "built in $((SECONDS - started)) s into $BIN_DIR"
 }
 
@@ -116,7 +127,7 @@ start() {
 running_components() {
   local n
   for n in "${COMPONENTS[@]}"; do
-    [ -f "$STATE_DIR/pids/$n.pid" ] && pid_alive "$(cat "$STATE_DIR/pids/$n.pid")" && echo "$n"
+    [ -f "$STATE_DIR/pids/$n.pid" ] && ! pgroup_gone "$(cat "$STATE_DIR/pids/$n.pid")" && echo "$n"
   done
   return 0
 }
@@ -199,9 +210,11 @@ cmd_up() {
   openssl rsa -in "$STATE_DIR/sa.key" -pubout -out "$STATE_DIR/sa.crt" 2>/dev/null
   local kc=$STATE_DIR/kubeconfig
   write_kubeconfig "$pa" "$token" "$kc"
+  # the kubectl of the same release, beside the kubeconfig (tests and scripts use this one)
+  ln -sfn "$BIN_DIR/kubectl" "$STATE_DIR/kubectl"
   echo "$pa" >"$STATE_DIR/apiserver.port"
 
-  start etcd etcd --name quartet --data-dir "$STATE_DIR/etcd" \
+  start etcd "$BIN_DIR/etcd" --name quartet --data-dir "$STATE_DIR/etcd" \
     --listen-client-urls "http://127.0.0.1:$pe" --advertise-client-urls "http://127.0.0.1:$pe" \
     --listen-peer-urls "http://127.0.0.1:$pp" --initial-advertise-peer-urls "http://127.0.0.1:$pp" \
     --initial-cluster "quartet=http://127.0.0.1:$pp" --listen-metrics-urls "" \
@@ -218,18 +231,18 @@ cmd_up() {
     --cert-dir="$STATE_DIR/certs" --token-auth-file="$STATE_DIR/tokens.csv" \
     --authorization-mode=RBAC --service-account-issuer=https://kubernetes.default.svc \
     --service-account-key-file="$STATE_DIR/sa.crt" --service-account-signing-key-file="$STATE_DIR/sa.key" \
-    --service-cluster-ip-range=10.0.0.0/24 --insecure-port=0 --endpoint-reconciler-type=none \
+    --service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
     --enable-admission-plugins=OwnerReferencesPermissionEnforcement \
     --allow-privileged=false --v=0 "${audit_args[@]+"${audit_args[@]}"}"
   wait_for_api "$pa" "$token"
   log "API server ready after $((SECONDS - started)) s"
   start kube-scheduler "$BIN_DIR/kube-scheduler" --kubeconfig="$kc" --bind-address=127.0.0.1 \
-    --secure-port=0 --port=0 --leader-elect=false
+    --secure-port=0 --leader-elect=false
   start kube-controller-manager "$BIN_DIR/kube-controller-manager" --kubeconfig="$kc" \
-    --bind-address=127.0.0.1 --secure-port=0 --port=0 --leader-elect=false \
+    --bind-address=127.0.0.1 --secure-port=0 --leader-elect=false \
     --service-account-private-key-file="$STATE_DIR/sa.key" --root-ca-file="$STATE_DIR/certs/apiserver.crt" \
     --use-service-account-credentials=false --controllers='*' \
-    --node-monitor-grace-period=40s --pod-eviction-timeout=30s
+    --node-monitor-grace-period=40s
   if $sim; then
     local args=(--kubeconfig "$kc" --nodes "$nodes" --gpus-per-node "$gpus" --gpu-model "$model")
     [ -n "$layout" ] && args+=(--layout "$layout")
@@ -242,7 +255,7 @@ cmd_up() {
     cp "$(simulator_jar)" "$STATE_DIR/quartet-gpu-sim.jar"
     start simulator java "${jvm_opts[@]}" -jar "$STATE_DIR/quartet-gpu-sim.jar" "${args[@]}"
     local deadline=$((SECONDS + 60))
-    until [ "$(KUBECONFIG=$kc kubectl get nodes -l quartet.dev/simulated=true --no-headers 2>/dev/null | grep -cw Ready)" -ge "$nodes" ]; do
+    until [ "$(KUBECONFIG=$kc "$BIN_DIR/kubectl" get nodes -l quartet.dev/simulated=true --no-headers 2>/dev/null | grep -cw Ready)" -ge "$nodes" ]; do
       pid_alive "$(cat "$STATE_DIR/pids/simulator.pid")" || { tail -20 "$STATE_DIR/logs/simulator.log" >&2; die "the simulator exited"; }
       [ $SECONDS -lt $deadline ] || die "simulated nodes not Ready after 60 s (see $STATE_DIR/logs/simulator.log)"
       sleep 0.5
@@ -250,26 +263,24 @@ cmd_up() {
   fi
   trap - EXIT
   log "up in $((SECONDS - started)) s; logs in $STATE_DIR/logs"
-  echo "export KUBECONFIG=$kc"
+  echo "export KUBECONFIG=$kc PATH=$BIN_DIR:\$PATH"
 }
 
-# Stops every recorded component, newest first, by its recorded process group.
+# Stops every recorded component, newest first, by its recorded process group (so worker processes of
+# the simulator stop too), and returns only when no process of any group is left.
 stop_components() {
-  local n pid reversed=()
+  local n pid reversed=() rc=0
   for n in "${COMPONENTS[@]}"; do reversed=("$n" "${reversed[@]}"); done
   for n in "${reversed[@]}"; do
     [ -f "$STATE_DIR/pids/$n.pid" ] || continue
     pid=$(cat "$STATE_DIR/pids/$n.pid")
-    if pid_alive "$pid"; then
-      local t0=$SECONDS
-      # Each component was started with setsid, so its pid is also its process group:
-      # signal the group so children (e.g. worker processes of the simulator) stop too.
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-      for _ in $(seq 1 50); do pid_alive "$pid" || break; sleep 0.2; done
-      pid_alive "$pid" && { kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true; }
-      log "stopped $n (pid $pid) in $((SECONDS - t0)) s"
-    fi
+    pgroup_gone "$pid" && continue
+    local t0=$SECONDS
+    # Each component was started with setsid, so its pid is also its process group.
+    wait_pgroup_gone "$pid" 10 || rc=1
+    log "stopped $n (pid $pid) in $((SECONDS - t0)) s"
   done
+  return $rc
 }
 
 cmd_down() {

@@ -7,21 +7,18 @@ import dev.quartet.testsupport.LocalCluster;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectReference;
-import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +28,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The chart installed with Helm into a namespace of the {@link LocalCluster}, for tests that must run Quartet with
  * exactly the chart's permissions: {@link #serviceAccountKubeconfig()} authenticates as the chart's ServiceAccount
- * (its token Secret, which Kubernetes 1.20 creates for every ServiceAccount), and {@link #operatorEnvironment()}
+ * (a bound token from the TokenRequest API, as the kubelet gives a pod), and {@link #operatorEnvironment()}
  * is the environment the chart gives the operator container. {@link #close()} uninstalls the release (the CRD
  * stays: Helm never deletes what crds/ created).
  *
@@ -45,6 +42,7 @@ public final class ChartInstallation implements AutoCloseable {
 
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
     private static final long TOKEN_TIMEOUT_SECONDS = 60;
+    private static final long TOKEN_LIFETIME_SECONDS = 24 * 3600;
 
     private final LocalCluster cluster;
     private final String release;
@@ -73,7 +71,7 @@ public final class ChartInstallation implements AutoCloseable {
      * Installs the chart as release {@code namespace} into the existing {@code namespace}, with {@code values} over
      * values.yaml. {@code replicas} defaults to 0 (no kubelet here runs the operator image; the test runs the
      * operator itself). The MIG Manager namespace and the watched namespaces are created when missing (and left in
-     * place: simulators share {@code gpu-operator}). Returns once the ServiceAccount's token exists.
+     * place: simulators share {@code gpu-operator}). Returns once a token for the ServiceAccount was issued.
      */
     public static ChartInstallation install(LocalCluster cluster, String namespace, Map<String, ?> values) {
         String release = namespace.length() <= 53
@@ -104,12 +102,7 @@ public final class ChartInstallation implements AutoCloseable {
         ServiceAccount serviceAccount = admin.serviceAccounts()
                 .inNamespace(namespace)
                 .withName(account)
-                .waitUntilCondition(
-                        sa -> sa != null
-                                && sa.getSecrets() != null
-                                && !sa.getSecrets().isEmpty(),
-                        TOKEN_TIMEOUT_SECONDS,
-                        TimeUnit.SECONDS);
+                .waitUntilCondition(Objects::nonNull, TOKEN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         Path kubeconfig = writeKubeconfig(admin, serviceAccount, release);
         return new ChartInstallation(cluster, release, namespace, serviceAccount, deployment, kubeconfig);
     }
@@ -225,16 +218,18 @@ public final class ChartInstallation implements AutoCloseable {
 
     private static Path writeKubeconfig(KubernetesClient admin, ServiceAccount account, String release) {
         String namespace = account.getMetadata().getNamespace();
-        Secret secret = account.getSecrets().stream()
-                .map(ObjectReference::getName)
-                .filter(Objects::nonNull)
-                .map(n -> admin.secrets().inNamespace(namespace).withName(n).get())
-                .filter(Objects::nonNull)
-                .filter(s -> "kubernetes.io/service-account-token".equals(s.getType()))
-                .findFirst()
-                .orElseThrow(() -> new IllegalStateException("no token Secret for ServiceAccount " + namespace + "/"
-                        + account.getMetadata().getName()));
-        String token = new String(Base64.getDecoder().decode(secret.getData().get("token")), StandardCharsets.UTF_8);
+        // No token Secret exists for a ServiceAccount since Kubernetes 1.24: ask for a bound token, as the kubelet
+        // does for a pod, valid long enough for a test run or a demo left running.
+        String token = admin.serviceAccounts()
+                .inNamespace(namespace)
+                .withName(account.getMetadata().getName())
+                .tokenRequest(new TokenRequestBuilder()
+                        .withNewSpec()
+                        .withExpirationSeconds(TOKEN_LIFETIME_SECONDS)
+                        .endSpec()
+                        .build())
+                .getStatus()
+                .getToken();
 
         Config adminConfig = admin.getConfiguration();
         Map<String, Object> cluster = new LinkedHashMap<>();
@@ -242,7 +237,7 @@ public final class ChartInstallation implements AutoCloseable {
         if (adminConfig.isTrustCerts()) {
             cluster.put("insecure-skip-tls-verify", true);
         } else {
-            cluster.put("certificate-authority-data", secret.getData().get("ca.crt"));
+            cluster.put("certificate-authority-data", adminConfig.getCaCertData());
         }
         String user = "system:serviceaccount:" + namespace + ":"
                 + account.getMetadata().getName();

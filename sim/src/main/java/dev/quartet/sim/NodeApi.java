@@ -29,9 +29,18 @@ final class NodeApi {
             Map.of("cpu", "32", "memory", "256Gi", "pods", "110", "ephemeral-storage", "500Gi");
 
     private final KubernetesClient client;
+    private String kubeletVersion;
 
     NodeApi(KubernetesClient client) {
         this.client = client;
+    }
+
+    /** A kubelet runs the control plane's release (or one a little older); the simulated one claims the same. */
+    private String kubeletVersion() {
+        if (kubeletVersion == null) {
+            kubeletVersion = client.getKubernetesVersion().getGitVersion();
+        }
+        return kubeletVersion;
     }
 
     static String now() {
@@ -84,8 +93,8 @@ final class NodeApi {
                 .withNewNodeInfo()
                 .withArchitecture("amd64")
                 .withOperatingSystem("linux")
-                .withKubeletVersion("v1.20.2")
-                .withKubeProxyVersion("v1.20.2")
+                .withKubeletVersion(kubeletVersion())
+                .withKubeProxyVersion(kubeletVersion())
                 .withContainerRuntimeVersion("quartet-sim://1")
                 .withKernelVersion("simulated")
                 .withOsImage("Quartet simulated GPU node")
