@@ -14,8 +14,9 @@ export QUARTET_CLUSTER_DIR=$ROOT/target/bench-cluster
 hack/local-cluster.sh down >/dev/null 2>&1 || true
 hack/local-cluster.sh up --no-sim --audit-log
 trap 'hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
-CP=$(./mvnw -B -q -ntp -pl operator dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
+. hack/lib.sh
+CP=$(operator_test_classpath "$ROOT")
 cd operator
 QUARTET_KUBECONFIG=$QUARTET_CLUSTER_DIR/kubeconfig QUARTET_AUDIT_LOG=$QUARTET_CLUSTER_DIR/logs/audit.log \
 KUBECACHEDIR=$ROOT/target/kube-cache \
-  java -Xmx1g -cp "target/test-classes:target/classes:$CP" dev.quartet.it.OperatorBench "$@"
+  java -Xmx1g -cp "$CP" dev.quartet.it.OperatorBench "$@"

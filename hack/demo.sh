@@ -7,85 +7,99 @@
 #   hack/demo.sh down     stop a demo left running
 #
 # Only the GPU is simulated: replicas are real worker processes (the Quartet worker with DJL) started by
-# the simulated kubelet on the slice the simulated device plugin gave them.
+# the simulated kubelet on the slice the simulated device plugin gave them. A step that fails says which,
+# with the command and the last lines of its log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+. hack/lib.sh
+fail_loudly demo
 export QUARTET_CLUSTER_DIR=${QUARTET_DEMO_DIR:-$ROOT/target/demo}
+LOGS=$ROOT/target/demo-logs
 DEMO_NS=${QUARTET_DEMO_NAMESPACE:-default}
 OPERATOR_NS=quartet-system
 EXIT=false
 started=$SECONDS
 
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
-die() { printf 'demo: %s\n' "$*" >&2; exit 1; }
+die() { printf '[demo] %s\n' "$*" >&2; exit 1; }
 
+# The operator runs in its own process group (setsid): stopping waits until none of it is left.
 stop_operator() {
-  local pidfile=$QUARTET_CLUSTER_DIR/operator.pid
-  if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-    kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.2; done
-    kill -KILL "$(cat "$pidfile")" 2>/dev/null || true
+  local pidfile=$LOGS/operator.pid
+  if [ -f "$pidfile" ]; then
+    wait_pgroup_gone "$(cat "$pidfile")" 10 || true
+    rm -f "$pidfile"
   fi
-  rm -f "$pidfile"
 }
 
 teardown() {
   stop_operator
-  hack/local-cluster.sh down >/dev/null 2>&1 || true
+  hack/local-cluster.sh down >/dev/null 2>&1 || hack/local-cluster.sh down
 }
 
 case "${1:-}" in
   --exit) EXIT=true ;;
   down) teardown; echo "demo stopped"; exit 0 ;;
   "") ;;
-  *) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac
 
 # 1. Build what is missing (a cold build downloads Maven dependencies; later runs skip it).
 say "Building Quartet (operator, worker, simulator) where missing"
 if [ ! -f operator/target/quarkus-app/quarkus-run.jar ] || [ ! -f worker-image/target/quarkus-app/quarkus-run.jar ] \
-   || [ ! -f sim/target/quartet-gpu-sim.jar ] || [ ! -d operator/target/test-classes ]; then
-  ./mvnw -B -q -ntp package -DskipTests
+   || [ ! -f sim/target/quartet-gpu-sim.jar ] || [ ! -f operator/target/test-classpath.txt ]; then
+  step "build (./mvnw package -DskipTests)" "$LOGS/build.log" ./mvnw -B -ntp package -DskipTests
 fi
 
 # 2. The control plane and two simulated nodes with four A30 GPUs each, every GPU at 4x1g.6gb.
-say "Starting a local Kubernetes 1.20 control plane with 2 simulated nodes x 4 A30 GPUs"
+say "Starting a local Kubernetes control plane with 2 simulated nodes x 4 A30 GPUs"
 hack/local-cluster.sh down >/dev/null 2>&1 || true
+$EXIT && trap teardown EXIT
 # Each worker is a JVM: the first 8 replicas run as real worker processes, the rest as simulated
 # containers (the priority example alone asks for 36).
-QUARTET_SIM_MAX_WORKER_PROCESSES=${QUARTET_SIM_MAX_WORKER_PROCESSES:-8} \
+step "control plane and simulated nodes (hack/local-cluster.sh up)" "$LOGS/cluster-up.log" \
+  env QUARTET_SIM_MAX_WORKER_PROCESSES="${QUARTET_SIM_MAX_WORKER_PROCESSES:-8}" \
   hack/local-cluster.sh up --nodes 2 --gpus-per-node 4 --gpu-model A30 --layout 4x1g.6gb \
   --worker-processes --worker-model-root "$ROOT/worker-image/models"
 export KUBECONFIG=$QUARTET_CLUSTER_DIR/kubeconfig
-$EXIT && trap teardown EXIT
+# the kubectl of the control plane's own release
+PATH=$(dirname "$(readlink "$QUARTET_CLUSTER_DIR/kubectl")"):$PATH
+kubectl version | sed -n 's/^Server Version: /Kubernetes server version: /p'
 kubectl get nodes -L nvidia.com/gpu.product,nvidia.com/mig.config,nvidia.com/mig.config.state
 
 # 3. The Helm chart: CRD, ServiceAccount, least-privilege RBAC (the operator runs as a local process).
 say "Installing the Helm chart's CRD and RBAC into $OPERATOR_NS"
-CP=$(./mvnw -B -q -ntp -pl operator dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
-QUARTET_KUBECONFIG=$KUBECONFIG KUBECACHEDIR=$QUARTET_CLUSTER_DIR/kube-cache \
-  java -Djava.util.logging.manager=org.jboss.logmanager.LogManager \
-  -cp "operator/target/test-classes:operator/target/classes:$CP" dev.quartet.helm.DemoInstall \
+CP=$(operator_test_classpath "$ROOT")
+step "install the chart's CRD and RBAC (dev.quartet.helm.DemoInstall)" "$LOGS/chart-install.log" \
+  env QUARTET_KUBECONFIG="$KUBECONFIG" KUBECACHEDIR="$QUARTET_CLUSTER_DIR/kube-cache" \
+  java -Djava.util.logging.manager=org.jboss.logmanager.LogManager -cp "$CP" dev.quartet.helm.DemoInstall \
   "$OPERATOR_NS" "$QUARTET_CLUSTER_DIR/operator.env"
 
 # 4. The operator, with exactly the chart's environment and ServiceAccount.
-say "Starting the Quartet operator (log: $QUARTET_CLUSTER_DIR/logs/operator.log)"
+say "Starting the Quartet operator (log: $LOGS/operator.log)"
 stop_operator
+mkdir -p "$LOGS"
 (
   set -a; . "$QUARTET_CLUSTER_DIR/operator.env"; set +a
   export QUARTET_MIG_MANAGER_NAMESPACE=gpu-operator QUARTET_MIG_MANAGER_CONFIG_MAP_NAME=default-mig-parted-config
   # The simulator's MIG Manager reads the ConfigMap through the API, not a mounted copy: no need to wait.
   export QUARTET_MIG_MANAGER_CONFIG_PROPAGATION_DELAY=0s
   export QUARTET_HTTP_PORT=0 JAVA_TOOL_OPTIONS="-Xmx192m -XX:+UseSerialGC"
-  setsid java -jar operator/target/quarkus-app/quarkus-run.jar >"$QUARTET_CLUSTER_DIR/logs/operator.log" 2>&1 &
-  echo $! >"$QUARTET_CLUSTER_DIR/operator.pid"
+  setsid java -jar operator/target/quarkus-app/quarkus-run.jar >"$LOGS/operator.log" 2>&1 < /dev/null &
+  echo $! >"$LOGS/operator.pid"
 )
 
 wait_ready() { # name ready-count timeout
   local deadline=$((SECONDS + $3))
   until [ "$(kubectl -n "$DEMO_NS" get infd "$1" -o jsonpath='{.status.readyReplicas}' 2>/dev/null)" = "$2" ]; do
-    [ $SECONDS -lt $deadline ] || { kubectl -n "$DEMO_NS" get infd "$1" -o yaml | sed -n '/^status:/,$p'; die "$1 not $2 ready after $3 s"; }
+    if [ $SECONDS -ge $deadline ]; then
+      kubectl -n "$DEMO_NS" get infd "$1" -o yaml | sed -n '/^status:/,$p' >&2
+      echo "[demo] last lines of the operator log ($LOGS/operator.log):" >&2
+      tail -n 20 "$LOGS/operator.log" | sed 's/^/    /' >&2
+      die "step failed: wait for $1 to have $2 Ready replicas (not after $3 s)"
+    fi
+    pgroup_gone "$(cat "$LOGS/operator.pid")" && { tail -n 30 "$LOGS/operator.log" | sed 's/^/    /' >&2; die "step failed: the operator exited (log: $LOGS/operator.log)"; }
     sleep 2
   done
 }
@@ -122,8 +136,8 @@ echo "replica $pod on slice $slice, worker at $url"
 data=$(awk 'BEGIN { for (i = 0; i < 3072; i++) printf "%s%.4f", (i ? "," : ""), (i % 97) / 97.0 }')
 request='{"inputs":[{"name":"image","datatype":"FP32","shape":[1,3,32,32],"data":['"$data"']}]}'
 echo "POST $url/v2/models/resnet/infer  (one 3x32x32 image)"
-answer=$(curl -sf -H 'Content-Type: application/json' -d "$request" "$url/v2/models/resnet/infer") \
-  || die "the replica did not answer (see $QUARTET_CLUSTER_DIR/logs)"
+answer=$(curl -sS -f -H 'Content-Type: application/json' -d "$request" "$url/v2/models/resnet/infer") \
+  || die "step failed: the inference request to $url (worker logs: $QUARTET_CLUSTER_DIR/logs/workers)"
 echo "$answer" | jq -c '{model_name, outputs: [.outputs[] | {name, datatype, shape, data: (.data[0:5])}]}'
 echo "(the first 5 of the 10 logits shown)"
 
@@ -137,7 +151,7 @@ if $EXIT; then
 fi
 say "The demo keeps running (${elapsed} s so far)"
 cat <<EOF
-  export KUBECONFIG=$KUBECONFIG
+  export KUBECONFIG=$KUBECONFIG PATH=$(dirname "$(readlink "$QUARTET_CLUSTER_DIR/kubectl")"):\$PATH
   kubectl get infd                        # the deployments
   bin/kubectl-quartet layout              # the GPUs (QUARTET_MIG_MANAGER_NAMESPACE=gpu-operator)
   kubectl scale infd resnet --replicas=6  # watch Quartet place two more replicas

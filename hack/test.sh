@@ -1,24 +1,57 @@
 #!/usr/bin/env bash
-# Runs every test of the project: unit tests, the tests on a real local control plane with
-# simulated GPU nodes, the worker's tests, the Helm chart's tests and the CRD drift check.
-# It installs what it needs (Debian packages, the control-plane build, Maven downloads).
+# Runs every test of the project, fast ones first:
+#   1. the build's own checks and every unit test (format, enforcer rules, architecture rules, planner,
+#      worker, chart templates, CRD drift): no cluster needed, so a mistake fails in minutes;
+#   2. a real local control plane (Kubernetes of the default release, built once from Go modules) and the
+#      tests that need it (*IT: the operator end to end on simulated GPU nodes, the chart, the examples);
+#   3. the compatibility job: the examples and repartition ITs on the oldest Kubernetes release Quartet
+#      supports (README, "Requirements").
+# It installs what it needs (Debian packages, the control-plane build, Maven downloads). Each step that
+# fails says which, with the command and the last lines of its log.
 #
 #   hack/test.sh [extra Maven arguments]
+#   QUARTET_SKIP_COMPAT=true hack/test.sh   # without step 3 (the default release only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
+. hack/lib.sh
+fail_loudly test
 started=$SECONDS
+LOGS=$ROOT/target/test-logs
+export STEP_ECHO=true
+OLDEST_K8S=1.34.4
+# The second and third steps run only the ITs: surefire selects no unit test.
+ONLY_ITS=(-Dtest=NoUnitTestsInThisStep -Dsurefire.failIfNoSpecifiedTests=false)
 
-# One control plane for the whole run: every test JVM attaches to it through QUARTET_KUBECONFIG.
+# One control plane per step: every test JVM attaches to it through QUARTET_KUBECONFIG.
 export QUARTET_CLUSTER_DIR=${QUARTET_CLUSTER_DIR:-$ROOT/target/test-cluster}
-hack/local-cluster.sh build >/dev/null
-hack/local-cluster.sh down >/dev/null 2>&1 || true
-hack/local-cluster.sh up --no-sim
-trap 'hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
-export QUARTET_KUBECONFIG=$QUARTET_CLUSTER_DIR/kubeconfig
 # Helm (embedded by helm-java in tests) and kubectl keep their discovery cache inside the checkout.
 export KUBECACHEDIR=$ROOT/target/kube-cache
+cluster_up() {
+    step "control plane $1: build" "$LOGS/cluster-build-$1.log" env QUARTET_K8S_VERSION="$1" hack/local-cluster.sh build
+    hack/local-cluster.sh down >/dev/null 2>&1 || true
+    step "control plane $1: up" "$LOGS/cluster-up-$1.log" env QUARTET_K8S_VERSION="$1" hack/local-cluster.sh up --no-sim
+    export QUARTET_KUBECONFIG=$QUARTET_CLUSTER_DIR/kubeconfig
+    PATH=$(dirname "$(readlink "$QUARTET_CLUSTER_DIR/kubectl")"):$PATH
+}
+trap 'hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
 
-./mvnw -B -ntp verify "$@"
+t=$SECONDS
+step "checks and unit tests" "$LOGS/unit.log" ./mvnw -B -ntp verify -DskipITs "$@"
+echo "[test] checks and unit tests passed in $((SECONDS - t)) s"
+
+t=$SECONDS
+cluster_up 1.36.3
+step "integration tests on Kubernetes 1.36.3" "$LOGS/it.log" ./mvnw -B -ntp verify "${ONLY_ITS[@]}" "$@"
+echo "[test] integration tests passed in $((SECONDS - t)) s"
+
+if [ "${QUARTET_SKIP_COMPAT:-false}" != true ]; then
+    t=$SECONDS
+    cluster_up "$OLDEST_K8S"
+    step "compatibility: examples and repartitions on Kubernetes $OLDEST_K8S" "$LOGS/compat.log" \
+        ./mvnw -B -ntp verify "${ONLY_ITS[@]}" -pl operator -am -Dit.test='ExamplesIT,RepartitionIT' \
+        -Dit.failIfNoSpecifiedTests=false "$@"
+    echo "[test] compatibility job on $OLDEST_K8S passed in $((SECONDS - t)) s"
+fi
 
 echo "[test] all tests passed in $((SECONDS - started)) s"

@@ -3,12 +3,15 @@
 # (fabric8's CRD generator runs in the Quarkus build) and writes the committed form (CrdExport).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./mvnw -B -q -pl operator -am package -DskipTests
+. hack/lib.sh
+fail_loudly update-crds
+step "build the operator (./mvnw -pl operator -am package)" target/hack-logs/operator-build.log \
+  ./mvnw -B -ntp -pl operator -am package -DskipTests
 mkdir -p crds helm/quartet/crds
-CP=$(./mvnw -B -q -pl operator dependency:build-classpath -Dmdep.outputFile=/dev/stdout -Dmdep.includeScope=test)
-java -cp "operator/target/test-classes:operator/target/classes:$CP" dev.quartet.crd.CrdExport \
+CP=$(operator_test_classpath "$PWD")
+java -cp "$CP" dev.quartet.crd.CrdExport \
   operator/target/kubernetes/inferencedeployments.inference.quartet.dev-v1.yml \
   crds/inferencedeployments.inference.quartet.dev-v1.yml \
   helm/quartet/crds/inferencedeployments.inference.quartet.dev-v1.yml
-java -cp "operator/target/test-classes:operator/target/classes:$CP" dev.quartet.crd.ApiReference \
+java -cp "$CP" dev.quartet.crd.ApiReference \
   crds/inferencedeployments.inference.quartet.dev-v1.yml docs/api-reference.md

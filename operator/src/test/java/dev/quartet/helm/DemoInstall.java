@@ -17,25 +17,35 @@ public final class DemoInstall {
 
     private DemoInstall() {}
 
-    public static void main(String[] args) throws Exception {
+    public static void main(String[] args) {
+        try {
+            install(args[0], Path.of(args[1]));
+            System.exit(0);
+        } catch (Throwable e) {
+            // the client's threads would keep the JVM (and so the demo) waiting for ever
+            e.printStackTrace();
+            System.exit(1);
+        }
+    }
+
+    private static void install(String namespace, Path envFile) throws Exception {
         LocalCluster cluster = LocalCluster.shared();
-        if (cluster.client().namespaces().withName(args[0]).get() == null) {
+        if (cluster.client().namespaces().withName(namespace).get() == null) {
             cluster.client()
                     .namespaces()
                     .resource(new io.fabric8.kubernetes.api.model.NamespaceBuilder()
                             .withNewMetadata()
-                            .withName(args[0])
+                            .withName(namespace)
                             .endMetadata()
                             .build())
                     .create();
         }
-        ChartInstallation chart = ChartInstallation.install(cluster, args[0], Map.of());
+        ChartInstallation chart = ChartInstallation.install(cluster, namespace, Map.of());
         String env = chart.operatorEnvironment().entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\n"));
-        Files.writeString(Path.of(args[1]), env + "\nKUBECONFIG=" + chart.serviceAccountKubeconfig() + "\n");
-        System.out.println("installed chart " + chart.release() + " in namespace " + args[0] + " (ServiceAccount "
+        Files.writeString(envFile, env + "\nKUBECONFIG=" + chart.serviceAccountKubeconfig() + "\n");
+        System.out.println("installed chart " + chart.release() + " in namespace " + namespace + " (ServiceAccount "
                 + chart.serviceAccountName() + ")");
-        System.exit(0);
     }
 }
