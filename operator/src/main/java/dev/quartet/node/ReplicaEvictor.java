@@ -6,17 +6,13 @@ import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 
-/**
- * Evicts replica pods through the Eviction API (policy/v1, or policy/v1beta1 on servers older than 1.22), so
- * PodDisruptionBudgets decide; a refusal is reported, never forced.
- */
+/** Evicts replica pods through the {@code policy/v1} Eviction API, so PodDisruptionBudgets decide; a refusal is reported, never forced. */
 final class ReplicaEvictor {
 
     /** The outcome of one eviction request. */
     record Outcome(boolean evicted, String refusal) {}
 
     private final KubernetesClient client;
-    private volatile Boolean v1;
 
     ReplicaEvictor(KubernetesClient client) {
         this.client = client;
@@ -27,15 +23,13 @@ final class ReplicaEvictor {
                 .inNamespace(pod.getMetadata().getNamespace())
                 .withName(pod.getMetadata().getName());
         try {
-            boolean done = servesV1()
-                    ? resource.evict(new EvictionBuilder()
-                            .withNewMetadata()
-                            .withName(pod.getMetadata().getName())
-                            .withNamespace(pod.getMetadata().getNamespace())
-                            .endMetadata()
-                            .withDeleteOptions(new DeleteOptions())
-                            .build())
-                    : resource.evict();
+            boolean done = resource.evict(new EvictionBuilder()
+                    .withNewMetadata()
+                    .withName(pod.getMetadata().getName())
+                    .withNamespace(pod.getMetadata().getNamespace())
+                    .endMetadata()
+                    .withDeleteOptions(new DeleteOptions())
+                    .build());
             return done
                     ? new Outcome(true, null)
                     : new Outcome(
@@ -54,15 +48,5 @@ final class ReplicaEvictor {
             }
             throw e;
         }
-    }
-
-    private boolean servesV1() {
-        if (v1 == null) {
-            var version = client.getKubernetesVersion();
-            String minor = version.getMinor().replaceAll("[^0-9]", "");
-            v1 = Integer.parseInt(version.getMajor().replaceAll("[^0-9]", "")) > 1
-                    || (!minor.isEmpty() && Integer.parseInt(minor) >= 22);
-        }
-        return v1;
     }
 }

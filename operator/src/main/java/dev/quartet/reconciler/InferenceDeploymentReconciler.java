@@ -4,11 +4,8 @@ import dev.quartet.config.QuartetConfig;
 import dev.quartet.demand.DemandFactory;
 import dev.quartet.demand.SpecValidator;
 import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetDependentResource;
-import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource;
 import dev.quartet.dependent.InferenceDeploymentServiceDependentResource;
 import dev.quartet.dependent.NameTakenException;
-import dev.quartet.dependent.OnlyPolicyV1beta1Available;
-import dev.quartet.dependent.PolicyV1Available;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
@@ -58,12 +55,7 @@ import java.util.stream.Collectors;
         explicitInvocation = true,
         dependents = {
             @Dependent(type = InferenceDeploymentServiceDependentResource.class),
-            @Dependent(
-                    type = InferenceDeploymentPodDisruptionBudgetDependentResource.class,
-                    activationCondition = PolicyV1Available.class),
-            @Dependent(
-                    type = InferenceDeploymentPodDisruptionBudgetV1beta1DependentResource.class,
-                    activationCondition = OnlyPolicyV1beta1Available.class)
+            @Dependent(type = InferenceDeploymentPodDisruptionBudgetDependentResource.class)
         })
 public class InferenceDeploymentReconciler implements Reconciler<InferenceDeployment> {
 

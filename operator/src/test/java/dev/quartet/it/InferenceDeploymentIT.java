@@ -112,7 +112,7 @@ class InferenceDeploymentIT {
         assertThat(svc.getSpec().getSelector()).containsEntry(QuartetLabels.DEPLOYMENT, "resnet");
         assertThat(bed.client
                         .policy()
-                        .v1beta1()
+                        .v1()
                         .podDisruptionBudget()
                         .inNamespace(bed.namespace)
                         .withName("resnet")
@@ -313,7 +313,7 @@ class InferenceDeploymentIT {
                     .isNull();
             assertThat(bed.client
                             .policy()
-                            .v1beta1()
+                            .v1()
                             .podDisruptionBudget()
                             .inNamespace(bed.namespace)
                             .withName("resnet")

@@ -6,7 +6,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeList;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.VersionInfo;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -45,19 +44,17 @@ final class FakeKubernetes {
             case "nodes" -> operation("node", nodes, null);
             case "configMaps" -> operation("configmap", configMaps, null);
             case "pods" -> pods(null);
-            case "getKubernetesVersion" ->
-                new VersionInfo.Builder().withMajor("1").withMinor("20").build();
             default -> throw unsupported(m);
         });
     }
 
-    /** Pods support only eviction (policy/v1beta1, as on the 1.20 server this pretends to be): always granted. */
+    /** Pods support only eviction through {@code policy/v1}: always granted. */
     private Object pods(String namespace) {
         return proxy(MixedOperation.class, (m, args) -> switch (m.getName()) {
             case "inNamespace" -> pods((String) args[0]);
             case "withName" ->
                 proxy(PodResource.class, (m2, args2) -> {
-                    if (!m2.getName().equals("evict") || args2 != null && args2.length > 0) {
+                    if (!m2.getName().equals("evict") || args2 == null || args2.length != 1) {
                         throw unsupported(m2);
                     }
                     writes.add("evict pod/" + namespace + "/" + args[0]);
