@@ -8,9 +8,9 @@ import io.javaoperatorsdk.operator.processing.dependent.kubernetes.CRUDKubernete
 /**
  * A child named like its InferenceDeployment (Service, PodDisruptionBudget). Its informer sees only Quartet's
  * objects, so an object of the same name that someone else made looks missing, and creating ours by server-side
- * apply (JOSDK's create-only-if-absent form fails on 1.20) would take it over: rewrite its spec and make the
- * deployment its owner, so deleting the deployment would delete it. Creation refuses such an object instead,
- * with a message the reconciler reports in the Degraded condition.
+ * apply would take it over: rewrite its spec and make the deployment its owner, so deleting the deployment would
+ * delete it. Creation refuses such an object instead, with a message the reconciler reports in the Degraded
+ * condition. Updates are server-side applies under Quartet's field manager ({@code FieldManager}).
  */
 abstract class OwnedChildDependentResource<R extends HasMetadata>
         extends CRUDKubernetesDependentResource<R, InferenceDeployment> {

@@ -1,5 +1,6 @@
 package dev.quartet.reconciler;
 
+import dev.quartet.config.FieldManager;
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.demand.DemandFactory;
 import dev.quartet.demand.SpecValidator;
@@ -50,6 +51,7 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(
         name = "inferencedeployment",
+        fieldManager = FieldManager.NAME,
         maxReconciliationInterval = @MaxReconciliationInterval(interval = 60))
 @Workflow(
         explicitInvocation = true,

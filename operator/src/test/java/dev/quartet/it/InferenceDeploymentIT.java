@@ -9,6 +9,7 @@ import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.ReplicaPlacement;
 import dev.quartet.model.TestDeployments;
 import dev.quartet.node.QuartetLabels;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Service;
@@ -120,6 +121,34 @@ class InferenceDeploymentIT {
                 .isNotNull();
         assertThat(bed.client.v1().events().inNamespace(bed.namespace).list().getItems())
                 .anyMatch(e -> "ReplicaPlaced".equals(e.getReason()));
+        assertWrittenByQuartet();
+    }
+
+    /** Every object Quartet writes names it as field manager: server-side applies for what it owns outright. */
+    private void assertWrittenByQuartet() {
+        var policy = bed.client.policy().v1().podDisruptionBudget();
+        for (HasMetadata owned : List.of(
+                bed.client
+                        .services()
+                        .inNamespace(bed.namespace)
+                        .withName("resnet")
+                        .get(),
+                policy.inNamespace(bed.namespace).withName("resnet").get())) {
+            assertThat(owned.getMetadata().getManagedFields())
+                    .as(
+                            "managedFields of %s %s",
+                            owned.getKind(), owned.getMetadata().getName())
+                    .anyMatch(f -> "quartet".equals(f.getManager()) && "Apply".equals(f.getOperation()));
+        }
+        assertThat(bed.get("resnet").getMetadata().getManagedFields())
+                .as("the status is applied by Quartet")
+                .anyMatch(f -> "quartet".equals(f.getManager())
+                        && "Apply".equals(f.getOperation())
+                        && "status".equals(f.getSubresource()));
+        assertThat(bed.pods("resnet"))
+                .as("replica pods are created (never applied over a pod of the same name) by Quartet")
+                .allSatisfy(pod -> assertThat(pod.getMetadata().getManagedFields())
+                        .anyMatch(f -> "quartet".equals(f.getManager()) && "Update".equals(f.getOperation())));
     }
 
     @Test
