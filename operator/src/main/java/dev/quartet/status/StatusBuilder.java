@@ -6,7 +6,6 @@ import dev.quartet.inventory.ReplicaSlice;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.model.ReplicaPlacement;
-import dev.quartet.node.NodeProgress;
 import dev.quartet.planner.Unsatisfied;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
