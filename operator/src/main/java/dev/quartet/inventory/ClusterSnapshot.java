@@ -1,6 +1,5 @@
 package dev.quartet.inventory;
 
-import dev.quartet.node.MigPartedConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;

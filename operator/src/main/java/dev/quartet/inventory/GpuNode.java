@@ -1,6 +1,5 @@
 package dev.quartet.inventory;
 
-import dev.quartet.node.NvidiaLabels;
 import dev.quartet.planner.GpuModel;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;

@@ -1,8 +1,5 @@
 package dev.quartet.inventory;
 
-import dev.quartet.node.MigPartedConfig;
-import dev.quartet.node.NvidiaLabels;
-import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.GpuModel;

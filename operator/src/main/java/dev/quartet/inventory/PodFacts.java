@@ -1,7 +1,5 @@
 package dev.quartet.inventory;
 
-import dev.quartet.node.NvidiaLabels;
-import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;

@@ -2,7 +2,6 @@ package dev.quartet.inventory;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.quartet.node.QuartetLabels;
 import java.time.Instant;
 import java.util.Optional;
 

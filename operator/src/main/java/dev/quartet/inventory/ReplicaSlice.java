@@ -2,7 +2,6 @@ package dev.quartet.inventory;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Optional;
 

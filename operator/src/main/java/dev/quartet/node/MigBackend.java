@@ -3,6 +3,7 @@ package dev.quartet.node;
 import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.planner.Plan;
+import dev.quartet.status.NodeProgress;
 import java.time.Instant;
 import java.util.Map;
 

@@ -7,7 +7,10 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
-import dev.quartet.node.MigPartedConfig.DeviceGroup;
+import dev.quartet.inventory.MigPartedConfig;
+import dev.quartet.inventory.MigPartedConfig.DeviceGroup;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -38,7 +41,23 @@ public final class MigPartedConfigWriter {
             .enable(YAMLGenerator.Feature.INDENT_ARRAYS_WITH_INDICATOR)
             .build();
 
+    /** Reads files as {@link MigPartedConfig#parse} does, keeping the raw tree. */
+    private static final YAMLMapper READER = new YAMLMapper();
+
     private MigPartedConfigWriter() {}
+
+    /** The raw YAML tree of a file, for writers that must keep entries they did not write. */
+    static ObjectNode tree(String text) {
+        try {
+            JsonNode n = READER.readTree(text);
+            if (n == null || !n.isObject()) {
+                throw new IllegalArgumentException("mig-parted config must be a mapping");
+            }
+            return (ObjectNode) n;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /**
      * Also quotes strings YAML reads as hex, octal or binary numbers: unquoted, a device-filter such as
@@ -70,7 +89,7 @@ public final class MigPartedConfigWriter {
      * entries are removed, everything else left as it was.
      */
     public static String rewrite(String original, Map<String, List<DeviceGroup>> wanted, Set<String> inUse) {
-        ObjectNode tree = MigPartedConfig.tree(original);
+        ObjectNode tree = tree(original);
         JsonNode existing = tree.path("mig-configs");
         if (!existing.isObject() && !existing.isNull() && !existing.isMissingNode()) {
             throw new IllegalArgumentException("mig-configs must be a mapping of named configs");
@@ -100,7 +119,7 @@ public final class MigPartedConfigWriter {
             return original;
         }
         String edited = editText(original, remove, toAdd);
-        if (edited != null && MigPartedConfig.tree(edited).path("mig-configs").equals(WRITER.valueToTree(expected))) {
+        if (edited != null && tree(edited).path("mig-configs").equals(WRITER.valueToTree(expected))) {
             return edited;
         }
         // Unusual formatting defeated the text edit: fall back to a full rewrite (comments are lost).

@@ -3,6 +3,7 @@ package dev.quartet.node;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quartet.inventory.GpuNode;
+import dev.quartet.inventory.QuartetLabels;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;

@@ -1,7 +1,10 @@
 package dev.quartet.node;
 
 import dev.quartet.inventory.GpuNode;
-import dev.quartet.node.MigPartedConfig.DeviceGroup;
+import dev.quartet.inventory.MigPartedConfig;
+import dev.quartet.inventory.MigPartedConfig.DeviceGroup;
+import dev.quartet.inventory.NvidiaLabels;
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.Instance;
 import dev.quartet.planner.Plan;

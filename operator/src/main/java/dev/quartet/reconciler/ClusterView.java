@@ -2,9 +2,9 @@ package dev.quartet.reconciler;
 
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
-import dev.quartet.node.NodeProgress;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.Plan;
+import dev.quartet.status.NodeProgress;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Instant;
 import java.util.List;

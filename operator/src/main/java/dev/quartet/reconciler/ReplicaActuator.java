@@ -6,9 +6,9 @@ import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetDependentReso
 import dev.quartet.dependent.ReplicaPodFactory;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.node.NewPodGate;
-import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.Demand;
 import dev.quartet.status.EventRecorder;
 import dev.quartet.status.RolloutProgress;

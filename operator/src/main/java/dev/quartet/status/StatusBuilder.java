@@ -1,12 +1,11 @@
 package dev.quartet.status;
 
 import dev.quartet.inventory.PodFacts;
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.inventory.ReplicaSlice;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.model.ReplicaPlacement;
-import dev.quartet.node.NodeProgress;
-import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.Unsatisfied;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;

@@ -1,6 +1,5 @@
 package dev.quartet.status;
 
-import dev.quartet.node.NodeProgress;
 import dev.quartet.planner.Unsatisfied;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;

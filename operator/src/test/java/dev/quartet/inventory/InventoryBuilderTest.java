@@ -3,9 +3,6 @@ package dev.quartet.inventory;
 import static dev.quartet.inventory.TestNodes.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quartet.node.MigPartedConfig;
-import dev.quartet.node.NvidiaLabels;
-import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.GpuState;

@@ -1,8 +1,11 @@
 package dev.quartet.inventory;
 
-import dev.quartet.node.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /** GPU nodes as the cluster shows them, for tests that build a snapshot or a fake API server. */
@@ -25,6 +28,15 @@ public final class TestNodes {
             """;
 
     private TestNodes() {}
+
+    /** NVIDIA's default mig-parted file as the GPU Operator ships it (the models Quartet knows). */
+    public static String nvidiaDefault() {
+        try (InputStream in = TestNodes.class.getResourceAsStream("/mig-parted/default-config.yaml")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
 
     /** Two A30s selecting {@link #PER_GPU_ENTRY}, applied and advertised. */
     public static NodeBuilder perGpuA30(String name) {

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.quartet.inventory.PodFacts;
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.ReplicaPlacement;
 import dev.quartet.model.TestDeployments;
-import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.quartet.inventory.PodFacts;
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.TestDeployments;
-import dev.quartet.node.QuartetLabels;
 import dev.quartet.sim.GpuModel;
 import java.time.Duration;
 import java.util.Map;

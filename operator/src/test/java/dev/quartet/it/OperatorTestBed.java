@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.quartet.helm.ChartInstallation;
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
-import dev.quartet.node.QuartetLabels;
 import dev.quartet.sim.DeletedPod;
 import dev.quartet.sim.GpuNodeSimulator;
 import dev.quartet.sim.SimulatorOptions;

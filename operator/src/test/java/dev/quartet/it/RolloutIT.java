@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.quartet.inventory.PodFacts;
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.TestDeployments;
-import dev.quartet.node.QuartetLabels;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.util.List;

@@ -7,8 +7,10 @@ import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
+import dev.quartet.inventory.MigPartedConfig;
+import dev.quartet.inventory.NvidiaLabels;
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.inventory.TestNodes;
-import dev.quartet.node.NodeProgress.Phase;
 import dev.quartet.planner.Assignment;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.GpuModel;
@@ -17,6 +19,8 @@ import dev.quartet.planner.Instance;
 import dev.quartet.planner.Placement;
 import dev.quartet.planner.Plan;
 import dev.quartet.status.EventRecorder;
+import dev.quartet.status.NodeProgress;
+import dev.quartet.status.NodeProgress.Phase;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -189,7 +193,7 @@ class MigManagerBackendTest {
 
     @Test
     void nodesRepartitionedInOnePassEachKeepTheirConfig() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
 
@@ -207,7 +211,7 @@ class MigManagerBackendTest {
 
     @Test
     void aConfigALiveNodeSelectsSurvivesASnapshotThatDoesNotShowItYet() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
         ClusterSnapshot stale = snapshot();
@@ -222,7 +226,7 @@ class MigManagerBackendTest {
 
     @Test
     void quartetConfigsNoNodeUsesAreStillRemoved() {
-        migConfig(MigPartedConfigTest.nvidiaDefault() + """
+        migConfig(TestNodes.nvidiaDefault() + """
 
                   quartet-00000fffff:
                     - devices: all
@@ -239,7 +243,7 @@ class MigManagerBackendTest {
 
     @Test
     void aFailureWithNothingToRollBackToIsRecordedAndReportedOnce() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", null, null).build());
         MigManagerBackend backend = backend(1);
         pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
@@ -282,7 +286,7 @@ class MigManagerBackendTest {
 
     @Test
     void aTimeoutWithNothingToRollBackToIsRecordedOnce() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", null, null).build());
         MigManagerBackend backend = backend(1);
         pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
@@ -302,7 +306,7 @@ class MigManagerBackendTest {
 
     @Test
     void aLateSuccessAfterARecordedTimeoutClearsTheFailure() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", null, null).build());
         MigManagerBackend backend = backend(1);
         pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
@@ -328,7 +332,7 @@ class MigManagerBackendTest {
 
     @Test
     void theConfigAnAdministratorChoseIsTheRollbackTargetWhenNoStateIsReported() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", null).build());
         MigManagerBackend backend = backend(1);
         pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
@@ -344,7 +348,7 @@ class MigManagerBackendTest {
 
     @Test
     void aConfigThatFailsAgainAfterTheBackOffIsRolledBackAgain() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         MigManagerBackend backend = backend(1);
         pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
@@ -368,7 +372,7 @@ class MigManagerBackendTest {
 
     /** gpu-a: two A30s, GPU 0 at 4x 1g.6gb and GPU 1 at 1x 4g.24gb, running a 1g.6gb pod nobody placed. */
     private ClusterSnapshot podWithoutReportedSlice() {
-        migConfig(MigPartedConfigTest.nvidiaDefault() + "\n" + TestNodes.PER_GPU_ENTRY);
+        migConfig(TestNodes.nvidiaDefault() + "\n" + TestNodes.PER_GPU_ENTRY);
         cluster.put(TestNodes.perGpuA30("gpu-a").build());
         Pod trainer = new PodBuilder()
                 .withNewMetadata()
@@ -421,7 +425,7 @@ class MigManagerBackendTest {
 
     @Test
     void aNewConfigIsSelectedOnlyOnceMigManagersMountedCopyCanShowIt() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         MigManagerBackend backend = backend(1, Duration.ofSeconds(90));
 
@@ -454,7 +458,7 @@ class MigManagerBackendTest {
 
     @Test
     void aConfigStagedForAnotherNodeIsKeptAndOneNoLongerPlannedIsDropped() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
         MigManagerBackend backend = backend(2, Duration.ofSeconds(90));
@@ -480,7 +484,7 @@ class MigManagerBackendTest {
         // gpu-a must go from 4 x 1g.6gb to 4g.24gb; its movable replica's replacement is planned on gpu-b's GPU,
         // which needs a repartition too. With one repartition at a time, gpu-a waiting for that replacement and
         // gpu-b waiting for its turn waited for each other for ever.
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         cluster.put(TestNodes.node(
                         "gpu-b",
@@ -549,7 +553,7 @@ class MigManagerBackendTest {
 
     @Test
     void aNodeMigManagerIsBusyWithCountsAgainstTheLimitWhoeverChoseItsConfig() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", NvidiaLabels.STATE_PENDING).build());
         cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
 
@@ -563,7 +567,7 @@ class MigManagerBackendTest {
 
     @Test
     void quartetsConfigsANodeUsesAreWrittenBackWhenSomethingRewritesTheConfigMap() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         MigManagerBackend backend = backend(1);
         pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
@@ -571,7 +575,7 @@ class MigManagerBackendTest {
         migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
         pass(backend, plan(), snapshot(), NOW.plusSeconds(30));
         // The GPU Operator restores its default-mig-parted-config: Quartet's entries are gone.
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
 
         pass(backend, plan(), snapshot(), NOW.plusSeconds(60));
 
@@ -585,7 +589,7 @@ class MigManagerBackendTest {
 
     @Test
     void aRestartedOperatorWritesBackAndRollsBackToConfigsRecordedOnTheNode() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         pass(backend(1), plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
         String first = label("gpu-a", NvidiaLabels.MIG_CONFIG);
@@ -595,7 +599,7 @@ class MigManagerBackendTest {
         assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo(first);
         assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_CONTENT)).contains(first, second);
         // A restarted operator (nothing in memory) finds the ConfigMap rewritten and the new config failing.
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
 
         NodeProgress progress =
@@ -610,7 +614,7 @@ class MigManagerBackendTest {
 
     @Test
     void aLastGoodConfigTheConfigMapNoLongerHasIsNotSelectedAsARollback() {
-        migConfig(MigPartedConfigTest.nvidiaDefault() + """
+        migConfig(TestNodes.nvidiaDefault() + """
 
                   custom-halves:
                     - devices: all
@@ -623,7 +627,7 @@ class MigManagerBackendTest {
         String tried = label("gpu-a", NvidiaLabels.MIG_CONFIG);
         assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo("custom-halves");
         // An administrator's edit drops custom-halves; the new config then fails.
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
 
         NodeProgress progress =
@@ -636,7 +640,7 @@ class MigManagerBackendTest {
 
     @Test
     void aNodeWhoseConfigIsStagedKeepsItsTurn() {
-        migConfig(MigPartedConfigTest.nvidiaDefault());
+        migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
         MigManagerBackend backend = backend(1, Duration.ofSeconds(90));

@@ -2,7 +2,9 @@ package dev.quartet.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quartet.node.MigPartedConfig.DeviceGroup;
+import dev.quartet.inventory.MigPartedConfig;
+import dev.quartet.inventory.MigPartedConfig.DeviceGroup;
+import dev.quartet.inventory.TestNodes;
 import dev.quartet.planner.GpuModel;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -13,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 class MigPartedConfigWriterTest {
 
-    private static final String NVIDIA = MigPartedConfigTest.nvidiaDefault();
+    private static final String NVIDIA = TestNodes.nvidiaDefault();
 
     /** GPU 0: four 1g, GPU 1: one 2g and two 1g, GPUs 2 and 3 MIG off: a layout Quartet writes for an A30 node. */
     private static final List<DeviceGroup> MIXED = List.of(
@@ -298,7 +300,7 @@ class MigPartedConfigWriterTest {
                   %s:
                 """.formatted(name));
         assertThat(written).endsWith("\nx-owner: cluster-admins\n");
-        assertThat(MigPartedConfig.tree(written).path("x-owner").asText()).isEqualTo("cluster-admins");
+        assertThat(MigPartedConfigWriter.tree(written).path("x-owner").asText()).isEqualTo("cluster-admins");
         assertThat(counts(written, name, 0)).isEqualTo(Map.of("4g.24gb", 1));
         assertThat(MigPartedConfigWriter.rewrite(written, Map.of(), Set.of())).isEqualTo(original);
     }
@@ -392,7 +394,7 @@ class MigPartedConfigWriterTest {
 
         MigPartedConfig parsed = MigPartedConfig.parse(written);
         assertThat(parsed.configs()).containsOnlyKeys("all-disabled", name);
-        assertThat(MigPartedConfig.tree(written).path("version").asText()).isEqualTo("v1");
+        assertThat(MigPartedConfigWriter.tree(written).path("version").asText()).isEqualTo("v1");
         assertThat(counts(written, name, 0)).isEqualTo(Map.of("1g.6gb", 4));
     }
 }

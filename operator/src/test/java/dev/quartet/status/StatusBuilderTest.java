@@ -2,16 +2,15 @@ package dev.quartet.status;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.model.ReplicaPlacement;
 import dev.quartet.model.TestDeployments;
-import dev.quartet.node.NodeProgress;
-import dev.quartet.node.NodeProgress.Phase;
-import dev.quartet.node.QuartetLabels;
 import dev.quartet.planner.Unsatisfied;
 import dev.quartet.planner.UnsatisfiedReason;
+import dev.quartet.status.NodeProgress.Phase;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -1,4 +1,4 @@
-package dev.quartet.node;
+package dev.quartet.status;
 
 import java.util.List;
 import java.util.Set;

@@ -1,4 +1,4 @@
-package dev.quartet.node;
+package dev.quartet.inventory;
 
 /** Node labels and resource names of NVIDIA's GPU Operator stack (GFD, device plugin, MIG Manager). */
 public final class NvidiaLabels {

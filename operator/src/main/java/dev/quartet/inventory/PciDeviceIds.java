@@ -1,4 +1,4 @@
-package dev.quartet.node;
+package dev.quartet.inventory;
 
 import dev.quartet.planner.GpuModel;
 import java.util.List;

@@ -1,28 +1,16 @@
-package dev.quartet.node;
+package dev.quartet.inventory;
 
+import static dev.quartet.inventory.TestNodes.nvidiaDefault;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.quartet.node.MigPartedConfig.DeviceGroup;
+import dev.quartet.inventory.MigPartedConfig.DeviceGroup;
 import dev.quartet.planner.GpuModel;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class MigPartedConfigTest {
-
-    /** NVIDIA's default mig-parted file as the GPU Operator ships it (the models Quartet knows). */
-    static String nvidiaDefault() {
-        try (InputStream in = MigPartedConfigTest.class.getResourceAsStream("/mig-parted/default-config.yaml")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     private static Map<String, Integer> countsFor(MigPartedConfig config, String name, int gpu, GpuModel model) {
         return config.groupFor(name, gpu, model).orElseThrow().migDevices();

@@ -1,4 +1,4 @@
-package dev.quartet.node;
+package dev.quartet.inventory;
 
 /** Labels and annotations Quartet owns on its pods and on nodes. */
 public final class QuartetLabels {

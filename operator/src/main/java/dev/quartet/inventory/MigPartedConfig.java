@@ -1,11 +1,9 @@
-package dev.quartet.node;
+package dev.quartet.inventory;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.quartet.planner.GpuModel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -16,7 +14,7 @@ import java.util.Optional;
 /** A parsed mig-parted config file (version v1): named configs, each a list of device groups. */
 public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
 
-    static final YAMLMapper YAML = new YAMLMapper();
+    private static final YAMLMapper YAML = new YAMLMapper();
 
     /** One entry of a named config: which GPUs, whether MIG is on, and how many instances of each profile. */
     public record DeviceGroup(
@@ -106,18 +104,5 @@ public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
             return Optional.empty();
         }
         return groups.stream().filter(g -> g.selects(index, model)).findFirst();
-    }
-
-    /** The raw YAML tree of a file, for writers that must keep entries they did not write. */
-    static ObjectNode tree(String text) {
-        try {
-            JsonNode n = YAML.readTree(text);
-            if (n == null || !n.isObject()) {
-                throw new IllegalArgumentException("mig-parted config must be a mapping");
-            }
-            return (ObjectNode) n;
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
