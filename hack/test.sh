@@ -2,15 +2,17 @@
 # Runs every test of the project, fast ones first:
 #   1. the build's own checks and every unit test (format, enforcer rules, architecture rules, planner,
 #      worker, chart templates, CRD drift): no cluster needed, so a mistake fails in minutes;
-#   2. a real local control plane (Kubernetes of the default release, built once from Go modules) and the
+#   2. the worker as users' clients see it: NVIDIA's tritonclient (from PyPI, pinned in
+#      hack/python/requirements.txt) against the packaged worker, answers checked against ONNX Runtime;
+#   3. a real local control plane (Kubernetes of the default release, built once from Go modules) and the
 #      tests that need it (*IT: the operator end to end on simulated GPU nodes, the chart, the examples);
-#   3. the compatibility job: the examples and repartition ITs on the oldest Kubernetes release Quartet
+#   4. the compatibility job: the examples and repartition ITs on the oldest Kubernetes release Quartet
 #      supports (README, "Requirements").
 # It installs what it needs (Debian packages, the control-plane build, Maven downloads). Each step that
 # fails says which, with the command and the last lines of its log.
 #
 #   hack/test.sh [extra Maven arguments]
-#   QUARTET_SKIP_COMPAT=true hack/test.sh   # without step 3 (the default release only)
+#   QUARTET_SKIP_COMPAT=true hack/test.sh   # without step 4 (the default release only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -20,7 +22,7 @@ started=$SECONDS
 LOGS=$ROOT/target/test-logs
 export STEP_ECHO=true
 OLDEST_K8S=1.34.4
-# The second and third steps run only the ITs: surefire selects no unit test.
+# The ITs steps run only the ITs: surefire selects no unit test.
 ONLY_ITS=(-Dtest=NoUnitTestsInThisStep -Dsurefire.failIfNoSpecifiedTests=false)
 
 # One control plane per step: every test JVM attaches to it through QUARTET_KUBECONFIG.
@@ -39,6 +41,12 @@ trap 'hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
 t=$SECONDS
 step "checks and unit tests" "$LOGS/unit.log" ./mvnw -B -ntp verify -DskipITs "$@"
 echo "[test] checks and unit tests passed in $((SECONDS - t)) s"
+
+t=$SECONDS
+PYTHON=$(hack/python-env.sh)
+step "client tests (tritonclient against the packaged worker)" "$LOGS/python-clients.log" \
+    "$PYTHON" -m pytest -q -p no:cacheprovider worker-image/src/test/python
+echo "[test] client tests passed in $((SECONDS - t)) s"
 
 t=$SECONDS
 cluster_up 1.36.3
