@@ -5,6 +5,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.policy.v1.EvictionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.RequestConfig;
+import io.fabric8.kubernetes.client.RequestConfigBuilder;
 
 /** Evicts replica pods through the {@code policy/v1} Eviction API, so PodDisruptionBudgets decide; a refusal is reported, never forced. */
 final class ReplicaEvictor {
@@ -14,8 +16,17 @@ final class ReplicaEvictor {
 
     private final KubernetesClient client;
 
+    /**
+     * The client's requests are retried on 429 with exponential back-off (10 tries, about 100 s). The Eviction API
+     * answers 429 when a budget refuses, which is an answer, not an overload: with retries one refused eviction
+     * held the planning lock for over a minute. So evictions go through a view of the client that never retries.
+     */
     ReplicaEvictor(KubernetesClient client) {
-        this.client = client;
+        RequestConfig noRetry = new RequestConfigBuilder(
+                        client.getConfiguration().getRequestConfig())
+                .withRequestRetryBackoffLimit(0)
+                .build();
+        this.client = client.newClient(noRetry).adapt(KubernetesClient.class);
     }
 
     Outcome evict(Pod pod) {

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeList;
+import io.fabric8.kubernetes.client.Client;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
@@ -44,6 +46,15 @@ final class FakeKubernetes {
             case "nodes" -> operation("node", nodes, null);
             case "configMaps" -> operation("configmap", configMaps, null);
             case "pods" -> pods(null);
+            // ReplicaEvictor takes a view of the client without retries: here the same fake
+            case "getConfiguration" -> Config.empty();
+            case "newClient" ->
+                proxy(Client.class, (m2, args2) -> {
+                    if (!m2.getName().equals("adapt")) {
+                        throw unsupported(m2);
+                    }
+                    return FakeKubernetes.this.client;
+                });
             default -> throw unsupported(m);
         });
     }
