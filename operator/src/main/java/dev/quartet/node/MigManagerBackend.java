@@ -18,6 +18,9 @@ import dev.quartet.status.NodeProgress.Phase;
 import dev.quartet.status.Reasons;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.quarkus.logging.Log;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -452,21 +455,24 @@ public class MigManagerBackend implements MigBackend {
         return new NodeProgress(n.name(), Phase.APPLYING, Reasons.REPARTITIONING, message, gpus, Set.of());
     }
 
+    /**
+     * Sets (or, for a null value, removes) only these labels and annotations, with a JSON merge patch, as
+     * {@code kubectl label} does: no read-modify-write, so the kubelet's and the node controller's own writes to
+     * the node never make it fail with a conflict.
+     */
+    private static final KubernetesSerialization JSON = new KubernetesSerialization();
+
     private void patch(String node, Map<String, String> labels, Map<String, String> annotations) {
-        client.nodes().withName(node).edit(n -> {
-            labels.forEach((k, v) -> n.getMetadata().getLabels().put(k, v));
-            if (n.getMetadata().getAnnotations() == null) {
-                n.getMetadata().setAnnotations(new LinkedHashMap<>());
-            }
-            annotations.forEach((k, v) -> {
-                if (v == null) {
-                    n.getMetadata().getAnnotations().remove(k);
-                } else {
-                    n.getMetadata().getAnnotations().put(k, v);
-                }
-            });
-            return n;
-        });
+        Map<String, Object> metadata = new LinkedHashMap<>();
+        if (!labels.isEmpty()) {
+            metadata.put("labels", labels);
+        }
+        if (!annotations.isEmpty()) {
+            metadata.put("annotations", annotations);
+        }
+        client.nodes()
+                .withName(node)
+                .patch(PatchContext.of(PatchType.JSON_MERGE), JSON.asJson(Map.of("metadata", metadata)));
     }
 
     private static Map<String, String> nullValue(String key) {

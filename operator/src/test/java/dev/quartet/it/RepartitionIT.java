@@ -11,6 +11,8 @@ import dev.quartet.sim.GpuSnapshot;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -212,10 +214,12 @@ class RepartitionIT {
     void anOperatorKilledBetweenRelabelAndSuccessFinishesTheChangeOnce() {
         String node = bed.sim.nodeNames().get(0);
         // The node still carries a back-off from the stuck test: clear it, as an administrator would to retry now.
-        bed.client.nodes().withName(node).edit(n -> {
-            n.getMetadata().getAnnotations().remove("inference.quartet.dev/mig-last-failure");
-            return n;
-        });
+        bed.client
+                .nodes()
+                .withName(node)
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":{\"inference.quartet.dev/mig-last-failure\":null}}}");
         bed.sim.setReconfigureDelay(Duration.ofSeconds(8));
         List<String> configs = new CopyOnWriteArrayList<>();
         var watch = bed.client.nodes().withName(node).watch(new io.fabric8.kubernetes.client.Watcher<Node>() {

@@ -11,6 +11,8 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.Resource;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
@@ -33,7 +35,7 @@ final class FakeKubernetes {
     final Map<String, Node> nodes = new TreeMap<>();
     final Map<String, ConfigMap> configMaps = new TreeMap<>();
     /**
-     * {@code edit node/<name>}, {@code create configmap/<ns>/<name>}, {@code update configmap/<ns>/<name>},
+     * {@code patch node/<name>}, {@code create configmap/<ns>/<name>}, {@code update configmap/<ns>/<name>},
      * {@code evict pod/<ns>/<name>}.
      */
     final List<String> writes = new ArrayList<>();
@@ -132,6 +134,14 @@ final class FakeKubernetes {
                         throw unsupported(m);
                     }
                     return write("edit", kind, key, store, ((UnaryOperator<T>) args[0]).apply(copy(stored)));
+                case "patch":
+                    if (stored == null) {
+                        throw new KubernetesClientException("not found", 404, null);
+                    }
+                    if (args.length != 2 || ((PatchContext) args[0]).getPatchType() != PatchType.JSON_MERGE) {
+                        throw unsupported(m);
+                    }
+                    return write("patch", kind, key, store, mergePatch(stored, (String) args[1]));
                 case "create":
                     if (stored != null) {
                         throw new KubernetesClientException("already exists", 409, null);
@@ -162,6 +172,28 @@ final class FakeKubernetes {
         return namespace == null
                 ? o.getMetadata().getName()
                 : namespace + "/" + o.getMetadata().getName();
+    }
+
+    /** RFC 7386 on the object's JSON: objects merge, a null value removes the key. */
+    @SuppressWarnings("unchecked")
+    private static <T> T mergePatch(T target, String patch) {
+        Map<String, Object> merged = merge(JSON.convertValue(target, Map.class), JSON.unmarshal(patch, Map.class));
+        return (T) JSON.convertValue(merged, target.getClass());
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> merge(Map<String, Object> target, Map<String, Object> patch) {
+        Map<String, Object> out = new java.util.LinkedHashMap<>(target == null ? Map.of() : target);
+        patch.forEach((k, v) -> {
+            if (v == null) {
+                out.remove(k);
+            } else if (v instanceof Map<?, ?> m && out.get(k) instanceof Map<?, ?> current) {
+                out.put(k, merge((Map<String, Object>) current, (Map<String, Object>) m));
+            } else {
+                out.put(k, v);
+            }
+        });
+        return out;
     }
 
     private static <T> T copy(T o) {

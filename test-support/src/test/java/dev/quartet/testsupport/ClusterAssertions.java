@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Duration;
 import java.util.Map;
 import org.awaitility.core.ConditionFactory;
@@ -48,12 +50,21 @@ final class ClusterAssertions {
                 .orElse("missing");
     }
 
+    /**
+     * Sets {@code nvidia.com/mig.config} with a merge patch of that one label, as {@code kubectl label} does: the
+     * simulator's own writes to the node never make it fail with a conflict (a read-modify-write edit could).
+     */
+    static void selectConfig(KubernetesClient client, String node, String config) {
+        client.nodes()
+                .withName(node)
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"labels\":{\"nvidia.com/mig.config\":\"" + config + "\"}}}");
+    }
+
     /** Relabels the node's selected MIG config and waits for MIG Manager to settle in success or failed. */
     static String selectConfigAndWait(KubernetesClient client, String node, String config) {
-        client.nodes().withName(node).edit(n -> {
-            n.getMetadata().getLabels().put("nvidia.com/mig.config", config);
-            return n;
-        });
+        selectConfig(client, node, config);
         eventually().until(() -> {
             String state = label(client, node, "nvidia.com/mig.config.state");
             return "success".equals(state) || "failed".equals(state);

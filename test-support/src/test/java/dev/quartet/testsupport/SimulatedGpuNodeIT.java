@@ -4,6 +4,7 @@ import static dev.quartet.testsupport.ClusterAssertions.allocatable;
 import static dev.quartet.testsupport.ClusterAssertions.eventually;
 import static dev.quartet.testsupport.ClusterAssertions.label;
 import static dev.quartet.testsupport.ClusterAssertions.readyStatus;
+import static dev.quartet.testsupport.ClusterAssertions.selectConfig;
 import static dev.quartet.testsupport.ClusterAssertions.selectConfigAndWait;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -281,10 +282,7 @@ class SimulatedGpuNodeIT {
                 o -> o.withGpusPerNode(1).withLayout("1x4g.24gb").withReconfigureDelay(Duration.ofMillis(100)))) {
             String node = sim.nodeNames().get(0);
             sim.stuckPending(node, true);
-            client.nodes().withName(node).edit(n -> {
-                n.getMetadata().getLabels().put("nvidia.com/mig.config", "all-1g.6gb");
-                return n;
-            });
+            selectConfig(client, node, "all-1g.6gb");
             eventually().until(() -> "pending".equals(label(client, node, "nvidia.com/mig.config.state")));
             Thread.sleep(1500);
             assertThat(label(client, node, "nvidia.com/mig.config.state")).isEqualTo("pending");
@@ -298,10 +296,7 @@ class SimulatedGpuNodeIT {
             sim.forceFailed(node, false);
 
             sim.setReconfigureDelay(Duration.ofSeconds(3));
-            client.nodes().withName(node).edit(n -> {
-                n.getMetadata().getLabels().put("nvidia.com/mig.config", "all-balanced");
-                return n;
-            });
+            selectConfig(client, node, "all-balanced");
             eventually().until(() -> "pending".equals(label(client, node, "nvidia.com/mig.config.state")));
             Thread.sleep(1000);
             assertThat(label(client, node, "nvidia.com/mig.config.state")).isEqualTo("pending");

@@ -150,7 +150,8 @@ class WorkerProcessIT {
             Pod pod = client.pods().inNamespace(ns).withName(name).get();
             String url = pod.getMetadata().getAnnotations().get(GpuNodeSimulator.WORKER_URL_ANNOTATION);
             assertThat(url).startsWith("http://127.0.0.1:");
-            eventually().until(() -> get(url + "/q/health/ready") == 503);
+            // the process may not listen yet: a refused connection means "not yet"
+            eventually().ignoreExceptions().until(() -> get(url + "/q/health/ready") == 503);
             Thread.sleep(1500);
             assertThat(TestPods.isRunningAndReady(
                             client.pods().inNamespace(ns).withName(name).get()))
