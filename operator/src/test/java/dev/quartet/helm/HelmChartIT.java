@@ -41,7 +41,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The chart installed with Helm on the local 1.20 control plane (with {@code replicas: 0}: no kubelet here runs
+ * The chart installed with Helm on the local control plane (with {@code replicas: 0}: no kubelet here runs
  * the operator image): the CRD, ServiceAccount and RBAC objects exist, the ServiceAccount can do exactly what the
  * operator does and no more, the ServiceMonitor appears only where its API is served, and uninstall removes it all.
  */

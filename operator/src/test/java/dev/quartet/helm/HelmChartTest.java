@@ -355,9 +355,10 @@ class HelmChartTest {
     }
 
     @Test
-    void refusesKubernetesOlderThan120() {
-        assertThatThrownBy(() -> QuartetChart.render(RELEASE, NAMESPACE, "1.19.9", Map.of()))
+    void refusesKubernetesOlderThan134() {
+        assertThatThrownBy(() -> QuartetChart.render(RELEASE, NAMESPACE, "1.33.9", Map.of()))
                 .hasMessageContaining("kubeVersion");
+        QuartetChart.render(RELEASE, NAMESPACE, "1.34.0", Map.of());
     }
 
     @Test

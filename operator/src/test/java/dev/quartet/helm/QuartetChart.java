@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  */
 public final class QuartetChart {
 
-    /** The API server version of the local control plane, and the oldest the chart supports. */
-    public static final String KUBE_VERSION = "1.20.2";
+    /** The oldest API server version the chart supports (the compatibility job's release). */
+    public static final String KUBE_VERSION = "1.34.4";
 
     private static final Pattern DOCUMENT_SEPARATOR = Pattern.compile("(?m)^---\\s*$");
     private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
