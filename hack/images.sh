@@ -11,8 +11,9 @@
 #   hack/images.sh --test            build the archives, then run each one as the chart runs it
 #                                    (hack/images/test-images.sh: needs root; starts a local control plane
 #                                     unless QUARTET_KUBECONFIG names one)
-#   --gpu                            also the worker's CUDA variant, <registry>/quartet-worker:<version>-gpu
-#                                    (large; see worker-image/README.md for what it holds)
+#   --gpu                            also the worker's GPU variant, <registry>/quartet-worker:<version>-gpu,
+#                                    with the CUDA engine builds Maven Central serves (worker-image/README.md
+#                                    says what it holds and lacks)
 #   --insecure                       allow plain HTTP to REGISTRY (a registry of your own on a test network)
 #
 # Images: quartet-operator and quartet-worker, on a Debian bookworm + Java 17 base built offline from the
@@ -130,13 +131,14 @@ registry_pid=
 stop_registry() { if [ -n "$registry_pid" ]; then kill "$registry_pid" 2>/dev/null || true; wait "$registry_pid" 2>/dev/null || true; fi; }
 trap stop_registry EXIT
 
+# start_local_registry: a registry on 127.0.0.1 for this run (stopped on exit); sets LOCAL_REGISTRY.
 start_local_registry() {
   rm -rf "$WORK/registry" "$WORK/registry.port"
   "$TOOL" registry "$WORK/registry" "$WORK/registry.port" >"$WORK/registry.log" 2>&1 &
   registry_pid=$!
   local i; for i in $(seq 1 100); do [ -s "$WORK/registry.port" ] && break; sleep 0.1; done
   [ -s "$WORK/registry.port" ] || { cat "$WORK/registry.log" >&2; die "the local registry did not start"; }
-  echo "127.0.0.1:$(cat "$WORK/registry.port")"
+  LOCAL_REGISTRY=127.0.0.1:$(cat "$WORK/registry.port")
 }
 
 # --- build --------------------------------------------------------------------------------------------------
@@ -147,7 +149,8 @@ worker_base "$jre" "$libtorch" "$WORK/worker-base.tar"
 if [ -n "$push_to" ]; then
   registry=$push_to
 else
-  registry=$(start_local_registry)/${DEFAULT_REGISTRY#*/}
+  start_local_registry
+  registry=$LOCAL_REGISTRY/${DEFAULT_REGISTRY#*/}
   insecure=true
 fi
 host=${registry%%/*} group=
@@ -163,8 +166,18 @@ timed_step "package and build images with Jib" "$WORK/maven.log" ./mvnw -B -ntp 
 built=("${IMAGES[@]/%/:$VERSION}")
 
 if $gpu; then
-  gpu_args=(-Dpytorch.native.artifactId=pytorch-native-cu124 -Donnxruntime.artifactId=onnxruntime_gpu)
-  die "--gpu: not available yet"
+  # The worker with the CUDA builds of its engines that Maven Central serves: onnxruntime_gpu (1.22.0: 1.21.1,
+  # the CPU build's version, is not served as _gpu). DJL publishes no CUDA libtorch 2.7.1 there (its
+  # pytorch-native-cu* stop at 2.5.1), so this variant keeps the CPU libtorch. CUDA's own libraries
+  # (cudart, cuBLAS, cuDNN, which onnxruntime_gpu's CUDA provider loads) are in no Maven artifact and are
+  # not in the image: see worker-image/README.md.
+  gpu_tag=$VERSION-gpu
+  timed_step "package and build the worker's GPU variant with Jib" "$WORK/maven-gpu.log" ./mvnw -B -ntp -pl worker-image \
+    package -DskipTests "${jib_args[@]}" -Dquarkus.container-image.tag="$gpu_tag" \
+    -Donnxruntime.artifactId=onnxruntime_gpu -Donnxruntime.version=1.22.0 \
+    -Dquarkus.package.output-directory=quarkus-app-gpu \
+    -Dquartet-images.worker-base="tar://$WORK/worker-base.tar"
+  built+=("quartet-worker:$gpu_tag")
 fi
 
 archives=()
