@@ -115,6 +115,7 @@ in_root() {
 start_image() {
   local name=$1 archive=$2 env_file=$3; shift 3
   local dir=$WORK/$name rootfs=$WORK/$name/rootfs config ids
+  [ ! -e "$dir" ] || fail "$dir exists: two runs of one image under the same name"
   unpack "$archive" "$rootfs"
   config=$("$TOOL" config "$archive") || fail "cannot read the config of $archive"
   ids=$(image_user "$rootfs" "$(jq -r '.config.User // ""' <<<"$config")")
@@ -217,8 +218,9 @@ QUARTET_BATCHING_QUEUE_LIMIT=64
 QUARKUS_HTTP_PORT=$port
 EOF
     local t0=$SECONDS
-    start_image "worker-$format" "$archive" "$WORK/worker.env"
-    local logfile=$WORK/worker-$format/log
+    local name; name=$(basename "$archive" .tar)-$format
+    start_image "$name" "$archive" "$WORK/worker.env"
+    local logfile=$WORK/$name/log
     await_http "$POD_PID" "$logfile" "http://127.0.0.1:$port/q/health/ready"
     local answer
     answer=$(curl -sf --max-time 30 -H 'Content-Type: application/json' -d "$request" \
@@ -303,8 +305,9 @@ JAVA_TOOL_OPTIONS=$java_opts
 QUARKUS_HTTP_PORT=$port
 EOF
   local t0=$SECONDS
-  start_image operator "$archive" "$WORK/operator.env" "$sadir:/var/run/secrets/kubernetes.io/serviceaccount"
-  local logfile=$WORK/operator/log
+  local name; name=$(basename "$archive" .tar)
+  start_image "$name" "$archive" "$WORK/operator.env" "$sadir:/var/run/secrets/kubernetes.io/serviceaccount"
+  local logfile=$WORK/$name/log
   await_http "$POD_PID" "$logfile" "http://127.0.0.1:$port/q/health/live"
   await_http "$POD_PID" "$logfile" "http://127.0.0.1:$port/q/health/ready"
   local holder=
