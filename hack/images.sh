@@ -190,6 +190,7 @@ if [ -z "$push_to" ]; then
       "$TOOL" save "$registry/$image" "$DEFAULT_REGISTRY/$image" "$archive"
     printf '%s\t%s\t%s\n' "$DEFAULT_REGISTRY/$image" "$(du -h "$archive" | cut -f1)" "${archive#"$ROOT"/}"
   done
+  stop_registry; registry_pid=; rm -rf "$WORK/registry"   # its blobs are in the archives now
   log "archives in ${OUT#"$ROOT"/}/ after $((SECONDS - started)) s; load one with: docker load -i FILE (or podman load, skopeo copy docker-archive:FILE ...)"
 else
   for image in "${built[@]}"; do printf '%s\tpushed\n' "$registry/$image"; done
@@ -197,6 +198,5 @@ else
 fi
 
 if $test; then
-  stop_registry; registry_pid=
   exec hack/images/test-images.sh "${archives[@]}"
 fi

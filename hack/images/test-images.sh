@@ -164,6 +164,7 @@ start_image() {
   ' start "$rootfs" "$proc" "$dev" "$uid" "$gid" "$workdir" "${#env[@]}" "${env[@]}" "${#mounts[@]}" "${mounts[@]}" \
     "${cmd[@]}" >"$dir/log" 2>&1 &
   POD_PID=$!
+  STARTED_ROOTFS=$rootfs
   pids+=("$POD_PID")
   IMAGE_UID=$uid
 }
@@ -195,6 +196,7 @@ stop_image() {
   fi
   local status=0; wait "$pid" 2>/dev/null || status=$?
   log "$CURRENT: exited with status $status after SIGTERM"
+  rm -rf "$STARTED_ROOTFS"   # the unpacked image (GBs); its log and /tmp stay under target/images/test
 }
 
 # ---- worker -----------------------------------------------------------------------------------------------
