@@ -50,7 +50,7 @@ public interface QuartetConfig {
     /** Worker defaults. */
     interface Worker {
         /** Image used when an InferenceDeployment does not name one. */
-        @WithDefault("ghcr.io/quartet-dev/quartet-worker:0.1.0")
+        @WithDefault("ghcr.io/quartet-dev/quartet-worker:0.1.0-SNAPSHOT")
         String image();
 
         /** Port the worker listens on inside the pod (and the Service port). */

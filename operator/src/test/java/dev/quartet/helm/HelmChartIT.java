@@ -496,17 +496,16 @@ class HelmChartIT {
                 .getAllowed();
     }
 
-    /** The numeric {@code USER uid:gid} of the operator image's Dockerfile. */
+    /** The numeric {@code uid:gid} the operator image runs as (quarkus.jib.user, which Jib writes as its User). */
     private static int[] imageUser() throws Exception {
-        Path dockerfile = cluster().repositoryRoot().resolve("operator/src/main/docker/Dockerfile.jvm");
-        String user = Files.readAllLines(dockerfile).stream()
-                .filter(l -> l.startsWith("USER "))
-                .reduce((a, b) -> b)
-                .orElseThrow()
-                .substring(5)
-                .trim();
+        Path file = cluster().repositoryRoot().resolve("operator/src/main/resources/application.properties");
+        java.util.Properties properties = new java.util.Properties();
+        try (var in = Files.newInputStream(file)) {
+            properties.load(in);
+        }
+        String user = properties.getProperty("quarkus.jib.user", "");
         assertThat(user)
-                .as("numeric, non-root USER (runAsNonRoot cannot check a user name)")
+                .as("numeric, non-root image user (runAsNonRoot cannot check a user name)")
                 .matches("[1-9][0-9]*:[0-9]+");
         String[] ids = user.split(":");
         return new int[] {Integer.parseInt(ids[0]), Integer.parseInt(ids[1])};

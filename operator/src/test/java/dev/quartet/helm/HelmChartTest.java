@@ -68,7 +68,8 @@ class HelmChartTest {
         assertThat(deployment.getSpec().getReplicas()).isEqualTo(1);
         PodSpec pod = deployment.getSpec().getTemplate().getSpec();
         Container operator = pod.getContainers().get(0);
-        assertThat(operator.getImage()).isEqualTo("ghcr.io/quartet-dev/quartet-operator:0.1.0");
+        assertThat(operator.getImage())
+                .isEqualTo("ghcr.io/quartet-dev/quartet-operator:" + ImageNamesTest.projectVersion());
         assertThat(pod.getServiceAccountName()).isEqualTo(PREFIX);
         chart.one(ServiceAccount.class, PREFIX);
 
