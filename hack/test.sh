@@ -6,13 +6,15 @@
 #      hack/python/requirements.txt) against the packaged worker, answers checked against ONNX Runtime;
 #   3. a real local control plane (Kubernetes of the default release, built once from Go modules) and the
 #      tests that need it (*IT: the operator end to end on simulated GPU nodes, the chart, the examples);
-#   4. the compatibility job: the examples and repartition ITs on the oldest Kubernetes release Quartet
+#   4. the container images: built offline with Jib (hack/images.sh), each run from its unpacked archive
+#      as the chart runs it (non-root, read-only root filesystem), against the same control plane;
+#   5. the compatibility job: the examples and repartition ITs on the oldest Kubernetes release Quartet
 #      supports (README, "Requirements").
 # It installs what it needs (Debian packages, the control-plane build, Maven downloads). Each step that
 # fails says which, with the command and the last lines of its log.
 #
 #   hack/test.sh [extra Maven arguments]
-#   QUARTET_SKIP_COMPAT=true hack/test.sh   # without step 4 (the default release only)
+#   QUARTET_SKIP_COMPAT=true hack/test.sh   # without step 5 (the default release only)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -52,6 +54,10 @@ t=$SECONDS
 cluster_up 1.36.3
 step "integration tests on Kubernetes 1.36.3" "$LOGS/it.log" ./mvnw -B -ntp verify "${ONLY_ITS[@]}" "$@"
 echo "[test] integration tests passed in $((SECONDS - t)) s"
+
+t=$SECONDS
+step "images: build them offline and run each as the chart does" "$LOGS/images.log" hack/images.sh --test
+echo "[test] images built and tested in $((SECONDS - t)) s"
 
 if [ "${QUARTET_SKIP_COMPAT:-false}" != true ]; then
     t=$SECONDS
