@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,8 +31,8 @@ class SimulatorJarIT {
     @Test
     void theCommandLineSimulatorRunsPodsOnShapedNodesAndRemovesThemOnSigterm(LocalCluster cluster, @TempDir Path tmp)
             throws Exception {
-        Path built = cluster.repositoryRoot().resolve("sim/target/quartet-gpu-sim.jar");
-        Assumptions.assumeTrue(Files.isRegularFile(built), built + " missing: build the sim module (package) first");
+        Path built = BuildProducts.require(
+                cluster.repositoryRoot().resolve("sim/target/quartet-gpu-sim.jar"), "./mvnw -B -pl sim package");
         Path jar = Files.copy(built, tmp.resolve("quartet-gpu-sim.jar"));
         KubernetesClient client = cluster.client();
         String prefix = "cli-" + Long.toString(System.nanoTime() % 1_000_000, 36) + "-";

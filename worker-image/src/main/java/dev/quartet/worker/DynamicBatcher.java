@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Merges concurrent requests into batches of up to {@code maxBatchSize} rows with the same non-batch
  * shapes. The first request of a batch takes whatever is already queued, and waits (at most
  * {@code maxBatchDelay}) only for requests announced by {@link #arrive()} that are still being read
- * and parsed: a lone request pays no delay.
+ * and parsed (an announcement ends only once its request is queued): a lone request pays no delay.
  * At most {@code queueLimit} requests wait (queued, set aside for a batch of their shape, or in the
  * batch being formed); more are rejected. {@code workers} dispatcher threads
  * each form a batch (one at a time) and run it on the engine, so batches can overlap;
@@ -37,6 +37,22 @@ public final class DynamicBatcher implements AutoCloseable {
         public Limits(int maxBatchSize, long maxBatchDelayNanos, int queueLimit) {
             this(maxBatchSize, maxBatchDelayNanos, queueLimit, 1);
         }
+    }
+
+    /**
+     * Points where a test holds a thread to force one interleaving of a submitter and a dispatcher; no-ops in use.
+     */
+    interface Interleaving {
+        Interleaving NONE = new Interleaving() {};
+
+        /** A submitting thread, right before its request enters the queue. */
+        default void beforeQueueing(ValidatedRequest request) {}
+
+        /**
+         * A dispatcher forming a batch found the queue empty; {@code announced}: whether it saw requests on their way
+         * (read before it looked at the queue).
+         */
+        default void foundQueueEmpty(boolean announced) {}
     }
 
     private record Pending(
@@ -69,10 +85,15 @@ public final class DynamicBatcher implements AutoCloseable {
     private final Map<Thread, Long> engineCalls = new ConcurrentHashMap<>();
 
     private final Object forming = new Object();
+    private final Interleaving interleaving;
     private volatile boolean running = true;
 
     /** Starts the dispatcher threads; {@code batchable} false means every request runs alone. */
     public DynamicBatcher(BatchRunner runner, Limits limits, boolean batchable) {
+        this(runner, limits, batchable, Interleaving.NONE);
+    }
+
+    DynamicBatcher(BatchRunner runner, Limits limits, boolean batchable, Interleaving interleaving) {
         if (limits.maxBatchSize() < 1
                 || limits.queueLimit() < 1
                 || limits.maxBatchDelayNanos() < 0
@@ -80,6 +101,7 @@ public final class DynamicBatcher implements AutoCloseable {
             throw new IllegalArgumentException("batching limits must be positive: " + limits);
         }
         this.runner = runner;
+        this.interleaving = interleaving;
         this.maxRows = batchable ? limits.maxBatchSize() : 1;
         this.rowLimit = batchable ? limits.maxBatchSize() : Integer.MAX_VALUE;
         this.delayNanos = limits.maxBatchDelayNanos();
@@ -94,7 +116,7 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    /** Announces a request that is being read; close it (or submit with it) when it is queued or refused. */
+    /** Announces a request that is being read; submit with it, or close it when the request is refused. */
     public Arrival arrive() {
         arriving.incrementAndGet();
         return new Arrival(arriving);
@@ -120,10 +142,14 @@ public final class DynamicBatcher implements AutoCloseable {
         }
     }
 
-    /** Queues a request that was announced by {@code arrival}. */
+    /** Queues a request that was announced by {@code arrival}, which is closed once the request is queued or refused. */
     public CompletableFuture<List<Oip.OutputTensor>> submit(ValidatedRequest request, Arrival arrival) {
-        arrival.close();
-        return submit(request);
+        try {
+            return submit(request);
+        } finally {
+            // Not before: a forming batch that saw nothing queued and nothing announced would run without this request.
+            arrival.close();
+        }
     }
 
     /**
@@ -145,6 +171,7 @@ public final class DynamicBatcher implements AutoCloseable {
             throw new QueueFullException();
         }
         Pending pending = new Pending(request, new CompletableFuture<>(), System.nanoTime());
+        interleaving.beforeQueueing(request);
         queue.add(pending);
         // stop() clears running before it drains the queue: if it did not see this request, this sees it stopped.
         if (!running && queue.remove(pending)) {
@@ -214,10 +241,14 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         long deadline = first.enqueuedNanos() + delayNanos;
         while (rows < maxRows && running) {
+            // Announcements first, then the queue: a request stops being announced only once it is queued, so one
+            // whose announcement ended before this read is found by the poll below.
+            boolean announced = arriving.get() > 0;
             Pending next = queue.poll();
             if (next == null) {
+                interleaving.foundQueueEmpty(announced);
                 long wait = deadline - System.nanoTime();
-                if (wait <= 0 || arriving.get() == 0) {
+                if (wait <= 0 || !announced) {
                     break;
                 }
                 next = queue.poll(Math.min(wait, ARRIVAL_CHECK_NANOS), TimeUnit.NANOSECONDS);

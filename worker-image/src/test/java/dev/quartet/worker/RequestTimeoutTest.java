@@ -55,7 +55,9 @@ class RequestTimeoutTest {
         CompletableFuture<Response> inEngine = CompletableFuture.supplyAsync(() -> HeldEngine.send(1));
         assertTrue(engine.awaitRunning(), "the first request reached the engine");
         CompletableFuture<Response> queued = CompletableFuture.supplyAsync(() -> HeldEngine.send(2));
-        for (int i = 0; i < 300 && served.queueDepth() < 1; i++) {
+        // Up to 30 s, as in QueueFullTest: on a loaded machine the request can take seconds to reach the queue, and
+        // once there it stays (its timeout only answers it; it leaves the queue when the held call is released).
+        for (int i = 0; i < 3000 && served.queueDepth() < 1; i++) {
             Thread.sleep(10);
         }
         assertEquals(1, served.queueDepth(), "the second request waits in the queue");
