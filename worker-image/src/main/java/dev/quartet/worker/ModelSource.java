@@ -18,10 +18,11 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Turns the configured model URI into a verified local file: local paths as they are, http(s) downloaded once. */
@@ -195,11 +196,14 @@ public final class ModelSource {
 
     /**
      * Copies a response body to {@code to}, failing when no byte arrives for {@link #idleTimeout}: a watchdog
-     * interrupts the reading thread and closes the body, which ends a read blocked on a stalled connection.
+     * interrupts the reading thread and closes the body, which ends a read blocked on a stalled connection. The
+     * copy and the watchdog race for one outcome (finished or stalled), so a download that completes while a check
+     * runs is never reported as stalled, and the watchdog's interrupt never reaches the caller.
      */
     private void copyWatched(URI uri, InputStream body, InputStream in, Path to) throws IOException {
         AtomicLong lastByte = new AtomicLong(System.nanoTime());
-        AtomicBoolean stalled = new AtomicBoolean();
+        AtomicInteger outcome = new AtomicInteger(COPYING);
+        CountDownLatch interruptSent = new CountDownLatch(1);
         Thread reader = Thread.currentThread();
         long idle = idleTimeout.toNanos();
         ScheduledExecutorService watchdog = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -210,8 +214,9 @@ public final class ModelSource {
         long period = Math.max(Duration.ofMillis(50).toNanos(), idle / 4);
         watchdog.scheduleAtFixedRate(
                 () -> {
-                    if (System.nanoTime() - lastByte.get() > idle && stalled.compareAndSet(false, true)) {
+                    if (System.nanoTime() - lastByte.get() > idle && outcome.compareAndSet(COPYING, STALLED)) {
                         reader.interrupt();
+                        interruptSent.countDown();
                         try {
                             body.close();
                         } catch (IOException | RuntimeException e) {
@@ -230,20 +235,37 @@ public final class ModelSource {
                 lastByte.set(System.nanoTime());
             }
         } catch (IOException e) {
-            if (!stalled.get()) {
+            if (outcome.get() != STALLED) {
                 throw e;
             }
             cut = e;
         } finally {
+            boolean finished = outcome.compareAndSet(COPYING, FINISHED);
             watchdog.shutdownNow();
-            if (stalled.get()) {
+            if (!finished) {
+                awaitUninterruptibly(interruptSent);
                 Thread.interrupted(); // the watchdog's interrupt is not the caller's
             }
         }
         // A closed body may also read as a (short) end of stream rather than an IOException.
-        if (stalled.get()) {
+        if (outcome.get() == STALLED) {
             throw new ModelSourceException(
                     "fetching " + uri + " stalled: no data for " + idleTimeout.toSeconds() + " s", cut);
+        }
+    }
+
+    private static final int COPYING = 0;
+    private static final int FINISHED = 1;
+    private static final int STALLED = 2;
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        while (true) {
+            try {
+                latch.await();
+                return;
+            } catch (InterruptedException e) {
+                // the interrupt we wait for may be this one; it is cleared by the caller
+            }
         }
     }
 
