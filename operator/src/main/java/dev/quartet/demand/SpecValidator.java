@@ -19,8 +19,14 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
 /**
- * Checks an InferenceDeployment spec beyond what the CRD schema can say (a 1.20 server ignores CEL rules), and
- * names the offending field in every message. An empty result means the spec is valid.
+ * Checks an InferenceDeployment and names the offending field in every message; an empty result means it is valid.
+ *
+ * <p>The CRD refuses the same problems at {@code kubectl apply}: its OpenAPI constraints and CEL rules, generated
+ * from dev.quartet.model, cover every check here, most with the same message (operator/src/test/resources/
+ * invalid-specs is the corpus both are tested on). This stays the second line: the reconciler reports InvalidSpec
+ * for objects the API server holds anyway (stored before the rules, which the server keeps while their invalid fields
+ * do not change, or created through an older CRD), and for the little the rules check more loosely than Java's URI
+ * parser (a character such as '[' in a path, an http(s) host that is no host name, like {@code my_host}).
  */
 public final class SpecValidator {
 

@@ -4,11 +4,32 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.ValidationRule;
 
 /**
- * The MIG slice each replica needs: an explicit profile or a memory need (exactly one; the operator checks it,
- * since a CEL rule would make the CRD unusable with kubectl against servers older than 1.25).
+ * The MIG slice each replica needs: an explicit profile or a memory need, exactly one. The CRD's rules refuse both or
+ * neither, and a profile no GPU model Quartet knows has (or, with {@code gpuModel}, one that model lacks), at
+ * {@code kubectl apply}; SpecValidator checks the same for objects stored before those rules.
  */
+@ValidationRule(
+        value = "has(self.profile) != has(self.memoryGiB)",
+        message = "spec.slice: set exactly one of profile and memoryGiB")
+@ValidationRule(
+        value = "has(self.gpuModel) || !has(self.profile) || self.profile in '" + MigProfileNames.ALL + "'.split(', ')",
+        messageExpression = "\"spec.slice.profile: unknown profile '\" + self.profile + \"'; known profiles: "
+                + MigProfileNames.KNOWN + "\"",
+        message = "spec.slice.profile: unknown profile; known profiles: " + MigProfileNames.KNOWN,
+        fieldPath = ".profile",
+        reason = "FieldValueInvalid")
+@ValidationRule(
+        value = "!has(self.gpuModel) || !has(self.profile) || self.profile in " + MigProfileNames.BY_MODEL_CEL
+                + "[self.gpuModel].split(', ')",
+        messageExpression = "\"spec.slice.profile: \" + self.gpuModel + \" has no profile '\" + self.profile"
+                + " + \"' (legal: \" + " + MigProfileNames.BY_MODEL_CEL + "[self.gpuModel] + \")\"",
+        message = "spec.slice.profile: spec.slice.gpuModel has no such profile; profiles by model: "
+                + MigProfileNames.KNOWN,
+        fieldPath = ".profile",
+        reason = "FieldValueInvalid")
 public class SliceSpec {
 
     @Pattern("^[1-7]g\\.[0-9]+gb(\\+me)?$")

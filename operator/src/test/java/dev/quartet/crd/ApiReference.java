@@ -14,9 +14,10 @@ import java.util.Set;
 
 /**
  * Renders docs/api-reference.md from the committed CRD: the printer columns (those of priority above 0, which
- * {@code kubectl get} shows only with {@code -o wide}, marked "(wide)") and every field of spec and status with
- * its type, default, constraints and description. Fields with a schema of their own from Kubernetes (resources,
- * env, tolerations, conditions) are listed, not expanded.
+ * {@code kubectl get} shows only with {@code -o wide}, marked "(wide)"), every field of spec and status with
+ * its type, default, constraints and description, and every CEL validation rule with the field it names and its
+ * message. Fields with a schema of their own from Kubernetes (resources, env, tolerations, conditions) are listed,
+ * not expanded.
  */
 public final class ApiReference {
 
@@ -60,6 +61,10 @@ public final class ApiReference {
             out.append(" Columns marked (wide) are shown only with `-o wide`.");
         }
         out.append("\n");
+        List<Rule> rules = new ArrayList<>();
+        rules("", schema, rules);
+        Set<String> ruled = new HashSet<>();
+        rules.forEach(r -> ruled.add(r.field()));
         for (String part : List.of("spec", "status")) {
             out.append("\n## ")
                     .append(part)
@@ -67,12 +72,75 @@ public final class ApiReference {
                     .append("| field | type | default | constraints | description |\n")
                     .append("|---|---|---|---|---|\n");
             JsonNode node = schema.path("properties").path(part);
-            fields(part, node, out);
+            fields(part, node, ruled, out);
+        }
+        if (!rules.isEmpty()) {
+            out.append("\n## Validation rules\n\n")
+                    .append(
+                            "The API server checks these CEL rules (`x-kubernetes-validations`) besides the constraints ")
+                    .append(
+                            "above, on every create and update, and refuses the object with the message (`kubectl apply` ")
+                    .append(
+                            "prints it after the field). Where a message is computed, it is shown as the expression that ")
+                    .append("computes it, after the message given when that expression fails. A field that does not ")
+                    .append(
+                            "change keeps an error it already had (validation ratcheting): the operator then reports it ")
+                    .append("as `InvalidSpec`.\n\n")
+                    .append("| field | rule | message |\n")
+                    .append("|---|---|---|\n");
+            for (Rule r : rules) {
+                out.append("| `")
+                        .append(r.field())
+                        .append("` | ")
+                        .append(code(r.rule()))
+                        .append(" | ")
+                        .append(cell(r.message()));
+                if (r.messageExpression() != null) {
+                    out.append("<br>computed: ").append(code(r.messageExpression()));
+                }
+                out.append(" |\n");
+            }
         }
         return out.toString();
     }
 
-    private static void fields(String path, JsonNode node, StringBuilder out) {
+    /** One CEL rule, under the field it names: its schema node's path plus its {@code fieldPath}. */
+    record Rule(String field, String rule, String message, String messageExpression) {}
+
+    private static void rules(String path, JsonNode node, List<Rule> out) {
+        for (JsonNode v : node.path("x-kubernetes-validations")) {
+            String field = path + v.path("fieldPath").asText("");
+            out.add(new Rule(
+                    field.isEmpty() ? "(the whole object)" : field.replaceFirst("^\\.", ""),
+                    v.path("rule").asText(),
+                    v.path("message").asText(""),
+                    v.has("messageExpression") ? v.get("messageExpression").asText() : null));
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = node.path("properties").fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            rules(path + "." + e.getKey(), e.getValue(), out);
+        }
+        if (node.has("items")) {
+            rules(path + "[]", node.get("items"), out);
+        }
+    }
+
+    /** A Markdown code span that survives backticks and table pipes in its text. */
+    private static String code(String text) {
+        String fence = text.contains("`") ? "``" : "`";
+        return fence
+                + (fence.length() > 1 ? " " : "")
+                + text.replace("|", "\\|")
+                + (fence.length() > 1 ? " " : "")
+                + fence;
+    }
+
+    /** Text in a table cell: pipes escaped, and angle brackets too, which Markdown would read as HTML tags. */
+    private static String cell(String text) {
+        return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;");
+    }
+
+    private static void fields(String path, JsonNode node, Set<String> ruled, StringBuilder out) {
         Set<String> required = new HashSet<>();
         node.path("required").forEach(r -> required.add(r.asText()));
         for (Iterator<Map.Entry<String, JsonNode>> it = node.path("properties").fields(); it.hasNext(); ) {
@@ -86,17 +154,17 @@ public final class ApiReference {
                     .append(" | ")
                     .append(f.has("default") ? "`" + f.get("default").asText() + "`" : "")
                     .append(" | ")
-                    .append(constraints(f, required.contains(e.getKey())))
+                    .append(constraints(f, required.contains(e.getKey()), ruled.contains(field)))
                     .append(" | ")
-                    .append(f.path("description").asText("").replace("|", "\\|"))
+                    .append(cell(f.path("description").asText("")))
                     .append(" |\n");
             if (OPAQUE.contains(field)) {
                 continue;
             }
             if (f.has("properties")) {
-                fields(field, f, out);
+                fields(field, f, ruled, out);
             } else if (f.path("items").has("properties")) {
-                fields(field + "[]", f.path("items"), out);
+                fields(field + "[]", f.path("items"), ruled, out);
             }
         }
     }
@@ -106,7 +174,7 @@ public final class ApiReference {
         return "array".equals(t) ? "array of " + f.path("items").path("type").asText("object") : t;
     }
 
-    private static String constraints(JsonNode f, boolean required) {
+    private static String constraints(JsonNode f, boolean required, boolean ruled) {
         List<String> c = new ArrayList<>();
         if (required) {
             c.add("required");
@@ -124,6 +192,21 @@ public final class ApiReference {
         }
         if (f.has("pattern")) {
             c.add("pattern `" + f.get("pattern").asText().replace("|", "\\|") + "`");
+        }
+        if (f.has("minLength")) {
+            c.add("min length " + f.get("minLength").asLong());
+        }
+        if (f.has("maxLength")) {
+            c.add("max length " + f.get("maxLength").asLong());
+        }
+        if (f.has("minItems")) {
+            c.add("min items " + f.get("minItems").asLong());
+        }
+        if (f.has("maxItems")) {
+            c.add("max items " + f.get("maxItems").asLong());
+        }
+        if (ruled) {
+            c.add("[rules](#validation-rules)");
         }
         return String.join("; ", c);
     }

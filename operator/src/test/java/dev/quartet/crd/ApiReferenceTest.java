@@ -22,6 +22,11 @@ class ApiReferenceTest {
                         "`spec.slice.profile`",
                         "`spec.movable`",
                         "`status.placements[].device`",
-                        "Reason (`.status.conditions[?(@.type==\"Ready\")].reason`) (wide)");
+                        "Reason (`.status.conditions[?(@.type==\"Ready\")].reason`) (wide)",
+                        "## Validation rules",
+                        "| `spec.slice` | `has(self.profile) != has(self.memoryGiB)` | spec.slice: set exactly one of "
+                                + "profile and memoryGiB |",
+                        "| `spec.slice.profile` | `has(self.gpuModel) \\|\\| ",
+                        "| `(the whole object)` | `oldSelf.hasValue() \\|\\| self.metadata.name.size() <= 63");
     }
 }

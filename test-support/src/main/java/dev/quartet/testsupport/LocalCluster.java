@@ -156,6 +156,19 @@ public final class LocalCluster {
         return kubeconfig;
     }
 
+    /**
+     * The control plane's own kubectl: the symlink hack/local-cluster.sh puts in its state directory, beside the
+     * kubeconfig, so that tests run the client of the server's release.
+     */
+    public Path kubectl() {
+        Path kubectl = kubeconfig.getParent().resolve("kubectl");
+        if (!Files.isExecutable(kubectl)) {
+            throw new IllegalStateException(
+                    "no kubectl beside " + kubeconfig + " (hack/local-cluster.sh links one into its state directory)");
+        }
+        return kubectl;
+    }
+
     public Path repositoryRoot() {
         return repositoryRoot;
     }

@@ -1,0 +1,66 @@
+package dev.quartet.crd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.quartet.model.GpuModelName;
+import dev.quartet.model.MigProfileNames;
+import dev.quartet.planner.GpuCatalog;
+import dev.quartet.planner.GpuModel;
+import dev.quartet.planner.MigProfile;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/** The CRD's profile rules are written from MigProfileNames: it must say what the planner's GpuCatalog says. */
+class MigProfileNamesTest {
+
+    @ParameterizedTest
+    @EnumSource(GpuModelName.class)
+    void eachModelHasTheProfilesOfTheCatalog(GpuModelName name) {
+        GpuModel model = GpuModel.parse(name.value());
+
+        assertThat(model.displayName()).isEqualTo(name.value());
+        assertThat(MigProfileNames.of(name)).isEqualTo(GpuCatalog.legalNames(model));
+    }
+
+    @Test
+    void theCrdKnowsEveryModelOfTheCatalog() {
+        assertThat(Arrays.stream(GpuModelName.values()).map(GpuModelName::value))
+                .containsExactlyElementsOf(Arrays.stream(GpuModel.values())
+                        .map(GpuModel::displayName)
+                        .toList());
+    }
+
+    @Test
+    void theRulesMapEveryModelToItsProfiles() {
+        String expected = Arrays.stream(GpuModelName.values())
+                .map(n -> "'" + n.value() + "': '" + GpuCatalog.legalNames(GpuModel.parse(n.value())) + "'")
+                .collect(Collectors.joining(", ", "{", "}"));
+
+        assertThat(MigProfileNames.BY_MODEL_CEL).isEqualTo(expected);
+    }
+
+    @Test
+    void everyProfileOfTheCatalogIsKnownAndNoOther() {
+        Set<String> catalog = Arrays.stream(GpuModel.values())
+                .flatMap(m -> GpuCatalog.profiles(m).stream())
+                .map(MigProfile::name)
+                .collect(Collectors.toSet());
+
+        assertThat(new HashSet<>(Arrays.asList(MigProfileNames.ALL.split(", "))))
+                .isEqualTo(catalog);
+    }
+
+    @Test
+    void theUnknownProfileMessageListsWhatSpecValidatorLists() {
+        String expected = Arrays.stream(GpuModel.values())
+                .map(m -> m.displayName() + ": " + GpuCatalog.legalNames(m))
+                .collect(Collectors.joining("; "));
+
+        assertThat(MigProfileNames.KNOWN).isEqualTo(expected);
+    }
+}
