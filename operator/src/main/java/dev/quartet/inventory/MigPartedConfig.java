@@ -80,11 +80,13 @@ public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
         boolean enabled = g.path("mig-enabled").asBoolean(false);
         Map<String, Integer> migDevices = new LinkedHashMap<>();
         JsonNode md = g.path("mig-devices");
-        if (enabled && md.isMissingNode()) {
+        // As NVIDIA/mig-parted api/spec/v1/spec.go (MigConfigSpec.UnmarshalJSON): mig-devices must be there (it may be
+        // {}: MIG on, no instances) when MIG is on, and may be there, but empty, when MIG is off.
+        if (enabled && (md.isMissingNode() || md.isNull())) {
             throw new IllegalArgumentException(where + ".mig-devices is required when mig-enabled is true");
         }
-        if (!enabled && !md.isMissingNode()) {
-            throw new IllegalArgumentException(where + ".mig-devices is not allowed when mig-enabled is false");
+        if (!enabled && !md.isMissingNode() && !md.isNull() && !md.isEmpty()) {
+            throw new IllegalArgumentException(where + ".mig-devices must be empty when mig-enabled is false");
         }
         md.fields().forEachRemaining(e -> {
             if (!e.getValue().isInt()) {
@@ -97,12 +99,17 @@ public record MigPartedConfig(Map<String, List<DeviceGroup>> configs) {
                 indices == null ? null : List.copyOf(indices), List.copyOf(filter), enabled, Map.copyOf(migDevices));
     }
 
-    /** The group config {@code name} applies to GPU {@code index} of {@code model}, if any. */
+    /**
+     * The group config {@code name} applies to GPU {@code index} of {@code model}, if any: the last one that selects
+     * it. mig-parted walks every group of the selected config in order and applies each one that selects a GPU
+     * (NVIDIA/mig-parted cmd/nvidia-mig-parted/assert/assert.go, WalkSelectedMigConfigForEachGPU, called by
+     * cmd/nvidia-mig-parted/apply/config.go), so what a GPU ends up with is the last match.
+     */
     public Optional<DeviceGroup> groupFor(String name, int index, GpuModel model) {
         List<DeviceGroup> groups = configs.get(name);
         if (groups == null) {
             return Optional.empty();
         }
-        return groups.stream().filter(g -> g.selects(index, model)).findFirst();
+        return groups.stream().filter(g -> g.selects(index, model)).reduce((earlier, later) -> later);
     }
 }

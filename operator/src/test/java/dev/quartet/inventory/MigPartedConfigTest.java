@@ -96,7 +96,7 @@ class MigPartedConfigTest {
     }
 
     @Test
-    void deviceListsSelectTheirIndicesAndTheFirstMatchingGroupWins() {
+    void deviceListsSelectTheirIndicesAndTheLastMatchingGroupWins() {
         MigPartedConfig config = MigPartedConfig.parse("""
                 version: v1
                 mig-configs:
@@ -112,14 +112,39 @@ class MigPartedConfigTest {
                 """);
 
         assertThat(countsFor(config, "node-a-layout", 0, GpuModel.A30)).isEqualTo(Map.of("1g.6gb", 4));
-        assertThat(countsFor(config, "node-a-layout", 1, GpuModel.A30)).isEqualTo(Map.of("1g.6gb", 4));
         assertThat(countsFor(config, "node-a-layout", 2, GpuModel.A30)).isEqualTo(Map.of("2g.12gb", 1, "1g.6gb", 2));
+        // GPU 1 is selected twice: mig-parted applies both groups in order, so it ends with MIG off.
+        assertThat(config.groupFor("node-a-layout", 1, GpuModel.A30).orElseThrow())
+                .isEqualTo(new DeviceGroup(List.of(1, 3), List.of(), false, Map.of()));
         assertThat(config.groupFor("node-a-layout", 3, GpuModel.A30)
                         .orElseThrow()
                         .migEnabled())
                 .isFalse();
         assertThat(config.groupFor("node-a-layout", 4, GpuModel.A30)).isEmpty();
         assertThat(config.configs().get("node-a-layout").get(0).devices()).containsExactly(0, 1);
+    }
+
+    @Test
+    void aLaterGroupForAllGpusOverridesAnEarlierOneForSomeAndAFilteredOneOnlyItsModel() {
+        MigPartedConfig config = MigPartedConfig.parse("""
+                version: v1
+                mig-configs:
+                  layered:
+                    - devices: [0]
+                      mig-enabled: true
+                      mig-devices: {"4g.24gb": 1}
+                    - devices: all
+                      mig-enabled: true
+                      mig-devices: {"1g.6gb": 4}
+                    - device-filter: "0x233010DE"
+                      devices: all
+                      mig-enabled: true
+                      mig-devices: {"7g.80gb": 1}
+                """);
+
+        assertThat(countsFor(config, "layered", 0, GpuModel.A30)).isEqualTo(Map.of("1g.6gb", 4));
+        assertThat(countsFor(config, "layered", 1, GpuModel.A30)).isEqualTo(Map.of("1g.6gb", 4));
+        assertThat(countsFor(config, "layered", 0, GpuModel.H100_80GB)).isEqualTo(Map.of("7g.80gb", 1));
     }
 
     @Test
@@ -203,6 +228,26 @@ class MigPartedConfigTest {
     }
 
     @Test
+    void emptyMigDevicesAreReadWhetherMigIsOnOrOff() {
+        MigPartedConfig config = MigPartedConfig.parse("""
+                version: v1
+                mig-configs:
+                  off:
+                    - devices: all
+                      mig-enabled: false
+                      mig-devices: {}
+                  on-but-empty:
+                    - devices: all
+                      mig-enabled: true
+                      mig-devices: {}
+                """);
+
+        assertThat(config.configs().get("off")).containsExactly(new DeviceGroup(null, List.of(), false, Map.of()));
+        assertThat(config.configs().get("on-but-empty"))
+                .containsExactly(new DeviceGroup(null, List.of(), true, Map.of()));
+    }
+
+    @Test
     void migDevicesAreRefusedWhenMigIsDisabled() {
         assertThatThrownBy(() -> MigPartedConfig.parse("""
                 version: v1
@@ -213,7 +258,7 @@ class MigPartedConfigTest {
                       mig-devices: {"1g.6gb": 4}
                 """))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("mig-configs.contradiction[0].mig-devices is not allowed when mig-enabled is false");
+                .hasMessage("mig-configs.contradiction[0].mig-devices must be empty when mig-enabled is false");
     }
 
     @Test
