@@ -1,6 +1,8 @@
 package dev.quartet.nvidia;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * One GPU-instance profile of a GPU, as NVML lists it ({@code nvidia-smi mig -lgip}, {@code -lgipp}): keyed on the
@@ -22,6 +24,9 @@ public record MigProfile(
         int multiprocessors,
         int maxCount,
         List<Integer> starts) {
+
+    /** Parsed names, by name: a table's names are few, and the planner asks for these facts in its loops. */
+    private static final Map<String, MigProfileName> PARSED = new ConcurrentHashMap<>();
 
     public MigProfile {
         MigProfileName parsed = MigProfileName.parse(name);
@@ -48,7 +53,7 @@ public record MigProfile(
 
     /** The parsed name. */
     public MigProfileName parsedName() {
-        return MigProfileName.parse(name);
+        return PARSED.computeIfAbsent(name, MigProfileName::parse);
     }
 
     /** Memory of one instance as the name gives it (GiB, as NVML rounds it: {@code 1g.6gb} is 6). */

@@ -167,6 +167,56 @@ class MigPartedConfigTest {
                 .isFalse();
     }
 
+    /** The operator took the first match and asserted it (dev.quartet.inventory.MigPartedConfigTest, until now). */
+    @Test
+    void deviceListsSelectTheirIndicesAndTheLastMatchingGroupWins() {
+        MigPartedConfig config = parse("""
+                version: v1
+                mig-configs:
+                  node-a-layout:
+                    - devices: [0, 1]
+                      mig-enabled: true
+                      mig-devices: {"1g.6gb": 4}
+                    - devices: [2]
+                      mig-enabled: true
+                      mig-devices: {"2g.12gb": 1, "1g.6gb": 2}
+                    - devices: [1, 3]
+                      mig-enabled: false
+                """);
+
+        assertThat(config.entryFor("node-a-layout", 0, GpuModel.A30)
+                        .orElseThrow()
+                        .migDevices())
+                .isEqualTo(Map.of("1g.6gb", 4));
+        assertThat(config.entryFor("node-a-layout", 2, GpuModel.A30)
+                        .orElseThrow()
+                        .migDevices())
+                .isEqualTo(Map.of("2g.12gb", 1, "1g.6gb", 2));
+        // GPU 1 is selected twice: mig-parted applies both entries in order, so it ends with MIG off
+        assertThat(config.entryFor("node-a-layout", 1, GpuModel.A30))
+                .contains(new MigConfigSpec(List.of(), List.of(1, 3), false, Map.of()));
+        assertThat(config.entryFor("node-a-layout", 3, GpuModel.A30)
+                        .orElseThrow()
+                        .migEnabled())
+                .isFalse();
+        assertThat(config.entryFor("node-a-layout", 4, GpuModel.A30)).isEmpty();
+    }
+
+    @Test
+    void devicesAllSelectsEveryGpuOfEveryModelWithoutAFilter() {
+        for (int gpu = 0; gpu < 8; gpu++) {
+            assertThat(NVIDIA.entryFor("all-1g.6gb", gpu, GpuModel.A30)
+                            .orElseThrow()
+                            .migDevices())
+                    .isEqualTo(Map.of("1g.6gb", 4));
+        }
+        assertThat(NVIDIA.entryFor("all-3g.40gb", 5, GpuModel.H100_80GB)
+                        .orElseThrow()
+                        .migDevices())
+                .isEqualTo(Map.of("3g.40gb", 2));
+        assertThat(NVIDIA.entryFor("all-7g.278gb", 0, GpuModel.A30)).isPresent();
+    }
+
     @Test
     void gpusNoEntrySelectsAreLeftOut() {
         MigPartedConfig config = parse("""

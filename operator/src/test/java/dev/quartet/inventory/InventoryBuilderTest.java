@@ -3,6 +3,8 @@ package dev.quartet.inventory;
 import static dev.quartet.inventory.TestNodes.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.GpuState;
@@ -186,6 +188,26 @@ class InventoryBuilderTest {
                 allocatable("1g.5gb", 2, "2g.10gb", 1, "3g.20gb", 1)));
 
         assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.10gb@0", "1g.5gb@2", "1g.5gb@3", "3g.20gb@4");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+    }
+
+    @Test
+    void aProfileNameWrittenAnotherWayInTheConfigIsTheDevicePluginsProfile() {
+        MigPartedConfig config = MigPartedConfig.parse("""
+                version: v1
+                mig-configs:
+                  long-names:
+                    - devices: all
+                      mig-enabled: true
+                      mig-devices: {"1c.1g.6gb": 2, "2c.2g.12gb": 1}
+                """);
+        Node node = node("gpu-1", A30, 1, "long-names", "success", allocatable("1g.6gb", 2, "2g.12gb", 1))
+                .build();
+
+        Inventory inventory = new InventoryBuilder(true, LOST_AFTER)
+                .build(new ClusterSnapshot(List.of(node), List.of(), config, null), OWNERS, NOW);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
     }
 

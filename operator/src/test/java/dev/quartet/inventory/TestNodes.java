@@ -1,5 +1,6 @@
 package dev.quartet.inventory;
 
+import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.io.IOException;

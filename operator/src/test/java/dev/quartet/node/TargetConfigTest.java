@@ -3,11 +3,11 @@ package dev.quartet.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.inventory.GpuNode;
-import dev.quartet.inventory.MigPartedConfig;
-import dev.quartet.inventory.MigPartedConfig.DeviceGroup;
-import dev.quartet.inventory.NvidiaLabels;
 import dev.quartet.inventory.TestNodes;
-import dev.quartet.planner.GpuModel;
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigConfigSpec;
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.Instance;
 import dev.quartet.planner.Plan;
@@ -62,13 +62,13 @@ class TargetConfigTest {
                 List.of(),
                 List.of());
 
-        List<DeviceGroup> groups = TargetConfig.groups(node(), plan, LAYERED);
+        List<MigConfigSpec> groups = TargetConfig.groups(node(), plan, LAYERED);
 
         // Had GPU 1 been given the first entry (4x 1g.6gb), MIG Manager would wipe it, without a drain.
         assertThat(groups)
                 .containsExactly(
-                        new DeviceGroup(List.of(0), List.of(), true, Map.of("2g.12gb", 2)),
-                        new DeviceGroup(List.of(1), List.of(), true, Map.of("4g.24gb", 1)));
+                        new MigConfigSpec(List.of(), List.of(0), true, Map.of("2g.12gb", 2)),
+                        new MigConfigSpec(List.of(), List.of(1), true, Map.of("4g.24gb", 1)));
     }
 
     @Test
@@ -81,6 +81,6 @@ class TargetConfigTest {
                 List.of());
 
         assertThat(TargetConfig.groups(node(), plan, LAYERED))
-                .containsExactly(new DeviceGroup(List.of(0, 1), List.of(), true, Map.of("4g.24gb", 1)));
+                .containsExactly(new MigConfigSpec(List.of(), List.of(0, 1), true, Map.of("4g.24gb", 1)));
     }
 }

@@ -2,13 +2,13 @@ package dev.quartet.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quartet.inventory.MigPartedConfig;
-import dev.quartet.inventory.NvidiaLabels;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.inventory.TestNodes;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.TestDeployments;
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
