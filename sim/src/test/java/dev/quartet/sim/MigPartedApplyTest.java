@@ -2,6 +2,8 @@ package dev.quartet.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigPartedConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class MigPartedApplyTest {
 
     /** NVIDIA's defaults plus three configs of our own. */
-    private final MigPartedConfig config = MigPartedConfig.parse(MigPartedConfig.defaultConfigYaml()
+    private final MigPartedConfig config = MigPartedConfig.parse(MigConfigMapStore.defaultConfigYaml()
             .replace(
                     "mig-configs:\n",
                     "mig-configs:\n"
@@ -85,9 +87,9 @@ class MigPartedApplyTest {
         assertThat(MigPartedApply.apply(config, "too-many", gpus, Map.of()).failure())
                 .contains("at most 4 x 1g.6gb");
         assertThat(MigPartedApply.apply(config, "fragmented", gpus, Map.of()).failure())
-                .contains("asked 5 compute / 5 memory slices, one A30 has 4 / 4");
+                .contains("asked 5 compute / 5 memory slices, the GPU has 4 / 4");
         assertThat(MigPartedApply.apply(config, "all-3g.20gb", gpus, Map.of()).failure())
-                .contains("does not exist");
+                .contains("MIG profile 3g.20gb not found on this GPU");
         assertThat(MigPartedApply.apply(config, "no-such-config", gpus, Map.of())
                         .failure())
                 .contains("selected mig-config not present");
