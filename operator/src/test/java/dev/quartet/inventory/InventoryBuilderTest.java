@@ -18,10 +18,6 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -34,7 +30,7 @@ class InventoryBuilderTest {
 
     private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
     private static final Duration LOST_AFTER = Duration.ofSeconds(30);
-    private static final MigPartedConfig NVIDIA = MigPartedConfig.parse(resource("/mig-parted/default-config.yaml"));
+    private static final MigPartedConfig NVIDIA = MigPartedConfig.parse(TestNodes.nvidiaDefault());
     private static final String A30 = "NVIDIA-A30";
     private static final String A100_40GB = "NVIDIA-A100-SXM4-40GB";
 
@@ -42,14 +38,6 @@ class InventoryBuilderTest {
             "ml/resnet", Demand.ofProfile("ml/resnet", "1g.6gb", 2, 0),
             "ml/bert", new Demand("ml/bert", "2g.12gb", null, 1, 0, null, true, Placement.SPREAD, null),
             "ml/small", new Demand("ml/small", null, 5, 1, 0, null, false, Placement.SPREAD, null)));
-
-    private static String resource(String path) {
-        try (InputStream in = InventoryBuilderTest.class.getResourceAsStream(path)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** Slices the device plugin advertises: profile, count, profile, count... */
     private static Map<String, Quantity> allocatable(Object... profileAndCount) {

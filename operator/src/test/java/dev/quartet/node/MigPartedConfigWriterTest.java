@@ -113,6 +113,35 @@ class MigPartedConfigWriterTest {
                 .isEmpty();
     }
 
+    /** NVIDIA's file with {@code entry} (indented as a named config, ending in a newline) after {@code line}. */
+    private static String withEntryAfter(String text, String line, String entry) {
+        int at = text.indexOf(line);
+        assertThat(at).as("line %s", line).isNotNegative();
+        int end = at + line.length();
+        return text.substring(0, end) + "\n" + entry + text.substring(end);
+    }
+
+    @Test
+    void quartetEntriesAmongNvidiasAreRemovedAndEveryOtherByteStays() {
+        String first = "  quartet-00000aaaaa:\n    - devices: all\n      mig-enabled: false\n";
+        String middle = "  quartet-00000bbbbb:\n    - devices: [0]\n      mig-enabled: true\n      mig-devices:\n"
+                + "        \"4g.24gb\": 1\n";
+        // after all-enabled, before "# A30-24GB" (following all-7g.80gb), and after the file's last entry
+        String withFirst = withEntryAfter(NVIDIA, "      mig-enabled: true\n      mig-devices: {}\n", first);
+        String withTwo = withEntryAfter(withFirst, "        \"7g.80gb\": 1\n", middle);
+        String withThree = MigPartedConfigWriter.rewrite(
+                withTwo, entries(WHOLE), Set.of("quartet-00000aaaaa", "quartet-00000bbbbb"));
+        assertThat(MigPartedConfig.parse(withThree).configs())
+                .hasSize(81 + 3)
+                .containsKeys("quartet-00000aaaaa", "quartet-00000bbbbb", MigPartedConfigWriter.configName(WHOLE));
+
+        assertThat(MigPartedConfigWriter.rewrite(withThree, Map.of(), Set.of())).isEqualTo(NVIDIA);
+        assertThat(MigPartedConfigWriter.rewrite(withThree, Map.of(), Set.of("quartet-00000bbbbb")))
+                .isEqualTo(withEntryAfter(NVIDIA, "        \"7g.80gb\": 1\n", middle));
+        assertThat(MigPartedConfigWriter.rewrite(withThree, entries(WHOLE), Set.of()))
+                .isEqualTo(MigPartedConfigWriter.rewrite(NVIDIA, entries(WHOLE), Set.of()));
+    }
+
     @Test
     void rewritingIsIdempotentAndReturnsTheOriginalWhenNothingChanges() {
         Map<String, List<MigConfigSpec>> wanted = entries(MIXED, WHOLE);

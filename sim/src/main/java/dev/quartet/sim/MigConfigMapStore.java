@@ -1,11 +1,11 @@
 package dev.quartet.sim;
 
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.quartet.nvidia.GpuModel;
 import dev.quartet.nvidia.MigConfigSpec;
 import dev.quartet.nvidia.MigPartedConfig;
 import dev.quartet.nvidia.PciDeviceId;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -62,9 +62,13 @@ final class MigConfigMapStore {
                     .create());
         }
         if (client.configMaps().inNamespace(namespace).withName(name).get() == null) {
-            ConfigMap cm = client.getKubernetesSerialization().unmarshal(defaultConfigMapYaml(), ConfigMap.class);
-            cm.getMetadata().setName(name);
-            cm.getMetadata().setNamespace(namespace);
+            ConfigMap cm = new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .withNamespace(namespace)
+                    .endMetadata()
+                    .addToData(MigPartedConfig.CONFIG_MAP_KEY, defaultConfigYaml())
+                    .build();
             createIgnoringConflict(() ->
                     client.configMaps().inNamespace(namespace).resource(cm).create());
             LOG.info(() -> "created ConfigMap " + namespace + "/" + name + " with NVIDIA's default mig-parted config");
@@ -182,26 +186,22 @@ final class MigConfigMapStore {
         }
     }
 
-    /** NVIDIA's default ConfigMap (the GPU Operator's {@code default-mig-parted-config}) as YAML text. */
-    static String defaultConfigMapYaml() {
-        try (InputStream in = MigConfigMapStore.class.getResourceAsStream("default-mig-parted-config.yaml")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    /** The mig-parted file inside NVIDIA's default ConfigMap. */
+    /**
+     * NVIDIA's current default mig-parted file, as the GPU Operator's {@code default-mig-parted-config} holds it: the
+     * simulator's resource without its header (which names the source and licence).
+     */
     static String defaultConfigYaml() {
-        try {
-            return new YAMLMapper()
-                    .readTree(defaultConfigMapYaml())
-                    .path("data")
-                    .path(MigPartedConfig.CONFIG_MAP_KEY)
-                    .asText();
+        String text;
+        try (InputStream in = MigConfigMapStore.class.getResourceAsStream("default-mig-parted-config.yaml")) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        int start = 0;
+        while (text.startsWith("#", start)) {
+            start = text.indexOf('\n', start) + 1;
+        }
+        return text.substring(start);
     }
 
     /**

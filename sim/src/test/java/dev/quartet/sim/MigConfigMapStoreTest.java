@@ -4,12 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.nvidia.GpuModel;
 import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaDefaultConfig;
 import org.junit.jupiter.api.Test;
 
 /** The simulator's view of MIG Manager's ConfigMap: which config yields a layout, and the sim- entries it adds. */
 class MigConfigMapStoreTest {
 
     private final MigPartedConfig nvidia = MigPartedConfig.parse(MigConfigMapStore.defaultConfigYaml());
+
+    @Test
+    void theDefaultIsNvidiasWholeCurrentFileByteForByte() {
+        String fixture = NvidiaDefaultConfig.text();
+
+        assertThat(MigConfigMapStore.defaultConfigYaml()).isEqualTo(fixture.substring(fixture.indexOf("version: v1")));
+        assertThat(nvidia.configs()).hasSize(81);
+    }
 
     @Test
     void findsTheDefaultConfigYieldingALayout() {
