@@ -33,9 +33,10 @@ public enum GpuModel {
     private static final class Specs {
         private record File(List<GpuSpec> models) {}
 
-        static final Map<GpuModel, GpuSpec> BY_MODEL = load();
+        /** By {@link #ordinal()}: the planner asks for these facts in its loops. */
+        static final GpuSpec[] BY_ORDINAL = load();
 
-        private static Map<GpuModel, GpuSpec> load() {
+        private static GpuSpec[] load() {
             File file;
             try (InputStream in = GpuModel.class.getResourceAsStream("gpu-models.yaml")) {
                 if (in == null) {
@@ -64,13 +65,13 @@ public enum GpuModel {
                     throw new IllegalStateException("gpu-models.yaml does not describe " + model.displayName);
                 }
             }
-            return Map.copyOf(specs);
+            return Arrays.stream(values()).map(specs::get).toArray(GpuSpec[]::new);
         }
     }
 
     /** Everything NVIDIA says about this model. */
     public GpuSpec spec() {
-        return Specs.BY_MODEL.get(this);
+        return Specs.BY_ORDINAL[ordinal()];
     }
 
     /** The short name users write, e.g. {@code A100-40GB}. */
