@@ -47,11 +47,8 @@ import org.junit.jupiter.api.Test;
  */
 class ArchitectureTest {
 
-    /**
-     * All the planner may use: the JDK and itself. The shared module of NVIDIA facts (profiles, PCI ids), once it
-     * exists, joins here as {@code "dev.quartet.nvidia.."}.
-     */
-    static final String[] PLANNER_MAY_USE = {"java..", "dev.quartet.planner.."};
+    /** All the planner may use: the JDK, itself and the NVIDIA facts module (GPU models, MIG profile tables). */
+    static final String[] PLANNER_MAY_USE = {"java..", "dev.quartet.planner..", "dev.quartet.nvidia.."};
 
     /** The CRD classes may use the JDK, fabric8's model and annotations, Jackson, and fabric8's CustomResource. */
     static final String[] MODEL_MAY_USE = {
@@ -96,7 +93,8 @@ class ArchitectureTest {
                     "dev.quartet.node..", "dev.quartet.dependent..", "dev.quartet.reconciler..", "dev.quartet.status..")
             .because("the inventory observes the cluster for the planner: what acts on the plan (the node backend, the"
                     + " dependents, the reconciler) and what reports it (status) build on the inventory, not the"
-                    + " reverse; the labels, annotations and mig-parted file it reads are defined in the inventory");
+                    + " reverse; Quartet's labels and annotations it reads are defined in the inventory, NVIDIA's and the"
+                    + " mig-parted file in dev.quartet.nvidia");
 
     static final ArchRule ONE_SEAM_FOR_THE_MIG_BACKEND = noClasses()
             .that()

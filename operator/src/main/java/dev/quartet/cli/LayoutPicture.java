@@ -2,7 +2,6 @@ package dev.quartet.cli;
 
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
-import dev.quartet.planner.GpuCatalog;
 import dev.quartet.planner.GpuState;
 import dev.quartet.planner.InstanceState;
 import dev.quartet.planner.NodeState;
@@ -74,7 +73,7 @@ final class LayoutPicture {
 
     /** {@code |1g.6gb default/a-0 |1g.6gb free |...|} with each instance as wide as its memory slots. */
     static String row(GpuState gpu) {
-        int slots = gpu.model().memorySlots();
+        int slots = gpu.model().memorySlices();
         StringBuilder row = new StringBuilder("|");
         int slot = 0;
         while (slot < slots) {
@@ -85,7 +84,8 @@ final class LayoutPicture {
                     .orElse(null);
             int size = instance == null
                     ? 1
-                    : GpuCatalog.find(gpu.model(), instance.profile())
+                    : gpu.model()
+                            .profile(instance.profile())
                             .map(p -> p.memorySlices())
                             .orElse(1);
             String text = instance == null

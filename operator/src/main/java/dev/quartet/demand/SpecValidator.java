@@ -7,8 +7,7 @@ import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.ModelSpec;
 import dev.quartet.model.SliceSpec;
 import dev.quartet.model.WorkerSpec;
-import dev.quartet.planner.GpuCatalog;
-import dev.quartet.planner.GpuModel;
+import dev.quartet.nvidia.GpuModel;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
@@ -157,14 +156,14 @@ public final class SpecValidator {
         String profile = slice.getProfile();
         if (slice.getGpuModel() != null) {
             GpuModel model = GpuModel.parse(slice.getGpuModel().value());
-            if (GpuCatalog.find(model, profile).isEmpty()) {
+            if (model.profile(profile).isEmpty()) {
                 problems.add("spec.slice.profile: " + model.displayName() + " has no profile '" + profile + "' (legal: "
-                        + GpuCatalog.legalNames(model) + ")");
+                        + model.profileNames() + ")");
             }
-        } else if (!GpuCatalog.isKnownProfile(profile)) {
+        } else if (!GpuModel.anyHasProfile(profile)) {
             problems.add("spec.slice.profile: unknown profile '" + profile + "'; known profiles: "
                     + Arrays.stream(GpuModel.values())
-                            .map(m -> m.displayName() + ": " + GpuCatalog.legalNames(m))
+                            .map(m -> m.displayName() + ": " + m.profileNames())
                             .collect(Collectors.joining("; ")));
         }
     }

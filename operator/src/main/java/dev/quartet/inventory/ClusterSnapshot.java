@@ -1,5 +1,6 @@
 package dev.quartet.inventory;
 
+import dev.quartet.nvidia.MigPartedConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;

@@ -1,6 +1,7 @@
 package dev.quartet.inventory;
 
-import dev.quartet.planner.GpuModel;
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Quantity;

@@ -1,8 +1,12 @@
 package dev.quartet.inventory;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigConfigSpec;
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.MigProfile;
+import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
-import dev.quartet.planner.GpuModel;
 import dev.quartet.planner.GpuState;
 import dev.quartet.planner.Instance;
 import dev.quartet.planner.InstanceState;
@@ -218,7 +222,7 @@ public final class InventoryBuilder {
             }
             Map<Integer, Map<String, Integer>> counts = new TreeMap<>();
             for (int i = 0; i < node.gpuCount(); i++) {
-                Optional<MigPartedConfig.DeviceGroup> g = config.groupFor(name, i, node.model());
+                Optional<MigConfigSpec> g = config.entryFor(name, i, node.model());
                 if (g.isEmpty()) {
                     return null;
                 }
@@ -226,7 +230,13 @@ public final class InventoryBuilder {
                 if (g.get().migEnabled()) {
                     g.get().migDevices().forEach((p, k) -> {
                         if (k > 0) {
-                            c.put(p, k);
+                            // as the device plugin names it: 1c.1g.6gb in a config is 1g.6gb (mig-parted's matching)
+                            String profile = node.model()
+                                    .migTable()
+                                    .matching(p)
+                                    .map(MigProfile::name)
+                                    .orElse(p);
+                            c.merge(profile, k, Integer::sum);
                         }
                     });
                 }

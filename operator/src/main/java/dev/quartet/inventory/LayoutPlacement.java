@@ -1,9 +1,9 @@
 package dev.quartet.inventory;
 
-import dev.quartet.planner.GpuCatalog;
-import dev.quartet.planner.GpuModel;
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
 import dev.quartet.planner.Instance;
-import dev.quartet.planner.MigProfile;
+import dev.quartet.planner.LayoutCatalog;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -23,7 +23,7 @@ public final class LayoutPlacement {
     public static Optional<List<Instance>> place(GpuModel model, Map<String, Integer> counts, List<Instance> known) {
         List<MigProfile> toPlace = new ArrayList<>();
         for (Map.Entry<String, Integer> e : counts.entrySet()) {
-            Optional<MigProfile> profile = GpuCatalog.find(model, e.getKey());
+            Optional<MigProfile> profile = model.profile(e.getKey());
             if (profile.isEmpty()) {
                 return Optional.empty();
             }
@@ -41,7 +41,7 @@ public final class LayoutPlacement {
                 return Optional.empty();
             }
         }
-        if (!GpuCatalog.isLegal(model, known)) {
+        if (!LayoutCatalog.isLegal(model, known)) {
             return Optional.empty();
         }
         toPlace.sort(
@@ -61,7 +61,7 @@ public final class LayoutPlacement {
         MigProfile profile = toPlace.get(next);
         for (int start : profile.starts()) {
             layout.add(new Instance(profile.name(), start));
-            if (GpuCatalog.isLegal(model, layout) && fill(model, toPlace, next + 1, layout)) {
+            if (LayoutCatalog.isLegal(model, layout) && fill(model, toPlace, next + 1, layout)) {
                 return true;
             }
             layout.remove(layout.size() - 1);

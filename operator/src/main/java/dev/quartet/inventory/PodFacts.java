@@ -1,5 +1,6 @@
 package dev.quartet.inventory;
 
+import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;

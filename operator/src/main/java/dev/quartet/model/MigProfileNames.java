@@ -2,17 +2,17 @@ package dev.quartet.model;
 
 /**
  * The MIG profile names of each GPU model, as compile-time constants for the CRD's validation rules on
- * {@link SliceSpec} (annotation values cannot call the planner's {@code GpuCatalog}, which the model may not import).
- * {@code MigProfileNamesTest} fails when these differ from {@code GpuCatalog}.
+ * {@link SliceSpec} (annotation values cannot call the nvidia module's {@code GpuModel}, which the model may not
+ * import). {@code MigProfileNamesTest} fails when these differ from {@code GpuModel}'s profile tables.
  */
 public final class MigProfileNames {
 
-    /** Profiles of an A30, smallest first, as {@code GpuCatalog.legalNames} writes them. */
+    /** Profiles of an A30, smallest first, as {@code GpuModel.profileNames} writes them. */
     public static final String A30 = "1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb";
 
-    public static final String A100_40GB = "1g.5gb, 1g.10gb, 2g.10gb, 3g.20gb, 4g.20gb, 7g.40gb";
-    public static final String A100_80GB = "1g.10gb, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb";
-    public static final String H100_80GB = "1g.10gb, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb";
+    public static final String A100_40GB = "1g.5gb, 1g.5gb+me, 1g.10gb, 2g.10gb, 3g.20gb, 4g.20gb, 7g.40gb";
+    public static final String A100_80GB = "1g.10gb, 1g.10gb+me, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb";
+    public static final String H100_80GB = "1g.10gb, 1g.10gb+me, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb";
 
     /**
      * A CEL map from {@code spec.slice.gpuModel} (as {@link GpuModelName} spells it) to that model's profiles. The

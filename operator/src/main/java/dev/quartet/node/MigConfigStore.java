@@ -4,14 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quartet.config.QuartetConfig;
-import dev.quartet.inventory.MigPartedConfig;
-import dev.quartet.inventory.MigPartedConfig.DeviceGroup;
 import dev.quartet.inventory.QuartetLabels;
+import dev.quartet.nvidia.MigConfigSpec;
+import dev.quartet.nvidia.MigPartedConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.quarkus.logging.Log;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -29,12 +30,12 @@ final class MigConfigStore {
 
     private static final String EMPTY = "version: v1\nmig-configs: {}\n";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final TypeReference<Map<String, List<DeviceGroup>>> CONTENT = new TypeReference<>() {};
+    private static final TypeReference<Map<String, List<MigConfigSpec>>> CONTENT = new TypeReference<>() {};
 
     private final KubernetesClient client;
     private final QuartetConfig.MigManager config;
     /** Quartet's configs by name (content-named: a name always means the same content). */
-    private final Map<String, List<DeviceGroup>> known = new ConcurrentHashMap<>();
+    private final Map<String, List<MigConfigSpec>> known = new ConcurrentHashMap<>();
 
     MigConfigStore(KubernetesClient client, QuartetConfig.MigManager config) {
         this.client = client;
@@ -52,7 +53,7 @@ final class MigConfigStore {
     }
 
     /** Makes the ConfigMap hold config {@code name} and, of Quartet's other entries, those named in {@code inUse}. */
-    Write ensure(String name, List<DeviceGroup> groups, Set<String> inUse) {
+    Write ensure(String name, List<MigConfigSpec> groups, Set<String> inUse) {
         known.put(name, List.copyOf(groups));
         return write(read(), Map.of(name, groups), inUse, name);
     }
@@ -84,7 +85,7 @@ final class MigConfigStore {
 
     /** The annotation value recording the content of {@code names} this store knows. */
     String contentAnnotation(List<String> names) {
-        Map<String, List<DeviceGroup>> content = new TreeMap<>();
+        Map<String, List<MigConfigSpec>> content = new TreeMap<>();
         names.stream()
                 .filter(name -> name != null && known.containsKey(name))
                 .forEach(name -> content.put(name, known.get(name)));
@@ -95,7 +96,7 @@ final class MigConfigStore {
         }
     }
 
-    private static Map<String, List<DeviceGroup>> contentOf(String recorded) {
+    private static Map<String, List<MigConfigSpec>> contentOf(String recorded) {
         if (recorded == null) {
             return Map.of();
         }
@@ -119,15 +120,20 @@ final class MigConfigStore {
     Set<String> restore(Set<String> inUse) {
         ConfigMap current = read();
         String original = text(current);
-        Set<String> present;
+        // The names as written, also in a file mig-parted would refuse (an emptied "mig-configs: {}"), so that what
+        // nodes use is written back into it.
+        Set<String> present = new HashSet<>();
         try {
-            present = original == null
-                    ? Set.of()
-                    : MigPartedConfig.parse(original).configs().keySet();
+            if (original != null) {
+                MigPartedConfigWriter.tree(original)
+                        .path("mig-configs")
+                        .fieldNames()
+                        .forEachRemaining(present::add);
+            }
         } catch (RuntimeException e) {
             return Set.of();
         }
-        Map<String, List<DeviceGroup>> missing = new TreeMap<>();
+        Map<String, List<MigConfigSpec>> missing = new TreeMap<>();
         for (String name : inUse) {
             if (!present.contains(name) && known.containsKey(name)) {
                 missing.put(name, known.get(name));
@@ -158,7 +164,7 @@ final class MigConfigStore {
     }
 
     /** Writes {@code entries} into {@code current} as read; {@code name}: the entry whose presence is reported. */
-    private Write write(ConfigMap current, Map<String, List<DeviceGroup>> entries, Set<String> inUse, String name) {
+    private Write write(ConfigMap current, Map<String, List<MigConfigSpec>> entries, Set<String> inUse, String name) {
         String original = text(current);
         String rewritten = MigPartedConfigWriter.rewrite(original == null ? EMPTY : original, entries, inUse);
         Write found = original != null && (name == null || holds(original, name)) ? Write.PRESENT : Write.ADDED;

@@ -4,11 +4,11 @@ import dev.quartet.config.QuartetConfig;
 import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
-import dev.quartet.inventory.MigPartedConfig;
-import dev.quartet.inventory.MigPartedConfig.DeviceGroup;
-import dev.quartet.inventory.NvidiaLabels;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.node.MigConfigStore.Write;
+import dev.quartet.nvidia.MigConfigSpec;
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.Assignment;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.Plan;
@@ -359,7 +359,7 @@ public class MigManagerBackend implements MigBackend {
      * removing such a config would leave its node selecting a config that no longer exists.
      */
     private Optional<Staged> stage(GpuNode n, Plan plan, ClusterSnapshot snapshot, Instant now) {
-        List<DeviceGroup> groups = TargetConfig.groups(n, plan, snapshot.migConfig());
+        List<MigConfigSpec> groups = TargetConfig.groups(n, plan, snapshot.migConfig());
         String name = MigPartedConfigWriter.configName(groups);
         Optional<Staged> staged = Staged.of(n).filter(s -> s.config().equals(name));
         if (staged.isPresent()) {

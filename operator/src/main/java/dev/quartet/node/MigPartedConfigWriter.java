@@ -7,8 +7,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLGenerator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import com.fasterxml.jackson.dataformat.yaml.util.StringQuotingChecker;
-import dev.quartet.inventory.MigPartedConfig;
-import dev.quartet.inventory.MigPartedConfig.DeviceGroup;
+import dev.quartet.nvidia.MigConfigSpec;
+import dev.quartet.nvidia.MigPartedConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -73,7 +73,7 @@ public final class MigPartedConfigWriter {
     }
 
     /** A stable name derived from the groups' content: the same layout always gets the same name. */
-    public static String configName(List<DeviceGroup> groups) {
+    public static String configName(List<MigConfigSpec> groups) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256")
                     .digest(WRITER.writeValueAsString(toYamlTree(groups)).getBytes(StandardCharsets.UTF_8));
@@ -88,7 +88,7 @@ public final class MigPartedConfigWriter {
      * {@code mig-configs}) plus those named in {@code inUse} it already has, which stay as they are; other Quartet
      * entries are removed, everything else left as it was.
      */
-    public static String rewrite(String original, Map<String, List<DeviceGroup>> wanted, Set<String> inUse) {
+    public static String rewrite(String original, Map<String, List<MigConfigSpec>> wanted, Set<String> inUse) {
         ObjectNode tree = tree(original);
         JsonNode existing = tree.path("mig-configs");
         if (!existing.isObject() && !existing.isNull() && !existing.isMissingNode()) {
@@ -102,7 +102,7 @@ public final class MigPartedConfigWriter {
                 expected.put(e.getKey(), e.getValue());
             }
         });
-        SortedMap<String, List<DeviceGroup>> toAdd = new TreeMap<>();
+        SortedMap<String, List<MigConfigSpec>> toAdd = new TreeMap<>();
         wanted.forEach((name, groups) -> {
             if (!configs.has(name) || !configs.get(name).equals(toYamlTree(groups))) {
                 toAdd.put(name, groups);
@@ -132,7 +132,7 @@ public final class MigPartedConfigWriter {
         }
     }
 
-    private static String editText(String original, List<String> remove, Map<String, List<DeviceGroup>> add) {
+    private static String editText(String original, List<String> remove, Map<String, List<MigConfigSpec>> add) {
         List<String> lines = new ArrayList<>(original.lines().toList());
         int configsLine = -1;
         for (int i = 0; i < lines.size(); i++) {
@@ -175,7 +175,7 @@ public final class MigPartedConfigWriter {
             end--;
         }
         List<String> block = new ArrayList<>();
-        for (Map.Entry<String, List<DeviceGroup>> e : add.entrySet()) {
+        for (Map.Entry<String, List<MigConfigSpec>> e : add.entrySet()) {
             block.add("");
             block.add(" ".repeat(entryIndent) + e.getKey() + ":");
             for (String l : render(e.getValue()).lines().toList()) {
@@ -232,7 +232,7 @@ public final class MigPartedConfigWriter {
         return i;
     }
 
-    private static String render(List<DeviceGroup> groups) {
+    private static String render(List<MigConfigSpec> groups) {
         try {
             return WRITER.writeValueAsString(toYamlTree(groups));
         } catch (JsonProcessingException e) {
@@ -241,9 +241,9 @@ public final class MigPartedConfigWriter {
     }
 
     /** The YAML shape of a config's groups, as mig-parted reads it. */
-    static JsonNode toYamlTree(List<DeviceGroup> groups) {
+    static JsonNode toYamlTree(List<MigConfigSpec> groups) {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (DeviceGroup g : groups) {
+        for (MigConfigSpec g : groups) {
             Map<String, Object> m = new LinkedHashMap<>();
             if (g.deviceFilter() != null && !g.deviceFilter().isEmpty()) {
                 m.put("device-filter", g.deviceFilter());

@@ -1,10 +1,10 @@
 package dev.quartet.node;
 
 import dev.quartet.inventory.GpuNode;
-import dev.quartet.inventory.MigPartedConfig;
-import dev.quartet.inventory.MigPartedConfig.DeviceGroup;
-import dev.quartet.inventory.NvidiaLabels;
 import dev.quartet.inventory.QuartetLabels;
+import dev.quartet.nvidia.MigConfigSpec;
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.Instance;
 import dev.quartet.planner.Plan;
@@ -27,15 +27,15 @@ final class TargetConfig {
      * One device group per distinct GPU layout: planned GPUs get the planned counts; GPUs the plan leaves alone
      * keep exactly their current entry (so MIG Manager skips them).
      */
-    static List<DeviceGroup> groups(GpuNode node, Plan plan, MigPartedConfig current) {
+    static List<MigConfigSpec> groups(GpuNode node, Plan plan, MigPartedConfig current) {
         Map<Integer, GpuPlan> planned = new TreeMap<>();
         plan.gpus().stream().filter(g -> g.node().equals(node.name())).forEach(g -> planned.put(g.index(), g));
         Map<List<Object>, List<Integer>> byContent = new LinkedHashMap<>();
         for (int i = 0; i < node.gpuCount(); i++) {
             GpuPlan g = planned.get(i);
-            Optional<DeviceGroup> existing = current == null || node.migConfig() == null
+            Optional<MigConfigSpec> existing = current == null || node.migConfig() == null
                     ? Optional.empty()
-                    : current.groupFor(node.migConfig(), i, node.model());
+                    : current.entryFor(node.migConfig(), i, node.model());
             boolean enabled;
             Map<String, Integer> counts;
             if (g != null && (g.repartition() || existing.isEmpty())) {
@@ -51,11 +51,11 @@ final class TargetConfig {
                     .computeIfAbsent(List.of(enabled, counts), k -> new ArrayList<>())
                     .add(i);
         }
-        List<DeviceGroup> groups = new ArrayList<>();
+        List<MigConfigSpec> groups = new ArrayList<>();
         byContent.forEach((content, devices) -> {
             @SuppressWarnings("unchecked")
             Map<String, Integer> counts = (Map<String, Integer>) content.get(1);
-            groups.add(new DeviceGroup(List.copyOf(devices), List.of(), (Boolean) content.get(0), counts));
+            groups.add(new MigConfigSpec(List.of(), List.copyOf(devices), (Boolean) content.get(0), counts));
         });
         return groups;
     }

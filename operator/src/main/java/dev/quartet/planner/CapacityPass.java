@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -134,7 +135,7 @@ final class CapacityPass {
             }
             LayoutCatalog catalog = LayoutCatalog.of(model);
             for (int code : index.roomCodes(model, p)) {
-                double fill = (double) catalog.slicesUsed(code) / model.memorySlots();
+                double fill = (double) catalog.slicesUsed(code) / model.memorySlices();
                 if (fill <= bestFill) {
                     break;
                 }

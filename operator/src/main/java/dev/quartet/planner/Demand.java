@@ -1,5 +1,7 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
 import java.util.Optional;
 import java.util.Set;
 

@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.List;
 
 /** The target layout of one GPU, sorted by start, and whether it differs from the current one. */

@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -120,7 +121,7 @@ final class IdleGpuCover {
     /** Whether an open GPU's replicas and one more of profile {@code p} fit a layout covering every memory slice. */
     private static boolean coversAllWith(GpuWork gpu, int p) {
         int code = gpu.catalog.plus(gpu.openCode, p);
-        return code >= 0 && gpu.catalog.bestCover(code) == gpu.model.memorySlots();
+        return code >= 0 && gpu.catalog.bestCover(code) == gpu.model.memorySlices();
     }
 
     /**

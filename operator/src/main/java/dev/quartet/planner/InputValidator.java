@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -62,14 +63,14 @@ public final class InputValidator {
     private static void checkInstances(
             String gpuPath, GpuState gpu, Map<String, String> replicas, List<String> problems) {
         List<Instance> prefix = new ArrayList<>();
-        boolean legal = GpuCatalog.isLegal(
+        boolean legal = LayoutCatalog.isLegal(
                 gpu.model(),
                 gpu.instances().stream().map(InstanceState::instance).toList());
         for (int i = 0; i < gpu.instances().size(); i++) {
             InstanceState instance = gpu.instances().get(i);
             String path = gpuPath + ".instances[" + i + "]";
             prefix.add(instance.instance());
-            List<String> violations = legal ? List.of() : GpuCatalog.violations(gpu.model(), prefix);
+            List<String> violations = legal ? List.of() : LayoutCatalog.violations(gpu.model(), prefix);
             if (!violations.isEmpty()) {
                 problems.add(path + ": " + violations.get(0));
                 prefix.remove(prefix.size() - 1);
@@ -103,18 +104,19 @@ public final class InputValidator {
 
     private static void checkProfile(String path, Demand demand, List<String> problems) {
         if (demand.gpuModel() != null) {
-            if (GpuCatalog.find(demand.gpuModel(), demand.profile()).isEmpty()) {
+            if (demand.gpuModel().profile(demand.profile()).isEmpty()) {
                 problems.add(path + ": unknown profile '" + demand.profile() + "' for "
-                        + demand.gpuModel().displayName() + " (legal: " + GpuCatalog.legalNames(demand.gpuModel())
+                        + demand.gpuModel().displayName() + " (legal: "
+                        + demand.gpuModel().profileNames()
                         + ")");
             }
-        } else if (!GpuCatalog.isKnownProfile(demand.profile())) {
+        } else if (!GpuModel.anyHasProfile(demand.profile())) {
             StringBuilder legal = new StringBuilder();
             for (GpuModel model : GpuModel.values()) {
                 legal.append(legal.length() == 0 ? "" : "; ")
                         .append(model.displayName())
                         .append(": ")
-                        .append(GpuCatalog.legalNames(model));
+                        .append(model.profileNames());
             }
             problems.add(path + ": unknown profile '" + demand.profile() + "' (legal: " + legal + ")");
         }

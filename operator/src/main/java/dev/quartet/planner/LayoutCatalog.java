@@ -1,17 +1,23 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuInstance;
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
+import dev.quartet.nvidia.MigProfileTable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /**
- * Every legal layout of each GPU model, enumerated once from {@link GpuCatalog}: which multisets of profiles fit
- * on one GPU (start slots included), and the full layouts (no slot where another legal instance would fit).
- * Multisets are encoded as mixed-radix integers ("codes") over the model's profile list.
+ * Every legal layout of each GPU model, enumerated once from the model's MIG profile table (the hardware's rules are
+ * NVIDIA's, in {@link MigProfileTable}): which multisets of profiles fit on one GPU (start slots included), and the
+ * full layouts (no slot where another legal instance would fit). Multisets are encoded as mixed-radix integers
+ * ("codes") over the model's profile list.
  */
 public final class LayoutCatalog {
 
@@ -28,6 +34,9 @@ public final class LayoutCatalog {
 
     private final GpuModel model;
     private final List<MigProfile> profiles;
+    /** Per profile index: whether it carries media extensions (asked in the hot loops). */
+    private final boolean[] mediaExtensions;
+
     private final int[] radix;
     private final int[] weight;
     private final boolean[] feasible;
@@ -42,7 +51,11 @@ public final class LayoutCatalog {
 
     private LayoutCatalog(GpuModel model) {
         this.model = model;
-        this.profiles = GpuCatalog.profiles(model);
+        this.profiles = model.profiles();
+        this.mediaExtensions = new boolean[profiles.size()];
+        for (int p = 0; p < profiles.size(); p++) {
+            mediaExtensions[p] = profiles.get(p).mediaExtensions();
+        }
         this.radix = new int[profiles.size()];
         this.weight = new int[profiles.size()];
         int size = 1;
@@ -97,6 +110,31 @@ public final class LayoutCatalog {
 
     public static LayoutCatalog of(GpuModel model) {
         return CATALOGS.get(model);
+    }
+
+    /** Whether the model's hardware accepts these instances together. */
+    public static boolean isLegal(GpuModel model, List<Instance> instances) {
+        return violations(model, instances).isEmpty();
+    }
+
+    /**
+     * Every reason the layout is illegal on the model, one line each; empty when it is legal: profiles the model
+     * lacks, and what {@link MigProfileTable#violations} finds.
+     */
+    public static List<String> violations(GpuModel model, List<Instance> instances) {
+        List<String> problems = new ArrayList<>();
+        List<GpuInstance> known = new ArrayList<>();
+        for (Instance instance : instances) {
+            Optional<MigProfile> profile = model.profile(instance.profile());
+            if (profile.isEmpty()) {
+                problems.add("unknown profile '" + instance.profile() + "' for " + model.displayName() + " (legal: "
+                        + model.profileNames() + ")");
+            } else {
+                known.add(new GpuInstance(profile.get(), instance.start()));
+            }
+        }
+        problems.addAll(model.migTable().violations(known));
+        return problems;
     }
 
     public GpuModel model() {
@@ -207,8 +245,8 @@ public final class LayoutCatalog {
         return profile.canStartAt(start)
                 && (shape.mask() & mask) == 0
                 && plus(shape.code(), p) >= 0
-                && computeUsed(shape) + profile.computeSlices() <= model.computeSlots()
-                && !(profile.mediaExtension() && hasMediaExtension(shape));
+                && computeUsed(shape) + profile.computeSlices() <= model.computeSlices()
+                && !(mediaExtensions[p] && hasMediaExtension(shape));
     }
 
     int computeUsed(LayoutShape shape) {
@@ -221,7 +259,7 @@ public final class LayoutCatalog {
 
     private boolean hasMediaExtension(LayoutShape shape) {
         for (int p : shape.profileIndex()) {
-            if (profiles.get(p).mediaExtension()) {
+            if (mediaExtensions[p]) {
                 return true;
             }
         }
@@ -259,8 +297,8 @@ public final class LayoutCatalog {
         int mask = ((1 << profile.memorySlices()) - 1) << start;
         return (shape.mask() & mask) == 0
                 && count(shape.code(), p) < profile.maxCount()
-                && computeUsed(shape) + profile.computeSlices() <= model.computeSlots()
-                && !(profile.mediaExtension() && hasMediaExtension(shape));
+                && computeUsed(shape) + profile.computeSlices() <= model.computeSlices()
+                && !(mediaExtensions[p] && hasMediaExtension(shape));
     }
 
     /** The code of the multiset with {@code counts[p]} instances of each profile, or -1 beyond any maximum. */

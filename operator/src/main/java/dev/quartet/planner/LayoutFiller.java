@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.stream.IntStream;
@@ -30,7 +31,7 @@ final class LayoutFiller {
                     .boxed()
                     .sorted(Comparator.comparingLong((Integer p) -> -unsatisfied[p])
                             .thenComparingLong(p -> -requested[p])
-                            .thenComparing(p -> catalog.profile(p).mediaExtension())
+                            .thenComparing(p -> catalog.profile(p).mediaExtensions())
                             .thenComparingInt(p -> catalog.profile(p).memorySlices())
                             .thenComparingInt(p -> p))
                     .mapToInt(Integer::intValue)

@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -203,7 +204,7 @@ final class NodeOptions implements PlacementState.Listener {
             openByCode[m][gpu.openCode] += sign;
             return;
         }
-        boolean roomy = gpu.reopenable && gpu.catalog.slicesUsed(gpu.plannedCode) < gpu.model.memorySlots();
+        boolean roomy = gpu.reopenable && gpu.catalog.slicesUsed(gpu.plannedCode) < gpu.model.memorySlices();
         closedReopenable[m] += roomy ? sign : 0;
         closedReopenableOn[gpu.node][m] += roomy ? sign : 0;
         if (gpu.usableAsIs) {
@@ -308,7 +309,7 @@ final class NodeOptions implements PlacementState.Listener {
         return option.kind() == PlacementState.Option.Kind.EXACT
                 && gpu.runningCount() == 0
                 && !gpu.hasPlanned()
-                && gpu.catalog.slicesUsed(gpu.current.code()) < gpu.model.memorySlots();
+                && gpu.catalog.slicesUsed(gpu.current.code()) < gpu.model.memorySlices();
     }
 
     /** How many more replicas of the demand the node could take, roughly, for choosing where to pack. */
@@ -323,9 +324,9 @@ final class NodeOptions implements PlacementState.Listener {
             }
             int slices = gpu.catalog.profile(p).memorySlices();
             if (gpu.freeInstance(p) >= 0 || gpu.hasRoom(p)) {
-                capacity += Math.max(1, (gpu.model.memorySlots() - gpu.slicesUsed()) / slices);
+                capacity += Math.max(1, (gpu.model.memorySlices() - gpu.slicesUsed()) / slices);
             } else if (gpu.reopenable && gpu.roomAfterOpening(p)) {
-                capacity += gpu.model.memorySlots() / slices;
+                capacity += gpu.model.memorySlices() / slices;
             }
         }
         return capacity;

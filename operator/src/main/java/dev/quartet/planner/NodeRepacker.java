@@ -74,9 +74,9 @@ final class NodeRepacker {
             return new int[] {0, 0};
         }
         if (LayoutFiller.keepsCurrent(gpu, code)) {
-            return new int[] {0, gpu.model.memorySlots() - catalog.slicesUsed(gpu.current.code())};
+            return new int[] {0, gpu.model.memorySlices() - catalog.slicesUsed(gpu.current.code())};
         }
-        return new int[] {1, gpu.model.memorySlots() - catalog.bestCover(code)};
+        return new int[] {1, gpu.model.memorySlices() - catalog.bestCover(code)};
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumSet;

@@ -1,5 +1,7 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Optional;
@@ -41,7 +43,7 @@ final class ResolvedDemand {
             profileByModel[model.ordinal()] =
                     profile.map(p -> catalog.indexOf(p.name())).orElse(-1);
             if (profile.isPresent() && present.contains(model)) {
-                smallest = Math.min(smallest, profile.get().memorySlices() * 8 / model.memorySlots());
+                smallest = Math.min(smallest, profile.get().memorySlices() * 8 / model.memorySlices());
                 flexible += profile.get().starts().size() * profile.get().maxCount();
             }
         }
@@ -50,7 +52,7 @@ final class ResolvedDemand {
         for (GpuModel model : GpuModel.values()) {
             int p = profileByModel[model.ordinal()];
             share[model.ordinal()] =
-                    p < 0 ? 9 : LayoutCatalog.of(model).profile(p).memorySlices() * 8 / model.memorySlots();
+                    p < 0 ? 9 : LayoutCatalog.of(model).profile(p).memorySlices() * 8 / model.memorySlices();
         }
         this.models = Arrays.stream(GpuModel.values())
                 .filter(m -> profileByModel[m.ordinal()] >= 0)
@@ -76,9 +78,18 @@ final class ResolvedDemand {
             return Optional.empty();
         }
         if (demand.profile() != null) {
-            return GpuCatalog.find(model, demand.profile());
+            return model.profile(demand.profile());
         }
-        return demand.memoryGiB() == null ? Optional.empty() : GpuCatalog.smallestFitting(model, demand.memoryGiB());
+        return demand.memoryGiB() == null ? Optional.empty() : smallestFitting(model, demand.memoryGiB());
+    }
+
+    /** Quartet's choice for a memory demand: the smallest profile without media extensions that holds it. */
+    static Optional<MigProfile> smallestFitting(GpuModel model, int memoryGiB) {
+        return model.profiles().stream()
+                .filter(p -> !p.mediaExtensions() && p.memoryGiB() >= memoryGiB)
+                .min(Comparator.comparingInt(MigProfile::memoryGiB)
+                        .thenComparingInt(MigProfile::memorySlices)
+                        .thenComparingInt(MigProfile::computeSlices));
     }
 
     int profileOn(GpuModel model) {

@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -89,7 +90,7 @@ final class StrandMover {
             return null;
         }
         boolean holds = gpu.hasKeptRunning() || gpu.hasPlanned();
-        return new int[] {0, holds ? 0 : gpu.model.memorySlots() - gpu.catalog.slicesUsed(gpu.current.code())};
+        return new int[] {0, holds ? 0 : gpu.model.memorySlices() - gpu.catalog.slicesUsed(gpu.current.code())};
     }
 
     /** Moves the one replica off {@code from} that lowers (repartitions, stranded slices) most, if any. */

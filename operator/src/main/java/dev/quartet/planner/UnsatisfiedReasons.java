@@ -1,5 +1,7 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,7 +33,7 @@ final class UnsatisfiedReasons {
     }
 
     private int pinnedFree(GpuWork gpu) {
-        return holdsReplica[gpu.id] ? gpu.model.memorySlots() - occupiedSlices[gpu.id] : -1;
+        return holdsReplica[gpu.id] ? gpu.model.memorySlices() - occupiedSlices[gpu.id] : -1;
     }
 
     /** One entry per short demand, in demand-name order. */
@@ -90,7 +92,7 @@ final class UnsatisfiedReasons {
         for (GpuWork gpu : state.gpus) {
             boolean eligible = demand.eligible[gpu.node]
                     && (demand.demand.gpuModel() == null || demand.demand.gpuModel() == gpu.model);
-            int largest = GpuCatalog.profiles(gpu.model).stream()
+            int largest = gpu.model.profiles().stream()
                     .mapToInt(MigProfile::memoryGiB)
                     .max()
                     .orElse(0);
@@ -106,7 +108,7 @@ final class UnsatisfiedReasons {
         for (GpuModel model : LayoutCatalog.MODELS) {
             memory = Math.max(
                     memory,
-                    GpuCatalog.find(model, demand.demand.profile())
+                    model.profile(demand.demand.profile())
                             .map(MigProfile::memoryGiB)
                             .orElse(0));
         }

@@ -2,7 +2,7 @@ package dev.quartet.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quartet.planner.GpuModel;
+import dev.quartet.nvidia.GpuModel;
 import dev.quartet.planner.GpuState;
 import dev.quartet.planner.InstanceState;
 import java.util.List;

@@ -3,8 +3,8 @@ package dev.quartet.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.quartet.nvidia.GpuModel;
 import dev.quartet.planner.Demand;
-import dev.quartet.planner.GpuModel;
 import dev.quartet.planner.InstanceState;
 import dev.quartet.planner.Placement;
 import java.util.Set;
@@ -87,8 +87,9 @@ class ScenarioReaderTest {
                         + "|demands[0]: replicas must not be negative (got -1)",
                 "demands: [{name: ns/x, profile: 1g.7gb, replicas: 1}]"
                         + "|demands[0]: unknown profile '1g.7gb' (legal: A30: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb;"
-                        + " A100-40GB: 1g.5gb, 1g.10gb, 2g.10gb, 3g.20gb, 4g.20gb, 7g.40gb; A100-80GB: 1g.10gb, 1g.20gb,"
-                        + " 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb; H100-80GB: 1g.10gb, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb)",
+                        + " A100-40GB: 1g.5gb, 1g.5gb+me, 1g.10gb, 2g.10gb, 3g.20gb, 4g.20gb, 7g.40gb; A100-80GB: 1g.10gb,"
+                        + " 1g.10gb+me, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb; H100-80GB: 1g.10gb, 1g.10gb+me,"
+                        + " 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb)",
                 "demands: [{name: ns/x, replicas: 1}]|demands[0]: give exactly one of profile and memoryGiB",
                 "demands: [{name: ns/x, profile: 1g.6gb, replicas: two}]"
                         + "|demands[0].replicas: expected an integer, got \"two\"",

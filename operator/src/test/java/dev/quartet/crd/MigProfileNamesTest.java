@@ -4,9 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.model.GpuModelName;
 import dev.quartet.model.MigProfileNames;
-import dev.quartet.planner.GpuCatalog;
-import dev.quartet.planner.GpuModel;
-import dev.quartet.planner.MigProfile;
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.Set;
@@ -15,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** The CRD's profile rules are written from MigProfileNames: it must say what the planner's GpuCatalog says. */
+/** The CRD's profile rules are written from MigProfileNames: it must say what the nvidia module's tables say. */
 class MigProfileNamesTest {
 
     @ParameterizedTest
@@ -24,7 +23,7 @@ class MigProfileNamesTest {
         GpuModel model = GpuModel.parse(name.value());
 
         assertThat(model.displayName()).isEqualTo(name.value());
-        assertThat(MigProfileNames.of(name)).isEqualTo(GpuCatalog.legalNames(model));
+        assertThat(MigProfileNames.of(name)).isEqualTo(model.profileNames());
     }
 
     @Test
@@ -38,7 +37,7 @@ class MigProfileNamesTest {
     @Test
     void theRulesMapEveryModelToItsProfiles() {
         String expected = Arrays.stream(GpuModelName.values())
-                .map(n -> "'" + n.value() + "': '" + GpuCatalog.legalNames(GpuModel.parse(n.value())) + "'")
+                .map(n -> "'" + n.value() + "': '" + GpuModel.parse(n.value()).profileNames() + "'")
                 .collect(Collectors.joining(", ", "{", "}"));
 
         assertThat(MigProfileNames.BY_MODEL_CEL).isEqualTo(expected);
@@ -47,7 +46,7 @@ class MigProfileNamesTest {
     @Test
     void everyProfileOfTheCatalogIsKnownAndNoOther() {
         Set<String> catalog = Arrays.stream(GpuModel.values())
-                .flatMap(m -> GpuCatalog.profiles(m).stream())
+                .flatMap(m -> m.profiles().stream())
                 .map(MigProfile::name)
                 .collect(Collectors.toSet());
 
@@ -58,7 +57,7 @@ class MigProfileNamesTest {
     @Test
     void theUnknownProfileMessageListsWhatSpecValidatorLists() {
         String expected = Arrays.stream(GpuModel.values())
-                .map(m -> m.displayName() + ": " + GpuCatalog.legalNames(m))
+                .map(m -> m.displayName() + ": " + m.profileNames())
                 .collect(Collectors.joining("; "));
 
         assertThat(MigProfileNames.KNOWN).isEqualTo(expected);

@@ -3,7 +3,7 @@ package dev.quartet.demand;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.inventory.GpuNode;
-import dev.quartet.planner.GpuModel;
+import dev.quartet.nvidia.GpuModel;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.Toleration;

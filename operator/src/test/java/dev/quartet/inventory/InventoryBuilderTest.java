@@ -3,6 +3,8 @@ package dev.quartet.inventory;
 import static dev.quartet.inventory.TestNodes.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.GpuState;
@@ -16,10 +18,6 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -32,7 +30,7 @@ class InventoryBuilderTest {
 
     private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
     private static final Duration LOST_AFTER = Duration.ofSeconds(30);
-    private static final MigPartedConfig NVIDIA = MigPartedConfig.parse(resource("/mig-parted/default-config.yaml"));
+    private static final MigPartedConfig NVIDIA = MigPartedConfig.parse(TestNodes.nvidiaDefault());
     private static final String A30 = "NVIDIA-A30";
     private static final String A100_40GB = "NVIDIA-A100-SXM4-40GB";
 
@@ -40,14 +38,6 @@ class InventoryBuilderTest {
             "ml/resnet", Demand.ofProfile("ml/resnet", "1g.6gb", 2, 0),
             "ml/bert", new Demand("ml/bert", "2g.12gb", null, 1, 0, null, true, Placement.SPREAD, null),
             "ml/small", new Demand("ml/small", null, 5, 1, 0, null, false, Placement.SPREAD, null)));
-
-    private static String resource(String path) {
-        try (InputStream in = InventoryBuilderTest.class.getResourceAsStream(path)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
 
     /** Slices the device plugin advertises: profile, count, profile, count... */
     private static Map<String, Quantity> allocatable(Object... profileAndCount) {
@@ -186,6 +176,26 @@ class InventoryBuilderTest {
                 allocatable("1g.5gb", 2, "2g.10gb", 1, "3g.20gb", 1)));
 
         assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.10gb@0", "1g.5gb@2", "1g.5gb@3", "3g.20gb@4");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+    }
+
+    @Test
+    void aProfileNameWrittenAnotherWayInTheConfigIsTheDevicePluginsProfile() {
+        MigPartedConfig config = MigPartedConfig.parse("""
+                version: v1
+                mig-configs:
+                  long-names:
+                    - devices: all
+                      mig-enabled: true
+                      mig-devices: {"1c.1g.6gb": 2, "2c.2g.12gb": 1}
+                """);
+        Node node = node("gpu-1", A30, 1, "long-names", "success", allocatable("1g.6gb", 2, "2g.12gb", 1))
+                .build();
+
+        Inventory inventory = new InventoryBuilder(true, LOST_AFTER)
+                .build(new ClusterSnapshot(List.of(node), List.of(), config, null), OWNERS, NOW);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "1g.6gb@2", "1g.6gb@3");
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
     }
 

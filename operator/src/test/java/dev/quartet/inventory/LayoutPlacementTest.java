@@ -2,9 +2,9 @@ package dev.quartet.inventory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quartet.planner.GpuCatalog;
-import dev.quartet.planner.GpuModel;
+import dev.quartet.nvidia.GpuModel;
 import dev.quartet.planner.Instance;
+import dev.quartet.planner.LayoutCatalog;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,7 +46,7 @@ class LayoutPlacementTest {
         List<Instance> layout = LayoutPlacement.place(GpuModel.H100_80GB, counts, List.of(new Instance("2g.20gb", 0)))
                 .orElseThrow();
 
-        assertThat(GpuCatalog.isLegal(GpuModel.H100_80GB, layout)).isTrue();
+        assertThat(LayoutCatalog.isLegal(GpuModel.H100_80GB, layout)).isTrue();
         assertThat(layout).contains(new Instance("2g.20gb", 0));
         assertThat(layout)
                 .extracting(Instance::profile)

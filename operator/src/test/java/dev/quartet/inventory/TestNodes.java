@@ -1,11 +1,9 @@
 package dev.quartet.inventory;
 
+import dev.quartet.nvidia.NvidiaDefaultConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /** GPU nodes as the cluster shows them, for tests that build a snapshot or a fake API server. */
@@ -29,13 +27,12 @@ public final class TestNodes {
 
     private TestNodes() {}
 
-    /** NVIDIA's default mig-parted file as the GPU Operator ships it (the models Quartet knows). */
+    /**
+     * NVIDIA's current default mig-parted file, whole (81 configs, GPUs from A30 to GB300), as the nvidia module's
+     * tests hold it.
+     */
     public static String nvidiaDefault() {
-        try (InputStream in = TestNodes.class.getResourceAsStream("/mig-parted/default-config.yaml")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        return NvidiaDefaultConfig.text();
     }
 
     /** Two A30s selecting {@link #PER_GPU_ENTRY}, applied and advertised. */

@@ -7,7 +7,7 @@ import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.TestDeployments;
-import dev.quartet.sim.GpuModel;
+import dev.quartet.nvidia.GpuModel;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

@@ -3,10 +3,10 @@ package dev.quartet.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.quartet.inventory.NvidiaLabels;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.TestDeployments;
+import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.sim.GpuSnapshot;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;

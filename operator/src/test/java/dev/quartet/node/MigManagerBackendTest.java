@@ -7,13 +7,13 @@ import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
-import dev.quartet.inventory.MigPartedConfig;
-import dev.quartet.inventory.NvidiaLabels;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.inventory.TestNodes;
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.Assignment;
 import dev.quartet.planner.Demand;
-import dev.quartet.planner.GpuModel;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.Instance;
 import dev.quartet.planner.Placement;
@@ -205,7 +205,7 @@ class MigManagerBackendTest {
         String b = label("gpu-b", NvidiaLabels.MIG_CONFIG);
         assertThat(a).startsWith(MigPartedConfigWriter.PREFIX).isNotEqualTo(b);
         assertThat(migConfig().configs()).containsKeys(a, b);
-        assertThat(migConfig().groupFor(a, 0, GpuModel.A30).orElseThrow().migDevices())
+        assertThat(migConfig().entryFor(a, 0, GpuModel.A30).orElseThrow().migDevices())
                 .isEqualTo(Map.of("4g.24gb", 1));
     }
 
@@ -580,7 +580,7 @@ class MigManagerBackendTest {
         pass(backend, plan(), snapshot(), NOW.plusSeconds(60));
 
         assertThat(migConfig().configs()).containsKey(selected).containsKey("all-1g.6gb");
-        assertThat(migConfig().groupFor(selected, 0, GpuModel.A30).orElseThrow().migDevices())
+        assertThat(migConfig().entryFor(selected, 0, GpuModel.A30).orElseThrow().migDevices())
                 .isEqualTo(Map.of("4g.24gb", 1));
         int writes = cluster.writes.size();
         pass(backend, plan(), snapshot(), NOW.plusSeconds(90));
@@ -608,7 +608,7 @@ class MigManagerBackendTest {
         assertThat(progress.message()).contains("rolled back to " + first);
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(first);
         assertThat(migConfig().configs()).containsKeys(first, second);
-        assertThat(migConfig().groupFor(first, 0, GpuModel.A30).orElseThrow().migDevices())
+        assertThat(migConfig().entryFor(first, 0, GpuModel.A30).orElseThrow().migDevices())
                 .isEqualTo(Map.of("4g.24gb", 1));
     }
 

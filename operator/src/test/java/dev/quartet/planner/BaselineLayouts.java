@@ -85,7 +85,7 @@ final class BaselineLayouts {
         int used = layouts.get(gpu.id).stream()
                 .mapToInt(s -> gpu.catalog.profile(s.profile).memorySlices())
                 .sum();
-        if (used + gpu.catalog.profile(p).memorySlices() > gpu.model.memorySlots()) {
+        if (used + gpu.catalog.profile(p).memorySlices() > gpu.model.memorySlices()) {
             return -1;
         }
         LayoutShape shape = shape(gpu);

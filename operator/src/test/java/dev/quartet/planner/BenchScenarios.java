@@ -1,5 +1,7 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -54,9 +56,8 @@ final class BenchScenarios {
         List<Demand> demands = new ArrayList<>();
         for (int d = 0; d < count; d++) {
             GpuModel model = models.get(random.nextInt(models.size()));
-            List<MigProfile> profiles = GpuCatalog.profiles(model).stream()
-                    .filter(p -> !p.mediaExtension())
-                    .toList();
+            List<MigProfile> profiles =
+                    model.profiles().stream().filter(p -> !p.mediaExtensions()).toList();
             int roll = random.nextInt(10);
             MigProfile profile = profiles.get(
                     roll < 5
@@ -65,7 +66,7 @@ final class BenchScenarios {
                                     ? Math.min(2, profiles.size() - 1)
                                     : roll < 9 ? profiles.size() - 2 : random.nextInt(profiles.size()));
             boolean byMemory = random.nextInt(10) == 0;
-            double eighths = (double) profile.memorySlices() * 8 / model.memorySlots();
+            double eighths = (double) profile.memorySlices() * 8 / model.memorySlices();
             int replicas = (int) Math.max(1, Math.round(eighthsPerDemand / eighths * (0.5 + random.nextDouble())));
             demands.add(new Demand(
                     String.format("team-%02d/app-%04d", d % 37, d),

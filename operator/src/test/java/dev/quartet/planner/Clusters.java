@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;

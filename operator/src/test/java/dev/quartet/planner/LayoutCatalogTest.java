@@ -2,6 +2,7 @@ package dev.quartet.planner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -88,10 +89,27 @@ class LayoutCatalogTest {
             LayoutCatalog catalog = LayoutCatalog.of(model);
             assertThat(catalog.fullLayouts()).isNotEmpty();
             for (LayoutShape layout : catalog.fullLayouts()) {
-                assertThat(GpuCatalog.isLegal(model, layout.instances(catalog))).isTrue();
+                assertThat(LayoutCatalog.isLegal(model, layout.instances(catalog)))
+                        .isTrue();
             }
             assertThat(catalog.legalLayouts())
                     .hasSizeGreaterThan(catalog.fullLayouts().size());
         }
+    }
+
+    @Test
+    void aLayoutIsJudgedByTheModelsProfilesAndTheHardwaresRules() {
+        assertThat(LayoutCatalog.violations(
+                        GpuModel.A30, List.of(new Instance("1g.5gb", 0), new Instance("2g.12gb", 1))))
+                .containsExactly(
+                        "unknown profile '1g.5gb' for A30 (legal: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb)",
+                        "2g.12gb@1: start 1 is not legal (legal: 0, 2)");
+        assertThat(LayoutCatalog.isLegal(
+                        GpuModel.A30,
+                        List.of(new Instance("2g.12gb", 0), new Instance("1g.6gb", 2), new Instance("1g.6gb", 3))))
+                .isTrue();
+        assertThat(LayoutCatalog.isLegal(
+                        GpuModel.H100_80GB, List.of(new Instance("1g.10gb+me", 6), new Instance("7g.80gb", 0))))
+                .isFalse();
     }
 }

@@ -21,6 +21,7 @@ import static dev.quartet.planner.Clusters.running;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.MigProfile;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -51,7 +52,7 @@ final class MultisetPackerBaseline {
                     .sum();
             long same = items.stream().filter(i -> i[1] == p).count();
             MigProfile profile = gpu.catalog.profile(p);
-            if (used + profile.memorySlices() <= gpu.model.memorySlots() && same < profile.maxCount()) {
+            if (used + profile.memorySlices() <= gpu.model.memorySlices() && same < profile.maxCount()) {
                 items.add(new int[] {d, p});
                 return;
             }

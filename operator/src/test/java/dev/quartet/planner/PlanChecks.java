@@ -1,5 +1,6 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.MigProfile;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -63,9 +64,9 @@ final class PlanChecks {
         String where = node.name() + "/gpu" + gpu.index();
         check(gpuPlan.model() == gpu.model(), where + ": model changed");
         check(
-                GpuCatalog.isLegal(gpu.model(), gpuPlan.layout()),
+                LayoutCatalog.isLegal(gpu.model(), gpuPlan.layout()),
                 where + ": illegal layout " + gpuPlan.layout() + " "
-                        + GpuCatalog.violations(gpu.model(), gpuPlan.layout()));
+                        + LayoutCatalog.violations(gpu.model(), gpuPlan.layout()));
         List<Instance> current = gpu.instances().stream()
                 .map(InstanceState::instance)
                 .sorted(java.util.Comparator.comparingInt(Instance::start))

@@ -1,5 +1,7 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -70,20 +72,20 @@ record PlanQuality(
 
     /** Memory slices of a GPU of {@code model} that no instance of {@code layout} covers. */
     static int uncovered(GpuModel model, List<Instance> layout) {
-        return model.memorySlots()
+        return model.memorySlices()
                 - layout.stream()
-                        .mapToInt(i -> GpuCatalog.profile(model, i.profile()).memorySlices())
+                        .mapToInt(i -> model.requireProfile(i.profile()).memorySlices())
                         .sum();
     }
 
     /** Uncovered memory slices of {@code layout} that one more instance of some profile could legally cover. */
     static int coverable(GpuModel model, List<Instance> layout) {
-        boolean[] coverable = new boolean[model.memorySlots()];
-        for (MigProfile p : GpuCatalog.profiles(model)) {
+        boolean[] coverable = new boolean[model.memorySlices()];
+        for (MigProfile p : model.profiles()) {
             for (int start : p.starts()) {
                 List<Instance> more = new ArrayList<>(layout);
                 more.add(new Instance(p.name(), start));
-                if (GpuCatalog.isLegal(model, more)) {
+                if (LayoutCatalog.isLegal(model, more)) {
                     for (int s = start; s < start + p.memorySlices(); s++) {
                         coverable[s] = true;
                     }

@@ -2,6 +2,7 @@ package dev.quartet.planner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;

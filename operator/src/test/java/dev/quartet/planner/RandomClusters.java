@@ -1,5 +1,7 @@
 package dev.quartet.planner;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -75,8 +77,8 @@ final class RandomClusters {
         int count = 1 + random.nextInt(shape.maxDemands());
         for (int d = 0; d < count; d++) {
             GpuModel model = pick(shape.models());
-            List<MigProfile> profiles = GpuCatalog.profiles(model).stream()
-                    .filter(p -> shape.mediaExtensions() || !p.mediaExtension())
+            List<MigProfile> profiles = model.profiles().stream()
+                    .filter(p -> shape.mediaExtensions() || !p.mediaExtensions())
                     .toList();
             MigProfile profile =
                     random.nextInt(6) == 0 ? pick(profiles) : pick(profiles.subList(0, Math.min(3, profiles.size())));

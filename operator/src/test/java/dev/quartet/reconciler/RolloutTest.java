@@ -2,20 +2,18 @@ package dev.quartet.reconciler;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.quartet.inventory.MigPartedConfig;
-import dev.quartet.inventory.NvidiaLabels;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.inventory.TestNodes;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.TestDeployments;
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -30,9 +28,7 @@ class RolloutTest {
     private static final Instant NOW = Instant.parse("2024-05-01T12:00:00Z");
 
     private static MigPartedConfig nvidia() throws IOException {
-        try (InputStream in = RolloutTest.class.getResourceAsStream("/mig-parted/default-config.yaml")) {
-            return MigPartedConfig.parse(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-        }
+        return MigPartedConfig.parse(TestNodes.nvidiaDefault());
     }
 
     private static NodeBuilder a30(String name) {

@@ -1,5 +1,6 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.MigProfile;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;

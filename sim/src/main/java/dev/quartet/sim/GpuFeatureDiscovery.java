@@ -1,5 +1,9 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.GpuSpec;
+import dev.quartet.nvidia.MigProfile;
+import dev.quartet.nvidia.NvidiaLabels;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,8 +15,6 @@ import java.util.TreeMap;
  */
 public final class GpuFeatureDiscovery {
 
-    public static final String FULL_GPU_RESOURCE = "nvidia.com/gpu";
-
     private GpuFeatureDiscovery() {}
 
     /**
@@ -20,27 +22,32 @@ public final class GpuFeatureDiscovery {
      */
     public static Map<String, String> labels(GpuModel model, List<GpuHardware> gpus) {
         Map<String, String> labels = new LinkedHashMap<>();
-        labels.put("nvidia.com/gpu.present", "true");
-        labels.put("nvidia.com/gpu.product", model.product());
-        labels.put("nvidia.com/gpu.count", Integer.toString(gpus.size()));
-        labels.put("nvidia.com/gpu.memory", Integer.toString(model.memoryMiB()));
-        labels.put("nvidia.com/gpu.family", model.family());
-        labels.put("nvidia.com/gpu.compute.major", Integer.toString(model.computeMajor()));
-        labels.put("nvidia.com/gpu.compute.minor", Integer.toString(model.computeMinor()));
-        labels.put("nvidia.com/mig.capable", "true");
-        labels.put("nvidia.com/mig.strategy", "mixed");
+        GpuSpec spec = model.spec();
+        labels.put(NvidiaLabels.GPU_PRESENT, "true");
+        labels.put(NvidiaLabels.GPU_PRODUCT, model.product());
+        labels.put(NvidiaLabels.GPU_COUNT, Integer.toString(gpus.size()));
+        labels.put(NvidiaLabels.GPU_MEMORY, Integer.toString(spec.memoryMiB()));
+        labels.put(NvidiaLabels.GPU_FAMILY, spec.family());
+        labels.put(NvidiaLabels.GPU_COMPUTE_MAJOR, Integer.toString(spec.computeMajor()));
+        labels.put(NvidiaLabels.GPU_COMPUTE_MINOR, Integer.toString(spec.computeMinor()));
+        labels.put(NvidiaLabels.MIG_CAPABLE, "true");
+        labels.put(NvidiaLabels.MIG_STRATEGY, NvidiaLabels.MIG_STRATEGY_MIXED);
         Map<String, Integer> counts = migCounts(gpus);
         for (MigProfile p : model.profiles()) {
-            String prefix = "nvidia.com/mig-" + p.labelName() + ".";
             boolean present = counts.getOrDefault(p.name(), 0) > 0;
-            labels.put(prefix + "count", present ? Integer.toString(counts.get(p.name())) : null);
-            labels.put(prefix + "memory", present ? Integer.toString(p.memoryMiB()) : null);
-            labels.put(prefix + "multiprocessors", present ? Integer.toString(p.multiprocessors()) : null);
-            labels.put(prefix + "slices.gi", present ? Integer.toString(p.computeSlices()) : null);
-            labels.put(prefix + "slices.ci", present ? Integer.toString(p.computeSlices()) : null);
-            labels.put(prefix + "engines.copy", present ? Integer.toString(p.computeSlices()) : null);
+            labels.put(label(p, "count"), present ? Integer.toString(counts.get(p.name())) : null);
+            // nominal: the GB of the name; real GFD shows a little less (about 5.8 GiB for an A30's 1g.6gb)
+            labels.put(label(p, "memory"), present ? Integer.toString(p.memoryGiB() * 1024) : null);
+            labels.put(label(p, "multiprocessors"), present ? Integer.toString(p.multiprocessors()) : null);
+            labels.put(label(p, "slices.gi"), present ? Integer.toString(p.computeSlices()) : null);
+            labels.put(label(p, "slices.ci"), present ? Integer.toString(p.computeSlices()) : null);
+            labels.put(label(p, "engines.copy"), present ? Integer.toString(p.computeSlices()) : null);
         }
         return labels;
+    }
+
+    private static String label(MigProfile p, String attribute) {
+        return NvidiaLabels.migProfileLabel(p.name(), attribute);
     }
 
     /**
@@ -54,7 +61,7 @@ public final class GpuFeatureDiscovery {
             resources.put(p.resourceName(), counts.getOrDefault(p.name(), 0) > 0 ? counts.get(p.name()) : null);
         }
         long whole = gpus.stream().filter(g -> !g.migEnabled()).count();
-        resources.put(FULL_GPU_RESOURCE, whole > 0 ? (int) whole : null);
+        resources.put(NvidiaLabels.FULL_GPU_RESOURCE, whole > 0 ? (int) whole : null);
         return resources;
     }
 

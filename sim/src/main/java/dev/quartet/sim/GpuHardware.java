@@ -1,5 +1,7 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.GpuInstance;
+import dev.quartet.nvidia.GpuModel;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,12 +21,12 @@ public record GpuHardware(
 
     /** A GPU with MIG mode as given and these instances created (generation 0). */
     public static GpuHardware of(
-            String node, int index, GpuModel model, boolean migEnabled, List<MigInstance> instances) {
+            String node, int index, GpuModel model, boolean migEnabled, List<GpuInstance> instances) {
         return new GpuHardware(node, index, model, false, List.of(), -1).reconfigured(migEnabled, instances);
     }
 
     /** This GPU wiped and recreated with {@code instances} (what mig-parted does to a changed GPU). */
-    public GpuHardware reconfigured(boolean enableMig, List<MigInstance> instances) {
+    public GpuHardware reconfigured(boolean enableMig, List<GpuInstance> instances) {
         int next = generation + 1;
         List<MigDevice> created = enableMig
                 ? instances.stream()
@@ -39,7 +41,7 @@ public record GpuHardware(
         return "GPU-" + UUID.nameUUIDFromBytes((node + "/gpu/" + index).getBytes(StandardCharsets.UTF_8));
     }
 
-    private String migUuid(int gen, MigInstance i) {
+    private String migUuid(int gen, GpuInstance i) {
         String key = uuid() + "/" + gen + "/" + i.profile().giProfileId() + "@" + i.start();
         return "MIG-" + UUID.nameUUIDFromBytes(key.getBytes(StandardCharsets.UTF_8));
     }
@@ -53,9 +55,9 @@ public record GpuHardware(
         return counts;
     }
 
-    public List<MigInstance> instances() {
+    public List<GpuInstance> instances() {
         return devices.stream()
-                .map(d -> new MigInstance(d.profile(), d.start()))
+                .map(d -> new GpuInstance(d.profile(), d.start()))
                 .toList();
     }
 }

@@ -1,5 +1,8 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfileTable;
+import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -36,8 +39,6 @@ public final class GpuNodeSimulator implements AutoCloseable {
     public static final String SIMULATED_LABEL = "quartet.dev/simulated";
     public static final String MIG_DEVICE_ANNOTATION = SimulatedKubelet.MIG_DEVICE_ANNOTATION;
     public static final String WORKER_URL_ANNOTATION = WorkerProcesses.WORKER_URL_ANNOTATION;
-    public static final String MIG_CONFIG_LABEL = MigManagerSimulator.CONFIG_LABEL;
-    public static final String MIG_CONFIG_STATE_LABEL = MigManagerSimulator.STATE_LABEL;
     private static final Logger LOG = Logger.getLogger(GpuNodeSimulator.class.getName());
     private static final Duration LEASE_RENEWAL = Duration.ofSeconds(10);
     private static final Duration KUBELET_RESYNC = Duration.ofSeconds(30);
@@ -175,10 +176,10 @@ public final class GpuNodeSimulator implements AutoCloseable {
 
     /** Adds a node; returns its name once it is registered and Ready. */
     public String addNode(NodeSpec spec) {
-        MigGeometry.Placement placement = spec.layout().placeOn(spec.model());
+        MigProfileTable.Placement placement = spec.layout().placeOn(spec.model());
         if (!placement.legal()) {
-            throw new IllegalArgumentException(
-                    "layout " + spec.layout() + " is illegal on " + spec.model().cliName() + ": " + placement.error());
+            throw new IllegalArgumentException("layout " + spec.layout() + " is illegal on "
+                    + spec.model().displayName() + ": " + placement.error());
         }
         String config = configs.configFor(spec.layout(), spec.model(), spec.gpus());
         List<GpuHardware> gpus = new ArrayList<>();
@@ -187,7 +188,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
         }
         SimulatedNode node = new SimulatedNode(spec.name(), spec.model(), gpus);
         node.observedConfig = config;
-        node.migState = "success";
+        node.migState = NvidiaLabels.STATE_SUCCESS;
         return onLoopAndWait(() -> {
             Map<String, String> labels = new LinkedHashMap<>();
             labels.put("kubernetes.io/hostname", spec.name());
@@ -197,13 +198,14 @@ public final class GpuNodeSimulator implements AutoCloseable {
             labels.put("beta.kubernetes.io/arch", "amd64");
             labels.put(SIMULATED_LABEL, "true");
             labels.putAll(GpuFeatureDiscovery.labels(spec.model(), gpus));
-            labels.put(MIG_CONFIG_LABEL, config);
-            labels.put(MIG_CONFIG_STATE_LABEL, "success");
+            labels.put(NvidiaLabels.MIG_CONFIG, config);
+            labels.put(NvidiaLabels.MIG_CONFIG_STATE, NvidiaLabels.STATE_SUCCESS);
             node.uid = api.register(spec.name(), labels, GpuFeatureDiscovery.resources(spec.model(), gpus), true);
             nodes.put(spec.name(), node);
             api.renewLease(spec.name(), node.uid);
             LOG.info(() -> "registered node " + spec.name() + ": " + spec.gpus() + " x "
-                    + spec.model().cliName() + ", " + spec.layout() + " (" + MIG_CONFIG_LABEL + "=" + config + ")");
+                    + spec.model().displayName() + ", " + spec.layout() + " (" + NvidiaLabels.MIG_CONFIG + "=" + config
+                    + ")");
             return spec.name();
         });
     }

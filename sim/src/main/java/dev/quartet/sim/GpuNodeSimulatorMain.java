@@ -1,5 +1,6 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.GpuModel;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -50,7 +51,7 @@ public final class GpuNodeSimulatorMain {
                     case "--kubeconfig" -> kubeconfig = Path.of(value(args, ++i, a));
                     case "--nodes" -> options = options.withNodes(Integer.parseInt(value(args, ++i, a)));
                     case "--gpus-per-node" -> options = options.withGpusPerNode(Integer.parseInt(value(args, ++i, a)));
-                    case "--gpu-model" -> options = options.withGpuModel(GpuModel.fromCliName(value(args, ++i, a)));
+                    case "--gpu-model" -> options = options.withGpuModel(GpuModel.parse(value(args, ++i, a)));
                     case "--layout" -> options = options.withLayout(MigLayout.parse(value(args, ++i, a)));
                     case "--mig-configmap" ->
                         options = options.withMigConfigMap(options.migNamespace(), value(args, ++i, a));
@@ -137,7 +138,7 @@ public final class GpuNodeSimulatorMain {
                         },
                         "gpu-sim-shutdown"));
         LOG.info(() -> "GPU node simulator running: " + sim.nodeNames() + " (" + options.gpusPerNode() + " x "
-                + options.gpuModel().cliName() + ", layout " + options.layout() + ", MIG config "
+                + options.gpuModel().displayName() + ", layout " + options.layout() + ", MIG config "
                 + options.migNamespace() + "/" + options.migConfigMap()
                 + (options.workerProcesses() ? ", worker processes from " + options.workerJar() : "") + ")");
         stopped.await();

@@ -1,16 +1,26 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigConfigSpec;
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.PciDeviceId;
 import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
 import io.fabric8.kubernetes.client.WatcherException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.logging.Logger;
 
@@ -52,10 +62,13 @@ final class MigConfigMapStore {
                     .create());
         }
         if (client.configMaps().inNamespace(namespace).withName(name).get() == null) {
-            ConfigMap cm = client.getKubernetesSerialization()
-                    .unmarshal(MigPartedConfig.defaultConfigMapYaml(), ConfigMap.class);
-            cm.getMetadata().setName(name);
-            cm.getMetadata().setNamespace(namespace);
+            ConfigMap cm = new ConfigMapBuilder()
+                    .withNewMetadata()
+                    .withName(name)
+                    .withNamespace(namespace)
+                    .endMetadata()
+                    .addToData(MigPartedConfig.CONFIG_MAP_KEY, defaultConfigYaml())
+                    .build();
             createIgnoringConflict(() ->
                     client.configMaps().inNamespace(namespace).resource(cm).create());
             LOG.info(() -> "created ConfigMap " + namespace + "/" + name + " with NVIDIA's default mig-parted config");
@@ -84,7 +97,7 @@ final class MigConfigMapStore {
                 public void eventReceived(Action action, ConfigMap cm) {
                     String text = action == Action.DELETED || cm.getData() == null
                             ? null
-                            : cm.getData().get(MigPartedConfig.DATA_KEY);
+                            : cm.getData().get(MigPartedConfig.CONFIG_MAP_KEY);
                     synchronized (MigConfigMapStore.this) {
                         versions.add(new Version(Instant.now(), text));
                     }
@@ -127,7 +140,7 @@ final class MigConfigMapStore {
         if (lagged.isPresent()) {
             if (lagged.get().isEmpty()) {
                 throw new MigPartedConfig.InvalidConfigException("mounted copy of ConfigMap " + namespace + "/" + name
-                        + " has no key " + MigPartedConfig.DATA_KEY + " yet");
+                        + " has no key " + MigPartedConfig.CONFIG_MAP_KEY + " yet");
             }
             return MigPartedConfig.parse(lagged.get());
         }
@@ -135,10 +148,10 @@ final class MigConfigMapStore {
         if (cm == null) {
             throw new MigPartedConfig.InvalidConfigException("ConfigMap " + namespace + "/" + name + " not found");
         }
-        String text = cm.getData() == null ? null : cm.getData().get(MigPartedConfig.DATA_KEY);
+        String text = cm.getData() == null ? null : cm.getData().get(MigPartedConfig.CONFIG_MAP_KEY);
         if (text == null) {
             throw new MigPartedConfig.InvalidConfigException(
-                    "ConfigMap " + namespace + "/" + name + " has no key " + MigPartedConfig.DATA_KEY);
+                    "ConfigMap " + namespace + "/" + name + " has no key " + MigPartedConfig.CONFIG_MAP_KEY);
         }
         return MigPartedConfig.parse(text);
     }
@@ -151,16 +164,16 @@ final class MigConfigMapStore {
         for (int attempt = 1; ; attempt++) {
             ConfigMap cm =
                     client.configMaps().inNamespace(namespace).withName(name).require();
-            String text = cm.getData().get(MigPartedConfig.DATA_KEY);
+            String text = cm.getData().get(MigPartedConfig.CONFIG_MAP_KEY);
             MigPartedConfig config = MigPartedConfig.parse(text);
-            Optional<String> existing = config.configYielding(layout, model, gpus);
+            Optional<String> existing = configYielding(config, layout, model, gpus);
             if (existing.isPresent()) {
                 return existing.get();
             }
             String entry = layout.configName();
             String updated = withEntry(text, entry, layout);
             MigPartedConfig.parse(updated);
-            cm.getData().put(MigPartedConfig.DATA_KEY, updated);
+            cm.getData().put(MigPartedConfig.CONFIG_MAP_KEY, updated);
             try {
                 client.configMaps().inNamespace(namespace).resource(cm).update();
                 LOG.info(() -> "added config " + entry + " (" + layout + ") to ConfigMap " + namespace + "/" + name);
@@ -171,6 +184,43 @@ final class MigConfigMapStore {
                 }
             }
         }
+    }
+
+    /**
+     * NVIDIA's current default mig-parted file, as the GPU Operator's {@code default-mig-parted-config} holds it: the
+     * simulator's resource without its header (which names the source and licence).
+     */
+    static String defaultConfigYaml() {
+        String text;
+        try (InputStream in = MigConfigMapStore.class.getResourceAsStream("default-mig-parted-config.yaml")) {
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        int start = 0;
+        while (text.startsWith("#", start)) {
+            start = text.indexOf('\n', start) + 1;
+        }
+        return text.substring(start);
+    }
+
+    /**
+     * The first config (file order) that gives every GPU of a node of {@code gpuCount} {@code model}s exactly
+     * {@code layout}, by mig-parted's matching rules, if any.
+     */
+    static Optional<String> configYielding(MigPartedConfig config, MigLayout layout, GpuModel model, int gpuCount) {
+        PciDeviceId pciId = PciDeviceId.parse(model.pciDeviceId()).orElseThrow();
+        for (String name : config.configs().keySet()) {
+            Map<Integer, MigConfigSpec> desired = config.entriesPerGpu(name, pciId, gpuCount);
+            boolean all = desired.size() == gpuCount
+                    && desired.values().stream()
+                            .allMatch(s -> s.migEnabled() == layout.migEnabled()
+                                    && MigLayout.nonZero(s.migDevices()).equals(layout.counts()));
+            if (all) {
+                return Optional.of(name);
+            }
+        }
+        return Optional.empty();
     }
 
     /** Inserts {@code entry} right after the {@code mig-configs:} line, with the file's own indentation. */

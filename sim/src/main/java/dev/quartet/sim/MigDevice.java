@@ -1,5 +1,7 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.MigProfile;
+
 /** A MIG device that exists on a GPU: what the device plugin can hand to a container. */
 public record MigDevice(int gpu, MigProfile profile, int start, String uuid) {
 

@@ -1,5 +1,7 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfileTable;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -13,7 +15,7 @@ import java.util.TreeMap;
 public record MigLayout(boolean migEnabled, Map<String, Integer> counts) {
 
     public MigLayout {
-        counts = java.util.Collections.unmodifiableMap(new TreeMap<>(MigPartedConfig.nonZero(counts)));
+        counts = java.util.Collections.unmodifiableMap(new TreeMap<>(nonZero(counts)));
     }
 
     public static final MigLayout NONE = new MigLayout(true, Map.of());
@@ -42,8 +44,8 @@ public record MigLayout(boolean migEnabled, Map<String, Integer> counts) {
     }
 
     /** The same layout validated against a GPU model (throws with the hardware's reason when illegal). */
-    public MigGeometry.Placement placeOn(GpuModel model) {
-        return MigGeometry.place(model, counts);
+    public MigProfileTable.Placement placeOn(GpuModel model) {
+        return model.migTable().place(counts);
     }
 
     /** Name of the {@code sim-} config the simulator adds to the ConfigMap when no default config yields it. */
@@ -81,11 +83,33 @@ public record MigLayout(boolean migEnabled, Map<String, Integer> counts) {
         return sb.toString();
     }
 
+    /** {@code {1g.6gb=2, 2g.12gb=1}} as {@code 2x1g.6gb+1x2g.12gb}. */
+    public static String describe(Map<String, Integer> counts) {
+        StringBuilder sb = new StringBuilder();
+        counts.forEach((k, v) -> {
+            if (v > 0) {
+                sb.append(sb.length() == 0 ? "" : "+").append(v).append('x').append(k);
+            }
+        });
+        return sb.length() == 0 ? "no instances" : sb.toString();
+    }
+
+    /** The counts without zeros, sorted by profile name. */
+    static Map<String, Integer> nonZero(Map<String, Integer> counts) {
+        Map<String, Integer> result = new TreeMap<>();
+        counts.forEach((k, v) -> {
+            if (v > 0) {
+                result.put(k, v);
+            }
+        });
+        return result;
+    }
+
     @Override
     public String toString() {
         if (!migEnabled) {
             return "disabled";
         }
-        return counts.isEmpty() ? "none" : MigGeometry.describe(counts);
+        return counts.isEmpty() ? "none" : describe(counts);
     }
 }

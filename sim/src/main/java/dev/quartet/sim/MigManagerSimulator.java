@@ -1,5 +1,7 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NvidiaLabels;
 import java.time.Duration;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -13,8 +15,6 @@ import java.util.logging.Logger;
  */
 final class MigManagerSimulator {
 
-    static final String CONFIG_LABEL = "nvidia.com/mig.config";
-    static final String STATE_LABEL = "nvidia.com/mig.config.state";
     private static final Logger LOG = Logger.getLogger(MigManagerSimulator.class.getName());
 
     private final NodeApi api;
@@ -38,7 +38,7 @@ final class MigManagerSimulator {
 
     /** The node's labels changed; start an apply when the selected config did. */
     void onLabels(SimulatedNode node, Map<String, String> labels) {
-        String selected = labels == null ? null : labels.get(CONFIG_LABEL);
+        String selected = labels == null ? null : labels.get(NvidiaLabels.MIG_CONFIG);
         if (selected == null || selected.equals(node.observedConfig)) {
             return;
         }
@@ -47,8 +47,8 @@ final class MigManagerSimulator {
             node.pendingApply.cancel(false);
             node.pendingApply = null;
         }
-        LOG.info(() -> "node " + node.name + ": " + CONFIG_LABEL + "=" + selected + ", applying");
-        writeState(node, "pending");
+        LOG.info(() -> "node " + node.name + ": " + NvidiaLabels.MIG_CONFIG + "=" + selected + ", applying");
+        writeState(node, NvidiaLabels.STATE_PENDING);
         if (!node.stuckPending) {
             schedule(node);
         }
@@ -56,7 +56,7 @@ final class MigManagerSimulator {
 
     /** A fault knob changed: a node released from "stuck" resumes its pending apply. */
     void onKnobs(SimulatedNode node) {
-        if (!node.stuckPending && "pending".equals(node.migState) && node.pendingApply == null) {
+        if (!node.stuckPending && NvidiaLabels.STATE_PENDING.equals(node.migState) && node.pendingApply == null) {
             schedule(node);
         }
     }
@@ -91,18 +91,18 @@ final class MigManagerSimulator {
         node.gpus = outcome.gpus();
         node.lastFailure = null;
         publish.accept(node);
-        writeState(node, "success");
+        writeState(node, NvidiaLabels.STATE_SUCCESS);
         LOG.info(() -> "node " + node.name + ": applied " + config + ", changed GPUs " + outcome.changed());
     }
 
     private void fail(SimulatedNode node, String reason) {
         node.lastFailure = reason;
         LOG.warning(() -> "node " + node.name + ": MIG config " + node.observedConfig + " failed: " + reason);
-        writeState(node, "failed");
+        writeState(node, NvidiaLabels.STATE_FAILED);
     }
 
     private void writeState(SimulatedNode node, String state) {
         node.migState = state;
-        api.patchLabels(node.name, Map.of(STATE_LABEL, state));
+        api.patchLabels(node.name, Map.of(NvidiaLabels.MIG_CONFIG_STATE, state));
     }
 }

@@ -1,5 +1,11 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.GpuInstance;
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigConfigSpec;
+import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.MigProfileTable;
+import dev.quartet.nvidia.PciDeviceId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -8,10 +14,13 @@ import java.util.Map;
  * Decides what {@code nvidia-mig-parted apply} would do to a node's GPUs for one selected config. Pure: takes the
  * current GPUs and which of them hold a workload, returns the new GPUs or the reason the apply fails.
  *
- * <p>Faithful to mig-parted: GPUs no entry selects are untouched; a GPU whose MIG mode and per-profile counts already
- * match is skipped (placements are not compared, mig-parted does not either); every other GPU is wiped and
- * recreated, which fails while a process uses it. Unlike mig-parted, which stops at the first failing GPU and may
- * leave earlier ones changed, the simulator validates every GPU first and changes nothing on failure.
+ * <p>Faithful to mig-parted: each GPU gets what the last entry selecting its index and PCI id wants
+ * ({@link MigPartedConfig#entryFor}); GPUs no entry selects are untouched; a GPU whose MIG mode and instances already
+ * are what its entry asks, compared as mig-parted compares them ({@link MigPartedConfig#alreadyApplied}), is skipped
+ * (placements are not compared, mig-parted does not either); every other GPU is wiped and recreated in one of
+ * mig-parted's creation orders ({@link MigProfileTable#place}), which fails while a process uses it. Unlike
+ * mig-parted, which stops at the first failing GPU and may leave earlier ones changed, the simulator validates every
+ * GPU first and changes nothing on failure.
  */
 public final class MigPartedApply {
 
@@ -38,7 +47,8 @@ public final class MigPartedApply {
         if (config.config(configName).isEmpty()) {
             return new Outcome(gpus, List.of(), "selected mig-config not present: " + configName);
         }
-        Map<Integer, MigConfigSpec> desired = config.desiredPerGpu(configName, model, gpus.size());
+        PciDeviceId pciId = PciDeviceId.parse(model.pciDeviceId()).orElseThrow();
+        Map<Integer, MigConfigSpec> desired = config.entriesPerGpu(configName, pciId, gpus.size());
         List<GpuHardware> result = new ArrayList<>(gpus);
         List<Integer> changed = new ArrayList<>();
         for (GpuHardware gpu : gpus) {
@@ -53,11 +63,15 @@ public final class MigPartedApply {
                         "GPU " + gpu.index() + " must change but is in use by " + busy.get(gpu.index())
                                 + "; MIG Manager does not drain workloads");
             }
-            List<MigInstance> instances = List.of();
+            List<GpuInstance> instances = List.of();
             if (spec.migEnabled()) {
-                MigGeometry.Placement placement = MigGeometry.place(model, spec.migDevices());
+                MigProfileTable.Placement placement = model.migTable().place(spec.migDevices());
                 if (!placement.legal()) {
-                    return new Outcome(gpus, List.of(), "GPU " + gpu.index() + ": " + placement.error());
+                    return new Outcome(
+                            gpus,
+                            List.of(),
+                            "GPU " + gpu.index() + " (" + model + "): " + MigLayout.describe(spec.migDevices()) + ": "
+                                    + placement.error());
                 }
                 instances = placement.instances();
             }
@@ -71,13 +85,6 @@ public final class MigPartedApply {
         if (gpu.migEnabled() != spec.migEnabled()) {
             return false;
         }
-        if (!spec.migEnabled()) {
-            return true;
-        }
-        Map<String, Integer> wanted = new java.util.TreeMap<>();
-        MigPartedConfig.nonZero(spec.migDevices())
-                .forEach((name, n) -> wanted.put(
-                        gpu.model().profile(name).map(MigProfile::name).orElse(name), n));
-        return wanted.equals(new java.util.TreeMap<>(gpu.counts()));
+        return !spec.migEnabled() || MigPartedConfig.alreadyApplied(gpu.counts(), spec.migDevices());
     }
 }

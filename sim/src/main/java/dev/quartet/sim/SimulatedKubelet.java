@@ -1,5 +1,6 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -223,7 +224,7 @@ final class SimulatedKubelet {
                 limits.putAll(c.getResources().getLimits());
             }
             limits.forEach((name, q) -> {
-                if (name.startsWith("nvidia.com/")) {
+                if (name.startsWith(NvidiaLabels.RESOURCE_DOMAIN)) {
                     requests.merge(name, Quantity.getAmountInBytes(q).intValue(), Integer::sum);
                 }
             });
@@ -256,7 +257,7 @@ final class SimulatedKubelet {
     }
 
     private Optional<SimulatedNode.Grant> grantOne(SimulatedNode node, Set<String> busy, String resource) {
-        if (resource.equals(GpuFeatureDiscovery.FULL_GPU_RESOURCE)) {
+        if (resource.equals(NvidiaLabels.FULL_GPU_RESOURCE)) {
             return DevicePluginAllocator.chooseFullGpu(node.gpus, busy)
                     .map(g -> new SimulatedNode.Grant(resource, g.index(), null, g.uuid()));
         }
@@ -269,7 +270,7 @@ final class SimulatedKubelet {
 
     private long available(SimulatedNode node, String resource) {
         Set<String> busy = node.busyUuids();
-        if (resource.equals(GpuFeatureDiscovery.FULL_GPU_RESOURCE)) {
+        if (resource.equals(NvidiaLabels.FULL_GPU_RESOURCE)) {
             return node.gpus.stream()
                     .filter(g -> !g.migEnabled() && !busy.contains(g.uuid()))
                     .count();

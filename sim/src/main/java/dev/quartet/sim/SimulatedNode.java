@@ -1,5 +1,6 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.GpuModel;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.GpuModel;
 import java.nio.file.Path;
 import java.time.Duration;
 

@@ -2,6 +2,8 @@ package dev.quartet.sim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfile;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
