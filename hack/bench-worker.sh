@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks the Quartet worker (issue 6): ResNet-50-shaped ONNX and TorchScript models at
-# concurrency 1, 4 and 16, served over HTTP (OIP JSON, dynamic batching) against the same engine
-# called in-process in the same run, plus the worker's resident memory. Prints Markdown tables and
-# keeps them in .bench/worker-results.md. Figures, not pass/fail.
+# concurrency 1, 4 and 16, served over HTTP (OIP JSON and the binary tensor extension) and over gRPC
+# (raw_input_contents), all with dynamic batching, against the same engine called in-process in the
+# same run, plus the worker's resident memory. Prints Markdown tables, keeps them in
+# .bench/worker-results.md and writes the raw results to docs/bench-results/worker-<model>-<time>.json.
+# Figures, not pass/fail. (The worker beside KServe and MLServer: hack/bench-peers.sh.)
 #
 #   hack/bench-worker.sh                      # both models, 24 s per mode and concurrency
 #   BENCH_WORKER_JAVA_OPTS=-XX:StartFlightRecording=filename=/tmp/w.jfr hack/bench-worker.sh   # profile the worker
@@ -20,6 +22,7 @@ MODELS=$BENCH/models
 SECONDS_PER_RUN=${BENCH_SECONDS:-24}
 FORMATS=${BENCH_MODELS:-"onnx pt tiny"}
 PORT=${BENCH_PORT:-18181}
+GRPC_PORT=$((PORT + 1))
 DELAY=${BENCH_MAX_BATCH_DELAY_MILLIS:-5}
 # Batching per engine, the best of the settings tried on this 2-core machine (docs/benchmarks.md):
 # ONNX Runtime gains from batches of 8; libtorch on CPU from more, smaller batches in parallel.
@@ -64,7 +67,7 @@ for fmt in $FORMATS; do
     file=$ROOT/worker-image/models/tiny-resnet.onnx input=image shape=1,3,32,32 levels=1
   fi
   if [[ $fmt == pt ]]; then BATCH=$PT_BATCH WORKERS=$PT_WORKERS; else BATCH=$ONNX_BATCH WORKERS=$ONNX_WORKERS; fi
-  QUARTET_MODEL_URI=$file QUARTET_MODEL_NAME=bench QUARKUS_HTTP_PORT=$PORT \
+  QUARTET_MODEL_URI=$file QUARTET_MODEL_NAME=bench QUARKUS_HTTP_PORT=$PORT QUARKUS_GRPC_SERVER_PORT=$GRPC_PORT \
     QUARTET_BATCHING_MAX_BATCH_SIZE=$BATCH QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS=$DELAY \
     QUARTET_BATCHING_WORKERS=$WORKERS \
     java -Djava.io.tmpdir="$BENCH/natives/tmp" ${BENCH_WORKER_JAVA_OPTS:-} \
@@ -81,7 +84,10 @@ for fmt in $FORMATS; do
     -cp "$CP" dev.quartet.worker.bench.WorkerBenchmark \
     --model="$file" --url="http://127.0.0.1:$PORT/v2/models/bench/infer" --input=$input --shape=$shape \
     --pid="$WORKER" --seconds="$SECONDS_PER_RUN" --concurrency="$levels" \
-    --client="${BENCH_CLIENT:-lean}" --workers="$WORKERS" \
+    --client="${BENCH_CLIENT:-lean}" --workers="$WORKERS" --grpc=127.0.0.1:$GRPC_PORT \
+    --results="docs/bench-results/worker-$fmt-$(date -u +%Y-%m-%dT%H%MZ).json" \
+    --load-at-start="$(cut -d' ' -f1-3 /proc/loadavg)" --commit="$(git rev-parse HEAD)$(git diff --quiet || echo '+changes')" \
+    --settings="max batch $BATCH x $WORKERS workers, delay $DELAY ms" \
     ${QUARTET_ENGINE_THREADS_PER_CALL:+--threads-per-call=$QUARTET_ENGINE_THREADS_PER_CALL} | tee -a "$OUT"
   echo "load average after $fmt: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$OUT"
   kill "$WORKER"; wait "$WORKER" 2>/dev/null || true; WORKER=""

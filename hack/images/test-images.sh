@@ -208,8 +208,9 @@ test_worker() {
   for model in tiny-resnet.onnx tiny-resnet.pt; do
     CURRENT="worker image $(basename "$archive"), model /models/$model"
     case $model in *.onnx) format=onnx ;; *) format=torchscript ;; esac
-    local port; port=$(free_port)
-    # The environment ReplicaPodFactory gives a replica (batching values: the CRD's defaults).
+    local port grpc_port; port=$(free_port); grpc_port=$(free_port)
+    # The environment ReplicaPodFactory gives a replica (batching values: the CRD's defaults); no device plugin
+    # here, so no NVIDIA_VISIBLE_DEVICES: the CPU is the device and CPU fallback does not come into play.
     cat >"$WORK/worker.env" <<EOF
 QUARTET_MODEL_URI=file:///models/$model
 QUARTET_MODEL_NAME=tiny-resnet
@@ -217,7 +218,11 @@ QUARTET_MODEL_FORMAT=$format
 QUARTET_BATCHING_MAX_BATCH_SIZE=8
 QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS=5
 QUARTET_BATCHING_QUEUE_LIMIT=64
+QUARTET_ENGINE_ALLOW_CPU_FALLBACK=false
+QUARTET_REPLICA_DEPLOYMENT=image-test
+QUARTET_REPLICA_MIG_PROFILE=1g.6gb
 QUARKUS_HTTP_PORT=$port
+QUARKUS_GRPC_SERVER_PORT=$grpc_port
 EOF
     local t0=$SECONDS
     local name; name=$(basename "$archive" .tar)-$format

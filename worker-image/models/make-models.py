@@ -66,6 +66,18 @@ class MixedTypes(nn.Module):
         return weighted_sum, count, kept
 
 
+class SymbolicMlp(nn.Module):
+    """A classifier over a flattened 8x8 image, exported with symbolic height and width: ONNX says
+    [batch, 3, height, width], yet only 8x8 works (the linear layer takes 3*8*8 values)."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(3 * 8 * 8, 4)
+
+    def forward(self, image):
+        return torch.softmax(self.fc(torch.flatten(image, 1)), dim=1)
+
+
 def randomize_batch_norm(model):
     """Gives batch-norm layers non-trivial statistics so outputs are not near-constant."""
     for m in model.modules():
@@ -76,14 +88,19 @@ def randomize_batch_norm(model):
             m.bias.data.uniform_(-0.2, 0.2)
 
 
-def export(model, name, out_dir, example, inputs, outputs):
-    """Writes <name>.pt (traced TorchScript with quartet.json) and <name>.onnx (dynamic batch)."""
+def export(model, name, out_dir, example, inputs, outputs, plain=False):
+    """Writes <name>.pt (traced TorchScript with quartet.json) and <name>.onnx (dynamic batch); with plain, also
+    <name>-plain.pt: the same module saved as users save theirs, torch.jit.save(module, path) and nothing else."""
     model.eval()
     meta = {"inputs": inputs, "outputs": outputs}
     with torch.no_grad():
         traced = torch.jit.trace(model, example)
         pt = os.path.join(out_dir, name + ".pt")
         torch.jit.save(traced, pt, _extra_files={"quartet.json": json.dumps(meta)})
+        if plain:
+            plain_pt = os.path.join(out_dir, name + "-plain.pt")
+            torch.jit.save(traced, plain_pt)
+            print(f"wrote {plain_pt} ({os.path.getsize(plain_pt)} bytes)")
         onnx_path = os.path.join(out_dir, name + ".onnx")
         dynamic = {t["name"]: {0: "batch"} for t in inputs + outputs}
         torch.onnx.export(model, example, onnx_path, opset_version=13,
@@ -103,13 +120,24 @@ def small_models(out_dir):
     resnet = TinyResNet()
     randomize_batch_norm(resnet)
     export(resnet, "tiny-resnet", out_dir, (torch.randn(2, 3, 32, 32),),
-           [tensor("image", "FP32", [-1, 3, 32, 32])], [tensor("logits", "FP32", [-1, 10])])
+           [tensor("image", "FP32", [-1, 3, 32, 32])], [tensor("logits", "FP32", [-1, 10])], plain=True)
     ids = torch.tensor([[1, 2, 0, 4], [5, -1, 7, 8]], dtype=torch.int64)
     weights = torch.tensor([[1, 1, 1, 1], [2, 2, 2, 2]], dtype=torch.int32)
     mask = torch.tensor([[True, False, True, True], [True, True, False, True]])
     export(MixedTypes(), "mixed-types", out_dir, (ids, weights, mask),
            [tensor("ids", "INT64", [-1, 4]), tensor("weights", "INT32", [-1, 4]), tensor("mask", "BOOL", [-1, 4])],
-           [tensor("weighted_sum", "INT64", [-1]), tensor("count", "INT32", [-1]), tensor("kept", "BOOL", [-1, 4])])
+           [tensor("weighted_sum", "INT64", [-1]), tensor("count", "INT32", [-1]), tensor("kept", "BOOL", [-1, 4])],
+           plain=True)
+    torch.manual_seed(8)
+    mlp = SymbolicMlp().eval()
+    symbolic = os.path.join(out_dir, "symbolic-mlp.onnx")
+    with torch.no_grad():
+        torch.onnx.export(mlp, (torch.randn(1, 3, 8, 8),), symbolic, opset_version=13,
+                          input_names=["image"], output_names=["probabilities"],
+                          dynamic_axes={"image": {0: "batch", 2: "height", 3: "width"},
+                                        "probabilities": {0: "batch"}},
+                          do_constant_folding=True)
+    print(f"wrote {symbolic} ({os.path.getsize(symbolic)} bytes)")
 
 
 def resnet50(out_dir):

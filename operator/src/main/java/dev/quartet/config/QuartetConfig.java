@@ -57,6 +57,13 @@ public interface QuartetConfig {
         @WithDefault("8080")
         int port();
 
+        /**
+         * Port the worker serves the Open Inference Protocol over gRPC on inside the pod (and the Service's grpc
+         * port).
+         */
+        @WithDefault("8081")
+        int grpcPort();
+
         /** Image pull policy of worker containers. */
         @WithDefault("IfNotPresent")
         String imagePullPolicy();

@@ -4,8 +4,10 @@ import dev.quartet.dependent.ReplicaPodFactory;
 import dev.quartet.model.BatchingSpec;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentSpec;
+import dev.quartet.model.ModelSignature;
 import dev.quartet.model.ModelSpec;
 import dev.quartet.model.SliceSpec;
+import dev.quartet.model.TensorDescription;
 import dev.quartet.model.WorkerSpec;
 import dev.quartet.nvidia.GpuModel;
 import java.net.URI;
@@ -92,6 +94,7 @@ public final class SpecValidator {
         if (model.getName() != null && !MODEL_NAME.matcher(model.getName()).matches()) {
             problems.add("spec.model.name: '" + model.getName() + "' must be 1-63 letters, digits, '_', '.' or '-'");
         }
+        signature(model.getSignature(), problems);
         String uri = model.getUri();
         if (uri == null || uri.isBlank()) {
             problems.add("spec.model.uri: required (file:///path, pvc://<claim>/<path> or http(s)://...)");
@@ -135,6 +138,32 @@ public final class SpecValidator {
             default ->
                 problems.add("spec.model.uri: scheme '" + scheme + "' is not supported; use file://, pvc://, "
                         + "http:// or https://");
+        }
+    }
+
+    /** The rules of spec.model.signature the CRD checks at apply (for objects stored before them). */
+    private static void signature(ModelSignature signature, List<String> problems) {
+        if (signature == null) {
+            return;
+        }
+        if (signature.getInputs() == null && signature.getOutputs() == null) {
+            problems.add("spec.model.signature: list inputs, outputs or both");
+        }
+        tensors("inputs", signature.getInputs(), problems);
+        tensors("outputs", signature.getOutputs(), problems);
+    }
+
+    private static void tensors(String kind, List<TensorDescription> tensors, List<String> problems) {
+        if (tensors == null) {
+            return;
+        }
+        if (tensors.stream().map(TensorDescription::getName).distinct().count() != tensors.size()) {
+            problems.add("spec.model.signature." + kind + ": every name once");
+        }
+        if (tensors.stream()
+                .anyMatch(t ->
+                        t.getShape() != null && t.getShape().stream().anyMatch(d -> d == null || d == 0 || d < -1))) {
+            problems.add("spec.model.signature: a shape's sizes are at least 1, or -1 for any size");
         }
     }
 
@@ -200,6 +229,10 @@ public final class SpecValidator {
                             "QUARKUS_HTTP_PORT".equals(e.getName()) || "NVIDIA_VISIBLE_DEVICES".equals(e.getName()))
                     .forEach(e -> problems.add("spec.worker.env: " + e.getName() + " is set by Quartet and the device "
                             + "plugin (the probes and the Service use the worker port; the slice is the pod's own)"));
+            w.getEnv().stream()
+                    .filter(e -> "QUARKUS_GRPC_SERVER_PORT".equals(e.getName()))
+                    .forEach(e -> problems.add("spec.worker.env: " + e.getName()
+                            + " is set by Quartet (the Service's grpc port targets it)"));
         }
         if (w.getResources() != null) {
             for (var m : java.util.Arrays.asList(

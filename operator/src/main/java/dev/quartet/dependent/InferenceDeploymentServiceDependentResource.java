@@ -9,7 +9,10 @@ import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependent;
 import jakarta.inject.Inject;
 
-/** The ClusterIP Service in front of a deployment's Ready replicas (the worker's readiness probe gates it). */
+/**
+ * The ClusterIP Service in front of a deployment's Ready replicas (the worker's readiness probe gates it): port http
+ * for the Open Inference Protocol over REST, port grpc for it over gRPC (appProtocol h2c, for meshes and gateways).
+ */
 @KubernetesDependent(
         createResourceOnlyIfNotExistingWithSSA = false,
         informer = @Informer(labelSelector = "app.kubernetes.io/managed-by=quartet"))
@@ -35,12 +38,23 @@ public class InferenceDeploymentServiceDependentResource extends OwnedChildDepen
                 .withNewTargetPort(ReplicaPodFactory.PORT_NAME)
                 .withProtocol("TCP")
                 .endPort()
+                .addNewPort()
+                .withName(ReplicaPodFactory.GRPC_PORT_NAME)
+                .withPort(config.worker().grpcPort())
+                .withNewTargetPort(ReplicaPodFactory.GRPC_PORT_NAME)
+                .withProtocol("TCP")
+                .withAppProtocol("kubernetes.io/h2c")
+                .endPort()
                 .endSpec()
                 .build();
     }
 
-    /** What clients use: the Service's cluster DNS name and port. */
-    public static String endpoint(InferenceDeployment d, int port) {
-        return d.getMetadata().getName() + "." + d.getMetadata().getNamespace() + ".svc.cluster.local:" + port;
+    /**
+     * What clients use: the Service's cluster DNS name with its REST port, then its gRPC port, such as
+     * {@code resnet.ml.svc.cluster.local:8080 (REST), :8081 (gRPC)}.
+     */
+    public static String endpoint(InferenceDeployment d, QuartetConfig.Worker worker) {
+        return d.getMetadata().getName() + "." + d.getMetadata().getNamespace() + ".svc.cluster.local:" + worker.port()
+                + " (REST), :" + worker.grpcPort() + " (gRPC)";
     }
 }

@@ -39,18 +39,24 @@ public final class ReplicaPodFactory {
 
     public static final String CONTAINER = "worker";
     public static final String PORT_NAME = "http";
+    /** The name of the worker's gRPC port (OIP v2 over gRPC), in the pod and the Service. */
+    public static final String GRPC_PORT_NAME = "grpc";
     /**
      * The worker's environment variables Quartet sets from the spec, with the field each comes from; a user may
      * set any other worker variable through spec.worker.env.
      */
-    public static final Map<String, String> DERIVED_ENV = Map.of(
-            "QUARTET_MODEL_URI", "spec.model.uri",
-            "QUARTET_MODEL_NAME", "spec.model.name",
-            "QUARTET_MODEL_FORMAT", "spec.model.format",
-            "QUARTET_MODEL_SHA256", "spec.model.sha256",
-            "QUARTET_BATCHING_MAX_BATCH_SIZE", "spec.batching.maxBatchSize",
-            "QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", "spec.batching.maxBatchDelayMillis",
-            "QUARTET_BATCHING_QUEUE_LIMIT", "spec.batching.queueLimit");
+    public static final Map<String, String> DERIVED_ENV = Map.ofEntries(
+            Map.entry("QUARTET_MODEL_URI", "spec.model.uri"),
+            Map.entry("QUARTET_MODEL_NAME", "spec.model.name"),
+            Map.entry("QUARTET_MODEL_FORMAT", "spec.model.format"),
+            Map.entry("QUARTET_MODEL_SHA256", "spec.model.sha256"),
+            Map.entry("QUARTET_MODEL_SIGNATURE", "spec.model.signature"),
+            Map.entry("QUARTET_BATCHING_MAX_BATCH_SIZE", "spec.batching.maxBatchSize"),
+            Map.entry("QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", "spec.batching.maxBatchDelayMillis"),
+            Map.entry("QUARTET_BATCHING_QUEUE_LIMIT", "spec.batching.queueLimit"),
+            Map.entry("QUARTET_ENGINE_ALLOW_CPU_FALLBACK", "spec.worker.allowCpuFallback"),
+            Map.entry("QUARTET_REPLICA_DEPLOYMENT", "metadata.name"),
+            Map.entry("QUARTET_REPLICA_MIG_PROFILE", "spec.slice"));
 
     static final String MODEL_MOUNT = "/mnt/models";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -192,12 +198,20 @@ public final class ReplicaPodFactory {
                 .withName(CONTAINER)
                 .withImage(image)
                 .withImagePullPolicy(config.imagePullPolicy())
-                .withEnv(env(d, modelUri))
+                .withEnv(env(d, modelUri, profile))
                 .addNewPort()
                 .withName(PORT_NAME)
                 .withContainerPort(config.port())
                 .withProtocol("TCP")
                 .endPort()
+                .addNewPort()
+                .withName(GRPC_PORT_NAME)
+                .withContainerPort(config.grpcPort())
+                .withProtocol("TCP")
+                .endPort()
+                // A worker that stops says why in /dev/termination-log (the pod's lastState shows it, Quartet's status
+                // quotes it); any other crash leaves the end of its log there instead.
+                .withTerminationMessagePolicy("FallbackToLogsOnError")
                 .withResources(resources(s, profile))
                 .withNewReadinessProbe()
                 .withNewHttpGet()
@@ -227,7 +241,7 @@ public final class ReplicaPodFactory {
                 .build();
     }
 
-    private List<EnvVar> env(InferenceDeployment d, String modelUri) {
+    private List<EnvVar> env(InferenceDeployment d, String modelUri, String profile) {
         InferenceDeploymentSpec s = d.getSpec();
         BatchingSpec b = s.getBatching() == null ? new BatchingSpec() : s.getBatching();
         List<EnvVar> env = new ArrayList<>();
@@ -242,15 +256,36 @@ public final class ReplicaPodFactory {
         if (s.getModel().getSha256() != null) {
             env.add(new EnvVar("QUARTET_MODEL_SHA256", s.getModel().getSha256(), null));
         }
+        if (s.getModel().getSignature() != null) {
+            env.add(new EnvVar(
+                    "QUARTET_MODEL_SIGNATURE", signatureJson(s.getModel().getSignature()), null));
+        }
         env.add(new EnvVar("QUARTET_BATCHING_MAX_BATCH_SIZE", String.valueOf(b.getMaxBatchSize()), null));
         env.add(new EnvVar(
                 "QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", String.valueOf(b.getMaxBatchDelayMillis()), null));
         env.add(new EnvVar("QUARTET_BATCHING_QUEUE_LIMIT", String.valueOf(b.getQueueLimit()), null));
+        env.add(new EnvVar(
+                "QUARTET_ENGINE_ALLOW_CPU_FALLBACK",
+                String.valueOf(s.getWorker() != null
+                        && Boolean.TRUE.equals(s.getWorker().getAllowCpuFallback())),
+                null));
+        env.add(new EnvVar("QUARTET_REPLICA_DEPLOYMENT", d.getMetadata().getName(), null));
+        env.add(new EnvVar("QUARTET_REPLICA_MIG_PROFILE", profile, null));
         env.add(new EnvVar("QUARKUS_HTTP_PORT", String.valueOf(config.port()), null));
+        env.add(new EnvVar("QUARKUS_GRPC_SERVER_PORT", String.valueOf(config.grpcPort()), null));
         if (s.getWorker() != null && s.getWorker().getEnv() != null) {
             env.addAll(s.getWorker().getEnv());
         }
         return env;
+    }
+
+    /** The signature as the worker reads QUARTET_MODEL_SIGNATURE: OIP metadata JSON, absent lists left out. */
+    static String signatureJson(dev.quartet.model.ModelSignature signature) {
+        try {
+            return JSON.writeValueAsString(signature);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static ResourceRequirements resources(InferenceDeploymentSpec s, String profile) {

@@ -36,7 +36,9 @@ public class InferenceDeploymentStatus {
     @JsonPropertyDescription("Where each replica runs.")
     private List<ReplicaPlacement> placements = new ArrayList<>();
 
-    @JsonPropertyDescription("The Service's cluster DNS name and port.")
+    @JsonPropertyDescription(
+            "The Service's cluster DNS name with its ports: REST (the Open Inference Protocol over HTTP)"
+                    + " and gRPC, such as resnet.default.svc.cluster.local:8080 (REST), :8081 (gRPC).")
     private String endpoint;
 
     @LabelSelector

@@ -54,6 +54,20 @@ public class ModelSpec {
     @JsonPropertyDescription("The name the model is served under (/v2/models/<name>); defaults to the resource's name.")
     private String name;
 
+    @JsonPropertyDescription("Optional: the model's inputs and outputs, for a file that does not describe them"
+            + " (TorchScript saved with plain torch.jit.save) or leaves dimensions open (ONNX). Without it such a"
+            + " TorchScript model takes each request's inputs by position, unbatched, and names its outputs"
+            + " OUTPUT__<i>; a <file>.signature.json beside the model file is read when this is absent.")
+    private ModelSignature signature;
+
+    public ModelSignature getSignature() {
+        return signature;
+    }
+
+    public void setSignature(ModelSignature signature) {
+        this.signature = signature;
+    }
+
     public String getUri() {
         return uri;
     }

@@ -1,6 +1,7 @@
 package dev.quartet.model;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -61,6 +62,26 @@ public class WorkerSpec {
             message =
                     "spec.worker.env: QUARTET_BATCHING_QUEUE_LIMIT is set by Quartet from spec.batching.queueLimit; set that field instead")
     @ValidationRule(
+            value = "!self.exists(e, e.name == 'QUARTET_MODEL_SIGNATURE')",
+            message =
+                    "spec.worker.env: QUARTET_MODEL_SIGNATURE is set by Quartet from spec.model.signature; set that field instead")
+    @ValidationRule(
+            value = "!self.exists(e, e.name == 'QUARTET_ENGINE_ALLOW_CPU_FALLBACK')",
+            message =
+                    "spec.worker.env: QUARTET_ENGINE_ALLOW_CPU_FALLBACK is set by Quartet from spec.worker.allowCpuFallback; set that field instead")
+    @ValidationRule(
+            value = "!self.exists(e, e.name == 'QUARTET_REPLICA_DEPLOYMENT')",
+            message =
+                    "spec.worker.env: QUARTET_REPLICA_DEPLOYMENT is set by Quartet from metadata.name; set that field instead")
+    @ValidationRule(
+            value = "!self.exists(e, e.name == 'QUARTET_REPLICA_MIG_PROFILE')",
+            message =
+                    "spec.worker.env: QUARTET_REPLICA_MIG_PROFILE is set by Quartet from spec.slice; set that field instead")
+    @ValidationRule(
+            value = "!self.exists(e, e.name == 'QUARKUS_GRPC_SERVER_PORT')",
+            message =
+                    "spec.worker.env: QUARKUS_GRPC_SERVER_PORT is set by Quartet (the Service's grpc port targets it)")
+    @ValidationRule(
             value = "!self.exists(e, e.name == 'QUARKUS_HTTP_PORT')",
             message =
                     "spec.worker.env: QUARKUS_HTTP_PORT is set by Quartet and the device plugin (the probes and the Service use"
@@ -73,9 +94,18 @@ public class WorkerSpec {
     @JsonPropertyDescription("Extra environment variables of the worker container, such as its tuning "
             + "(QUARTET_BATCHING_WORKERS, QUARTET_ENGINE_THREADS_PER_CALL). Refused: what Quartet sets from "
             + "spec.model and spec.batching (QUARTET_MODEL_URI, _NAME, _FORMAT, _SHA256, "
-            + "QUARTET_BATCHING_MAX_BATCH_SIZE, _MAX_BATCH_DELAY_MILLIS, _QUEUE_LIMIT), QUARKUS_HTTP_PORT and "
-            + "NVIDIA_VISIBLE_DEVICES.")
+            + "QUARTET_BATCHING_MAX_BATCH_SIZE, _MAX_BATCH_DELAY_MILLIS, _QUEUE_LIMIT), what it sets from"
+            + " spec.model.signature, spec.worker.allowCpuFallback, the name and the slice"
+            + " (QUARTET_MODEL_SIGNATURE, QUARTET_ENGINE_ALLOW_CPU_FALLBACK, QUARTET_REPLICA_DEPLOYMENT,"
+            + " QUARTET_REPLICA_MIG_PROFILE), QUARKUS_HTTP_PORT, QUARKUS_GRPC_SERVER_PORT and NVIDIA_VISIBLE_DEVICES.")
     private List<EnvVar> env = new ArrayList<>();
+
+    @Default("false")
+    @JsonPropertyDescription("Whether a replica may serve on the CPU when its engine cannot use the MIG slice it was"
+            + " given (a CPU-only worker image, missing CUDA libraries, a failed GPU load). False: such a replica"
+            + " stops with the reason and the deployment reports ReplicasFailing, instead of holding a slice it does"
+            + " not use.")
+    private Boolean allowCpuFallback = false;
 
     @JsonPropertyDescription("Only nodes with these labels are eligible.")
     private Map<String, String> nodeSelector = new LinkedHashMap<>();
@@ -105,6 +135,14 @@ public class WorkerSpec {
 
     public void setEnv(List<EnvVar> env) {
         this.env = env;
+    }
+
+    public Boolean getAllowCpuFallback() {
+        return allowCpuFallback;
+    }
+
+    public void setAllowCpuFallback(Boolean allowCpuFallback) {
+        this.allowCpuFallback = allowCpuFallback;
     }
 
     public Map<String, String> getNodeSelector() {

@@ -108,8 +108,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
         List<String> problems = SpecValidator.validateDeployment(d);
         ClusterView view = planning.view(context.getPrimaryCache().list().toList(), ResourceID.fromResource(d));
         List<Pod> pods = view.podsOf(id);
-        String endpoint = InferenceDeploymentServiceDependentResource.endpoint(
-                d, config.worker().port());
+        String endpoint = InferenceDeploymentServiceDependentResource.endpoint(d, config.worker());
         StatusInputs inputs;
         if (!problems.isEmpty()) {
             Log.warnf("%s: invalid spec, nothing done: %s", id, problems);

@@ -8,6 +8,8 @@ import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.model.ReplicaPlacement;
 import dev.quartet.planner.Unsatisfied;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ContainerState;
+import io.fabric8.kubernetes.api.model.ContainerStateTerminated;
 import io.fabric8.kubernetes.api.model.ContainerStateWaiting;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -30,6 +32,13 @@ public final class StatusBuilder {
             "InvalidImageName",
             "CreateContainerConfigError",
             "CreateContainerError");
+    /**
+     * The exit status of a worker that refuses to serve as configured (the worker's ServingDevice.REFUSED_EXIT_CODE,
+     * sysexits' EX_CONFIG): a replica given a MIG slice whose engine runs on the CPU without spec.worker.allowCpuFallback.
+     * Restarts do not help, so the replica is failing at its first such exit, with the reason the worker wrote.
+     */
+    static final int REFUSED_EXIT_CODE = 78;
+
     /** How long the scheduler may refuse a replica before it counts as failing. */
     static final Duration UNSCHEDULABLE_AFTER = Duration.ofMinutes(2);
 
@@ -293,8 +302,18 @@ public final class StatusBuilder {
                 return Optional.of(name + " failing: " + waiting.getReason()
                         + (waiting.getMessage() == null ? "" : " (" + waiting.getMessage() + ")"));
             }
+            Optional<ContainerStateTerminated> ended = lastEnd(c);
+            if (ended.isPresent()
+                    && Integer.valueOf(REFUSED_EXIT_CODE).equals(ended.get().getExitCode())
+                    && !Boolean.TRUE.equals(c.getReady())) {
+                return Optional.of(name + " failing: the worker refuses to serve: "
+                        + Optional.ofNullable(ended.get().getMessage())
+                                .map(String::strip)
+                                .orElse("exit code " + REFUSED_EXIT_CODE + " (see its log)"));
+            }
             if (c.getRestartCount() != null && c.getRestartCount() >= 3 && !Boolean.TRUE.equals(c.getReady())) {
-                return Optional.of(name + " failing: restarted " + c.getRestartCount() + " times");
+                return Optional.of(name + " failing: restarted " + c.getRestartCount() + " times"
+                        + ended.map(StatusBuilder::lastWords).orElse(""));
             }
         }
         return pod.getStatus().getConditions() == null
@@ -310,6 +329,24 @@ public final class StatusBuilder {
                         .findFirst()
                         .map(c -> name + " failing: unschedulable since " + c.getLastTransitionTime()
                                 + (c.getMessage() == null ? "" : " (" + c.getMessage() + ")"));
+    }
+
+    /** How the container last ended: now (terminated) or before its current run (lastState). */
+    private static Optional<ContainerStateTerminated> lastEnd(ContainerStatus c) {
+        if (c.getState() != null && c.getState().getTerminated() != null) {
+            return Optional.of(c.getState().getTerminated());
+        }
+        return Optional.ofNullable(c.getLastState()).map(ContainerState::getTerminated);
+    }
+
+    /** The exit code and the termination message's last line (the worker's reason, or its log's end), if any. */
+    private static String lastWords(ContainerStateTerminated t) {
+        String message = t.getMessage() == null ? "" : t.getMessage().strip();
+        String last = message.isEmpty() ? "" : message.substring(message.lastIndexOf('\n') + 1);
+        if (last.length() > 300) {
+            last = last.substring(0, 300) + "...";
+        }
+        return "; last exit code " + t.getExitCode() + (last.isEmpty() ? "" : ": " + last);
     }
 
     private static List<ReplicaPlacement> placements(List<Pod> pods) {

@@ -35,6 +35,7 @@ class WorkerEnvRulesTest {
 
         Map<String, String> expected = new LinkedHashMap<>(ReplicaPodFactory.DERIVED_ENV);
         expected.put("QUARKUS_HTTP_PORT", "the device plugin");
+        expected.put("QUARKUS_GRPC_SERVER_PORT", "the device plugin");
         expected.put("NVIDIA_VISIBLE_DEVICES", "the device plugin");
         assertThat(refused).containsExactlyInAnyOrderEntriesOf(expected);
         assertThat(Arrays.stream(rules).map(ValidationRule::value).distinct()).hasSize(rules.length);

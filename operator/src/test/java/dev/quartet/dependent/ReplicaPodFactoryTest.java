@@ -9,6 +9,8 @@ import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.ModelFormat;
+import dev.quartet.model.ModelSignature;
+import dev.quartet.model.TensorDescription;
 import dev.quartet.model.TestDeployments;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -39,6 +41,11 @@ class ReplicaPodFactoryTest {
         @Override
         public int port() {
             return 8080;
+        }
+
+        @Override
+        public int grpcPort() {
+            return 8081;
         }
 
         @Override
@@ -191,6 +198,14 @@ class ReplicaPodFactoryTest {
             s.getBatching().setMaxBatchDelayMillis(2);
             s.getBatching().setQueueLimit(64);
             s.getWorker().setEnv(List.of(new EnvVar("OMP_NUM_THREADS", "2", null)));
+            s.getWorker().setAllowCpuFallback(true);
+            TensorDescription image = new TensorDescription();
+            image.setName("image");
+            image.setDatatype("FP32");
+            image.setShape(List.of(-1L, 3L, 224L, 224L));
+            ModelSignature signature = new ModelSignature();
+            signature.setInputs(List.of(image));
+            s.getModel().setSignature(signature);
         });
 
         Pod pod = factory.desired(d, "1g.6gb", "gpu-1", 0);
@@ -206,11 +221,19 @@ class ReplicaPodFactoryTest {
                         entry("QUARTET_BATCHING_MAX_BATCH_SIZE", "16"),
                         entry("QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", "2"),
                         entry("QUARTET_BATCHING_QUEUE_LIMIT", "64"),
+                        entry(
+                                "QUARTET_MODEL_SIGNATURE",
+                                "{\"inputs\":[{\"name\":\"image\",\"datatype\":\"FP32\",\"shape\":[-1,3,224,224]}]}"),
+                        entry("QUARTET_ENGINE_ALLOW_CPU_FALLBACK", "true"),
+                        entry("QUARTET_REPLICA_DEPLOYMENT", "resnet"),
+                        entry("QUARTET_REPLICA_MIG_PROFILE", "1g.6gb"),
                         entry("QUARKUS_HTTP_PORT", "8080"),
+                        entry("QUARKUS_GRPC_SERVER_PORT", "8081"),
                         entry("OMP_NUM_THREADS", "2"));
         assertThat(worker(pod).getPorts())
-                .singleElement()
-                .satisfies(p -> assertThat(p.getContainerPort()).isEqualTo(8080));
+                .extracting(p -> p.getName() + ":" + p.getContainerPort())
+                .containsExactly("http:8080", "grpc:8081");
+        assertThat(worker(pod).getTerminationMessagePolicy()).isEqualTo("FallbackToLogsOnError");
         assertThat(worker(pod).getImage()).isEqualTo("ghcr.io/quartet-dev/quartet-worker:0.1.0");
     }
 
@@ -224,7 +247,9 @@ class ReplicaPodFactoryTest {
                 .containsEntry("QUARTET_BATCHING_MAX_BATCH_SIZE", "8")
                 .containsEntry("QUARTET_BATCHING_MAX_BATCH_DELAY_MILLIS", "5")
                 .containsEntry("QUARTET_BATCHING_QUEUE_LIMIT", "256")
-                .doesNotContainKey("QUARTET_MODEL_SHA256");
+                .containsEntry("QUARTET_ENGINE_ALLOW_CPU_FALLBACK", "false")
+                .doesNotContainKey("QUARTET_MODEL_SHA256")
+                .doesNotContainKey("QUARTET_MODEL_SIGNATURE");
         assertThat(pod.getSpec().getVolumes()).extracting(Volume::getName).containsExactly("tmp");
     }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.LintResult;
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.testsupport.RepositoryRoot;
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.PodSpec;
@@ -128,6 +129,9 @@ class HelmChartTest {
         QuartetConfig builtIn = operatorConfig(Map.of());
 
         assertThat(fromChart.worker().image()).isEqualTo(builtIn.worker().image());
+        assertThat(fromChart.worker().grpcPort())
+                .isEqualTo(builtIn.worker().grpcPort())
+                .isEqualTo(8081);
         assertThat(fromChart.migManager()).usingRecursiveComparison().isEqualTo(builtIn.migManager());
         assertThat(fromChart.planner().idleGpuCoverMinSlices())
                 .isEqualTo(builtIn.planner().idleGpuCoverMinSlices())
@@ -143,6 +147,7 @@ class HelmChartTest {
         values.put("replicas", 2);
         values.put("image", Map.of("repository", "registry.example/quartet/operator", "tag", "0.2.0-rc1"));
         values.put("workerImage", "registry.example/quartet/worker:0.2.0-rc1");
+        values.put("workerGrpcPort", 9081);
         values.put("logLevel", "DEBUG");
         values.put(
                 "migManager",
@@ -188,6 +193,7 @@ class HelmChartTest {
         QuartetConfig config = operatorConfig(env);
         assertThat(config.worker().image()).isEqualTo("registry.example/quartet/worker:0.2.0-rc1");
         assertThat(config.worker().imagePullPolicy()).isEqualTo("Always");
+        assertThat(config.worker().grpcPort()).isEqualTo(9081);
         QuartetConfig.MigManager mig = config.migManager();
         assertThat(mig.configMapName()).isEqualTo("custom-mig-parted-config");
         assertThat(mig.namespace()).isEqualTo("nvidia-gpu");
@@ -245,6 +251,77 @@ class HelmChartTest {
                         .getMetadata()
                         .getNamespace())
                 .isEqualTo("default");
+    }
+
+    @Test
+    void theGrafanaDashboardIsAConfigMapTheSidecarFindsAndShowsWhatTheWorkersAndOperatorExport() throws Exception {
+        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, Map.of());
+
+        ConfigMap map = chart.one(ConfigMap.class, PREFIX + "-dashboard");
+        assertThat(map.getMetadata().getNamespace()).isEqualTo(NAMESPACE);
+        assertThat(map.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+        JsonNode dashboard = new ObjectMapper().readTree(map.getData().get("quartet.json"));
+        assertThat(dashboard.path("uid").asText()).isEqualTo("quartet-overview");
+        List<String> exprs = new ArrayList<>();
+        dashboard
+                .path("panels")
+                .forEach(p ->
+                        p.path("targets").forEach(t -> exprs.add(t.path("expr").asText())));
+        assertThat(exprs).hasSizeGreaterThanOrEqualTo(10);
+
+        // Per slice: the worker's labels for the MIG device (UUID), its profile and the deployment are used.
+        String all = String.join("\n", exprs);
+        assertThat(all).contains("mig_device", "mig_profile", "deployment", "quartet_worker_requests_in_flight");
+        // Every metric it plots is one the worker or the operator documents exporting (their READMEs name them).
+        Path root = RepositoryRoot.find();
+        String documented = Files.readString(root.resolve("worker-image/README.md"))
+                + Files.readString(root.resolve("docs/operator.md"));
+        Set<String> known = metricNames(documented);
+        Set<String> plotted = metricNames(all);
+        assertThat(plotted).hasSizeGreaterThanOrEqualTo(8);
+        assertThat(known).containsAll(plotted);
+        // The operator's own metrics are there too.
+        assertThat(plotted).contains("quartet_slices", "quartet_replicas_unsatisfied", "quartet_reconcile_seconds");
+
+        assertThat(chart.hasKind("PodMonitor"))
+                .as("no PodMonitor without the Prometheus Operator's API")
+                .isFalse();
+    }
+
+    @Test
+    void theDashboardGoesWhereTheSidecarLooksOrNowhere() {
+        QuartetChart.Rendered elsewhere = QuartetChart.render(
+                RELEASE,
+                NAMESPACE,
+                Map.of(
+                        "grafanaDashboard",
+                        Map.of(
+                                "namespace",
+                                "monitoring",
+                                "labels",
+                                Map.of("dashboards", "quartet"),
+                                "annotations",
+                                Map.of("grafana_folder", "Quartet"))));
+        ConfigMap map = elsewhere.one(ConfigMap.class, PREFIX + "-dashboard");
+        assertThat(map.getMetadata().getNamespace()).isEqualTo("monitoring");
+        assertThat(map.getMetadata().getLabels()).containsEntry("dashboards", "quartet");
+        assertThat(map.getMetadata().getAnnotations()).containsEntry("grafana_folder", "Quartet");
+
+        QuartetChart.Rendered none =
+                QuartetChart.render(RELEASE, NAMESPACE, Map.of("grafanaDashboard", Map.of("enabled", false)));
+        assertThat(none.all(ConfigMap.class))
+                .noneMatch(c -> c.getMetadata().getName().endsWith("-dashboard"));
+    }
+
+    /** quartet_* metric names, without the Prometheus suffixes of histograms, timers and counters. */
+    private static Set<String> metricNames(String text) {
+        Set<String> names = new TreeSet<>();
+        java.util.regex.Matcher m =
+                java.util.regex.Pattern.compile("quartet_[a-z_]+").matcher(text);
+        while (m.find()) {
+            names.add(m.group().replaceAll("_(bucket|count|sum|max|total)$", ""));
+        }
+        return names;
     }
 
     @Test
@@ -320,6 +397,10 @@ class HelmChartTest {
                 "logLevel: VERBOSE",
                 "image: {repository: 42}",
                 "serviceMonitor: {enabled: 'true'}",
+                "workerGrpcPort: 8080",
+                "workerGrpcPort: '8081'",
+                "workerPodMonitor: {enabled: 1}",
+                "grafanaDashboard: {namespace: Monitoring}",
                 "replica: 1",
             })
     void schemaRejectsWrongTypesAndUnknownKeys(String yaml) throws Exception {

@@ -68,7 +68,8 @@ class InferenceDeploymentIT {
         InferenceDeployment d = bed.get("resnet");
         assertThat(d.getStatus().getProfile()).isEqualTo("1g.6gb");
         assertThat(d.getStatus().getReplicaSummary()).isEqualTo("4/4");
-        assertThat(d.getStatus().getEndpoint()).isEqualTo("resnet." + bed.namespace + ".svc.cluster.local:8080");
+        assertThat(d.getStatus().getEndpoint())
+                .isEqualTo("resnet." + bed.namespace + ".svc.cluster.local:8080 (REST), :8081 (gRPC)");
         assertThat(d.getStatus().getObservedGeneration())
                 .isEqualTo(d.getMetadata().getGeneration());
         List<ReplicaPlacement> placements = d.getStatus().getPlacements();
@@ -111,6 +112,10 @@ class InferenceDeploymentIT {
                 .withName("resnet")
                 .get();
         assertThat(svc.getSpec().getSelector()).containsEntry(QuartetLabels.DEPLOYMENT, "resnet");
+        assertThat(svc.getSpec().getPorts())
+                .extracting(p -> p.getName() + ":" + p.getPort() + "->"
+                        + p.getTargetPort().getStrVal())
+                .containsExactly("http:8080->http", "grpc:8081->grpc");
         assertThat(bed.client
                         .policy()
                         .v1()

@@ -72,6 +72,10 @@ final class ReconcileHarness {
                         return 8080;
                     }
 
+                    public int grpcPort() {
+                        return 8081;
+                    }
+
                     public String imagePullPolicy() {
                         return "IfNotPresent";
                     }

@@ -366,6 +366,87 @@ class StatusBuilderTest {
     }
 
     @Test
+    void aWorkerThatRefusesToServeOnTheCpuIsFailingAtItsFirstExitWithItsReason() {
+        String why = "Not serving model resnet: this replica was given MIG device MIG-2f6e but its engine runs on the"
+                + " CPU (...); use a GPU worker image, or set spec.worker.allowCpuFallback: true";
+        Pod refused = replica("resnet-1", "gpu-1", false)
+                .editStatus()
+                .addNewContainerStatus()
+                .withName("worker")
+                .withRestartCount(1)
+                .withReady(false)
+                .withNewState()
+                .withNewWaiting()
+                .withReason("CrashLoopBackOff")
+                .endWaiting()
+                .endState()
+                .withNewLastState()
+                .withNewTerminated()
+                .withExitCode(78)
+                .withReason("Error")
+                .withMessage(why + "\n")
+                .endTerminated()
+                .endLastState()
+                .endContainerStatus()
+                .endStatus()
+                .build();
+
+        InferenceDeploymentStatus s =
+                builder.build(deployment(1), new Inputs().pods(refused).build());
+
+        assertThat(summaries(s)).contains("Ready=False/ReplicasFailing", "Degraded=True/ReplicasFailing");
+        assertThat(condition(s, "Degraded").getMessage())
+                .isEqualTo("resnet-1 failing: the worker refuses to serve: " + why
+                        + "; see kubectl describe pod and the worker log");
+    }
+
+    @Test
+    void aCrashLoopSaysHowTheWorkerLastEnded() {
+        Pod crashing = replica("resnet-1", "gpu-1", false)
+                .editStatus()
+                .addNewContainerStatus()
+                .withName("worker")
+                .withRestartCount(3)
+                .withReady(false)
+                .withNewLastState()
+                .withNewTerminated()
+                .withExitCode(1)
+                .withMessage("INFO starting\nERROR Cannot serve model resnet: sha256 mismatch")
+                .endTerminated()
+                .endLastState()
+                .endContainerStatus()
+                .endStatus()
+                .build();
+        Pod once = replica("resnet-1", "gpu-1", false)
+                .editStatus()
+                .addNewContainerStatus()
+                .withName("worker")
+                .withRestartCount(1)
+                .withReady(false)
+                .withNewLastState()
+                .withNewTerminated()
+                .withExitCode(1)
+                .endTerminated()
+                .endLastState()
+                .endContainerStatus()
+                .endStatus()
+                .build();
+
+        assertThat(condition(
+                                builder.build(
+                                        deployment(1),
+                                        new Inputs().pods(crashing).build()),
+                                "Degraded")
+                        .getMessage())
+                .startsWith("resnet-1 failing: restarted 3 times; last exit code 1: ERROR Cannot serve model resnet:"
+                        + " sha256 mismatch");
+        // One ordinary crash is not failing yet: the kubelet's restart may fix it.
+        assertThat(summary(condition(
+                        builder.build(deployment(1), new Inputs().pods(once).build()), "Degraded")))
+                .isEqualTo("Degraded=False/AsExpected");
+    }
+
+    @Test
     void anImageThatCannotBePulledIsDegradedAtOnce() {
         Pod pulling = replica("resnet-1", "gpu-1", false)
                 .editStatus()

@@ -35,11 +35,41 @@ final class SimulatedKubelet {
     private static final Logger LOG = Logger.getLogger(SimulatedKubelet.class.getName());
     private static final AtomicInteger POD_IPS = new AtomicInteger();
 
-    /** What the kubelet remembers of a pod it runs. */
-    private record Running(Pod pod, String ip, String startedAt, boolean ready) {
-        Running withReady(boolean r) {
-            return new Running(pod, ip, startedAt, r);
+    /**
+     * What the kubelet remembers of a pod it runs: its container's restarts, how it last ended (the status'
+     * lastState.terminated) and whether it waits in CrashLoopBackOff for its next start.
+     */
+    private record Running(
+            Pod pod,
+            String ip,
+            String startedAt,
+            boolean ready,
+            int restarts,
+            Map<String, Object> lastTerminated,
+            String containerStartedAt,
+            boolean backingOff) {
+        Running(Pod pod, String ip, String startedAt, boolean ready) {
+            this(pod, ip, startedAt, ready, 0, null, startedAt, false);
         }
+
+        Running withReady(boolean r) {
+            return new Running(pod, ip, startedAt, r, restarts, lastTerminated, containerStartedAt, backingOff);
+        }
+
+        /** The container ended as {@code terminated}; it waits for its restart. */
+        Running ended(Map<String, Object> terminated) {
+            return new Running(pod, ip, startedAt, false, restarts, terminated, containerStartedAt, true);
+        }
+
+        /** The container started again. */
+        Running restarted(String at) {
+            return new Running(pod, ip, startedAt, false, restarts + 1, lastTerminated, at, false);
+        }
+    }
+
+    /** The kubelet's restart back-off: 10 s after the first exit, doubling, at most 5 minutes. */
+    static Duration restartBackoff(int restarts) {
+        return Duration.ofSeconds(Math.min(300, 10L << Math.min(5, restarts)));
     }
 
     private final KubernetesClient client;
@@ -173,6 +203,7 @@ final class SimulatedKubelet {
                     worker = workers.start(
                             pod, grants.isEmpty() ? null : grants.get(0).uuid());
                     annotations.put(WorkerProcesses.WORKER_URL_ANNOTATION, worker.url());
+                    annotations.put(WorkerProcesses.WORKER_GRPC_ANNOTATION, worker.grpcAddress());
                 } catch (IOException e) {
                     fail(pod, "WorkerStartFailed", e.getMessage());
                     return;
@@ -329,7 +360,7 @@ final class SimulatedKubelet {
     private void scheduleProbe(SimulatedNode node, WorkerProcesses.WorkerProcess w, Duration after) {
         loop.schedule(
                 () -> {
-                    if (!workers.isRunning(w.podUid())) {
+                    if (!workers.isCurrent(w)) {
                         return;
                     }
                     workers.probeReady(w).thenAccept(ok -> loop.execute(() -> onProbe(node, w, ok)));
@@ -339,7 +370,7 @@ final class SimulatedKubelet {
 
     private void onProbe(SimulatedNode node, WorkerProcesses.WorkerProcess w, boolean ok) {
         Running r = running.get(w.podUid());
-        if (r == null || !workers.isRunning(w.podUid())) {
+        if (r == null || !workers.isCurrent(w)) {
             return;
         }
         if (ok != r.ready() && !node.notReady) {
@@ -355,12 +386,90 @@ final class SimulatedKubelet {
         scheduleProbe(node, w, ok ? Duration.ofSeconds(5) : Duration.ofMillis(500));
     }
 
+    /**
+     * A worker process ended by itself. As the kubelet does for a container of a pod whose restartPolicy is Always
+     * (the default) or OnFailure after a failure: the pod stays Running but not Ready, its container status records
+     * how it ended (exit code, and the termination message it wrote or, for FallbackToLogsOnError, its log's end) and
+     * waits in CrashLoopBackOff, then the worker is started again, keeping its devices. With restartPolicy Never (or
+     * OnFailure after a clean exit) the pod fails.
+     */
     private void workerExited(SimulatedNode node, Pod pod, WorkerProcesses.WorkerProcess w, int exitCode) {
-        if (!workers.isRunning(w.podUid())) {
+        if (!workers.isCurrent(w)) {
             return; // stopped by us
         }
-        release(node, pod.getMetadata().getUid());
-        fail(pod, "Error", "worker process exited with code " + exitCode + "; see " + w.log());
+        String uid = pod.getMetadata().getUid();
+        String policy = pod.getSpec().getRestartPolicy() == null
+                ? "Always"
+                : pod.getSpec().getRestartPolicy();
+        Running r = running.get(uid);
+        if (r == null || "Never".equals(policy) || ("OnFailure".equals(policy) && exitCode == 0)) {
+            release(node, uid);
+            fail(pod, "Error", "worker process exited with code " + exitCode + "; see " + w.log());
+            return;
+        }
+        Container container = pod.getSpec().getContainers().get(0);
+        Map<String, Object> terminated = new LinkedHashMap<>();
+        terminated.put("exitCode", exitCode);
+        terminated.put("reason", exitCode == 0 ? "Completed" : "Error");
+        String message = workers.terminationMessage(w, container, exitCode);
+        if (!message.isEmpty()) {
+            terminated.put("message", message);
+        }
+        terminated.put("startedAt", r.containerStartedAt());
+        terminated.put("finishedAt", NodeApi.now());
+        terminated.put("containerID", "sim://" + uid + "/" + container.getName());
+        workers.exited(uid);
+        Running ended = r.ended(terminated);
+        running.put(uid, ended);
+        Duration backoff = restartBackoff(r.restarts());
+        try {
+            patchPod(r.pod(), Map.of("status", runningStatus(ended)), true);
+        } catch (KubernetesClientException e) {
+            LOG.fine(() -> "pod " + w.pod() + " gone after its worker exited: " + e.getMessage());
+        }
+        LOG.info(() -> "pod " + w.pod() + ": worker exited with code " + exitCode + "; restarting it in "
+                + backoff.toSeconds() + " s (restart " + (r.restarts() + 1) + ")");
+        loop.schedule(() -> restartWorker(node, uid), backoff);
+    }
+
+    /** Starts the worker of a pod whose worker exited, unless the pod is gone or its node down meanwhile. */
+    private void restartWorker(SimulatedNode node, String uid) {
+        Running r = running.get(uid);
+        SimulatedNode.Admitted admitted = node.admitted.get(uid);
+        if (r == null || admitted == null || !r.backingOff() || node.notReady || workers.isRunning(uid)) {
+            return;
+        }
+        WorkerProcesses.WorkerProcess w;
+        try {
+            w = workers.start(
+                    r.pod(),
+                    admitted.grants().isEmpty()
+                            ? null
+                            : admitted.grants().get(0).uuid());
+        } catch (IOException e) {
+            release(node, uid);
+            fail(r.pod(), "WorkerStartFailed", e.getMessage());
+            return;
+        }
+        Running restarted = r.restarted(NodeApi.now());
+        running.put(uid, restarted);
+        try {
+            patchPod(
+                    r.pod(),
+                    Map.of(
+                            "metadata",
+                            Map.of(
+                                    "annotations",
+                                    Map.of(
+                                            WorkerProcesses.WORKER_URL_ANNOTATION, w.url(),
+                                            WorkerProcesses.WORKER_GRPC_ANNOTATION, w.grpcAddress()))),
+                    false);
+            patchPod(r.pod(), Map.of("status", runningStatus(restarted)), true);
+        } catch (KubernetesClientException e) {
+            LOG.fine(() -> "pod " + w.pod() + " gone while restarting its worker: " + e.getMessage());
+        }
+        w.process().onExit().thenAccept(p -> loop.execute(() -> workerExited(node, r.pod(), w, p.exitValue())));
+        scheduleProbe(node, w, Duration.ofMillis(500));
     }
 
     private void fail(Pod pod, String reason, String message) {
@@ -400,9 +509,26 @@ final class SimulatedKubelet {
             cs.put("imageID", "sim://" + c.getImage());
             cs.put("containerID", "sim://" + r.pod().getMetadata().getUid() + "/" + c.getName());
             cs.put("ready", r.ready());
-            cs.put("started", true);
-            cs.put("restartCount", 0);
-            cs.put("state", Map.of("running", Map.of("startedAt", r.startedAt())));
+            cs.put("started", !r.backingOff());
+            cs.put("restartCount", r.restarts());
+            cs.put(
+                    "state",
+                    r.backingOff()
+                            ? Map.of(
+                                    "waiting",
+                                    Map.of(
+                                            "reason",
+                                            "CrashLoopBackOff",
+                                            "message",
+                                            "back-off "
+                                                    + restartBackoff(r.restarts())
+                                                            .toSeconds()
+                                                    + "s restarting failed container=" + c.getName() + " pod="
+                                                    + r.pod().getMetadata().getName()))
+                            : Map.of("running", Map.of("startedAt", r.containerStartedAt())));
+            if (r.lastTerminated() != null) {
+                cs.put("lastState", Map.of("terminated", r.lastTerminated()));
+            }
             containers.add(cs);
         }
         status.put("containerStatuses", containers);

@@ -31,12 +31,24 @@ final class WorkerProcesses implements AutoCloseable {
 
     static final String WORKER_IMAGE_MARKER = "quartet-worker";
     static final String WORKER_URL_ANNOTATION = "sim.quartet.dev/worker-url";
+    /** {@code 127.0.0.1:<port>} of the worker process' gRPC endpoint (OIP v2 over gRPC). */
+    static final String WORKER_GRPC_ANNOTATION = "sim.quartet.dev/worker-grpc";
+    /** The kubelet keeps at most this much of a termination message, and of a log tail used as one. */
+    static final int TERMINATION_MESSAGE_BYTES = 4096;
+
+    private static final int LOG_TAIL_BYTES = 2048;
+    private static final int LOG_TAIL_LINES = 80;
     private static final Logger LOG = Logger.getLogger(WorkerProcesses.class.getName());
 
     /** A running worker process of one pod. */
-    record WorkerProcess(String podUid, String pod, Process process, int port, Path log) {
+    record WorkerProcess(
+            String podUid, String pod, Process process, int port, int grpcPort, Path log, Path terminationLog) {
         String url() {
             return "http://127.0.0.1:" + port;
+        }
+
+        String grpcAddress() {
+            return "127.0.0.1:" + grpcPort;
         }
     }
 
@@ -82,7 +94,20 @@ final class WorkerProcesses implements AutoCloseable {
         }
         Container container = pod.getSpec().getContainers().get(0);
         int port = freePort();
+        int grpcPort = freePort();
+        Files.createDirectories(options.workerLogDir());
+        String podName =
+                pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+        Path log = options.workerLogDir().resolve(podName.replace('/', '_') + ".log");
+        // As the kubelet mounts an empty /dev/termination-log into every container start.
+        Path terminationLog = options.workerLogDir().resolve(podName.replace('/', '_') + ".termination-log");
+        Files.write(terminationLog, new byte[0]);
         Map<String, String> env = environment(pod, container, port, migUuid);
+        env.put("QUARKUS_GRPC_SERVER_HOST", "127.0.0.1");
+        env.put("QUARKUS_GRPC_SERVER_PORT", Integer.toString(grpcPort));
+        env.put(
+                "QUARTET_TERMINATION_MESSAGE_PATH",
+                terminationLog.toAbsolutePath().toString());
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-XX:+UseSerialGC");
@@ -96,17 +121,14 @@ final class WorkerProcesses implements AutoCloseable {
         }
         command.add("-jar");
         command.add(jar.toString());
-        Files.createDirectories(options.workerLogDir());
-        String podName =
-                pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
-        Path log = options.workerLogDir().resolve(podName.replace('/', '_') + ".log");
         ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .directory(jar.getParent().toFile());
         pb.environment().putAll(env);
         Process process = pb.start();
-        WorkerProcess worker = new WorkerProcess(pod.getMetadata().getUid(), podName, process, port, log);
+        WorkerProcess worker =
+                new WorkerProcess(pod.getMetadata().getUid(), podName, process, port, grpcPort, log, terminationLog);
         running.put(worker.podUid(), worker);
         LOG.info(() ->
                 "started worker for pod " + podName + " pid " + process.pid() + " on port " + port + ", log " + log);
@@ -162,6 +184,39 @@ final class WorkerProcesses implements AutoCloseable {
                 .exceptionally(t -> false);
     }
 
+    /**
+     * What the kubelet reports as the ended container's termination message: the file the worker wrote, or, when it
+     * wrote nothing, failed, and the container's terminationMessagePolicy is FallbackToLogsOnError, the end of its log
+     * (the kubelet's last 80 lines or 2 kB); at most 4 kB.
+     */
+    String terminationMessage(WorkerProcess worker, Container container, int exitCode) {
+        try {
+            String written =
+                    Files.isRegularFile(worker.terminationLog()) ? Files.readString(worker.terminationLog()) : "";
+            if (!written.isEmpty()
+                    || exitCode == 0
+                    || !"FallbackToLogsOnError".equals(container.getTerminationMessagePolicy())
+                    || !Files.isRegularFile(worker.log())) {
+                return cut(written, TERMINATION_MESSAGE_BYTES);
+            }
+            List<String> lines = Files.readAllLines(worker.log());
+            String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size()));
+            return tail.length() > LOG_TAIL_BYTES ? tail.substring(tail.length() - LOG_TAIL_BYTES) : tail;
+        } catch (IOException | UncheckedIOException e) {
+            return "";
+        }
+    }
+
+    private static String cut(String text, int bytes) {
+        byte[] b = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return b.length <= bytes ? text : new String(b, 0, bytes, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Forgets a worker whose process has ended by itself (its container is restarted with a new process). */
+    void exited(String podUid) {
+        running.remove(podUid);
+    }
+
     /** Kills the worker of this pod, if any. */
     void stop(String podUid) {
         WorkerProcess worker = running.remove(podUid);
@@ -172,6 +227,11 @@ final class WorkerProcesses implements AutoCloseable {
 
     boolean isRunning(String podUid) {
         return running.containsKey(podUid);
+    }
+
+    /** Whether {@code worker} is the process its pod runs now (not one that ended and was replaced). */
+    boolean isCurrent(WorkerProcess worker) {
+        return running.get(worker.podUid()) == worker;
     }
 
     private static void kill(WorkerProcess worker) {

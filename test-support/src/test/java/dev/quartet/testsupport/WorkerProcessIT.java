@@ -204,7 +204,10 @@ class WorkerProcessIT {
                                     "QUARTET_MODEL_NAME",
                                     "tiny",
                                     "QUARTET_MODEL_FORMAT",
-                                    "onnx")))
+                                    "onnx",
+                                    // The CPU-only worker on a simulated MIG slice: serving on the CPU must be allowed.
+                                    "QUARTET_ENGINE_ALLOW_CPU_FALLBACK",
+                                    "true")))
                     .create();
             org.awaitility.Awaitility.await()
                     .atMost(Duration.ofMinutes(3))

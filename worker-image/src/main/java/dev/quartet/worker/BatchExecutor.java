@@ -31,19 +31,31 @@ public final class BatchExecutor implements BatchRunner {
     public List<List<Oip.OutputTensor>> run(List<ValidatedRequest> requests) {
         ModelSignature signature = model.signature();
         int rows = requests.stream().mapToInt(ValidatedRequest::rows).sum();
+        // A model whose inputs are unknown runs every request alone, with the request's own inputs.
+        List<TensorSpec> specs =
+                requests.get(0).specs() != null ? requests.get(0).specs() : signature.inputs();
         try (NDManager manager = model.newBatchManager()) {
             NDList inputs = new NDList();
-            for (int i = 0; i < signature.inputs().size(); i++) {
-                inputs.add(stack(manager, signature.inputs().get(i), i, requests, rows));
+            for (int i = 0; i < specs.size(); i++) {
+                inputs.add(stack(manager, specs.get(i), i, requests, rows));
             }
             long start = System.nanoTime();
             NDList outputs = model.forward(inputs);
             onBatch.accept(rows, System.nanoTime() - start);
             List<List<Oip.OutputTensor>> results = new ArrayList<>();
             requests.forEach(r -> results.add(new ArrayList<>()));
+            List<String> names = new ArrayList<>();
             for (int k = 0; k < outputs.size(); k++) {
                 String name = outputName(k, outputs.get(k));
+                names.add(name);
                 split(outputs.get(k), name, signature.output(name), requests, rows, results);
+            }
+            for (ValidatedRequest request : requests) {
+                if (request.outputs() != null && !names.containsAll(request.outputs())) {
+                    // Only where nothing described the outputs: the validator checked names it knew.
+                    throw InferenceError.badRequest(
+                            "unknown output in " + request.outputs() + "; the model returned " + names);
+                }
             }
             return results;
         }
@@ -129,7 +141,7 @@ public final class BatchExecutor implements BatchRunner {
             return array.getName();
         }
         List<TensorSpec> outputs = model.signature().outputs();
-        return k < outputs.size() ? outputs.get(k).name() : "output_" + k;
+        return k < outputs.size() ? outputs.get(k).name() : ModelSignature.positionalOutput(k);
     }
 
     private static void split(
@@ -186,8 +198,26 @@ public final class BatchExecutor implements BatchRunner {
                         .orElse(true);
     }
 
-    /** One row of zeros shaped like the model's inputs, other dynamic dimensions set to {@code dynamicSize}. */
-    public static ValidatedRequest warmUpRequest(ModelSignature signature, int dynamicSize) {
+    /** Whether {@link #warmUpRequest} has to guess a size: an input dimension other than the batch is open. */
+    public static boolean warmUpGuesses(ModelSignature signature) {
+        for (TensorSpec spec : signature.inputs()) {
+            for (int d = 0; d < spec.shape().size(); d++) {
+                if (spec.shape().get(d) < 0 && !(d == 0 && signature.batchable())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /**
+     * One row of zeros shaped like the model's inputs, other dynamic dimensions set to {@code dynamicSize}; empty when
+     * the inputs are unknown (there is nothing to shape a request after).
+     */
+    public static Optional<ValidatedRequest> warmUpRequest(ModelSignature signature, int dynamicSize) {
+        if (!signature.inputsKnown()) {
+            return Optional.empty();
+        }
         List<ByteBuffer> buffers = new ArrayList<>();
         List<List<Long>> shapes = new ArrayList<>();
         for (TensorSpec spec : signature.inputs()) {
@@ -201,6 +231,6 @@ public final class BatchExecutor implements BatchRunner {
                     .order(ByteOrder.nativeOrder()));
             shapes.add(shape);
         }
-        return new ValidatedRequest("warm-up", 1, buffers, shapes, null);
+        return Optional.of(new ValidatedRequest("warm-up", 1, buffers, shapes, null));
     }
 }

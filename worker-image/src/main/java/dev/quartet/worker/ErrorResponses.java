@@ -101,7 +101,7 @@ public class ErrorResponses {
             return;
         }
         if (bytes > maxRequestBytes) {
-            metrics.request("too_large", -1);
+            metrics.refused(InferenceResource.PROTOCOL, "too_large");
             refuse(context, 413, tooLarge(bytes, maxRequestBytes).getMessage());
             return;
         }

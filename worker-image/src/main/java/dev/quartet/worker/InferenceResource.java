@@ -37,7 +37,11 @@ import org.eclipse.microprofile.health.Readiness;
 @Produces(MediaType.APPLICATION_JSON)
 public class InferenceResource {
 
-    private static final String VERSION = "1";
+    /** The model's one version. */
+    static final String VERSION = "1";
+
+    /** The {@code protocol} label of this endpoint's requests. */
+    static final String PROTOCOL = "http";
 
     private final ServedModel served;
     private final WorkerMetrics metrics;
@@ -131,9 +135,9 @@ public class InferenceResource {
             @PathParam("version") String version,
             @HeaderParam(BinaryTensorData.HEADER) String jsonLength,
             byte[] body) {
-        long start = System.nanoTime();
+        long start = metrics.begin();
         try (DynamicBatcher.Arrival arrival = served.arrive()) {
-            requireModel(name, version);
+            requireModel(modelName, name, version);
             if (body.length > maxRequestBytes) {
                 throw ErrorResponses.tooLarge(body.length, maxRequestBytes);
             }
@@ -225,7 +229,7 @@ public class InferenceResource {
     }
 
     private Response answer(Oip.InferRequest request, List<Oip.OutputTensor> outputs, long start) {
-        metrics.request("ok", System.nanoTime() - start);
+        metrics.end(PROTOCOL, "ok", start);
         return Response.ok(new Oip.InferResponse(modelName, VERSION, request.id(), outputs))
                 .build();
     }
@@ -236,7 +240,7 @@ public class InferenceResource {
         if (response.getStatus() >= 500 && response.getStatus() != 503) {
             Log.warnf(cause, "Inference on model %s failed", modelName);
         }
-        metrics.request(ErrorResponses.outcome(cause), System.nanoTime() - start);
+        metrics.end(PROTOCOL, ErrorResponses.outcome(cause), start);
         return response;
     }
 
@@ -248,6 +252,15 @@ public class InferenceResource {
     }
 
     private void requireModel(String name, String version) {
+        requireModel(modelName, name, version);
+    }
+
+    /**
+     * Refuses with 404 a request for another model or version than {@code served}'s one.
+     *
+     * @throws InferenceError (404) naming what this worker serves
+     */
+    static void requireModel(String modelName, String name, String version) {
         if (!modelName.equals(name)) {
             throw InferenceError.notFound("unknown model '" + name + "'; this worker serves '" + modelName + "'");
         }

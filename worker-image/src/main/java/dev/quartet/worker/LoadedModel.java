@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 /** One model loaded into its DJL engine on the device this process sees, with its signature. */
 public final class LoadedModel implements AutoCloseable {
@@ -35,6 +36,20 @@ public final class LoadedModel implements AutoCloseable {
      */
     public static LoadedModel load(Path file, ModelFormat format, ObjectMapper mapper, int threadsPerCall)
             throws IOException, MalformedModelException {
+        return load(file, format, mapper, threadsPerCall, Optional.empty());
+    }
+
+    /**
+     * Loads {@code file} as {@link #load(Path, ModelFormat, ObjectMapper, int)} does, with its signature resolved by
+     * {@link SignatureReader#resolve} ({@code configuredSignature}: QUARTET_MODEL_SIGNATURE).
+     */
+    public static LoadedModel load(
+            Path file,
+            ModelFormat format,
+            ObjectMapper mapper,
+            int threadsPerCall,
+            Optional<String> configuredSignature)
+            throws IOException, MalformedModelException {
         EngineSettings.apply();
         Device device = Engine.getEngine(format.engine()).defaultDevice();
         Model model;
@@ -52,9 +67,14 @@ public final class LoadedModel implements AutoCloseable {
                 throw e;
             }
         }
-        ModelSignature signature = format == ModelFormat.ONNX
-                ? SignatureReader.onnx(file)
-                : SignatureReader.torchScript(model.getProperty(SignatureReader.TORCHSCRIPT_METADATA), mapper);
+        ModelSignature signature;
+        try {
+            signature = SignatureReader.resolve(
+                    file, format, model.getProperty(SignatureReader.TORCHSCRIPT_METADATA), configuredSignature, mapper);
+        } catch (RuntimeException e) {
+            model.close();
+            throw e;
+        }
         return new LoadedModel(model, format, signature, device);
     }
 

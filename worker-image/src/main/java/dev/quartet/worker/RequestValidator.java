@@ -3,11 +3,13 @@ package dev.quartet.worker;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Checks an OIP request against the model's signature and packs its data, naming the first problem found. */
 public final class RequestValidator {
@@ -29,6 +31,9 @@ public final class RequestValidator {
     public ValidatedRequest validate(Oip.InferRequest request) {
         if (request == null || request.inputs() == null || request.inputs().isEmpty()) {
             throw InferenceError.badRequest("request has no inputs; the model takes " + inputNames());
+        }
+        if (!signature.inputsKnown()) {
+            return byPosition(request);
         }
         Map<String, Oip.InputTensor> byName = new HashMap<>();
         for (Oip.InputTensor input : request.inputs()) {
@@ -63,6 +68,53 @@ public final class RequestValidator {
             }
         }
         return new ValidatedRequest(request.id(), Math.max(rows, 1), buffers, shapes, requestedOutputs(request));
+    }
+
+    private static final Pattern POSITIONAL = Pattern.compile("INPUT__(\\d{1,4})");
+
+    /**
+     * A request for a model whose inputs nothing describes: its inputs go to the engine by position (in the order of
+     * {@code i} when every name is {@code INPUT__<i>}, as Triton's PyTorch backend takes them, else in the request's
+     * order), each with the datatype and shape the request gives.
+     */
+    private ValidatedRequest byPosition(Oip.InferRequest request) {
+        List<Oip.InputTensor> inputs = new ArrayList<>(request.inputs());
+        Set<String> names = new LinkedHashSet<>();
+        for (Oip.InputTensor input : inputs) {
+            if (input == null || input.name() == null) {
+                throw InferenceError.badRequest("every input needs a name");
+            }
+            if (!names.add(input.name())) {
+                throw InferenceError.badRequest("input '" + input.name() + "' is given twice");
+            }
+        }
+        if (inputs.stream().allMatch(i -> POSITIONAL.matcher(i.name()).matches())) {
+            inputs.sort(Comparator.comparingInt(i -> Integer.parseInt(i.name().substring("INPUT__".length()))));
+            for (int i = 0; i < inputs.size(); i++) {
+                if (!inputs.get(i).name().equals("INPUT__" + i)) {
+                    throw InferenceError.badRequest("inputs named by position must be INPUT__0 to INPUT__"
+                            + (inputs.size() - 1) + "; the request has " + names);
+                }
+            }
+        }
+        List<ByteBuffer> buffers = new ArrayList<>();
+        List<List<Long>> shapes = new ArrayList<>();
+        List<TensorSpec> specs = new ArrayList<>();
+        for (Oip.InputTensor input : inputs) {
+            String what = "input '" + input.name() + "'";
+            Datatype datatype = Datatype.parse(input.datatype())
+                    .orElseThrow(() ->
+                            InferenceError.badRequest(what + ": datatype '" + input.datatype() + "' is not supported"));
+            if (input.shape() == null) {
+                throw InferenceError.badRequest(what + " has no shape");
+            }
+            TensorSpec spec = new TensorSpec(
+                    input.name(), datatype, input.shape().stream().map(d -> -1L).toList());
+            buffers.add(pack(spec, input));
+            shapes.add(List.copyOf(input.shape()));
+            specs.add(new TensorSpec(input.name(), datatype, List.copyOf(input.shape())));
+        }
+        return new ValidatedRequest(request.id(), 1, buffers, shapes, requestedOutputs(request), specs);
     }
 
     private ByteBuffer pack(TensorSpec spec, Oip.InputTensor input) {
@@ -130,9 +182,11 @@ public final class RequestValidator {
         }
         Set<String> names = new LinkedHashSet<>();
         for (Oip.RequestedOutput output : request.outputs()) {
+            // Outputs nothing describes are known once the engine returns them: BatchExecutor checks those names.
             if (output == null
                     || output.name() == null
-                    || signature.output(output.name()).isEmpty()) {
+                    || (!signature.outputs().isEmpty()
+                            && signature.output(output.name()).isEmpty())) {
                 throw InferenceError.badRequest("unknown output '" + (output == null ? null : output.name())
                         + "'; the model returns "
                         + signature.outputs().stream().map(TensorSpec::name).toList());
@@ -142,7 +196,9 @@ public final class RequestValidator {
         return names;
     }
 
-    private List<String> inputNames() {
-        return signature.inputs().stream().map(TensorSpec::name).toList();
+    private Object inputNames() {
+        return signature.inputsKnown()
+                ? signature.inputs().stream().map(TensorSpec::name).toList()
+                : "inputs by position (its signature is not known)";
     }
 }

@@ -16,14 +16,27 @@ public class ServedModel {
 
     /** What readiness and metadata report. */
     private record Serving(
-            LoadedModel model, RequestValidator validator, DynamicBatcher batcher, ServingDevice device) {}
+            LoadedModel model,
+            RequestValidator validator,
+            DynamicBatcher batcher,
+            ServingDevice device,
+            String warmUp,
+            String batching) {}
 
     private volatile Serving serving;
 
     /** Called once the model is loaded and one warm-up inference succeeded. */
     public void ready(LoadedModel model, DynamicBatcher batcher, ServingDevice device) {
+        ready(model, batcher, device, "ok", "as configured");
+    }
+
+    /**
+     * Called once the model is loaded and warmed up, or could not be ({@code warmUp} says which, for metadata), and
+     * serves it with {@code batcher} ({@code batching} says how, for metadata).
+     */
+    public void ready(LoadedModel model, DynamicBatcher batcher, ServingDevice device, String warmUp, String batching) {
         Serving previous = serving;
-        serving = new Serving(model, new RequestValidator(model.signature()), batcher, device);
+        serving = new Serving(model, new RequestValidator(model.signature()), batcher, device, warmUp, batching);
         if (previous != null) {
             retire(previous, previous.model() != model);
         }
@@ -86,6 +99,12 @@ public class ServedModel {
         parameters.put("device", s.device().device());
         parameters.put("mig_device", s.device().migDevice());
         ModelSignature signature = s.model().signature();
+        parameters.put("signature", signature.source());
+        if (signature.outputs().isEmpty()) {
+            parameters.put("outputs", "named by position as the engine returns them: OUTPUT__0, OUTPUT__1, ...");
+        }
+        parameters.put("warm_up", s.warmUp());
+        parameters.put("batching", s.batching());
         return new Oip.ModelMetadata(
                 name,
                 List.of("1"),

@@ -36,6 +36,28 @@ public interface WorkerConfig {
         Duration engineDeadAfter();
     }
 
+    /** Which replica of which deployment this worker is, as the operator tells it (labels of every metric). */
+    Replica replica();
+
+    /** The replica's place in Quartet; {@code none} when the worker runs outside it. */
+    interface Replica {
+        /** The InferenceDeployment this worker serves (QUARTET_REPLICA_DEPLOYMENT). */
+        @WithDefault("none")
+        String deployment();
+
+        /** The MIG profile of the slice the replica's pod asked for, such as 1g.6gb (QUARTET_REPLICA_MIG_PROFILE). */
+        @WithDefault("none")
+        String migProfile();
+    }
+
+    /**
+     * Where a worker that stops because it cannot serve writes why, if that file exists: the kubelet mounts it into
+     * every container (the pod's terminationMessagePath) and shows its text as the container's last termination
+     * message, which Quartet's status quotes (QUARTET_TERMINATION_MESSAGE_PATH).
+     */
+    @WithDefault("/dev/termination-log")
+    String terminationMessagePath();
+
     /** Largest accepted request body; larger ones get 413 (QUARTET_MAX_REQUEST_SIZE). */
     @WithDefault("64M")
     MemorySize maxRequestSize();
@@ -53,6 +75,14 @@ public interface WorkerConfig {
 
         /** Expected sha256 (hex) of the model file; the worker refuses to start on a mismatch. */
         Optional<String> sha256();
+
+        /**
+         * The model's inputs and outputs as OIP metadata JSON, {@code {"inputs": [{"name", "datatype", "shape"}],
+         * "outputs": [...]}} (QUARTET_MODEL_SIGNATURE; Quartet sets it from spec.model.signature). Wins over a
+         * {@code <model file>.signature.json} beside the model and a TorchScript file's {@code quartet.json}; for ONNX
+         * it may only pin dimensions the file leaves symbolic.
+         */
+        Optional<String> signature();
 
         /** Size given to dynamic non-batch dimensions (image sides, sequence lengths) in the warm-up inference. */
         @WithDefault("64")
@@ -77,6 +107,15 @@ public interface WorkerConfig {
          * process by DJL ({@code ai.djl.pytorch.num_threads}), not here.
          */
         Optional<Integer> threadsPerCall();
+
+        /**
+         * Whether a worker given a GPU or MIG device ({@code NVIDIA_VISIBLE_DEVICES} names one) may serve on the CPU
+         * when its engine cannot use the device (a CPU-only image, missing CUDA libraries, a failed GPU load).
+         * False: it refuses to serve and stops with exit code {@value ServingDevice#REFUSED_EXIT_CODE}, so the slice
+         * it holds is not silently wasted (QUARTET_ENGINE_ALLOW_CPU_FALLBACK).
+         */
+        @WithDefault("false")
+        boolean allowCpuFallback();
     }
 
     /** Dynamic batching limits. */

@@ -12,10 +12,13 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The worker's Prometheus metrics ({@code /q/metrics}); every meter carries the model name and the
- * MIG device id, so one dashboard tells replicas and slices apart.
+ * The worker's Prometheus metrics ({@code /q/metrics}); every meter carries the model name, the MIG device id and
+ * profile and the InferenceDeployment, so one dashboard tells deployments, replicas and slices apart. Each replica
+ * reports only its own requests (queue depth and requests in flight are per process), which is what slice-aware
+ * autoscaling reads.
  */
 @ApplicationScoped
 public class WorkerMetrics {
@@ -24,6 +27,7 @@ public class WorkerMetrics {
     private final Timer requestLatency;
     private final Timer inferenceTime;
     private final DistributionSummary batchSize;
+    private final AtomicInteger inFlight = new AtomicInteger();
 
     public WorkerMetrics(MeterRegistry registry, ServedModel served) {
         this.registry = registry;
@@ -46,18 +50,39 @@ public class WorkerMetrics {
         Gauge.builder("quartet.worker.queue.depth", served, ServedModel::queueDepth)
                 .description("Requests waiting for the engine")
                 .register(registry);
+        Gauge.builder("quartet.worker.requests.in.flight", inFlight, AtomicInteger::get)
+                .description("Inference requests received (REST or gRPC) and not answered yet: queued, in the engine"
+                        + " or being read or written")
+                .register(registry);
     }
 
-    /** Counts a finished request by outcome ({@code ok}, {@code bad_request}, {@code rejected}, ...). */
-    public void request(String outcome, long nanos) {
+    /** An inference request arrived; returns its start time, to give {@link #end}. */
+    public long begin() {
+        inFlight.incrementAndGet();
+        return System.nanoTime();
+    }
+
+    /**
+     * An inference request that {@link #begin} counted was answered, with {@code outcome} ({@code ok},
+     * {@code bad_request}, {@code rejected}, ...) over {@code protocol} ({@code http} or {@code grpc}).
+     */
+    public void end(String protocol, String outcome, long start) {
+        inFlight.decrementAndGet();
+        count(protocol, outcome);
+        requestLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+    }
+
+    /** A request refused before it was read (a declared body over the size limit): counted, not timed. */
+    public void refused(String protocol, String outcome) {
+        count(protocol, outcome);
+    }
+
+    private void count(String protocol, String outcome) {
         Counter.builder("quartet.worker.requests")
-                .description("Inference requests by outcome")
-                .tags(Tags.of("outcome", outcome))
+                .description("Inference requests by protocol and outcome")
+                .tags(Tags.of("protocol", protocol, "outcome", outcome))
                 .register(registry)
                 .increment();
-        if (nanos >= 0) {
-            requestLatency.record(nanos, TimeUnit.NANOSECONDS);
-        }
     }
 
     /** Records one engine call. */
@@ -66,11 +91,21 @@ public class WorkerMetrics {
         inferenceTime.record(nanos, TimeUnit.NANOSECONDS);
     }
 
-    /** Adds {@code model} and {@code mig_device} to every meter. */
+    /**
+     * Adds {@code model}, {@code mig_device} (the device's id, a MIG UUID under Quartet), {@code mig_profile} and
+     * {@code deployment} to every meter ({@code none} where the worker runs outside Quartet).
+     */
     @Produces
     @Singleton
     static MeterFilter commonTags(WorkerConfig config) {
-        return MeterFilter.commonTags(
-                Tags.of("model", config.model().name(), "mig_device", ServingDevice.migDeviceFromEnvironment()));
+        return MeterFilter.commonTags(Tags.of(
+                "model",
+                config.model().name(),
+                "mig_device",
+                ServingDevice.migDeviceFromEnvironment(),
+                "mig_profile",
+                config.replica().migProfile(),
+                "deployment",
+                config.replica().deployment()));
     }
 }

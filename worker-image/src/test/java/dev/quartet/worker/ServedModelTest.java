@@ -40,7 +40,7 @@ class ServedModelTest {
         ServedModel served = new ServedModel();
         served.ready(model, batcher, ServingDevice.of(Device.cpu()));
         CompletableFuture<List<Oip.OutputTensor>> answer =
-                batcher.submit(BatchExecutor.warmUpRequest(model.signature(), 1));
+                batcher.submit(BatchExecutor.warmUpRequest(model.signature(), 1).orElseThrow());
         assertTrue(running.await(10, TimeUnit.SECONDS));
 
         CompletableFuture<Void> closed = CompletableFuture.runAsync(served::close);

@@ -410,7 +410,7 @@ abstract class TinyResNetContract {
     }
 
     @Test
-    void metricsCarryModelAndMigDevice() {
+    void metricsCarryModelMigDeviceAndDeployment() {
         given().contentType(ContentType.JSON)
                 .body(Requests.infer(Requests.image(1, Requests.images(1, 3))))
                 .post(INFER)
@@ -419,14 +419,17 @@ abstract class TinyResNetContract {
         rejected(Requests.infer(Requests.image(2, new float[3])), "needs");
         String metrics =
                 given().get("/q/metrics").then().statusCode(200).extract().asString();
-        String labels = "mig_device=\"MIG-test-0000\",model=\"tiny-resnet\"";
+        // The test profile names the replica as the operator would (application.properties).
+        String labels =
+                "deployment=\"resnet\",mig_device=\"MIG-test-0000\",mig_profile=\"1g.6gb\",model=\"tiny-resnet\"";
         for (String expected : List.of(
-                "quartet_worker_requests_total{" + labels + ",outcome=\"ok\"}",
-                "quartet_worker_requests_total{" + labels + ",outcome=\"bad_request\"}",
+                "quartet_worker_requests_total{" + labels + ",outcome=\"ok\",protocol=\"http\"}",
+                "quartet_worker_requests_total{" + labels + ",outcome=\"bad_request\",protocol=\"http\"}",
                 "quartet_worker_request_duration_seconds_bucket{" + labels,
                 "quartet_worker_inference_duration_seconds_bucket{" + labels,
                 "quartet_worker_batch_size_bucket{" + labels + ",le=\"8.0\"}",
-                "quartet_worker_queue_depth{" + labels + "}")) {
+                "quartet_worker_queue_depth{" + labels + "} 0.0",
+                "quartet_worker_requests_in_flight{" + labels + "} 0.0")) {
             assertTrue(metrics.contains(expected), "metrics contain " + expected);
         }
     }

@@ -56,7 +56,7 @@ public final class WorkerBenchmark {
         }
     }
 
-    private static Result merge(List<Result> slices) {
+    static Result merge(List<Result> slices) {
         List<Double> all = new ArrayList<>();
         double seconds = 0;
         for (Result r : slices) {
@@ -110,6 +110,7 @@ public final class WorkerBenchmark {
                 model, format, body.length, binary.capacity(), seconds, jdkClient ? "JDK" : "lean");
 
         List<Result> results = new ArrayList<>();
+        List<Result> grpcResults = new ArrayList<>();
         int rounds = Integer.parseInt(a.getOrDefault("rounds", "4"));
         double slice = seconds / rounds;
         int warmupRounds = Integer.parseInt(a.getOrDefault("warmup-rounds", "1"));
@@ -123,6 +124,9 @@ public final class WorkerBenchmark {
             Supplier<Call> inProcessCall = () -> () -> inProcess(direct, image, shape);
             Supplier<Call> binaryCall = () -> served(jdkClient, url, binary.array(), header.length);
             Supplier<Call> jsonCall = () -> served(jdkClient, url, body, -1);
+            // OIP over gRPC with raw_input_contents, when the worker's gRPC address is given (--grpc=host:port).
+            String grpc = a.get("grpc");
+            Supplier<Call> grpcCall = () -> new GrpcLoadClient(grpc, "bench", inputName, shape, image);
             for (int c : levels) {
                 // Interleaved slices, so that load from other processes on a shared machine falls on
                 // every mode alike.
@@ -135,12 +139,17 @@ public final class WorkerBenchmark {
                 double[] inCpu = new double[2];
                 double[] binCpu = new double[2];
                 double[] jsonCpu = new double[2];
+                List<Result> overGrpc = new ArrayList<>();
+                double[] grpcCpu = new double[2];
                 // One unmeasured slice per mode first, as JMH warms up: a fresh worker JVM spends about a
                 // tenth of its CPU compiling its request path during its first minute (perf, 2 cores).
                 for (int w = 0; w < warmupRounds; w++) {
                     run("in-process", c, slice, inProcessCall.get());
                     run("binary", c, slice, binaryCall.get());
                     run("json", c, slice, jsonCall.get());
+                    if (grpc != null) {
+                        run("grpc", c, slice, grpcCall.get());
+                    }
                 }
                 for (int r = 0; r < rounds; r++) {
                     double[] cpu = cpu(workerPid);
@@ -156,6 +165,11 @@ public final class WorkerBenchmark {
                     json.add(run("json", c, slice, jsonCall.get()));
                     add(jsonCpu, cpu, cpu(workerPid));
                     add(jsonEngine, before, engineStats(url));
+                    if (grpc != null) {
+                        cpu = cpu(workerPid);
+                        overGrpc.add(run("grpc", c, slice, grpcCall.get()));
+                        add(grpcCpu, cpu, cpu(workerPid));
+                    }
                 }
                 for (List<Result> mode : List.of(in, bin, json)) {
                     results.add(merge(mode));
@@ -167,6 +181,11 @@ public final class WorkerBenchmark {
                 System.err.println(format(results.get(results.size() - 1), workerPid)
                         + engine(jsonEngine)
                         + cpuPerRequest(jsonCpu, json));
+                if (grpc != null) {
+                    grpcResults.add(merge(overGrpc));
+                    System.err.println(format(grpcResults.get(grpcResults.size() - 1), workerPid)
+                            + cpuPerRequest(grpcCpu, overGrpc));
+                }
             }
         }
         System.out.printf(
@@ -198,6 +217,41 @@ public final class WorkerBenchmark {
                     bin.p50() - in.p50(),
                     json.p50() - in.p50());
         }
+        if (!grpcResults.isEmpty()) {
+            System.out.println();
+            System.out.println(
+                    "| concurrency | img/s: in-process / gRPC raw / REST binary | served / in-process: gRPC /"
+                            + " REST binary | p50 ms: in-process / gRPC / REST binary | p99 ms: in-process / gRPC / REST binary"
+                            + " | p50 overhead ms: gRPC / REST binary |");
+            System.out.println("|---|---|---|---|---|---|");
+            for (int i = 0; i < grpcResults.size(); i++) {
+                Result in = results.get(3 * i);
+                Result bin = results.get(3 * i + 1);
+                Result g = grpcResults.get(i);
+                System.out.printf(
+                        "| %d | %.1f / %.1f / %.1f | %.2f / %.2f | %.1f / %.1f / %.1f | %.1f / %.1f / %.1f | %.1f / %.1f |%n",
+                        in.concurrency(),
+                        in.throughput(),
+                        g.throughput(),
+                        bin.throughput(),
+                        g.throughput() / in.throughput(),
+                        bin.throughput() / in.throughput(),
+                        in.p50(),
+                        g.p50(),
+                        bin.p50(),
+                        in.p99(),
+                        g.p99(),
+                        bin.p99(),
+                        g.p50() - in.p50(),
+                        bin.p50() - in.p50());
+            }
+        }
+        String resultsFile = a.get("results");
+        if (resultsFile != null) {
+            List<Result> all = new ArrayList<>(results);
+            all.addAll(grpcResults);
+            BenchResults.write(Path.of(resultsFile), a, all);
+        }
         if (workerPid > 0) {
             System.out.printf(
                     "%nworker resident memory: %s now, %s peak%n", rss(workerPid, "VmRSS"), rss(workerPid, "VmHWM"));
@@ -210,7 +264,7 @@ public final class WorkerBenchmark {
     }
 
     /** Runs {@code call} from {@code concurrency} threads for {@code seconds}; closes it afterwards if it holds connections. */
-    private static Result run(String mode, int concurrency, double seconds, Call call) throws Exception {
+    static Result run(String mode, int concurrency, double seconds, Call call) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         try {
             for (int i = 0; i < 3; i++) {
@@ -262,7 +316,7 @@ public final class WorkerBenchmark {
     }
 
     /** One image through the engine as the worker calls it, without HTTP, queue or batching. */
-    private static void inProcess(LoadedModel model, float[] image, long[] shape) {
+    static void inProcess(LoadedModel model, float[] image, long[] shape) {
         try (NDManager manager = model.newBatchManager()) {
             NDArray input = manager.create(image, new Shape(shape));
             if (model.format() == ModelFormat.ONNX) {
@@ -397,7 +451,7 @@ public final class WorkerBenchmark {
         return "n/a";
     }
 
-    private static Map<String, String> parse(String[] args) {
+    static Map<String, String> parse(String[] args) {
         Map<String, String> out = new java.util.HashMap<>();
         for (String arg : args) {
             String[] kv = arg.replaceFirst("^--", "").split("=", 2);
