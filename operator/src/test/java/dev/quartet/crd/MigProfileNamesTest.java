@@ -45,6 +45,19 @@ class MigProfileNamesTest {
     }
 
     @Test
+    void theRulesMapEveryModelToItsLargestProfilesMemory() {
+        String expected = Arrays.stream(GpuModelName.values())
+                .map(n -> "'" + n.value() + "': "
+                        + GpuCatalog.profiles(GpuModel.parse(n.value())).stream()
+                                .mapToInt(MigProfile::memoryGiB)
+                                .max()
+                                .orElseThrow())
+                .collect(Collectors.joining(", ", "{", "}"));
+
+        assertThat(MigProfileNames.LARGEST_GIB_BY_MODEL_CEL).isEqualTo(expected);
+    }
+
+    @Test
     void everyProfileOfTheCatalogIsKnownAndNoOther() {
         Set<String> catalog = Arrays.stream(GpuModel.values())
                 .flatMap(m -> GpuCatalog.profiles(m).stream())
