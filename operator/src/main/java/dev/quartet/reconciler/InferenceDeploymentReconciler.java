@@ -85,7 +85,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             EventSourceContext<InferenceDeployment> context) {
         ClusterEventSources sources = new ClusterEventSources(context, config.migManager());
         planning.attach(new ClusterPlanning.Sources(
-                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents()));
+                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents(), context.getPrimaryCache()));
         return List.of(sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents());
     }
 
@@ -141,7 +141,8 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     new HashSet<>(actions.waitingOnNodes()),
                     actions.rollout(),
                     actions.changedSomething(),
-                    endpoint);
+                    endpoint,
+                    view.wouldFit(id));
         }
         InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
         inputs.unsatisfied().ifPresent(u -> {
