@@ -113,7 +113,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
         StatusInputs inputs;
         if (!problems.isEmpty()) {
             Log.warnf("%s: invalid spec, nothing done: %s", id, problems);
-            events.warning(d, "InvalidSpec", String.join("; ", problems));
+            events.warning(d, "InvalidSpec", "The spec is invalid, so nothing is done: " + String.join("; ", problems));
             inputs = new StatusInputs(
                     problems,
                     pods,
