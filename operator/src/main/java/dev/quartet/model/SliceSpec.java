@@ -34,9 +34,7 @@ import io.fabric8.generator.annotation.ValidationRule;
 @ValidationRule(
         value = "!has(self.gpuModel) || !has(self.memoryGiB) || self.memoryGiB <= "
                 + MigProfileNames.LARGEST_GIB_BY_MODEL_CEL + "[self.gpuModel]",
-        messageExpression = "\"spec.slice.memoryGiB: \" + string(self.memoryGiB) + \" GiB is more than the largest \""
-                + " + self.gpuModel + \" profile holds (\" + string(" + MigProfileNames.LARGEST_GIB_BY_MODEL_CEL
-                + "[self.gpuModel]) + \" GiB)\"",
+        messageExpression = "\"spec.slice.memoryGiB: more than the largest \" + self.gpuModel + \" profile holds\"",
         message = "spec.slice.memoryGiB: more than the largest profile of spec.slice.gpuModel holds",
         fieldPath = ".memoryGiB",
         reason = "FieldValueInvalid")
