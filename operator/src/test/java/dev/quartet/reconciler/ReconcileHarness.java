@@ -90,6 +90,10 @@ final class ReconcileHarness {
             public LeaderElection leaderElection() {
                 throw new UnsupportedOperationException();
             }
+
+            public Webhook webhook() {
+                throw new UnsupportedOperationException();
+            }
         };
         actuator.init();
     }
