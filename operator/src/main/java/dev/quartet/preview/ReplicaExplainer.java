@@ -116,7 +116,7 @@ public final class ReplicaExplainer {
         String slice = d.profile() != null
                 ? d.profile()
                 : d.memoryGiB() + " GiB (the smallest profile that holds it on each GPU model)";
-        return d.replicas() + " replicas of " + slice
+        return d.replicas() + (d.replicas() == 1 ? " replica of " : " replicas of ") + slice
                 + (d.gpuModel() == null ? "" : " on " + d.gpuModel().displayName() + " GPUs")
                 + ", priority " + d.priority() + ", " + d.placement().displayName()
                 + (d.movable() ? ", movable" : ", not movable")
