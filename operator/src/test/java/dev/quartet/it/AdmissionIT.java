@@ -202,6 +202,15 @@ class AdmissionIT {
         });
         assertThat(bed.condition("batch", "Degraded").orElseThrow().getObservedGeneration())
                 .isEqualTo(1L);
+        assertThat(bed.pods("uri-http-host-underscore"))
+                .as("nothing is done for an invalid spec")
+                .isEmpty();
+        assertThat(bed.client
+                        .services()
+                        .inNamespace(bed.namespace)
+                        .withName("uri-http-host-underscore")
+                        .get())
+                .isNull();
         bed.assertNoNonMovableReplicaDeleted();
     }
 
