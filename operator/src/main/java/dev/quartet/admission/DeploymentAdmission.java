@@ -25,7 +25,7 @@ import java.util.function.Function;
 final class DeploymentAdmission {
 
     /** Planning time spent finding what would fit the replicas, at most: the API server waits for the answer. */
-    static final Duration ADVICE_BUDGET = Duration.ofSeconds(2);
+    static final Duration ADVICE_BUDGET = Duration.ofSeconds(3);
 
     /** The answer: allowed or not, the refusal's message, and warnings kubectl prints. */
     record Decision(boolean allowed, String message, List<String> warnings) {

@@ -44,7 +44,7 @@ final class LivePlanCommand {
             "--live [-f FILE ...] [--delete [NS/]NAME ...] [-n NS] [-o text|json] " + ClusterOptions.USAGE;
 
     /** Planning time spent finding what would fit one short deployment, at most. */
-    static final Duration ADVICE_BUDGET = Duration.ofSeconds(5);
+    static final Duration ADVICE_BUDGET = Duration.ofSeconds(30);
 
     private static final KubernetesSerialization YAML = new KubernetesSerialization();
 

@@ -38,10 +38,17 @@ public final class FitAdvisor {
     /** The highest {@code spec.priority} the CRD allows. */
     static final int MAX_PRIORITY = 1000;
 
+    /**
+     * Planner runs for one deployment, at most. A count, not only a time, so that the same input gives the same
+     * advice wherever it is computed (the webhook's warnings are what the status says later); the time limit is a
+     * safety net for very large clusters.
+     */
+    static final int MAX_PLANS = 16;
+
     private final MigPlanner planner;
     private final Duration budget;
 
-    /** @param budget planning time after which no further knob is tried */
+    /** @param budget planning time after which no further knob is tried (besides {@link #MAX_PLANS}) */
     public FitAdvisor(MigPlanner planner, Duration budget) {
         this.planner = planner;
         this.budget = budget;
@@ -90,15 +97,22 @@ public final class FitAdvisor {
             this.deadline = deadline;
         }
 
+        private int plans;
+
         boolean outOfTime() {
-            return System.nanoTime() > deadline;
+            return plans >= MAX_PLANS || System.nanoTime() > deadline;
+        }
+
+        Plan plan(ClusterState state, List<Demand> demands) {
+            plans++;
+            return planner.plan(state, demands, input.failing());
         }
 
         Plan planWith(Demand changed, ClusterState state) {
             List<Demand> demands = input.demandList().stream()
                     .map(x -> x.name().equals(changed.name()) ? changed : x)
                     .toList();
-            return planner.plan(state, demands, input.failing());
+            return plan(state, demands);
         }
 
         Optional<String> priority() {
@@ -131,8 +145,7 @@ public final class FitAdvisor {
             Plan with = planWith(withPriority(d, priority), input.state());
             List<String> losers = losers(with);
             return Optional.of("raise spec.priority to " + priority + " (now " + d.priority() + "): "
-                    + more(satisfied(with, d) - base)
-                    + (losers.isEmpty() ? "" : ", taking slices from " + String.join(", ", losers)));
+                    + more(satisfied(with, d) - base) + taking(losers));
         }
 
         Optional<String> movable() {
@@ -154,7 +167,7 @@ public final class FitAdvisor {
             List<Demand> demands = input.demandList().stream()
                     .map(x -> pinned.contains(x.name()) ? withMovable(x) : x)
                     .toList();
-            Plan with = planner.plan(state, demands, input.failing());
+            Plan with = plan(state, demands);
             int gained = satisfied(with, d) - base;
             if (gained <= 0) {
                 return Optional.empty();
@@ -175,7 +188,8 @@ public final class FitAdvisor {
             }
             int moves = movedOf.values().stream().mapToInt(Integer::intValue).sum();
             return Optional.of("set movable: true on " + String.join(", ", movedOf.keySet())
-                    + ": Quartet may then move " + moves + " of their replicas to repartition GPUs; " + more(gained));
+                    + ": Quartet may then move " + moves + " of their replicas to repartition GPUs; " + more(gained)
+                    + taking(losers(with)));
         }
 
         Optional<String> oldReplicas() {
@@ -194,7 +208,8 @@ public final class FitAdvisor {
                     i -> i.demand() == null && own.contains(i.replica())
                             ? InstanceState.free(i.profile(), i.start())
                             : i);
-            int gained = satisfied(planWith(d, state), d) - base;
+            Plan with = planWith(d, state);
+            int gained = satisfied(with, d) - base;
             if (gained <= 0) {
                 return Optional.empty();
             }
@@ -205,7 +220,7 @@ public final class FitAdvisor {
                             + ", at most " + d.replicas() + ")";
             return Optional.of("raise spec.maxUnavailable" + now + " so that the " + old.size()
                     + " replicas of the old spec go before their replacements are Ready and free their slices: "
-                    + more(gained));
+                    + more(gained) + taking(losers(with)));
         }
 
         Optional<String> nodes() {
@@ -222,7 +237,8 @@ public final class FitAdvisor {
                     .map(Assignment::node)
                     .collect(Collectors.toCollection(TreeSet::new));
             return Optional.of("let it run on " + String.join(", ", outside)
-                    + " (spec.worker.nodeSelector or the taints it does not tolerate keep it off): " + more(gained));
+                    + " (spec.worker.nodeSelector or the taints it does not tolerate keep it off): " + more(gained)
+                    + taking(losers(with)));
         }
 
         Optional<String> gpuModel() {
@@ -243,7 +259,7 @@ public final class FitAdvisor {
                     .map(GpuModel::displayName)
                     .collect(Collectors.toCollection(TreeSet::new));
             return Optional.of("drop spec.slice.gpuModel " + d.gpuModel().displayName() + ": " + more(gained) + " on "
-                    + String.join(", ", others) + " GPUs");
+                    + String.join(", ", others) + " GPUs" + taking(losers(with)));
         }
 
         Optional<String> capacity() {
@@ -285,7 +301,7 @@ public final class FitAdvisor {
             }
             if (template.isPresent()) {
                 return Optional.of("add a node like " + template.get().name() + " (" + gpus + " x "
-                        + model.displayName() + "): " + more(gained) + " there");
+                        + model.displayName() + "): " + more(gained) + " there" + taking(losers(with)));
             }
             String usable = Arrays.stream(GpuModel.values())
                     .filter(this::usable)
@@ -298,6 +314,10 @@ public final class FitAdvisor {
         private boolean usable(GpuModel model) {
             return (d.gpuModel() == null || d.gpuModel() == model)
                     && d.profileOn(model).isPresent();
+        }
+
+        private String taking(List<String> losers) {
+            return losers.isEmpty() ? "" : ", taking slices from " + String.join(", ", losers);
         }
 
         /** Other deployments that get fewer replicas in {@code with} than in the plan, with how many fewer. */

@@ -30,7 +30,7 @@ public record ClusterView(
         Advice advice) {
 
     /** Planning time spent finding what would fit one short deployment, at most. */
-    static final Duration ADVICE_BUDGET = Duration.ofSeconds(2);
+    static final Duration ADVICE_BUDGET = Duration.ofSeconds(10);
 
     public ClusterView {
         nodeProgress = Map.copyOf(nodeProgress);

@@ -65,6 +65,27 @@ class FitAdvisorTest {
     }
 
     @Test
+    void whatAWayTakesFromOtherDeploymentsIsSaid() {
+        TestCluster c = TestCluster.a30s(1, 1);
+        c.deploy(TestCluster.deployment("ocr", "2g.12gb", 2));
+        c.replica("ocr", 0, "a", 0, "2g.12gb", 0);
+        c.replica("ocr", 1, "a", 0, "2g.12gb", 2);
+        c.nodes.get(0).getMetadata().getLabels().put(NvidiaLabels.MIG_CONFIG, "all-2g.12gb");
+        c.nodes
+                .get(0)
+                .getStatus()
+                .setAllocatable(java.util.Map.of(
+                        NvidiaLabels.resourceName("2g.12gb"), new io.fabric8.kubernetes.api.model.Quantity("2")));
+
+        List<String> ways = wouldFit(c.inputWith(TestCluster.deployment("batch", "1g.6gb", 4)), "ml/batch");
+
+        assertThat(ways)
+                .anySatisfy(w -> assertThat(w)
+                        .startsWith("set movable: true on ml/ocr: ")
+                        .endsWith("4 more replicas fit, taking slices from ml/ocr (2 fewer, priority 0)"));
+    }
+
+    @Test
     void nodesItsSelectorLeavesOutAreNamedWhenTheyHaveRoom() {
         TestCluster c = TestCluster.a30s(2, 1);
         c.nodes.forEach(n -> n.getMetadata()
