@@ -45,7 +45,8 @@ final class LayoutPicture {
         StringBuilder out = new StringBuilder();
         Map<String, Integer> free = new TreeMap<>();
         Map<String, Integer> used = new TreeMap<>();
-        for (GpuNode node : inventory.nodes().values()) {
+        // Node by node in name order: the inventory's map has no order of its own.
+        for (GpuNode node : new TreeMap<>(inventory.nodes()).values()) {
             out.append(node.name())
                     .append("  ")
                     .append(node.gpuCount())

@@ -237,7 +237,7 @@ public final class ReplicaExplainer {
         /** Every GPU the short deployment could not get a slice on, with why, grouped per node and reason. */
         List<Line> unusableGpus(InferenceDeployment deployment) {
             List<Line> lines = new ArrayList<>();
-            for (GpuNode n : input.inventory().nodes().values()) {
+            for (GpuNode n : new TreeMap<>(input.inventory().nodes()).values()) {
                 NodeState state = input.state().nodes().stream()
                         .filter(s -> s.name().equals(n.name()))
                         .findFirst()

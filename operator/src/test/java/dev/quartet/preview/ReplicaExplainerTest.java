@@ -56,6 +56,20 @@ class ReplicaExplainerTest {
     }
 
     @Test
+    void theGpusItCouldNotUseAreListedNodeByNodeInNameOrder() {
+        TestCluster c = TestCluster.a30s(6, 1);
+        c.deploy(TestCluster.deployment("pinned", "1g.6gb", 6));
+        for (String node : java.util.List.of("a", "b", "c", "d", "e", "f")) {
+            c.replica("pinned", node.charAt(0) - 'a', node, 0, "1g.6gb", 1);
+        }
+        c.deploy(TestCluster.deployment("whole", "4g.24gb", 1));
+
+        assertThat(explain(c, c.input(), "ml/whole").unusable())
+                .extracting(ReplicaExplainer.Line::subject)
+                .containsExactly("a GPU 0", "b GPU 0", "c GPU 0", "d GPU 0", "e GPU 0", "f GPU 0");
+    }
+
+    @Test
     void aNewReplicaSaysWhereItGoesAndThatItsGpuIsRepartitionedFirst() {
         TestCluster c = TestCluster.a30s(1, 1);
         c.deploy(TestCluster.deployment("whole", "4g.24gb", 1));
