@@ -82,7 +82,8 @@ class ArchitectureTest {
             .should()
             .beFreeOfCycles()
             .because("each package builds on lower ones only (model, planner, config; inventory; status, dependent,"
-                    + " demand; node; reconciler, cli), so each can be read and tested without the ones above it");
+                    + " demand; preview; node; reconciler; admission, cli), so each can be read and tested without the"
+                    + " ones above it");
 
     static final ArchRule INVENTORY_ONLY_OBSERVES = noClasses()
             .that()
@@ -122,6 +123,34 @@ class ArchitectureTest {
             .because("kubectl quartet is a plain main (bin/kubectl-quartet) with no Quarkus container: it plans and"
                     + " draws with the planner and the inventory, and never acts on the cluster");
 
+    static final ArchRule PREVIEW_ONLY_DERIVES = noClasses()
+            .that()
+            .resideInAPackage("dev.quartet.preview..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "dev.quartet.reconciler..",
+                    "dev.quartet.node..",
+                    "dev.quartet.admission..",
+                    "dev.quartet.cli..",
+                    "dev.quartet.config..",
+                    "io.fabric8.kubernetes.client..",
+                    "io.javaoperatorsdk..",
+                    "jakarta.enterprise..",
+                    "jakarta.inject..")
+            .because("the planning input and what a plan does are derived, not fetched: the operator, its admission"
+                    + " webhook and kubectl quartet read the cluster their own way and plan alike from the same input,"
+                    + " so a preview says what the operator will do");
+
+    static final ArchRule ONLY_THE_OPERATOR_SERVES_ADMISSION = noClasses()
+            .that()
+            .resideOutsideOfPackage("dev.quartet.admission..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.quartet.admission..")
+            .because("the admission webhook is an entry point like the reconciler: it builds on the planning the"
+                    + " reconciler does, and nothing builds on it");
+
     static final ArchRule STATUS_BUILDER_OWNS_CONDITIONS = noClasses()
             .that()
             .resideOutsideOfPackage("dev.quartet.status..")
@@ -159,7 +188,13 @@ class ArchitectureTest {
     @Test
     void importedTheWholeOperator() {
         assertThat(operator.stream().map(c -> c.getPackageName()).distinct())
-                .contains("dev.quartet.planner", "dev.quartet.model", "dev.quartet.reconciler", "dev.quartet.node")
+                .contains(
+                        "dev.quartet.planner",
+                        "dev.quartet.model",
+                        "dev.quartet.reconciler",
+                        "dev.quartet.node",
+                        "dev.quartet.preview",
+                        "dev.quartet.admission")
                 .noneMatch(p -> p.startsWith("dev.quartet.sim") || p.startsWith("dev.quartet.testsupport"));
     }
 
@@ -191,6 +226,16 @@ class ArchitectureTest {
     @Test
     void cliRunsWithoutTheOperator() {
         CLI_RUNS_WITHOUT_THE_OPERATOR.check(operator);
+    }
+
+    @Test
+    void previewOnlyDerives() {
+        PREVIEW_ONLY_DERIVES.check(operator);
+    }
+
+    @Test
+    void onlyTheOperatorServesAdmission() {
+        ONLY_THE_OPERATOR_SERVES_ADMISSION.check(operator);
     }
 
     @Test

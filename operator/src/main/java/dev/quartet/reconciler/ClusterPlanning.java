@@ -1,26 +1,21 @@
 package dev.quartet.reconciler;
 
 import dev.quartet.config.QuartetConfig;
-import dev.quartet.demand.DemandFactory;
-import dev.quartet.demand.SpecValidator;
 import dev.quartet.inventory.ClusterSnapshot;
-import dev.quartet.inventory.GpuNode;
-import dev.quartet.inventory.Inventory;
-import dev.quartet.inventory.InventoryBuilder;
-import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.node.MigBackend;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.MigPlanner;
 import dev.quartet.planner.Plan;
-import dev.quartet.status.ConditionTypes;
+import dev.quartet.preview.PlanningInput;
+import dev.quartet.preview.PlanningSettings;
 import dev.quartet.status.NodeProgress;
-import dev.quartet.status.Reasons;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -31,7 +26,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -39,9 +34,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 /**
  * The one cluster-wide planning step. MIG capacity is shared by every InferenceDeployment, so each reconcile asks
@@ -56,7 +48,11 @@ public class ClusterPlanning {
             InformerEventSource<Pod, InferenceDeployment> pods,
             InformerEventSource<Node, InferenceDeployment> nodes,
             InformerEventSource<ConfigMap, InferenceDeployment> migConfig,
-            PlanEventSource planEvents) {}
+            PlanEventSource planEvents,
+            IndexerResourceCache<InferenceDeployment> deployments) {}
+
+    /** A plan made for a cluster with some deployments changed, applied or deleted: nothing of it is carried out. */
+    public record WhatIf(PlanningInput input, Plan plan, PlanningSettings settings) {}
 
     private record Input(ClusterState state, List<Demand> demands, Set<String> failing) {}
 
@@ -73,6 +69,7 @@ public class ClusterPlanning {
     SliceMetrics sliceMetrics;
 
     private MigPlanner planner;
+    private PlanningSettings settings;
     private final Clock clock = Clock.systemUTC();
     private volatile Sources sources;
     private Input lastInput;
@@ -81,38 +78,25 @@ public class ClusterPlanning {
 
     @PostConstruct
     void createPlanner() {
-        planner = new MigPlanner(new MigPlanner.Options(config.planner().idleGpuCoverMinSlices()));
+        settings = new PlanningSettings(
+                config.migManager().repartitionEnabled(),
+                config.nodeLostAfter(),
+                config.planner().idleGpuCoverMinSlices());
+        planner = settings.planner();
     }
 
     void attach(Sources sources) {
         this.sources = sources;
     }
 
-    /**
-     * Whether a deployment's replicas are planned: not being deleted, a valid name and spec, and not stopped by a
-     * Service or PodDisruptionBudget of its name it does not own ({@code NameConflict}: it creates nothing until
-     * that is gone, so it must not hold slices, or have others' replicas evicted, for replicas it will not create;
-     * its reconcile, at least once a minute, clears the condition once the name is free).
-     */
+    /** Whether a deployment's replicas are planned ({@link PlanningInput#plannable}). */
     static boolean plannable(InferenceDeployment d) {
-        if (d.getMetadata().getDeletionTimestamp() != null
-                || !SpecValidator.validateDeployment(d).isEmpty()) {
-            return false;
-        }
-        return d.getStatus() == null
-                || d.getStatus().getConditions() == null
-                || d.getStatus().getConditions().stream()
-                        .noneMatch(c -> ConditionTypes.DEGRADED.equals(c.getType())
-                                && "True".equals(c.getStatus())
-                                && Reasons.NAME_CONFLICT.equals(c.getReason()));
+        return PlanningInput.plannable(d);
     }
 
     /** Replica pods that are failing (not Ready after a restart): a scale-down releases them before healthy ones. */
     static Set<String> failing(List<Pod> pods) {
-        return pods.stream()
-                .filter(p -> InventoryBuilder.deploymentOf(p) != null && PodFacts.isFailing(p))
-                .map(PodFacts::id)
-                .collect(Collectors.toCollection(TreeSet::new));
+        return PlanningInput.failing(pods);
     }
 
     /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. */
@@ -121,38 +105,32 @@ public class ClusterPlanning {
         Instant now = Instant.now(clock);
         List<Pod> pods = s.pods().list(p -> true).toList();
         ClusterSnapshot snapshot = snapshot(s, pods);
-        List<GpuNode> gpuNodes = snapshot.nodes().stream()
-                .map(GpuNode::from)
-                .flatMap(Optional::stream)
-                .toList();
-        List<Demand> demands = deployments.stream()
-                .filter(ClusterPlanning::plannable)
-                .sorted(Comparator.comparing(DemandFactory::id))
-                .map(d -> DemandFactory.demand(d, gpuNodes))
-                .toList();
-        Map<String, Demand> byId = new TreeMap<>();
-        demands.forEach(d -> byId.put(d.name(), d));
-        Inventory inventory = new InventoryBuilder(config.migManager().repartitionEnabled(), config.nodeLostAfter())
-                .build(snapshot, new InventoryBuilder.Owners(byId), now);
-        Input input = new Input(inventory.state(), demands, failing(pods));
+        PlanningInput planning = PlanningInput.of(snapshot, deployments, settings, now);
+        List<Demand> demands = planning.demandList();
+        Input input = new Input(planning.state(), demands, planning.failing());
         Plan plan = lastPlan;
         if (!input.equals(lastInput)) {
             Timer.Sample sample = Timer.start(registry);
             plan = planner.plan(input.state(), input.demands(), input.failing());
             sample.stop(registry.timer("quartet.plan.duration"));
-            sliceMetrics.update(plan, inventory);
+            sliceMetrics.update(plan, planning.inventory());
             wakeChanged(lastPlan, plan, lastInput, input, caller);
             lastInput = input;
             lastPlan = plan;
             Log.debugf(
                     "planned %d demands on %d nodes: %d assignments, %d unsatisfied",
                     demands.size(),
-                    inventory.state().nodes().size(),
+                    planning.state().nodes().size(),
                     plan.assignments().size(),
                     plan.unsatisfied().size());
         }
-        Map<String, NodeProgress> progress = backend.reconcile(plan, inventory, snapshot, now);
-        lastView = new ClusterView(byId, plan, inventory, progress, ClusterView.groupReplicaPods(pods), now);
+        Map<String, NodeProgress> progress = backend.reconcile(plan, planning.inventory(), snapshot, now);
+        ClusterView reuse = lastView;
+        Map<String, List<Pod>> replicas = ClusterView.groupReplicaPods(pods);
+        // The same plan object means the same planner input: what would fit its short deployments is the same.
+        lastView = reuse != null && reuse.plan() == plan
+                ? new ClusterView(planning, plan, progress, replicas, now, reuse.advice())
+                : new ClusterView(planning, plan, progress, replicas, now, settings);
         return lastView;
     }
 
@@ -223,6 +201,25 @@ public class ClusterPlanning {
             }
         }
         return sig;
+    }
+
+    /**
+     * The plan for the cluster as the informer caches have it, with {@code applied} created or replacing their
+     * namesakes and the deployments {@code deleted} ({@code ns/name}) gone: what the admission webhook checks a spec
+     * against. Nothing of it is carried out, and it changes nothing the reconciles see. Empty until the caches are
+     * registered.
+     */
+    public Optional<WhatIf> whatIf(Collection<InferenceDeployment> applied, Collection<String> deleted) {
+        Sources s = sources;
+        if (s == null) {
+            return Optional.empty();
+        }
+        List<Pod> pods = s.pods().list(p -> true).toList();
+        ClusterSnapshot snapshot = PlanningInput.withoutReplicasOf(snapshot(s, pods), deleted);
+        List<InferenceDeployment> deployments =
+                PlanningInput.withChanges(s.deployments().list().toList(), applied, deleted);
+        PlanningInput input = PlanningInput.of(snapshot, deployments, settings, Instant.now(clock));
+        return Optional.of(new WhatIf(input, input.plan(planner), settings));
     }
 
     /** The last computed view, for metrics and debugging; null before the first reconcile. */

@@ -85,7 +85,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             EventSourceContext<InferenceDeployment> context) {
         ClusterEventSources sources = new ClusterEventSources(context, config.migManager());
         planning.attach(new ClusterPlanning.Sources(
-                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents()));
+                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents(), context.getPrimaryCache()));
         return List.of(sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents());
     }
 
@@ -112,7 +112,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
         StatusInputs inputs;
         if (!problems.isEmpty()) {
             Log.warnf("%s: invalid spec, nothing done: %s", id, problems);
-            events.warning(d, "InvalidSpec", String.join("; ", problems));
+            events.warning(d, "InvalidSpec", "The spec is invalid, so nothing is done: " + String.join("; ", problems));
             inputs = new StatusInputs(
                     problems,
                     pods,
@@ -140,7 +140,8 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     new HashSet<>(actions.waitingOnNodes()),
                     actions.rollout(),
                     actions.changedSomething(),
-                    endpoint);
+                    endpoint,
+                    view.wouldFit(id));
         }
         InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
         inputs.unsatisfied().ifPresent(u -> {

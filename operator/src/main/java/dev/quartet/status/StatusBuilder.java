@@ -150,7 +150,7 @@ public final class StatusBuilder {
                     ConditionTypes.DEGRADED,
                     true,
                     u.reason().name(),
-                    u.missing() + " of " + desired + " replicas have no MIG slice: " + explain(u));
+                    ShortfallMessage.message(u, desired, in.wouldFit()));
         } else if (!failing.isEmpty()) {
             degraded = new ConditionMerger.Fresh(
                     ConditionTypes.DEGRADED,
@@ -230,16 +230,17 @@ public final class StatusBuilder {
 
     /**
      * The Event for a replica shortfall, from the status built for it: the rollout's reason and message when a
-     * blocked rollout is what holds the replicas back, else the planner's reason.
+     * blocked rollout is what holds the replicas back, else the Degraded condition's reason and message (the
+     * planner's reason, what it means and what would fit the replicas).
      */
     public static Shortfall shortfall(InferenceDeploymentStatus status, Unsatisfied u, int replicas) {
         return status.getConditions().stream()
-                .filter(c ->
-                        ConditionTypes.DEGRADED.equals(c.getType()) && Reasons.ROLLOUT_BLOCKED.equals(c.getReason()))
+                .filter(c -> ConditionTypes.DEGRADED.equals(c.getType())
+                        && (Reasons.ROLLOUT_BLOCKED.equals(c.getReason())
+                                || u.reason().name().equals(c.getReason())))
                 .findFirst()
-                .map(c -> new Shortfall(Reasons.ROLLOUT_BLOCKED, c.getMessage()))
-                .orElseGet(() -> new Shortfall(
-                        u.reason().name(), u.missing() + " of " + replicas + " replicas have no MIG slice"));
+                .map(c -> new Shortfall(c.getReason(), c.getMessage()))
+                .orElseGet(() -> new Shortfall(u.reason().name(), ShortfallMessage.headline(u, replicas)));
     }
 
     /**
@@ -263,23 +264,6 @@ public final class StatusBuilder {
 
     private static String replicas(int n) {
         return n == 1 ? "1 replica" : n + " replicas";
-    }
-
-    private static String explain(Unsatisfied u) {
-        return switch (u.reason()) {
-            case InsufficientSlices ->
-                "every GPU that could hold this profile is full; add GPUs, lower other "
-                        + "deployments' replicas or raise this one's priority";
-            case NoMatchingGpuModel ->
-                "no eligible node has a GPU of the requested model; check slice.gpuModel, "
-                        + "worker.nodeSelector and tolerations";
-            case ProfileTooLargeForModel ->
-                "the memory asked for exceeds the largest MIG profile of every eligible "
-                        + "GPU model; lower slice.memoryGiB or add larger GPUs";
-            case BlockedByRunningReplicas ->
-                "free slices exist only on GPUs whose running replicas may not move; "
-                        + "set movable: true on those deployments or free the GPUs";
-        };
     }
 
     /**

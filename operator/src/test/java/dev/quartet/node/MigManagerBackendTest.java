@@ -114,6 +114,11 @@ class MigManagerBackendTest {
             public LeaderElection leaderElection() {
                 throw new UnsupportedOperationException();
             }
+
+            @Override
+            public Webhook webhook() {
+                throw new UnsupportedOperationException();
+            }
         };
         backend.events = new EventRecorder() {
             @Override

@@ -86,6 +86,7 @@ class StatusBuilderTest {
         Set<String> waitingNodes = Set.of();
         RolloutProgress rollout = RolloutProgress.NONE;
         boolean changed;
+        List<String> wouldFit = List.of();
 
         Inputs pods(Pod... p) {
             pods = List.of(p);
@@ -99,7 +100,17 @@ class StatusBuilderTest {
 
         StatusInputs build() {
             return new StatusInputs(
-                    problems, pods, "abc123", profile, unsatisfied, nodes, waitingNodes, rollout, changed, ENDPOINT);
+                    problems,
+                    pods,
+                    "abc123",
+                    profile,
+                    unsatisfied,
+                    nodes,
+                    waitingNodes,
+                    rollout,
+                    changed,
+                    ENDPOINT,
+                    wouldFit);
         }
     }
 
@@ -213,6 +224,21 @@ class StatusBuilderTest {
     }
 
     @Test
+    void aShortfallSaysWhatWouldFitTheReplicasWhenPlanningAgainFoundIt() {
+        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"));
+        in.unsatisfied = Optional.of(new Unsatisfied("ml/resnet", 2, UnsatisfiedReason.InsufficientSlices));
+        in.wouldFit = List.of("raise spec.priority to 11 (now 0): 2 more replicas fit", "add a node like gpu-1");
+
+        InferenceDeploymentStatus s = builder.build(deployment(3), in.build());
+
+        assertThat(condition(s, "Degraded").getMessage())
+                .isEqualTo("2 of 3 replicas have no MIG slice: every GPU that could hold this profile is full;"
+                        + " would fit: raise spec.priority to 11 (now 0): 2 more replicas fit;"
+                        + " would fit: add a node like gpu-1");
+        assertThat(condition(s, "Degraded").getObservedGeneration()).isEqualTo(s.getObservedGeneration());
+    }
+
+    @Test
     void insufficientSlicesNamesTheMissingCount() {
         Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"));
         in.unsatisfied = Optional.of(new Unsatisfied("ml/resnet", 2, UnsatisfiedReason.InsufficientSlices));
@@ -260,8 +286,14 @@ class StatusBuilderTest {
                         "Progressing=True/RollingOut",
                         "Degraded=True/BlockedByRunningReplicas");
         assertThat(StatusBuilder.shortfall(moving, missing, 3))
-                .isEqualTo(
-                        new StatusBuilder.Shortfall("BlockedByRunningReplicas", "3 of 3 replicas have no MIG slice"));
+                .as("the event says what the Degraded condition says")
+                .isEqualTo(new StatusBuilder.Shortfall(
+                        "BlockedByRunningReplicas",
+                        "3 of 3 replicas have no MIG slice: free slices exist only on GPUs whose running replicas may"
+                                + " not move; what may help: set movable: true on those deployments or free the GPUs"))
+                .isEqualTo(new StatusBuilder.Shortfall(
+                        "BlockedByRunningReplicas",
+                        condition(moving, "Degraded").getMessage()));
     }
 
     @Test
