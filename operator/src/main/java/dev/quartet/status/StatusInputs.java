@@ -19,6 +19,9 @@ import java.util.Set;
  * @param waitingNodes nodes where new replicas wait for the node to take pods
  * @param rollout      how the rollout of a changed spec stands ({@link RolloutProgress#NONE}: none)
  * @param changed      this reconcile created or deleted pods
+ * @param endpoint     the Service's host and port
+ * @param capacityNote when replicas are short: capacity the cluster has but does not offer (GPUs with MIG mode off
+ *                     on nodes the deployment may use, and why), said with the shortfall
  */
 public record StatusInputs(
         List<String> problems,
@@ -30,4 +33,5 @@ public record StatusInputs(
         Set<String> waitingNodes,
         RolloutProgress rollout,
         boolean changed,
-        String endpoint) {}
+        String endpoint,
+        Optional<String> capacityNote) {}

@@ -133,7 +133,8 @@ final class ReconcileHarness {
                 new HashSet<>(actions.waitingOnNodes()),
                 actions.rollout(),
                 actions.changedSomething(),
-                "e:8080");
+                "e:8080",
+                Optional.empty());
         InferenceDeploymentStatus status = statusBuilder.build(d, in);
         d.setStatus(status);
         return new Result(view, part, actions, status);
