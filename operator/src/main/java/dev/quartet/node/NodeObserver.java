@@ -59,7 +59,9 @@ final class NodeObserver {
         NodeStage stage = records.stage(NodeDrain.held(name, changing, snapshot), now);
         Drain drain = target.map(t -> NodeDrain.of(node, changing, t.modeChange(), plan, inventory, snapshot))
                 .orElse(new Drain.Clear());
+        // MIG Manager busy with a config Quartet did not select (an administrator's): the node waits until it is done.
         boolean turn = !lost
+                && !(stage == NodeStage.IDLE && records.busy())
                 && Turns.available(
                         name,
                         Turns.holders(
@@ -83,13 +85,7 @@ final class NodeObserver {
                 turn,
                 layout,
                 rollbackTarget(records, file),
-                affected(
-                        name,
-                        changing,
-                        target.map(t -> !t.modeChange().isEmpty()).orElse(false),
-                        plan,
-                        inventory,
-                        snapshot),
+                affected(name, changing, target, plan, inventory, snapshot),
                 changing,
                 missing,
                 records.selected() != null && file != null && file.configs().containsKey(records.selected()),
@@ -165,22 +161,28 @@ final class NodeObserver {
     }
 
     /**
-     * The deployments with replicas planned or running on the GPUs that change ({@code modeChange}: any replica on the
-     * node); a replica whose slice nobody reported counts where it may be.
+     * The deployments with replicas planned or running on the GPUs that change (for a MIG mode change: any replica on
+     * the node). Before the change is selected, a replica whose slice nobody reported counts where it may be; once it
+     * is, such a replica was not on those GPUs (the drain waited for any that could be) and no new one was created on
+     * the node since, so it does not count, even where the new layout has slices of its profile.
      */
     private static Set<String> affected(
             String node,
             List<Integer> changing,
-            boolean modeChange,
+            Optional<Target> target,
             Plan plan,
             Inventory inventory,
             ClusterSnapshot snapshot) {
+        boolean modeChange = target.map(t -> !t.modeChange().isEmpty()).orElse(false);
         Set<String> affected = new TreeSet<>();
         if (changing.isEmpty()) {
             return affected;
         }
+        // Once the change is selected, the inventory reads the new layout, where the planner may put a replica whose
+        // slice nobody reported: only the replicas planned there count, and the pods that report a slice there.
         plan.assignments().stream()
-                .filter(a -> a.node().equals(node) && changing.contains(a.gpu()))
+                .filter(a ->
+                        a.node().equals(node) && changing.contains(a.gpu()) && (target.isPresent() || !a.existing()))
                 .map(Assignment::demand)
                 .forEach(affected::add);
         for (Pod pod : snapshot.pods()) {
@@ -191,7 +193,7 @@ final class NodeObserver {
             Optional<ReplicaSlice> slice = ReplicaSlice.of(pod);
             if (modeChange
                     || slice.map(s -> changing.contains(s.gpu())).orElse(false)
-                    || (slice.isEmpty() && NodeDrain.mayRunOn(pod, node, changing, inventory))) {
+                    || (slice.isEmpty() && target.isPresent() && NodeDrain.mayRunOn(pod, node, changing, inventory))) {
                 affected.add(deployment);
             }
         }

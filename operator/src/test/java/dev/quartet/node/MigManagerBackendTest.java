@@ -193,7 +193,7 @@ class MigManagerBackendTest {
     private static Map<String, NodeProgress> pass(
             MigManagerBackend backend, Plan plan, Inventory inventory, ClusterSnapshot snapshot, Instant now) {
         Map<String, NodeProgress> progress = new TreeMap<>();
-        for (String node : inventory.nodes().keySet()) {
+        for (String node : new java.util.TreeSet<>(inventory.nodes().keySet())) {
             backend.reconcileNode(node, plan, inventory, snapshot, now)
                     .progress()
                     .ifPresent(p -> progress.put(node, p));
@@ -650,6 +650,21 @@ class MigManagerBackendTest {
     }
 
     @Test
+    void aNodeWhereMigManagerAppliesAnAdministratorsConfigIsNotStagedMeanwhile() {
+        migConfig(TestNodes.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", NvidiaLabels.STATE_PENDING).build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+
+        Map<String, NodeProgress> progress =
+                pass(backend(2), plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), snapshot(), NOW);
+
+        assertThat(progress.get("gpu-a").message()).startsWith("waiting for a turn");
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isNull();
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
+        assertThat(progress.get("gpu-b").phase()).isEqualTo(Phase.APPLYING);
+    }
+
+    @Test
     void quartetsConfigsANodeUsesAreWrittenBackWhenSomethingRewritesTheConfigMap() {
         migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
@@ -982,6 +997,8 @@ class MigManagerBackendTest {
         pass(backend(2), plan(repartition("gpu-a", WHOLE), repartition("gpu-b", WHOLE)), inventory, snapshot, NOW);
 
         assertThat(cluster.writes).filteredOn(w -> w.startsWith("evict")).containsExactly("evict pod/ns/small-0");
+        assertThat(cluster.pods.get("ns/small-1").getMetadata().getDeletionTimestamp())
+                .isNull();
     }
 
     @Test
@@ -1014,5 +1031,53 @@ class MigManagerBackendTest {
                         .progress())
                 .as("gpu-b changes nothing: no write, no failure")
                 .isEmpty();
+    }
+
+    @Test
+    void aReplicaWhoseSliceNobodyReportedIsNotBlamedForAChangeSelectedAfterTheDrain() {
+        // gpu-a: GPU 0 at 4x 1g.6gb with tiny-0 on it (slice not reported), GPU 1 changed from 4g.24gb to
+        // 4x 1g.6gb for phantom; MIG Manager failed. In the new layout GPU 1 has 1g.6gb slices too, but tiny-0 was
+        // running before the change, which the drain only let through because tiny-0 could not be on GPU 1.
+        migConfig(TestNodes.nvidiaDefault() + "\n" + TestNodes.PER_GPU_ENTRY + """
+                  quartet-0000000001:
+                    - devices: all
+                      mig-enabled: true
+                      mig-devices:
+                        "1g.6gb": 4
+                """);
+        cluster.put(TestNodes.perGpuA30("gpu-a")
+                .editMetadata()
+                .addToLabels(NvidiaLabels.MIG_CONFIG, "quartet-0000000001")
+                .addToLabels(NvidiaLabels.MIG_CONFIG_STATE, NvidiaLabels.STATE_FAILED)
+                .addToAnnotations(QuartetLabels.NODE_CONFIG, "quartet-0000000001")
+                .addToAnnotations(
+                        QuartetLabels.NODE_CONFIG_REQUESTED_AT,
+                        NOW.minusSeconds(60).toString())
+                .addToAnnotations(QuartetLabels.NODE_LAST_GOOD_CONFIG, "per-gpu")
+                .endMetadata()
+                .build());
+        Pod tiny = replica("tiny", "tiny-0", "gpu-a", 0, "1g.6gb", 0);
+        tiny.getMetadata().getAnnotations().remove(QuartetLabels.MIG_DEVICE);
+        ClusterSnapshot snapshot = new ClusterSnapshot(cluster.nodes(), List.of(tiny), migConfig(), null);
+        Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                .build(
+                        snapshot,
+                        new InventoryBuilder.Owners(Map.of(
+                                "ns/tiny", movable("tiny", "1g.6gb"), "ns/phantom", movable("phantom", "1g.6gb"))),
+                        NOW);
+        Plan plan = new Plan(
+                List.of(),
+                List.of(new Assignment("ns/phantom", "gpu-a", 1, "1g.6gb", 0, false, null)),
+                List.of(),
+                List.of(),
+                List.of());
+
+        NodeProgress progress = pass(backend(1), plan, inventory, snapshot, NOW).get("gpu-a");
+
+        assertThat(progress.reason()).isEqualTo("MigManagerFailed");
+        assertThat(progress.gpus()).containsExactly(1);
+        assertThat(progress.deployments()).containsExactly("ns/phantom");
+        assertThat(failure("gpu-a").deployments()).containsExactly("ns/phantom");
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("per-gpu");
     }
 }
