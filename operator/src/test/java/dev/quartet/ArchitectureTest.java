@@ -17,10 +17,14 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.lang.ArchRule;
+import dev.quartet.inventory.ClusterSnapshot;
+import dev.quartet.inventory.Inventory;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.node.MigBackend;
 import dev.quartet.node.NewPodGate;
+import dev.quartet.planner.Plan;
+import dev.quartet.reconciler.GpuNodeReconciler;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -28,6 +32,7 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -106,6 +111,22 @@ class ArchitectureTest {
             .because("the rest of the operator reaches the node backend through its seam only (MigBackend drives the"
                     + " layouts, NewPodGate says when slices are ready for new pods), so MIG Manager can be replaced"
                     + " (by DRA) without touching its users");
+
+    static final ArchRule ONLY_THE_NODE_LOOP_APPLIES_PLANS_TO_NODES = noClasses()
+            .that()
+            .doNotBelongToAnyOf(GpuNodeReconciler.class)
+            .should()
+            .callMethod(
+                    MigBackend.class,
+                    "reconcileNode",
+                    String.class,
+                    Plan.class,
+                    Inventory.class,
+                    ClusterSnapshot.class,
+                    Instant.class)
+            .because("planning (ClusterPlanning, which every deployment's reconcile asks for the view) only reads: the"
+                    + " node loop, one reconcile per node, applies the plan to nodes, so a node-side failure is the"
+                    + " node's and the affected deployments', never whichever deployment was reconciling");
 
     static final ArchRule CLI_RUNS_WITHOUT_THE_OPERATOR = noClasses()
             .that()
@@ -221,6 +242,27 @@ class ArchitectureTest {
     @Test
     void oneSeamForTheMigBackend() {
         ONE_SEAM_FOR_THE_MIG_BACKEND.check(operator);
+    }
+
+    @Test
+    void onlyTheNodeLoopAppliesPlansToNodes() {
+        ONLY_THE_NODE_LOOP_APPLIES_PLANS_TO_NODES.check(operator);
+        // The rule names the method the node loop does call, so it does not hold for want of a match.
+        classes()
+                .that()
+                .belongToAnyOf(GpuNodeReconciler.class)
+                .and()
+                .areTopLevelClasses()
+                .should()
+                .callMethod(
+                        MigBackend.class,
+                        "reconcileNode",
+                        String.class,
+                        Plan.class,
+                        Inventory.class,
+                        ClusterSnapshot.class,
+                        Instant.class)
+                .check(operator);
     }
 
     @Test

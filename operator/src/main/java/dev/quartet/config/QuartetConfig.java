@@ -172,5 +172,25 @@ public interface QuartetConfig {
         /** Whether Quartet may repartition GPUs at all (false: plan only within existing layouts). */
         @WithDefault("true")
         boolean repartitionEnabled();
+
+        /**
+         * Whether Quartet may turn MIG mode on for a GPU that has it off. Changing MIG mode resets the GPU, can fail
+         * (virtual machines, {@code nvidia_drm} loaded) and, with MIG Manager's {@code WITH_REBOOT=true}, reboots the
+         * node: every pod on the node goes. False: a GPU with MIG off is not capacity and is never written
+         * {@code mig-enabled: true}.
+         */
+        @WithDefault("false")
+        boolean allowMigModeChange();
+
+        /**
+         * After MIG Manager reports {@code success}, how long the node may take to advertise the slices of the config
+         * Quartet selected before the config counts as failed ({@code MigLayoutMismatch}, rolled back). MIG Manager
+         * writes {@code success} once it has re-enabled the GPU operands; the device plugin pod then restarts,
+         * registers its resources with the kubelet, and the kubelet reports them in its next node status update (every
+         * 10 s by default): tens of seconds on a busy node, so two minutes leaves room without leaving a node that
+         * reported success with no instances (NVIDIA/mig-parted#18, #97) unnoticed for long.
+         */
+        @WithDefault("2m")
+        Duration layoutVerifyTimeout();
     }
 }

@@ -2,10 +2,12 @@ package dev.quartet.reconciler;
 
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.inventory.ClusterSnapshot;
+import dev.quartet.inventory.Inventory;
+import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
-import dev.quartet.node.MigBackend;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
+import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.MigPlanner;
 import dev.quartet.planner.Plan;
 import dev.quartet.preview.PlanningInput;
@@ -14,9 +16,11 @@ import dev.quartet.status.NodeProgress;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.ManagedInformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
@@ -34,16 +38,21 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one cluster-wide planning step. MIG capacity is shared by every InferenceDeployment, so each reconcile asks
  * this service for the current {@link ClusterView}; it is computed under a lock from the informer caches, reused
- * while nothing changed, and a change of plan wakes up exactly the deployments whose part changed.
+ * while nothing changed, and a change of plan wakes up exactly the deployments whose part changed. Planning only
+ * reads: the node loop ({@link GpuNodeReconciler}) takes the plan from {@link #forNode} and applies it to nodes, and
+ * its reports come back through {@link #publish} into the views deployments read.
  */
 @ApplicationScoped
 public class ClusterPlanning {
 
-    /** The informer caches planning reads, registered by the reconciler. */
+    /** The informer caches planning reads, registered by the deployments' reconciler. */
     public record Sources(
             InformerEventSource<Pod, InferenceDeployment> pods,
             InformerEventSource<Node, InferenceDeployment> nodes,
@@ -54,13 +63,15 @@ public class ClusterPlanning {
     /** A plan made for a cluster with some deployments changed, applied or deleted: nothing of it is carried out. */
     public record WhatIf(PlanningInput input, Plan plan, PlanningSettings settings) {}
 
+    /** What the node loop applies: the plan and what it was made from. */
+    public record NodeInputs(Plan plan, Inventory inventory, ClusterSnapshot snapshot, Instant now) {}
+
     private record Input(ClusterState state, List<Demand> demands, Set<String> failing) {}
+
+    private record Computed(ClusterSnapshot snapshot, PlanningInput planning, Plan plan, Instant now) {}
 
     @Inject
     QuartetConfig config;
-
-    @Inject
-    MigBackend backend;
 
     @Inject
     MeterRegistry registry;
@@ -72,16 +83,21 @@ public class ClusterPlanning {
     private PlanningSettings settings;
     private final Clock clock = Clock.systemUTC();
     private volatile Sources sources;
+    private volatile NodeEventSource nodeEvents;
+    private final Map<String, NodeProgress> reports = new ConcurrentHashMap<>();
     private Input lastInput;
     private Plan lastPlan;
     private ClusterView lastView;
+    private int lastPodsSeen;
+    private String lastMigConfigVersion;
 
     @PostConstruct
     void createPlanner() {
         settings = new PlanningSettings(
                 config.migManager().repartitionEnabled(),
                 config.nodeLostAfter(),
-                config.planner().idleGpuCoverMinSlices());
+                config.planner().idleGpuCoverMinSlices(),
+                config.migManager().allowMigModeChange());
         planner = settings.planner();
     }
 
@@ -90,6 +106,10 @@ public class ClusterPlanning {
     }
 
     /** Whether a deployment's replicas are planned ({@link PlanningInput#plannable}). */
+    void attach(NodeEventSource nodeEvents) {
+        this.nodeEvents = nodeEvents;
+    }
+
     static boolean plannable(InferenceDeployment d) {
         return PlanningInput.plannable(d);
     }
@@ -99,9 +119,91 @@ public class ClusterPlanning {
         return PlanningInput.failing(pods);
     }
 
-    /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. */
+    /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. No writes. */
     public synchronized ClusterView view(List<InferenceDeployment> deployments, ResourceID caller) {
         Sources s = Objects.requireNonNull(sources, "event sources not registered yet");
+        Computed c = compute(s, deployments, caller, null);
+        Map<String, NodeProgress> progress = reportsFor(c.planning().inventory());
+        Map<String, List<Pod>> replicas =
+                ClusterView.groupReplicaPods(c.snapshot().pods());
+        ClusterView reuse = lastView;
+        // The same plan object means the same planner input: what would fit its short deployments is the same.
+        lastView = reuse != null && reuse.plan() == c.plan()
+                ? new ClusterView(c.planning(), c.plan(), progress, replicas, c.now(), reuse.advice())
+                : new ClusterView(c.planning(), c.plan(), progress, replicas, c.now(), settings);
+        return lastView;
+    }
+
+    /**
+     * The plan for the node loop's step on {@code node}; empty until every cache planning reads has synced (the node
+     * loop may start before the deployments' controller: with an empty pod cache it would see drained GPUs).
+     */
+    public synchronized Optional<NodeInputs> forNode(String node) {
+        Sources s = sources;
+        if (s == null
+                || !synced(s.pods())
+                || !synced(s.nodes())
+                || !synced(s.migConfig())
+                || !synced(s.deployments())) {
+            return Optional.empty();
+        }
+        Computed c = compute(s, s.deployments().list().toList(), null, node);
+        return Optional.of(new NodeInputs(c.plan(), c.planning().inventory(), c.snapshot(), c.now()));
+    }
+
+    private static boolean synced(Object source) {
+        return !(source instanceof ManagedInformerEventSource<?, ?, ?> informer)
+                || (informer.isRunning()
+                        && informer.informerHealthIndicators().values().stream()
+                                .allMatch(InformerHealthIndicator::hasSynced));
+    }
+
+    /**
+     * What the node loop reported for {@code node} (empty: nothing under way); the deployments whose status it
+     * changes are woken.
+     */
+    public void publish(String node, Optional<NodeProgress> report) {
+        NodeProgress before = report.isPresent() ? reports.put(node, report.get()) : reports.remove(node);
+        if (Objects.equals(Optional.ofNullable(before), report)) {
+            return;
+        }
+        Set<String> deployments = new TreeSet<>();
+        Optional.ofNullable(before).ifPresent(p -> deployments.addAll(p.deployments()));
+        report.ifPresent(p -> deployments.addAll(p.deployments()));
+        synchronized (this) {
+            if (lastPlan != null) {
+                lastPlan.assignments().stream()
+                        .filter(a -> a.node().equals(node))
+                        .forEach(a -> deployments.add(a.demand()));
+            }
+            if (lastInput != null) {
+                lastInput.state().nodes().stream()
+                        .filter(n -> n.name().equals(node))
+                        .flatMap(n -> n.gpus().stream())
+                        .flatMap(g -> g.instances().stream())
+                        .filter(i -> i.demand() != null)
+                        .forEach(i -> deployments.add(i.demand()));
+            }
+        }
+        Sources s = sources;
+        if (s != null) {
+            s.planEvents()
+                    .fire(deployments.stream().map(ClusterPlanning::resourceId).toList());
+        }
+    }
+
+    /** The node loop's reports of the nodes planning sees (lost nodes are left out). */
+    private Map<String, NodeProgress> reportsFor(Inventory inventory) {
+        Map<String, NodeProgress> out = new TreeMap<>();
+        reports.forEach((node, p) -> {
+            if (inventory.nodes().containsKey(node) && !inventory.lostNodes().contains(node)) {
+                out.put(node, p);
+            }
+        });
+        return out;
+    }
+
+    private Computed compute(Sources s, List<InferenceDeployment> deployments, ResourceID caller, String callerNode) {
         Instant now = Instant.now(clock);
         List<Pod> pods = s.pods().list(p -> true).toList();
         ClusterSnapshot snapshot = snapshot(s, pods);
@@ -109,12 +211,14 @@ public class ClusterPlanning {
         List<Demand> demands = planning.demandList();
         Input input = new Input(planning.state(), demands, planning.failing());
         Plan plan = lastPlan;
+        Set<String> wake = new TreeSet<>();
         if (!input.equals(lastInput)) {
             Timer.Sample sample = Timer.start(registry);
             plan = planner.plan(input.state(), input.demands(), input.failing());
             sample.stop(registry.timer("quartet.plan.duration"));
             sliceMetrics.update(plan, planning.inventory());
             wakeChanged(lastPlan, plan, lastInput, input, caller);
+            wake.addAll(nodesChanged(lastPlan, plan, lastInput, input));
             lastInput = input;
             lastPlan = plan;
             Log.debugf(
@@ -124,14 +228,92 @@ public class ClusterPlanning {
                     plan.assignments().size(),
                     plan.unsatisfied().size());
         }
-        Map<String, NodeProgress> progress = backend.reconcile(plan, planning.inventory(), snapshot, now);
-        ClusterView reuse = lastView;
-        Map<String, List<Pod>> replicas = ClusterView.groupReplicaPods(pods);
-        // The same plan object means the same planner input: what would fit its short deployments is the same.
-        lastView = reuse != null && reuse.plan() == plan
-                ? new ClusterView(planning, plan, progress, replicas, now, reuse.advice())
-                : new ClusterView(planning, plan, progress, replicas, now, settings);
-        return lastView;
+        wake.addAll(nodesToFollow(plan, planning.inventory(), pods));
+        if (callerNode != null) {
+            wake.remove(callerNode);
+        }
+        NodeEventSource n = nodeEvents;
+        if (n != null && !wake.isEmpty()) {
+            n.fire(wake);
+        }
+        return new Computed(snapshot, planning, plan, now);
+    }
+
+    /**
+     * When pods or MIG Manager's ConfigMap changed since the last pass: the nodes whose step may now go on (a drain
+     * waits on pods; a node under way or wanted by the plan), and, for a ConfigMap change, every node (Quartet's
+     * configs may have to be written back).
+     */
+    private Set<String> nodesToFollow(Plan plan, Inventory inventory, List<Pod> pods) {
+        Set<String> nodes = new TreeSet<>();
+        int podsSeen = pods.stream()
+                .map(p -> p.getMetadata().getUid() + "@" + p.getMetadata().getResourceVersion())
+                .toList()
+                .hashCode();
+        String migConfigVersion = migConfigVersion(sources);
+        if (podsSeen != lastPodsSeen || !Objects.equals(migConfigVersion, lastMigConfigVersion)) {
+            nodes.addAll(reports.keySet());
+            plan.gpus().stream().filter(GpuPlan::repartition).forEach(g -> nodes.add(g.node()));
+            pods.stream()
+                    .filter(p -> plan.moved().contains(PodFacts.id(p)) && PodFacts.isBound(p))
+                    .forEach(p -> nodes.add(PodFacts.node(p)));
+        }
+        if (!Objects.equals(migConfigVersion, lastMigConfigVersion)) {
+            nodes.addAll(inventory.nodes().keySet());
+        }
+        lastPodsSeen = podsSeen;
+        lastMigConfigVersion = migConfigVersion;
+        return nodes;
+    }
+
+    private static String migConfigVersion(Sources s) {
+        return s.migConfig()
+                .list(c -> true)
+                .findFirst()
+                .map(c -> c.getMetadata().getResourceVersion())
+                .orElse("");
+    }
+
+    /** Nodes whose part of the plan changed: their GPUs' layouts, the replicas planned there, the replicas moved off. */
+    private static Set<String> nodesChanged(Plan before, Plan after, Input beforeInput, Input afterInput) {
+        Map<String, List<Object>> old = nodeSignatures(before, beforeInput);
+        Map<String, List<Object>> now = nodeSignatures(after, afterInput);
+        Set<String> all = new TreeSet<>(old.keySet());
+        all.addAll(now.keySet());
+        Set<String> changed = new TreeSet<>();
+        for (String n : all) {
+            if (!Objects.equals(old.get(n), now.get(n))) {
+                changed.add(n);
+            }
+        }
+        return changed;
+    }
+
+    private static Map<String, List<Object>> nodeSignatures(Plan plan, Input input) {
+        Map<String, List<Object>> sig = new HashMap<>();
+        if (plan == null || input == null) {
+            return sig;
+        }
+        Map<String, String> nodeOfReplica = new HashMap<>();
+        input.state()
+                .nodes()
+                .forEach(n -> n.gpus()
+                        .forEach(g -> g.instances().stream()
+                                .filter(i -> i.replica() != null)
+                                .forEach(i -> nodeOfReplica.put(i.replica(), n.name()))));
+        plan.gpus()
+                .forEach(g ->
+                        sig.computeIfAbsent(g.node(), k -> new ArrayList<>()).add(g));
+        plan.assignments()
+                .forEach(a ->
+                        sig.computeIfAbsent(a.node(), k -> new ArrayList<>()).add(a));
+        plan.moved().forEach(r -> {
+            String n = nodeOfReplica.get(r);
+            if (n != null) {
+                sig.computeIfAbsent(n, k -> new ArrayList<>()).add("-" + r);
+            }
+        });
+        return sig;
     }
 
     private ClusterSnapshot snapshot(Sources s, List<Pod> pods) {
@@ -167,13 +349,17 @@ public class ClusterPlanning {
         }
         List<ResourceID> ids = new ArrayList<>();
         for (String d : changed) {
-            int slash = d.indexOf('/');
-            ResourceID id = new ResourceID(d.substring(slash + 1), d.substring(0, slash));
+            ResourceID id = resourceId(d);
             if (!id.equals(caller)) {
                 ids.add(id);
             }
         }
         s.planEvents().fire(ids);
+    }
+
+    private static ResourceID resourceId(String deployment) {
+        int slash = deployment.indexOf('/');
+        return new ResourceID(deployment.substring(slash + 1), deployment.substring(0, slash));
     }
 
     private static Map<String, List<Object>> signatures(Plan plan, Input input) {

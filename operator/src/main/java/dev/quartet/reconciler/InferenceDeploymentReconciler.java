@@ -7,9 +7,11 @@ import dev.quartet.demand.SpecValidator;
 import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetDependentResource;
 import dev.quartet.dependent.InferenceDeploymentServiceDependentResource;
 import dev.quartet.dependent.NameTakenException;
+import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
+import dev.quartet.planner.Demand;
 import dev.quartet.status.EventRecorder;
 import dev.quartet.status.NodeProgress;
 import dev.quartet.status.Reasons;
@@ -141,7 +143,8 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     actions.rollout(),
                     actions.changedSomething(),
                     endpoint,
-                    view.wouldFit(id));
+                    view.wouldFit(id),
+                    part.unsatisfied().flatMap(u -> capacityNote(view, id)));
         }
         InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
         inputs.unsatisfied().ifPresent(u -> {
@@ -195,6 +198,28 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             }
         }
         return cause;
+    }
+
+    /**
+     * Capacity the cluster has but does not offer to this deployment: GPUs with MIG mode off on nodes whose GPU model
+     * can hold its profile and where it may run, and why they are not used.
+     */
+    static Optional<String> capacityNote(ClusterView view, String deployment) {
+        Demand demand = view.demands().get(deployment);
+        if (demand == null) {
+            return Optional.empty();
+        }
+        List<String> unused = view.inventory().migOffUnused().entrySet().stream()
+                .filter(e -> {
+                    GpuNode node = view.inventory().nodes().get(e.getKey());
+                    return node != null
+                            && demand.eligible(node.name())
+                            && (demand.gpuModel() == null || demand.gpuModel() == node.model())
+                            && demand.profileOn(node.model()).isPresent();
+                })
+                .map(Map.Entry::getValue)
+                .toList();
+        return unused.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", unused));
     }
 
     /** Progress of the nodes this deployment waits on or is being moved from. */

@@ -72,8 +72,9 @@ public final class StatusBuilder {
         s.setProfile(in.profile().orElse(previous.getProfile()));
         s.setMissingReplicas(in.unsatisfied().map(Unsatisfied::missing).orElse(0));
         s.setPlacements(placements(in.pods()));
+        String id = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
         List<ConditionMerger.Fresh> fresh =
-                in.problems().isEmpty() ? conditions(in, desired, ready, live) : invalid(in.problems());
+                in.problems().isEmpty() ? conditions(id, in, desired, ready, live) : invalid(in.problems());
         s.setConditions(merger.merge(previous.getConditions(), fresh, generation));
         return s;
     }
@@ -118,12 +119,14 @@ public final class StatusBuilder {
                 new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.INVALID_SPEC, message));
     }
 
-    private List<ConditionMerger.Fresh> conditions(StatusInputs in, int desired, int ready, List<Pod> live) {
+    private List<ConditionMerger.Fresh> conditions(
+            String deployment, StatusInputs in, int desired, int ready, List<Pod> live) {
+        // A node's failure is this deployment's only when its replicas are planned or run on the GPUs that change.
         Optional<NodeProgress> failure = in.nodes().values().stream()
-                .filter(p -> p.phase() == NodeProgress.Phase.FAILED || p.phase() == NodeProgress.Phase.DRAIN_BLOCKED)
+                .filter(p -> p.failure() && p.deployments().contains(deployment))
                 .min(Comparator.comparing(NodeProgress::node));
         List<String> repartitioning = in.nodes().values().stream()
-                .filter(p -> p.phase() != NodeProgress.Phase.FAILED && p.phase() != NodeProgress.Phase.DRAIN_BLOCKED)
+                .filter(p -> !p.failure())
                 .map(NodeProgress::node)
                 .sorted()
                 .toList();
@@ -150,7 +153,9 @@ public final class StatusBuilder {
                     ConditionTypes.DEGRADED,
                     true,
                     u.reason().name(),
-                    ShortfallMessage.message(u, desired, in.wouldFit()));
+                    ShortfallMessage.message(u, desired, in.wouldFit())
+                            + in.capacityNote().map(n -> "; " + n).orElse(""));
+
         } else if (!failing.isEmpty()) {
             degraded = new ConditionMerger.Fresh(
                     ConditionTypes.DEGRADED,

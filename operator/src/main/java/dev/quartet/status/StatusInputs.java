@@ -20,6 +20,8 @@ import java.util.Set;
  * @param rollout      how the rollout of a changed spec stands ({@link RolloutProgress#NONE}: none)
  * @param changed      this reconcile created or deleted pods
  * @param wouldFit     for a shortfall, each change that planning again found would fit more replicas, in words
+ * @param capacityNote when replicas are short: capacity the cluster has but does not offer (GPUs with MIG mode off
+ *                     on nodes the deployment may use, and why), said with the shortfall
  */
 public record StatusInputs(
         List<String> problems,
@@ -32,7 +34,8 @@ public record StatusInputs(
         RolloutProgress rollout,
         boolean changed,
         String endpoint,
-        List<String> wouldFit) {
+        List<String> wouldFit,
+        Optional<String> capacityNote) {
 
     public StatusInputs {
         wouldFit = List.copyOf(wouldFit);
@@ -61,6 +64,7 @@ public record StatusInputs(
                 rollout,
                 changed,
                 endpoint,
-                List.of());
+                List.of(),
+                Optional.empty());
     }
 }

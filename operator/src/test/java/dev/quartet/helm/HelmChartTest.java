@@ -171,7 +171,11 @@ class HelmChartTest {
                         "retryBackoff",
                         "1h",
                         "repartitionEnabled",
-                        false));
+                        false,
+                        "allowMigModeChange",
+                        true,
+                        "layoutVerifyTimeout",
+                        "5m"));
         values.put("planner", Map.of("idleGpuCoverMinSlices", 0));
         values.put("javaOpts", "-Xmx256m");
         values.put("extraEnv", List.of(Map.of("name", "QUARTET_WORKER_IMAGE_PULL_POLICY", "value", "Always")));
@@ -208,6 +212,8 @@ class HelmChartTest {
         assertThat(mig.maxConcurrentRepartitions()).isEqualTo(3);
         assertThat(mig.retryBackoff()).isEqualTo(Duration.ofHours(1));
         assertThat(mig.repartitionEnabled()).isFalse();
+        assertThat(mig.allowMigModeChange()).isTrue();
+        assertThat(mig.layoutVerifyTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(config.planner().idleGpuCoverMinSlices()).isZero();
 
         Role migRole = chart.one(Role.class, PREFIX + "-mig-manager");
@@ -555,6 +561,8 @@ class HelmChartTest {
                 "migManager: {maxConcurrentRepartitions: '2'}",
                 "migManager: {maxConcurrentRepartitions: 0}",
                 "migManager: {repartitionEnabled: 'yes'}",
+                "migManager: {allowMigModeChange: 'true'}",
+                "migManager: {layoutVerifyTimeout: two minutes}",
                 "planner: {idleGpuCoverMinSlices: -1}",
                 "planner: {idleGpuCoverMinSlices: '6'}",
                 "migManager: {repartitionTimeout: ten minutes}",

@@ -325,6 +325,17 @@ public final class GpuNodeSimulator implements AutoCloseable {
     }
 
     /**
+     * Fault knob: every MIG config change on this node reports {@code success}, but the GPUs that change are left with
+     * no instance (NVIDIA/mig-parted#18, #97); the device plugin advertises what is there.
+     */
+    public void successWithoutInstances(String node, boolean empty) {
+        onLoopAndWait(() -> {
+            require(node).successWithoutInstances = empty;
+            return null;
+        });
+    }
+
+    /**
      * Fault knob: the node's kubelet dies (Ready=False, no lease renewals, its pods are not processed and stay
      * Terminating when deleted) or comes back (Ready=True, catches up with its pods).
      */

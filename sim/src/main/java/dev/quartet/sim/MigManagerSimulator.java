@@ -3,6 +3,8 @@ package dev.quartet.sim;
 import dev.quartet.nvidia.MigPartedConfig;
 import dev.quartet.nvidia.NvidiaLabels;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -11,7 +13,8 @@ import java.util.logging.Logger;
 /**
  * NVIDIA MIG Manager of the simulated nodes: reacts to {@code nvidia.com/mig.config}, walks
  * {@code nvidia.com/mig.config.state} pending -> success | failed, and applies the selected mig-parted config with
- * {@link MigPartedApply}. Fault knobs: stuck in pending, forced failure. Runs on the simulator's event loop only.
+ * {@link MigPartedApply}. Fault knobs: stuck in pending, forced failure, success without instances. Runs on the
+ * simulator's event loop only.
  */
 final class MigManagerSimulator {
 
@@ -89,6 +92,15 @@ final class MigManagerSimulator {
             return;
         }
         node.gpus = outcome.gpus();
+        if (node.successWithoutInstances) {
+            // MIG Manager has reported success with no instances created (NVIDIA/mig-parted#18, #97): every GPU that
+            // changed gets its MIG mode and no instance.
+            List<GpuHardware> empty = new ArrayList<>(node.gpus);
+            outcome.changed()
+                    .forEach(i ->
+                            empty.set(i, empty.get(i).reconfigured(empty.get(i).migEnabled(), List.of())));
+            node.gpus = List.copyOf(empty);
+        }
         node.lastFailure = null;
         publish.accept(node);
         writeState(node, NvidiaLabels.STATE_SUCCESS);

@@ -33,6 +33,7 @@ final class SimulatedNode {
     volatile boolean notReady;
     boolean stuckPending;
     boolean forceFailed;
+    boolean successWithoutInstances;
     /** Last value of {@code nvidia.com/mig.config} MIG Manager acted on. */
     String observedConfig;
     /** Last value the simulator wrote to {@code nvidia.com/mig.config.state}. */
