@@ -75,8 +75,17 @@ public final class GpuNodeSimulator implements AutoCloseable {
         this.api = new NodeApi(client);
         this.configs = new MigConfigMapStore(client, options.migNamespace(), options.migConfigMap());
         this.workers = new WorkerProcesses(options);
-        this.kubelet = new SimulatedKubelet(client, nodes, workers, loop, deletedWhileRunning::add);
+        this.kubelet = new SimulatedKubelet(
+                client, nodes, workers, loop, deletedWhileRunning::add, deviceAllocator(options.strictness()));
         this.migManager = new MigManagerSimulator(api, configs, loop, () -> reconfigureDelay, this::publish);
+    }
+
+    private static DevicePluginAllocator deviceAllocator(Strictness strictness) {
+        long seed = strictness.deviceChoiceSeed() != null ? strictness.deviceChoiceSeed() : System.nanoTime();
+        if (strictness.deviceChoice() == Strictness.DeviceChoice.RANDOM) {
+            LOG.info(() -> "device choice: random, seed " + seed + " (repeat a run with --seed " + seed + ")");
+        }
+        return new DevicePluginAllocator(strictness.deviceChoice(), seed);
     }
 
     /** Starts the simulator and registers {@code options.nodes()} nodes; returns once they are Ready. */

@@ -47,6 +47,7 @@ final class SimulatedKubelet {
     private final WorkerProcesses workers;
     private final EventLoop loop;
     private final Consumer<DeletedPod> deletedWhileRunning;
+    private final DevicePluginAllocator allocator;
     private final Map<String, Running> running = new HashMap<>();
     private final Set<String> recordedDeletions = new HashSet<>();
 
@@ -55,8 +56,10 @@ final class SimulatedKubelet {
             Map<String, SimulatedNode> nodes,
             WorkerProcesses workers,
             EventLoop loop,
-            Consumer<DeletedPod> deletedWhileRunning) {
+            Consumer<DeletedPod> deletedWhileRunning,
+            DevicePluginAllocator allocator) {
         this.client = client;
+        this.allocator = allocator;
         this.nodes = nodes;
         this.workers = workers;
         this.loop = loop;
@@ -258,13 +261,14 @@ final class SimulatedKubelet {
 
     private Optional<SimulatedNode.Grant> grantOne(SimulatedNode node, Set<String> busy, String resource) {
         if (resource.equals(NvidiaLabels.FULL_GPU_RESOURCE)) {
-            return DevicePluginAllocator.chooseFullGpu(node.gpus, busy)
+            return allocator
+                    .chooseFullGpu(node.gpus, busy)
                     .map(g -> new SimulatedNode.Grant(resource, g.index(), null, g.uuid()));
         }
         return node.model.profiles().stream()
                 .filter(p -> p.resourceName().equals(resource))
                 .findFirst()
-                .flatMap(p -> DevicePluginAllocator.chooseMig(node.gpus, busy, p))
+                .flatMap(p -> allocator.chooseMig(node.gpus, busy, p))
                 .map(d -> new SimulatedNode.Grant(resource, d.gpu(), d, d.uuid()));
     }
 
