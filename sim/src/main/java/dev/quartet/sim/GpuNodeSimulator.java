@@ -136,10 +136,11 @@ public final class GpuNodeSimulator implements AutoCloseable {
         GpuNodeSimulator sim = new GpuNodeSimulator(client, options);
         try {
             sim.startInformers();
+            // renewals start before registration ends: registering hundreds of nodes takes longer than a lease lasts
+            sim.heartbeats.every(sim::heartbeat, LEASE_RENEWAL);
             for (int i = 0; i < options.nodes(); i++) {
                 sim.addNode();
             }
-            sim.heartbeats.every(sim::heartbeat, LEASE_RENEWAL);
             sim.loop.every(sim::resync, KUBELET_RESYNC);
         } catch (RuntimeException e) {
             sim.close();
