@@ -5,7 +5,7 @@
 #
 #   hack/local-cluster.sh up [--nodes N] [--gpus-per-node G] [--gpu-model A30|A100-40GB|A100-80GB|H100-80GB]
 #                            [--layout 4x1g.6gb|1x4g.24gb|2x1g.6gb+1x2g.12gb|none] [--no-sim]
-#                            [--worker-processes [--worker-model-root DIR]] [--audit-log] [--state-dir DIR]
+#                            [--worker-processes [--worker-model-root DIR]] [--audit-log] [--dra] [--state-dir DIR]
 #                            [simulator strictness: --strict | --realistic, --device-choice C, --seed N,
 #                             --operand-shutdown STOP,UP, --config-file-lag D, --finish-apply-in-flight,
 #                             --state-shortcuts, --apply M, --mig-mode-change M, --reboot-duration D,
@@ -194,6 +194,7 @@ cmd_up() {
       --layout) layout=$2; shift 2 ;;
       --no-sim) sim=false; shift ;;
       --worker-processes) worker_processes=true; shift ;;
+      --dra) strictness+=("$1"); shift ;;
       --worker-model-root) model_root=$2; shift 2 ;;
       --audit-log) audit=true; shift ;;
       *) die "unknown option for up: $1" ;;
@@ -236,6 +237,11 @@ cmd_up() {
     audit_args=(--audit-policy-file="$STATE_DIR/audit-policy.yaml" --audit-log-path="$STATE_DIR/logs/audit.log"
       --audit-log-format=json --audit-log-maxsize=0)
   fi
+  # DRA partitionable devices (KEP-4815: shared counters, consumesCounters), which NVIDIA's DRA driver needs for
+  # DynamicMIG: beta and on by default from 1.36; alpha before, so turned on for the API server and the scheduler.
+  local gates=()
+  local k8s_minor=${K8S_VERSION#1.}; k8s_minor=${k8s_minor%%.*}
+  if [ "$k8s_minor" -lt 36 ]; then gates=(--feature-gates=DRAPartitionableDevices=true); fi
   start kube-apiserver "$BIN_DIR/kube-apiserver" --etcd-servers="http://127.0.0.1:$pe" \
     --secure-port="$pa" --bind-address=127.0.0.1 --advertise-address=127.0.0.1 \
     --cert-dir="$STATE_DIR/certs" --token-auth-file="$STATE_DIR/tokens.csv" \
@@ -243,11 +249,11 @@ cmd_up() {
     --service-account-key-file="$STATE_DIR/sa.crt" --service-account-signing-key-file="$STATE_DIR/sa.key" \
     --service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
     --enable-admission-plugins=OwnerReferencesPermissionEnforcement \
-    --allow-privileged=false --v=0 "${audit_args[@]+"${audit_args[@]}"}"
+    --allow-privileged=false --v=0 "${audit_args[@]+"${audit_args[@]}"}" "${gates[@]+"${gates[@]}"}"
   wait_for_api "$pa" "$token"
   log "API server ready after $((SECONDS - started)) s"
   start kube-scheduler "$BIN_DIR/kube-scheduler" --kubeconfig="$kc" --bind-address=127.0.0.1 \
-    --secure-port=0 --leader-elect=false
+    --secure-port=0 --leader-elect=false "${gates[@]+"${gates[@]}"}"
   start kube-controller-manager "$BIN_DIR/kube-controller-manager" --kubeconfig="$kc" \
     --bind-address=127.0.0.1 --secure-port=0 --leader-elect=false \
     --service-account-private-key-file="$STATE_DIR/sa.key" --root-ca-file="$STATE_DIR/certs/apiserver.crt" \

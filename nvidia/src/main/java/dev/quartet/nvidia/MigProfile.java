@@ -15,6 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * @param multiprocessors streaming multiprocessors of one instance
  * @param maxCount most instances of this profile one GPU holds
  * @param starts legal placement starts, in memory slices
+ * @param engines the instance's copy engines and media engines, where gpu-models.yaml gives them (null otherwise);
+ *     NVIDIA's DRA driver publishes them as capacities and counters
  */
 public record MigProfile(
         int giProfileId,
@@ -23,7 +25,20 @@ public record MigProfile(
         int memorySlices,
         int multiprocessors,
         int maxCount,
-        List<Integer> starts) {
+        List<Integer> starts,
+        MigEngines engines) {
+
+    /** A profile without engine counts. */
+    public MigProfile(
+            int giProfileId,
+            String name,
+            int computeSlices,
+            int memorySlices,
+            int multiprocessors,
+            int maxCount,
+            List<Integer> starts) {
+        this(giProfileId, name, computeSlices, memorySlices, multiprocessors, maxCount, starts, null);
+    }
 
     /** Parsed names, by name: a table's names are few, and the planner asks for these facts in its loops. */
     private static final Map<String, MigProfileName> PARSED = new ConcurrentHashMap<>();

@@ -50,7 +50,34 @@ public record GpuHardware(
 
     /** A stable fake GPU UUID derived from node name and index. */
     public String uuid() {
+        return uuidOf(node, index);
+    }
+
+    /** The UUID of GPU {@code index} of a simulated node. */
+    public static String uuidOf(String node, int index) {
         return "GPU-" + UUID.nameUUIDFromBytes((node + "/gpu/" + index).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * This GPU with one more GPU instance, created at its placement as NVIDIA's DRA driver does when it prepares a
+     * claim ({@code CreateGpuInstanceWithPlacement}); the other devices keep their UUIDs, the new one gets a fresh one.
+     * Refused, as NVML refuses it (INSUFFICIENT_RESOURCES), when MIG mode is off or the placement overlaps a device.
+     */
+    public GpuHardware withInstanceCreated(GpuInstance instance) {
+        if (!migEnabled) {
+            throw new IllegalStateException("GPU " + index + ": MIG mode is off");
+        }
+        List<GpuInstance> together = new java.util.ArrayList<>(instances());
+        together.add(instance);
+        List<String> problems = model.migTable().violations(together);
+        if (!problems.isEmpty()) {
+            throw new IllegalStateException(
+                    "GPU " + index + ": cannot create " + instance + ": " + String.join("; ", problems));
+        }
+        int next = generation + 1;
+        List<MigDevice> devices = new java.util.ArrayList<>(this.devices);
+        devices.add(new MigDevice(index, instance.profile(), instance.start(), migUuid(next, instance)));
+        return new GpuHardware(node, index, model, migEnabled, devices, next);
     }
 
     private String migUuid(int gen, GpuInstance i) {

@@ -53,8 +53,16 @@ public final class GpuNodeSimulator implements AutoCloseable {
     private static final Duration LEASE_RENEWAL = Duration.ofSeconds(10);
     private static final Duration KUBELET_RESYNC = Duration.ofSeconds(30);
 
-    /** A node to add: name, GPU model, GPU count and initial layout of every GPU. */
-    public record NodeSpec(String name, GpuModel model, int gpus, MigLayout layout) {}
+    /**
+     * A node to add: name, GPU model, GPU count, initial layout of every GPU, and whether it runs NVIDIA's DRA driver
+     * with DynamicMIG instead of the device plugin and MIG Manager.
+     */
+    public record NodeSpec(String name, GpuModel model, int gpus, MigLayout layout, boolean dra) {
+        /** A node of the device plugin and MIG Manager. */
+        public NodeSpec(String name, GpuModel model, int gpus, MigLayout layout) {
+            this(name, model, gpus, layout, false);
+        }
+    }
 
     private final KubernetesClient client;
     private final SimulatorOptions options;
@@ -74,6 +82,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
     private final WorkerProcesses workers;
     private final SimulatedKubelet kubelet;
     private final MigManagerSimulator migManager;
+    private final DraKubeletPlugin dra;
     private final AtomicInteger nextIndex = new AtomicInteger(1);
     private volatile Duration reconfigureDelay;
     private SharedIndexInformer<Pod> podInformer;
@@ -88,6 +97,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
         this.configs = new MigConfigMapStore(client, options.migNamespace(), options.migConfigMap());
         this.plugin = new DevicePlugin(api, loop);
         this.workers = new WorkerProcesses(options);
+        this.dra = new DraKubeletPlugin(client);
         this.kubelet = new SimulatedKubelet(
                 client,
                 nodes,
@@ -95,7 +105,8 @@ public final class GpuNodeSimulator implements AutoCloseable {
                 loop,
                 deletedWhileRunning::add,
                 disrupted::add,
-                deviceAllocator(options.strictness()));
+                deviceAllocator(options.strictness()),
+                dra);
         this.migManager = new MigManagerSimulator(
                 api, configs, loop, () -> reconfigureDelay, options.strictness(), plugin, new NodeSide());
     }
@@ -208,7 +219,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
 
     private void onNode(Node node) {
         SimulatedNode sim = nodes.get(node.getMetadata().getName());
-        if (sim != null && node.getMetadata().getUid().equals(sim.uid)) {
+        if (sim != null && !sim.dra && node.getMetadata().getUid().equals(sim.uid)) {
             migManager.onLabels(sim, node.getMetadata().getLabels());
         }
     }
@@ -227,11 +238,15 @@ public final class GpuNodeSimulator implements AutoCloseable {
                 options.nodePrefix() + nextIndex.getAndIncrement(),
                 options.gpuModel(),
                 options.gpusPerNode(),
-                options.layout()));
+                options.layout(),
+                options.dra()));
     }
 
     /** Adds a node; returns its name once it is registered and Ready. */
     public String addNode(NodeSpec spec) {
+        if (spec.dra()) {
+            return addDraNode(spec);
+        }
         MigProfileTable.Placement placement = spec.layout().placeOn(spec.model());
         if (!placement.legal()) {
             throw new IllegalArgumentException("layout " + spec.layout() + " is illegal on "
@@ -273,6 +288,42 @@ public final class GpuNodeSimulator implements AutoCloseable {
             LOG.info(() -> "registered node " + spec.name() + ": " + spec.gpus() + " x "
                     + spec.model().displayName() + ", " + spec.layout() + " (" + NvidiaLabels.MIG_CONFIG + "=" + config
                     + ")");
+            return spec.name();
+        });
+    }
+
+    /**
+     * A node of NVIDIA's DRA driver with DynamicMIG: GFD's labels (no MIG strategy: no device plugin), no MIG Manager
+     * labels, no extended resources, and the driver's ResourceSlices. Ampere GPUs with MIG mode on and no instances
+     * (the driver destroys instances no claim holds when it starts, and never turns MIG mode off on Ampere).
+     */
+    private String addDraNode(NodeSpec spec) {
+        if (!spec.layout().equals(MigLayout.NONE)) {
+            throw new IllegalArgumentException("a DRA node starts with MIG mode on and no instances (layout none): the "
+                    + "driver destroys instances no claim holds at start, and a GPU with MIG off gets no dynamic MIG "
+                    + "devices on Ampere; asked for " + spec.layout());
+        }
+        spec.model().profiles().forEach(DraResourceSlices::capacities); // refuses a model without engine counts
+        List<GpuHardware> gpus = new ArrayList<>();
+        for (int i = 0; i < spec.gpus(); i++) {
+            gpus.add(GpuHardware.of(spec.name(), i, spec.model(), true, List.of()));
+        }
+        SimulatedNode node = new SimulatedNode(spec.name(), spec.model(), gpus);
+        node.dra = true;
+        return onLoopAndWait(() -> {
+            Map<String, String> labels = new LinkedHashMap<>();
+            labels.put("kubernetes.io/hostname", spec.name());
+            labels.put("kubernetes.io/os", "linux");
+            labels.put("kubernetes.io/arch", "amd64");
+            labels.put(SIMULATED_LABEL, "true");
+            labels.putAll(GpuFeatureDiscovery.labels(spec.model(), gpus));
+            labels.remove(NvidiaLabels.MIG_STRATEGY);
+            node.uid = api.register(spec.name(), labels, Map.of(), true);
+            nodes.put(spec.name(), node);
+            api.renewLease(spec.name(), node.uid);
+            dra.publish(node);
+            LOG.info(() -> "registered node " + spec.name() + ": " + spec.gpus() + " x "
+                    + spec.model().displayName() + ", DRA driver with DynamicMIG, MIG on, no instances");
             return spec.name();
         });
     }

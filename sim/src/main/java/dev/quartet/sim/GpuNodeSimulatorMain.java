@@ -22,6 +22,8 @@ public final class GpuNodeSimulatorMain {
         --gpus-per-node G             GPUs per node (default 4)
         --gpu-model M                 A30 | A100-40GB | A100-80GB | H100-80GB (default A30)
         --layout L                    initial layout of every GPU: 4x1g.6gb, 2x1g.6gb+1x2g.12gb, none, disabled
+        --dra                         nodes run NVIDIA's DRA driver with DynamicMIG (ResourceSlices, claims) instead
+                                      of the device plugin and MIG Manager; A30 only, layout none
                                       (default none: MIG enabled, no instances)
         --mig-configmap NAME          MIG Manager's ConfigMap (default default-mig-parted-config)
         --mig-namespace NS            its namespace (default gpu-operator)
@@ -55,6 +57,7 @@ public final class GpuNodeSimulatorMain {
                     case "--gpus-per-node" -> options = options.withGpusPerNode(Integer.parseInt(value(args, ++i, a)));
                     case "--gpu-model" -> options = options.withGpuModel(GpuModel.parse(value(args, ++i, a)));
                     case "--layout" -> options = options.withLayout(MigLayout.parse(value(args, ++i, a)));
+                    case "--dra" -> options = options.withDra(true);
                     case "--mig-configmap" ->
                         options = options.withMigConfigMap(options.migNamespace(), value(args, ++i, a));
                     case "--mig-namespace" ->

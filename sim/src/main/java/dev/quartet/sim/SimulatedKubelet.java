@@ -89,6 +89,7 @@ final class SimulatedKubelet {
     private final Consumer<DeletedPod> deletedWhileRunning;
     private final Consumer<DisruptedPod> disrupted;
     private final DevicePluginAllocator allocator;
+    private final DraKubeletPlugin dra;
     private final Map<String, Running> running = new HashMap<>();
     private final Set<String> recordedDeletions = new HashSet<>();
     /** Pods this kubelet failed: done with, whatever an older copy in the informer's cache still says. */
@@ -101,8 +102,10 @@ final class SimulatedKubelet {
             EventLoop loop,
             Consumer<DeletedPod> deletedWhileRunning,
             Consumer<DisruptedPod> disrupted,
-            DevicePluginAllocator allocator) {
+            DevicePluginAllocator allocator,
+            DraKubeletPlugin dra) {
         this.client = client;
+        this.dra = dra;
         this.allocator = allocator;
         this.nodes = nodes;
         this.workers = workers;
@@ -213,7 +216,21 @@ final class SimulatedKubelet {
         boolean restarted =
                 pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
         try {
-            grants = restarted ? reclaim(pod, node, requests) : allocate(node, requests);
+            if (node.dra) {
+                grants = dra.prepare(pod, node);
+            } else {
+                grants = restarted ? reclaim(pod, node, requests) : allocate(node, requests);
+            }
+        } catch (DraKubeletPlugin.NotYet e) {
+            // the kubelet waits for the claim; the next event or sync retries
+            LOG.fine(() -> "node " + node.name + ": pod " + key + " waits: " + e.getMessage());
+            dra.unprepare(node, pod.getMetadata().getUid());
+            return;
+        } catch (DraKubeletPlugin.PrepareFailed e) {
+            // NodePrepareResources failed: the pod stays Pending, the kubelet retries at its next sync
+            LOG.warning(() -> "node " + node.name + ": pod " + key + ": prepare failed: " + e.getMessage());
+            dra.unprepare(node, pod.getMetadata().getUid());
+            return;
         } catch (AdmissionException e) {
             LOG.warning(() -> "node " + node.name + ": pod " + key + " rejected: " + e.getMessage());
             fail(pod, "UnexpectedAdmissionError", e.getMessage());
@@ -419,6 +436,9 @@ final class SimulatedKubelet {
         workers.stop(uid);
         running.remove(uid);
         SimulatedNode.Admitted a = node.admitted.remove(uid);
+        if (node.dra) {
+            dra.unprepare(node, uid);
+        }
         if (a != null && !a.grants().isEmpty()) {
             LOG.fine(() -> "node " + node.name + ": freed devices of " + a.key());
         }

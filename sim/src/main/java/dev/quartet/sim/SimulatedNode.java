@@ -70,6 +70,11 @@ final class SimulatedNode {
 
     final String name;
     final GpuModel model;
+    /** The node runs NVIDIA's DRA driver (DynamicMIG), not the device plugin and MIG Manager. */
+    boolean dra;
+    /** DRA: claims prepared here, by claim uid and device name. */
+    final Map<String, DraKubeletPlugin.Prepared> preparedClaims = new LinkedHashMap<>();
+
     List<GpuHardware> gpus;
     String uid;
     final Map<String, Admitted> admitted = new LinkedHashMap<>();

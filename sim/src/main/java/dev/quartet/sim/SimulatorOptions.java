@@ -24,6 +24,9 @@ import java.util.function.UnaryOperator;
  * @param deleteNodesOnClose delete the simulator's nodes (and their pods) on close
  * @param strictness         how strictly NVIDIA's stack and the kubelet are followed ({@link Strictness#gentle()} by
  *                           default for now)
+ * @param dra                the nodes run NVIDIA's DRA driver with {@code DynamicMIG} instead of the device plugin and
+ *                           MIG Manager: ResourceSlices, claims prepared by creating the allocated GPU instance
+ *                           ({@link DraKubeletPlugin}); false by default
  */
 public record SimulatorOptions(
         int nodes,
@@ -39,7 +42,8 @@ public record SimulatorOptions(
         Path workerModelRoot,
         Path workerLogDir,
         boolean deleteNodesOnClose,
-        Strictness strictness) {
+        Strictness strictness,
+        boolean dra) {
 
     public static final String DEFAULT_CONFIGMAP = "default-mig-parted-config";
     public static final String DEFAULT_NAMESPACE = "gpu-operator";
@@ -63,7 +67,8 @@ public record SimulatorOptions(
                 null,
                 Path.of(System.getProperty("java.io.tmpdir"), "quartet-sim-workers"),
                 true,
-                Strictness.gentle());
+                Strictness.gentle(),
+                false);
     }
 
     public SimulatorOptions withNodes(int n) {
@@ -142,6 +147,13 @@ public record SimulatorOptions(
         return b.build();
     }
 
+    /** Nodes added with these options run NVIDIA's DRA driver ({@code DynamicMIG}) instead of the device plugin. */
+    public SimulatorOptions withDra(boolean d) {
+        Builder b = new Builder(this);
+        b.dra = d;
+        return b.build();
+    }
+
     /** The strictness changed by {@code change}, e.g. {@code o.withStrictness(s -> s.withStateShortcuts(true))}. */
     public SimulatorOptions withStrictness(UnaryOperator<Strictness> change) {
         return withStrictness(change.apply(strictness));
@@ -198,6 +210,7 @@ public record SimulatorOptions(
         Path workerLogDir;
         boolean deleteNodesOnClose;
         Strictness strictness;
+        boolean dra;
 
         Builder(SimulatorOptions o) {
             nodes = o.nodes;
@@ -214,6 +227,7 @@ public record SimulatorOptions(
             workerLogDir = o.workerLogDir;
             deleteNodesOnClose = o.deleteNodesOnClose;
             strictness = o.strictness;
+            dra = o.dra;
         }
 
         SimulatorOptions build() {
@@ -231,7 +245,8 @@ public record SimulatorOptions(
                     workerModelRoot,
                     workerLogDir,
                     deleteNodesOnClose,
-                    strictness);
+                    strictness,
+                    dra);
         }
     }
 }
