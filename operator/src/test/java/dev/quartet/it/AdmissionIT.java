@@ -219,11 +219,21 @@ class AdmissionIT {
         Kubectl.Run get = kubectl(bed.cluster, "get", "infd", name, "-n", bed.namespace);
         assertThat(get.exit()).as("%s", get).isZero();
         List<String> lines = get.out().lines().toList();
-        String[] header = lines.get(0).trim().split("\\s+");
-        String[] row = lines.get(1).trim().split("\\s+");
+        // kubectl aligns each value under its header; a value may hold spaces (ENDPOINT names REST and gRPC)
+        String header = lines.get(0);
+        String row = lines.get(1);
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\S+").matcher(header);
+        List<Integer> starts = new java.util.ArrayList<>();
+        List<String> names = new java.util.ArrayList<>();
+        while (m.find()) {
+            names.add(m.group());
+            starts.add(m.start());
+        }
         Map<String, String> columns = new LinkedHashMap<>();
-        for (int i = 0; i < header.length && i < row.length; i++) {
-            columns.put(header[i], row[i]);
+        for (int i = 0; i < names.size(); i++) {
+            int from = Math.min(starts.get(i), row.length());
+            int to = i + 1 < names.size() ? Math.min(starts.get(i + 1), row.length()) : row.length();
+            columns.put(names.get(i), row.substring(from, to).trim());
         }
         return columns;
     }
