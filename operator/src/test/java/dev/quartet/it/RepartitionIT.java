@@ -100,9 +100,12 @@ class RepartitionIT {
         } finally {
             watch.close();
         }
+        // Never more than the limit. Whether the two nodes' applies overlap depends on timing (a 1 s apply on a loaded
+        // machine may end before the other node's turn comes), so overlap is not asserted here:
+        // MigManagerBackendTest.nodesRepartitionedInOnePassEachKeepTheirConfig shows two nodes applying in one pass.
         assertThat(peakPending.get())
                 .as("nodes pending at once (max-concurrent-repartitions is 2)")
-                .isEqualTo(2);
+                .isBetween(1, 2);
         for (String node : bed.sim.nodeNames()) {
             assertThat(gpusWith(node, "1g.6gb"))
                     .as("GPUs of %s turned into 4x1g.6gb", node)
