@@ -68,9 +68,12 @@ final class SimulatedKubelet {
             return new Running(pod, ip, podStartedAt, containerStartedAt, false, restarts, terminated, true);
         }
 
-        /** The container started again (not Ready until its probe says so). */
+        /**
+         * The container started again, as Ready as it was: a simulated container is Ready at once; a worker's ended
+         * (not Ready) until its probe says so.
+         */
         Running restarted(String at) {
-            return new Running(pod, ip, podStartedAt, at, false, restarts + 1, lastTerminated, false);
+            return new Running(pod, ip, podStartedAt, at, ready, restarts + 1, lastTerminated, false);
         }
     }
 
