@@ -83,8 +83,9 @@ mkdir -p "$LOGS"
 (
   set -a; . "$QUARTET_CLUSTER_DIR/operator.env"; set +a
   export QUARTET_MIG_MANAGER_NAMESPACE=gpu-operator QUARTET_MIG_MANAGER_CONFIG_MAP_NAME=default-mig-parted-config
-  # The simulator's MIG Manager reads the ConfigMap through the API, not a mounted copy: no need to wait.
-  export QUARTET_MIG_MANAGER_CONFIG_PROPAGATION_DELAY=0s
+  # The simulator's MIG Manager sees the ConfigMap 2 s late (a real node's mounted copy: 60-90 s, the chart's
+  # default 90s wait); the demo waits a little longer than its simulator.
+  export QUARTET_MIG_MANAGER_CONFIG_PROPAGATION_DELAY=3s
   export QUARTET_HTTP_PORT=0 JAVA_TOOL_OPTIONS="-Xmx192m -XX:+UseSerialGC"
   setsid java -jar operator/target/quarkus-app/quarkus-run.jar >"$LOGS/operator.log" 2>&1 < /dev/null &
   echo $! >"$LOGS/operator.pid"

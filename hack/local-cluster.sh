@@ -6,7 +6,7 @@
 #   hack/local-cluster.sh up [--nodes N] [--gpus-per-node G] [--gpu-model A30|A100-40GB|A100-80GB|H100-80GB]
 #                            [--layout 4x1g.6gb|1x4g.24gb|2x1g.6gb+1x2g.12gb|none] [--no-sim]
 #                            [--worker-processes [--worker-model-root DIR]] [--audit-log] [--dra] [--state-dir DIR]
-#                            [simulator strictness: --strict | --realistic, --device-choice C, --seed N,
+#                            [simulator strictness: --strict (default) | --realistic | --gentle, --device-choice C, --seed N,
 #                             --operand-shutdown STOP,UP, --config-file-lag D, --finish-apply-in-flight,
 #                             --state-shortcuts, --apply M, --mig-mode-change M, --reboot-duration D,
 #                             --reconfigure-delay D]
@@ -184,7 +184,7 @@ cmd_up() {
   while [ $# -gt 0 ]; do
     case $1 in
       # how strictly the simulator follows NVIDIA's stack (docs/local-cluster.md), passed on as they are
-      --strict|--realistic|--finish-apply-in-flight|--state-shortcuts) strictness+=("$1"); shift ;;
+      --strict|--realistic|--gentle|--finish-apply-in-flight|--state-shortcuts) strictness+=("$1"); shift ;;
       --device-choice|--seed|--operand-shutdown|--config-file-lag|--apply|--mig-mode-change|--reboot-duration|--reconfigure-delay)
         [ $# -ge 2 ] || die "$1 needs a value"
         strictness+=("$1" "$2"); shift 2 ;;

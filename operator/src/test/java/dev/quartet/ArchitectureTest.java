@@ -24,6 +24,7 @@ import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.node.MigBackend;
 import dev.quartet.node.NewPodGate;
 import dev.quartet.planner.Plan;
+import dev.quartet.reconciler.ClusterPlanning;
 import dev.quartet.reconciler.GpuNodeReconciler;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
@@ -127,6 +128,16 @@ class ArchitectureTest {
             .because("planning (ClusterPlanning, which every deployment's reconcile asks for the view) only reads: the"
                     + " node loop, one reconcile per node, applies the plan to nodes, so a node-side failure is the"
                     + " node's and the affected deployments', never whichever deployment was reconciling");
+
+    static final ArchRule CLUSTER_PLANNING_WRITES_NOTHING_TO_NODES = noClasses()
+            .that()
+            .belongToAnyOf(ClusterPlanning.class)
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("io.fabric8.kubernetes.client..", "dev.quartet.node..")
+            .because("ClusterPlanning.view() runs on every reconcile of every deployment, under the planning lock: it"
+                    + " reads informer caches and computes the plan; it holds no client to write with, and reaches"
+                    + " no part of the node loop (MigBackend, the actions, MIG Manager's ConfigMap) that could write");
 
     static final ArchRule CLI_RUNS_WITHOUT_THE_OPERATOR = noClasses()
             .that()
@@ -263,6 +274,11 @@ class ArchitectureTest {
                         ClusterSnapshot.class,
                         Instant.class)
                 .check(operator);
+    }
+
+    @Test
+    void clusterPlanningViewDoesNoNodeWrites() {
+        CLUSTER_PLANNING_WRITES_NOTHING_TO_NODES.check(operator);
     }
 
     @Test

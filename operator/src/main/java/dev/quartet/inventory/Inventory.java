@@ -2,7 +2,10 @@ package dev.quartet.inventory;
 
 import dev.quartet.planner.ClusterState;
 import io.fabric8.kubernetes.api.model.Pod;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,6 +34,19 @@ public record Inventory(
     /** The GPUs of {@code node} whose MIG mode is off (empty when none, or when Quartet cannot tell which). */
     public Set<Integer> migOff(String node) {
         return migOff.getOrDefault(node, Set.of());
+    }
+
+    /**
+     * How long until the next node that is not Ready now counts as lost (its replicas are then replaced elsewhere), or
+     * empty when no node is on its way there. Nothing else marks that moment (a dead kubelet writes nothing more), so
+     * whoever replaces replicas looks again then.
+     */
+    public Optional<Duration> untilNextNodeLost(Duration lostAfter, Instant now) {
+        return nodes.values().stream()
+                .filter(n -> !n.ready() && !lostNodes.contains(n.name()) && n.readyChangedAt() != null)
+                .map(n -> Duration.between(now, n.readyChangedAt().plus(lostAfter)))
+                .map(d -> d.isNegative() ? Duration.ZERO : d)
+                .min(Duration::compareTo);
     }
 
     public boolean takesNewPods(String node) {

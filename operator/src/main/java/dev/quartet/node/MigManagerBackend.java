@@ -17,6 +17,7 @@ import io.quarkus.logging.Log;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -42,6 +43,9 @@ public class MigManagerBackend implements MigBackend {
     @Inject
     EventRecorder events;
 
+    /** The wall clock: when a ConfigMap write ended (tests fix it). */
+    Clock clock = Clock.systemUTC();
+
     private NodeObserver observer;
     private NodeActionExecutor executor;
 
@@ -49,7 +53,8 @@ public class MigManagerBackend implements MigBackend {
     void init() {
         MigConfigStore store = new MigConfigStore(client, config.migManager());
         observer = new NodeObserver(config.migManager(), store);
-        executor = new NodeActionExecutor(client, config.migManager(), store, new ReplicaEvictor(client), events);
+        executor =
+                new NodeActionExecutor(client, config.migManager(), store, new ReplicaEvictor(client), events, clock);
     }
 
     @Override

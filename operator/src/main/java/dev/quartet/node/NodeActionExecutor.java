@@ -28,6 +28,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.quarkus.logging.Log;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -55,18 +56,22 @@ final class NodeActionExecutor {
     private final MigConfigStore store;
     private final ReplicaEvictor evictor;
     private final EventRecorder events;
+    private final Clock clock;
 
+    /** {@code clock}: the wall clock, read after a ConfigMap write to record when MIG Manager's copy starts to follow. */
     NodeActionExecutor(
             KubernetesClient client,
             QuartetConfig.MigManager config,
             MigConfigStore store,
             ReplicaEvictor evictor,
-            EventRecorder events) {
+            EventRecorder events,
+            Clock clock) {
         this.client = client;
         this.config = config;
         this.store = store;
         this.evictor = evictor;
         this.events = events;
+        this.clock = clock;
     }
 
     /** Why a step stopped short, in place of the transition's report. */
@@ -140,7 +145,9 @@ final class NodeActionExecutor {
         return patch(
                 node,
                 Map.of(),
-                annotation(QuartetLabels.NODE_CONFIG_STAGED, new StagedConfig(s.config(), now).annotation()));
+                annotation(
+                        QuartetLabels.NODE_CONFIG_STAGED,
+                        StagedConfig.written(s.config(), now, clock.instant()).annotation()));
     }
 
     /**
@@ -156,7 +163,10 @@ final class NodeActionExecutor {
                 patch(
                         node,
                         Map.of(),
-                        annotation(QuartetLabels.NODE_CONFIG_STAGED, new StagedConfig(s.config(), now).annotation()));
+                        annotation(
+                                QuartetLabels.NODE_CONFIG_STAGED,
+                                StagedConfig.written(s.config(), now, clock.instant())
+                                        .annotation()));
             }
             return Optional.of(new Refusal(
                     Phase.WAITING,

@@ -161,7 +161,17 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             d.setStatus(status);
             control = UpdateControl.patchStatus(d);
         }
-        return settled ? control : control.rescheduleAfter(WHILE_PROGRESSING);
+        // A node that stopped being Ready counts as lost only nodeLostAfter later, and nothing else happens then (its
+        // kubelet writes nothing more): look again at that moment, so its replicas are replaced without waiting for an
+        // unrelated event.
+        Optional<Duration> lost = view.inventory()
+                .untilNextNodeLost(config.nodeLostAfter(), view.at())
+                .map(wait -> wait.plusSeconds(1));
+        Optional<Duration> again = settled
+                ? lost
+                : Optional.of(
+                        lost.filter(l -> l.compareTo(WHILE_PROGRESSING) < 0).orElse(WHILE_PROGRESSING));
+        return again.map(control::rescheduleAfter).orElse(control);
     }
 
     /**

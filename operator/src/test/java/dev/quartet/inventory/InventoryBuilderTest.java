@@ -455,6 +455,22 @@ class InventoryBuilderTest {
     }
 
     @Test
+    void whenANodeNotReadyWillCountAsLostIsKnownSoItsReplicasAreReplacedThen() {
+        // a dead kubelet writes nothing more: the moment its node counts as lost has to be looked for
+        NodeBuilder dying =
+                notReadySince(a30Node("gpu-1"), NOW.minus(LOST_AFTER).plusSeconds(7));
+        NodeBuilder dead = notReadySince(a30Node("gpu-2"), NOW.minus(LOST_AFTER));
+
+        Inventory inventory =
+                build(List.of(dying.build(), dead.build(), a30Node("gpu-3").build()), List.of());
+
+        assertThat(inventory.lostNodes()).containsExactly("gpu-2");
+        assertThat(inventory.untilNextNodeLost(LOST_AFTER, NOW)).contains(Duration.ofSeconds(7));
+        assertThat(build(List.of(a30Node("gpu-3").build()), List.of()).untilNextNodeLost(LOST_AFTER, NOW))
+                .isEmpty();
+    }
+
+    @Test
     void aNodeNotReadyForTheGraceIsLost() {
         Pod resnet = at(replica("resnet", 0, "gpu-1", "1g.6gb"), 0, "1g.6gb", 1);
         NodeBuilder node = notReadySince(a30Node("gpu-1"), NOW.minus(LOST_AFTER));

@@ -6,9 +6,15 @@ import static org.awaitility.Awaitility.await;
 import dev.quartet.model.TestDeployments;
 import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.sim.GpuSnapshot;
+import dev.quartet.sim.Strictness;
 import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -71,6 +77,51 @@ class MigModeIT extends BedPerTest {
         assertThat(bed.client.v1().events().inAnyNamespace().list().getItems())
                 .anyMatch(e -> "MigRepartitionStarted".equals(e.getReason())
                         && e.getMessage().contains("turning MIG mode on"));
+    }
+
+    /**
+     * With MIG Manager's {@code WITH_REBOOT=true} on a host where the GPU reset fails, a MIG mode change goes through
+     * {@code rebooting} and the node really restarts: it is NotReady for a while, every container ends, GPU pods fail
+     * admission at boot. Quartet turns MIG on only on a node with no replica it may not lose, waits out the reboot
+     * and the apply after it, checks the layout, then places the replicas.
+     */
+    @Test
+    void aModeChangeThatRebootsTheNodeEndsWithTheReplicasRunning() {
+        bed = new OperatorTestBed(
+                "migreboot",
+                o -> o.withNodes(1)
+                        .withGpusPerNode(2)
+                        .withLayout("disabled")
+                        .withReconfigureDelay(Duration.ofSeconds(1))
+                        .withMigModeChange(Strictness.MigModeChange.REBOOT, Duration.ofSeconds(5)),
+                Map.of("QUARTET_MIG_MANAGER_ALLOW_MIG_MODE_CHANGE", "true"));
+        String node = bed.sim.nodeNames().get(0);
+        List<String> states = new CopyOnWriteArrayList<>();
+        Watch watch = bed.client.nodes().withName(node).watch(new Watcher<>() {
+            @Override
+            public void eventReceived(Action action, Node n) {
+                String state = n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE);
+                if (states.isEmpty() || !states.get(states.size() - 1).equals(state)) {
+                    states.add(state);
+                }
+            }
+
+            @Override
+            public void onClose(WatcherException e) {}
+        });
+        try {
+            bed.create(TestDeployments.of("tiny", "1g.6gb", 2));
+            bed.awaitReady("tiny", 2, SOON);
+        } finally {
+            watch.close();
+        }
+        assertThat(states).as("MIG Manager's states on %s", node).contains(NvidiaLabels.STATE_REBOOTING);
+        assertThat(label(node, NvidiaLabels.MIG_CONFIG)).startsWith("quartet-");
+        assertThat(label(node, "inference.quartet.dev/mig-last-failure")).isNull();
+        assertThat(bed.sim.layoutOf(node)).anyMatch(GpuSnapshot::migEnabled);
+        assertThat(bed.pods("tiny"))
+                .hasSize(2)
+                .allMatch(p -> node.equals(p.getSpec().getNodeName()));
     }
 
     private String label(String node, String key) {

@@ -29,8 +29,10 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -104,6 +106,8 @@ class MigManagerBackendTest {
             int maxConcurrentRepartitions, Duration configPropagationDelay, boolean allowMigModeChange) {
         MigManagerBackend backend = new MigManagerBackend();
         backend.client = cluster.client;
+        // ConfigMap writes end at once: each pass's time is the time of its writes
+        backend.clock = Clock.fixed(Instant.EPOCH, ZoneOffset.UTC);
         backend.config = new QuartetConfig() {
             @Override
             public Worker worker() {
@@ -540,6 +544,30 @@ class MigManagerBackendTest {
         assertThat(due.phase()).isEqualTo(Phase.APPLYING);
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(config);
         assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isNull();
+    }
+
+    @Test
+    void theConfigMapLagIsCountedFromWhenTheWriteEndedNotFromAnOlderPlan() {
+        // The pass works from a plan computed at NOW; the ConfigMap write ends 2.4 s later (a busy API server). MIG
+        // Manager's mounted copy follows the ConfigMap from the write on: counted from NOW, or from the write rounded
+        // down, the wait would be shorter than configured and MIG Manager would not find the config yet.
+        migConfig(TestNodes.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        MigManagerBackend backend = backend(1, Duration.ofSeconds(90));
+        backend.clock = Clock.fixed(NOW.plusMillis(2400), ZoneOffset.UTC);
+        backend.init();
+
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).endsWith("@" + NOW.plusSeconds(3));
+        NodeProgress early = pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW.plusSeconds(92))
+                .get("gpu-a");
+        assertThat(early.phase()).isEqualTo(Phase.WAITING);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
+
+        NodeProgress due = pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW.plusSeconds(93))
+                .get("gpu-a");
+        assertThat(due.phase()).isEqualTo(Phase.APPLYING);
     }
 
     @Test

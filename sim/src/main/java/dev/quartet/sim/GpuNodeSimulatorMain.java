@@ -35,7 +35,8 @@ public final class GpuNodeSimulatorMain {
         --worker-model-root DIR       local directory standing in for file:///models in the image
         --worker-log-dir DIR          worker process logs (default $TMPDIR/quartet-sim-workers)
         --keep-nodes-on-exit          leave the nodes registered when stopped (they go NotReady)
-      How strictly NVIDIA's stack and the kubelet are followed (default: gentle, as before issue 17):
+      How strictly NVIDIA's stack and the kubelet are followed (default: as NVIDIA's stack, with short delays,
+      the same as --strict; --gentle for the simulator of before issue 17):
       """ + StrictnessFlags.USAGE + "\n";
 
     private GpuNodeSimulatorMain() {}

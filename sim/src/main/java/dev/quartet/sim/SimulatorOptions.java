@@ -22,8 +22,8 @@ import java.util.function.UnaryOperator;
  * @param workerModelRoot    local directory that stands in for the image's {@code /models}
  * @param workerLogDir       where worker process logs go
  * @param deleteNodesOnClose delete the simulator's nodes (and their pods) on close
- * @param strictness         how strictly NVIDIA's stack and the kubelet are followed ({@link Strictness#gentle()} by
- *                           default for now)
+ * @param strictness         how strictly NVIDIA's stack and the kubelet are followed ({@link Strictness#nvidia()} by
+ *                           default: NVIDIA's behaviour with short delays)
  * @param dra                the nodes run NVIDIA's DRA driver with {@code DynamicMIG} instead of the device plugin and
  *                           MIG Manager: ResourceSlices, claims prepared by creating the allocated GPU instance
  *                           ({@link DraKubeletPlugin}); false by default
@@ -50,7 +50,8 @@ public record SimulatorOptions(
 
     /**
      * The defaults: 2 A30 nodes with 4 GPUs, MIG enabled without instances, NVIDIA's default ConfigMap, every
-     * behaviour gentle ({@link Strictness#gentle()}).
+     * behaviour as NVIDIA's stack has it with short delays ({@link Strictness#nvidia()}; the device choice is random
+     * with a seed from the clock, logged, unless {@link #withDeviceChoice} or {@code --seed} sets one).
      */
     public static SimulatorOptions defaults() {
         return new SimulatorOptions(
@@ -67,7 +68,7 @@ public record SimulatorOptions(
                 null,
                 Path.of(System.getProperty("java.io.tmpdir"), "quartet-sim-workers"),
                 true,
-                Strictness.gentle(),
+                Strictness.nvidia(),
                 false);
     }
 

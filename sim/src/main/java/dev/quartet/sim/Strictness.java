@@ -5,9 +5,9 @@ import java.util.Objects;
 
 /**
  * How strictly the simulator follows NVIDIA's stack and the kubelet where today's simulation is gentler
- * (docs/local-cluster.md, "How strict"). Each component is one behaviour; {@link #gentle()} is what the simulator did
- * before these existed and is the default for now, {@link #nvidia()} is NVIDIA's behaviour with delays short enough
- * for tests, {@link #realistic()} the same with the delays of a real node.
+ * (docs/local-cluster.md, "How strict"). Each component is one behaviour; {@link #nvidia()} is NVIDIA's behaviour with
+ * delays short enough for tests and the default, {@link #realistic()} the same with the delays of a real node, and
+ * {@link #gentle()} what the simulator did before these existed (only for a test that isolates one behaviour).
  *
  * @param deviceChoice        who picks the free device of a resource a pod gets
  * @param deviceChoiceSeed    seed of {@link DeviceChoice#RANDOM}; null: taken from the clock (and logged)
@@ -118,7 +118,10 @@ public record Strictness(
         }
     }
 
-    /** What the simulator did before these options existed: every behaviour gentle. */
+    /**
+     * What the simulator did before these options existed: every behaviour gentle. Not the default: a test that needs
+     * it to isolate one behaviour says why.
+     */
     public static Strictness gentle() {
         return new Strictness(
                 DeviceChoice.LEAST_BUSY_GPU,

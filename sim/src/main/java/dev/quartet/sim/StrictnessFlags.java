@@ -20,19 +20,23 @@ public final class StrictnessFlags {
     public static final String PROPERTY = "quartet.sim.flags";
 
     static final String USAGE = """
-        --strict                      every behaviour as NVIDIA's stack has it, with short delays (for tests)
+        --strict                      every behaviour as NVIDIA's stack has it, with short delays (the default)
         --realistic                   the same with a real node's delays (operands 30 s / 60 s, ConfigMap lag 75 s,
                                       reboot 3 min; add --reconfigure-delay 10s for the apply)
-        --device-choice C             least-busy-gpu (default) | random: who picks a pod's free device
+        --gentle                      every behaviour as the simulator had it before issue 17 (later flags turn
+                                      single behaviours back on); values in [brackets] below are gentle's
+        --device-choice C             random (default) | least-busy-gpu: who picks a pod's free device [least-busy-gpu]
         --seed N                      seed of --device-choice random (default: from the clock, logged)
-        --operand-shutdown STOP,UP    MIG Manager pauses device plugin, GFD, DCGM: e.g. 30s,60s (default off)
-        --config-file-lag D           MIG Manager's mounted ConfigMap lags this much, e.g. 75s (default 0)
-        --finish-apply-in-flight      a changed nvidia.com/mig.config waits for the apply in flight (default: cancels)
+        --operand-shutdown STOP,UP    MIG Manager pauses device plugin, GFD, DCGM: e.g. 30s,60s, or off
+                                      (default 500ms,1s) [off]
+        --config-file-lag D           MIG Manager's mounted ConfigMap lags this much, e.g. 75s (default 2s) [0s]
+        --finish-apply-in-flight      a changed nvidia.com/mig.config waits for the apply in flight (default)
+                                      [a changed label cancels it]
         --state-shortcuts             success without pending when already applied, failed before pending for an
-                                      unknown config (default: always pending first)
-        --apply M                     all-or-nothing (default) | gpu-by-gpu: mig-parted's apply, busy = processes
-        --mig-mode-change M           in-place (default) | reset | reset-fails | reboot
-        --reboot-duration D           how long a reboot takes (default 2s)
+                                      unknown config (default) [always pending first]
+        --apply M                     gpu-by-gpu (default): mig-parted's apply, busy = processes | all-or-nothing
+        --mig-mode-change M           reset (default) | reset-fails | reboot | in-place [in-place]
+        --reboot-duration D           how long a reboot takes (default 3s) [2s]
       Durations: 500ms, 30s, 3m.""";
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
@@ -44,6 +48,7 @@ public final class StrictnessFlags {
         return switch (flag) {
             case "--strict",
                     "--realistic",
+                    "--gentle",
                     "--device-choice",
                     "--seed",
                     "--operand-shutdown",
@@ -65,6 +70,9 @@ public final class StrictnessFlags {
         switch (flag) {
             case "--strict" -> s[0] = Strictness.nvidia();
             case "--realistic" -> s[0] = Strictness.realistic();
+            case "--gentle" ->
+                s[0] = Strictness.gentle()
+                        .withDeviceChoice(Strictness.DeviceChoice.LEAST_BUSY_GPU, s[0].deviceChoiceSeed());
             case "--device-choice" ->
                 s[0] = s[0].withDeviceChoice(
                         enumValue(Strictness.DeviceChoice.class, value(args, ++i, flag)), s[0].deviceChoiceSeed());

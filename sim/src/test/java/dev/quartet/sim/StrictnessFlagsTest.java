@@ -12,15 +12,26 @@ class StrictnessFlagsTest {
     private final SimulatorOptions defaults = SimulatorOptions.defaults();
 
     @Test
-    void theDefaultsAreTheGentleBehavioursOfBefore() {
-        assertThat(defaults.strictness()).isEqualTo(Strictness.gentle());
+    void theDefaultsAreNvidiasBehavioursWithShortDelays() {
+        assertThat(defaults.strictness()).isEqualTo(Strictness.nvidia());
+        assertThat(defaults.strictness().deviceChoice()).isEqualTo(Strictness.DeviceChoice.RANDOM);
         assertThat(StrictnessFlags.applyTo(defaults, "  ")).isEqualTo(defaults);
+    }
+
+    @Test
+    void gentleIsAnExplicitChoiceAndLaterFlagsTurnSingleBehavioursBackOn() {
+        assertThat(StrictnessFlags.applyTo(defaults, "--gentle").strictness()).isEqualTo(Strictness.gentle());
+        Strictness s = StrictnessFlags.applyTo(defaults, "--gentle --state-shortcuts --seed 5")
+                .strictness();
+        assertThat(s.stateShortcuts()).isTrue();
+        assertThat(s.applyModel()).isEqualTo(Strictness.ApplyModel.ALL_OR_NOTHING);
+        assertThat(s.deviceChoiceSeed()).isEqualTo(5L);
     }
 
     @Test
     void eachFlagSetsItsBehaviour() {
         Strictness s = StrictnessFlags.applyTo(
-                        defaults,
+                        defaults.withStrictness(Strictness.gentle()),
                         "--device-choice random --seed 42 --operand-shutdown 30s,1m --config-file-lag 75s "
                                 + "--finish-apply-in-flight --state-shortcuts --apply gpu-by-gpu "
                                 + "--mig-mode-change reset-fails --reboot-duration 500ms")

@@ -62,9 +62,19 @@ final class ClusterAssertions {
                         "{\"metadata\":{\"labels\":{\"nvidia.com/mig.config\":\"" + config + "\"}}}");
     }
 
-    /** Relabels the node's selected MIG config and waits for MIG Manager to settle in success or failed. */
+    /**
+     * Relabels the node's selected MIG config and waits for MIG Manager to settle in success or failed. The state
+     * label names no config and may already say {@code success} (or MIG Manager may write {@code success} at once,
+     * without {@code pending}), so the same patch sets it to {@code pending}, as Quartet does when it selects a config:
+     * what MIG Manager writes after that is about this config.
+     */
     static String selectConfigAndWait(KubernetesClient client, String node, String config) {
-        selectConfig(client, node, config);
+        client.nodes()
+                .withName(node)
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"labels\":{\"nvidia.com/mig.config\":\"" + config
+                                + "\",\"nvidia.com/mig.config.state\":\"pending\"}}}");
         eventually().until(() -> {
             String state = label(client, node, "nvidia.com/mig.config.state");
             return "success".equals(state) || "failed".equals(state);

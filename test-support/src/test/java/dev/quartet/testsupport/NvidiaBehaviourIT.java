@@ -34,8 +34,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The simulator's behaviours of issue 17 that make it as strict as NVIDIA's stack and the kubelet, each switched on
- * by its option, against the real API server, scheduler and controllers.
+ * The simulator's behaviours of issue 17 that make it as strict as NVIDIA's stack and the kubelet, against the real API
+ * server, scheduler and controllers. They are all on by default; a test that asserts one behaviour's exact sequence of
+ * states (or which GPU a pod gets) starts from {@link Strictness#gentle()} and turns that one on, so that the others (a
+ * ConfigMap lag, a random device, the operand shutdown) do not blur it. Their combination is what every other test
+ * runs on, the operator's ITs included (NvidiaStackIT: Quartet coping with each of them).
  */
 @WithLocalCluster
 class NvidiaBehaviourIT {
@@ -202,7 +205,9 @@ class NvidiaBehaviourIT {
     @Test
     void operandShutdownHidesTheWholeNodesMigCapacityUntilThePluginIsBack() {
         String config = "it-gpu1-2g-" + System.nanoTime();
-        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(2)
+        // isolated (class comment): the running pod must be on GPU 0, and the config added below known at once
+        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withStrictness(Strictness.gentle())
+                .withGpusPerNode(2)
                 .withLayout("4x1g.6gb")
                 .withReconfigureDelay(Duration.ofSeconds(4))
                 .withOperandShutdown(Duration.ofSeconds(1), Duration.ofSeconds(5)))) {
@@ -292,7 +297,9 @@ class NvidiaBehaviourIT {
 
     @Test
     void anApplyInFlightFinishesBeforeAChangedLabelIsActedOnAndFlapsAreCoalesced() {
-        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(1)
+        // isolated (class comment): with the operand shutdown, the abandoned config's success comes before its slices
+        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withStrictness(Strictness.gentle())
+                .withGpusPerNode(1)
                 .withLayout("1x4g.24gb")
                 .withReconfigureDelay(Duration.ofSeconds(3))
                 .withFinishApplyInFlight(true))) {
@@ -335,7 +342,9 @@ class NvidiaBehaviourIT {
     @Test
     void theStateLabelSkipsPendingWhenTheNodeAlreadyMatchesOrTheConfigIsUnknown() {
         String same = "it-same-" + System.nanoTime();
-        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(2)
+        // isolated (class comment): with the ConfigMap lag the config added below is unknown for a while
+        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withStrictness(Strictness.gentle())
+                .withGpusPerNode(2)
                 .withLayout("4x1g.6gb")
                 .withReconfigureDelay(Duration.ofSeconds(1))
                 .withStateShortcuts(true))) {
@@ -365,8 +374,11 @@ class NvidiaBehaviourIT {
 
     @Test
     void aLateSuccessCanBelongToTheConfigTheOperatorAbandoned() {
-        try (GpuNodeSimulator sim = cluster.startSimulator(
-                o -> o.withGpusPerNode(1).withLayout("1x4g.24gb").withReconfigureDelay(Duration.ofMillis(500)))) {
+        // isolated (class comment): with the operand shutdown, the slices show a moment after success
+        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withStrictness(Strictness.gentle())
+                .withGpusPerNode(1)
+                .withLayout("1x4g.24gb")
+                .withReconfigureDelay(Duration.ofMillis(500)))) {
             String node = sim.nodeNames().get(0);
             sim.stuckPending(node, true);
             sim.lateSuccessForAbandonedConfig(node, Duration.ofSeconds(6));
@@ -390,7 +402,9 @@ class NvidiaBehaviourIT {
 
     @Test
     void busyMeansProcessesSoAHolderWithoutOneLosesItsSliceAndTheApplyGoesGpuByGpu() {
-        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(2)
+        // isolated (class comment): which GPU each pod gets must be known, so the least busy one
+        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withStrictness(Strictness.gentle())
+                .withGpusPerNode(2)
                 .withLayout("4x1g.6gb")
                 .withReconfigureDelay(Duration.ofMillis(300))
                 .withApplyModel(Strictness.ApplyModel.GPU_BY_GPU))) {
@@ -470,7 +484,9 @@ class NvidiaBehaviourIT {
 
     @Test
     void aMigModeChangeWithRebootRestartsTheNodeAndEndsItsPods() {
-        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withGpusPerNode(2)
+        // isolated (class comment): the exact sequence of the reboot's states
+        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withStrictness(Strictness.gentle())
+                .withGpusPerNode(2)
                 .withLayout("4x1g.6gb")
                 .withReconfigureDelay(Duration.ofMillis(300))
                 .withApplyModel(Strictness.ApplyModel.GPU_BY_GPU)
@@ -554,8 +570,11 @@ class NvidiaBehaviourIT {
     @Test
     void successWithoutInstancesReportsSuccessAndCreatesNothingOnTheGpusThatChange() {
         String config = "it-gpu1-4g-" + System.nanoTime();
-        try (GpuNodeSimulator sim = cluster.startSimulator(
-                o -> o.withGpusPerNode(2).withLayout("4x1g.6gb").withReconfigureDelay(Duration.ofMillis(300)))) {
+        // isolated (class comment): with the ConfigMap lag the config added below is unknown for a while
+        try (GpuNodeSimulator sim = cluster.startSimulator(o -> o.withStrictness(Strictness.gentle())
+                .withGpusPerNode(2)
+                .withLayout("4x1g.6gb")
+                .withReconfigureDelay(Duration.ofMillis(300)))) {
             // after the simulator started: it creates MIG Manager's ConfigMap when there is none
             MigConfigs.add(client, config, """
             - devices: [0]
