@@ -105,18 +105,8 @@ public class ClusterPlanning {
         this.sources = sources;
     }
 
-    /** Whether a deployment's replicas are planned ({@link PlanningInput#plannable}). */
     void attach(NodeEventSource nodeEvents) {
         this.nodeEvents = nodeEvents;
-    }
-
-    static boolean plannable(InferenceDeployment d) {
-        return PlanningInput.plannable(d);
-    }
-
-    /** Replica pods that are failing (not Ready after a restart): a scale-down releases them before healthy ones. */
-    static Set<String> failing(List<Pod> pods) {
-        return PlanningInput.failing(pods);
     }
 
     /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. No writes. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.model.TestDeployments;
+import dev.quartet.preview.PlanningInput;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import java.util.List;
@@ -28,9 +29,9 @@ class PlannableTest {
 
     @Test
     void aDeploymentStoppedByANameConflictHoldsNoSlices() {
-        assertThat(ClusterPlanning.plannable(TestDeployments.of("web", "1g.6gb", 2)))
+        assertThat(PlanningInput.plannable(TestDeployments.of("web", "1g.6gb", 2)))
                 .isTrue();
-        assertThat(ClusterPlanning.plannable(degraded("NameConflict"))).isFalse();
-        assertThat(ClusterPlanning.plannable(degraded("InsufficientSlices"))).isTrue();
+        assertThat(PlanningInput.plannable(degraded("NameConflict"))).isFalse();
+        assertThat(PlanningInput.plannable(degraded("InsufficientSlices"))).isTrue();
     }
 }
