@@ -33,9 +33,10 @@ public final class MigPlanner {
 
     /**
      * Planner settings. {@code idleGpuCoverMinSlices}: an idle GPU of a node that is repartitioned anyway is
-     * repartitioned too when that lets at least this many stranded memory slices be covered ({@link IdleGpuCover},
-     * docs/planner.md step 6); 0 never does, keeping rule 6 (fewest GPUs repartitioned) strictly above rule 7.
-     * Default 6: one more GPU for the six replicas it takes off GPUs that would strand a slice.
+     * repartitioned too when that lets at least this many stranded memory slices per eight memory slices of that GPU
+     * be covered ({@link IdleGpuCover}, docs/planner.md step 6; half, rounded up, for an A30); 0 never does, keeping
+     * rule 6 (fewest GPUs repartitioned) strictly above rule 7. Default 6: one more 8-slice GPU for the six replicas
+     * it takes off GPUs that would strand a slice, or an A30 for three.
      */
     public record Options(int idleGpuCoverMinSlices) {
 
