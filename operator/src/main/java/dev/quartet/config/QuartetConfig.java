@@ -100,7 +100,7 @@ public interface QuartetConfig {
     interface Planner {
         /**
          * An idle GPU of a node that is repartitioned anyway is repartitioned too when that lets at least this many
-         * stranded memory slices be covered (one replica each moves onto it from GPUs whose every compute slice is
+         * stranded memory slices per eight memory slices of that GPU (half, rounded up, for an A30) be covered (one replica each moves onto it from GPUs whose every compute slice is
          * used). It adds no node reconfiguration and moves nothing running; 0 never does, which keeps the fewest
          * GPUs repartitioned above covered slices.
          */

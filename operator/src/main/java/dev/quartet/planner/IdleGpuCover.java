@@ -102,10 +102,19 @@ final class IdleGpuCover {
                 }
             }
         }
-        if (covered < minSlices) {
+        if (covered < threshold(idle.model)) {
             state.rollback(mark);
             gave.forEach(gpu -> stranded[gpu.id] = NodeRepacker.cost(gpu, gpu.openCode)[1]);
         }
+    }
+
+    /**
+     * The slices a trade must cover for one more GPU repartitioned: {@code minSlices} per eight memory slices of the
+     * idle GPU, rounded up (6 on an 8-slice GPU and 3 on an A30 by default): an A30 holds at most four replicas, so
+     * a threshold of six would never let one take any.
+     */
+    private int threshold(GpuModel model) {
+        return (minSlices * model.memorySlices() + 7) / 8;
     }
 
     /** Whether an open GPU can take one more instance of some profile and still cover every memory slice. */

@@ -33,9 +33,10 @@ public final class MigPlanner {
 
     /**
      * Planner settings. {@code idleGpuCoverMinSlices}: an idle GPU of a node that is repartitioned anyway is
-     * repartitioned too when that lets at least this many stranded memory slices be covered ({@link IdleGpuCover},
-     * docs/planner.md step 6); 0 never does, keeping rule 6 (fewest GPUs repartitioned) strictly above rule 7.
-     * Default 6: one more GPU for the six replicas it takes off GPUs that would strand a slice.
+     * repartitioned too when that lets at least this many stranded memory slices per eight memory slices of that GPU
+     * be covered ({@link IdleGpuCover}, docs/planner.md step 6; half, rounded up, for an A30); 0 never does, keeping
+     * rule 6 (fewest GPUs repartitioned) strictly above rule 7. Default 6: one more 8-slice GPU for the six replicas
+     * it takes off GPUs that would strand a slice, or an A30 for three.
      */
     public record Options(int idleGpuCoverMinSlices) {
 
@@ -106,7 +107,7 @@ public final class MigPlanner {
         if (compare(unplaced.satisfied, everything, input) >= 0) {
             PlacementState placed = new SpreadPass(new PlacementState(input), everything).run(true);
             if (compare(placed.satisfied, everything, input) >= 0) {
-                return new PlanAssembler(placed).plan();
+                return fewestMoves(new PlanAssembler(placed).plan(), true, everything, input);
             }
         }
         List<PlacementState> candidates = admissions(input, unplaced);
@@ -121,12 +122,38 @@ public final class MigPlanner {
             PlacementState placed =
                     new SpreadPass(new PlacementState(input), admitted.satisfied.clone()).run(largestFirst);
             if (compare(placed.satisfied, admitted.satisfied, input) >= 0) {
-                return new PlanAssembler(placed).plan();
+                return fewestMoves(new PlanAssembler(placed).plan(), largestFirst, admitted.satisfied, input);
             }
             placements.add(placed);
         }
         candidates.addAll(0, placements);
         return best(candidates, input);
+    }
+
+    /**
+     * Rule 4 once placement has reached {@code target} by moving running replicas: placement in the other order,
+     * and admission with movable replicas left in place (itself a complete placement), may reach it too while
+     * moving fewer. Of those that do, the plan with fewest moves, then fewest repartitions; {@code plan} on ties.
+     * Nothing more is tried when {@code plan} moves nothing.
+     */
+    private static Plan fewestMoves(Plan plan, boolean largestFirst, int[] target, PlanInput input) {
+        if (plan.moved().isEmpty()) {
+            return plan;
+        }
+        List<PlacementState> others = new ArrayList<>();
+        others.add(new SpreadPass(new PlacementState(input), target.clone()).run(!largestFirst));
+        PlacementState kept = new PlacementState(input);
+        if (Arrays.stream(kept.gpus).anyMatch(gpu -> gpu.displaceable)) {
+            others.add(new CapacityPass(kept).run());
+        }
+        Plan best = plan;
+        for (PlacementState other : others) {
+            if (compare(other.satisfied, target, input) >= 0) {
+                Plan candidate = new PlanAssembler(other).plan();
+                best = better(candidate, best) ? candidate : best;
+            }
+        }
+        return best;
     }
 
     /** The best plan by rule 3, then rule 4 (fewer moves), then rule 6 (fewer repartitions); first on ties. */

@@ -184,6 +184,39 @@ class MigPlannerRulesTest {
     }
 
     @Test
+    void anIdleA30OfANodeRepartitionedAnywayTakesReplicasThatResolveOnItFromGpusThatStrand() {
+        // Each A100-80GB of nodes a1-a3 holds six replicas that may run only there and one 5 GiB replica that may
+        // run anywhere: seven 1g.10gb strand slice 7. Node b is repartitioned anyway (its GPU 0 for ns/big). An
+        // A30 holds at most four replicas, so it trades for half the threshold (3 of the default 6): its idle
+        // GPU 1 takes the three 5 GiB replicas as 1g.6gb and no slice is stranded, for one more GPU repartitioned.
+        ClusterState state = cluster(
+                node("a1", gpu(0, GpuModel.A100_80GB)),
+                node("a2", gpu(0, GpuModel.A100_80GB)),
+                node("a3", gpu(0, GpuModel.A100_80GB)),
+                node("b", a30(0), a30(1)));
+        List<Demand> demands = List.of(
+                onNodes("ns/fill1", "1g.10gb", 6, "a1"),
+                onNodes("ns/fill2", "1g.10gb", 6, "a2"),
+                onNodes("ns/fill3", "1g.10gb", 6, "a3"),
+                onNodes("ns/big", "4g.24gb", 1, "b"),
+                memoryDemand("ns/mem1", 5, 1),
+                memoryDemand("ns/mem2", 5, 1),
+                memoryDemand("ns/mem3", 5, 1));
+
+        Plan covered = new MigPlanner().plan(state, demands);
+        assertThat(covered.unsatisfied()).isEmpty();
+        assertThat(layout(covered, "b", 1)).isEqualTo("[1g.6gb@0, 1g.6gb@1, 1g.6gb@2, 1g.6gb@3]");
+        assertThat(countOn(covered, "ns/mem1", "b")).isEqualTo(1);
+        assertThat(repartitioned(covered)).isEqualTo(5);
+        assertThat(PlanQuality.of(state, demands, covered).stranded()).isZero();
+
+        // 7 per eight slices is 4 on an A30: three replicas are not enough.
+        Plan strict = new MigPlanner(new MigPlanner.Options(7)).plan(state, demands);
+        assertThat(repartitioned(strict)).isEqualTo(4);
+        assertThat(PlanQuality.of(state, demands, strict).stranded()).isEqualTo(3);
+    }
+
+    @Test
     void anIdleGpuIsNotRepartitionedToCoverSlicesWhenItsNodeKeepsItsLayout() {
         // Node a's six GPUs hold 41 replicas that may run only on a, and ns/x's one, which may run anywhere: each
         // GPU strands slice 7. Moving ns/x's replica to node b's idle GPU 1 would cover one slice, but b keeps its

@@ -1,11 +1,18 @@
 package dev.quartet.planner;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.quartet.nvidia.GpuModel;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -13,7 +20,10 @@ import java.util.function.Supplier;
 
 /**
  * The planner benchmark (hack/bench-planner.sh): plan time and plan quality of Quartet's planner against a
- * first-fit placer and a start-slot-ignoring multiset packer on the same scenarios. Prints a Markdown table.
+ * first-fit placer and a start-slot-ignoring multiset packer on the same scenarios. Prints a Markdown table, with
+ * each row's lower bound on stranded slices ({@link StrandingBound}) beside its stranded count; with
+ * {@code --results=FILE} also writes every row as JSON, with the machine, load average, commit and settings
+ * ({@code --commit=}, {@code --load-at-start=}, as hack/bench-planner.sh passes them).
  */
 public final class PlannerBenchmark {
 
@@ -21,14 +31,26 @@ public final class PlannerBenchmark {
     private static final int RUNS = 7;
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
     private static final List<String> STRANDED_ROWS = new ArrayList<>();
+    private static final List<Map<String, Object>> RAW = new ArrayList<>();
 
     private PlannerBenchmark() {}
 
-    public static void main(String[] args) {
-        List<BenchScenarios.Scenario> scenarios = scenarios(args.length > 0 ? args[0] : "all");
+    public static void main(String[] args) throws IOException {
+        String which = "all";
+        Map<String, String> flags = new LinkedHashMap<>();
+        for (String arg : args) {
+            if (arg.startsWith("--") && arg.contains("=")) {
+                flags.put(arg.substring(2, arg.indexOf('=')), arg.substring(arg.indexOf('=') + 1));
+            } else {
+                which = arg;
+            }
+        }
+        Instant started = Instant.now();
+        List<BenchScenarios.Scenario> scenarios = scenarios(which);
         System.out.println("| scenario | GPUs | demands | planner | wall ms: median (min-max) | CPU ms: median |"
-                + " satisfied / wanted | GPUs repartitioned | nodes repartitioned | stranded slices | moved |");
-        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|");
+                + " satisfied / wanted | GPUs repartitioned | nodes repartitioned | stranded slices |"
+                + " stranded lower bound | moved |");
+        System.out.println("|---|---|---|---|---|---|---|---|---|---|---|---|");
         MigPlanner strict = new MigPlanner(new MigPlanner.Options(0));
         for (BenchScenarios.Scenario scenario : scenarios) {
             run(scenario, "Quartet", WARMUP, RUNS, () -> new MigPlanner().plan(scenario.state(), scenario.demands()));
@@ -54,6 +76,60 @@ public final class PlannerBenchmark {
                 + " where an instance would still fit |");
         System.out.println("|---|---|---|---|---|---|---|");
         STRANDED_ROWS.forEach(System.out::println);
+        if (flags.containsKey("results")) {
+            writeResults(Path.of(flags.get("results")), which, flags, started);
+        }
+    }
+
+    private static void writeResults(Path file, String which, Map<String, String> flags, Instant started)
+            throws IOException {
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("benchmark", "planner");
+        results.put("started", started.toString());
+        results.put("written", Instant.now().toString());
+        Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cpus", Runtime.getRuntime().availableProcessors());
+        machine.put("cpu", cpuName());
+        machine.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.version"));
+        machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+        machine.put("max_heap_mib", Runtime.getRuntime().maxMemory() >> 20);
+        results.put("machine", machine);
+        results.put("load_average_at_start", flags.getOrDefault("load-at-start", ""));
+        results.put("load_average_at_end", loadAverage());
+        results.put("commit", flags.getOrDefault("commit", ""));
+        results.put(
+                "settings",
+                "scenarios " + which + "; Quartet " + WARMUP + " warm-up + " + RUNS
+                        + " timed plans, other Quartet rows 1"
+                        + " + 3, baselines 1 run; JVM "
+                        + ManagementFactory.getRuntimeMXBean().getInputArguments()
+                        + "; idleGpuCoverMinSlices default " + MigPlanner.Options.DEFAULT.idleGpuCoverMinSlices()
+                        + "; stranded lower bound: StrandingBound (LP relaxation, ojAlgo)");
+        results.put("rows", RAW);
+        Files.createDirectories(file.toAbsolutePath().getParent());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), results);
+        System.err.println("raw results written to " + file);
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+            return fields[0] + " " + fields[1] + " " + fields[2];
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
+    }
+
+    private static String cpuName() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
+                    .filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .findFirst()
+                    .orElse("");
+        } catch (IOException | RuntimeException e) {
+            return "";
+        }
     }
 
     /**
@@ -120,11 +196,16 @@ public final class PlannerBenchmark {
         Arrays.sort(millis);
         Arrays.sort(cpu);
         PlanQuality quality = PlanQuality.of(scenario.state(), scenario.demands(), result);
+        // The bound for plans with this row's replicas that move no more than it: none when it moves none.
+        StrandingBound.Result anyMoves = StrandingBound.of(scenario.state(), scenario.demands(), result, true);
+        StrandingBound.Result bound = quality.moved() == 0
+                ? StrandingBound.of(scenario.state(), scenario.demands(), result, false)
+                : anyMoves;
         int gpus =
                 scenario.state().nodes().stream().mapToInt(n -> n.gpus().size()).sum();
         System.out.println(String.format(
                 Locale.ROOT,
-                "| %s | %d | %d | %s | %d (%d-%d) | %d | %d / %d | %d | %d | %d | %d |",
+                "| %s | %d | %d | %s | %d (%d-%d) | %d | %d / %d | %d | %d | %d | %s | %d |",
                 scenario.name(),
                 gpus,
                 scenario.demands().size(),
@@ -138,7 +219,36 @@ public final class PlannerBenchmark {
                 quality.repartitioned(),
                 quality.nodesRepartitioned(),
                 quality.stranded(),
+                bound.bound() < 0 ? "n/a (" + bound.state() + ")" : Long.toString(bound.bound()),
                 quality.moved()));
+        Map<String, Object> row = new LinkedHashMap<>();
+        row.put("scenario", scenario.name());
+        row.put("gpus", gpus);
+        row.put("demands", scenario.demands().size());
+        row.put("planner", planner);
+        row.put("warmup_runs", warmup);
+        row.put("timed_runs", runs);
+        row.put("wall_ms_sorted", millis);
+        row.put("cpu_ms_sorted", cpu);
+        row.put("satisfied", quality.satisfied());
+        row.put("wanted", quality.wanted());
+        row.put("gpus_repartitioned", quality.repartitioned());
+        row.put("nodes_repartitioned", quality.nodesRepartitioned());
+        row.put("stranded", quality.stranded());
+        row.put("stranded_lower_bound", bound.bound());
+        row.put("stranded_lower_bound_moves_allowed", anyMoves.bound());
+        row.put("stranded_lower_bound_with_no_move", quality.moved() == 0);
+        row.put("stranded_on_pinned_gpus_in_bound", bound.pinned());
+        row.put("bound_lp_value", bound.lp());
+        row.put("bound_lp_columns", bound.columns());
+        row.put("bound_ms", bound.millis());
+        row.put("stranded_on_repartitioned", quality.strandedOnRepartitioned());
+        row.put("stranded_on_pinned", quality.strandedOnPinned());
+        row.put("stranded_on_idle_as_is", quality.strandedOnIdleAsIs());
+        row.put("stranded_where_an_instance_fits", quality.strandedWhereAnInstanceFits());
+        row.put("moved", quality.moved());
+        row.put("load_average_after_row", loadAverage());
+        RAW.add(row);
         STRANDED_ROWS.add(String.format(
                 Locale.ROOT,
                 "| %s | %s | %d | %d | %d | %d | %d |",
