@@ -24,6 +24,7 @@ import dev.quartet.status.StatusInputs;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -70,6 +71,7 @@ import java.util.stream.Collectors;
 public class InferenceDeploymentReconciler implements Reconciler<InferenceDeployment> {
 
     static final Duration WHILE_PROGRESSING = Duration.ofSeconds(5);
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     @Inject
     ClusterPlanning planning;
@@ -232,15 +234,11 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
      */
     static List<InferenceDeployment> withDecision(
             List<InferenceDeployment> deployments, InferenceDeployment d, AutoscalingStatus decision) {
-        InferenceDeployment copy = new InferenceDeployment();
-        copy.setMetadata(d.getMetadata());
-        copy.setSpec(d.getSpec());
-        InferenceDeploymentStatus status = new InferenceDeploymentStatus();
-        if (d.getStatus() != null) {
-            status.setConditions(d.getStatus().getConditions());
+        InferenceDeployment copy = SERIALIZATION.clone(d);
+        if (copy.getStatus() == null) {
+            copy.setStatus(new InferenceDeploymentStatus());
         }
-        status.setAutoscaling(decision);
-        copy.setStatus(status);
+        copy.getStatus().setAutoscaling(decision);
         ResourceID self = ResourceID.fromResource(d);
         return deployments.stream()
                 .map(x -> ResourceID.fromResource(x).equals(self) ? copy : x)

@@ -276,12 +276,20 @@ public final class StatusBuilder {
         }
 
         ConditionMerger.Fresh readyCondition;
+        // Autoscaling held back by slices above its minimum serves with what it was granted: that is Ready.
+        int needed = in.shortfallWithinAutoscaling()
+                ? desired - in.unsatisfied().get().missing()
+                : desired;
         if (desired == 0) {
             readyCondition = new ConditionMerger.Fresh(
                     ConditionTypes.READY, true, Reasons.SCALED_TO_ZERO, "0 replicas requested");
-        } else if (ready >= desired) {
+        } else if (ready >= needed) {
             readyCondition = new ConditionMerger.Fresh(
-                    ConditionTypes.READY, true, Reasons.ALL_REPLICAS_READY, ready + "/" + desired + " replicas ready");
+                    ConditionTypes.READY,
+                    true,
+                    Reasons.ALL_REPLICAS_READY,
+                    ready + "/" + desired + " replicas ready"
+                            + (needed < desired ? " (" + needed + " granted by the cluster's slices)" : ""));
         } else {
             String reason = degraded.status()
                     ? degraded.reason()
