@@ -14,8 +14,6 @@ import io.fabric8.generator.annotation.ValidationRule;
  */
 @ValidationRule(
         value = "!has(self.minReplicas) || !has(self.maxReplicas) || self.minReplicas <= self.maxReplicas",
-        messageExpression = "\"spec.autoscaling: minReplicas (\" + string(self.minReplicas) + \") must not exceed"
-                + " maxReplicas (\" + string(self.maxReplicas) + \")\"",
         message = "spec.autoscaling: minReplicas must not exceed maxReplicas",
         fieldPath = ".minReplicas",
         reason = "FieldValueInvalid")
