@@ -185,10 +185,13 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
         }
         InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
         if (inputs.shortfallWithinAutoscaling()) {
-            status.getConditions().stream()
-                    .filter(c -> Reasons.SCALE_LIMITED_BY_SLICES.equals(c.getReason()))
-                    .findFirst()
-                    .ifPresent(c -> events.normal(d, c.getReason(), c.getMessage()));
+            // Without the load figures, which change at every reading: one Event per change of the counts.
+            events.normal(
+                    d,
+                    Reasons.SCALE_LIMITED_BY_SLICES,
+                    "the load wants " + status.getAutoscaling().getDesiredReplicas() + " replicas; the cluster's slices"
+                            + " give " + status.getAutoscaling().getGrantedReplicas() + " ("
+                            + inputs.unsatisfied().get().reason() + ")");
         } else {
             inputs.unsatisfied().ifPresent(u -> {
                 StatusBuilder.Shortfall event = StatusBuilder.shortfall(status, u, ReplicaTarget.of(d));
