@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quartet.demand.DemandFactory;
 import dev.quartet.demand.SpecValidator;
 import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.ReplicaTarget;
 import dev.quartet.model.SliceSpec;
 import dev.quartet.planner.Unsatisfied;
 import dev.quartet.preview.FitAdvisor;
@@ -79,7 +80,7 @@ final class DeploymentAdmission {
             warnings.add(id + ": the new slice is rolled out one replica at a time, each once a slice for it is free;"
                     + " the replicas of the old slice keep theirs until then");
         }
-        ShortfallMessage.sentences(shortfall.get(), object.getSpec().getReplicas(), wouldFit)
+        ShortfallMessage.sentences(shortfall.get(), ReplicaTarget.of(object), wouldFit)
                 .forEach(s -> warnings.add(id + ": " + s));
         return Decision.allow(warnings);
     }

@@ -96,6 +96,20 @@ public interface QuartetConfig {
         Optional<String> namespace();
     }
 
+    /** Slice-aware autoscaling of deployments with spec.autoscaling (docs/operator.md). */
+    Autoscaling autoscaling();
+
+    /** How autoscaling reads the replicas' load. */
+    interface Autoscaling {
+        /** How often each autoscaled deployment's Ready replicas are read and its replica count decided. */
+        @WithDefault("15s")
+        Duration syncPeriod();
+
+        /** How long one replica's metrics may take to answer; a replica that does not is left out of the sum. */
+        @WithDefault("2s")
+        Duration readTimeout();
+    }
+
     /** Planner settings (docs/planner.md). */
     interface Planner {
         /**

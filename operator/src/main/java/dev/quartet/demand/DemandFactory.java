@@ -3,6 +3,7 @@ package dev.quartet.demand;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentSpec;
+import dev.quartet.model.ReplicaTarget;
 import dev.quartet.nvidia.GpuModel;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.Placement;
@@ -32,13 +33,14 @@ public final class DemandFactory {
                 id(d),
                 profile == null || profile.isBlank() ? null : profile,
                 spec.getSlice().getMemoryGiB(),
-                spec.getReplicas(),
+                ReplicaTarget.of(d),
                 spec.getPriority() == null ? 0 : spec.getPriority(),
                 model,
                 Boolean.TRUE.equals(spec.getMovable()),
                 placement,
                 nodes(spec, nodes, false),
-                nodes(spec, nodes, true));
+                nodes(spec, nodes, true),
+                spec.getAutoscaling() != null);
     }
 
     /**

@@ -1,6 +1,8 @@
 package dev.quartet.demand;
 
 import dev.quartet.dependent.ReplicaPodFactory;
+import dev.quartet.model.AutoscalingSpec;
+import dev.quartet.model.AutoscalingTarget;
 import dev.quartet.model.BatchingSpec;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentSpec;
@@ -76,6 +78,7 @@ public final class SpecValidator {
             problems.add("spec.priority: must be between -1000 and 1000, got " + spec.getPriority());
         }
         batching(spec.getBatching(), problems);
+        autoscaling(spec.getAutoscaling(), problems);
         worker(spec.getWorker(), problems);
         return problems;
     }
@@ -213,6 +216,33 @@ public final class SpecValidator {
         range("spec.batching.maxBatchSize", b.getMaxBatchSize(), 1, 1024, problems);
         range("spec.batching.maxBatchDelayMillis", b.getMaxBatchDelayMillis(), 0, 10000, problems);
         range("spec.batching.queueLimit", b.getQueueLimit(), 1, 100000, problems);
+    }
+
+    private static void autoscaling(AutoscalingSpec a, List<String> problems) {
+        if (a == null) {
+            return;
+        }
+        range("spec.autoscaling.minReplicas", a.getMinReplicas(), 1, 1000, problems);
+        if (a.getMaxReplicas() == null) {
+            problems.add("spec.autoscaling.maxReplicas: required");
+        } else {
+            range("spec.autoscaling.maxReplicas", a.getMaxReplicas(), 1, 1000, problems);
+            if (a.getMinReplicas() != null && a.getMinReplicas() > a.getMaxReplicas()) {
+                problems.add("spec.autoscaling: minReplicas (" + a.getMinReplicas() + ") must not exceed maxReplicas ("
+                        + a.getMaxReplicas() + ")");
+            }
+        }
+        range("spec.autoscaling.scaleDownDelaySeconds", a.getScaleDownDelaySeconds(), 0, 3600, problems);
+        AutoscalingTarget t = a.getTarget();
+        if (t == null) {
+            problems.add("spec.autoscaling.target: required");
+            return;
+        }
+        if ((t.getQueueDepthPerReplica() == null) == (t.getInFlightPerReplica() == null)) {
+            problems.add("spec.autoscaling.target: set exactly one of queueDepthPerReplica and inFlightPerReplica");
+        }
+        range("spec.autoscaling.target.queueDepthPerReplica", t.getQueueDepthPerReplica(), 1, 100000, problems);
+        range("spec.autoscaling.target.inFlightPerReplica", t.getInFlightPerReplica(), 1, 100000, problems);
     }
 
     private static void range(String field, Integer value, int min, int max, List<String> problems) {

@@ -49,6 +49,11 @@ import io.fabric8.kubernetes.model.annotation.Version;
         name = "Replicas",
         type = AdditionalPrinterColumn.Type.STRING,
         jsonPath = ".status.replicaSummary")
+@AdditionalPrinterColumn(name = "Current", type = AdditionalPrinterColumn.Type.INTEGER, jsonPath = ".status.replicas")
+@AdditionalPrinterColumn(
+        name = "Desired",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        jsonPath = ".status.desiredReplicas")
 @AdditionalPrinterColumn(name = "Profile", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.profile")
 @AdditionalPrinterColumn(name = "Endpoint", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.endpoint")
 @AdditionalPrinterColumn(

@@ -21,8 +21,13 @@ public class InferenceDeploymentSpec {
     @SpecReplicas
     @Min(0)
     @Default("1")
-    @JsonPropertyDescription("Desired number of replicas, one per MIG slice. Also set through the scale subresource.")
+    @JsonPropertyDescription("Desired number of replicas, one per MIG slice. Also set through the scale subresource."
+            + " With autoscaling, only the count to start from.")
     private Integer replicas = 1;
+
+    @JsonPropertyDescription("Slice-aware autoscaling: Quartet sets the number of replicas from each replica's load,"
+            + " within the slices the cluster can give. Absent: spec.replicas (kubectl scale, an HPA) decides.")
+    private AutoscalingSpec autoscaling;
 
     @Min(-1000)
     @Max(1000)
@@ -74,6 +79,14 @@ public class InferenceDeploymentSpec {
 
     public void setReplicas(Integer replicas) {
         this.replicas = replicas;
+    }
+
+    public AutoscalingSpec getAutoscaling() {
+        return autoscaling;
+    }
+
+    public void setAutoscaling(AutoscalingSpec autoscaling) {
+        this.autoscaling = autoscaling;
     }
 
     public Integer getPriority() {

@@ -21,6 +21,12 @@ public class InferenceDeploymentStatus {
     @JsonPropertyDescription("Replica pods that exist and are not terminating.")
     private Integer replicas = 0;
 
+    @JsonPropertyDescription("Replicas wanted now: spec.replicas, or with autoscaling its desiredReplicas.")
+    private Integer desiredReplicas;
+
+    @JsonPropertyDescription("Autoscaling's last reading and decision; absent without spec.autoscaling.")
+    private AutoscalingStatus autoscaling;
+
     @JsonPropertyDescription("Replicas whose worker passes its readiness probe.")
     private Integer readyReplicas = 0;
 
@@ -67,6 +73,22 @@ public class InferenceDeploymentStatus {
 
     public void setReplicas(Integer replicas) {
         this.replicas = replicas;
+    }
+
+    public Integer getDesiredReplicas() {
+        return desiredReplicas;
+    }
+
+    public void setDesiredReplicas(Integer desiredReplicas) {
+        this.desiredReplicas = desiredReplicas;
+    }
+
+    public AutoscalingStatus getAutoscaling() {
+        return autoscaling;
+    }
+
+    public void setAutoscaling(AutoscalingStatus autoscaling) {
+        this.autoscaling = autoscaling;
     }
 
     public Integer getReadyReplicas() {
@@ -132,6 +154,8 @@ public class InferenceDeploymentStatus {
                 && Objects.equals(conditions, s.conditions)
                 && Objects.equals(replicas, s.replicas)
                 && Objects.equals(readyReplicas, s.readyReplicas)
+                && Objects.equals(desiredReplicas, s.desiredReplicas)
+                && Objects.equals(autoscaling, s.autoscaling)
                 && Objects.equals(replicaSummary, s.replicaSummary)
                 && Objects.equals(missingReplicas, s.missingReplicas)
                 && Objects.equals(profile, s.profile)

@@ -10,7 +10,9 @@ import java.util.Set;
  * profile of each GPU model), replicas, priority (higher first), an optional GPU model, whether its running
  * replicas may be moved, placement, the nodes new replicas may go to ({@code null} = every node) and the nodes its
  * running replicas may stay on ({@code null} = the same; a NoSchedule taint keeps new replicas off a node but
- * does not evict the ones running there).
+ * does not evict the ones running there), and whether a scale-down releases first the replicas whose removal frees a
+ * whole GPU ({@code freeGpusFirst}: autoscaled deployments, whose replicas come and go with the load, so the next
+ * repartition finds empty GPUs; otherwise what stays is as spread, or packed, as possible).
  */
 public record Demand(
         String name,
@@ -22,12 +24,39 @@ public record Demand(
         boolean movable,
         Placement placement,
         Set<String> eligibleNodes,
-        Set<String> keepNodes) {
+        Set<String> keepNodes,
+        boolean freeGpusFirst) {
 
     public Demand {
         placement = placement == null ? Placement.SPREAD : placement;
         eligibleNodes = eligibleNodes == null ? null : Set.copyOf(eligibleNodes);
         keepNodes = keepNodes == null ? null : Set.copyOf(keepNodes);
+    }
+
+    /** A demand whose scale-down keeps spread (or pack) first. */
+    public Demand(
+            String name,
+            String profile,
+            Integer memoryGiB,
+            int replicas,
+            int priority,
+            GpuModel gpuModel,
+            boolean movable,
+            Placement placement,
+            Set<String> eligibleNodes,
+            Set<String> keepNodes) {
+        this(
+                name,
+                profile,
+                memoryGiB,
+                replicas,
+                priority,
+                gpuModel,
+                movable,
+                placement,
+                eligibleNodes,
+                keepNodes,
+                false);
     }
 
     /** A demand whose running replicas may stay where new ones may go. */

@@ -108,11 +108,16 @@ final class PlanInput {
     /** Classifies every running replica: kept, or released (demand gone, no longer matching, or scaled down). */
     private void classifyReplicas() {
         List<RunningReplica> candidates = new ArrayList<>();
+        Map<Integer, Integer> occupied = new HashMap<>();
         for (int g = 0; g < gpuStates.size(); g++) {
             List<InstanceState> instances = sortedInstances(gpuStates.get(g));
             for (int i = 0; i < instances.size(); i++) {
                 InstanceState instance = instances.get(i);
-                if (instance.isFree() || instance.isForeign()) {
+                if (instance.isFree()) {
+                    continue;
+                }
+                occupied.merge(g, 1, Integer::sum);
+                if (instance.isForeign()) {
                     continue;
                 }
                 int d = demandIndex(instance.demand());
@@ -130,7 +135,7 @@ final class PlanInput {
             }
         }
         candidates.forEach(replica -> surplusReleased[replica.demand()]++);
-        for (RunningReplica replica : new ReplicaRelease(demands, candidates, releaseFirst).keep(released)) {
+        for (RunningReplica replica : new ReplicaRelease(demands, candidates, releaseFirst, occupied).keep(released)) {
             keptByGpu.computeIfAbsent(replica.gpu(), k -> new ArrayList<>()).add(replica);
             keptCount[replica.demand()]++;
             surplusReleased[replica.demand()]--;

@@ -9,18 +9,27 @@ import java.util.Set;
 
 /**
  * Scale-down: when a demand has more running replicas than it asks for, picks the ones to release so that
- * what stays is as spread (or, for {@code pack}, as concentrated) as possible.
+ * what stays is as spread (or, for {@code pack}, as concentrated) as possible; for a demand with
+ * {@code freeGpusFirst}, first the replicas whose release empties a whole GPU (the GPUs that need fewest releases
+ * first), so the next repartition finds whole GPUs free.
  */
 final class ReplicaRelease {
 
     private final ResolvedDemand[] demands;
     private final List<PlanInput.RunningReplica> candidates;
     private final Set<String> releaseFirst;
+    private final Map<Integer, Integer> occupied;
 
-    ReplicaRelease(ResolvedDemand[] demands, List<PlanInput.RunningReplica> candidates, Set<String> releaseFirst) {
+    /** {@code occupied}: per GPU, its instances in use (any tenant's, not only the candidates). */
+    ReplicaRelease(
+            ResolvedDemand[] demands,
+            List<PlanInput.RunningReplica> candidates,
+            Set<String> releaseFirst,
+            Map<Integer, Integer> occupied) {
         this.demands = demands;
         this.candidates = candidates;
         this.releaseFirst = releaseFirst;
+        this.occupied = new HashMap<>(occupied);
     }
 
     /** The replicas to keep; the names of the others are added to {@code released}. */
@@ -35,14 +44,41 @@ final class ReplicaRelease {
         for (int d = 0; d < demands.length; d++) {
             List<PlanInput.RunningReplica> replicas = new ArrayList<>(byDemand.getOrDefault(d, List.of()));
             while (replicas.size() > demands[d].replicas()) {
-                PlanInput.RunningReplica victim = pickVictim(replicas, demands[d].pack(), runningOnGpu);
+                PlanInput.RunningReplica victim = demands[d].demand.freeGpusFirst()
+                        ? freeingVictim(replicas, replicas.size() - demands[d].replicas())
+                        : null;
+                if (victim == null) {
+                    victim = pickVictim(replicas, demands[d].pack(), runningOnGpu);
+                }
                 replicas.remove(victim);
                 runningOnGpu.merge(victim.gpu(), -1, Integer::sum);
+                occupied.merge(victim.gpu(), -1, Integer::sum);
                 released.add(victim.name());
             }
             kept.addAll(replicas);
         }
         return kept;
+    }
+
+    /**
+     * A replica named in {@code releaseFirst}, else one on the GPU that the fewest releases empty (every instance in
+     * use there is one of {@code replicas}, at most {@code surplus} of them; then the lowest GPU index), else null.
+     */
+    private PlanInput.RunningReplica freeingVictim(List<PlanInput.RunningReplica> replicas, int surplus) {
+        for (PlanInput.RunningReplica r : replicas) {
+            if (releaseFirst.contains(r.name())) {
+                return r;
+            }
+        }
+        Map<Integer, Integer> perGpu = new HashMap<>();
+        replicas.forEach(r -> perGpu.merge(r.gpu(), 1, Integer::sum));
+        return perGpu.entrySet().stream()
+                .filter(e -> e.getValue() <= surplus && e.getValue().equals(occupied.getOrDefault(e.getKey(), 0)))
+                .min(Map.Entry.<Integer, Integer>comparingByValue().thenComparing(Map.Entry.comparingByKey()))
+                .flatMap(e -> replicas.stream()
+                        .filter(r -> r.gpu() == e.getKey())
+                        .max(Comparator.comparing(PlanInput.RunningReplica::name)))
+                .orElse(null);
     }
 
     /**

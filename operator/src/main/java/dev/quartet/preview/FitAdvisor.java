@@ -393,7 +393,8 @@ public final class FitAdvisor {
                 d.movable(),
                 d.placement(),
                 d.eligibleNodes(),
-                d.keepNodes());
+                d.keepNodes(),
+                d.freeGpusFirst());
     }
 
     private static Demand withMovable(Demand d) {
@@ -407,7 +408,8 @@ public final class FitAdvisor {
                 true,
                 d.placement(),
                 d.eligibleNodes(),
-                d.keepNodes());
+                d.keepNodes(),
+                d.freeGpusFirst());
     }
 
     private static Demand withNodes(Demand d, Set<String> eligible) {
@@ -426,7 +428,8 @@ public final class FitAdvisor {
                 d.movable(),
                 d.placement(),
                 eligible,
-                keep);
+                keep,
+                d.freeGpusFirst());
     }
 
     private static Demand withModel(Demand d, GpuModel model) {
@@ -440,6 +443,7 @@ public final class FitAdvisor {
                 d.movable(),
                 d.placement(),
                 d.eligibleNodes(),
-                d.keepNodes());
+                d.keepNodes(),
+                d.freeGpusFirst());
     }
 }

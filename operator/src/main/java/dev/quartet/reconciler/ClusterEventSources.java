@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -33,6 +34,7 @@ final class ClusterEventSources {
     private final InformerEventSource<Node, InferenceDeployment> nodes;
     private final InformerEventSource<ConfigMap, InferenceDeployment> migConfig;
     private final PlanEventSource planEvents = new PlanEventSource();
+    private final InformerEventSource<HorizontalPodAutoscaler, InferenceDeployment> autoscalers;
 
     ClusterEventSources(EventSourceContext<InferenceDeployment> context, QuartetConfig.MigManager mig) {
         SecondaryToPrimaryMapper<HasMetadata> everyone = r -> allDeployments(context);
@@ -69,6 +71,38 @@ final class ClusterEventSources {
                         .withSecondaryToPrimaryMapper(everyone::toPrimaryResourceIDs)
                         .build(),
                 context);
+        autoscalers = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(HorizontalPodAutoscaler.class, InferenceDeployment.class)
+                        .withName("horizontalpodautoscalers")
+                        .withSecondaryToPrimaryMapper(hpa -> {
+                            String target = targetOf(hpa);
+                            return target == null
+                                    ? Set.of()
+                                    : Set.of(new ResourceID(
+                                            target, hpa.getMetadata().getNamespace()));
+                        })
+                        .build(),
+                context);
+    }
+
+    /**
+     * HorizontalPodAutoscalers in the watched namespaces; one whose scaleTargetRef is an InferenceDeployment wakes
+     * it (with spec.autoscaling, the two would both scale it: {@code AutoscalingConflict}).
+     */
+    InformerEventSource<HorizontalPodAutoscaler, InferenceDeployment> autoscalers() {
+        return autoscalers;
+    }
+
+    /** The name of the target of {@code hpa} when that is an InferenceDeployment, else null. */
+    static String targetOf(HorizontalPodAutoscaler hpa) {
+        var ref = hpa.getSpec() == null ? null : hpa.getSpec().getScaleTargetRef();
+        if (ref == null
+                || !"InferenceDeployment".equals(ref.getKind())
+                || ref.getApiVersion() == null
+                || !ref.getApiVersion().startsWith(InferenceDeployment.GROUP + "/")) {
+            return null;
+        }
+        return ref.getName();
     }
 
     InformerEventSource<Pod, InferenceDeployment> pods() {

@@ -9,9 +9,12 @@ import dev.quartet.dependent.InferenceDeploymentServiceDependentResource;
 import dev.quartet.dependent.NameTakenException;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
+import dev.quartet.model.AutoscalingStatus;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
+import dev.quartet.model.ReplicaTarget;
 import dev.quartet.planner.Demand;
+import dev.quartet.status.AutoscalingReport;
 import dev.quartet.status.EventRecorder;
 import dev.quartet.status.NodeProgress;
 import dev.quartet.status.Reasons;
@@ -19,7 +22,9 @@ import dev.quartet.status.RolloutProgress;
 import dev.quartet.status.StatusBuilder;
 import dev.quartet.status.StatusInputs;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.AggregatedOperatorException;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -32,12 +37,14 @@ import io.javaoperatorsdk.operator.api.reconciler.Workflow;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.Dependent;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
 import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +71,7 @@ import java.util.stream.Collectors;
 public class InferenceDeploymentReconciler implements Reconciler<InferenceDeployment> {
 
     static final Duration WHILE_PROGRESSING = Duration.ofSeconds(5);
+    private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
     @Inject
     ClusterPlanning planning;
@@ -80,6 +88,11 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    LoadAutoscaler autoscaler;
+
+    private volatile InformerEventSource<HorizontalPodAutoscaler, InferenceDeployment> autoscalers;
+
     private final StatusBuilder statusBuilder = new StatusBuilder(Clock.systemUTC());
 
     @Override
@@ -88,7 +101,9 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
         ClusterEventSources sources = new ClusterEventSources(context, config.migManager());
         planning.attach(new ClusterPlanning.Sources(
                 sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents(), context.getPrimaryCache()));
-        return List.of(sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents());
+        autoscalers = sources.autoscalers();
+        return List.of(
+                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents(), sources.autoscalers());
     }
 
     @Override
@@ -108,8 +123,28 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             InferenceDeployment d, Context<InferenceDeployment> context) {
         String id = DemandFactory.id(d);
         List<String> problems = SpecValidator.validateDeployment(d);
-        ClusterView view = planning.view(context.getPrimaryCache().list().toList(), ResourceID.fromResource(d));
+        List<InferenceDeployment> deployments = context.getPrimaryCache().list().toList();
+        ClusterView view = planning.view(deployments, ResourceID.fromResource(d));
         List<Pod> pods = view.podsOf(id);
+        Optional<AutoscalingReport> autoscaling = Optional.empty();
+        if (problems.isEmpty() && d.getSpec().getAutoscaling() != null) {
+            AutoscalingReport report = autoscaler.decide(d, pods, conflictingHpa(d), Instant.now());
+            autoscaling = Optional.of(report);
+            int before = ReplicaTarget.of(d);
+            if (report.desired() != before) {
+                events.normal(
+                        d,
+                        report.desired() > before ? Reasons.SCALED_UP : Reasons.SCALED_DOWN,
+                        "desired replicas " + before + " -> " + report.desired() + ": " + report.load());
+                // Plan with the new count now; the status patch below gives it to every other reconcile.
+                view = planning.view(withDecision(deployments, d, report.decision()), ResourceID.fromResource(d));
+                pods = view.podsOf(id);
+            }
+        }
+        autoscaler.retain(deployments.stream()
+                .filter(x -> x.getSpec() != null && x.getSpec().getAutoscaling() != null)
+                .map(DemandFactory::id)
+                .collect(Collectors.toSet()));
         String endpoint = InferenceDeploymentServiceDependentResource.endpoint(d, config.worker());
         StatusInputs inputs;
         if (!problems.isEmpty()) {
@@ -130,6 +165,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             context.managedWorkflowAndDependentResourceContext().reconcileManagedWorkflow();
             Set<String> replicaIds = pods.stream().map(PodFacts::id).collect(Collectors.toSet());
             DeploymentPart part = DeploymentPart.of(view.plan(), id, replicaIds);
+            ClusterView planned = view;
             ReplicaActions actions = actuator.apply(d, part, view);
             inputs = new StatusInputs(
                     List.of(),
@@ -143,15 +179,25 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     actions.rollout(),
                     actions.changedSomething(),
                     endpoint,
-                    view.wouldFit(id),
-                    part.unsatisfied().flatMap(u -> capacityNote(view, id)));
+                    autoscaling.isPresent() ? List.of() : view.wouldFit(id),
+                    part.unsatisfied().flatMap(u -> capacityNote(planned, id)),
+                    autoscaling);
         }
         InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
-        inputs.unsatisfied().ifPresent(u -> {
-            StatusBuilder.Shortfall event =
-                    StatusBuilder.shortfall(status, u, d.getSpec().getReplicas());
-            events.warning(d, event.reason(), event.message());
-        });
+        if (inputs.shortfallWithinAutoscaling()) {
+            // Without the load figures, which change at every reading: one Event per change of the counts.
+            events.normal(
+                    d,
+                    Reasons.SCALE_LIMITED_BY_SLICES,
+                    "the load wants " + status.getAutoscaling().getDesiredReplicas() + " replicas; the cluster's slices"
+                            + " give " + status.getAutoscaling().getGrantedReplicas() + " ("
+                            + inputs.unsatisfied().get().reason() + ")");
+        } else {
+            inputs.unsatisfied().ifPresent(u -> {
+                StatusBuilder.Shortfall event = StatusBuilder.shortfall(status, u, ReplicaTarget.of(d));
+                events.warning(d, event.reason(), event.message());
+            });
+        }
         boolean settled = status.getConditions().stream()
                 .noneMatch(c -> "Progressing".equals(c.getType()) && "True".equals(c.getStatus()));
         UpdateControl<InferenceDeployment> control;
@@ -171,7 +217,44 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                 ? lost
                 : Optional.of(
                         lost.filter(l -> l.compareTo(WHILE_PROGRESSING) < 0).orElse(WHILE_PROGRESSING));
+        if (autoscaling.isPresent()) {
+            // An autoscaled deployment is looked at again by its next metrics read too, whichever comes first.
+            Duration read = autoscaler.untilNextRead(id, Instant.now());
+            Duration next = again.filter(a -> a.compareTo(read) < 0).orElse(read);
+            return control.rescheduleAfter(next.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofSeconds(1) : next);
+        }
         return again.map(control::rescheduleAfter).orElse(control);
+    }
+
+    /** An HorizontalPodAutoscaler of the deployment's namespace whose scale target is the deployment, by name. */
+    private Optional<String> conflictingHpa(InferenceDeployment d) {
+        var source = autoscalers;
+        if (source == null) {
+            return Optional.empty();
+        }
+        return source.list(
+                        d.getMetadata().getNamespace(),
+                        hpa -> d.getMetadata().getName().equals(ClusterEventSources.targetOf(hpa)))
+                .map(hpa -> hpa.getMetadata().getName())
+                .sorted()
+                .findFirst();
+    }
+
+    /**
+     * {@code deployments} with {@code d} carrying the autoscaler's new decision in its status (a copy: the cached
+     * object and the reconcile's own stay as read, so the status patch still sees what changed).
+     */
+    static List<InferenceDeployment> withDecision(
+            List<InferenceDeployment> deployments, InferenceDeployment d, AutoscalingStatus decision) {
+        InferenceDeployment copy = SERIALIZATION.clone(d);
+        if (copy.getStatus() == null) {
+            copy.setStatus(new InferenceDeploymentStatus());
+        }
+        copy.getStatus().setAutoscaling(decision);
+        ResourceID self = ResourceID.fromResource(d);
+        return deployments.stream()
+                .map(x -> ResourceID.fromResource(x).equals(self) ? copy : x)
+                .toList();
     }
 
     /**

@@ -8,6 +8,7 @@ import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.ReplicaTarget;
 import dev.quartet.node.NewPodGate;
 import dev.quartet.planner.Assignment;
 import dev.quartet.planner.Demand;
@@ -206,7 +207,7 @@ public class ReplicaActuator {
                     .filter(p -> PodFacts.isReady(p)
                             && !deleted.containsKey(p.getMetadata().getName()))
                     .count();
-            boolean roomForOneDown = ready - 1 >= d.getSpec().getReplicas() - Math.max(1, maxUnavailable);
+            boolean roomForOneDown = ready - 1 >= ReplicaTarget.of(d) - Math.max(1, maxUnavailable);
             Pod next = remaining.stream()
                     .min(Comparator.comparing(PodFacts::isReady)
                             .thenComparing(p -> p.getMetadata().getName()))

@@ -26,6 +26,12 @@ public final class Reasons {
     public static final String REPLICAS_FAILING = "ReplicasFailing";
     public static final String NAME_CONFLICT = "NameConflict";
     public static final String RECONCILE_FAILED = "ReconcileFailed";
+    public static final String AUTOSCALING_CONFLICT = "AutoscalingConflict";
+    public static final String SCALE_LIMITED_BY_SLICES = "ScaleLimitedBySlices";
+    public static final String SCALE_LIMITED_BY_MAX_REPLICAS = "ScaleLimitedByMaxReplicas";
+    public static final String WITHIN_LIMITS = "WithinLimits";
+    public static final String SCALED_UP = "ScaledUp";
+    public static final String SCALED_DOWN = "ScaledDown";
 
     private Reasons() {}
 }

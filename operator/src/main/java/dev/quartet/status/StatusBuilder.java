@@ -3,9 +3,11 @@ package dev.quartet.status;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.inventory.ReplicaSlice;
+import dev.quartet.model.AutoscalingStatus;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.model.ReplicaPlacement;
+import dev.quartet.model.ReplicaTarget;
 import dev.quartet.planner.Unsatisfied;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ContainerState;
@@ -59,9 +61,7 @@ public final class StatusBuilder {
         s.setSelector(QuartetLabels.MANAGED_BY + "=" + QuartetLabels.MANAGED_BY_VALUE + "," + QuartetLabels.DEPLOYMENT
                 + "=" + d.getMetadata().getName());
         s.setEndpoint(in.endpoint());
-        int desired = d.getSpec() == null || d.getSpec().getReplicas() == null
-                ? 0
-                : d.getSpec().getReplicas();
+        int desired = in.autoscaling().map(AutoscalingReport::desired).orElseGet(() -> ReplicaTarget.of(d));
         List<Pod> live = in.pods().stream()
                 .filter(p -> !PodFacts.isTerminating(p) && !PodFacts.isFinished(p))
                 .toList();
@@ -69,14 +69,66 @@ public final class StatusBuilder {
         s.setReplicas(live.size());
         s.setReadyReplicas(ready);
         s.setReplicaSummary(ready + "/" + desired);
+        s.setDesiredReplicas(desired);
         s.setProfile(in.profile().orElse(previous.getProfile()));
         s.setMissingReplicas(in.unsatisfied().map(Unsatisfied::missing).orElse(0));
         s.setPlacements(placements(in.pods()));
+        in.autoscaling().ifPresent(a -> s.setAutoscaling(granted(a, s.getMissingReplicas())));
         String id = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
         List<ConditionMerger.Fresh> fresh =
                 in.problems().isEmpty() ? conditions(id, in, desired, ready, live) : invalid(in.problems());
+        if (in.problems().isEmpty() && in.autoscaling().isPresent()) {
+            fresh = withScalingLimited(fresh, in.autoscaling().get(), in);
+        }
         s.setConditions(merger.merge(previous.getConditions(), fresh, generation));
         return s;
+    }
+
+    private static AutoscalingStatus granted(AutoscalingReport a, int missing) {
+        AutoscalingStatus decided = a.decision();
+        AutoscalingStatus out = new AutoscalingStatus();
+        out.setMetric(decided.getMetric());
+        out.setCurrentTotal(decided.getCurrentTotal());
+        out.setMeasuredReplicas(decided.getMeasuredReplicas());
+        out.setRecommendedReplicas(decided.getRecommendedReplicas());
+        out.setDesiredReplicas(decided.getDesiredReplicas());
+        out.setGrantedReplicas(Math.max(0, decided.getDesiredReplicas() - missing));
+        out.setLastScaleTime(decided.getLastScaleTime());
+        return out;
+    }
+
+    /**
+     * ScalingLimited, as the HPA's condition of that name: True when the slices give fewer replicas than the load
+     * asks for (ScaleLimitedBySlices) or the load asks for more than maxReplicas (ScaleLimitedByMaxReplicas).
+     */
+    private static List<ConditionMerger.Fresh> withScalingLimited(
+            List<ConditionMerger.Fresh> conditions, AutoscalingReport a, StatusInputs in) {
+        ConditionMerger.Fresh limited;
+        if (in.unsatisfied().isPresent()) {
+            Unsatisfied u = in.unsatisfied().get();
+            limited = new ConditionMerger.Fresh(
+                    ConditionTypes.SCALING_LIMITED,
+                    true,
+                    Reasons.SCALE_LIMITED_BY_SLICES,
+                    "wants " + a.desired() + " replicas (" + a.load() + "); the cluster's slices give "
+                            + (a.desired() - u.missing()) + ": " + ShortfallMessage.message(u, a.desired(), List.of()));
+        } else if (a.limitedByMax()) {
+            limited = new ConditionMerger.Fresh(
+                    ConditionTypes.SCALING_LIMITED,
+                    true,
+                    Reasons.SCALE_LIMITED_BY_MAX_REPLICAS,
+                    "the load asks for more than maxReplicas " + a.maxReplicas() + " (" + a.load() + ")");
+        } else {
+            limited = new ConditionMerger.Fresh(
+                    ConditionTypes.SCALING_LIMITED,
+                    false,
+                    Reasons.WITHIN_LIMITS,
+                    a.desired() + " replicas for the load (" + a.load() + "), within " + a.minReplicas() + ".."
+                            + a.maxReplicas());
+        }
+        List<ConditionMerger.Fresh> out = new ArrayList<>(conditions);
+        out.add(limited);
+        return out;
     }
 
     /**
@@ -147,7 +199,17 @@ public final class StatusBuilder {
         } else if (rolloutBlocked.isPresent()) {
             degraded = new ConditionMerger.Fresh(
                     ConditionTypes.DEGRADED, true, Reasons.ROLLOUT_BLOCKED, rolloutBlocked.get());
-        } else if (in.unsatisfied().isPresent()) {
+        } else if (in.autoscaling().flatMap(AutoscalingReport::conflictingHpa).isPresent()) {
+            degraded = new ConditionMerger.Fresh(
+                    ConditionTypes.DEGRADED,
+                    true,
+                    Reasons.AUTOSCALING_CONFLICT,
+                    "HorizontalPodAutoscaler "
+                            + in.autoscaling().get().conflictingHpa().get()
+                            + " also scales this deployment; with spec.autoscaling Quartet sets the replicas and"
+                            + " ignores spec.replicas, so the HPA's changes have no effect: delete the HPA, or remove"
+                            + " spec.autoscaling to let the HPA decide");
+        } else if (in.unsatisfied().isPresent() && !in.shortfallWithinAutoscaling()) {
             Unsatisfied u = in.unsatisfied().get();
             degraded = new ConditionMerger.Fresh(
                     ConditionTypes.DEGRADED,
@@ -214,12 +276,20 @@ public final class StatusBuilder {
         }
 
         ConditionMerger.Fresh readyCondition;
+        // Autoscaling held back by slices above its minimum serves with what it was granted: that is Ready.
+        int needed = in.shortfallWithinAutoscaling()
+                ? desired - in.unsatisfied().get().missing()
+                : desired;
         if (desired == 0) {
             readyCondition = new ConditionMerger.Fresh(
                     ConditionTypes.READY, true, Reasons.SCALED_TO_ZERO, "0 replicas requested");
-        } else if (ready >= desired) {
+        } else if (ready >= needed) {
             readyCondition = new ConditionMerger.Fresh(
-                    ConditionTypes.READY, true, Reasons.ALL_REPLICAS_READY, ready + "/" + desired + " replicas ready");
+                    ConditionTypes.READY,
+                    true,
+                    Reasons.ALL_REPLICAS_READY,
+                    ready + "/" + desired + " replicas ready"
+                            + (needed < desired ? " (" + needed + " granted by the cluster's slices)" : ""));
         } else {
             String reason = degraded.status()
                     ? degraded.reason()

@@ -22,6 +22,7 @@ import java.util.Set;
  * @param wouldFit     for a shortfall, each change that planning again found would fit more replicas, in words
  * @param capacityNote when replicas are short: capacity the cluster has but does not offer (GPUs with MIG mode off
  *                     on nodes the deployment may use, and why), said with the shortfall
+ * @param autoscaling  with spec.autoscaling: what it decided this reconcile
  */
 public record StatusInputs(
         List<String> problems,
@@ -35,10 +36,49 @@ public record StatusInputs(
         boolean changed,
         String endpoint,
         List<String> wouldFit,
-        Optional<String> capacityNote) {
+        Optional<String> capacityNote,
+        Optional<AutoscalingReport> autoscaling) {
 
     public StatusInputs {
         wouldFit = List.copyOf(wouldFit);
+    }
+
+    /** Inputs of a deployment without autoscaling. */
+    public StatusInputs(
+            List<String> problems,
+            List<Pod> pods,
+            String currentHash,
+            Optional<String> profile,
+            Optional<Unsatisfied> unsatisfied,
+            Map<String, NodeProgress> nodes,
+            Set<String> waitingNodes,
+            RolloutProgress rollout,
+            boolean changed,
+            String endpoint,
+            List<String> wouldFit,
+            Optional<String> capacityNote) {
+        this(
+                problems,
+                pods,
+                currentHash,
+                profile,
+                unsatisfied,
+                nodes,
+                waitingNodes,
+                rollout,
+                changed,
+                endpoint,
+                wouldFit,
+                capacityNote,
+                Optional.empty());
+    }
+
+    /** Whether a shortfall is autoscaling meeting the cluster's limit: the slices give at least minReplicas. */
+    public boolean shortfallWithinAutoscaling() {
+        return autoscaling.isPresent()
+                && unsatisfied.isPresent()
+                && autoscaling.get().desired() - unsatisfied.get().missing()
+                        >= autoscaling.get().minReplicas();
     }
 
     /** Inputs without advice for a shortfall (none, or none computed). */
@@ -65,6 +105,7 @@ public record StatusInputs(
                 changed,
                 endpoint,
                 List.of(),
+                Optional.empty(),
                 Optional.empty());
     }
 }

@@ -155,6 +155,8 @@ class HelmChartIT {
                 assertAllowed(operator, "create", "", "pods", "eviction", "any-tenant", "replica-0");
                 assertAllowed(operator, "patch", "policy", "poddisruptionbudgets", "", "any-tenant", "x");
                 assertDenied(operator, "delete", "policy", "poddisruptionbudgets", "", "any-tenant", "x");
+                assertAllowed(operator, "watch", "autoscaling", "horizontalpodautoscalers", "", "any-tenant", null);
+                assertDenied(operator, "patch", "autoscaling", "horizontalpodautoscalers", "", "any-tenant", "x");
                 assertAllowed(
                         operator,
                         "patch",

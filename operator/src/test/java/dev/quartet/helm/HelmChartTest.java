@@ -536,6 +536,7 @@ class HelmChartTest {
                         "prod-quartet-workloads: [] pods/eviction [create]",
                         "prod-quartet-workloads: [] services [get, list, watch, create, patch]",
                         "prod-quartet-workloads: [policy] poddisruptionbudgets [get, list, watch, create, patch]",
+                        "prod-quartet-workloads: [autoscaling] horizontalpodautoscalers [get, list, watch]",
                         "gpu-operator/prod-quartet-mig-manager: [] configmaps [get, list, watch, update]"
                                 + " names [default-mig-parted-config]",
                         "gpu-operator/prod-quartet-mig-manager: [] configmaps [create]",

@@ -125,6 +125,11 @@ class MigManagerBackendTest {
             }
 
             @Override
+            public Autoscaling autoscaling() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
             public Duration nodeLostAfter() {
                 return InventoryBuilder.DEFAULT_LOST_AFTER;
             }

@@ -87,6 +87,10 @@ final class ReconcileHarness {
                 throw new UnsupportedOperationException();
             }
 
+            public Autoscaling autoscaling() {
+                throw new UnsupportedOperationException();
+            }
+
             public Duration nodeLostAfter() {
                 return Duration.ofSeconds(30);
             }

@@ -3,6 +3,7 @@ package dev.quartet.status;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.inventory.QuartetLabels;
+import dev.quartet.model.AutoscalingStatus;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentSpec;
 import dev.quartet.model.InferenceDeploymentStatus;
@@ -88,6 +89,7 @@ class StatusBuilderTest {
         boolean changed;
         List<String> wouldFit = List.of();
         Optional<String> capacityNote = Optional.empty();
+        Optional<AutoscalingReport> autoscaling = Optional.empty();
 
         Inputs pods(Pod... p) {
             pods = List.of(p);
@@ -117,7 +119,8 @@ class StatusBuilderTest {
                     changed,
                     ENDPOINT,
                     wouldFit,
-                    capacityNote);
+                    capacityNote,
+                    autoscaling);
         }
     }
 
@@ -243,6 +246,84 @@ class StatusBuilderTest {
                         + " would fit: raise spec.priority to 11 (now 0): 2 more replicas fit;"
                         + " would fit: add a node like gpu-1");
         assertThat(condition(s, "Degraded").getObservedGeneration()).isEqualTo(s.getObservedGeneration());
+    }
+
+    /** Autoscaling that decided {@code desired} replicas for 9.5 requests in flight over {@code measured} replicas. */
+    private static AutoscalingReport autoscaled(int desired, int min, int max, Optional<String> hpa) {
+        AutoscalingStatus a = new AutoscalingStatus();
+        a.setMetric("inFlightPerReplica");
+        a.setCurrentTotal("9.50");
+        a.setMeasuredReplicas(2);
+        a.setRecommendedReplicas(desired);
+        a.setDesiredReplicas(desired);
+        a.setLastScaleTime("2024-05-01T11:59:00Z");
+        return new AutoscalingReport(a, min, max, "requests in flight", 2, false, hpa);
+    }
+
+    @Test
+    void autoscalingHeldBackBySlicesAboveItsMinimumIsReadyAndNotDegraded() {
+        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-1"));
+        in.unsatisfied = Optional.of(new Unsatisfied("ml/resnet", 3, UnsatisfiedReason.InsufficientSlices));
+        in.autoscaling = Optional.of(autoscaled(5, 1, 6, Optional.empty()));
+
+        InferenceDeploymentStatus s = builder.build(deployment(1), in.build());
+
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=True/AllReplicasReady",
+                        "Progressing=False/Stable",
+                        "Degraded=False/AsExpected",
+                        "ScalingLimited=True/ScaleLimitedBySlices");
+        assertThat(condition(s, "ScalingLimited").getMessage())
+                .startsWith("wants 5 replicas (requests in flight 9.50 over 2 Ready replicas, target 2 per replica);"
+                        + " the cluster's slices give 2: 3 of 5 replicas have no MIG slice");
+        assertThat(s.getDesiredReplicas())
+                .as("the autoscaler's count, not spec.replicas")
+                .isEqualTo(5);
+        assertThat(s.getReplicaSummary()).isEqualTo("2/5");
+        assertThat(s.getAutoscaling().getGrantedReplicas()).isEqualTo(2);
+        assertThat(s.getAutoscaling().getDesiredReplicas()).isEqualTo(5);
+    }
+
+    @Test
+    void autoscalingBelowItsMinimumIsDegradedAsAnyShortfall() {
+        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"));
+        in.unsatisfied = Optional.of(new Unsatisfied("ml/resnet", 2, UnsatisfiedReason.InsufficientSlices));
+        in.autoscaling = Optional.of(autoscaled(3, 3, 6, Optional.empty()));
+
+        InferenceDeploymentStatus s = builder.build(deployment(1), in.build());
+
+        assertThat(summary(condition(s, "Degraded"))).isEqualTo("Degraded=True/InsufficientSlices");
+        assertThat(summary(condition(s, "Ready"))).isEqualTo("Ready=False/InsufficientSlices");
+        assertThat(summary(condition(s, "ScalingLimited"))).isEqualTo("ScalingLimited=True/ScaleLimitedBySlices");
+    }
+
+    @Test
+    void autoscalingWithinItsLimitsAndAnHpaConflict() {
+        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"), ready("resnet-1", "gpu-1"));
+        in.autoscaling = Optional.of(autoscaled(2, 1, 6, Optional.empty()));
+        InferenceDeploymentStatus s = builder.build(deployment(7), in.build());
+        assertThat(summaries(s))
+                .containsExactly(
+                        "Ready=True/AllReplicasReady",
+                        "Progressing=False/Stable",
+                        "Degraded=False/AsExpected",
+                        "ScalingLimited=False/WithinLimits");
+
+        in.autoscaling = Optional.of(autoscaled(2, 1, 6, Optional.of("resnet-hpa")));
+        s = builder.build(deployment(7), in.build());
+        assertThat(summary(condition(s, "Degraded"))).isEqualTo("Degraded=True/AutoscalingConflict");
+        assertThat(condition(s, "Degraded").getMessage())
+                .startsWith("HorizontalPodAutoscaler resnet-hpa also scales this deployment");
+    }
+
+    @Test
+    void withoutAutoscalingThereIsNoScalingLimitedCondition() {
+        InferenceDeploymentStatus s = builder.build(
+                deployment(1), new Inputs().pods(ready("resnet-0", "gpu-1")).build());
+        assertThat(s.getConditions()).extracting(Condition::getType).doesNotContain("ScalingLimited");
+        assertThat(s.getAutoscaling()).isNull();
+        assertThat(s.getDesiredReplicas()).isEqualTo(1);
     }
 
     @Test

@@ -80,6 +80,9 @@ public final class DynamicBatcher implements AutoCloseable {
     private final int rowLimit;
 
     private final AtomicInteger arriving = new AtomicInteger();
+    /** {@link #queueDepth()} integrated over time: changed wherever {@code waiting} is. */
+    private final TimeIntegral queued = new TimeIntegral();
+
     private final List<Thread> dispatchers = new ArrayList<>();
     /** Per dispatcher thread running an engine call: when the call started ({@link System#nanoTime()}). */
     private final Map<Thread, Long> engineCalls = new ConcurrentHashMap<>();
@@ -170,12 +173,14 @@ public final class DynamicBatcher implements AutoCloseable {
         if (!waiting.tryAcquire()) {
             throw new QueueFullException();
         }
+        queued.add(1);
         Pending pending = new Pending(request, new CompletableFuture<>(), System.nanoTime());
         interleaving.beforeQueueing(request);
         queue.add(pending);
         // stop() clears running before it drains the queue: if it did not see this request, this sees it stopped.
         if (!running && queue.remove(pending)) {
             waiting.release();
+            queued.add(-1);
             throw QueueFullException.stopping();
         }
         return pending.result();
@@ -189,6 +194,11 @@ public final class DynamicBatcher implements AutoCloseable {
     /** Requests waiting for the engine (queued, held for a batch of their shape, or in a forming batch). */
     public int queueDepth() {
         return queueLimit - waiting.availablePermits();
+    }
+
+    /** The integral of {@link #queueDepth()} over time since the batcher started, in requests x seconds. */
+    public double queueDepthSeconds() {
+        return queued.seconds();
     }
 
     /** Forms and runs batches until stopped; every request it takes is answered, whatever happens. */
@@ -224,6 +234,7 @@ public final class DynamicBatcher implements AutoCloseable {
             }
         } finally {
             waiting.release(batch.size());
+            queued.add(-batch.size());
         }
     }
 
@@ -345,6 +356,7 @@ public final class DynamicBatcher implements AutoCloseable {
         }
         queue.drainTo(left);
         waiting.release(left.size());
+        queued.add(-left.size());
         fail(left, QueueFullException.stopping());
         return dispatchers.stream().noneMatch(Thread::isAlive);
     }

@@ -53,6 +53,12 @@ public class ServedModel {
         return s == null ? 0 : s.batcher().queueDepth();
     }
 
+    /** {@link #queueDepth()} integrated over time, in requests x seconds (0 before the model serves). */
+    public double queueDepthSeconds() {
+        Serving s = serving;
+        return s == null ? 0 : s.batcher().queueDepthSeconds();
+    }
+
     /** How long the oldest engine call running now has been running (zero when none runs, or before ready). */
     public Duration longestEngineCall() {
         Serving s = serving;

@@ -2,6 +2,7 @@ package dev.quartet.worker;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -28,6 +29,7 @@ public class WorkerMetrics {
     private final Timer inferenceTime;
     private final DistributionSummary batchSize;
     private final AtomicInteger inFlight = new AtomicInteger();
+    private final TimeIntegral inFlightIntegral = new TimeIntegral();
 
     public WorkerMetrics(MeterRegistry registry, ServedModel served) {
         this.registry = registry;
@@ -54,11 +56,21 @@ public class WorkerMetrics {
                 .description("Inference requests received (REST or gRPC) and not answered yet: queued, in the engine"
                         + " or being read or written")
                 .register(registry);
+        // The gauges' integrals over time: their growth between two scrapes divided by the time between them is the
+        // exact average over that time, which a gauge read at one instant is not under batching (queue depth drops
+        // to 0 at every engine call). Slice-aware autoscaling reads these.
+        FunctionCounter.builder("quartet.worker.queue.depth.seconds", served, ServedModel::queueDepthSeconds)
+                .description("Requests waiting for the engine, integrated over time (requests x seconds)")
+                .register(registry);
+        FunctionCounter.builder("quartet.worker.requests.in.flight.seconds", inFlightIntegral, TimeIntegral::seconds)
+                .description("Inference requests in flight, integrated over time (requests x seconds)")
+                .register(registry);
     }
 
     /** An inference request arrived; returns its start time, to give {@link #end}. */
     public long begin() {
         inFlight.incrementAndGet();
+        inFlightIntegral.add(1);
         return System.nanoTime();
     }
 
@@ -68,6 +80,7 @@ public class WorkerMetrics {
      */
     public void end(String protocol, String outcome, long start) {
         inFlight.decrementAndGet();
+        inFlightIntegral.add(-1);
         count(protocol, outcome);
         requestLatency.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
     }

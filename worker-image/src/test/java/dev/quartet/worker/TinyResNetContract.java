@@ -429,7 +429,9 @@ abstract class TinyResNetContract {
                 "quartet_worker_inference_duration_seconds_bucket{" + labels,
                 "quartet_worker_batch_size_bucket{" + labels + ",le=\"8.0\"}",
                 "quartet_worker_queue_depth{" + labels + "} 0.0",
-                "quartet_worker_requests_in_flight{" + labels + "} 0.0")) {
+                "quartet_worker_requests_in_flight{" + labels + "} 0.0",
+                "quartet_worker_queue_depth_seconds_total{" + labels + "} ",
+                "quartet_worker_requests_in_flight_seconds_total{" + labels + "} ")) {
             assertTrue(metrics.contains(expected), "metrics contain " + expected);
         }
     }
