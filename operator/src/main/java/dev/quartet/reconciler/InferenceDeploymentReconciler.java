@@ -87,8 +87,20 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             EventSourceContext<InferenceDeployment> context) {
         ClusterEventSources sources = new ClusterEventSources(context, config.migManager());
         planning.attach(new ClusterPlanning.Sources(
-                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents(), context.getPrimaryCache()));
-        return List.of(sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents());
+                sources.pods(),
+                sources.nodes(),
+                sources.migConfig(),
+                sources.resourceSlices(),
+                sources.resourceClaims(),
+                sources.planEvents(),
+                context.getPrimaryCache()));
+        return List.of(
+                sources.pods(),
+                sources.nodes(),
+                sources.migConfig(),
+                sources.resourceSlices(),
+                sources.resourceClaims(),
+                sources.planEvents());
     }
 
     @Override
@@ -146,7 +158,8 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     view.wouldFit(id),
                     part.unsatisfied().flatMap(u -> capacityNote(view, id)));
         }
-        InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
+        InferenceDeploymentStatus status =
+                statusBuilder.build(d, inputs.withClaimedSlices(view.inventory().claimedSlices()));
         inputs.unsatisfied().ifPresent(u -> {
             StatusBuilder.Shortfall event =
                     StatusBuilder.shortfall(status, u, d.getSpec().getReplicas());

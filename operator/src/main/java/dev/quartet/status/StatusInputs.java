@@ -1,5 +1,6 @@
 package dev.quartet.status;
 
+import dev.quartet.inventory.ReplicaSlice;
 import dev.quartet.planner.Unsatisfied;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;
@@ -35,10 +36,63 @@ public record StatusInputs(
         boolean changed,
         String endpoint,
         List<String> wouldFit,
-        Optional<String> capacityNote) {
+        Optional<String> capacityNote,
+        Map<String, ReplicaSlice> claimedSlices) {
 
     public StatusInputs {
         wouldFit = List.copyOf(wouldFit);
+        claimedSlices = Map.copyOf(claimedSlices);
+    }
+
+    /** Inputs where no replica runs on a node of NVIDIA's DRA driver. */
+    public StatusInputs(
+            List<String> problems,
+            List<Pod> pods,
+            String currentHash,
+            Optional<String> profile,
+            Optional<Unsatisfied> unsatisfied,
+            Map<String, NodeProgress> nodes,
+            Set<String> waitingNodes,
+            RolloutProgress rollout,
+            boolean changed,
+            String endpoint,
+            List<String> wouldFit,
+            Optional<String> capacityNote) {
+        this(
+                problems,
+                pods,
+                currentHash,
+                profile,
+                unsatisfied,
+                nodes,
+                waitingNodes,
+                rollout,
+                changed,
+                endpoint,
+                wouldFit,
+                capacityNote,
+                Map.of());
+    }
+
+    /**
+     * The same inputs with the slices the allocated ResourceClaims of replicas on DRA nodes name, by pod id (the
+     * claim, not a node agent, says which device a replica got there).
+     */
+    public StatusInputs withClaimedSlices(Map<String, ReplicaSlice> slices) {
+        return new StatusInputs(
+                problems,
+                pods,
+                currentHash,
+                profile,
+                unsatisfied,
+                nodes,
+                waitingNodes,
+                rollout,
+                changed,
+                endpoint,
+                wouldFit,
+                capacityNote,
+                slices);
     }
 
     /** Inputs without advice for a shortfall (none, or none computed). */
