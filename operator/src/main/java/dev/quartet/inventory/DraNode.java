@@ -4,6 +4,7 @@ import dev.quartet.nvidia.DraMigDevice;
 import dev.quartet.nvidia.GpuModel;
 import dev.quartet.nvidia.MigProfile;
 import dev.quartet.nvidia.NvidiaDra;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAttribute;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
@@ -28,8 +29,13 @@ import java.util.TreeMap;
  */
 public record DraNode(String name, GpuModel model, SortedMap<Integer, String> gpus, boolean complete, List<Held> held) {
 
-    /** A placement a claim holds. */
-    public record Held(int gpu, String profile, int start, String device, ResourceClaim claim) {}
+    /**
+     * A placement in use: allocated to {@code claim}, or (claim null) planned for the Quartet replica pod
+     * {@code replica} ({@code ns/name}) whose claim is not allocated yet: a pod behind its scheduling gate holds its
+     * planned placement, or another replica could be planned there before the allocation reaches the cache.
+     * {@code replica} is the Quartet replica the placement is for, null for anyone else's claim.
+     */
+    public record Held(int gpu, String profile, int start, String device, ResourceClaim claim, String replica) {}
 
     public DraNode {
         gpus = java.util.Collections.unmodifiableSortedMap(new TreeMap<>(gpus));
@@ -40,7 +46,8 @@ public record DraNode(String name, GpuModel model, SortedMap<Integer, String> gp
      * Every node whose pool of NVIDIA's driver offers MIG devices of a GPU model Quartet knows, by name. Slices that
      * select nodes other than by {@code nodeName} are not the driver's and are ignored.
      */
-    public static Map<String, DraNode> of(Collection<ResourceSlice> slices, Collection<ResourceClaim> claims) {
+    public static Map<String, DraNode> of(
+            Collection<ResourceSlice> slices, Collection<ResourceClaim> claims, Collection<Pod> pods) {
         Map<String, List<ResourceSlice>> byNode = new TreeMap<>();
         for (ResourceSlice s : slices) {
             if (s.getSpec() != null
@@ -52,11 +59,12 @@ public record DraNode(String name, GpuModel model, SortedMap<Integer, String> gp
             }
         }
         Map<String, DraNode> nodes = new TreeMap<>();
-        byNode.forEach((node, own) -> of(node, own, claims).ifPresent(n -> nodes.put(node, n)));
+        byNode.forEach((node, own) -> of(node, own, claims, pods).ifPresent(n -> nodes.put(node, n)));
         return nodes;
     }
 
-    private static Optional<DraNode> of(String node, List<ResourceSlice> slices, Collection<ResourceClaim> claims) {
+    private static Optional<DraNode> of(
+            String node, List<ResourceSlice> slices, Collection<ResourceClaim> claims, Collection<Pod> pods) {
         long generation = slices.stream()
                 .mapToLong(s -> s.getSpec().getPool().getGeneration())
                 .max()
@@ -91,26 +99,68 @@ public record DraNode(String name, GpuModel model, SortedMap<Integer, String> gp
         if (model == null || gpus.isEmpty()) {
             return Optional.empty();
         }
-        GpuModel gpuModel = model;
+        return Optional.of(new DraNode(node, model, gpus, complete, List.of()).holding(claims, pods));
+    }
+
+    /** This node with the placements these claims and these replica pods hold (any earlier list replaced). */
+    public DraNode holding(Collection<ResourceClaim> claims, Collection<Pod> pods) {
         List<Held> held = new ArrayList<>();
+        java.util.Set<String> allocated = new java.util.HashSet<>();
         for (ResourceClaim c : claims) {
             for (DeviceRequestAllocationResult r : results(c)) {
-                if (!NvidiaDra.DRIVER.equals(r.getDriver()) || !node.equals(r.getPool())) {
+                if (!NvidiaDra.DRIVER.equals(r.getDriver()) || !name.equals(r.getPool())) {
                     continue;
                 }
                 Optional<DraMigDevice> mig = DraMigDevice.parse(r.getDevice());
-                Optional<MigProfile> profile = mig.flatMap(m -> m.profileOn(gpuModel));
+                Optional<MigProfile> profile = mig.flatMap(m -> m.profileOn(model));
                 if (profile.isPresent() && gpus.containsKey(mig.get().gpuMinor())) {
+                    String replica = replicaOf(c);
+                    if (replica != null) {
+                        allocated.add(replica);
+                    }
                     held.add(new Held(
                             mig.get().gpuMinor(),
                             profile.get().name(),
                             mig.get().start(),
                             r.getDevice(),
-                            c));
+                            c,
+                            replica));
                 }
             }
         }
-        return Optional.of(new DraNode(node, model, gpus, complete, held));
+        for (Pod p : pods) {
+            String id = PodFacts.id(p);
+            Optional<DraMigDevice> mig = Optional.ofNullable(p.getMetadata().getAnnotations())
+                    .map(a -> a.get(QuartetLabels.PLANNED_DEVICE))
+                    .flatMap(DraMigDevice::parse);
+            if (mig.isEmpty()
+                    || !name.equals(PodFacts.plannedNode(p))
+                    || PodFacts.isTerminating(p)
+                    || PodFacts.isFinished(p)
+                    || allocated.contains(id)) {
+                continue;
+            }
+            Optional<MigProfile> profile = mig.get().profileOn(model);
+            if (profile.isPresent() && gpus.containsKey(mig.get().gpuMinor())) {
+                held.add(new Held(
+                        mig.get().gpuMinor(),
+                        profile.get().name(),
+                        mig.get().start(),
+                        mig.get().name(),
+                        null,
+                        id));
+            }
+        }
+        return new DraNode(name, model, gpus, complete, held);
+    }
+
+    /** The replica pod ({@code ns/name}) a claim of Quartet's was made for, or null. */
+    static String replicaOf(ResourceClaim c) {
+        Map<String, String> labels = c.getMetadata().getLabels();
+        String pod = labels == null || !QuartetLabels.MANAGED_BY_VALUE.equals(labels.get(QuartetLabels.MANAGED_BY))
+                ? null
+                : labels.get(QuartetLabels.REPLICA);
+        return pod == null ? null : c.getMetadata().getNamespace() + "/" + pod;
     }
 
     /** The devices a claim is allocated, empty while it is not. */
@@ -129,10 +179,18 @@ public record DraNode(String name, GpuModel model, SortedMap<Integer, String> gp
         return a == null ? null : a.getString();
     }
 
-    /** Whether a placement of {@code profile} at {@code start} of GPU {@code gpu} overlaps one a claim holds. */
+    /** Whether a placement of {@code profile} at {@code start} of GPU {@code gpu} overlaps one in use. */
     public boolean overlapsHeld(int gpu, String profile, int start) {
+        return overlapsHeld(gpu, profile, start, null);
+    }
+
+    /** The same, leaving out what replica {@code except} ({@code ns/name}) itself holds. */
+    public boolean overlapsHeld(int gpu, String profile, int start, String except) {
         int size = model.requireProfile(profile).memorySlices();
         for (Held h : held) {
+            if (except != null && except.equals(h.replica())) {
+                continue;
+            }
             int hs = model.requireProfile(h.profile()).memorySlices();
             if (h.gpu() == gpu && start < h.start() + hs && h.start() < start + size) {
                 return true;

@@ -56,7 +56,28 @@ final class DraNodeView {
         List<Integer> minors = new ArrayList<>(dra.gpus().keySet());
         minors.forEach(m -> perGpu.add(new ArrayList<>()));
         for (DraNode.Held h : dra.held()) {
-            perGpu.get(minors.indexOf(h.gpu())).add(held(h));
+            List<InstanceState> gpu = perGpu.get(minors.indexOf(h.gpu()));
+            InstanceState s = held(h);
+            int size = node.model().requireProfile(h.profile()).memorySlices();
+            InstanceState clash = gpu.stream()
+                    .filter(o -> o.start() < h.start() + size
+                            && h.start()
+                                    < o.start()
+                                            + node.model()
+                                                    .requireProfile(o.profile())
+                                                    .memorySlices())
+                    .findFirst()
+                    .orElse(null);
+            if (clash != null) {
+                // two allocations of one placement (a claim another writer allocated meanwhile): the driver will
+                // fail the second prepare; plan with the first, take no new pods until one is released
+                fix(
+                        NodeReadiness.SETTLING,
+                        "GPU " + h.gpu() + ": " + s.replica() + " and " + clash.replica()
+                                + " are allocated overlapping placements");
+                continue;
+            }
+            gpu.add(s);
         }
         List<GpuState> gpus = new ArrayList<>();
         for (int i = 0; i < minors.size(); i++) {
@@ -100,11 +121,7 @@ final class DraNodeView {
      */
     private InstanceState held(DraNode.Held h) {
         ResourceClaim c = h.claim();
-        String ns = c.getMetadata().getNamespace();
-        String replicaName = c.getMetadata().getLabels() == null
-                ? null
-                : c.getMetadata().getLabels().get(QuartetLabels.REPLICA);
-        Pod replica = replicaName == null ? null : pods.get(ns + "/" + replicaName);
+        Pod replica = h.replica() == null ? null : pods.get(h.replica());
         if (replica != null && !PodFacts.isTerminating(replica)) {
             String deployment = InventoryBuilder.deploymentOf(replica);
             boolean ours = deployment != null && owners.counts(deployment, h.profile(), node.model());
@@ -115,6 +132,10 @@ final class DraNodeView {
                     ours ? deployment : null,
                     ours && owners.movable(deployment));
         }
+        if (c == null) {
+            return new InstanceState(h.profile(), h.start(), "planned " + h.replica(), null, false);
+        }
+        String ns = c.getMetadata().getNamespace();
         String holder = "claim " + ns + "/" + c.getMetadata().getName();
         if (c.getStatus().getReservedFor() != null) {
             for (ResourceClaimConsumerReference r : c.getStatus().getReservedFor()) {

@@ -48,12 +48,8 @@ public record Inventory(
         Map<String, ReplicaSlice> out = new java.util.TreeMap<>();
         for (DraNode n : draNodes.values()) {
             for (DraNode.Held h : n.held()) {
-                var labels = h.claim().getMetadata().getLabels();
-                String pod = labels == null ? null : labels.get(QuartetLabels.REPLICA);
-                if (pod != null) {
-                    out.put(
-                            h.claim().getMetadata().getNamespace() + "/" + pod,
-                            new ReplicaSlice(h.gpu(), h.profile(), h.start(), h.device()));
+                if (h.claim() != null && h.replica() != null) {
+                    out.put(h.replica(), new ReplicaSlice(h.gpu(), h.profile(), h.start(), h.device()));
                 }
             }
         }

@@ -86,7 +86,7 @@ public final class InventoryBuilder {
     /** The DRA nodes of the snapshot the backend choice lets Quartet use, by name. */
     private Map<String, DraNode> draNodes(ClusterSnapshot snapshot) {
         return backend.allows(NodeBackend.DRA)
-                ? DraNode.of(snapshot.resourceSlices(), snapshot.resourceClaims())
+                ? DraNode.of(snapshot.resourceSlices(), snapshot.resourceClaims(), snapshot.pods())
                 : Map.of();
     }
 

@@ -27,10 +27,14 @@ public final class NewPodGate {
         return inventory.takesNewPods(node) && !repartitionPending(plan, inventory, node, profile);
     }
 
-    /** On a DRA node: whether no allocated claim holds any memory slice of this placement now. */
-    public static boolean placementFree(Inventory inventory, String node, int gpu, String profile, int start) {
+    /**
+     * On a DRA node: whether no allocated claim, and no other replica planned there, holds any memory slice of this
+     * placement now ({@code replica}, {@code ns/name}, the one asking: what it holds itself does not count).
+     */
+    public static boolean placementFree(
+            Inventory inventory, String node, int gpu, String profile, int start, String replica) {
         DraNode dra = inventory.draNodes().get(node);
-        return dra != null && inventory.takesNewPods(node) && !dra.overlapsHeld(gpu, profile, start);
+        return dra != null && inventory.takesNewPods(node) && !dra.overlapsHeld(gpu, profile, start, replica);
     }
 
     /**

@@ -182,7 +182,7 @@ public class ReplicaActuator {
             if (!taken.add(device)) {
                 continue;
             }
-            if (!NewPodGate.placementFree(view.inventory(), node, slot.gpu(), slot.profile(), slot.start())) {
+            if (!NewPodGate.placementFree(view.inventory(), node, slot.gpu(), slot.profile(), slot.start(), null)) {
                 waits = true;
                 continue;
             }

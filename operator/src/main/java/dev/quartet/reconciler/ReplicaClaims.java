@@ -60,7 +60,11 @@ public class ReplicaClaims {
                 .flatMap(DraMigDevice::parse);
     }
 
-    public Outcome release(Pod pod, Inventory inventory, Instant now) {
+    /**
+     * One allocation at a time, each checked against the claims and Quartet's replica pods as the API server has them
+     * now (the caches may not show the allocation another deployment's reconcile wrote a moment ago).
+     */
+    public synchronized Outcome release(Pod pod, Inventory inventory, Instant now) {
         String ns = pod.getMetadata().getNamespace();
         String node = PodFacts.plannedNode(pod);
         DraNode dra = inventory.draNodes().get(node);
@@ -82,11 +86,13 @@ public class ReplicaClaims {
         boolean allocated = claim != null && !DraNode.results(claim).isEmpty();
         if (!allocated) {
             if (!NewPodGate.placementFree(
-                    inventory,
-                    node,
-                    device.get().gpuMinor(),
-                    profile.get().name(),
-                    device.get().start())) {
+                            inventory,
+                            node,
+                            device.get().gpuMinor(),
+                            profile.get().name(),
+                            device.get().start(),
+                            PodFacts.id(pod))
+                    || takenNow(dra, pod, device.get(), profile.get())) {
                 return Outcome.PLACEMENT_TAKEN;
             }
             if (claim == null) {
@@ -143,6 +149,22 @@ public class ReplicaClaims {
             }
             throw e;
         }
+    }
+
+    private boolean takenNow(DraNode dra, Pod pod, DraMigDevice device, MigProfile profile) {
+        List<ResourceClaim> claims = client.dynamicResourceAllocation()
+                .v1()
+                .resourceClaims()
+                .inAnyNamespace()
+                .list()
+                .getItems();
+        List<Pod> replicas = client.pods()
+                .inAnyNamespace()
+                .withLabel(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE)
+                .list()
+                .getItems();
+        return dra.holding(claims, replicas)
+                .overlapsHeld(device.gpuMinor(), profile.name(), device.start(), PodFacts.id(pod));
     }
 
     private static boolean ownedBy(ResourceClaim claim, Pod pod) {

@@ -144,6 +144,47 @@ class DraInventoryTest {
     }
 
     @Test
+    void aReplicaWaitingForItsAllocationHoldsItsPlannedPlacement() {
+        Pod gated = replica("small-1");
+        gated.getSpec().setNodeName(null);
+        gated.getMetadata()
+                .setAnnotations(Map.of(
+                        QuartetLabels.PLANNED_NODE, "dra-1", QuartetLabels.PLANNED_DEVICE, "gpu-1-mig-1g6gb-14-2"));
+        ClusterSnapshot snapshot = new ClusterSnapshot(List.of(node("dra-1", false)), List.of(gated), null, null)
+                .withDra(slices("dra-1"), List.of());
+
+        Inventory inventory = build(NodeBackend.Choice.AUTO, snapshot);
+
+        assertThat(inventory.state().nodes().get(0).gpus().get(1).instances())
+                .containsExactly(new InstanceState("1g.6gb", 2, "ml/small-1", "ml/small", true));
+        assertThat(inventory.draNodes().get("dra-1").overlapsHeld(1, "2g.12gb", 2))
+                .isTrue();
+        assertThat(inventory.draNodes().get("dra-1").overlapsHeld(1, "1g.6gb", 2, "ml/small-1"))
+                .as("what it holds itself")
+                .isFalse();
+        assertThat(inventory.claimedSlices())
+                .as("no device until its claim is allocated")
+                .isEmpty();
+    }
+
+    @Test
+    void twoAllocationsOfOnePlacementDoNotStopPlanning() {
+        Inventory inventory = build(
+                NodeBackend.Choice.AUTO,
+                snapshot(
+                        slices("dra-1"),
+                        List.of(
+                                claim("other", "a", "dra-1", "gpu-0-mig-2g12gb-5-0", null),
+                                claim("other", "b", "dra-1", "gpu-0-mig-1g6gb-14-1", null))));
+
+        // planned with the first; the node takes no new pods (its free slots held by placeholders) until one goes
+        assertThat(inventory.state().nodes().get(0).gpus().get(0).instances())
+                .extracting(InstanceState::replica)
+                .containsExactly("claim other/a", "unavailable/dra-1/0@2", "unavailable/dra-1/0@3");
+        assertThat(inventory.takesNewPods("dra-1")).isFalse();
+    }
+
+    @Test
     void anIncompletePoolTakesNoNewPods() {
         List<ResourceSlice> some = new ArrayList<>(slices("dra-1"));
         some.remove(some.size() - 1);
