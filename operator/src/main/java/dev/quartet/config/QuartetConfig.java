@@ -19,6 +19,13 @@ public interface QuartetConfig {
     /** How the MIG planner trades between its rules. */
     Planner planner();
 
+    /**
+     * Which nodes Quartet uses: {@code auto} (each as it offers itself: ResourceSlices of NVIDIA's DRA driver with
+     * MIG devices make a DRA node, MIG Manager's labels a MIG Manager node), {@code mig-manager} or {@code dra}.
+     */
+    @WithDefault("auto")
+    String backend();
+
     /** A node not Ready for this long is lost: its replicas are deleted and placed elsewhere. */
     @WithDefault("30s")
     Duration nodeLostAfter();

@@ -108,6 +108,37 @@ public final class ReplicaPodFactory {
                 .build();
     }
 
+    /**
+     * The replica pod for a node of NVIDIA's DRA driver: the same pod (and template hash), but its slice comes from
+     * the ResourceClaim {@link ReplicaClaimFactory#claimName} instead of a {@code nvidia.com/mig-*} resource, and it
+     * starts behind the scheduling gate {@link QuartetLabels#CLAIM_GATE}: the scheduler does not see it until Quartet
+     * has written the claim's allocation to {@code device}, the planned placement.
+     */
+    public Pod desiredOnDra(InferenceDeployment d, String profile, String node, int ordinal, String device) {
+        Pod pod = desired(d, profile, node, ordinal);
+        pod.getMetadata().getAnnotations().put(QuartetLabels.PLANNED_DEVICE, device);
+        String claim = ReplicaClaimFactory.claimName(pod.getMetadata().getName());
+        pod.getSpec()
+                .setResourceClaims(List.of(new io.fabric8.kubernetes.api.model.PodResourceClaimBuilder()
+                        .withName(ReplicaClaimFactory.REQUEST)
+                        .withResourceClaimName(claim)
+                        .build()));
+        pod.getSpec()
+                .setSchedulingGates(
+                        List.of(new io.fabric8.kubernetes.api.model.PodSchedulingGate(QuartetLabels.CLAIM_GATE)));
+        for (Container c : pod.getSpec().getContainers()) {
+            if (CONTAINER.equals(c.getName())) {
+                ResourceRequirements r = c.getResources();
+                Map<String, Quantity> limits = new LinkedHashMap<>(r.getLimits());
+                limits.remove(NvidiaLabels.resourceName(profile));
+                r.setLimits(limits.isEmpty() ? null : limits);
+                r.setClaims(
+                        List.of(new io.fabric8.kubernetes.api.model.ResourceClaim(ReplicaClaimFactory.REQUEST, null)));
+            }
+        }
+        return pod;
+    }
+
     public static String podName(InferenceDeployment d, int ordinal) {
         return d.getMetadata().getName() + "-" + ordinal;
     }

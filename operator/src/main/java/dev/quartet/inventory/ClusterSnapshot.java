@@ -4,14 +4,42 @@ import dev.quartet.nvidia.MigPartedConfig;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import java.util.List;
 
-/** Everything one planning pass reads from the cluster, taken from the informer caches at one moment. */
-public record ClusterSnapshot(List<Node> nodes, List<Pod> pods, MigPartedConfig migConfig, String migConfigError) {
+/**
+ * Everything one planning pass reads from the cluster, taken from the informer caches at one moment: nodes, pods,
+ * MIG Manager's mig-parted file, and for nodes of NVIDIA's DRA driver its ResourceSlices and every ResourceClaim.
+ */
+public record ClusterSnapshot(
+        List<Node> nodes,
+        List<Pod> pods,
+        MigPartedConfig migConfig,
+        String migConfigError,
+        List<ResourceSlice> resourceSlices,
+        List<ResourceClaim> resourceClaims) {
 
     public ClusterSnapshot {
         nodes = List.copyOf(nodes);
         pods = List.copyOf(pods);
+        resourceSlices = List.copyOf(resourceSlices);
+        resourceClaims = List.copyOf(resourceClaims);
+    }
+
+    /** A snapshot of a cluster without DRA nodes. */
+    public ClusterSnapshot(List<Node> nodes, List<Pod> pods, MigPartedConfig migConfig, String migConfigError) {
+        this(nodes, pods, migConfig, migConfigError, List.of(), List.of());
+    }
+
+    /** The same snapshot with these ResourceSlices and ResourceClaims. */
+    public ClusterSnapshot withDra(List<ResourceSlice> slices, List<ResourceClaim> claims) {
+        return new ClusterSnapshot(nodes, pods, migConfig, migConfigError, slices, claims);
+    }
+
+    /** The same snapshot with other pods (and its claims). */
+    public ClusterSnapshot withPods(List<Pod> pods, List<ResourceClaim> claims) {
+        return new ClusterSnapshot(nodes, pods, migConfig, migConfigError, resourceSlices, claims);
     }
 
     /**

@@ -30,7 +30,73 @@ public record GpuNode(
         String migConfig,
         String migState,
         Map<String, Integer> allocatableSlices,
-        int wholeGpus) {
+        int wholeGpus,
+        NodeBackend backend) {
+
+    /** A node of MIG Manager and the device plugin. */
+    public GpuNode(
+            String name,
+            GpuModel model,
+            int gpuCount,
+            boolean ready,
+            Instant readyChangedAt,
+            boolean schedulable,
+            Map<String, String> labels,
+            Map<String, String> annotations,
+            List<Taint> taints,
+            String migConfig,
+            String migState,
+            Map<String, Integer> allocatableSlices,
+            int wholeGpus) {
+        this(
+                name,
+                model,
+                gpuCount,
+                ready,
+                readyChangedAt,
+                schedulable,
+                labels,
+                annotations,
+                taints,
+                migConfig,
+                migState,
+                allocatableSlices,
+                wholeGpus,
+                NodeBackend.MIG_MANAGER);
+    }
+
+    /**
+     * The facts of a node of NVIDIA's DRA driver: model and GPUs from its ResourceSlices, the rest from the node; no
+     * MIG Manager label or device-plugin resource is read.
+     */
+    public static GpuNode fromDra(Node node, DraNode dra) {
+        Map<String, String> labels = node.getMetadata().getLabels() == null
+                ? Map.of()
+                : Map.copyOf(node.getMetadata().getLabels());
+        Optional<NodeCondition> readyCondition = readyCondition(node);
+        return new GpuNode(
+                node.getMetadata().getName(),
+                dra.model(),
+                dra.gpus().size(),
+                readyCondition.map(c -> "True".equals(c.getStatus())).orElse(false),
+                readyCondition
+                        .map(NodeCondition::getLastTransitionTime)
+                        .map(GpuNode::instant)
+                        .orElse(Instant.EPOCH),
+                node.getSpec() == null || !Boolean.TRUE.equals(node.getSpec().getUnschedulable()),
+                labels,
+                node.getMetadata().getAnnotations() == null
+                        ? Map.of()
+                        : Map.copyOf(node.getMetadata().getAnnotations()),
+                node.getSpec() == null || node.getSpec().getTaints() == null
+                        ? List.of()
+                        : List.copyOf(node.getSpec().getTaints()),
+                null,
+                null,
+                Map.of(),
+                0,
+                NodeBackend.DRA);
+    }
 
     /** The node's facts, or empty when it is not a MIG node Quartet can use (unknown GPU, MIG off, not mixed). */
     public static Optional<GpuNode> from(Node node) {

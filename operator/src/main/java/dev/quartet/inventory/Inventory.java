@@ -20,9 +20,11 @@ public record Inventory(
         Map<String, String> notes,
         Set<String> lostNodes,
         Map<String, Set<Integer>> migOff,
-        Map<String, String> migOffUnused) {
+        Map<String, String> migOffUnused,
+        Map<String, DraNode> draNodes) {
 
     public Inventory {
+        draNodes = Map.copyOf(draNodes);
         nodes = Map.copyOf(nodes);
         readiness = Map.copyOf(readiness);
         notes = Map.copyOf(notes);
@@ -47,6 +49,27 @@ public record Inventory(
                 .map(n -> Duration.between(now, n.readyChangedAt().plus(lostAfter)))
                 .map(d -> d.isNegative() ? Duration.ZERO : d)
                 .min(Duration::compareTo);
+    }
+
+    /** Whether {@code node} is one of NVIDIA's DRA driver, planned and carried out through claims. */
+    public boolean isDra(String node) {
+        return draNodes.containsKey(node);
+    }
+
+    /**
+     * The slices the allocated claims of Quartet's replicas on DRA nodes name, by pod id: GPU, profile, start, and
+     * the device's name in place of a UUID (the instance has none until the driver prepares it).
+     */
+    public Map<String, ReplicaSlice> claimedSlices() {
+        Map<String, ReplicaSlice> out = new java.util.TreeMap<>();
+        for (DraNode n : draNodes.values()) {
+            for (DraNode.Held h : n.held()) {
+                if (h.claim() != null && h.replica() != null) {
+                    out.put(h.replica(), new ReplicaSlice(h.gpu(), h.profile(), h.start(), h.device()));
+                }
+            }
+        }
+        return out;
     }
 
     public boolean takesNewPods(String node) {

@@ -56,6 +56,7 @@ public final class InventoryBuilder {
     private final boolean repartitionEnabled;
     private final boolean allowMigModeChange;
     private final Duration lostAfter;
+    private final NodeBackend.Choice backend;
 
     /** An inventory that never offers a GPU whose MIG mode is off to the planner. */
     public InventoryBuilder(boolean repartitionEnabled, Duration lostAfter) {
@@ -70,9 +71,44 @@ public final class InventoryBuilder {
      *                           elsewhere (a kubelet restart or a short network blip should not move every replica)
      */
     public InventoryBuilder(boolean repartitionEnabled, boolean allowMigModeChange, Duration lostAfter) {
+        this(repartitionEnabled, allowMigModeChange, lostAfter, NodeBackend.Choice.AUTO);
+    }
+
+    /** @param backend which nodes are used: MIG Manager's, the DRA driver's, or each as it offers itself */
+    public InventoryBuilder(
+            boolean repartitionEnabled, boolean allowMigModeChange, Duration lostAfter, NodeBackend.Choice backend) {
         this.repartitionEnabled = repartitionEnabled;
         this.allowMigModeChange = allowMigModeChange;
         this.lostAfter = lostAfter;
+        this.backend = backend;
+    }
+
+    /** The DRA nodes of the snapshot the backend choice lets Quartet use, by name. */
+    private Map<String, DraNode> draNodes(ClusterSnapshot snapshot) {
+        return backend.allows(NodeBackend.DRA)
+                ? DraNode.of(snapshot.resourceSlices(), snapshot.resourceClaims(), snapshot.pods())
+                : Map.of();
+    }
+
+    /**
+     * The facts of every node Quartet may use, in name order: a node whose ResourceSlices of NVIDIA's DRA driver offer
+     * MIG devices is a DRA node (with {@code auto}, even if it also has MIG Manager's labels: the driver destroys
+     * every instance no claim holds when it starts, so MIG Manager's layout would not survive there); otherwise a
+     * node with MIG Manager's labels is one of MIG Manager.
+     */
+    public List<GpuNode> gpuNodes(ClusterSnapshot snapshot) {
+        Map<String, DraNode> dra = draNodes(snapshot);
+        List<GpuNode> out = new ArrayList<>();
+        for (Node node : snapshot.nodes()) {
+            DraNode d = dra.get(node.getMetadata().getName());
+            if (d != null) {
+                out.add(GpuNode.fromDra(node, d));
+            } else if (backend.allows(NodeBackend.MIG_MANAGER)) {
+                GpuNode.from(node).ifPresent(out::add);
+            }
+        }
+        out.sort(Comparator.comparing(GpuNode::name));
+        return out;
     }
 
     public Inventory build(ClusterSnapshot snapshot, Owners owners, Instant now) {
@@ -96,17 +132,24 @@ public final class InventoryBuilder {
         Map<String, Set<Integer>> migOff = new TreeMap<>();
         Map<String, String> migOffUnused = new TreeMap<>();
         Set<String> lost = new HashSet<>();
-        List<Node> sorted = new ArrayList<>(snapshot.nodes());
-        sorted.sort(Comparator.comparing(n -> n.getMetadata().getName()));
-        for (Node node : sorted) {
-            Optional<GpuNode> facts = GpuNode.from(node);
-            if (facts.isEmpty()) {
-                continue;
-            }
-            GpuNode n = facts.get();
+        Map<String, DraNode> dra = draNodes(snapshot);
+        Map<String, DraNode> draUsed = new TreeMap<>();
+        Map<String, Pod> livePods = new HashMap<>();
+        snapshot.pods().stream().filter(p -> !PodFacts.isFinished(p)).forEach(p -> livePods.put(PodFacts.id(p), p));
+        for (GpuNode n : gpuNodes(snapshot)) {
             nodes.put(n.name(), n);
             if (!n.ready() && !n.readyChangedAt().plus(lostAfter).isAfter(now)) {
                 lost.add(n.name());
+                continue;
+            }
+            if (n.backend() == NodeBackend.DRA) {
+                DraNodeView view = new DraNodeView(n, dra.get(n.name()), livePods, owners);
+                draUsed.put(n.name(), dra.get(n.name()));
+                states.add(view.state());
+                readiness.put(n.name(), view.readiness());
+                if (view.note() != null) {
+                    notes.put(n.name(), view.note());
+                }
                 continue;
             }
             NodeView view = new NodeView(
@@ -129,7 +172,7 @@ public final class InventoryBuilder {
                 migOffUnused.put(n.name(), view.migOffUnused());
             }
         }
-        return new Inventory(new ClusterState(states), nodes, readiness, notes, lost, migOff, migOffUnused);
+        return new Inventory(new ClusterState(states), nodes, readiness, notes, lost, migOff, migOffUnused, draUsed);
     }
 
     /** The derivation for one Ready node. */

@@ -15,6 +15,18 @@ public final class QuartetLabels {
     public static final String PROFILE = "inference.quartet.dev/profile";
     /** Annotation: the node a replica was planned on (an annotation: node names may be longer than a label value). */
     public static final String PLANNED_NODE = "inference.quartet.dev/planned-node";
+    /** On a replica's ResourceClaim (DRA nodes): the name of the replica pod it was made for. */
+    public static final String REPLICA = "inference.quartet.dev/replica";
+    /**
+     * Annotation of a replica pod on a DRA node: the MIG device ({@code gpu-0-mig-1g6gb-14-3}) its claim is to be
+     * allocated, as planned when the pod was created.
+     */
+    public static final String PLANNED_DEVICE = "inference.quartet.dev/planned-device";
+    /**
+     * The scheduling gate a replica pod on a DRA node is created with: the scheduler leaves it alone until Quartet
+     * has created its claim and written the planned allocation into it, so first fit never picks another device.
+     */
+    public static final String CLAIM_GATE = "inference.quartet.dev/claim-allocation";
     /** JSON {gpu, profile, start, uuid}: the MIG device a replica actually got (docs/contracts.md). */
     public static final String MIG_DEVICE = "quartet.dev/mig-device";
 

@@ -11,7 +11,8 @@ public class ReplicaPlacement {
     @JsonPropertyDescription("Node the pod runs on (or is planned for).")
     private String node;
 
-    @JsonPropertyDescription("GPU index on the node; absent until the device plugin's choice is known.")
+    @JsonPropertyDescription(
+            "GPU index on the node (the GPU's minor number on a DRA node); absent until the device" + " is known.")
     private Integer gpu;
 
     @JsonPropertyDescription("MIG profile of the slice.")
@@ -20,7 +21,9 @@ public class ReplicaPlacement {
     @JsonPropertyDescription("First memory slot of the slice on its GPU; absent until known.")
     private Integer start;
 
-    @JsonPropertyDescription("MIG device UUID given to the pod by the device plugin.")
+    @JsonPropertyDescription(
+            "MIG device: its UUID as the device plugin gave it, or on a node of NVIDIA's DRA driver the"
+                    + " device its ResourceClaim is allocated (gpu-0-mig-1g6gb-14-3).")
     private String device;
 
     @JsonPropertyDescription("Terminating while the pod is being deleted, else Ready if the pod is Ready, else the"

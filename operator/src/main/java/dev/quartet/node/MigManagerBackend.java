@@ -59,6 +59,11 @@ public class MigManagerBackend implements MigBackend {
 
     @Override
     public Report reconcileNode(String name, Plan plan, Inventory inventory, ClusterSnapshot snapshot, Instant now) {
+        if (inventory.isDra(name)) {
+            // NVIDIA's DRA driver makes and destroys instances per claim: nothing of MIG Manager's runs there, and a
+            // node with the driver's slices is never staged, drained or relabelled even if it carries MIG labels
+            return Report.NOTHING;
+        }
         Optional<Observed> seen = observer.observe(name, plan, inventory, snapshot, now);
         Node ref = snapshot.nodes().stream()
                 .filter(n -> n.getMetadata().getName().equals(name))

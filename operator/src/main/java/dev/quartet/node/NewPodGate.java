@@ -1,5 +1,6 @@
 package dev.quartet.node;
 
+import dev.quartet.inventory.DraNode;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.GpuState;
@@ -9,16 +10,31 @@ import java.util.HashSet;
 import java.util.Set;
 
 /**
- * Whether a new replica pod asking for a profile may be created on a node now. The device plugin, not Quartet,
- * picks the slice: while a GPU of the node that still exposes slices of that profile waits to be repartitioned,
- * a new pod could land on it and pin its layout, so such pods wait; while a MIG mode change waits, every pod does.
+ * Whether a new replica pod asking for a profile may be created on a node now. On a node of MIG Manager the device
+ * plugin, not Quartet, picks the slice: while a GPU of the node that still exposes slices of that profile waits to be
+ * repartitioned, a new pod could land on it and pin its layout, so such pods wait; while a MIG mode change waits,
+ * every pod does. On a node of NVIDIA's DRA driver nothing is repartitioned: a pod waits only while a claim still
+ * holds part of its planned placement (a replica moving off it, a claim being released).
  */
 public final class NewPodGate {
 
     private NewPodGate() {}
 
     public static boolean allows(Plan plan, Inventory inventory, String node, String profile) {
+        if (inventory.isDra(node)) {
+            return inventory.takesNewPods(node);
+        }
         return inventory.takesNewPods(node) && !repartitionPending(plan, inventory, node, profile);
+    }
+
+    /**
+     * On a DRA node: whether no allocated claim, and no other replica planned there, holds any memory slice of this
+     * placement now ({@code replica}, {@code ns/name}, the one asking: what it holds itself does not count).
+     */
+    public static boolean placementFree(
+            Inventory inventory, String node, int gpu, String profile, int start, String replica) {
+        DraNode dra = inventory.draNodes().get(node);
+        return dra != null && inventory.takesNewPods(node) && !dra.overlapsHeld(gpu, profile, start, replica);
     }
 
     /**

@@ -63,7 +63,8 @@ public final class MigPlanner {
         InputValidator.firstProblem(state, demands).ifPresent(problem -> {
             throw new IllegalArgumentException(problem);
         });
-        PlanInput input = new PlanInput(state, demands, releaseFirst, options.idleGpuCoverMinSlices());
+        ClusterState filled = DynamicFill.fill(state, demands);
+        PlanInput input = new PlanInput(filled, demands, releaseFirst, options.idleGpuCoverMinSlices());
         Plan plan = plan(input);
         for (int round = 0; round < MAX_RELEASE_ROUNDS; round++) {
             Set<String> swap = input.movedWithSurplus(plan.moved());
@@ -72,7 +73,7 @@ public final class MigPlanner {
             }
             Set<String> first = new TreeSet<>(input.releaseFirst);
             first.addAll(swap);
-            PlanInput retry = new PlanInput(state, demands, first, options.idleGpuCoverMinSlices());
+            PlanInput retry = new PlanInput(filled, demands, first, options.idleGpuCoverMinSlices());
             Plan other = plan(retry);
             if (!atLeastAsGood(other, plan, retry)) {
                 break;

@@ -7,6 +7,7 @@ import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.PodFacts;
+import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
@@ -22,7 +23,6 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -56,10 +56,7 @@ public record PlanningInput(
             Collection<InferenceDeployment> deployments,
             PlanningSettings settings,
             Instant now) {
-        List<GpuNode> gpuNodes = snapshot.nodes().stream()
-                .map(GpuNode::from)
-                .flatMap(Optional::stream)
-                .toList();
+        List<GpuNode> gpuNodes = settings.inventoryBuilder().gpuNodes(snapshot);
         Map<String, Demand> demands = new TreeMap<>();
         Map<String, InferenceDeployment> byId = new TreeMap<>();
         for (InferenceDeployment d : deployments) {
@@ -136,7 +133,15 @@ public record PlanningInput(
         List<Pod> pods = snapshot.pods().stream()
                 .filter(p -> !deleted.contains(InventoryBuilder.deploymentOf(p)))
                 .toList();
-        return new ClusterSnapshot(snapshot.nodes(), pods, snapshot.migConfig(), snapshot.migConfigError());
+        // their claims go with them (each is owned by its replica pod)
+        List<io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim> claims = snapshot.resourceClaims().stream()
+                .filter(c -> c.getMetadata().getLabels() == null
+                        || !QuartetLabels.MANAGED_BY_VALUE.equals(
+                                c.getMetadata().getLabels().get(QuartetLabels.MANAGED_BY))
+                        || !deleted.contains(c.getMetadata().getNamespace() + "/"
+                                + c.getMetadata().getLabels().get(QuartetLabels.DEPLOYMENT)))
+                .toList();
+        return snapshot.withPods(pods, claims);
     }
 
     public ClusterState state() {

@@ -1,6 +1,7 @@
 package dev.quartet.preview;
 
 import dev.quartet.inventory.InventoryBuilder;
+import dev.quartet.inventory.NodeBackend;
 import dev.quartet.planner.MigPlanner;
 import java.time.Duration;
 
@@ -13,9 +14,20 @@ import java.time.Duration;
  * @param idleGpuCoverMinSlices {@code quartet.planner.idle-gpu-cover-min-slices}
  * @param allowMigModeChange    {@code quartet.mig-manager.allow-mig-mode-change}: whether a GPU with MIG mode off is
  *                              capacity (turning MIG on resets the GPU; the chart's default is false)
+ * @param backend               {@code quartet.backend}: which nodes are used, MIG Manager's, the DRA driver's or both
  */
 public record PlanningSettings(
-        boolean repartitionEnabled, Duration nodeLostAfter, int idleGpuCoverMinSlices, boolean allowMigModeChange) {
+        boolean repartitionEnabled,
+        Duration nodeLostAfter,
+        int idleGpuCoverMinSlices,
+        boolean allowMigModeChange,
+        NodeBackend.Choice backend) {
+
+    /** Settings that take each node as it offers itself ({@code quartet.backend=auto}). */
+    public PlanningSettings(
+            boolean repartitionEnabled, Duration nodeLostAfter, int idleGpuCoverMinSlices, boolean allowMigModeChange) {
+        this(repartitionEnabled, nodeLostAfter, idleGpuCoverMinSlices, allowMigModeChange, NodeBackend.Choice.AUTO);
+    }
 
     /** Settings that never change a GPU's MIG mode (the chart's default). */
     public PlanningSettings(boolean repartitionEnabled, Duration nodeLostAfter, int idleGpuCoverMinSlices) {
@@ -27,7 +39,7 @@ public record PlanningSettings(
             true, InventoryBuilder.DEFAULT_LOST_AFTER, MigPlanner.Options.DEFAULT.idleGpuCoverMinSlices());
 
     public InventoryBuilder inventoryBuilder() {
-        return new InventoryBuilder(repartitionEnabled, allowMigModeChange, nodeLostAfter);
+        return new InventoryBuilder(repartitionEnabled, allowMigModeChange, nodeLostAfter, backend);
     }
 
     public MigPlanner planner() {

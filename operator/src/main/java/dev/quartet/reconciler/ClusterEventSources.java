@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.javaoperatorsdk.operator.api.config.informer.FieldSelector;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -19,6 +21,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.SecondaryToPrimaryMapper;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -33,6 +36,8 @@ final class ClusterEventSources {
     private final InformerEventSource<Pod, InferenceDeployment> pods;
     private final InformerEventSource<Node, InferenceDeployment> nodes;
     private final InformerEventSource<ConfigMap, InferenceDeployment> migConfig;
+    private final InformerEventSource<ResourceSlice, InferenceDeployment> resourceSlices;
+    private final InformerEventSource<ResourceClaim, InferenceDeployment> resourceClaims;
     private final PlanEventSource planEvents = new PlanEventSource();
     private final InformerEventSource<HorizontalPodAutoscaler, InferenceDeployment> autoscalers;
 
@@ -83,6 +88,34 @@ final class ClusterEventSources {
                         })
                         .build(),
                 context);
+        // NVIDIA's DRA driver: its slices say which nodes and GPUs there are, the claims which placements are taken
+        resourceSlices = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ResourceSlice.class, InferenceDeployment.class)
+                        .withName("resourceslices")
+                        .withSecondaryToPrimaryMapper(everyone::toPrimaryResourceIDs)
+                        .build(),
+                context);
+        resourceClaims = new InformerEventSource<>(
+                InformerEventSourceConfiguration.from(ResourceClaim.class, InferenceDeployment.class)
+                        .withName("resourceclaims")
+                        .withWatchAllNamespaces()
+                        .withSecondaryToPrimaryMapper(claim -> {
+                            Map<String, String> labels = claim.getMetadata().getLabels();
+                            if (labels != null
+                                    && QuartetLabels.MANAGED_BY_VALUE.equals(labels.get(QuartetLabels.MANAGED_BY))
+                                    && labels.get(QuartetLabels.DEPLOYMENT) != null) {
+                                return Set.of(new ResourceID(
+                                        labels.get(QuartetLabels.DEPLOYMENT),
+                                        claim.getMetadata().getNamespace()));
+                            }
+                            return allDeployments(context);
+                        })
+                        .withOnUpdateFilter((now, before) -> !Objects.equals(now.getStatus(), before.getStatus())
+                                || !Objects.equals(
+                                        now.getMetadata().getDeletionTimestamp(),
+                                        before.getMetadata().getDeletionTimestamp()))
+                        .build(),
+                context);
     }
 
     /**
@@ -103,6 +136,14 @@ final class ClusterEventSources {
             return null;
         }
         return ref.getName();
+    }
+
+    InformerEventSource<ResourceSlice, InferenceDeployment> resourceSlices() {
+        return resourceSlices;
+    }
+
+    InformerEventSource<ResourceClaim, InferenceDeployment> resourceClaims() {
+        return resourceClaims;
     }
 
     InformerEventSource<Pod, InferenceDeployment> pods() {

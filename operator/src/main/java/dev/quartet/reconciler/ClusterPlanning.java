@@ -16,6 +16,8 @@ import dev.quartet.status.NodeProgress;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
@@ -57,6 +59,8 @@ public class ClusterPlanning {
             InformerEventSource<Pod, InferenceDeployment> pods,
             InformerEventSource<Node, InferenceDeployment> nodes,
             InformerEventSource<ConfigMap, InferenceDeployment> migConfig,
+            InformerEventSource<ResourceSlice, InferenceDeployment> resourceSlices,
+            InformerEventSource<ResourceClaim, InferenceDeployment> resourceClaims,
             PlanEventSource planEvents,
             IndexerResourceCache<InferenceDeployment> deployments) {}
 
@@ -97,7 +101,8 @@ public class ClusterPlanning {
                 config.migManager().repartitionEnabled(),
                 config.nodeLostAfter(),
                 config.planner().idleGpuCoverMinSlices(),
-                config.migManager().allowMigModeChange());
+                config.migManager().allowMigModeChange(),
+                dev.quartet.inventory.NodeBackend.Choice.parse(config.backend()));
         planner = settings.planner();
     }
 
@@ -134,6 +139,8 @@ public class ClusterPlanning {
                 || !synced(s.pods())
                 || !synced(s.nodes())
                 || !synced(s.migConfig())
+                || !synced(s.resourceSlices())
+                || !synced(s.resourceClaims())
                 || !synced(s.deployments())) {
             return Optional.empty();
         }
@@ -309,10 +316,13 @@ public class ClusterPlanning {
     private ClusterSnapshot snapshot(Sources s, List<Pod> pods) {
         ConfigMap cm = s.migConfig().list(c -> true).findFirst().orElse(null);
         ClusterSnapshot snapshot = ClusterSnapshot.of(
-                s.nodes().list(n -> true).toList(),
-                pods,
-                cm,
-                config.migManager().configKey());
+                        s.nodes().list(n -> true).toList(),
+                        pods,
+                        cm,
+                        config.migManager().configKey())
+                .withDra(
+                        s.resourceSlices().list(r -> true).toList(),
+                        s.resourceClaims().list(r -> true).toList());
         if (snapshot.migConfigError() != null) {
             Log.warnf(
                     "MIG Manager config %s/%s is unreadable (%s); Quartet treats node layouts as unknown",

@@ -100,10 +100,22 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             EventSourceContext<InferenceDeployment> context) {
         ClusterEventSources sources = new ClusterEventSources(context, config.migManager());
         planning.attach(new ClusterPlanning.Sources(
-                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents(), context.getPrimaryCache()));
+                sources.pods(),
+                sources.nodes(),
+                sources.migConfig(),
+                sources.resourceSlices(),
+                sources.resourceClaims(),
+                sources.planEvents(),
+                context.getPrimaryCache()));
         autoscalers = sources.autoscalers();
         return List.of(
-                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents(), sources.autoscalers());
+                sources.pods(),
+                sources.nodes(),
+                sources.migConfig(),
+                sources.resourceSlices(),
+                sources.resourceClaims(),
+                sources.planEvents(),
+                sources.autoscalers());
     }
 
     @Override
@@ -183,7 +195,8 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     part.unsatisfied().flatMap(u -> capacityNote(planned, id)),
                     autoscaling);
         }
-        InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
+        InferenceDeploymentStatus status =
+                statusBuilder.build(d, inputs.withClaimedSlices(view.inventory().claimedSlices()));
         if (inputs.shortfallWithinAutoscaling()) {
             // Without the load figures, which change at every reading: one Event per change of the counts.
             events.normal(

@@ -10,6 +10,7 @@ import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.ReplicaTarget;
 import dev.quartet.node.NewPodGate;
+import dev.quartet.nvidia.DraMigDevice;
 import dev.quartet.planner.Assignment;
 import dev.quartet.planner.Demand;
 import dev.quartet.status.EventRecorder;
@@ -28,6 +29,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
@@ -47,6 +49,9 @@ public class ReplicaActuator {
 
     @Inject
     QuartetConfig config;
+
+    @Inject
+    ReplicaClaims claims;
 
     private ReplicaPodFactory factory;
 
@@ -74,6 +79,10 @@ public class ReplicaActuator {
                 continue;
             }
             String why = removalReason(pod, part, view, keptStarting);
+            if (why == null && ReplicaClaims.gated(pod)) {
+                // a replica on a DRA node whose claim a cut-short reconcile left unallocated or its gate in place
+                why = release(pod, view);
+            }
             if (why != null) {
                 delete(d, pod, why, deleted);
             } else {
@@ -83,8 +92,10 @@ public class ReplicaActuator {
         RolloutProgress rollout = rollOut(d, view, live, pods, deleted);
         List<String> waiting = new ArrayList<>();
         Map<String, List<Pod>> inflight = new TreeMap<>();
+        // an unbound pod the plan keeps is a DRA replica whose claim is allocated: the scheduler is binding it
         live.stream()
                 .filter(p -> !PodFacts.isBound(p)
+                        && !part.keep().contains(PodFacts.id(p))
                         && !deleted.containsKey(p.getMetadata().getName()))
                 .forEach(p -> inflight.computeIfAbsent(PodFacts.plannedNode(p), n -> new ArrayList<>())
                         .add(p));
@@ -112,6 +123,11 @@ public class ReplicaActuator {
                     .map(a -> a.profile())
                     .findFirst()
                     .orElse(profile);
+            if (view.inventory().isDra(node)) {
+                createOnDra(d, part, view, node, nodeProfile, inflight.getOrDefault(node, List.of()), used, created)
+                        .ifPresent(waiting::add);
+                continue;
+            }
             if (!NewPodGate.allows(view.plan(), view.inventory(), node, nodeProfile)) {
                 waiting.add(node);
                 events.normal(d, Reasons.WAITING_FOR_REPARTITION, EventSentences.waitingFor(view, node));
@@ -141,6 +157,68 @@ public class ReplicaActuator {
     }
 
     /**
+     * New replicas on a node of NVIDIA's DRA driver, one per planned placement no pod in flight has yet, each pod
+     * made for its placement ({@link ReplicaClaims}). A placement a claim still holds (a replica moving off it, a
+     * claim being released) waits. Returns the node when some replica waits.
+     */
+    private Optional<String> createOnDra(
+            InferenceDeployment d,
+            DeploymentPart part,
+            ClusterView view,
+            String node,
+            String profile,
+            List<Pod> inflight,
+            Set<Integer> used,
+            List<String> created) {
+        Set<String> taken = new HashSet<>();
+        inflight.forEach(p -> ReplicaClaims.plannedDevice(p).ifPresent(dev -> taken.add(dev.name())));
+        GpuNode facts = view.inventory().nodes().get(node);
+        boolean waits = false;
+        for (Assignment slot : part.assignments()) {
+            if (slot.existing() || !slot.node().equals(node)) {
+                continue;
+            }
+            String device = DraMigDevice.of(slot.gpu(), facts.model().requireProfile(slot.profile()), slot.start())
+                    .name();
+            if (!taken.add(device)) {
+                continue;
+            }
+            if (!NewPodGate.placementFree(view.inventory(), node, slot.gpu(), slot.profile(), slot.start(), null)) {
+                waits = true;
+                continue;
+            }
+            Created outcome = Created.NAME_TAKEN;
+            for (int tries = 0; outcome == Created.NAME_TAKEN && tries < MAX_TAKEN_NAMES; tries++) {
+                Pod pod = factory.desiredOnDra(d, slot.profile(), node, nextOrdinal(used), device);
+                Made result = createPod(d, pod);
+                outcome = result.outcome();
+                Pod made = result.pod();
+                if (made != null) {
+                    created.add(pod.getMetadata().getName());
+                    events.normal(
+                            d,
+                            "ReplicaPlaced",
+                            EventSentences.placed(pod.getMetadata().getName(), slot.profile(), node, slot));
+                    String why = release(made, view);
+                    if (why != null) {
+                        delete(d, made, why, new LinkedHashMap<>());
+                    }
+                }
+            }
+        }
+        return waits ? Optional.of(node) : Optional.empty();
+    }
+
+    /** Releases a gated DRA replica to the scheduler; why it must go instead, or null. */
+    private String release(Pod pod, ClusterView view) {
+        ReplicaClaims.Outcome outcome = claims.release(pod, view.inventory(), java.time.Instant.now());
+        return outcome == ReplicaClaims.Outcome.PLACEMENT_TAKEN
+                ? "its planned placement " + pod.getMetadata().getAnnotations().get(QuartetLabels.PLANNED_DEVICE)
+                        + " is held by another claim; the plan places it again"
+                : null;
+    }
+
+    /**
      * Why a non-terminating pod must go now, or null to keep it; {@code keptStarting}: a replica the plan keeps is
      * on a node but not Ready yet.
      */
@@ -159,7 +237,9 @@ public class ReplicaActuator {
             // starts, the plan releases the old replica instead of moving it, and it must serve until then.
             return PodFacts.isReady(pod) && keptStarting ? null : "scaled down";
         }
-        if (!PodFacts.isBound(pod) && (node == null || !part.newByNode().containsKey(node))) {
+        if (!PodFacts.isBound(pod)
+                && !part.keep().contains(id)
+                && (node == null || !part.newByNode().containsKey(node))) {
             return "the plan no longer places this pending replica on " + node;
         }
         return null;
@@ -260,6 +340,24 @@ public class ReplicaActuator {
 
     /** Names taken by other pods that one replica skips before giving up until the next reconcile. */
     private static final int MAX_TAKEN_NAMES = 8;
+
+    /** What creating a pod did, and the pod as created (with its uid) when it did. */
+    private record Made(Created outcome, Pod pod) {}
+
+    private Made createPod(InferenceDeployment d, Pod pod) {
+        try {
+            Pod made = client.pods()
+                    .inNamespace(pod.getMetadata().getNamespace())
+                    .resource(pod)
+                    .create();
+            return new Made(Created.YES, made);
+        } catch (KubernetesClientException e) {
+            if (e.getCode() != 409) {
+                throw e;
+            }
+            return new Made(create(d, pod), null);
+        }
+    }
 
     private Created create(InferenceDeployment d, Pod pod) {
         String namespace = pod.getMetadata().getNamespace();

@@ -21,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -72,7 +73,7 @@ public final class StatusBuilder {
         s.setDesiredReplicas(desired);
         s.setProfile(in.profile().orElse(previous.getProfile()));
         s.setMissingReplicas(in.unsatisfied().map(Unsatisfied::missing).orElse(0));
-        s.setPlacements(placements(in.pods()));
+        s.setPlacements(placements(in.pods(), in.claimedSlices()));
         in.autoscaling().ifPresent(a -> s.setAutoscaling(granted(a, s.getMissingReplicas())));
         String id = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
         List<ConditionMerger.Fresh> fresh =
@@ -408,12 +409,13 @@ public final class StatusBuilder {
         return "; last exit code " + t.getExitCode() + (last.isEmpty() ? "" : ": " + last);
     }
 
-    private static List<ReplicaPlacement> placements(List<Pod> pods) {
+    private static List<ReplicaPlacement> placements(List<Pod> pods, Map<String, ReplicaSlice> claimed) {
         List<ReplicaPlacement> out = new ArrayList<>();
         pods.stream()
                 .sorted(Comparator.comparing(p -> p.getMetadata().getName()))
                 .forEach(p -> {
-                    Optional<ReplicaSlice> slice = ReplicaSlice.of(p);
+                    Optional<ReplicaSlice> slice =
+                            Optional.ofNullable(claimed.get(PodFacts.id(p))).or(() -> ReplicaSlice.of(p));
                     String node = PodFacts.nodeOrPlanned(p);
                     String profile = slice.map(ReplicaSlice::profile).orElse(PodFacts.replicaProfile(p));
                     out.add(new ReplicaPlacement(

@@ -1,5 +1,6 @@
 package dev.quartet.status;
 
+import dev.quartet.inventory.ReplicaSlice;
 import dev.quartet.planner.Unsatisfied;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.List;
@@ -23,6 +24,7 @@ import java.util.Set;
  * @param capacityNote when replicas are short: capacity the cluster has but does not offer (GPUs with MIG mode off
  *                     on nodes the deployment may use, and why), said with the shortfall
  * @param autoscaling  with spec.autoscaling: what it decided this reconcile
+ * @param claimedSlices the slices allocated ResourceClaims give replicas on DRA nodes, by pod id
  */
 public record StatusInputs(
         List<String> problems,
@@ -37,10 +39,44 @@ public record StatusInputs(
         String endpoint,
         List<String> wouldFit,
         Optional<String> capacityNote,
-        Optional<AutoscalingReport> autoscaling) {
+        Optional<AutoscalingReport> autoscaling,
+        Map<String, ReplicaSlice> claimedSlices) {
 
     public StatusInputs {
         wouldFit = List.copyOf(wouldFit);
+        claimedSlices = Map.copyOf(claimedSlices);
+    }
+
+    /** Inputs of a deployment with or without autoscaling, no replica of which runs on a node of NVIDIA's DRA driver. */
+    public StatusInputs(
+            List<String> problems,
+            List<Pod> pods,
+            String currentHash,
+            Optional<String> profile,
+            Optional<Unsatisfied> unsatisfied,
+            Map<String, NodeProgress> nodes,
+            Set<String> waitingNodes,
+            RolloutProgress rollout,
+            boolean changed,
+            String endpoint,
+            List<String> wouldFit,
+            Optional<String> capacityNote,
+            Optional<AutoscalingReport> autoscaling) {
+        this(
+                problems,
+                pods,
+                currentHash,
+                profile,
+                unsatisfied,
+                nodes,
+                waitingNodes,
+                rollout,
+                changed,
+                endpoint,
+                wouldFit,
+                capacityNote,
+                autoscaling,
+                Map.of());
     }
 
     /** Inputs of a deployment without autoscaling. */
@@ -71,6 +107,28 @@ public record StatusInputs(
                 wouldFit,
                 capacityNote,
                 Optional.empty());
+    }
+
+    /**
+     * The same inputs with the slices the allocated ResourceClaims of replicas on DRA nodes name, by pod id (the
+     * claim, not a node agent, says which device a replica got there).
+     */
+    public StatusInputs withClaimedSlices(Map<String, ReplicaSlice> slices) {
+        return new StatusInputs(
+                problems,
+                pods,
+                currentHash,
+                profile,
+                unsatisfied,
+                nodes,
+                waitingNodes,
+                rollout,
+                changed,
+                endpoint,
+                wouldFit,
+                capacityNote,
+                autoscaling,
+                slices);
     }
 
     /** Whether a shortfall is autoscaling meeting the cluster's limit: the slices give at least minReplicas. */

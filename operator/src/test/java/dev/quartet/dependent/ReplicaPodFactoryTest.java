@@ -353,4 +353,54 @@ class ReplicaPodFactoryTest {
         assertThat(factory.templateHash(deployment(), "1g.6gb"))
                 .isEqualTo(new ReplicaPodFactory(WORKER).templateHash(deployment(), "1g.6gb"));
     }
+
+    @Test
+    void onADraNodeTheSliceComesFromTheReplicasClaimBehindAGate() {
+        InferenceDeployment d = deployment();
+        Pod pod = factory.desiredOnDra(d, "1g.6gb", "dra-1", 0, "gpu-1-mig-1g6gb-14-3");
+
+        assertThat(worker(pod).getResources().getLimits())
+                .as("no nvidia.com resource")
+                .isNull();
+        assertThat(worker(pod).getResources().getClaims())
+                .extracting(c -> c.getName())
+                .containsExactly(ReplicaClaimFactory.REQUEST);
+        assertThat(pod.getSpec().getResourceClaims()).singleElement().satisfies(c -> {
+            assertThat(c.getName()).isEqualTo(ReplicaClaimFactory.REQUEST);
+            assertThat(c.getResourceClaimName()).isEqualTo("resnet-0-mig");
+        });
+        assertThat(pod.getSpec().getSchedulingGates())
+                .extracting(g -> g.getName())
+                .containsExactly(QuartetLabels.CLAIM_GATE);
+        assertThat(pod.getMetadata().getAnnotations())
+                .containsEntry(QuartetLabels.PLANNED_DEVICE, "gpu-1-mig-1g6gb-14-3")
+                .containsEntry(QuartetLabels.PLANNED_NODE, "dra-1");
+        // the same template as on a MIG Manager node: a replica moved between backends is not a rollout
+        assertThat(pod.getMetadata().getLabels().get(QuartetLabels.TEMPLATE_HASH))
+                .isEqualTo(factory.desired(d, "1g.6gb", "mm-1", 0)
+                        .getMetadata()
+                        .getLabels()
+                        .get(QuartetLabels.TEMPLATE_HASH));
+    }
+
+    @Test
+    void aReplicasClaimPinsGpuAndProfileAndIsOwnedByItsPod() {
+        Pod pod = factory.desiredOnDra(deployment(), "2g.12gb", "dra-1", 3, "gpu-0-mig-2g12gb-5-2");
+        pod.getMetadata().setUid("pod-uid");
+
+        var claim = ReplicaClaimFactory.desired(pod, "resnet", "GPU-1234", "2g.12gb");
+
+        assertThat(claim.getMetadata().getName()).isEqualTo("resnet-3-mig");
+        assertThat(claim.getMetadata().getOwnerReferences()).singleElement().satisfies(o -> {
+            assertThat(o.getKind()).isEqualTo("Pod");
+            assertThat(o.getUid()).isEqualTo("pod-uid");
+            assertThat(o.getController()).isTrue();
+        });
+        assertThat(claim.getMetadata().getLabels()).containsEntry(QuartetLabels.REPLICA, "resnet-3");
+        var request = claim.getSpec().getDevices().getRequests().get(0).getExactly();
+        assertThat(request.getDeviceClassName()).isEqualTo("mig.nvidia.com");
+        assertThat(request.getSelectors().get(0).getCel().getExpression())
+                .isEqualTo("device.attributes['gpu.nvidia.com'].parentUUID == 'GPU-1234' && "
+                        + "device.attributes['gpu.nvidia.com'].profile == '2g.12gb'");
+    }
 }

@@ -188,8 +188,16 @@ class HelmChartIT {
                 assertDenied(operator, "delete", "admissionregistration.k8s.io", webhooks, "", null, prefix);
                 assertDenied(operator, "update", "admissionregistration.k8s.io", webhooks, "", null, prefix);
 
+                assertAllowed(operator, "watch", "resource.k8s.io", "resourceslices", "", null, null);
+                assertAllowed(operator, "watch", "resource.k8s.io", "resourceclaims", "", null, null);
+                assertAllowed(operator, "update", "resource.k8s.io", "resourceclaims", "status", "any-tenant", "x");
+                assertAllowed(operator, "update", "resource.k8s.io", "resourceclaims", "binding", null, null);
+                assertDenied(operator, "create", "resource.k8s.io", "resourceslices", "", null, null);
+                assertDenied(operator, "patch", "resource.k8s.io", "resourceclaims", "status", "any-tenant", "x");
+
                 operator.nodes().list();
                 operator.pods().inAnyNamespace().list();
+                actOnAClaimAsTheOperatorDoes(operator, namespace);
                 actOnTheMigConfigMapAsTheOperatorDoes(operator, "default-mig-parted-config");
                 actOnTheLeaseAsLeaderElectionDoes(operator, env.get("QUARTET_LEADER_ELECTION_LEASE_NAME"));
             }
@@ -515,6 +523,49 @@ class HelmChartIT {
         assertThat(allowed(client, verb, group, resource, subresource, namespace, name))
                 .as("%s %s/%s/%s in %s name %s must be denied", verb, group, resource, subresource, namespace, name)
                 .isFalse();
+    }
+
+    /**
+     * A replica's claim on a DRA node, as the chart's ServiceAccount: created, given the scheduler's delete-protection
+     * finalizer, its allocation written into status (on 1.36, with DRAResourceClaimGranularStatusAuthorization beta
+     * and on, that needs update on resourceclaims/binding at the cluster scope besides resourceclaims/status), then
+     * released and deleted.
+     */
+    private static void actOnAClaimAsTheOperatorDoes(KubernetesClient operator, String namespace) {
+        var claims = operator.dynamicResourceAllocation().v1().resourceClaims().inNamespace(namespace);
+        var claim = claims.resource(new io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder()
+                        .withNewMetadata()
+                        .withName("rbac-check-mig")
+                        .withNamespace(namespace)
+                        .endMetadata()
+                        .withNewSpec()
+                        .withNewDevices()
+                        .addNewRequest()
+                        .withName(dev.quartet.dependent.ReplicaClaimFactory.REQUEST)
+                        .withNewExactly()
+                        .withDeviceClassName("mig.nvidia.com")
+                        .endExactly()
+                        .endRequest()
+                        .endDevices()
+                        .endSpec()
+                        .build())
+                .create();
+        claim.getMetadata().setFinalizers(List.of(dev.quartet.dependent.ReplicaClaimFactory.DELETE_PROTECTION));
+        claim = claims.resource(claim).update();
+        claim.setStatus(new io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimStatusBuilder()
+                .withAllocation(dev.quartet.dependent.ReplicaClaimFactory.allocation(
+                        "gpu-node-1", "gpu-0-mig-1g6gb-14-3", java.time.Instant.now()))
+                .build());
+        claim = claims.resource(claim).updateStatus();
+        assertThat(claim.getStatus().getAllocation().getDevices().getResults())
+                .singleElement()
+                .satisfies(r -> assertThat(r.getDevice()).isEqualTo("gpu-0-mig-1g6gb-14-3"));
+        // release it as the resource-claim controller would, then delete it
+        claim.getStatus().setAllocation(null);
+        claim = claims.resource(claim).updateStatus();
+        claim.getMetadata().setFinalizers(List.of());
+        claims.resource(claim).update();
+        claims.withName("rbac-check-mig").delete();
     }
 
     private static boolean allowed(

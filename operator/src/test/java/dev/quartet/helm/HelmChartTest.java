@@ -253,7 +253,9 @@ class HelmChartTest {
                 .singleElement()
                 .satisfies(r -> assertThat(r.getRules())
                         .flatExtracting(rule -> rule.getResources())
-                        .containsExactlyInAnyOrder("nodes", "pods"));
+                        // every tenant's pods and DRA claims are capacity in use: read cluster-wide
+                        .containsExactlyInAnyOrder(
+                                "nodes", "pods", "resourceslices", "resourceclaims", "resourceclaims/binding"));
         Role nodeEvents = chart.one(Role.class, PREFIX + "-node-events");
         assertThat(nodeEvents.getMetadata().getNamespace()).isEqualTo("default");
         assertThat(nodeEvents.getRules()).singleElement().satisfies(r -> {
@@ -532,7 +534,12 @@ class HelmChartTest {
                         "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments [get, list, watch]",
                         "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments/status [get, patch]",
                         "prod-quartet-workloads: [inference.quartet.dev] inferencedeployments/finalizers [update]",
-                        "prod-quartet-workloads: [] pods [create, delete]",
+                        "prod-quartet-cluster: [resource.k8s.io] resourceslices [get, list, watch]",
+                        "prod-quartet-cluster: [resource.k8s.io] resourceclaims [get, list, watch]",
+                        "prod-quartet-cluster: [resource.k8s.io] resourceclaims/binding [update]",
+                        "prod-quartet-workloads: [] pods [create, delete, patch]",
+                        "prod-quartet-workloads: [resource.k8s.io] resourceclaims [create, delete, update]",
+                        "prod-quartet-workloads: [resource.k8s.io] resourceclaims/status [update]",
                         "prod-quartet-workloads: [] pods/eviction [create]",
                         "prod-quartet-workloads: [] services [get, list, watch, create, patch]",
                         "prod-quartet-workloads: [policy] poddisruptionbudgets [get, list, watch, create, patch]",

@@ -130,6 +130,11 @@ class MigManagerBackendTest {
             }
 
             @Override
+            public String backend() {
+                return "auto";
+            }
+
+            @Override
             public Duration nodeLostAfter() {
                 return InventoryBuilder.DEFAULT_LOST_AFTER;
             }

@@ -154,6 +154,10 @@ class LoadAutoscalerTest {
                 };
             }
 
+            public String backend() {
+                return "auto";
+            }
+
             public Duration nodeLostAfter() {
                 return Duration.ofSeconds(30);
             }

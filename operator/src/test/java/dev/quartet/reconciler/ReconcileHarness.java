@@ -47,6 +47,8 @@ final class ReconcileHarness {
         this.mig = mig;
         this.statusBuilder = new StatusBuilder(Clock.fixed(now, ZoneOffset.UTC));
         actuator.client = client();
+        actuator.claims = new ReplicaClaims();
+        actuator.claims.client = actuator.client;
         actuator.events = new EventRecorder() {
             @Override
             public void normal(HasMetadata a, String r, String m) {
@@ -59,6 +61,10 @@ final class ReconcileHarness {
             }
         };
         actuator.config = new QuartetConfig() {
+            public String backend() {
+                return "auto";
+            }
+
             public Worker worker() {
                 return new Worker() {
                     public String image() {

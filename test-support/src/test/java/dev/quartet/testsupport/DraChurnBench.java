@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -42,30 +41,13 @@ class DraChurnBench {
         this.client = cluster.client();
     }
 
-    /** One event of the scenario. */
+    /** One event of the scenario ({@link DraChurnScenario}, shared with the run through Quartet). */
     record Event(int step, String kind, String name, String profile) {}
 
-    /**
-     * The scenario: {@code warmup} arrivals, then arrivals and departures (of any replica, placed or waiting) at 55 : 45;
-     * each arrival 1g.6gb : 2g.12gb : 4g.24gb at 50 : 35 : 15.
-     */
     static List<Event> scenario(long seed, int events, int warmup) {
-        Random r = new Random(seed);
-        List<Event> out = new ArrayList<>();
-        List<String> alive = new ArrayList<>();
-        for (int i = 0; i < events; i++) {
-            if (i >= warmup && !alive.isEmpty() && r.nextDouble() < 0.45) {
-                String gone = alive.remove(r.nextInt(alive.size()));
-                out.add(new Event(i, "depart", gone, null));
-            } else {
-                double p = r.nextDouble();
-                String profile = p < 0.5 ? "1g.6gb" : p < 0.85 ? "2g.12gb" : "4g.24gb";
-                String name = "r" + i;
-                alive.add(name);
-                out.add(new Event(i, "arrive", name, profile));
-            }
-        }
-        return out;
+        return DraChurnScenario.of(seed, events, warmup).stream()
+                .map(e -> new Event(e.step(), e.kind(), e.name(), e.profile()))
+                .toList();
     }
 
     @Test
