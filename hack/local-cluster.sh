@@ -6,6 +6,10 @@
 #   hack/local-cluster.sh up [--nodes N] [--gpus-per-node G] [--gpu-model A30|A100-40GB|A100-80GB|H100-80GB]
 #                            [--layout 4x1g.6gb|1x4g.24gb|2x1g.6gb+1x2g.12gb|none] [--no-sim]
 #                            [--worker-processes [--worker-model-root DIR]] [--audit-log] [--state-dir DIR]
+#                            [simulator strictness: --strict | --realistic, --device-choice C, --seed N,
+#                             --operand-shutdown STOP,UP, --config-file-lag D, --finish-apply-in-flight,
+#                             --state-shortcuts, --apply M, --mig-mode-change M, --reboot-duration D,
+#                             --reconfigure-delay D]
 #   hack/local-cluster.sh down   [--state-dir DIR]
 #   hack/local-cluster.sh status [--state-dir DIR]
 #   hack/local-cluster.sh build          # only build (or find) the binaries; prints their directory
@@ -176,8 +180,14 @@ ensure_simulator_jar() {
 
 cmd_up() {
   local nodes=2 gpus=4 model=A30 layout="" sim=true worker_processes=false model_root="" audit=false
+  local strictness=()
   while [ $# -gt 0 ]; do
     case $1 in
+      # how strictly the simulator follows NVIDIA's stack (docs/local-cluster.md), passed on as they are
+      --strict|--realistic|--finish-apply-in-flight|--state-shortcuts) strictness+=("$1"); shift ;;
+      --device-choice|--seed|--operand-shutdown|--config-file-lag|--apply|--mig-mode-change|--reboot-duration|--reconfigure-delay)
+        [ $# -ge 2 ] || die "$1 needs a value"
+        strictness+=("$1" "$2"); shift 2 ;;
       --nodes) nodes=$2; shift 2 ;;
       --gpus-per-node) gpus=$2; shift 2 ;;
       --gpu-model) model=$2; shift 2 ;;
@@ -249,6 +259,7 @@ cmd_up() {
     $worker_processes && args+=(--worker-processes --worker-jar "$REPO_ROOT/worker-image/target/quarkus-app/quarkus-run.jar"
                                 --worker-log-dir "$STATE_DIR/logs/workers")
     [ -n "$model_root" ] && args+=(--worker-model-root "$model_root")
+    args+=("${strictness[@]+"${strictness[@]}"}")
     # small-footprint JVM (about 150 MiB RSS for 50 nodes); override with QUARTET_SIM_JAVA_OPTS
     local jvm_opts=(${QUARTET_SIM_JAVA_OPTS:--Xmx64m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xss512k -XX:ReservedCodeCacheSize=32m})
     # run a copy, so rebuilding sim/ never pulls the jar from under a running simulator

@@ -61,3 +61,26 @@ app.kubernetes.io/component: operator
 {{- define "quartet.leaseName" -}}
 {{- printf "%s-leader" (include "quartet.fullname" .) }}
 {{- end }}
+
+{{/* The Secret with the webhook's serving certificate. */}}
+{{- define "quartet.webhookSecretName" -}}
+{{- printf "%s-webhook-tls" (include "quartet.fullname" .) }}
+{{- end }}
+
+{{/* The webhook Service's DNS names, comma-separated. */}}
+{{- define "quartet.webhookServiceHosts" -}}
+{{- $svc := printf "%s-webhook.%s.svc" (include "quartet.fullname" .) .Release.Namespace -}}
+{{- printf "%s,%s.cluster.local" $svc $svc }}
+{{- end }}
+
+{{/* Every name the serving certificate is for: the Service's, and the host of webhook.url when set. */}}
+{{- define "quartet.webhookHosts" -}}
+{{- $hosts := include "quartet.webhookServiceHosts" . -}}
+{{- if .Values.webhook.url -}}
+{{- $host := (urlParse .Values.webhook.url).host | trimPrefix "[" -}}
+{{- $host = regexReplaceAll "\\]?(:[0-9]+)?$" $host "" -}}
+{{- printf "%s,%s" $host $hosts }}
+{{- else -}}
+{{- $hosts }}
+{{- end }}
+{{- end }}

@@ -17,10 +17,14 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.Location;
 import com.tngtech.archunit.lang.ArchRule;
+import dev.quartet.inventory.ClusterSnapshot;
+import dev.quartet.inventory.Inventory;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.node.MigBackend;
 import dev.quartet.node.NewPodGate;
+import dev.quartet.planner.Plan;
+import dev.quartet.reconciler.GpuNodeReconciler;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.ConditionBuilder;
 import io.fabric8.kubernetes.client.CustomResource;
@@ -28,6 +32,7 @@ import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -82,7 +87,8 @@ class ArchitectureTest {
             .should()
             .beFreeOfCycles()
             .because("each package builds on lower ones only (model, planner, config; inventory; status, dependent,"
-                    + " demand; node; reconciler, cli), so each can be read and tested without the ones above it");
+                    + " demand; preview; node; reconciler; admission, cli), so each can be read and tested without the"
+                    + " ones above it");
 
     static final ArchRule INVENTORY_ONLY_OBSERVES = noClasses()
             .that()
@@ -106,6 +112,22 @@ class ArchitectureTest {
                     + " layouts, NewPodGate says when slices are ready for new pods), so MIG Manager can be replaced"
                     + " (by DRA) without touching its users");
 
+    static final ArchRule ONLY_THE_NODE_LOOP_APPLIES_PLANS_TO_NODES = noClasses()
+            .that()
+            .doNotBelongToAnyOf(GpuNodeReconciler.class)
+            .should()
+            .callMethod(
+                    MigBackend.class,
+                    "reconcileNode",
+                    String.class,
+                    Plan.class,
+                    Inventory.class,
+                    ClusterSnapshot.class,
+                    Instant.class)
+            .because("planning (ClusterPlanning, which every deployment's reconcile asks for the view) only reads: the"
+                    + " node loop, one reconcile per node, applies the plan to nodes, so a node-side failure is the"
+                    + " node's and the affected deployments', never whichever deployment was reconciling");
+
     static final ArchRule CLI_RUNS_WITHOUT_THE_OPERATOR = noClasses()
             .that()
             .resideInAPackage("dev.quartet.cli..")
@@ -121,6 +143,34 @@ class ArchitectureTest {
                     "jakarta.inject..")
             .because("kubectl quartet is a plain main (bin/kubectl-quartet) with no Quarkus container: it plans and"
                     + " draws with the planner and the inventory, and never acts on the cluster");
+
+    static final ArchRule PREVIEW_ONLY_DERIVES = noClasses()
+            .that()
+            .resideInAPackage("dev.quartet.preview..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "dev.quartet.reconciler..",
+                    "dev.quartet.node..",
+                    "dev.quartet.admission..",
+                    "dev.quartet.cli..",
+                    "dev.quartet.config..",
+                    "io.fabric8.kubernetes.client..",
+                    "io.javaoperatorsdk..",
+                    "jakarta.enterprise..",
+                    "jakarta.inject..")
+            .because("the planning input and what a plan does are derived, not fetched: the operator, its admission"
+                    + " webhook and kubectl quartet read the cluster their own way and plan alike from the same input,"
+                    + " so a preview says what the operator will do");
+
+    static final ArchRule ONLY_THE_OPERATOR_SERVES_ADMISSION = noClasses()
+            .that()
+            .resideOutsideOfPackage("dev.quartet.admission..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.quartet.admission..")
+            .because("the admission webhook is an entry point like the reconciler: it builds on the planning the"
+                    + " reconciler does, and nothing builds on it");
 
     static final ArchRule STATUS_BUILDER_OWNS_CONDITIONS = noClasses()
             .that()
@@ -159,7 +209,13 @@ class ArchitectureTest {
     @Test
     void importedTheWholeOperator() {
         assertThat(operator.stream().map(c -> c.getPackageName()).distinct())
-                .contains("dev.quartet.planner", "dev.quartet.model", "dev.quartet.reconciler", "dev.quartet.node")
+                .contains(
+                        "dev.quartet.planner",
+                        "dev.quartet.model",
+                        "dev.quartet.reconciler",
+                        "dev.quartet.node",
+                        "dev.quartet.preview",
+                        "dev.quartet.admission")
                 .noneMatch(p -> p.startsWith("dev.quartet.sim") || p.startsWith("dev.quartet.testsupport"));
     }
 
@@ -189,8 +245,39 @@ class ArchitectureTest {
     }
 
     @Test
+    void onlyTheNodeLoopAppliesPlansToNodes() {
+        ONLY_THE_NODE_LOOP_APPLIES_PLANS_TO_NODES.check(operator);
+        // The rule names the method the node loop does call, so it does not hold for want of a match.
+        classes()
+                .that()
+                .belongToAnyOf(GpuNodeReconciler.class)
+                .and()
+                .areTopLevelClasses()
+                .should()
+                .callMethod(
+                        MigBackend.class,
+                        "reconcileNode",
+                        String.class,
+                        Plan.class,
+                        Inventory.class,
+                        ClusterSnapshot.class,
+                        Instant.class)
+                .check(operator);
+    }
+
+    @Test
     void cliRunsWithoutTheOperator() {
         CLI_RUNS_WITHOUT_THE_OPERATOR.check(operator);
+    }
+
+    @Test
+    void previewOnlyDerives() {
+        PREVIEW_ONLY_DERIVES.check(operator);
+    }
+
+    @Test
+    void onlyTheOperatorServesAdmission() {
+        ONLY_THE_OPERATOR_SERVES_ADMISSION.check(operator);
     }
 
     @Test

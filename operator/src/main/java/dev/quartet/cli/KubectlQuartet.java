@@ -16,9 +16,9 @@ public final class KubectlQuartet {
         subcommands.forEach(s -> this.subcommands.put(s.name(), s));
     }
 
-    /** The subcommands shipped: {@code plan} (a scenario file) and {@code layout} (the live cluster). */
+    /** The subcommands shipped: {@code plan} (a scenario file, or a preview on the live cluster), {@code layout} and {@code explain} (the live cluster). */
     public static KubectlQuartet standard() {
-        return new KubectlQuartet(List.of(new PlanCommand(), new LayoutCommand()));
+        return new KubectlQuartet(List.of(new PlanCommand(), new LayoutCommand(), new ExplainCommand()));
     }
 
     public static void main(String[] args) {

@@ -48,7 +48,8 @@ final class LayoutCommand implements Subcommand {
 
     @Override
     public String summary() {
-        return "draw the live cluster's GPUs: slots, instances and the replica on each (uses KUBECONFIG; "
+        return "draw the live cluster's GPUs: slots, instances, the replica on each and its MIG device, MIG "
+                + "Manager's state and the last repartition per node (uses KUBECONFIG; "
                 + "the flags default to QUARTET_MIG_MANAGER_NAMESPACE, QUARTET_MIG_MANAGER_CONFIG_MAP_NAME and "
                 + "QUARTET_MIG_MANAGER_CONFIG_KEY, else gpu-operator, default-mig-parted-config, config.yaml)";
     }
@@ -116,7 +117,7 @@ final class LayoutCommand implements Subcommand {
                 err.println("note: ConfigMap " + where + " has no key '" + source.key() + "'; per-GPU layouts "
                         + "come from the device plugin's totals (use --mig-key)");
             }
-            out.print(LayoutPicture.render(inventory));
+            out.print(LayoutPicture.render(inventory, snapshot.pods()));
             return 0;
         } catch (KubernetesClientException e) {
             err.println("kubectl quartet layout: cannot read the cluster: " + e.getMessage());

@@ -1,18 +1,29 @@
 package dev.quartet.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
+import dev.quartet.inventory.PodFacts;
+import dev.quartet.inventory.QuartetLabels;
+import dev.quartet.inventory.ReplicaSlice;
 import dev.quartet.planner.GpuState;
 import dev.quartet.planner.InstanceState;
 import dev.quartet.planner.NodeState;
+import io.fabric8.kubernetes.api.model.Pod;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * Draws every MIG GPU of a cluster as a row of memory slots: which instance covers which slots, and which
- * replica (namespace/pod) holds each instance. Pure: it renders an {@link Inventory}.
+ * replica (namespace/pod) holds each instance; per node, MIG Manager's state and Quartet's last repartition with its
+ * outcome, and per replica the MIG device it got when that is reported. Pure: it renders an {@link Inventory} and
+ * the pods.
  */
 final class LayoutPicture {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Characters per memory slot: rows are about 80 columns wide on every model. */
     static int slotWidth(int slots) {
@@ -22,10 +33,19 @@ final class LayoutPicture {
     private LayoutPicture() {}
 
     static String render(Inventory inventory) {
+        return render(inventory, List.of());
+    }
+
+    static String render(Inventory inventory, List<Pod> pods) {
+        Map<String, String> devices = new TreeMap<>();
+        pods.forEach(p -> ReplicaSlice.of(p)
+                .filter(slice -> slice.uuid() != null)
+                .ifPresent(slice -> devices.put(PodFacts.id(p), slice.uuid())));
         StringBuilder out = new StringBuilder();
         Map<String, Integer> free = new TreeMap<>();
         Map<String, Integer> used = new TreeMap<>();
-        for (GpuNode node : inventory.nodes().values()) {
+        // Node by node in name order: the inventory's map has no order of its own.
+        for (GpuNode node : new TreeMap<>(inventory.nodes()).values()) {
             out.append(node.name())
                     .append("  ")
                     .append(node.gpuCount())
@@ -45,6 +65,7 @@ final class LayoutPicture {
                 out.append(": ").append(inventory.notes().get(node.name()));
             }
             out.append('\n');
+            out.append("  ").append(migManager(node)).append('\n');
             NodeState state = inventory.state().nodes().stream()
                     .filter(n -> n.name().equals(node.name()))
                     .findFirst()
@@ -60,6 +81,17 @@ final class LayoutPicture {
                         .append('\n');
                 for (InstanceState i : gpu.instances()) {
                     (i.isFree() ? free : used).merge(i.profile(), 1, Integer::sum);
+                    if (!i.isFree() && devices.containsKey(i.replica())) {
+                        out.append("        ")
+                                .append(i.profile())
+                                .append(" at slot ")
+                                .append(i.start())
+                                .append(": ")
+                                .append(i.replica())
+                                .append(" on ")
+                                .append(devices.get(i.replica()))
+                                .append('\n');
+                    }
                 }
             }
         }
@@ -69,6 +101,66 @@ final class LayoutPicture {
                 .append(free.isEmpty() ? "none" : free)
                 .append('\n');
         return out.toString();
+    }
+
+    /**
+     * MIG Manager's state on the node and the last repartition Quartet asked for, with its outcome: in progress,
+     * applied, failed (with the failure Quartet recorded and what it rolled back to), or overridden since.
+     */
+    static String migManager(GpuNode node) {
+        String state = node.migState() == null ? "no state reported" : node.migState();
+        StringBuilder line = new StringBuilder("MIG Manager: " + state + "; ");
+        String requested = node.annotation(QuartetLabels.NODE_CONFIG);
+        if (requested == null) {
+            line.append("Quartet has not repartitioned this node");
+        } else {
+            String at = node.annotation(QuartetLabels.NODE_CONFIG_REQUESTED_AT);
+            line.append("last repartition: ").append(requested);
+            if (at != null) {
+                line.append(" requested at ").append(at);
+            }
+            line.append(", ");
+            if (!requested.equals(node.migConfig())) {
+                line.append("since replaced by ").append(node.migConfig());
+            } else if ("success".equals(node.migState())) {
+                line.append("applied");
+            } else if ("failed".equals(node.migState())) {
+                line.append("failed");
+            } else {
+                line.append("in progress");
+            }
+        }
+        String failure = node.annotation(QuartetLabels.NODE_LAST_FAILURE);
+        if (failure != null) {
+            try {
+                JsonNode f = JSON.readTree(failure);
+                line.append("; last failure: ")
+                        .append(f.path("config").asText())
+                        .append(" at ")
+                        .append(f.path("at").asText())
+                        .append(" (")
+                        .append(f.path("reason").asText())
+                        .append("), ")
+                        .append(
+                                f.path("rolledBackTo").isTextual()
+                                        ? "rolled back to "
+                                                + f.path("rolledBackTo").asText()
+                                        : "nothing to roll back to")
+                        .append(", no retry before ")
+                        .append(f.path("retryAfter").asText());
+            } catch (Exception e) {
+                line.append("; unreadable failure record");
+            }
+        }
+        String staged = node.annotation(QuartetLabels.NODE_CONFIG_STAGED);
+        if (staged != null) {
+            int at = staged.lastIndexOf('@');
+            line.append("; next: ")
+                    .append(at > 0 ? staged.substring(0, at) : staged)
+                    .append(at > 0 ? ", written at " + staged.substring(at + 1) : "")
+                    .append(", selected once MIG Manager's copy of the ConfigMap shows it");
+        }
+        return line.toString();
     }
 
     /** {@code |1g.6gb default/a-0 |1g.6gb free |...|} with each instance as wide as its memory slots. */

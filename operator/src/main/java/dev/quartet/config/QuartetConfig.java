@@ -3,6 +3,7 @@ package dev.quartet.config;
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Operator settings, all under {@code quartet.*} (environment {@code QUARTET_*}). */
@@ -24,6 +25,66 @@ public interface QuartetConfig {
 
     /** The Lease through which one operator replica leads. */
     LeaderElection leaderElection();
+
+    /** The validating admission webhook the operator serves. */
+    Webhook webhook();
+
+    /**
+     * The validating admission webhook: {@code kubectl apply} of an InferenceDeployment is refused when the spec can
+     * never work, and warned about when the cluster cannot satisfy it now. Its serving certificate lives in a Secret:
+     * Quartet creates and rotates it and its CA and keeps the webhook configuration's caBundle current, unless
+     * another (cert-manager) writes that Secret.
+     */
+    interface Webhook {
+        /** Whether the operator serves the webhook at all. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** HTTPS port of the webhook ({@code POST /validate}); 0 picks a free port. */
+        @WithDefault("8443")
+        int port();
+
+        /** The Secret with the serving certificate ({@code tls.crt}, {@code tls.key}) and the CA ({@code ca.crt}). */
+        @WithDefault("quartet-webhook-tls")
+        String secretName();
+
+        /** Namespace of that Secret; default: the operator pod's namespace (POD_NAMESPACE), else default. */
+        Optional<String> namespace();
+
+        /** The ValidatingWebhookConfiguration whose caBundle Quartet keeps current. */
+        @WithDefault("quartet")
+        String configurationName();
+
+        /**
+         * true: Quartet creates the CA and serving certificate, rotates them and keeps the caBundle current. false:
+         * another party (cert-manager) writes the Secret and the caBundle; Quartet only reads the Secret.
+         */
+        @WithDefault("true")
+        boolean manageCertificate();
+
+        /** The DNS names (or IP addresses) the serving certificate is for: the webhook Service's names. */
+        @WithDefault("quartet-webhook.quartet-system.svc")
+        List<String> hosts();
+
+        /** Validity of the CA Quartet creates; a new one is made when a third of it is left. */
+        @WithDefault("730d")
+        Duration caValidity();
+
+        /** Validity of the serving certificate; a new one is issued when a third of it is left. */
+        @WithDefault("90d")
+        Duration certificateValidity();
+
+        /** How often the Secret and the caBundle are checked (and the served certificate reloaded from the Secret). */
+        @WithDefault("1m")
+        Duration checkInterval();
+
+        /**
+         * How long a new CA is in the caBundle before it signs the serving certificate, so that the API server trusts
+         * it before any replica serves a certificate it signed (the old CA stays in the bundle until it expires).
+         */
+        @WithDefault("1m")
+        Duration caPublishDelay();
+    }
 
     /** Leader election settings (active in the prod profile). */
     interface LeaderElection {
@@ -111,5 +172,25 @@ public interface QuartetConfig {
         /** Whether Quartet may repartition GPUs at all (false: plan only within existing layouts). */
         @WithDefault("true")
         boolean repartitionEnabled();
+
+        /**
+         * Whether Quartet may turn MIG mode on for a GPU that has it off. Changing MIG mode resets the GPU, can fail
+         * (virtual machines, {@code nvidia_drm} loaded) and, with MIG Manager's {@code WITH_REBOOT=true}, reboots the
+         * node: every pod on the node goes. False: a GPU with MIG off is not capacity and is never written
+         * {@code mig-enabled: true}.
+         */
+        @WithDefault("false")
+        boolean allowMigModeChange();
+
+        /**
+         * After MIG Manager reports {@code success}, how long the node may take to advertise the slices of the config
+         * Quartet selected before the config counts as failed ({@code MigLayoutMismatch}, rolled back). MIG Manager
+         * writes {@code success} once it has re-enabled the GPU operands; the device plugin pod then restarts,
+         * registers its resources with the kubelet, and the kubelet reports them in its next node status update (every
+         * 10 s by default): tens of seconds on a busy node, so two minutes leaves room without leaving a node that
+         * reported success with no instances (NVIDIA/mig-parted#18, #97) unnoticed for long.
+         */
+        @WithDefault("2m")
+        Duration layoutVerifyTimeout();
     }
 }

@@ -44,7 +44,8 @@ public final class NodeEligibility {
         return true;
     }
 
-    static boolean tolerates(Toleration t, Taint taint) {
+    /** Whether the toleration tolerates the taint, as the scheduler matches them. */
+    public static boolean tolerates(Toleration t, Taint taint) {
         if (t.getEffect() != null && !t.getEffect().isEmpty() && !t.getEffect().equals(taint.getEffect())) {
             return false;
         }

@@ -179,6 +179,15 @@ public final class SpecValidator {
         if (slice.getMemoryGiB() != null && slice.getMemoryGiB() < 1) {
             problems.add("spec.slice.memoryGiB: must be at least 1, got " + slice.getMemoryGiB());
         }
+        if (slice.getMemoryGiB() != null && slice.getMemoryGiB() >= 1 && slice.getGpuModel() != null) {
+            GpuModel model = GpuModel.parse(slice.getGpuModel().value());
+            int largest =
+                    model.profiles().stream().mapToInt(p -> p.memoryGiB()).max().orElse(0);
+            if (slice.getMemoryGiB() > largest) {
+                problems.add("spec.slice.memoryGiB: " + slice.getMemoryGiB() + " GiB is more than the largest "
+                        + model.displayName() + " profile holds (" + largest + " GiB)");
+            }
+        }
         if (!hasProfile) {
             return;
         }

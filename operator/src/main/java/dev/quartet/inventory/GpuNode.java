@@ -14,7 +14,8 @@ import java.util.TreeMap;
 
 /**
  * What Quartet reads off one MIG-capable node: GPU model and count (GFD), readiness, MIG Manager's config
- * label and state, and the slices the device plugin advertises.
+ * label and state, and what the device plugin advertises: the MIG slices per profile and, with the mixed strategy,
+ * one {@code nvidia.com/gpu} per GPU whose MIG mode is off ({@code wholeGpus}).
  */
 public record GpuNode(
         String name,
@@ -28,7 +29,8 @@ public record GpuNode(
         List<Taint> taints,
         String migConfig,
         String migState,
-        Map<String, Integer> allocatableSlices) {
+        Map<String, Integer> allocatableSlices,
+        int wholeGpus) {
 
     /** The node's facts, or empty when it is not a MIG node Quartet can use (unknown GPU, MIG off, not mixed). */
     public static Optional<GpuNode> from(Node node) {
@@ -60,6 +62,7 @@ public record GpuNode(
                 slices.put(profile, quantity.getNumericalAmount().intValue());
             }
         });
+        Quantity whole = allocatable.get(NvidiaLabels.FULL_GPU_RESOURCE);
         Optional<NodeCondition> readyCondition = readyCondition(node);
         boolean ready = readyCondition.map(c -> "True".equals(c.getStatus())).orElse(false);
         Instant readyChangedAt = readyCondition
@@ -86,7 +89,8 @@ public record GpuNode(
                 taints,
                 labels.get(NvidiaLabels.MIG_CONFIG),
                 labels.get(NvidiaLabels.MIG_CONFIG_STATE),
-                Map.copyOf(slices)));
+                Map.copyOf(slices),
+                whole == null ? 0 : whole.getNumericalAmount().intValue()));
     }
 
     /** The node's Ready condition, if its status has one. */

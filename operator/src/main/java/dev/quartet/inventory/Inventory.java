@@ -7,20 +7,30 @@ import java.util.Set;
 
 /**
  * The planner's input as derived from a snapshot, plus what the actuators need to know about each node:
- * its facts, whether it takes new pods, and the nodes that are lost (NotReady).
+ * its facts, whether it takes new pods, the nodes that are lost (NotReady), the GPUs whose MIG mode is off, and,
+ * for the nodes where those GPUs are not offered to the planner, why ({@code migOffUnused}).
  */
 public record Inventory(
         ClusterState state,
         Map<String, GpuNode> nodes,
         Map<String, NodeReadiness> readiness,
         Map<String, String> notes,
-        Set<String> lostNodes) {
+        Set<String> lostNodes,
+        Map<String, Set<Integer>> migOff,
+        Map<String, String> migOffUnused) {
 
     public Inventory {
         nodes = Map.copyOf(nodes);
         readiness = Map.copyOf(readiness);
         notes = Map.copyOf(notes);
         lostNodes = Set.copyOf(lostNodes);
+        migOff = Map.copyOf(migOff);
+        migOffUnused = Map.copyOf(migOffUnused);
+    }
+
+    /** The GPUs of {@code node} whose MIG mode is off (empty when none, or when Quartet cannot tell which). */
+    public Set<Integer> migOff(String node) {
+        return migOff.getOrDefault(node, Set.of());
     }
 
     public boolean takesNewPods(String node) {

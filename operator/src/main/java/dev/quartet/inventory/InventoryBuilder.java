@@ -16,6 +16,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -53,14 +54,24 @@ public final class InventoryBuilder {
     public static final Duration DEFAULT_LOST_AFTER = Duration.ofSeconds(30);
 
     private final boolean repartitionEnabled;
+    private final boolean allowMigModeChange;
     private final Duration lostAfter;
 
-    /**
-     * @param lostAfter how long a node may be not Ready before its replicas count as lost and are replaced
-     *                  elsewhere (a kubelet restart or a short network blip should not move every replica)
-     */
+    /** An inventory that never offers a GPU whose MIG mode is off to the planner. */
     public InventoryBuilder(boolean repartitionEnabled, Duration lostAfter) {
+        this(repartitionEnabled, false, lostAfter);
+    }
+
+    /**
+     * @param allowMigModeChange whether a GPU with MIG mode off may be planned (as an empty MIG GPU): turning MIG on
+     *                           resets the GPU and may reboot the node, so it is offered only where every pod on the
+     *                           node may be moved
+     * @param lostAfter          how long a node may be not Ready before its replicas count as lost and are replaced
+     *                           elsewhere (a kubelet restart or a short network blip should not move every replica)
+     */
+    public InventoryBuilder(boolean repartitionEnabled, boolean allowMigModeChange, Duration lostAfter) {
         this.repartitionEnabled = repartitionEnabled;
+        this.allowMigModeChange = allowMigModeChange;
         this.lostAfter = lostAfter;
     }
 
@@ -82,6 +93,8 @@ public final class InventoryBuilder {
         Map<String, GpuNode> nodes = new TreeMap<>();
         Map<String, NodeReadiness> readiness = new TreeMap<>();
         Map<String, String> notes = new TreeMap<>();
+        Map<String, Set<Integer>> migOff = new TreeMap<>();
+        Map<String, String> migOffUnused = new TreeMap<>();
         Set<String> lost = new HashSet<>();
         List<Node> sorted = new ArrayList<>(snapshot.nodes());
         sorted.sort(Comparator.comparing(n -> n.getMetadata().getName()));
@@ -102,14 +115,21 @@ public final class InventoryBuilder {
                     podsByNode.getOrDefault(n.name(), List.of()),
                     owners,
                     now,
-                    repartitionEnabled);
+                    repartitionEnabled,
+                    allowMigModeChange);
             states.add(view.state());
             readiness.put(n.name(), view.readiness());
             if (view.note() != null) {
                 notes.put(n.name(), view.note());
             }
+            if (!view.migOff().isEmpty()) {
+                migOff.put(n.name(), Collections.unmodifiableSortedSet(new TreeSet<>(view.migOff())));
+            }
+            if (view.migOffUnused() != null) {
+                migOffUnused.put(n.name(), view.migOffUnused());
+            }
         }
-        return new Inventory(new ClusterState(states), nodes, readiness, notes, lost);
+        return new Inventory(new ClusterState(states), nodes, readiness, notes, lost, migOff, migOffUnused);
     }
 
     /** The derivation for one Ready node. */
@@ -121,6 +141,8 @@ public final class InventoryBuilder {
         private boolean layoutFixed;
         private String note;
         private final NodeState state;
+        private final Set<Integer> migOff = new TreeSet<>();
+        private String migOffUnused;
 
         NodeView(
                 GpuNode node,
@@ -128,7 +150,8 @@ public final class InventoryBuilder {
                 List<Pod> pods,
                 Owners owners,
                 Instant now,
-                boolean repartitionEnabled) {
+                boolean repartitionEnabled,
+                boolean allowMigModeChange) {
             this.node = node;
             this.pods = pods.stream().sorted(Comparator.comparing(PodFacts::id)).toList();
             this.owners = owners;
@@ -142,6 +165,7 @@ public final class InventoryBuilder {
                 fix(NodeReadiness.CORDONED, "cordoned");
             }
             Map<Integer, Map<String, Integer>> counts = perGpuCounts(config);
+            this.migOffUnused = migOff.isEmpty() ? null : migOffUnused(allowMigModeChange);
             this.state = new NodeState(node.name(), gpus(counts), false);
             if (node.annotation(QuartetLabels.NODE_CONFIG) == null
                     && pods.stream().anyMatch(p -> deploymentOf(p) == null)) {
@@ -152,6 +176,9 @@ public final class InventoryBuilder {
                         null,
                         "repartitioning paused after a failure until "
                                 + RepartitionBackoff.until(node).orElseThrow());
+            }
+            if (note == null) {
+                note = migOffUnused;
             }
         }
 
@@ -165,6 +192,39 @@ public final class InventoryBuilder {
 
         String note() {
             return note;
+        }
+
+        Set<Integer> migOff() {
+            return migOff;
+        }
+
+        String migOffUnused() {
+            return migOffUnused;
+        }
+
+        /**
+         * Why the GPUs with MIG mode off are not offered to the planner, or null when they are (as empty MIG GPUs). A
+         * mode change resets the GPU and, with MIG Manager's WITH_REBOOT, reboots the node, so it is offered only when
+         * allowed and when every GPU pod on the node is a replica Quartet may move: the node is then drained whole.
+         */
+        private String migOffUnused(boolean allowMigModeChange) {
+            String gpus = "GPU(s) " + migOff + " of " + node.name() + " have MIG mode off";
+            if (!allowMigModeChange) {
+                return gpus + "; Quartet changes MIG mode only when the chart value migManager.allowMigModeChange is"
+                        + " true (a mode change resets the GPU and may reboot the node)";
+            }
+            Optional<Pod> fixed = pods.stream()
+                    .filter(p -> {
+                        String d = deploymentOf(p);
+                        return d == null
+                                || PodFacts.migProfile(p).isEmpty()
+                                || !owners.demands().containsKey(d)
+                                || !owners.movable(d);
+                    })
+                    .findFirst();
+            return fixed.map(p -> gpus + "; turning MIG on restarts every pod on the node, and pod " + PodFacts.id(p)
+                            + " may not be moved")
+                    .orElse(null);
         }
 
         private void fix(NodeReadiness r, String why) {
@@ -194,6 +254,18 @@ public final class InventoryBuilder {
                 }
                 return fromConfig;
             }
+            if (node.wholeGpus() > 0 && node.wholeGpus() < node.gpuCount()) {
+                fix(
+                        NodeReadiness.UNKNOWN_LAYOUT,
+                        "per-GPU layout unknown: config '" + node.migConfig() + "' not found and " + node.wholeGpus()
+                                + " of " + node.gpuCount() + " GPUs have MIG mode off (which ones cannot be told)");
+                return Map.of();
+            }
+            if (node.wholeGpus() > 0 && node.wholeGpus() >= node.gpuCount()) {
+                for (int i = 0; i < node.gpuCount(); i++) {
+                    migOff.add(i);
+                }
+            }
             Map<Integer, Map<String, Integer>> uniform = uniformFromAllocatable();
             if (uniform != null) {
                 if (node.gpuCount() > 1 && !nonZero(node.allocatableSlices()).isEmpty()) {
@@ -220,6 +292,7 @@ public final class InventoryBuilder {
             if (config == null || name == null || !config.configs().containsKey(name)) {
                 return null;
             }
+            Set<Integer> off = new TreeSet<>();
             Map<Integer, Map<String, Integer>> counts = new TreeMap<>();
             for (int i = 0; i < node.gpuCount(); i++) {
                 Optional<MigConfigSpec> g = config.entryFor(name, i, node.model());
@@ -227,6 +300,9 @@ public final class InventoryBuilder {
                     return null;
                 }
                 Map<String, Integer> c = new TreeMap<>();
+                if (!g.get().migEnabled()) {
+                    off.add(i);
+                }
                 if (g.get().migEnabled()) {
                     g.get().migDevices().forEach((p, k) -> {
                         if (k > 0) {
@@ -242,6 +318,7 @@ public final class InventoryBuilder {
                 }
                 counts.put(i, c);
             }
+            migOff.addAll(off);
             return counts;
         }
 
@@ -302,6 +379,10 @@ public final class InventoryBuilder {
             }
             List<GpuState> gpus = new ArrayList<>();
             for (int i = 0; i < node.gpuCount(); i++) {
+                if (migOff.contains(i) && migOffUnused != null) {
+                    // Not capacity: the planner never sees it, so it is never written mig-enabled: true.
+                    continue;
+                }
                 List<InstanceState> instances = perGpu.get(i);
                 if (readiness == NodeReadiness.CORDONED || readiness == NodeReadiness.NOT_READY) {
                     // Held by a foreign placeholder, one name per instance (the planner refuses a name twice).

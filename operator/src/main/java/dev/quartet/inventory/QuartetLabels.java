@@ -36,6 +36,12 @@ public final class QuartetLabels {
     public static final String NODE_CONFIG_CONTENT = "inference.quartet.dev/mig-config-content";
     /** Node annotation: JSON of the last failed attempt {config, reason, at, retryAfter}. */
     public static final String NODE_LAST_FAILURE = "inference.quartet.dev/mig-last-failure";
+    /**
+     * Node annotation: the layout of the config Quartet selected is still to be checked against what the node shows
+     * once MIG Manager reports success: {@code pending}, or the RFC 3339 time the check started (the success
+     * Quartet first saw without the layout), from which {@code quartet.mig-manager.layout-verify-timeout} counts.
+     */
+    public static final String NODE_LAYOUT_CHECK = "inference.quartet.dev/mig-layout-check";
 
     private QuartetLabels() {}
 }

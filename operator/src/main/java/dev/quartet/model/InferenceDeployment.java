@@ -52,6 +52,14 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Profile", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.profile")
 @AdditionalPrinterColumn(name = "Endpoint", type = AdditionalPrinterColumn.Type.STRING, jsonPath = ".status.endpoint")
 @AdditionalPrinterColumn(
+        name = "Generation",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        jsonPath = ".metadata.generation")
+@AdditionalPrinterColumn(
+        name = "Observed",
+        type = AdditionalPrinterColumn.Type.INTEGER,
+        jsonPath = ".status.observedGeneration")
+@AdditionalPrinterColumn(
         name = "Reason",
         type = AdditionalPrinterColumn.Type.STRING,
         priority = 1,

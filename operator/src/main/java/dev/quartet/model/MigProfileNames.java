@@ -22,6 +22,13 @@ public final class MigProfileNames {
     public static final String BY_MODEL_CEL = "{'A30': '" + A30 + "', 'A100-40GB': '" + A100_40GB + "', 'A100-80GB': '"
             + A100_80GB + "', 'H100-80GB': '" + H100_80GB + "'}";
 
+    /**
+     * A CEL map from {@code spec.slice.gpuModel} to the memory in GiB of that model's largest profile: a
+     * {@code memoryGiB} above it can never fit on that model.
+     */
+    public static final String LARGEST_GIB_BY_MODEL_CEL =
+            "{'A30': 24, 'A100-40GB': 40, 'A100-80GB': 80, 'H100-80GB': 80}";
+
     /** Every profile of every model (some twice), comma-separated. */
     public static final String ALL = A30 + ", " + A100_40GB + ", " + A100_80GB + ", " + H100_80GB;
 

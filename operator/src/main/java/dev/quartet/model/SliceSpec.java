@@ -8,8 +8,9 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * The MIG slice each replica needs: an explicit profile or a memory need, exactly one. The CRD's rules refuse both or
- * neither, and a profile no GPU model Quartet knows has (or, with {@code gpuModel}, one that model lacks), at
- * {@code kubectl apply}; SpecValidator checks the same for objects stored before those rules.
+ * neither, a profile no GPU model Quartet knows has (or, with {@code gpuModel}, one that model lacks), and, with
+ * {@code gpuModel}, more memory than that model's largest profile holds, at {@code kubectl apply}; SpecValidator
+ * checks the same for objects stored before those rules.
  */
 @ValidationRule(
         value = "has(self.profile) != has(self.memoryGiB)",
@@ -29,6 +30,13 @@ import io.fabric8.generator.annotation.ValidationRule;
         message = "spec.slice.profile: spec.slice.gpuModel has no such profile; profiles by model: "
                 + MigProfileNames.KNOWN,
         fieldPath = ".profile",
+        reason = "FieldValueInvalid")
+@ValidationRule(
+        value = "!has(self.gpuModel) || !has(self.memoryGiB) || self.memoryGiB <= "
+                + MigProfileNames.LARGEST_GIB_BY_MODEL_CEL + "[self.gpuModel]",
+        messageExpression = "\"spec.slice.memoryGiB: more than the largest \" + self.gpuModel + \" profile holds\"",
+        message = "spec.slice.memoryGiB: more than the largest profile of spec.slice.gpuModel holds",
+        fieldPath = ".memoryGiB",
         reason = "FieldValueInvalid")
 public class SliceSpec {
 

@@ -113,6 +113,11 @@ final class MigConfigStore {
         return known.containsKey(name);
     }
 
+    /** The device groups of config {@code name}, if this store knows them. */
+    java.util.Optional<List<MigConfigSpec>> content(String name) {
+        return java.util.Optional.ofNullable(known.get(name));
+    }
+
     /**
      * Writes back the configs of {@code inUse} that the ConfigMap lacks and whose content is known; returns their
      * names (empty when nothing was missing, or on a concurrent change, retried on the next pass).

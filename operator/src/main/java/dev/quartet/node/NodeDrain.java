@@ -6,18 +6,17 @@ import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.ReplicaSlice;
+import dev.quartet.node.NodeObservation.Drain;
+import dev.quartet.node.NodeObservation.Eviction;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.InstanceState;
 import dev.quartet.planner.NodeState;
 import dev.quartet.planner.Plan;
-import dev.quartet.status.EventRecorder;
-import dev.quartet.status.NodeProgress;
-import dev.quartet.status.NodeProgress.Phase;
 import dev.quartet.status.Reasons;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.quarkus.logging.Log;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,29 +25,28 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * Empties the GPUs of a node that must be repartitioned (MIG Manager wipes them). Only replicas of movable
- * deployments are ever evicted, each only once its deployment's replacements that can start now are Ready,
- * one pod per deployment at a time, through the Eviction API. Anything else on those GPUs makes it wait, as does a
- * pod whose slice nobody reported and that may be on them.
+ * What emptying the GPUs of a node that must be repartitioned takes (MIG Manager wipes them), decided from a
+ * snapshot, pure. Only replicas of movable deployments are ever evicted, each only once its deployment's
+ * replacements that can start now are Ready, one pod per deployment at a time. Anything else on those GPUs makes the
+ * node wait, as does a pod whose slice nobody reported and that may be on them. A MIG mode change resets GPUs and may
+ * reboot the node: then every GPU of the node counts.
  */
 final class NodeDrain {
 
-    private final ReplicaEvictor evictor;
-    private final EventRecorder events;
+    private NodeDrain() {}
 
-    NodeDrain(ReplicaEvictor evictor, EventRecorder events) {
-        this.evictor = evictor;
-        this.events = events;
-    }
-
-    /** Whether a drain of these GPUs is already under way (a pod on them is terminating). */
-    boolean started(String node, List<GpuPlan> gpus, ClusterSnapshot snapshot) {
-        List<Integer> indices = gpus.stream().map(GpuPlan::index).toList();
-        return holders(node, indices, snapshot).stream().anyMatch(PodFacts::isTerminating);
-    }
-
-    /** One step of the drain; null when the GPUs are empty and may be repartitioned now. */
-    NodeProgress step(GpuNode node, List<Integer> gpus, Plan plan, Inventory inventory, ClusterSnapshot snapshot) {
+    /** What the GPUs {@code gpus} of {@code node} hold; {@code modeChange}: the GPUs whose MIG mode is turned on. */
+    static Drain of(
+            GpuNode node,
+            List<Integer> gpus,
+            Set<Integer> modeChange,
+            Plan plan,
+            Inventory inventory,
+            ClusterSnapshot snapshot) {
+        String why = modeChange.isEmpty()
+                ? ""
+                : "turning MIG mode on for GPU(s) " + modeChange + " resets GPUs and may reboot " + node.name()
+                        + ", so every pod on it must go first; ";
         List<Pod> unknown = snapshot.pods().stream()
                 .filter(p -> node.name().equals(PodFacts.node(p))
                         && !PodFacts.isFinished(p)
@@ -57,18 +55,15 @@ final class NodeDrain {
                         && mayRunOn(p, node.name(), gpus, inventory))
                 .toList();
         if (!unknown.isEmpty()) {
-            return waiting(
-                    node,
-                    gpus,
+            return new Drain.Blocked(
                     Reasons.REPARTITIONING,
-                    "cannot tell which GPU pod " + PodFacts.id(unknown.get(0))
+                    why + "cannot tell which GPU pod " + PodFacts.id(unknown.get(0))
                             + " uses; waiting until its slice is known");
         }
         List<Pod> holders = holders(node.name(), gpus, snapshot);
         if (holders.isEmpty()) {
-            return null;
+            return new Drain.Clear();
         }
-        List<Pod> terminating = holders.stream().filter(PodFacts::isTerminating).toList();
         Map<String, List<Pod>> movable = new TreeMap<>();
         for (Pod pod : holders) {
             if (PodFacts.isTerminating(pod)) {
@@ -76,17 +71,14 @@ final class NodeDrain {
             }
             String deployment = InventoryBuilder.deploymentOf(pod);
             if (deployment == null || !movable(inventory, node.name(), pod)) {
-                return waiting(
-                        node,
-                        gpus,
+                return new Drain.Blocked(
                         Reasons.BLOCKED_BY_RUNNING_REPLICAS,
-                        "pod " + PodFacts.id(pod)
-                                + " may not be moved and still uses GPU "
-                                + ReplicaSlice.of(pod).orElseThrow().gpu()
-                                + "; Quartet never evicts it");
+                        why + "pod " + PodFacts.id(pod) + " may not be moved and still uses GPU "
+                                + ReplicaSlice.of(pod).orElseThrow().gpu() + "; Quartet never evicts it");
             }
             movable.computeIfAbsent(deployment, d -> new ArrayList<>()).add(pod);
         }
+        List<Eviction> evict = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (Map.Entry<String, List<Pod>> e : movable.entrySet()) {
             String deployment = e.getKey();
@@ -102,56 +94,43 @@ final class NodeDrain {
             Pod victim = e.getValue().stream()
                     .min(Comparator.comparing(p -> p.getMetadata().getName()))
                     .orElseThrow();
-            ReplicaEvictor.Outcome outcome = evictor.evict(victim);
-            if (!outcome.evicted()) {
-                events.warning(
-                        nodeRef(snapshot, node.name()), Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET, outcome.refusal());
-                return new NodeProgress(
-                        node.name(),
-                        Phase.DRAIN_BLOCKED,
-                        Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET,
-                        "cannot repartition GPU(s) " + gpus + " on " + node.name() + ": " + outcome.refusal()
-                                + " (raise spec.maxUnavailable or wait)",
-                        gpus,
-                        Set.of());
-            }
-            Log.infof("node %s: evicted %s to repartition GPU(s) %s", node.name(), PodFacts.id(victim), gpus);
-            events.normal(
-                    nodeRef(snapshot, node.name()),
-                    "ReplicaEvicted",
-                    "evicted " + PodFacts.id(victim) + " to repartition GPU(s) " + gpus);
-            notes.add("evicted " + PodFacts.id(victim));
+            evict.add(new Eviction(victim, deployment, gpus, false));
         }
-        if (!terminating.isEmpty()) {
-            notes.add(terminating.size() + " pod(s) on these GPUs terminating");
+        long terminating = holders.stream().filter(PodFacts::isTerminating).count();
+        if (terminating > 0) {
+            notes.add(terminating + " pod(s) on these GPUs terminating");
         }
-        return new NodeProgress(
-                node.name(),
-                Phase.DRAINING,
-                Reasons.DRAINING,
-                "draining GPU(s) " + gpus + " on " + node.name() + ": " + String.join("; ", notes),
-                gpus,
-                Set.of());
+        if (!why.isEmpty()) {
+            notes.add(0, why.substring(0, why.length() - 2));
+        }
+        return new Drain.Draining(evict, notes);
+    }
+
+    /** Whether pods (terminating ones too) still hold any of {@code gpus}. */
+    static boolean held(String node, List<Integer> gpus, ClusterSnapshot snapshot) {
+        return !holders(node, gpus, snapshot).isEmpty();
     }
 
     /**
-     * Evicts replicas the plan displaces from GPUs that keep their layout (a higher-priority demand takes their
-     * slices). Same rules as a drain: movable only, replacements first, one per deployment at a time.
+     * Replicas of {@code node} the plan displaces from GPUs that keep their layout (a higher-priority demand takes
+     * their slices), to evict now. Same rules as a drain: movable only, replacements first, one per deployment.
      */
-    void evictDisplaced(Plan plan, Inventory inventory, ClusterSnapshot snapshot, Map<String, List<Integer>> changing) {
+    static List<Eviction> displaced(
+            String node, List<Integer> changing, Plan plan, Inventory inventory, ClusterSnapshot snapshot) {
         Map<String, Pod> byId = new TreeMap<>();
         snapshot.pods().forEach(p -> byId.put(PodFacts.id(p), p));
-        java.util.Set<String> started = new java.util.HashSet<>();
+        Set<String> started = new HashSet<>();
+        List<Eviction> out = new ArrayList<>();
         for (String replica : plan.moved()) {
             Pod pod = byId.get(replica);
-            if (pod == null || PodFacts.isTerminating(pod) || !PodFacts.isBound(pod)) {
+            if (pod == null
+                    || PodFacts.isTerminating(pod)
+                    || !PodFacts.isBound(pod)
+                    || !node.equals(PodFacts.node(pod))) {
                 continue;
             }
-            String node = PodFacts.node(pod);
             Optional<ReplicaSlice> slice = ReplicaSlice.of(pod);
-            if (slice.isEmpty()
-                    || changing.getOrDefault(node, List.of())
-                            .contains(slice.get().gpu())) {
+            if (slice.isEmpty() || changing.contains(slice.get().gpu())) {
                 continue;
             }
             String deployment = InventoryBuilder.deploymentOf(pod);
@@ -163,18 +142,9 @@ final class NodeDrain {
                             .isPresent()) {
                 continue;
             }
-            ReplicaEvictor.Outcome outcome = evictor.evict(pod);
-            if (outcome.evicted()) {
-                Log.infof("%s: evicted: a higher-priority deployment takes its slice on %s", replica, node);
-                events.normal(
-                        pod,
-                        "ReplicaDisplaced",
-                        "evicted: a higher-priority deployment takes its "
-                                + slice.get().profile() + " slice on " + node);
-            } else {
-                events.warning(pod, Reasons.DRAIN_BLOCKED_BY_DISRUPTION_BUDGET, outcome.refusal());
-            }
+            out.add(new Eviction(pod, deployment, List.of(slice.get().gpu()), true));
         }
+        return out;
     }
 
     /**
@@ -246,7 +216,7 @@ final class NodeDrain {
      * Whether a pod whose slice nobody reported may run on one of {@code gpus}: a MIG pod only where the current
      * layout has an instance of its profile; a pod of any other GPU resource (a whole GPU) anywhere.
      */
-    private static boolean mayRunOn(Pod pod, String node, List<Integer> gpus, Inventory inventory) {
+    static boolean mayRunOn(Pod pod, String node, List<Integer> gpus, Inventory inventory) {
         Optional<String> profile = PodFacts.migProfile(pod);
         if (profile.isEmpty()) {
             return true;
@@ -265,19 +235,8 @@ final class NodeDrain {
                 .toList();
     }
 
-    private static boolean onGpus(Pod p, String node, List<Integer> gpus) {
+    static boolean onGpus(Pod p, String node, List<Integer> gpus) {
         return node.equals(PodFacts.node(p))
                 && ReplicaSlice.of(p).map(s -> gpus.contains(s.gpu())).orElse(false);
-    }
-
-    private static NodeProgress waiting(GpuNode node, List<Integer> gpus, String reason, String message) {
-        return new NodeProgress(node.name(), Phase.WAITING, reason, message, gpus, Set.of());
-    }
-
-    private static io.fabric8.kubernetes.api.model.Node nodeRef(ClusterSnapshot snapshot, String name) {
-        return snapshot.nodes().stream()
-                .filter(n -> n.getMetadata().getName().equals(name))
-                .findFirst()
-                .orElseThrow();
     }
 }

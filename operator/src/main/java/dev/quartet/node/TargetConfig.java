@@ -25,9 +25,10 @@ final class TargetConfig {
 
     /**
      * One device group per distinct GPU layout: planned GPUs get the planned counts; GPUs the plan leaves alone
-     * keep exactly their current entry (so MIG Manager skips them).
+     * keep exactly their current entry (so MIG Manager skips them), and a GPU with MIG off ({@code migOff}) that the
+     * plan leaves alone is written with MIG off, never turned on by the way.
      */
-    static List<MigConfigSpec> groups(GpuNode node, Plan plan, MigPartedConfig current) {
+    static List<MigConfigSpec> groups(GpuNode node, Plan plan, MigPartedConfig current, Set<Integer> migOff) {
         Map<Integer, GpuPlan> planned = new TreeMap<>();
         plan.gpus().stream().filter(g -> g.node().equals(node.name())).forEach(g -> planned.put(g.index(), g));
         Map<List<Object>, List<Integer>> byContent = new LinkedHashMap<>();
@@ -38,12 +39,18 @@ final class TargetConfig {
                     : current.entryFor(node.migConfig(), i, node.model());
             boolean enabled;
             Map<String, Integer> counts;
-            if (g != null && (g.repartition() || existing.isEmpty())) {
+            if (g != null && g.repartition()) {
                 enabled = true;
                 counts = counts(g.layout());
             } else if (existing.isPresent()) {
                 enabled = existing.get().migEnabled();
                 counts = new TreeMap<>(existing.get().migDevices());
+            } else if (migOff.contains(i)) {
+                enabled = false;
+                counts = new TreeMap<>();
+            } else if (g != null) {
+                enabled = true;
+                counts = counts(g.layout());
             } else {
                 continue;
             }
@@ -76,8 +83,7 @@ final class TargetConfig {
             }
             if (n.getMetadata().getAnnotations() != null) {
                 refs.add(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_LAST_GOOD_CONFIG));
-                MigManagerBackend.Staged.configOf(
-                                n.getMetadata().getAnnotations().get(QuartetLabels.NODE_CONFIG_STAGED))
+                StagedConfig.configOf(n.getMetadata().getAnnotations().get(QuartetLabels.NODE_CONFIG_STAGED))
                         .ifPresent(refs::add);
             }
             refs.stream()

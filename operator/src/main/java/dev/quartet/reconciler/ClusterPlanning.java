@@ -1,27 +1,26 @@
 package dev.quartet.reconciler;
 
 import dev.quartet.config.QuartetConfig;
-import dev.quartet.demand.DemandFactory;
-import dev.quartet.demand.SpecValidator;
 import dev.quartet.inventory.ClusterSnapshot;
-import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
-import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
-import dev.quartet.node.MigBackend;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
+import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.MigPlanner;
 import dev.quartet.planner.Plan;
-import dev.quartet.status.ConditionTypes;
+import dev.quartet.preview.PlanningInput;
+import dev.quartet.preview.PlanningSettings;
 import dev.quartet.status.NodeProgress;
-import dev.quartet.status.Reasons;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.health.InformerHealthIndicator;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.ManagedInformerEventSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.quarkus.logging.Log;
@@ -31,7 +30,7 @@ import jakarta.inject.Inject;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -41,30 +40,38 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The one cluster-wide planning step. MIG capacity is shared by every InferenceDeployment, so each reconcile asks
  * this service for the current {@link ClusterView}; it is computed under a lock from the informer caches, reused
- * while nothing changed, and a change of plan wakes up exactly the deployments whose part changed.
+ * while nothing changed, and a change of plan wakes up exactly the deployments whose part changed. Planning only
+ * reads: the node loop ({@link GpuNodeReconciler}) takes the plan from {@link #forNode} and applies it to nodes, and
+ * its reports come back through {@link #publish} into the views deployments read.
  */
 @ApplicationScoped
 public class ClusterPlanning {
 
-    /** The informer caches planning reads, registered by the reconciler. */
+    /** The informer caches planning reads, registered by the deployments' reconciler. */
     public record Sources(
             InformerEventSource<Pod, InferenceDeployment> pods,
             InformerEventSource<Node, InferenceDeployment> nodes,
             InformerEventSource<ConfigMap, InferenceDeployment> migConfig,
-            PlanEventSource planEvents) {}
+            PlanEventSource planEvents,
+            IndexerResourceCache<InferenceDeployment> deployments) {}
+
+    /** A plan made for a cluster with some deployments changed, applied or deleted: nothing of it is carried out. */
+    public record WhatIf(PlanningInput input, Plan plan, PlanningSettings settings) {}
+
+    /** What the node loop applies: the plan and what it was made from. */
+    public record NodeInputs(Plan plan, Inventory inventory, ClusterSnapshot snapshot, Instant now) {}
 
     private record Input(ClusterState state, List<Demand> demands, Set<String> failing) {}
 
-    @Inject
-    QuartetConfig config;
+    private record Computed(ClusterSnapshot snapshot, PlanningInput planning, Plan plan, Instant now) {}
 
     @Inject
-    MigBackend backend;
+    QuartetConfig config;
 
     @Inject
     MeterRegistry registry;
@@ -73,87 +80,240 @@ public class ClusterPlanning {
     SliceMetrics sliceMetrics;
 
     private MigPlanner planner;
+    private PlanningSettings settings;
     private final Clock clock = Clock.systemUTC();
     private volatile Sources sources;
+    private volatile NodeEventSource nodeEvents;
+    private final Map<String, NodeProgress> reports = new ConcurrentHashMap<>();
     private Input lastInput;
     private Plan lastPlan;
     private ClusterView lastView;
+    private int lastPodsSeen;
+    private String lastMigConfigVersion;
 
     @PostConstruct
     void createPlanner() {
-        planner = new MigPlanner(new MigPlanner.Options(config.planner().idleGpuCoverMinSlices()));
+        settings = new PlanningSettings(
+                config.migManager().repartitionEnabled(),
+                config.nodeLostAfter(),
+                config.planner().idleGpuCoverMinSlices(),
+                config.migManager().allowMigModeChange());
+        planner = settings.planner();
     }
 
     void attach(Sources sources) {
         this.sources = sources;
     }
 
-    /**
-     * Whether a deployment's replicas are planned: not being deleted, a valid name and spec, and not stopped by a
-     * Service or PodDisruptionBudget of its name it does not own ({@code NameConflict}: it creates nothing until
-     * that is gone, so it must not hold slices, or have others' replicas evicted, for replicas it will not create;
-     * its reconcile, at least once a minute, clears the condition once the name is free).
-     */
+    /** Whether a deployment's replicas are planned ({@link PlanningInput#plannable}). */
+    void attach(NodeEventSource nodeEvents) {
+        this.nodeEvents = nodeEvents;
+    }
+
     static boolean plannable(InferenceDeployment d) {
-        if (d.getMetadata().getDeletionTimestamp() != null
-                || !SpecValidator.validateDeployment(d).isEmpty()) {
-            return false;
-        }
-        return d.getStatus() == null
-                || d.getStatus().getConditions() == null
-                || d.getStatus().getConditions().stream()
-                        .noneMatch(c -> ConditionTypes.DEGRADED.equals(c.getType())
-                                && "True".equals(c.getStatus())
-                                && Reasons.NAME_CONFLICT.equals(c.getReason()));
+        return PlanningInput.plannable(d);
     }
 
     /** Replica pods that are failing (not Ready after a restart): a scale-down releases them before healthy ones. */
     static Set<String> failing(List<Pod> pods) {
-        return pods.stream()
-                .filter(p -> InventoryBuilder.deploymentOf(p) != null && PodFacts.isFailing(p))
-                .map(PodFacts::id)
-                .collect(Collectors.toCollection(TreeSet::new));
+        return PlanningInput.failing(pods);
     }
 
-    /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. */
+    /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. No writes. */
     public synchronized ClusterView view(List<InferenceDeployment> deployments, ResourceID caller) {
         Sources s = Objects.requireNonNull(sources, "event sources not registered yet");
+        Computed c = compute(s, deployments, caller, null);
+        Map<String, NodeProgress> progress = reportsFor(c.planning().inventory());
+        Map<String, List<Pod>> replicas =
+                ClusterView.groupReplicaPods(c.snapshot().pods());
+        ClusterView reuse = lastView;
+        // The same plan object means the same planner input: what would fit its short deployments is the same.
+        lastView = reuse != null && reuse.plan() == c.plan()
+                ? new ClusterView(c.planning(), c.plan(), progress, replicas, c.now(), reuse.advice())
+                : new ClusterView(c.planning(), c.plan(), progress, replicas, c.now(), settings);
+        return lastView;
+    }
+
+    /**
+     * The plan for the node loop's step on {@code node}; empty until every cache planning reads has synced (the node
+     * loop may start before the deployments' controller: with an empty pod cache it would see drained GPUs).
+     */
+    public synchronized Optional<NodeInputs> forNode(String node) {
+        Sources s = sources;
+        if (s == null
+                || !synced(s.pods())
+                || !synced(s.nodes())
+                || !synced(s.migConfig())
+                || !synced(s.deployments())) {
+            return Optional.empty();
+        }
+        Computed c = compute(s, s.deployments().list().toList(), null, node);
+        return Optional.of(new NodeInputs(c.plan(), c.planning().inventory(), c.snapshot(), c.now()));
+    }
+
+    private static boolean synced(Object source) {
+        return !(source instanceof ManagedInformerEventSource<?, ?, ?> informer)
+                || (informer.isRunning()
+                        && informer.informerHealthIndicators().values().stream()
+                                .allMatch(InformerHealthIndicator::hasSynced));
+    }
+
+    /**
+     * What the node loop reported for {@code node} (empty: nothing under way); the deployments whose status it
+     * changes are woken.
+     */
+    public void publish(String node, Optional<NodeProgress> report) {
+        NodeProgress before = report.isPresent() ? reports.put(node, report.get()) : reports.remove(node);
+        if (Objects.equals(Optional.ofNullable(before), report)) {
+            return;
+        }
+        Set<String> deployments = new TreeSet<>();
+        Optional.ofNullable(before).ifPresent(p -> deployments.addAll(p.deployments()));
+        report.ifPresent(p -> deployments.addAll(p.deployments()));
+        synchronized (this) {
+            if (lastPlan != null) {
+                lastPlan.assignments().stream()
+                        .filter(a -> a.node().equals(node))
+                        .forEach(a -> deployments.add(a.demand()));
+            }
+            if (lastInput != null) {
+                lastInput.state().nodes().stream()
+                        .filter(n -> n.name().equals(node))
+                        .flatMap(n -> n.gpus().stream())
+                        .flatMap(g -> g.instances().stream())
+                        .filter(i -> i.demand() != null)
+                        .forEach(i -> deployments.add(i.demand()));
+            }
+        }
+        Sources s = sources;
+        if (s != null) {
+            s.planEvents()
+                    .fire(deployments.stream().map(ClusterPlanning::resourceId).toList());
+        }
+    }
+
+    /** The node loop's reports of the nodes planning sees (lost nodes are left out). */
+    private Map<String, NodeProgress> reportsFor(Inventory inventory) {
+        Map<String, NodeProgress> out = new TreeMap<>();
+        reports.forEach((node, p) -> {
+            if (inventory.nodes().containsKey(node) && !inventory.lostNodes().contains(node)) {
+                out.put(node, p);
+            }
+        });
+        return out;
+    }
+
+    private Computed compute(Sources s, List<InferenceDeployment> deployments, ResourceID caller, String callerNode) {
         Instant now = Instant.now(clock);
         List<Pod> pods = s.pods().list(p -> true).toList();
         ClusterSnapshot snapshot = snapshot(s, pods);
-        List<GpuNode> gpuNodes = snapshot.nodes().stream()
-                .map(GpuNode::from)
-                .flatMap(Optional::stream)
-                .toList();
-        List<Demand> demands = deployments.stream()
-                .filter(ClusterPlanning::plannable)
-                .sorted(Comparator.comparing(DemandFactory::id))
-                .map(d -> DemandFactory.demand(d, gpuNodes))
-                .toList();
-        Map<String, Demand> byId = new TreeMap<>();
-        demands.forEach(d -> byId.put(d.name(), d));
-        Inventory inventory = new InventoryBuilder(config.migManager().repartitionEnabled(), config.nodeLostAfter())
-                .build(snapshot, new InventoryBuilder.Owners(byId), now);
-        Input input = new Input(inventory.state(), demands, failing(pods));
+        PlanningInput planning = PlanningInput.of(snapshot, deployments, settings, now);
+        List<Demand> demands = planning.demandList();
+        Input input = new Input(planning.state(), demands, planning.failing());
         Plan plan = lastPlan;
+        Set<String> wake = new TreeSet<>();
         if (!input.equals(lastInput)) {
             Timer.Sample sample = Timer.start(registry);
             plan = planner.plan(input.state(), input.demands(), input.failing());
             sample.stop(registry.timer("quartet.plan.duration"));
-            sliceMetrics.update(plan, inventory);
+            sliceMetrics.update(plan, planning.inventory());
             wakeChanged(lastPlan, plan, lastInput, input, caller);
+            wake.addAll(nodesChanged(lastPlan, plan, lastInput, input));
             lastInput = input;
             lastPlan = plan;
             Log.debugf(
                     "planned %d demands on %d nodes: %d assignments, %d unsatisfied",
                     demands.size(),
-                    inventory.state().nodes().size(),
+                    planning.state().nodes().size(),
                     plan.assignments().size(),
                     plan.unsatisfied().size());
         }
-        Map<String, NodeProgress> progress = backend.reconcile(plan, inventory, snapshot, now);
-        lastView = new ClusterView(byId, plan, inventory, progress, ClusterView.groupReplicaPods(pods), now);
-        return lastView;
+        wake.addAll(nodesToFollow(plan, planning.inventory(), pods));
+        if (callerNode != null) {
+            wake.remove(callerNode);
+        }
+        NodeEventSource n = nodeEvents;
+        if (n != null && !wake.isEmpty()) {
+            n.fire(wake);
+        }
+        return new Computed(snapshot, planning, plan, now);
+    }
+
+    /**
+     * When pods or MIG Manager's ConfigMap changed since the last pass: the nodes whose step may now go on (a drain
+     * waits on pods; a node under way or wanted by the plan), and, for a ConfigMap change, every node (Quartet's
+     * configs may have to be written back).
+     */
+    private Set<String> nodesToFollow(Plan plan, Inventory inventory, List<Pod> pods) {
+        Set<String> nodes = new TreeSet<>();
+        int podsSeen = pods.stream()
+                .map(p -> p.getMetadata().getUid() + "@" + p.getMetadata().getResourceVersion())
+                .toList()
+                .hashCode();
+        String migConfigVersion = migConfigVersion(sources);
+        if (podsSeen != lastPodsSeen || !Objects.equals(migConfigVersion, lastMigConfigVersion)) {
+            nodes.addAll(reports.keySet());
+            plan.gpus().stream().filter(GpuPlan::repartition).forEach(g -> nodes.add(g.node()));
+            pods.stream()
+                    .filter(p -> plan.moved().contains(PodFacts.id(p)) && PodFacts.isBound(p))
+                    .forEach(p -> nodes.add(PodFacts.node(p)));
+        }
+        if (!Objects.equals(migConfigVersion, lastMigConfigVersion)) {
+            nodes.addAll(inventory.nodes().keySet());
+        }
+        lastPodsSeen = podsSeen;
+        lastMigConfigVersion = migConfigVersion;
+        return nodes;
+    }
+
+    private static String migConfigVersion(Sources s) {
+        return s.migConfig()
+                .list(c -> true)
+                .findFirst()
+                .map(c -> c.getMetadata().getResourceVersion())
+                .orElse("");
+    }
+
+    /** Nodes whose part of the plan changed: their GPUs' layouts, the replicas planned there, the replicas moved off. */
+    private static Set<String> nodesChanged(Plan before, Plan after, Input beforeInput, Input afterInput) {
+        Map<String, List<Object>> old = nodeSignatures(before, beforeInput);
+        Map<String, List<Object>> now = nodeSignatures(after, afterInput);
+        Set<String> all = new TreeSet<>(old.keySet());
+        all.addAll(now.keySet());
+        Set<String> changed = new TreeSet<>();
+        for (String n : all) {
+            if (!Objects.equals(old.get(n), now.get(n))) {
+                changed.add(n);
+            }
+        }
+        return changed;
+    }
+
+    private static Map<String, List<Object>> nodeSignatures(Plan plan, Input input) {
+        Map<String, List<Object>> sig = new HashMap<>();
+        if (plan == null || input == null) {
+            return sig;
+        }
+        Map<String, String> nodeOfReplica = new HashMap<>();
+        input.state()
+                .nodes()
+                .forEach(n -> n.gpus()
+                        .forEach(g -> g.instances().stream()
+                                .filter(i -> i.replica() != null)
+                                .forEach(i -> nodeOfReplica.put(i.replica(), n.name()))));
+        plan.gpus()
+                .forEach(g ->
+                        sig.computeIfAbsent(g.node(), k -> new ArrayList<>()).add(g));
+        plan.assignments()
+                .forEach(a ->
+                        sig.computeIfAbsent(a.node(), k -> new ArrayList<>()).add(a));
+        plan.moved().forEach(r -> {
+            String n = nodeOfReplica.get(r);
+            if (n != null) {
+                sig.computeIfAbsent(n, k -> new ArrayList<>()).add("-" + r);
+            }
+        });
+        return sig;
     }
 
     private ClusterSnapshot snapshot(Sources s, List<Pod> pods) {
@@ -189,13 +349,17 @@ public class ClusterPlanning {
         }
         List<ResourceID> ids = new ArrayList<>();
         for (String d : changed) {
-            int slash = d.indexOf('/');
-            ResourceID id = new ResourceID(d.substring(slash + 1), d.substring(0, slash));
+            ResourceID id = resourceId(d);
             if (!id.equals(caller)) {
                 ids.add(id);
             }
         }
         s.planEvents().fire(ids);
+    }
+
+    private static ResourceID resourceId(String deployment) {
+        int slash = deployment.indexOf('/');
+        return new ResourceID(deployment.substring(slash + 1), deployment.substring(0, slash));
     }
 
     private static Map<String, List<Object>> signatures(Plan plan, Input input) {
@@ -223,6 +387,25 @@ public class ClusterPlanning {
             }
         }
         return sig;
+    }
+
+    /**
+     * The plan for the cluster as the informer caches have it, with {@code applied} created or replacing their
+     * namesakes and the deployments {@code deleted} ({@code ns/name}) gone: what the admission webhook checks a spec
+     * against. Nothing of it is carried out, and it changes nothing the reconciles see. Empty until the caches are
+     * registered.
+     */
+    public Optional<WhatIf> whatIf(Collection<InferenceDeployment> applied, Collection<String> deleted) {
+        Sources s = sources;
+        if (s == null) {
+            return Optional.empty();
+        }
+        List<Pod> pods = s.pods().list(p -> true).toList();
+        ClusterSnapshot snapshot = PlanningInput.withoutReplicasOf(snapshot(s, pods), deleted);
+        List<InferenceDeployment> deployments =
+                PlanningInput.withChanges(s.deployments().list().toList(), applied, deleted);
+        PlanningInput input = PlanningInput.of(snapshot, deployments, settings, Instant.now(clock));
+        return Optional.of(new WhatIf(input, input.plan(planner), settings));
     }
 
     /** The last computed view, for metrics and debugging; null before the first reconcile. */

@@ -7,9 +7,11 @@ import dev.quartet.demand.SpecValidator;
 import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetDependentResource;
 import dev.quartet.dependent.InferenceDeploymentServiceDependentResource;
 import dev.quartet.dependent.NameTakenException;
+import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
+import dev.quartet.planner.Demand;
 import dev.quartet.status.EventRecorder;
 import dev.quartet.status.NodeProgress;
 import dev.quartet.status.Reasons;
@@ -85,7 +87,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             EventSourceContext<InferenceDeployment> context) {
         ClusterEventSources sources = new ClusterEventSources(context, config.migManager());
         planning.attach(new ClusterPlanning.Sources(
-                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents()));
+                sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents(), context.getPrimaryCache()));
         return List.of(sources.pods(), sources.nodes(), sources.migConfig(), sources.planEvents());
     }
 
@@ -112,7 +114,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
         StatusInputs inputs;
         if (!problems.isEmpty()) {
             Log.warnf("%s: invalid spec, nothing done: %s", id, problems);
-            events.warning(d, "InvalidSpec", String.join("; ", problems));
+            events.warning(d, "InvalidSpec", "The spec is invalid, so nothing is done: " + String.join("; ", problems));
             inputs = new StatusInputs(
                     problems,
                     pods,
@@ -140,7 +142,9 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     new HashSet<>(actions.waitingOnNodes()),
                     actions.rollout(),
                     actions.changedSomething(),
-                    endpoint);
+                    endpoint,
+                    view.wouldFit(id),
+                    part.unsatisfied().flatMap(u -> capacityNote(view, id)));
         }
         InferenceDeploymentStatus status = statusBuilder.build(d, inputs);
         inputs.unsatisfied().ifPresent(u -> {
@@ -194,6 +198,28 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             }
         }
         return cause;
+    }
+
+    /**
+     * Capacity the cluster has but does not offer to this deployment: GPUs with MIG mode off on nodes whose GPU model
+     * can hold its profile and where it may run, and why they are not used.
+     */
+    static Optional<String> capacityNote(ClusterView view, String deployment) {
+        Demand demand = view.demands().get(deployment);
+        if (demand == null) {
+            return Optional.empty();
+        }
+        List<String> unused = view.inventory().migOffUnused().entrySet().stream()
+                .filter(e -> {
+                    GpuNode node = view.inventory().nodes().get(e.getKey());
+                    return node != null
+                            && demand.eligible(node.name())
+                            && (demand.gpuModel() == null || demand.gpuModel() == node.model())
+                            && demand.profileOn(node.model()).isPresent();
+                })
+                .map(Map.Entry::getValue)
+                .toList();
+        return unused.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", unused));
     }
 
     /** Progress of the nodes this deployment waits on or is being moved from. */

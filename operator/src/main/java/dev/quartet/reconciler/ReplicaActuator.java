@@ -9,8 +9,10 @@ import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.node.NewPodGate;
+import dev.quartet.planner.Assignment;
 import dev.quartet.planner.Demand;
 import dev.quartet.status.EventRecorder;
+import dev.quartet.status.Reasons;
 import dev.quartet.status.RolloutProgress;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -111,10 +113,16 @@ public class ReplicaActuator {
                     .orElse(profile);
             if (!NewPodGate.allows(view.plan(), view.inventory(), node, nodeProfile)) {
                 waiting.add(node);
+                events.normal(d, Reasons.WAITING_FOR_REPARTITION, EventSentences.waitingFor(view, node));
                 continue;
             }
+            List<Assignment> onNode = part.assignments().stream()
+                    .filter(a -> !a.existing() && a.node().equals(node))
+                    .toList();
+            int planned = inflight.getOrDefault(node, List.of()).size();
             for (int i = 0; i < missing; i++) {
                 Created outcome = Created.NAME_TAKEN;
+                Assignment slot = planned + i < onNode.size() ? onNode.get(planned + i) : null;
                 for (int tries = 0; outcome == Created.NAME_TAKEN && tries < MAX_TAKEN_NAMES; tries++) {
                     Pod pod = factory.desired(d, nodeProfile, node, nextOrdinal(used));
                     outcome = create(d, pod);
@@ -123,8 +131,7 @@ public class ReplicaActuator {
                         events.normal(
                                 d,
                                 "ReplicaPlaced",
-                                "created replica " + pod.getMetadata().getName() + " for a " + nodeProfile
-                                        + " slice on node " + node);
+                                EventSentences.placed(pod.getMetadata().getName(), nodeProfile, node, slot));
                     }
                 }
             }
@@ -295,7 +302,6 @@ public class ReplicaActuator {
                 d.getMetadata().getName(),
                 pod.getMetadata().getName(),
                 why);
-        events.normal(
-                d, "ReplicaRemoved", "removed replica " + pod.getMetadata().getName() + ": " + why);
+        events.normal(d, "ReplicaRemoved", EventSentences.removed(pod, why));
     }
 }

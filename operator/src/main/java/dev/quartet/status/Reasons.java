@@ -20,6 +20,8 @@ public final class Reasons {
     public static final String BLOCKED_BY_RUNNING_REPLICAS = "BlockedByRunningReplicas";
     public static final String MIG_MANAGER_FAILED = "MigManagerFailed";
     public static final String MIG_MANAGER_TIMEOUT = "MigManagerTimeout";
+    public static final String MIG_LAYOUT_MISMATCH = "MigLayoutMismatch";
+    public static final String REPARTITION_STEP_FAILED = "RepartitionStepFailed";
     public static final String DRAIN_BLOCKED_BY_DISRUPTION_BUDGET = "DrainBlockedByDisruptionBudget";
     public static final String REPLICAS_FAILING = "ReplicasFailing";
     public static final String NAME_CONFLICT = "NameConflict";

@@ -72,8 +72,9 @@ public final class StatusBuilder {
         s.setProfile(in.profile().orElse(previous.getProfile()));
         s.setMissingReplicas(in.unsatisfied().map(Unsatisfied::missing).orElse(0));
         s.setPlacements(placements(in.pods()));
+        String id = d.getMetadata().getNamespace() + "/" + d.getMetadata().getName();
         List<ConditionMerger.Fresh> fresh =
-                in.problems().isEmpty() ? conditions(in, desired, ready, live) : invalid(in.problems());
+                in.problems().isEmpty() ? conditions(id, in, desired, ready, live) : invalid(in.problems());
         s.setConditions(merger.merge(previous.getConditions(), fresh, generation));
         return s;
     }
@@ -118,12 +119,14 @@ public final class StatusBuilder {
                 new ConditionMerger.Fresh(ConditionTypes.DEGRADED, true, Reasons.INVALID_SPEC, message));
     }
 
-    private List<ConditionMerger.Fresh> conditions(StatusInputs in, int desired, int ready, List<Pod> live) {
+    private List<ConditionMerger.Fresh> conditions(
+            String deployment, StatusInputs in, int desired, int ready, List<Pod> live) {
+        // A node's failure is this deployment's only when its replicas are planned or run on the GPUs that change.
         Optional<NodeProgress> failure = in.nodes().values().stream()
-                .filter(p -> p.phase() == NodeProgress.Phase.FAILED || p.phase() == NodeProgress.Phase.DRAIN_BLOCKED)
+                .filter(p -> p.failure() && p.deployments().contains(deployment))
                 .min(Comparator.comparing(NodeProgress::node));
         List<String> repartitioning = in.nodes().values().stream()
-                .filter(p -> p.phase() != NodeProgress.Phase.FAILED && p.phase() != NodeProgress.Phase.DRAIN_BLOCKED)
+                .filter(p -> !p.failure())
                 .map(NodeProgress::node)
                 .sorted()
                 .toList();
@@ -150,7 +153,9 @@ public final class StatusBuilder {
                     ConditionTypes.DEGRADED,
                     true,
                     u.reason().name(),
-                    u.missing() + " of " + desired + " replicas have no MIG slice: " + explain(u));
+                    ShortfallMessage.message(u, desired, in.wouldFit())
+                            + in.capacityNote().map(n -> "; " + n).orElse(""));
+
         } else if (!failing.isEmpty()) {
             degraded = new ConditionMerger.Fresh(
                     ConditionTypes.DEGRADED,
@@ -230,16 +235,17 @@ public final class StatusBuilder {
 
     /**
      * The Event for a replica shortfall, from the status built for it: the rollout's reason and message when a
-     * blocked rollout is what holds the replicas back, else the planner's reason.
+     * blocked rollout is what holds the replicas back, else the Degraded condition's reason and message (the
+     * planner's reason, what it means and what would fit the replicas).
      */
     public static Shortfall shortfall(InferenceDeploymentStatus status, Unsatisfied u, int replicas) {
         return status.getConditions().stream()
-                .filter(c ->
-                        ConditionTypes.DEGRADED.equals(c.getType()) && Reasons.ROLLOUT_BLOCKED.equals(c.getReason()))
+                .filter(c -> ConditionTypes.DEGRADED.equals(c.getType())
+                        && (Reasons.ROLLOUT_BLOCKED.equals(c.getReason())
+                                || u.reason().name().equals(c.getReason())))
                 .findFirst()
-                .map(c -> new Shortfall(Reasons.ROLLOUT_BLOCKED, c.getMessage()))
-                .orElseGet(() -> new Shortfall(
-                        u.reason().name(), u.missing() + " of " + replicas + " replicas have no MIG slice"));
+                .map(c -> new Shortfall(c.getReason(), c.getMessage()))
+                .orElseGet(() -> new Shortfall(u.reason().name(), ShortfallMessage.headline(u, replicas)));
     }
 
     /**
@@ -263,23 +269,6 @@ public final class StatusBuilder {
 
     private static String replicas(int n) {
         return n == 1 ? "1 replica" : n + " replicas";
-    }
-
-    private static String explain(Unsatisfied u) {
-        return switch (u.reason()) {
-            case InsufficientSlices ->
-                "every GPU that could hold this profile is full; add GPUs, lower other "
-                        + "deployments' replicas or raise this one's priority";
-            case NoMatchingGpuModel ->
-                "no eligible node has a GPU of the requested model; check slice.gpuModel, "
-                        + "worker.nodeSelector and tolerations";
-            case ProfileTooLargeForModel ->
-                "the memory asked for exceeds the largest MIG profile of every eligible "
-                        + "GPU model; lower slice.memoryGiB or add larger GPUs";
-            case BlockedByRunningReplicas ->
-                "free slices exist only on GPUs whose running replicas may not move; "
-                        + "set movable: true on those deployments or free the GPUs";
-        };
     }
 
     /**

@@ -19,6 +19,9 @@ import java.util.Set;
  * @param waitingNodes nodes where new replicas wait for the node to take pods
  * @param rollout      how the rollout of a changed spec stands ({@link RolloutProgress#NONE}: none)
  * @param changed      this reconcile created or deleted pods
+ * @param wouldFit     for a shortfall, each change that planning again found would fit more replicas, in words
+ * @param capacityNote when replicas are short: capacity the cluster has but does not offer (GPUs with MIG mode off
+ *                     on nodes the deployment may use, and why), said with the shortfall
  */
 public record StatusInputs(
         List<String> problems,
@@ -30,4 +33,38 @@ public record StatusInputs(
         Set<String> waitingNodes,
         RolloutProgress rollout,
         boolean changed,
-        String endpoint) {}
+        String endpoint,
+        List<String> wouldFit,
+        Optional<String> capacityNote) {
+
+    public StatusInputs {
+        wouldFit = List.copyOf(wouldFit);
+    }
+
+    /** Inputs without advice for a shortfall (none, or none computed). */
+    public StatusInputs(
+            List<String> problems,
+            List<Pod> pods,
+            String currentHash,
+            Optional<String> profile,
+            Optional<Unsatisfied> unsatisfied,
+            Map<String, NodeProgress> nodes,
+            Set<String> waitingNodes,
+            RolloutProgress rollout,
+            boolean changed,
+            String endpoint) {
+        this(
+                problems,
+                pods,
+                currentHash,
+                profile,
+                unsatisfied,
+                nodes,
+                waitingNodes,
+                rollout,
+                changed,
+                endpoint,
+                List.of(),
+                Optional.empty());
+    }
+}

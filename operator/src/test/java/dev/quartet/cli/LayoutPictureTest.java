@@ -37,4 +37,31 @@ class LayoutPictureTest {
         GpuState gpu = new GpuState(0, GpuModel.H100_80GB, List.of(InstanceState.free("7g.80gb", 0)));
         assertThat(LayoutPicture.row(gpu)).isEqualTo("|" + String.format("%-95s", " 7g.80gb free") + "|");
     }
+
+    @Test
+    void eachNodeSaysMigManagersStateAndTheLastRepartitionWithItsOutcome() {
+        io.fabric8.kubernetes.api.model.Node node = dev.quartet.inventory.TestNodes.node(
+                        "gpu-1", "NVIDIA-A30", 1, "quartet-0a1b", "failed", java.util.Map.of())
+                .editMetadata()
+                .addToAnnotations(dev.quartet.inventory.QuartetLabels.NODE_CONFIG, "quartet-0a1b")
+                .addToAnnotations(dev.quartet.inventory.QuartetLabels.NODE_CONFIG_REQUESTED_AT, "2026-05-01T12:00:00Z")
+                .addToAnnotations(
+                        dev.quartet.inventory.QuartetLabels.NODE_LAST_FAILURE,
+                        "{\"config\":\"quartet-0a1b\",\"reason\":\"MigManagerFailed\",\"at\":\"2026-05-01T12:01:00Z\","
+                                + "\"retryAfter\":\"2026-05-01T12:16:00Z\",\"rolledBackTo\":\"all-1g.6gb\"}")
+                .endMetadata()
+                .build();
+
+        assertThat(LayoutPicture.migManager(
+                        dev.quartet.inventory.GpuNode.from(node).orElseThrow()))
+                .isEqualTo("MIG Manager: failed; last repartition: quartet-0a1b requested at 2026-05-01T12:00:00Z,"
+                        + " failed; last failure: quartet-0a1b at 2026-05-01T12:01:00Z (MigManagerFailed), rolled back"
+                        + " to all-1g.6gb, no retry before 2026-05-01T12:16:00Z");
+        io.fabric8.kubernetes.api.model.Node untouched = dev.quartet.inventory.TestNodes.node(
+                        "gpu-2", "NVIDIA-A30", 1, "all-1g.6gb", "success", java.util.Map.of())
+                .build();
+        assertThat(LayoutPicture.migManager(
+                        dev.quartet.inventory.GpuNode.from(untouched).orElseThrow()))
+                .isEqualTo("MIG Manager: success; Quartet has not repartitioned this node");
+    }
 }

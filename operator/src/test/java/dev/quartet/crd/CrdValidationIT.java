@@ -100,7 +100,20 @@ class CrdValidationIT {
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidSpecs")
     void kubectlApplyRefusesAnInvalidSpecNamingTheField(InvalidSpec spec) {
-        assertThat(spec.server()).as("%s has '# server:' lines", spec).isNotEmpty();
+        if (spec.server().isEmpty()) {
+            // Left to the admission webhook (AdmissionIT): the API server's own rules let it through.
+            Run dryRun = kubectl(
+                    "apply",
+                    "--dry-run=server",
+                    "-n",
+                    namespace,
+                    "-f",
+                    spec.file().toString());
+            assertThat(dryRun.exit())
+                    .as("%s has only '# webhook:' lines, yet the CRD's rules refuse it: %s", spec, dryRun.err())
+                    .isZero();
+            return;
+        }
 
         Run apply = kubectl("apply", "-n", namespace, "-f", spec.file().toString());
 

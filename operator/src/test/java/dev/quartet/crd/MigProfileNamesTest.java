@@ -44,6 +44,19 @@ class MigProfileNamesTest {
     }
 
     @Test
+    void theRulesMapEveryModelToItsLargestProfilesMemory() {
+        String expected = Arrays.stream(GpuModelName.values())
+                .map(n -> "'" + n.value() + "': "
+                        + GpuModel.parse(n.value()).profiles().stream()
+                                .mapToInt(MigProfile::memoryGiB)
+                                .max()
+                                .orElseThrow())
+                .collect(Collectors.joining(", ", "{", "}"));
+
+        assertThat(MigProfileNames.LARGEST_GIB_BY_MODEL_CEL).isEqualTo(expected);
+    }
+
+    @Test
     void everyProfileOfTheCatalogIsKnownAndNoOther() {
         Set<String> catalog = Arrays.stream(GpuModel.values())
                 .flatMap(m -> m.profiles().stream())

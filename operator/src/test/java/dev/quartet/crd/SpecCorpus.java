@@ -9,18 +9,20 @@ import java.util.stream.Stream;
 
 /**
  * The specs both lines of validation are tested on: {@code src/test/resources/invalid-specs/} (each file one
- * InferenceDeployment, with a {@code # server: <field>: <text>} line for each error the API server must report and a
- * {@code # operator: <field>: <text>} line for each problem SpecValidator must report) and
+ * InferenceDeployment, with a {@code # server: <field>: <text>} line for each error the API server's own rules must
+ * report, or, for the few problems those rules check more loosely than SpecValidator, a {@code # webhook: <field>:
+ * <text>} line for each problem Quartet's admission webhook refuses it with, and a {@code # operator: <field>: <text>}
+ * line for each problem SpecValidator must report) and
  * {@code src/test/resources/valid-specs/} with the examples, which both must accept.
  */
-final class SpecCorpus {
+public final class SpecCorpus {
 
     static final Path INVALID = Path.of("src/test/resources/invalid-specs");
     static final Path VALID = Path.of("src/test/resources/valid-specs");
     static final Path EXAMPLES = Path.of("../examples");
 
     /** One expected error: the field it names and a text its message contains. */
-    record Expectation(String field, String text) {
+    public record Expectation(String field, String text) {
 
         static Expectation parse(String line) {
             int colon = line.indexOf(": ");
@@ -37,7 +39,8 @@ final class SpecCorpus {
     }
 
     /** An invalid spec and what each line of validation must say about it. */
-    record InvalidSpec(Path file, List<Expectation> server, List<Expectation> operator) {
+    public record InvalidSpec(
+            Path file, List<Expectation> server, List<Expectation> webhook, List<Expectation> operator) {
 
         @Override
         public String toString() {
@@ -47,19 +50,23 @@ final class SpecCorpus {
 
     private SpecCorpus() {}
 
-    static Stream<InvalidSpec> invalidSpecs() {
+    public static Stream<InvalidSpec> invalidSpecs() {
         return yamlFiles(INVALID).map(SpecCorpus::invalidSpec);
     }
 
     /** The valid specs and every example: files the API server and the operator both accept. */
-    static Stream<Path> validSpecs() {
+    public static Stream<Path> validSpecs() {
         return Stream.concat(yamlFiles(VALID), yamlFiles(EXAMPLES));
     }
 
-    static InvalidSpec invalidSpec(Path file) {
+    public static InvalidSpec invalidSpec(Path file) {
         try {
             List<String> lines = Files.readAllLines(file);
-            return new InvalidSpec(file, expectations(lines, "# server: "), expectations(lines, "# operator: "));
+            return new InvalidSpec(
+                    file,
+                    expectations(lines, "# server: "),
+                    expectations(lines, "# webhook: "),
+                    expectations(lines, "# operator: "));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

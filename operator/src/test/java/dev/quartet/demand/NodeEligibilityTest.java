@@ -28,7 +28,8 @@ class NodeEligibilityTest {
                 List.of(taints),
                 "all-1g.6gb",
                 "success",
-                Map.of("1g.6gb", 16));
+                Map.of("1g.6gb", 16),
+                0);
     }
 
     private static Taint taint(String key, String value, String effect) {

@@ -16,6 +16,8 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,6 +107,22 @@ public final class ChartInstallation implements AutoCloseable {
                 .waitUntilCondition(Objects::nonNull, TOKEN_TIMEOUT_SECONDS, TimeUnit.SECONDS);
         Path kubeconfig = writeKubeconfig(admin, serviceAccount, release);
         return new ChartInstallation(cluster, release, namespace, serviceAccount, deployment, kubeconfig);
+    }
+
+    /**
+     * Chart values that have the API server call the webhook of an operator running on this machine, outside the
+     * cluster (the local API server runs on loopback too), on a free port: {@code webhook.url} and
+     * {@code webhook.port}, which the operator's environment then carries ({@code QUARTET_WEBHOOK_PORT}, and
+     * {@code 127.0.0.1} among {@code QUARTET_WEBHOOK_HOSTS}).
+     */
+    public static Map<String, Object> localWebhook() {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return Map.of("url", "https://127.0.0.1:" + port + "/validate", "port", port);
     }
 
     /** {@link #install(LocalCluster, String, Map)} with the chart's default values (and 0 replicas). */

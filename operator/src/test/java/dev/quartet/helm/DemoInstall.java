@@ -7,9 +7,10 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * Used by hack/demo.sh: installs the Helm chart (CRD, ServiceAccount, RBAC; no operator pod, the demo runs the
- * operator as a local process) into a namespace of the cluster named by {@code QUARTET_KUBECONFIG}, and writes
- * the operator's environment (as the chart's Deployment has it, plus KUBECONFIG for the ServiceAccount).
+ * Used by hack/demo.sh: installs the Helm chart (CRD, ServiceAccount, RBAC, the admission webhook's configuration
+ * pointing at a loopback port; no operator pod, the demo runs the operator as a local process) into a namespace of
+ * the cluster named by {@code QUARTET_KUBECONFIG}, and writes the operator's environment (as the chart's Deployment
+ * has it, with that webhook port, plus KUBECONFIG for the ServiceAccount).
  *
  * <p>{@code DemoInstall NAMESPACE ENV_FILE}
  */
@@ -40,7 +41,9 @@ public final class DemoInstall {
                             .build())
                     .create();
         }
-        ChartInstallation chart = ChartInstallation.install(cluster, namespace, Map.of());
+        // The demo's operator runs on this machine: the API server calls its webhook on a loopback port.
+        ChartInstallation chart =
+                ChartInstallation.install(cluster, namespace, Map.of("webhook", ChartInstallation.localWebhook()));
         String env = chart.operatorEnvironment().entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue())
                 .collect(Collectors.joining("\n"));

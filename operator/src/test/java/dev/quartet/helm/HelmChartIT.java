@@ -171,6 +171,20 @@ class HelmChartIT {
                 assertDenied(operator, "get", "", "configmaps", "", migNamespace, "another-config");
                 assertDenied(operator, "get", "coordination.k8s.io", "leases", "", namespace, "another-lease");
                 assertDenied(operator, "create", "coordination.k8s.io", "leases", "", "default", null);
+                String secret = prefix + "-webhook-tls";
+                assertAllowed(operator, "get", "", "secrets", "", namespace, secret);
+                assertAllowed(operator, "update", "", "secrets", "", namespace, secret);
+                assertDenied(operator, "get", "", "secrets", "", namespace, "another-secret");
+                assertDenied(operator, "list", "", "secrets", "", namespace, null);
+                assertDenied(operator, "delete", "", "secrets", "", namespace, secret);
+                assertDenied(operator, "get", "", "secrets", "", "default", secret);
+                String webhooks = "validatingwebhookconfigurations";
+                assertAllowed(operator, "get", "admissionregistration.k8s.io", webhooks, "", null, prefix);
+                assertAllowed(operator, "patch", "admissionregistration.k8s.io", webhooks, "", null, prefix);
+                assertDenied(operator, "patch", "admissionregistration.k8s.io", webhooks, "", null, "another");
+                assertDenied(operator, "create", "admissionregistration.k8s.io", webhooks, "", null, null);
+                assertDenied(operator, "delete", "admissionregistration.k8s.io", webhooks, "", null, prefix);
+                assertDenied(operator, "update", "admissionregistration.k8s.io", webhooks, "", null, prefix);
 
                 operator.nodes().list();
                 operator.pods().inAnyNamespace().list();
@@ -196,6 +210,17 @@ class HelmChartIT {
             assertThat(admin.serviceAccounts()
                             .inNamespace(namespace)
                             .withName(prefix)
+                            .get())
+                    .isNull();
+            assertThat(admin.admissionRegistration()
+                            .v1()
+                            .validatingWebhookConfigurations()
+                            .withName(prefix)
+                            .get())
+                    .isNull();
+            assertThat(admin.secrets()
+                            .inNamespace(namespace)
+                            .withName(prefix + "-webhook-tls")
                             .get())
                     .isNull();
         });
@@ -321,6 +346,7 @@ class HelmChartIT {
             builder.environment().putAll(chart.operatorEnvironment());
             builder.environment().put("KUBECONFIG", kubeconfig.toString());
             builder.environment().put("QUARTET_HTTP_PORT", Integer.toString(port));
+            builder.environment().put("QUARTET_WEBHOOK_PORT", "0");
             Process operator = builder.start();
             try {
                 await().atMost(Duration.ofSeconds(90))
@@ -343,7 +369,28 @@ class HelmChartIT {
                                         .getSpec()
                                         .getHolderIdentity())
                                 .startsWith(chart.operatorEnvironment().get("POD_NAME")));
-                assertThat(Files.readString(dir.resolve("operator.log"))).doesNotContain("Forbidden", "forbidden");
+                // With the chart's permissions alone, the operator made its webhook's CA and certificate in the
+                // chart's Secret and put the CA into the webhook configuration's caBundle.
+                String prefix = chart.serviceAccountName();
+                await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                    var secret = admin.secrets()
+                            .inNamespace(namespace)
+                            .withName(prefix + "-webhook-tls")
+                            .get();
+                    assertThat(secret.getData()).containsKeys("ca.crt", "ca.key", "tls.crt", "tls.key");
+                    assertThat(admin.admissionRegistration()
+                                    .v1()
+                                    .validatingWebhookConfigurations()
+                                    .withName(prefix)
+                                    .get()
+                                    .getWebhooks())
+                            .singleElement()
+                            .satisfies(w -> assertThat(w.getClientConfig().getCaBundle())
+                                    .isEqualTo(secret.getData().get("ca.crt")));
+                });
+                assertThat(Files.readString(dir.resolve("operator.log")))
+                        .contains("webhook: serving HTTPS on port")
+                        .doesNotContain("Forbidden", "forbidden");
             } finally {
                 operator.destroy();
                 if (!operator.waitFor(30, TimeUnit.SECONDS)) {

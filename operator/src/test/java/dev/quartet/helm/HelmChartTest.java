@@ -12,10 +12,13 @@ import dev.quartet.testsupport.RepositoryRoot;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -90,10 +93,9 @@ class HelmChartTest {
                 .singleElement()
                 .satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
 
-        assertThat(operator.getPorts()).singleElement().satisfies(p -> {
-            assertThat(p.getName()).isEqualTo("http");
-            assertThat(p.getContainerPort()).isEqualTo(8080);
-        });
+        assertThat(operator.getPorts())
+                .extracting(p -> p.getName() + ":" + p.getContainerPort())
+                .containsExactly("http:8080", "webhook:8443");
         assertThat(operator.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/q/health/live");
         assertThat(operator.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/q/health/ready");
         assertThat(operator.getLivenessProbe().getHttpGet().getPort().getStrVal())
@@ -136,6 +138,10 @@ class HelmChartTest {
         assertThat(fromChart.planner().idleGpuCoverMinSlices())
                 .isEqualTo(builtIn.planner().idleGpuCoverMinSlices())
                 .isEqualTo(6);
+        assertThat(fromChart.webhook().caValidity()).isEqualTo(builtIn.webhook().caValidity());
+        assertThat(fromChart.webhook().certificateValidity())
+                .isEqualTo(builtIn.webhook().certificateValidity());
+        assertThat(fromChart.webhook().port()).isEqualTo(builtIn.webhook().port());
         assertThat(env(operator))
                 .containsEntry("QUARTET_LOG_LEVEL", "INFO")
                 .containsEntry("QUARTET_LEADER_ELECTION_LEASE_NAME", PREFIX + "-leader");
@@ -165,7 +171,11 @@ class HelmChartTest {
                         "retryBackoff",
                         "1h",
                         "repartitionEnabled",
-                        false));
+                        false,
+                        "allowMigModeChange",
+                        true,
+                        "layoutVerifyTimeout",
+                        "5m"));
         values.put("planner", Map.of("idleGpuCoverMinSlices", 0));
         values.put("javaOpts", "-Xmx256m");
         values.put("extraEnv", List.of(Map.of("name", "QUARTET_WORKER_IMAGE_PULL_POLICY", "value", "Always")));
@@ -202,6 +212,8 @@ class HelmChartTest {
         assertThat(mig.maxConcurrentRepartitions()).isEqualTo(3);
         assertThat(mig.retryBackoff()).isEqualTo(Duration.ofHours(1));
         assertThat(mig.repartitionEnabled()).isFalse();
+        assertThat(mig.allowMigModeChange()).isTrue();
+        assertThat(mig.layoutVerifyTimeout()).isEqualTo(Duration.ofMinutes(5));
         assertThat(config.planner().idleGpuCoverMinSlices()).isZero();
 
         Role migRole = chart.one(Role.class, PREFIX + "-mig-manager");
@@ -234,7 +246,8 @@ class HelmChartTest {
         });
         assertThat(chart.all(ClusterRoleBinding.class))
                 .extracting(b -> b.getMetadata().getName())
-                .containsExactly(PREFIX + "-cluster");
+                .as("no cluster-wide grant of workload permissions")
+                .containsExactlyInAnyOrder(PREFIX + "-cluster", PREFIX + "-webhook");
         assertThat(chart.all(ClusterRole.class))
                 .filteredOn(r -> r.getMetadata().getName().equals(PREFIX + "-cluster"))
                 .singleElement()
@@ -325,6 +338,164 @@ class HelmChartTest {
     }
 
     @Test
+    void theWebhookIsServedThroughTheChartsServiceWithACertificateTheOperatorKeeps() {
+        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, Map.of());
+
+        ValidatingWebhookConfiguration vwc = chart.one(ValidatingWebhookConfiguration.class, PREFIX);
+        assertThat(vwc.getMetadata().getAnnotations()).isNullOrEmpty();
+        assertThat(vwc.getWebhooks()).singleElement().satisfies(w -> {
+            assertThat(w.getName()).isEqualTo("validate.inference.quartet.dev");
+            assertThat(w.getFailurePolicy()).isEqualTo("Ignore");
+            assertThat(w.getTimeoutSeconds()).isEqualTo(5);
+            assertThat(w.getSideEffects()).isEqualTo("None");
+            assertThat(w.getAdmissionReviewVersions()).containsExactly("v1");
+            assertThat(w.getNamespaceSelector()).isNull();
+            assertThat(w.getRules()).singleElement().satisfies(r -> {
+                assertThat(r.getApiGroups()).containsExactly("inference.quartet.dev");
+                assertThat(r.getResources()).containsExactly("inferencedeployments");
+                assertThat(r.getOperations()).containsExactly("CREATE", "UPDATE");
+            });
+            assertThat(w.getClientConfig().getUrl()).isNull();
+            assertThat(w.getClientConfig().getCaBundle())
+                    .as("the operator sets it")
+                    .isNull();
+            assertThat(w.getClientConfig().getService().getName()).isEqualTo(PREFIX + "-webhook");
+            assertThat(w.getClientConfig().getService().getNamespace()).isEqualTo(NAMESPACE);
+            assertThat(w.getClientConfig().getService().getPath()).isEqualTo("/validate");
+            assertThat(w.getClientConfig().getService().getPort()).isEqualTo(443);
+        });
+        Service service = chart.one(Service.class, PREFIX + "-webhook");
+        assertThat(service.getSpec().getPorts()).singleElement().satisfies(p -> {
+            assertThat(p.getPort()).isEqualTo(443);
+            assertThat(p.getTargetPort().getStrVal()).isEqualTo("webhook");
+        });
+        Secret secret = chart.one(Secret.class, PREFIX + "-webhook-tls");
+        assertThat(secret.getData())
+                .as("Helm creates it empty; the operator fills it")
+                .isNullOrEmpty();
+
+        QuartetConfig.Webhook config =
+                operatorConfig(env(operatorContainer(chart))).webhook();
+        assertThat(config.enabled()).isTrue();
+        assertThat(config.manageCertificate()).isTrue();
+        assertThat(config.secretName()).isEqualTo(secret.getMetadata().getName());
+        assertThat(config.configurationName()).isEqualTo(vwc.getMetadata().getName());
+        assertThat(config.hosts())
+                .containsExactly(
+                        PREFIX + "-webhook." + NAMESPACE + ".svc",
+                        PREFIX + "-webhook." + NAMESPACE + ".svc.cluster.local");
+        assertThat(config.port()).isEqualTo(8443);
+        assertThat(chart.hasKind("Certificate")).isFalse();
+    }
+
+    @Test
+    void theWebhookCoversOnlyTheServedNamespacesAndCanBeCalledByUrl() {
+        QuartetChart.Rendered chart = QuartetChart.render(
+                RELEASE,
+                NAMESPACE,
+                Map.of(
+                        "watchNamespaces",
+                        List.of("team-a", "team-b"),
+                        "webhook",
+                        Map.of(
+                                "url",
+                                "https://127.0.0.1:9443/validate",
+                                "failurePolicy",
+                                "Fail",
+                                "timeoutSeconds",
+                                10)));
+
+        ValidatingWebhookConfiguration vwc = chart.one(ValidatingWebhookConfiguration.class, PREFIX);
+        assertThat(vwc.getWebhooks()).singleElement().satisfies(w -> {
+            assertThat(w.getFailurePolicy()).isEqualTo("Fail");
+            assertThat(w.getTimeoutSeconds()).isEqualTo(10);
+            assertThat(w.getClientConfig().getService()).isNull();
+            assertThat(w.getClientConfig().getUrl()).isEqualTo("https://127.0.0.1:9443/validate");
+            assertThat(w.getNamespaceSelector().getMatchExpressions())
+                    .singleElement()
+                    .satisfies(e -> {
+                        assertThat(e.getKey()).isEqualTo("kubernetes.io/metadata.name");
+                        assertThat(e.getOperator()).isEqualTo("In");
+                        assertThat(e.getValues()).containsExactly("team-a", "team-b");
+                    });
+        });
+        assertThat(operatorConfig(env(operatorContainer(chart))).webhook().hosts())
+                .first()
+                .isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void withCertManagerTheOperatorOnlyReadsTheSecretItWrites() {
+        QuartetChart.Rendered chart = QuartetChart.render(
+                RELEASE, NAMESPACE, Map.of("webhook", Map.of("certManager", Map.of("enabled", true))));
+
+        assertThat(chart.all(Secret.class)).isEmpty();
+        GenericKubernetesResource certificate = chart.all(GenericKubernetesResource.class).stream()
+                .filter(o -> o.getKind().equals("Certificate"))
+                .findFirst()
+                .orElseThrow();
+        Map<String, Object> spec = certificate.get("spec");
+        assertThat(spec)
+                .containsEntry("secretName", PREFIX + "-webhook-tls")
+                .containsEntry(
+                        "dnsNames",
+                        List.of(
+                                PREFIX + "-webhook." + NAMESPACE + ".svc",
+                                PREFIX + "-webhook." + NAMESPACE + ".svc.cluster.local"))
+                .containsEntry("issuerRef", Map.of("name", PREFIX + "-webhook-selfsigned", "kind", "Issuer"));
+        assertThat(chart.hasKind("Issuer")).isTrue();
+        assertThat(chart.one(ValidatingWebhookConfiguration.class, PREFIX)
+                        .getMetadata()
+                        .getAnnotations())
+                .containsEntry("cert-manager.io/inject-ca-from", NAMESPACE + "/" + PREFIX + "-webhook");
+        assertThat(operatorConfig(env(operatorContainer(chart))).webhook().manageCertificate())
+                .isFalse();
+        assertThat(chart.one(Role.class, PREFIX + "-webhook").getRules())
+                .singleElement()
+                .satisfies(r -> {
+                    assertThat(r.getVerbs()).containsExactly("get");
+                    assertThat(r.getResourceNames()).containsExactly(PREFIX + "-webhook-tls");
+                });
+        assertThat(chart.all(ClusterRole.class))
+                .extracting(r -> r.getMetadata().getName())
+                .doesNotContain(PREFIX + "-webhook");
+
+        QuartetChart.Rendered ownIssuer = QuartetChart.render(
+                RELEASE,
+                NAMESPACE,
+                Map.of(
+                        "webhook",
+                        Map.of(
+                                "certManager",
+                                Map.of(
+                                        "enabled",
+                                        true,
+                                        "issuerRef",
+                                        Map.of("name", "corp-ca", "kind", "ClusterIssuer")))));
+        assertThat(ownIssuer.hasKind("Issuer")).isFalse();
+    }
+
+    @Test
+    void aDisabledWebhookLeavesNoConfigurationSecretOrPermissions() {
+        QuartetChart.Rendered chart =
+                QuartetChart.render(RELEASE, NAMESPACE, Map.of("webhook", Map.of("enabled", false)));
+
+        assertThat(chart.all(ValidatingWebhookConfiguration.class)).isEmpty();
+        assertThat(chart.all(Secret.class)).isEmpty();
+        assertThat(chart.all(Role.class))
+                .extracting(r -> r.getMetadata().getName())
+                .doesNotContain(PREFIX + "-webhook");
+        assertThat(chart.all(ClusterRole.class))
+                .extracting(r -> r.getMetadata().getName())
+                .doesNotContain(PREFIX + "-webhook");
+        assertThat(operatorConfig(env(operatorContainer(chart))).webhook().enabled())
+                .isFalse();
+        assertThat(operatorContainer(chart).getPorts())
+                .extracting(p -> p.getName())
+                .containsExactly("http");
+    }
+
+    @Test
     void serviceMonitorIsSkippedWhenTheClusterDoesNotServeItsApi() {
         // helm template knows only built-in APIs; HelmChartIT covers a cluster that serves monitoring.coreos.com/v1.
         QuartetChart.Rendered chart =
@@ -370,7 +541,10 @@ class HelmChartTest {
                         "gpu-operator/prod-quartet-mig-manager: [] configmaps [create]",
                         "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [get, update, patch]"
                                 + " names [prod-quartet-leader]",
-                        "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [create]");
+                        "quartet-system/prod-quartet-leader-election: [coordination.k8s.io] leases [create]",
+                        "quartet-system/prod-quartet-webhook: [] secrets [get, update] names [prod-quartet-webhook-tls]",
+                        "prod-quartet-webhook: [admissionregistration.k8s.io] validatingwebhookconfigurations"
+                                + " [get, patch] names [prod-quartet]");
         assertThat(chart.all(ClusterRoleBinding.class))
                 .allSatisfy(b -> assertThat(b.getSubjects())
                         .singleElement()
@@ -387,6 +561,8 @@ class HelmChartTest {
                 "migManager: {maxConcurrentRepartitions: '2'}",
                 "migManager: {maxConcurrentRepartitions: 0}",
                 "migManager: {repartitionEnabled: 'yes'}",
+                "migManager: {allowMigModeChange: 'true'}",
+                "migManager: {layoutVerifyTimeout: two minutes}",
                 "planner: {idleGpuCoverMinSlices: -1}",
                 "planner: {idleGpuCoverMinSlices: '6'}",
                 "migManager: {repartitionTimeout: ten minutes}",
@@ -401,6 +577,11 @@ class HelmChartTest {
                 "workerGrpcPort: '8081'",
                 "workerPodMonitor: {enabled: 1}",
                 "grafanaDashboard: {namespace: Monitoring}",
+                "webhook: {failurePolicy: Sometimes}",
+                "webhook: {timeoutSeconds: 31}",
+                "webhook: {url: 'http://127.0.0.1:9443/validate'}",
+                "webhook: {certificateValidity: 90 days}",
+                "webhook: {certManager: {issuer: x}}",
                 "replica: 1",
             })
     void schemaRejectsWrongTypesAndUnknownKeys(String yaml) throws Exception {

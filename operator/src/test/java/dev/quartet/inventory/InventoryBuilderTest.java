@@ -592,4 +592,98 @@ class InventoryBuilderTest {
         assertThat(inventory.nodes()).containsOnlyKeys("gpu-1");
         assertThat(inventory.state().nodes()).extracting(NodeState::name).containsExactly("gpu-1");
     }
+
+    /** Two A30s with MIG mode off (NVIDIA's all-disabled), as the mixed-strategy device plugin advertises them. */
+    private static NodeBuilder migOffNode(String name, String config) {
+        Map<String, Quantity> allocatable = allocatable();
+        allocatable.put(NvidiaLabels.FULL_GPU_RESOURCE, new Quantity("2"));
+        return node(name, A30, 2, config, "success", allocatable);
+    }
+
+    @Test
+    void aGpuWithMigOffIsNotCapacity() {
+        Inventory inventory = build(migOffNode("gpu-1", "all-disabled"));
+
+        assertThat(inventory.state().nodes().get(0).gpus()).isEmpty();
+        assertThat(inventory.migOff("gpu-1")).containsExactly(0, 1);
+        assertThat(inventory.migOffUnused().get("gpu-1"))
+                .isEqualTo("GPU(s) [0, 1] of gpu-1 have MIG mode off; Quartet changes MIG mode only when the chart"
+                        + " value migManager.allowMigModeChange is true (a mode change resets the GPU and may reboot"
+                        + " the node)");
+        assertThat(inventory.takesNewPods("gpu-1")).isTrue();
+        Plan plan = new MigPlanner().plan(inventory.state(), List.of(Demand.ofProfile("ml/resnet", "1g.6gb", 2, 0)));
+        assertThat(plan.assignments()).isEmpty();
+        assertThat(plan.gpus()).isEmpty();
+    }
+
+    @Test
+    void migModeOffIsReadFromTheAllocatableWhenTheConfigIsUnknown() {
+        Inventory inventory = build(migOffNode("gpu-1", "not-in-the-configmap"));
+
+        assertThat(inventory.migOff("gpu-1")).containsExactly(0, 1);
+        assertThat(inventory.state().nodes().get(0).gpus()).isEmpty();
+    }
+
+    @Test
+    void whichGpusHaveMigOffCannotBeToldFromTheAllocatableAlone() {
+        Map<String, Quantity> allocatable = allocatable("1g.6gb", 4);
+        allocatable.put(NvidiaLabels.FULL_GPU_RESOURCE, new Quantity("1"));
+
+        Inventory inventory = build(node("gpu-1", A30, 2, "not-in-the-configmap", "success", allocatable));
+
+        assertThat(inventory.readiness().get("gpu-1")).isEqualTo(NodeReadiness.UNKNOWN_LAYOUT);
+        assertThat(inventory.state().nodes().get(0).layoutFixed()).isTrue();
+    }
+
+    @Test
+    void whenAllowedAGpuWithMigOffIsOfferedOnlyWhereEveryPodMayMove() {
+        InventoryBuilder allowing = new InventoryBuilder(true, true, LOST_AFTER);
+        MigPartedConfig halfOff = MigPartedConfig.parse(TestNodes.nvidiaDefault() + """
+
+                  half-off:
+                    - devices: [0]
+                      mig-enabled: true
+                      mig-devices:
+                        "2g.12gb": 2
+                    - devices: [1]
+                      mig-enabled: false
+                """);
+        Map<String, Quantity> allocatable = allocatable("2g.12gb", 2);
+        allocatable.put(NvidiaLabels.FULL_GPU_RESOURCE, new Quantity("1"));
+        Node node = node("gpu-1", A30, 2, "half-off", "success", allocatable).build();
+
+        Inventory movable = allowing.build(
+                new ClusterSnapshot(
+                        List.of(node),
+                        List.of(at(replica("bert", 0, "gpu-1", "2g.12gb"), 0, "2g.12gb", 0)),
+                        halfOff,
+                        null),
+                OWNERS,
+                NOW);
+        Inventory fixed = allowing.build(
+                new ClusterSnapshot(
+                        List.of(node),
+                        List.of(
+                                at(replica("bert", 0, "gpu-1", "2g.12gb"), 0, "2g.12gb", 0),
+                                at(
+                                        tenantPod("trainer", "gpu-1", NvidiaLabels.resourceName("2g.12gb")),
+                                        0,
+                                        "2g.12gb",
+                                        2)),
+                        halfOff,
+                        null),
+                OWNERS,
+                NOW);
+
+        assertThat(movable.state().nodes().get(0).gpus())
+                .extracting(GpuState::index, g -> g.instances().size())
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(0, 2), org.assertj.core.groups.Tuple.tuple(1, 0));
+        assertThat(movable.migOffUnused()).isEmpty();
+        assertThat(fixed.state().nodes().get(0).gpus())
+                .extracting(GpuState::index)
+                .containsExactly(0);
+        assertThat(fixed.migOffUnused().get("gpu-1"))
+                .isEqualTo("GPU(s) [1] of gpu-1 have MIG mode off; turning MIG on restarts every pod on the node, and"
+                        + " pod batch/trainer may not be moved");
+    }
 }

@@ -34,7 +34,9 @@ import java.util.stream.Stream;
 /**
  * One end-to-end scene on the shared local control plane: a namespace with the Helm chart installed in it,
  * simulated GPU nodes with their own MIG Manager ConfigMap, and the packaged operator as a process configured by
- * the chart's environment and authenticated as the chart's ServiceAccount.
+ * the chart's environment and authenticated as the chart's ServiceAccount. The chart's admission webhook covers the
+ * bed's namespace and calls the operator's webhook port on loopback, so every test's creates and updates go
+ * through it.
  */
 final class OperatorTestBed implements AutoCloseable {
 
@@ -76,7 +78,9 @@ final class OperatorTestBed implements AutoCloseable {
                         "workerImage",
                         "quartet-worker:test",
                         "logLevel",
-                        "DEBUG"));
+                        "DEBUG",
+                        "webhook",
+                        ChartInstallation.localWebhook()));
         Map<String, String> env = new LinkedHashMap<>(chart.operatorEnvironment());
         env.putAll(settings);
         operator = OperatorProcess.start(

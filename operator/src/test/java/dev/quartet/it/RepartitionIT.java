@@ -51,7 +51,8 @@ class RepartitionIT {
                 Map.of(
                         "QUARTET_MIG_MANAGER_REPARTITION_TIMEOUT", "15s",
                         "QUARTET_MIG_MANAGER_RETRY_BACKOFF", "10m",
-                        "QUARTET_MIG_MANAGER_MAX_CONCURRENT_REPARTITIONS", "2"));
+                        "QUARTET_MIG_MANAGER_MAX_CONCURRENT_REPARTITIONS", "2",
+                        "QUARTET_MIG_MANAGER_LAYOUT_VERIFY_TIMEOUT", "5s"));
     }
 
     @AfterAll
@@ -184,6 +185,9 @@ class RepartitionIT {
                     assertThat(c.getReason()).isEqualTo(reason);
                     assertThat(c.getMessage()).contains(node);
                 });
+                // tiny runs on that node too, on GPUs the change leaves alone: the failure is not its.
+                assertThat(bed.condition("tiny", "Degraded").orElseThrow().getReason())
+                        .isEqualTo("AsExpected");
                 assertThat(bed.client
                                 .nodes()
                                 .withName(node)
@@ -288,5 +292,67 @@ class RepartitionIT {
                 .forEach(g -> assertThat(bed.sim.layoutOf(node).get(g.index()).slices())
                         .as("GPU %d of %s holds replicas whose slices nobody reported", g.index(), node)
                         .isEqualTo(g.slices()));
+    }
+
+    @Test
+    @Order(7)
+    void aSuccessWithoutTheLayoutIsRolledBackAsMigLayoutMismatch() {
+        // The node the failure test left in its back-off: an administrator clears it to retry now.
+        String node = bed.sim.nodeNames().get(1);
+        bed.client
+                .nodes()
+                .withName(node)
+                .patch(
+                        PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"metadata\":{\"annotations\":{\"inference.quartet.dev/mig-last-failure\":null}}}");
+        String good = bed.client
+                .nodes()
+                .withName(node)
+                .get()
+                .getMetadata()
+                .getLabels()
+                .get(NvidiaLabels.MIG_CONFIG);
+        // Long enough to turn the fault off between the rollback's relabel and MIG Manager applying it.
+        bed.sim.setReconfigureDelay(Duration.ofSeconds(5));
+        bed.sim.successWithoutInstances(node, true);
+        try {
+            bed.create(TestDeployments.onNode(TestDeployments.of("phantom", "1g.6gb", 4), node));
+            await().atMost(SOON).pollInterval(Duration.ofMillis(100)).until(() -> {
+                Node n = bed.client.nodes().withName(node).get();
+                return n.getMetadata().getAnnotations() != null
+                        && n.getMetadata()
+                                .getAnnotations()
+                                .getOrDefault("inference.quartet.dev/mig-last-failure", "")
+                                .contains("MigLayoutMismatch")
+                        && good.equals(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG));
+            });
+            bed.sim.successWithoutInstances(node, false);
+            await().atMost(SOON).ignoreExceptions().untilAsserted(() -> {
+                assertThat(bed.condition("phantom", "Degraded").orElseThrow()).satisfies(c -> {
+                    assertThat(c.getStatus()).isEqualTo("True");
+                    assertThat(c.getReason()).isEqualTo("MigLayoutMismatch");
+                    assertThat(c.getMessage()).contains(node);
+                });
+                assertThat(bed.condition("tiny", "Degraded").orElseThrow().getReason())
+                        .isEqualTo("AsExpected");
+            });
+            assertThat(bed.client.v1().events().inAnyNamespace().list().getItems())
+                    .anyMatch(e -> "MigLayoutMismatch".equals(e.getReason())
+                            && node.equals(e.getInvolvedObject().getName()));
+        } finally {
+            bed.sim.successWithoutInstances(node, false);
+            bed.deployments().inNamespace(bed.namespace).withName("phantom").delete();
+        }
+        // The rollback applied for real: the node is back on its last good config, every GPU with its slices.
+        await().atMost(SOON).untilAsserted(() -> {
+            Node n = bed.client.nodes().withName(node).get();
+            assertThat(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG)).isEqualTo(good);
+            assertThat(n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG_STATE))
+                    .isEqualTo(NvidiaLabels.STATE_SUCCESS);
+            assertThat(bed.sim.layoutOf(node)).allMatch(g -> !g.slices().isEmpty());
+        });
+        bed.sim.setReconfigureDelay(Duration.ofSeconds(1));
+        assertThat(bed.pods("tiny")).hasSize(8).allMatch(PodFacts::isReady);
+        assertThat(bed.pods("wide")).hasSize(4).allMatch(PodFacts::isReady);
     }
 }

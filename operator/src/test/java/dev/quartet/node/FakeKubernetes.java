@@ -4,10 +4,14 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeList;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodList;
+import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.client.Client;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.FilterWatchListDeletable;
 import io.fabric8.kubernetes.client.dsl.MixedOperation;
 import io.fabric8.kubernetes.client.dsl.PodResource;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -24,9 +28,9 @@ import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
 /**
- * An in-memory API server for the calls {@link MigManagerBackend} makes: nodes (get, list, edit) and ConfigMaps
- * (get, create, update with a resourceVersion check). Objects go in and out as copies, as over the wire; every
- * write is logged in {@link #writes}. Any other call fails the test.
+ * An in-memory API server for the calls {@link MigManagerBackend} makes: nodes (get, list, edit, patch), ConfigMaps
+ * (get, create, update with a resourceVersion check) and pods (list by label in a namespace, evict). Objects go in
+ * and out as copies, as over the wire; every write is logged in {@link #writes}. Any other call fails the test.
  */
 final class FakeKubernetes {
 
@@ -34,6 +38,10 @@ final class FakeKubernetes {
 
     final Map<String, Node> nodes = new TreeMap<>();
     final Map<String, ConfigMap> configMaps = new TreeMap<>();
+    /** Pods by {@code ns/name}; an eviction marks the pod terminating, as a graceful deletion does. */
+    final Map<String, Pod> pods = new TreeMap<>();
+    /** When set, every node patch fails with this status code (RBAC, an admission webhook). */
+    Integer failNodePatches;
     /**
      * {@code patch node/<name>}, {@code create configmap/<ns>/<name>}, {@code update configmap/<ns>/<name>},
      * {@code evict pod/<ns>/<name>}.
@@ -61,20 +69,50 @@ final class FakeKubernetes {
         });
     }
 
-    /** Pods support only eviction through {@code policy/v1}: always granted. */
+    /** Pods support listing by label in a namespace and eviction through {@code policy/v1}: always granted. */
     private Object pods(String namespace) {
         return proxy(MixedOperation.class, (m, args) -> switch (m.getName()) {
             case "inNamespace" -> pods((String) args[0]);
+            case "withLabel" -> podList(namespace, Map.of((String) args[0], (String) args[1]));
             case "withName" ->
                 proxy(PodResource.class, (m2, args2) -> {
                     if (!m2.getName().equals("evict") || args2 == null || args2.length != 1) {
                         throw unsupported(m2);
                     }
                     writes.add("evict pod/" + namespace + "/" + args[0]);
+                    Pod pod = pods.get(namespace + "/" + args[0]);
+                    if (pod != null) {
+                        pod.getMetadata().setDeletionTimestamp("2024-05-01T12:00:00Z");
+                    }
                     return true;
                 });
             default -> throw unsupported(m);
         });
+    }
+
+    private Object podList(String namespace, Map<String, String> labels) {
+        return proxy(FilterWatchListDeletable.class, (m, args) -> switch (m.getName()) {
+            case "withLabel" -> {
+                Map<String, String> more = new TreeMap<>(labels);
+                more.put((String) args[0], (String) args[1]);
+                yield podList(namespace, more);
+            }
+            case "list" -> {
+                PodList list = new PodList();
+                list.setItems(pods.values().stream()
+                        .filter(p -> p.getMetadata().getNamespace().equals(namespace)
+                                && p.getMetadata().getLabels() != null
+                                && p.getMetadata().getLabels().entrySet().containsAll(labels.entrySet()))
+                        .map(FakeKubernetes::copy)
+                        .toList());
+                yield list;
+            }
+            default -> throw unsupported(m);
+        });
+    }
+
+    void put(Pod pod) {
+        pods.put(pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName(), copy(pod));
     }
 
     void put(HasMetadata o) {
@@ -137,6 +175,12 @@ final class FakeKubernetes {
                 case "patch":
                     if (stored == null) {
                         throw new KubernetesClientException("not found", 404, null);
+                    }
+                    if (failNodePatches != null && kind.equals("node")) {
+                        throw new KubernetesClientException(new StatusBuilder()
+                                .withCode(failNodePatches)
+                                .withMessage("nodes \"" + name + "\" is forbidden: patch refused")
+                                .build());
                     }
                     if (args.length != 2 || ((PatchContext) args[0]).getPatchType() != PatchType.JSON_MERGE) {
                         throw unsupported(m);

@@ -65,6 +65,16 @@ class MigConfigStoreTest {
         public boolean repartitionEnabled() {
             return true;
         }
+
+        @Override
+        public boolean allowMigModeChange() {
+            return false;
+        }
+
+        @Override
+        public Duration layoutVerifyTimeout() {
+            return Duration.ofMinutes(2);
+        }
     }
 
     private void configMap(String text) {

@@ -1,6 +1,7 @@
 package dev.quartet.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.inventory.ClusterSnapshot;
@@ -34,6 +35,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 class MigManagerBackendTest {
@@ -48,8 +50,11 @@ class MigManagerBackendTest {
     private final FakeKubernetes cluster = new FakeKubernetes();
     private final List<String> events = new ArrayList<>();
 
-    /** Settings as the chart sets them, but for how many nodes repartition at once and the propagation delay. */
-    private record Settings(int maxConcurrentRepartitions, Duration configPropagationDelay)
+    /**
+     * Settings as the chart sets them, but for how many nodes repartition at once, the propagation delay and whether
+     * MIG mode may change.
+     */
+    private record Settings(int maxConcurrentRepartitions, Duration configPropagationDelay, boolean allowMigModeChange)
             implements QuartetConfig.MigManager {
         @Override
         public String configMapName() {
@@ -80,6 +85,11 @@ class MigManagerBackendTest {
         public boolean repartitionEnabled() {
             return true;
         }
+
+        @Override
+        public Duration layoutVerifyTimeout() {
+            return Duration.ofMinutes(2);
+        }
     }
 
     private MigManagerBackend backend(int maxConcurrentRepartitions) {
@@ -87,6 +97,11 @@ class MigManagerBackendTest {
     }
 
     private MigManagerBackend backend(int maxConcurrentRepartitions, Duration configPropagationDelay) {
+        return backend(maxConcurrentRepartitions, configPropagationDelay, false);
+    }
+
+    private MigManagerBackend backend(
+            int maxConcurrentRepartitions, Duration configPropagationDelay, boolean allowMigModeChange) {
         MigManagerBackend backend = new MigManagerBackend();
         backend.client = cluster.client;
         backend.config = new QuartetConfig() {
@@ -97,7 +112,7 @@ class MigManagerBackendTest {
 
             @Override
             public MigManager migManager() {
-                return new Settings(maxConcurrentRepartitions, configPropagationDelay);
+                return new Settings(maxConcurrentRepartitions, configPropagationDelay, allowMigModeChange);
             }
 
             @Override
@@ -112,6 +127,11 @@ class MigManagerBackendTest {
 
             @Override
             public LeaderElection leaderElection() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Webhook webhook() {
                 throw new UnsupportedOperationException();
             }
         };
@@ -164,11 +184,26 @@ class MigManagerBackendTest {
         return new GpuPlan(node, 0, GpuModel.A30, layout, true);
     }
 
+    /**
+     * One pass of the node loop over every node, one after the other, as the node controller would run them from one
+     * state of the informer caches: each node's report.
+     */
     private static Map<String, NodeProgress> pass(
             MigManagerBackend backend, Plan plan, ClusterSnapshot snapshot, Instant now) {
         Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
                 .build(snapshot, new InventoryBuilder.Owners(Map.of()), now);
-        return backend.reconcile(plan, inventory, snapshot, now);
+        return pass(backend, plan, inventory, snapshot, now);
+    }
+
+    private static Map<String, NodeProgress> pass(
+            MigManagerBackend backend, Plan plan, Inventory inventory, ClusterSnapshot snapshot, Instant now) {
+        Map<String, NodeProgress> progress = new TreeMap<>();
+        for (String node : new java.util.TreeSet<>(inventory.nodes().keySet())) {
+            backend.reconcileNode(node, plan, inventory, snapshot, now)
+                    .progress()
+                    .ifPresent(p -> progress.put(node, p));
+        }
+        return progress;
     }
 
     private String label(String node, String key) {
@@ -184,6 +219,28 @@ class MigManagerBackendTest {
     private void migManagerReports(String node, String state) {
         Node n = cluster.node(node);
         n.getMetadata().getLabels().put(NvidiaLabels.MIG_CONFIG_STATE, state);
+        cluster.put(n);
+    }
+
+    /**
+     * MIG Manager applied the selected config: state {@code success}, and the device plugin advertises the config's
+     * slices (one A30 per node in these tests).
+     */
+    private void migManagerSucceeds(String node) {
+        migManagerReports(node, NvidiaLabels.STATE_SUCCESS);
+        Node n = cluster.node(node);
+        String config = n.getMetadata().getLabels().get(NvidiaLabels.MIG_CONFIG);
+        devicePluginAdvertises(
+                node,
+                migConfig().entryFor(config, 0, GpuModel.A30).orElseThrow().migDevices());
+    }
+
+    /** The device plugin's allocatable: {@code nvidia.com/mig-<profile>} per profile, nothing else. */
+    private void devicePluginAdvertises(String node, Map<String, Integer> slices) {
+        Node n = cluster.node(node);
+        Map<String, Quantity> allocatable = new TreeMap<>();
+        slices.forEach((p, k) -> allocatable.put(NvidiaLabels.resourceName(p), new Quantity(String.valueOf(k))));
+        n.getStatus().setAllocatable(allocatable);
         cluster.put(n);
     }
 
@@ -215,13 +272,36 @@ class MigManagerBackendTest {
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
         ClusterSnapshot stale = snapshot();
-        MigManagerBackend backend = backend(1);
-        pass(backend, plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), stale, NOW);
+        MigManagerBackend backend = backend(2);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), stale, NOW);
         String a = label("gpu-a", NvidiaLabels.MIG_CONFIG);
 
         pass(backend, plan(repartition("gpu-b", HALVES)), stale, NOW.plusSeconds(1));
 
-        assertThat(migConfig().configs()).containsKeys(a, label("gpu-b", NvidiaLabels.MIG_CONFIG));
+        String b = label("gpu-b", NvidiaLabels.MIG_CONFIG);
+        assertThat(b).startsWith(MigPartedConfigWriter.PREFIX).isNotEqualTo(a);
+        assertThat(migConfig().configs()).containsKeys(a, b);
+    }
+
+    @Test
+    void aTurnIsTakenOnlyIfTheNodesAsTheApiServerHasThemLeaveOneFree() {
+        // The informer cache has not shown gpu-a's relabel yet: from it, a turn looks free for gpu-b.
+        migConfig(TestNodes.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+        ClusterSnapshot stale = snapshot();
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), stale, NOW);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).startsWith(MigPartedConfigWriter.PREFIX);
+        int writes = cluster.writes.size();
+
+        NodeProgress b = pass(backend, plan(repartition("gpu-b", HALVES)), stale, NOW.plusSeconds(1))
+                .get("gpu-b");
+
+        assertThat(b.phase()).isEqualTo(Phase.WAITING);
+        assertThat(b.message()).startsWith("waiting for a turn");
+        assertThat(cluster.writes).hasSize(writes);
+        assertThat(annotation("gpu-b", QuartetLabels.NODE_CONFIG_STAGED)).isNull();
     }
 
     @Test
@@ -313,7 +393,7 @@ class MigManagerBackendTest {
         String tried = label("gpu-a", NvidiaLabels.MIG_CONFIG);
         Instant late = NOW.plus(Duration.ofMinutes(11));
         assertThat(pass(backend, plan(), snapshot(), late).get("gpu-a").phase()).isEqualTo(Phase.FAILED);
-        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        migManagerSucceeds("gpu-a");
         events.clear();
 
         Map<String, NodeProgress> progress = pass(backend, plan(), snapshot(), late.plusSeconds(30));
@@ -355,7 +435,13 @@ class MigManagerBackendTest {
         String tried = label("gpu-a", NvidiaLabels.MIG_CONFIG);
         migManagerReports("gpu-a", NvidiaLabels.STATE_FAILED);
         pass(backend, plan(), snapshot(), NOW.plusSeconds(60));
-        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        migManagerSucceeds("gpu-a");
+        // The rollback's layout shows: checked once, the node waits for its back-off.
+        assertThat(pass(backend, plan(), snapshot(), NOW.plusSeconds(90))
+                        .get("gpu-a")
+                        .phase())
+                .isEqualTo(Phase.FAILED);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAYOUT_CHECK)).isNull();
         Instant afterBackOff = NOW.plus(Duration.ofMinutes(30));
         pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), afterBackOff);
         assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(tried);
@@ -521,6 +607,7 @@ class MigManagerBackendTest {
                 .endCondition()
                 .endStatus()
                 .build();
+        cluster.put(small);
         ClusterSnapshot snapshot = new ClusterSnapshot(cluster.nodes(), List.of(small), migConfig(), null);
         Demand smallDemand = new Demand("ns/small", "1g.6gb", null, 1, 0, null, true, Placement.SPREAD, null);
         Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
@@ -544,8 +631,10 @@ class MigManagerBackendTest {
                 List.of(),
                 List.of());
 
-        NodeProgress progress =
-                backend(1).reconcile(plan, inventory, snapshot, NOW).get("gpu-a");
+        NodeProgress progress = backend(1)
+                .reconcileNode("gpu-a", plan, inventory, snapshot, NOW)
+                .progress()
+                .orElseThrow();
 
         assertThat(progress.message()).doesNotContain("replacement");
         assertThat(cluster.writes).contains("evict pod/ns/small-0");
@@ -566,14 +655,30 @@ class MigManagerBackendTest {
     }
 
     @Test
+    void aNodeWhereMigManagerAppliesAnAdministratorsConfigIsNotStagedMeanwhile() {
+        migConfig(TestNodes.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", NvidiaLabels.STATE_PENDING).build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+
+        Map<String, NodeProgress> progress =
+                pass(backend(2), plan(repartition("gpu-a", WHOLE), repartition("gpu-b", HALVES)), snapshot(), NOW);
+
+        assertThat(progress.get("gpu-a").message()).startsWith("waiting for a turn");
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isNull();
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
+        assertThat(progress.get("gpu-b").phase()).isEqualTo(Phase.APPLYING);
+    }
+
+    @Test
     void quartetsConfigsANodeUsesAreWrittenBackWhenSomethingRewritesTheConfigMap() {
         migConfig(TestNodes.nvidiaDefault());
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         MigManagerBackend backend = backend(1);
         pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
         String selected = label("gpu-a", NvidiaLabels.MIG_CONFIG);
-        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        migManagerSucceeds("gpu-a");
         pass(backend, plan(), snapshot(), NOW.plusSeconds(30));
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo(selected);
         // The GPU Operator restores its default-mig-parted-config: Quartet's entries are gone.
         migConfig(TestNodes.nvidiaDefault());
 
@@ -593,8 +698,11 @@ class MigManagerBackendTest {
         cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
         pass(backend(1), plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
         String first = label("gpu-a", NvidiaLabels.MIG_CONFIG);
-        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        migManagerSucceeds("gpu-a");
+        // One step verifies the layout MIG Manager reported, the next starts the next change.
         pass(backend(1), plan(repartition("gpu-a", HALVES)), snapshot(), NOW.plusSeconds(30));
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo(first);
+        pass(backend(1), plan(repartition("gpu-a", HALVES)), snapshot(), NOW.plusSeconds(31));
         String second = label("gpu-a", NvidiaLabels.MIG_CONFIG);
         assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo(first);
         assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_CONTENT)).contains(first, second);
@@ -656,5 +764,325 @@ class MigManagerBackendTest {
         assertThat(progress.get("gpu-a").message()).startsWith("waiting for a turn");
         assertThat(annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED)).isNull();
         assertThat(progress.get("gpu-b").message()).contains("selecting it after");
+    }
+
+    /** A Ready replica pod of {@code ns/<deployment>} on {@code node}, holding the slice it reports. */
+    private static Pod replica(String deployment, String name, String node, int gpu, String profile, int start) {
+        return new PodBuilder()
+                .withNewMetadata()
+                .withNamespace("ns")
+                .withName(name)
+                .addToLabels(QuartetLabels.MANAGED_BY, QuartetLabels.MANAGED_BY_VALUE)
+                .addToLabels(QuartetLabels.DEPLOYMENT, deployment)
+                .addToAnnotations(
+                        QuartetLabels.MIG_DEVICE,
+                        "{\"gpu\":" + gpu + ",\"profile\":\"" + profile + "\",\"start\":" + start + ",\"uuid\":\"MIG-"
+                                + name + "\"}")
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName(node)
+                .addNewContainer()
+                .withName("worker")
+                .withImage("w")
+                .withNewResources()
+                .addToLimits(NvidiaLabels.resourceName(profile), new Quantity("1"))
+                .endResources()
+                .endContainer()
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus("True")
+                .endCondition()
+                .endStatus()
+                .build();
+    }
+
+    private static Demand movable(String deployment, String profile) {
+        return new Demand("ns/" + deployment, profile, null, 1, 0, null, true, Placement.SPREAD, null);
+    }
+
+    @Test
+    void aSuccessWithoutTheLayoutIsRolledBackOnceTheDevicePluginHadTimeToShowIt() {
+        migConfig(TestNodes.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        String tried = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        // MIG Manager reports success and created no instance (NVIDIA/mig-parted#18, #97).
+        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        devicePluginAdvertises("gpu-a", Map.of());
+        events.clear();
+
+        NodeProgress first =
+                pass(backend, plan(), snapshot(), NOW.plusSeconds(30)).get("gpu-a");
+
+        assertThat(first.phase()).isEqualTo(Phase.VERIFYING);
+        assertThat(first.message()).contains("waiting until " + NOW.plusSeconds(150));
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAYOUT_CHECK))
+                .isEqualTo(NOW.plusSeconds(30).toString());
+        assertThat(pass(backend, plan(), snapshot(), NOW.plusSeconds(149))
+                        .get("gpu-a")
+                        .phase())
+                .isEqualTo(Phase.VERIFYING);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo("all-1g.6gb");
+
+        NodeProgress rolledBack =
+                pass(backend, plan(), snapshot(), NOW.plusSeconds(151)).get("gpu-a");
+
+        assertThat(rolledBack.phase()).isEqualTo(Phase.FAILED);
+        assertThat(rolledBack.reason()).isEqualTo("MigLayoutMismatch");
+        assertThat(rolledBack.message())
+                .contains("reported success on node gpu-a for " + tried)
+                .contains("advertises no MIG slices")
+                .contains("rolled back to all-1g.6gb");
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-1g.6gb");
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG_STATE)).isEqualTo(NvidiaLabels.STATE_PENDING);
+        assertThat(failure("gpu-a").reason()).isEqualTo("MigLayoutMismatch");
+        assertThat(failure("gpu-a").config()).isEqualTo(tried);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAYOUT_CHECK)).isEqualTo("pending");
+        assertThat(events).singleElement().asString().startsWith("Warning MigLayoutMismatch gpu-a");
+    }
+
+    @Test
+    void slicesTheDevicePluginAdvertisesAMomentAfterSuccessAreWaitedFor() {
+        migConfig(TestNodes.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        MigManagerBackend backend = backend(1);
+        pass(backend, plan(repartition("gpu-a", WHOLE)), snapshot(), NOW);
+        String tried = label("gpu-a", NvidiaLabels.MIG_CONFIG);
+        // The device plugin restarts after MIG Manager: for a moment the node still advertises the old slices.
+        migManagerReports("gpu-a", NvidiaLabels.STATE_SUCCESS);
+        events.clear();
+
+        assertThat(pass(backend, plan(), snapshot(), NOW.plusSeconds(30))
+                        .get("gpu-a")
+                        .phase())
+                .isEqualTo(Phase.VERIFYING);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo("all-1g.6gb");
+        devicePluginAdvertises("gpu-a", Map.of("4g.24gb", 1));
+
+        assertThat(pass(backend, plan(), snapshot(), NOW.plusSeconds(40))).doesNotContainKey("gpu-a");
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAST_GOOD_CONFIG)).isEqualTo(tried);
+        assertThat(annotation("gpu-a", QuartetLabels.NODE_LAYOUT_CHECK)).isNull();
+        assertThat(events).singleElement().asString().startsWith("Normal MigRepartitioned gpu-a");
+    }
+
+    @Test
+    void migModeIsNeverTurnedOnUnlessAllowed() {
+        migConfig(TestNodes.nvidiaDefault());
+        cluster.put(TestNodes.node(
+                        "gpu-a",
+                        "NVIDIA-A30",
+                        2,
+                        "all-disabled",
+                        "success",
+                        Map.of(NvidiaLabels.FULL_GPU_RESOURCE, new Quantity("2")))
+                .build());
+        Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                .build(snapshot(), new InventoryBuilder.Owners(Map.of()), NOW);
+        assertThat(inventory.state().nodes().get(0).gpus())
+                .as("GPUs with MIG off are not capacity")
+                .isEmpty();
+        int writes = cluster.writes.size();
+
+        // A plan that turns MIG on anyway (no planner makes one from this inventory): the node loop refuses it.
+        NodeProgress progress = pass(backend(1), plan(repartition("gpu-a", 0, HALVES)), inventory, snapshot(), NOW)
+                .get("gpu-a");
+
+        assertThat(progress.phase()).isEqualTo(Phase.WAITING);
+        assertThat(progress.message()).contains("turns MIG mode on for GPU(s) [0]", "allowMigModeChange is false");
+        assertThat(cluster.writes).hasSize(writes);
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("all-disabled");
+    }
+
+    /** gpu-a: two A30s, GPU 0 at 1x 4g.24gb held by {@code big-0}, GPU 1 with MIG off. */
+    private ClusterSnapshot halfOff() {
+        migConfig(TestNodes.nvidiaDefault() + """
+
+                  half-off:
+                    - devices: [0]
+                      mig-enabled: true
+                      mig-devices:
+                        "4g.24gb": 1
+                    - devices: [1]
+                      mig-enabled: false
+                """);
+        cluster.put(TestNodes.node(
+                        "gpu-a",
+                        "NVIDIA-A30",
+                        2,
+                        "half-off",
+                        "success",
+                        Map.of(
+                                NvidiaLabels.resourceName("4g.24gb"),
+                                new Quantity("1"),
+                                NvidiaLabels.FULL_GPU_RESOURCE,
+                                new Quantity("1")))
+                .build());
+        Pod big = replica("big", "big-0", "gpu-a", 0, "4g.24gb", 0);
+        cluster.put(big);
+        return new ClusterSnapshot(cluster.nodes(), List.of(big), migConfig(), null);
+    }
+
+    @Test
+    void turningMigOnDrainsTheWholeNode() {
+        ClusterSnapshot snapshot = halfOff();
+        Inventory inventory = new InventoryBuilder(true, true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                .build(snapshot, new InventoryBuilder.Owners(Map.of("ns/big", movable("big", "4g.24gb"))), NOW);
+        assertThat(inventory.migOff("gpu-a")).containsExactly(1);
+        assertThat(inventory.migOffUnused())
+                .as("offered: every pod on the node may move")
+                .isEmpty();
+
+        NodeProgress progress = pass(
+                        backend(1, Duration.ZERO, true),
+                        plan(repartition("gpu-a", 1, HALVES)),
+                        inventory,
+                        snapshot,
+                        NOW)
+                .get("gpu-a");
+
+        // GPU 0 keeps its layout in the plan, but the mode change of GPU 1 takes every instance of the node.
+        assertThat(progress.phase()).isEqualTo(Phase.DRAINING);
+        assertThat(progress.gpus()).containsExactly(0, 1);
+        assertThat(progress.deployments()).containsExactly("ns/big");
+        assertThat(progress.message()).contains("turning MIG mode on for GPU(s) [1]", "evicting ns/big-0");
+        assertThat(cluster.writes).contains("evict pod/ns/big-0");
+        String staged = annotation("gpu-a", QuartetLabels.NODE_CONFIG_STAGED);
+        String config = staged.substring(0, staged.indexOf('@'));
+        assertThat(migConfig().entryFor(config, 0, GpuModel.A30).orElseThrow().migDevices())
+                .isEqualTo(Map.of("4g.24gb", 1));
+        assertThat(migConfig().entryFor(config, 1, GpuModel.A30).orElseThrow().migDevices())
+                .isEqualTo(Map.of("2g.12gb", 2));
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("half-off");
+    }
+
+    @Test
+    void aModeChangeWaitsForAReplicaThatMayNotMove() {
+        ClusterSnapshot snapshot = halfOff();
+        Inventory inventory = new InventoryBuilder(true, true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                .build(
+                        snapshot,
+                        new InventoryBuilder.Owners(Map.of(
+                                "ns/big",
+                                new Demand("ns/big", "4g.24gb", null, 1, 0, null, false, Placement.SPREAD, null))),
+                        NOW);
+        assertThat(inventory.migOffUnused().get("gpu-a")).contains("pod ns/big-0 may not be moved");
+
+        NodeProgress progress = pass(
+                        backend(1, Duration.ZERO, true),
+                        plan(repartition("gpu-a", 1, HALVES)),
+                        inventory,
+                        snapshot,
+                        NOW)
+                .get("gpu-a");
+
+        assertThat(progress.phase()).isEqualTo(Phase.WAITING);
+        assertThat(progress.reason()).isEqualTo("BlockedByRunningReplicas");
+        assertThat(progress.message()).contains("turning MIG mode on for GPU(s) [1]", "pod ns/big-0 may not be moved");
+        assertThat(cluster.writes).noneMatch(w -> w.startsWith("evict"));
+    }
+
+    @Test
+    void oneReplicaOfADeploymentIsEvictedAtATimeAcrossNodes() {
+        migConfig(TestNodes.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+        Pod a = replica("small", "small-0", "gpu-a", 0, "1g.6gb", 0);
+        Pod b = replica("small", "small-1", "gpu-b", 0, "1g.6gb", 0);
+        cluster.put(a);
+        cluster.put(b);
+        ClusterSnapshot snapshot = new ClusterSnapshot(cluster.nodes(), List.of(a, b), migConfig(), null);
+        Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                .build(snapshot, new InventoryBuilder.Owners(Map.of("ns/small", movable("small", "1g.6gb"))), NOW);
+
+        // The same cached state for both nodes: from it, each could evict its replica of small now.
+        pass(backend(2), plan(repartition("gpu-a", WHOLE), repartition("gpu-b", WHOLE)), inventory, snapshot, NOW);
+
+        assertThat(cluster.writes).filteredOn(w -> w.startsWith("evict")).containsExactly("evict pod/ns/small-0");
+        assertThat(cluster.pods.get("ns/small-1").getMetadata().getDeletionTimestamp())
+                .isNull();
+    }
+
+    @Test
+    void aStepTheApiServerRefusesNamesTheDeploymentsItsChangeAffects() {
+        migConfig(TestNodes.nvidiaDefault());
+        cluster.put(a30("gpu-a", "all-1g.6gb", "success").build());
+        cluster.put(a30("gpu-b", "all-1g.6gb", "success").build());
+        cluster.failNodePatches = 403;
+        Plan plan = new Plan(
+                List.of(repartition("gpu-a", WHOLE)),
+                List.of(
+                        new Assignment("ns/big", "gpu-a", 0, "4g.24gb", 0, false, null),
+                        new Assignment("ns/bystander", "gpu-b", 0, "1g.6gb", 0, false, null)),
+                List.of(),
+                List.of(),
+                List.of());
+        ClusterSnapshot snapshot = snapshot();
+        Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                .build(snapshot, new InventoryBuilder.Owners(Map.of()), NOW);
+
+        assertThatThrownBy(() -> backend(1).reconcileNode("gpu-a", plan, inventory, snapshot, NOW))
+                .isInstanceOfSatisfying(MigBackend.StepFailed.class, e -> {
+                    assertThat(e.report().reason()).isEqualTo("RepartitionStepFailed");
+                    assertThat(e.report().deployments()).containsExactly("ns/big");
+                    assertThat(e.report().message())
+                            .contains("node gpu-a", "IDLE -> APPLYING", "is forbidden: patch refused");
+                });
+        assertThat(backend(1)
+                        .reconcileNode("gpu-b", plan, inventory, snapshot, NOW)
+                        .progress())
+                .as("gpu-b changes nothing: no write, no failure")
+                .isEmpty();
+    }
+
+    @Test
+    void aReplicaWhoseSliceNobodyReportedIsNotBlamedForAChangeSelectedAfterTheDrain() {
+        // gpu-a: GPU 0 at 4x 1g.6gb with tiny-0 on it (slice not reported), GPU 1 changed from 4g.24gb to
+        // 4x 1g.6gb for phantom; MIG Manager failed. In the new layout GPU 1 has 1g.6gb slices too, but tiny-0 was
+        // running before the change, which the drain only let through because tiny-0 could not be on GPU 1.
+        migConfig(TestNodes.nvidiaDefault() + "\n" + TestNodes.PER_GPU_ENTRY + """
+                  quartet-0000000001:
+                    - devices: all
+                      mig-enabled: true
+                      mig-devices:
+                        "1g.6gb": 4
+                """);
+        cluster.put(TestNodes.perGpuA30("gpu-a")
+                .editMetadata()
+                .addToLabels(NvidiaLabels.MIG_CONFIG, "quartet-0000000001")
+                .addToLabels(NvidiaLabels.MIG_CONFIG_STATE, NvidiaLabels.STATE_FAILED)
+                .addToAnnotations(QuartetLabels.NODE_CONFIG, "quartet-0000000001")
+                .addToAnnotations(
+                        QuartetLabels.NODE_CONFIG_REQUESTED_AT,
+                        NOW.minusSeconds(60).toString())
+                .addToAnnotations(QuartetLabels.NODE_LAST_GOOD_CONFIG, "per-gpu")
+                .endMetadata()
+                .build());
+        Pod tiny = replica("tiny", "tiny-0", "gpu-a", 0, "1g.6gb", 0);
+        tiny.getMetadata().getAnnotations().remove(QuartetLabels.MIG_DEVICE);
+        ClusterSnapshot snapshot = new ClusterSnapshot(cluster.nodes(), List.of(tiny), migConfig(), null);
+        Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
+                .build(
+                        snapshot,
+                        new InventoryBuilder.Owners(Map.of(
+                                "ns/tiny", movable("tiny", "1g.6gb"), "ns/phantom", movable("phantom", "1g.6gb"))),
+                        NOW);
+        Plan plan = new Plan(
+                List.of(),
+                List.of(new Assignment("ns/phantom", "gpu-a", 1, "1g.6gb", 0, false, null)),
+                List.of(),
+                List.of(),
+                List.of());
+
+        NodeProgress progress = pass(backend(1), plan, inventory, snapshot, NOW).get("gpu-a");
+
+        assertThat(progress.reason()).isEqualTo("MigManagerFailed");
+        assertThat(progress.gpus()).containsExactly(1);
+        assertThat(progress.deployments()).containsExactly("ns/phantom");
+        assertThat(failure("gpu-a").deployments()).containsExactly("ns/phantom");
+        assertThat(label("gpu-a", NvidiaLabels.MIG_CONFIG)).isEqualTo("per-gpu");
     }
 }

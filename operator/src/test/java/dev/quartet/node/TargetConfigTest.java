@@ -14,6 +14,7 @@ import dev.quartet.planner.Plan;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class TargetConfigTest {
@@ -62,7 +63,7 @@ class TargetConfigTest {
                 List.of(),
                 List.of());
 
-        List<MigConfigSpec> groups = TargetConfig.groups(node(), plan, LAYERED);
+        List<MigConfigSpec> groups = TargetConfig.groups(node(), plan, LAYERED, Set.of());
 
         // Had GPU 1 been given the first entry (4x 1g.6gb), MIG Manager would wipe it, without a drain.
         assertThat(groups)
@@ -80,7 +81,35 @@ class TargetConfigTest {
                 List.of(),
                 List.of());
 
-        assertThat(TargetConfig.groups(node(), plan, LAYERED))
+        assertThat(TargetConfig.groups(node(), plan, LAYERED, Set.of()))
                 .containsExactly(new MigConfigSpec(List.of(), List.of(0, 1), true, Map.of("4g.24gb", 1)));
+    }
+
+    @Test
+    void aGpuWithMigOffThatThePlanLeavesAloneIsNeverTurnedOn() {
+        // Two A30s, both with MIG mode off, selecting a config the ConfigMap does not have: only the allocatable
+        // (two nvidia.com/gpu) tells their mode. The plan changes GPU 0 and leaves GPU 1 as it is.
+        GpuNode node = GpuNode.from(TestNodes.node(
+                                "gpu-node-1",
+                                "NVIDIA-A30",
+                                2,
+                                "unknown-config",
+                                NvidiaLabels.STATE_SUCCESS,
+                                Map.of(NvidiaLabels.FULL_GPU_RESOURCE, new Quantity("2")))
+                        .build())
+                .orElseThrow();
+        Plan plan = new Plan(
+                List.of(
+                        new GpuPlan("gpu-node-1", 0, GpuModel.A30, List.of(new Instance("4g.24gb", 0)), true),
+                        new GpuPlan("gpu-node-1", 1, GpuModel.A30, List.of(), false)),
+                List.of(),
+                List.of(),
+                List.of(),
+                List.of());
+
+        assertThat(TargetConfig.groups(node, plan, LAYERED, Set.of(0, 1)))
+                .containsExactly(
+                        new MigConfigSpec(List.of(), List.of(0), true, Map.of("4g.24gb", 1)),
+                        new MigConfigSpec(List.of(), List.of(1), false, Map.of()));
     }
 }

@@ -2,18 +2,15 @@ package dev.quartet.reconciler;
 
 import dev.quartet.config.QuartetConfig;
 import dev.quartet.demand.DemandFactory;
-import dev.quartet.demand.SpecValidator;
 import dev.quartet.inventory.ClusterSnapshot;
-import dev.quartet.inventory.GpuNode;
-import dev.quartet.inventory.Inventory;
-import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.nvidia.MigPartedConfig;
-import dev.quartet.planner.Demand;
 import dev.quartet.planner.MigPlanner;
 import dev.quartet.planner.Plan;
+import dev.quartet.preview.PlanningInput;
+import dev.quartet.preview.PlanningSettings;
 import dev.quartet.status.EventRecorder;
 import dev.quartet.status.NodeProgress;
 import dev.quartet.status.StatusBuilder;
@@ -97,6 +94,10 @@ final class ReconcileHarness {
             public LeaderElection leaderElection() {
                 throw new UnsupportedOperationException();
             }
+
+            public Webhook webhook() {
+                throw new UnsupportedOperationException();
+            }
         };
         actuator.init();
     }
@@ -107,20 +108,11 @@ final class ReconcileHarness {
     Result reconcile(InferenceDeployment d, List<InferenceDeployment> all) {
         List<Pod> podList = pods.values().stream().map(p -> JSON.clone(p)).toList();
         ClusterSnapshot snapshot = new ClusterSnapshot(nodes, podList, mig, null);
-        List<GpuNode> gpuNodes =
-                nodes.stream().map(GpuNode::from).flatMap(Optional::stream).toList();
-        List<Demand> demands = all.stream()
-                .filter(x -> SpecValidator.validateDeployment(x).isEmpty())
-                .sorted(Comparator.comparing(DemandFactory::id))
-                .map(x -> DemandFactory.demand(x, gpuNodes))
-                .toList();
-        Map<String, Demand> byId = new TreeMap<>();
-        demands.forEach(x -> byId.put(x.name(), x));
-        Inventory inventory = new InventoryBuilder(true, Duration.ofSeconds(30))
-                .build(snapshot, new InventoryBuilder.Owners(byId), now);
-        Plan plan = new MigPlanner().plan(inventory.state(), demands, ClusterPlanning.failing(podList));
+        PlanningSettings settings = new PlanningSettings(true, Duration.ofSeconds(30), 6);
+        PlanningInput input = PlanningInput.of(snapshot, all, settings, now);
+        Plan plan = input.plan(new MigPlanner());
         ClusterView view = new ClusterView(
-                byId, plan, inventory, Map.<String, NodeProgress>of(), ClusterView.groupReplicaPods(podList), now);
+                input, plan, Map.<String, NodeProgress>of(), ClusterView.groupReplicaPods(podList), now, settings);
         String id = DemandFactory.id(d);
         List<Pod> mine = view.podsOf(id);
         DeploymentPart part =

@@ -86,6 +86,8 @@ class StatusBuilderTest {
         Set<String> waitingNodes = Set.of();
         RolloutProgress rollout = RolloutProgress.NONE;
         boolean changed;
+        List<String> wouldFit = List.of();
+        Optional<String> capacityNote = Optional.empty();
 
         Inputs pods(Pod... p) {
             pods = List.of(p);
@@ -93,13 +95,29 @@ class StatusBuilderTest {
         }
 
         Inputs node(String name, Phase phase, String reason, String message) {
-            nodes.put(name, new NodeProgress(name, phase, reason, message, List.of(0), Set.of("ml/resnet")));
+            return node(name, phase, reason, message, Set.of("ml/resnet"));
+        }
+
+        /** A node's report that names the deployments its change affects. */
+        Inputs node(String name, Phase phase, String reason, String message, Set<String> affected) {
+            nodes.put(name, new NodeProgress(name, phase, reason, message, List.of(0), affected));
             return this;
         }
 
         StatusInputs build() {
             return new StatusInputs(
-                    problems, pods, "abc123", profile, unsatisfied, nodes, waitingNodes, rollout, changed, ENDPOINT);
+                    problems,
+                    pods,
+                    "abc123",
+                    profile,
+                    unsatisfied,
+                    nodes,
+                    waitingNodes,
+                    rollout,
+                    changed,
+                    ENDPOINT,
+                    wouldFit,
+                    capacityNote);
         }
     }
 
@@ -213,6 +231,21 @@ class StatusBuilderTest {
     }
 
     @Test
+    void aShortfallSaysWhatWouldFitTheReplicasWhenPlanningAgainFoundIt() {
+        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"));
+        in.unsatisfied = Optional.of(new Unsatisfied("ml/resnet", 2, UnsatisfiedReason.InsufficientSlices));
+        in.wouldFit = List.of("raise spec.priority to 11 (now 0): 2 more replicas fit", "add a node like gpu-1");
+
+        InferenceDeploymentStatus s = builder.build(deployment(3), in.build());
+
+        assertThat(condition(s, "Degraded").getMessage())
+                .isEqualTo("2 of 3 replicas have no MIG slice: every GPU that could hold this profile is full;"
+                        + " would fit: raise spec.priority to 11 (now 0): 2 more replicas fit;"
+                        + " would fit: add a node like gpu-1");
+        assertThat(condition(s, "Degraded").getObservedGeneration()).isEqualTo(s.getObservedGeneration());
+    }
+
+    @Test
     void insufficientSlicesNamesTheMissingCount() {
         Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"));
         in.unsatisfied = Optional.of(new Unsatisfied("ml/resnet", 2, UnsatisfiedReason.InsufficientSlices));
@@ -260,8 +293,14 @@ class StatusBuilderTest {
                         "Progressing=True/RollingOut",
                         "Degraded=True/BlockedByRunningReplicas");
         assertThat(StatusBuilder.shortfall(moving, missing, 3))
-                .isEqualTo(
-                        new StatusBuilder.Shortfall("BlockedByRunningReplicas", "3 of 3 replicas have no MIG slice"));
+                .as("the event says what the Degraded condition says")
+                .isEqualTo(new StatusBuilder.Shortfall(
+                        "BlockedByRunningReplicas",
+                        "3 of 3 replicas have no MIG slice: free slices exist only on GPUs whose running replicas may"
+                                + " not move; what may help: set movable: true on those deployments or free the GPUs"))
+                .isEqualTo(new StatusBuilder.Shortfall(
+                        "BlockedByRunningReplicas",
+                        condition(moving, "Degraded").getMessage()));
     }
 
     @Test
@@ -296,6 +335,48 @@ class StatusBuilderTest {
         assertThat(summary(condition(s, "Ready"))).isEqualTo("Ready=False/MigManagerFailed");
         assertThat(summary(condition(s, "Progressing"))).isEqualTo("Progressing=True/Repartitioning");
         assertThat(condition(s, "Progressing").getMessage()).contains("gpu-1").doesNotContain("gpu-2");
+    }
+
+    @Test
+    void aNodeFailureIsReportedOnlyByTheDeploymentsItsChangeAffects() {
+        String message = "MIG Manager reported failed on node gpu-2 applying quartet-0a1b2c3d4e";
+        Inputs in = new Inputs()
+                .pods(ready("resnet-0", "gpu-2"), starting("resnet-1", "gpu-2"))
+                .node("gpu-2", Phase.FAILED, Reasons.MIG_MANAGER_FAILED, message, Set.of("ml/other"));
+
+        InferenceDeploymentStatus s = builder.build(deployment(2), in.build());
+
+        assertThat(summary(condition(s, "Degraded"))).isEqualTo("Degraded=False/AsExpected");
+        assertThat(condition(s, "Ready").getReason()).isNotEqualTo(Reasons.MIG_MANAGER_FAILED);
+    }
+
+    @Test
+    void aStepTheApiServerRefusedIsReportedByTheAffectedDeployment() {
+        String message = "a step of the repartition of node gpu-2 failed (IDLE -> STAGED): forbidden";
+        Inputs in = new Inputs()
+                .pods(ready("resnet-0", "gpu-1"))
+                .node("gpu-2", Phase.FAILED, Reasons.REPARTITION_STEP_FAILED, message);
+
+        InferenceDeploymentStatus s = builder.build(deployment(2), in.build());
+
+        assertThat(summary(condition(s, "Degraded"))).isEqualTo("Degraded=True/RepartitionStepFailed");
+        assertThat(condition(s, "Degraded").getMessage()).isEqualTo(message);
+    }
+
+    @Test
+    void aShortfallSaysWhichGpusHaveMigModeOff() {
+        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"));
+        in.unsatisfied = Optional.of(new Unsatisfied("ml/resnet", 1, UnsatisfiedReason.InsufficientSlices));
+        in.capacityNote = Optional.of("GPU(s) [0, 1] of gpu-2 have MIG mode off; Quartet changes MIG mode only when"
+                + " the chart value migManager.allowMigModeChange is true");
+
+        InferenceDeploymentStatus s = builder.build(deployment(2), in.build());
+
+        assertThat(summary(condition(s, "Degraded"))).isEqualTo("Degraded=True/InsufficientSlices");
+        assertThat(condition(s, "Degraded").getMessage())
+                .startsWith("1 of 2 replicas have no MIG slice: every GPU that could hold this profile is full")
+                .endsWith("; GPU(s) [0, 1] of gpu-2 have MIG mode off; Quartet changes MIG mode only when the chart"
+                        + " value migManager.allowMigModeChange is true");
     }
 
     @Test

@@ -36,6 +36,18 @@ public record GpuHardware(
         return new GpuHardware(node, index, model, enableMig, created, next);
     }
 
+    /**
+     * This GPU with only {@code kept} of its devices left (the others destroyed, as by a clear that stopped part way);
+     * the survivors keep their UUIDs.
+     */
+    public GpuHardware withDevices(List<MigDevice> kept) {
+        if (!devices.containsAll(kept)) {
+            throw new IllegalArgumentException("GPU " + index + " has no such devices: " + kept);
+        }
+        List<MigDevice> ordered = devices.stream().filter(kept::contains).toList();
+        return new GpuHardware(node, index, model, migEnabled, ordered, generation);
+    }
+
     /** A stable fake GPU UUID derived from node name and index. */
     public String uuid() {
         return "GPU-" + UUID.nameUUIDFromBytes((node + "/gpu/" + index).getBytes(StandardCharsets.UTF_8));

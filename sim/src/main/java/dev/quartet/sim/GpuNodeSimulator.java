@@ -39,6 +39,16 @@ public final class GpuNodeSimulator implements AutoCloseable {
     public static final String SIMULATED_LABEL = "quartet.dev/simulated";
     public static final String MIG_DEVICE_ANNOTATION = SimulatedKubelet.MIG_DEVICE_ANNOTATION;
     public static final String WORKER_URL_ANNOTATION = WorkerProcesses.WORKER_URL_ANNOTATION;
+    /**
+     * Simulator-only pod annotation (docs/contracts.md): what the pod's simulated container runs, which decides whether
+     * NVML would show a process on its device. Absent: a process while the pod runs.
+     */
+    public static final String PROCESS_ANNOTATION = "sim.quartet.dev/process";
+    /** The container runs without a process on its GPU device (idle, not started, CPU fallback). */
+    public static final String PROCESS_NONE = "none";
+    /** The container crashes and restarts with back-off; no process between crashes. */
+    public static final String PROCESS_CRASH_LOOPING = "crash-looping";
+
     private static final Logger LOG = Logger.getLogger(GpuNodeSimulator.class.getName());
     private static final Duration LEASE_RENEWAL = Duration.ofSeconds(10);
     private static final Duration KUBELET_RESYNC = Duration.ofSeconds(30);
@@ -57,8 +67,10 @@ public final class GpuNodeSimulator implements AutoCloseable {
     private final EventLoop heartbeats = new EventLoop();
 
     private final List<DeletedPod> deletedWhileRunning = new CopyOnWriteArrayList<>();
+    private final List<DisruptedPod> disrupted = new CopyOnWriteArrayList<>();
     private final NodeApi api;
     private final MigConfigMapStore configs;
+    private final DevicePlugin plugin;
     private final WorkerProcesses workers;
     private final SimulatedKubelet kubelet;
     private final MigManagerSimulator migManager;
@@ -74,9 +86,49 @@ public final class GpuNodeSimulator implements AutoCloseable {
         this.reconfigureDelay = options.reconfigureDelay();
         this.api = new NodeApi(client);
         this.configs = new MigConfigMapStore(client, options.migNamespace(), options.migConfigMap());
+        this.plugin = new DevicePlugin(api, loop);
         this.workers = new WorkerProcesses(options);
-        this.kubelet = new SimulatedKubelet(client, nodes, workers, loop, deletedWhileRunning::add);
-        this.migManager = new MigManagerSimulator(api, configs, loop, () -> reconfigureDelay, this::publish);
+        this.kubelet = new SimulatedKubelet(
+                client,
+                nodes,
+                workers,
+                loop,
+                deletedWhileRunning::add,
+                disrupted::add,
+                deviceAllocator(options.strictness()));
+        this.migManager = new MigManagerSimulator(
+                api, configs, loop, () -> reconfigureDelay, options.strictness(), plugin, new NodeSide());
+    }
+
+    /** The node as MIG Manager needs it: who uses which device, and the node's reboot. */
+    private final class NodeSide implements MigManagerSimulator.Node {
+        @Override
+        public Map<String, String> held(SimulatedNode node) {
+            return kubelet.held(node);
+        }
+
+        @Override
+        public Map<String, String> processes(SimulatedNode node) {
+            return kubelet.processes(node);
+        }
+
+        @Override
+        public void devicesDestroyed(SimulatedNode node, java.util.Set<String> uuids) {
+            kubelet.devicesDestroyed(node, uuids);
+        }
+
+        @Override
+        public void reboot(SimulatedNode node, Runnable onBoot) {
+            GpuNodeSimulator.this.reboot(node, onBoot);
+        }
+    }
+
+    private static DevicePluginAllocator deviceAllocator(Strictness strictness) {
+        long seed = strictness.deviceChoiceSeed() != null ? strictness.deviceChoiceSeed() : System.nanoTime();
+        if (strictness.deviceChoice() == Strictness.DeviceChoice.RANDOM) {
+            LOG.info(() -> "device choice: random, seed " + seed + " (repeat a run with --seed " + seed + ")");
+        }
+        return new DevicePluginAllocator(strictness.deviceChoice(), seed);
     }
 
     /** Starts the simulator and registers {@code options.nodes()} nodes; returns once they are Ready. */
@@ -84,10 +136,11 @@ public final class GpuNodeSimulator implements AutoCloseable {
         GpuNodeSimulator sim = new GpuNodeSimulator(client, options);
         try {
             sim.startInformers();
+            // renewals start before registration ends: registering hundreds of nodes takes longer than a lease lasts
+            sim.heartbeats.every(sim::heartbeat, LEASE_RENEWAL);
             for (int i = 0; i < options.nodes(); i++) {
                 sim.addNode();
             }
-            sim.heartbeats.every(sim::heartbeat, LEASE_RENEWAL);
             sim.loop.every(sim::resync, KUBELET_RESYNC);
         } catch (RuntimeException e) {
             sim.close();
@@ -98,6 +151,9 @@ public final class GpuNodeSimulator implements AutoCloseable {
 
     private void startInformers() {
         configs.ensureExists();
+        if (!options.strictness().configFileLag().isZero()) {
+            configs.setFileLag(options.strictness().configFileLag());
+        }
         podInformer = client.pods()
                 .inAnyNamespace()
                 .inform(
@@ -187,7 +243,8 @@ public final class GpuNodeSimulator implements AutoCloseable {
             gpus.add(GpuHardware.of(spec.name(), i, spec.model(), spec.layout().migEnabled(), placement.instances()));
         }
         SimulatedNode node = new SimulatedNode(spec.name(), spec.model(), gpus);
-        node.observedConfig = config;
+        node.latestConfig = config;
+        node.lastRead = config;
         node.migState = NvidiaLabels.STATE_SUCCESS;
         return onLoopAndWait(() -> {
             Map<String, String> labels = new LinkedHashMap<>();
@@ -200,7 +257,17 @@ public final class GpuNodeSimulator implements AutoCloseable {
             labels.putAll(GpuFeatureDiscovery.labels(spec.model(), gpus));
             labels.put(NvidiaLabels.MIG_CONFIG, config);
             labels.put(NvidiaLabels.MIG_CONFIG_STATE, NvidiaLabels.STATE_SUCCESS);
-            node.uid = api.register(spec.name(), labels, GpuFeatureDiscovery.resources(spec.model(), gpus), true);
+            if (options.strictness().operandShutdown().enabled()) {
+                // the GPU Operator deploys its operands on GPU nodes by these labels; MIG Manager pauses them
+                NvidiaLabels.OPERANDS_PAUSED_FOR_MIG_CHANGE.forEach(l -> labels.put(l, "true"));
+            }
+            Map<String, Integer> resources = GpuFeatureDiscovery.resources(spec.model(), gpus);
+            resources.forEach((k, v) -> {
+                if (v != null) {
+                    node.registeredResources.add(k);
+                }
+            });
+            node.uid = api.register(spec.name(), labels, resources, true);
             nodes.put(spec.name(), node);
             api.renewLease(spec.name(), node.uid);
             LOG.info(() -> "registered node " + spec.name() + ": " + spec.gpus() + " x "
@@ -221,8 +288,9 @@ public final class GpuNodeSimulator implements AutoCloseable {
     }
 
     private void forget(SimulatedNode node) {
-        if (node.pendingApply != null) {
-            node.pendingApply.cancel(false);
+        node.forgotten = true;
+        if (node.migRun != null) {
+            node.migRun.cancelled = true;
         }
         kubelet.forget(node);
         nodes.remove(node.name);
@@ -241,10 +309,33 @@ public final class GpuNodeSimulator implements AutoCloseable {
         }
     }
 
-    /** Publishes what GFD and the device plugin see after the GPUs changed. */
-    private void publish(SimulatedNode node) {
-        api.patchResources(node.name, GpuFeatureDiscovery.resources(node.model, node.gpus));
-        api.patchLabels(node.name, GpuFeatureDiscovery.labels(node.model, node.gpus));
+    /**
+     * MIG Manager reboots the node ({@code WITH_REBOOT}): the kubelet stops (Ready=False, no lease renewals), every
+     * container ends; after the reboot duration the node is Ready again with a new boot ID, the kubelet admits its pods
+     * anew ({@link SimulatedKubelet#afterReboot}) and MIG Manager starts ({@code onBoot}).
+     */
+    private void reboot(SimulatedNode node, Runnable onBoot) {
+        node.notReady = true;
+        node.devicePluginUp = false;
+        api.patchReady(node.name, false, "rebooting (MIG Manager, WITH_REBOOT=true)");
+        kubelet.nodeDown(node);
+        LOG.info(() ->
+                "node " + node.name + " rebooting for " + options.strictness().rebootDuration());
+        loop.schedule(
+                () -> {
+                    if (node.forgotten) {
+                        return;
+                    }
+                    node.notReady = false;
+                    api.patchBootId(node.name, node.name + "-" + System.currentTimeMillis());
+                    api.patchReady(node.name, true, "");
+                    api.renewLease(node.name, node.uid);
+                    plugin.afterReboot(node);
+                    kubelet.afterReboot(node, podInformer.getStore().list());
+                    LOG.info(() -> "node " + node.name + " up again after the reboot");
+                    onBoot.run();
+                },
+                options.strictness().rebootDuration());
     }
 
     private void heartbeat() {
@@ -325,6 +416,31 @@ public final class GpuNodeSimulator implements AutoCloseable {
     }
 
     /**
+     * Fault knob (NVIDIA/mig-parted#18, #97): MIG Manager reports {@code success} for every change on this node but
+     * creates no instances: each GPU that was to change is left with its MIG mode and none. GPUs that need no change
+     * keep theirs, and a failing apply still fails.
+     */
+    public void successWithoutInstances(String node, boolean on) {
+        onLoopAndWait(() -> {
+            require(node).successWithoutInstances = on;
+            return null;
+        });
+    }
+
+    /**
+     * Fault knob: when {@code nvidia.com/mig.config} changes while MIG Manager applies (or is stuck {@code pending}
+     * on) another config, it finishes that apply, reports its result ({@code success} for the abandoned config), and
+     * acts on the latest label only {@code hold} later; null turns it off. So a {@code success} seen after a label
+     * change may belong to the config before it.
+     */
+    public void lateSuccessForAbandonedConfig(String node, Duration hold) {
+        onLoopAndWait(() -> {
+            require(node).lateSuccessHold = hold;
+            return null;
+        });
+    }
+
+    /**
      * Fault knob: the node's kubelet dies (Ready=False, no lease renewals, its pods are not processed and stay
      * Terminating when deleted) or comes back (Ready=True, catches up with its pods).
      */
@@ -345,14 +461,15 @@ public final class GpuNodeSimulator implements AutoCloseable {
         });
     }
 
-    /** How long MIG Manager stays {@code pending} before finishing an apply (applies to the next change). */
+    /** How long the apply itself takes (MIG Manager {@code pending}; applies to the next change). */
     public void setReconfigureDelay(Duration delay) {
         this.reconfigureDelay = delay;
     }
 
     /**
      * MIG Manager reads the mig-parted ConfigMap as the kubelet's mounted copy, which follows changes {@code lag}
-     * late (zero, the default: it reads the ConfigMap as it is).
+     * late (zero, the default: it reads the ConfigMap as it is; the option {@link Strictness#configFileLag()} sets it
+     * at start).
      */
     public void setConfigFileLag(Duration lag) {
         configs.setFileLag(lag);
@@ -366,6 +483,14 @@ public final class GpuNodeSimulator implements AutoCloseable {
     /** Every pod on this simulator's nodes seen deleted (or deletion requested) while it was Running. */
     public List<DeletedPod> deletedWhileRunning() {
         return List.copyOf(deletedWhileRunning);
+    }
+
+    /**
+     * Every running pod these nodes broke without a deletion: its device destroyed under it by a reconfiguration, or
+     * its node rebooted by MIG Manager.
+     */
+    public List<DisruptedPod> disruptedPods() {
+        return List.copyOf(disrupted);
     }
 
     public SimulatorOptions options() {

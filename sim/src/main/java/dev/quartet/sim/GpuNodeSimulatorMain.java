@@ -26,13 +26,15 @@ public final class GpuNodeSimulatorMain {
         --mig-configmap NAME          MIG Manager's ConfigMap (default default-mig-parted-config)
         --mig-namespace NS            its namespace (default gpu-operator)
         --node-prefix P               node names are P1, P2, ... (default gpu-node-)
-        --reconfigure-delay-ms MS     time MIG Manager stays pending per change (default 1000)
+        --reconfigure-delay-ms MS     how long the apply itself takes (default 1000)
+        --reconfigure-delay D         the same as a duration (500ms, 10s)
         --worker-processes            run pods whose image contains 'quartet-worker' as local processes
         --worker-jar PATH             the worker's jar (default worker-image/target/quarkus-app/quarkus-run.jar)
         --worker-model-root DIR       local directory standing in for file:///models in the image
         --worker-log-dir DIR          worker process logs (default $TMPDIR/quartet-sim-workers)
         --keep-nodes-on-exit          leave the nodes registered when stopped (they go NotReady)
-      """;
+      How strictly NVIDIA's stack and the kubelet are followed (default: gentle, as before issue 17):
+      """ + StrictnessFlags.USAGE + "\n";
 
     private GpuNodeSimulatorMain() {}
 
@@ -67,12 +69,21 @@ public final class GpuNodeSimulatorMain {
                     case "--worker-model-root" ->
                         options = withWorker(options, null, Path.of(value(args, ++i, a)), null);
                     case "--worker-log-dir" -> options = withWorker(options, null, null, Path.of(value(args, ++i, a)));
+                    case "--reconfigure-delay" ->
+                        options = options.withReconfigureDelay(StrictnessFlags.duration(value(args, ++i, a)));
                     case "--keep-nodes-on-exit" -> options = options.withDeleteNodesOnClose(false);
                     case "-h", "--help" -> {
                         System.out.print(USAGE);
                         return;
                     }
-                    default -> throw new IllegalArgumentException("unknown option " + a);
+                    default -> {
+                        if (!StrictnessFlags.isStrictnessFlag(a)) {
+                            throw new IllegalArgumentException("unknown option " + a);
+                        }
+                        Strictness[] strictness = {options.strictness()};
+                        i = StrictnessFlags.apply(args, i, strictness);
+                        options = options.withStrictness(strictness[0]);
+                    }
                 }
             }
             if (kubeconfig == null) {
@@ -140,7 +151,8 @@ public final class GpuNodeSimulatorMain {
         LOG.info(() -> "GPU node simulator running: " + sim.nodeNames() + " (" + options.gpusPerNode() + " x "
                 + options.gpuModel().displayName() + ", layout " + options.layout() + ", MIG config "
                 + options.migNamespace() + "/" + options.migConfigMap()
-                + (options.workerProcesses() ? ", worker processes from " + options.workerJar() : "") + ")");
+                + (options.workerProcesses() ? ", worker processes from " + options.workerJar() : "") + "; "
+                + options.strictness() + ")");
         stopped.await();
     }
 }

@@ -121,6 +121,18 @@ final class NodeApi {
         patchStatus(name, Map.of("capacity", quantities, "allocatable", quantities));
     }
 
+    /** Sets only the allocatable of these extended resources (null values remove them); capacity stays. */
+    void patchAllocatable(String name, Map<String, Integer> resources) {
+        Map<String, Object> quantities = new LinkedHashMap<>();
+        resources.forEach((k, v) -> quantities.put(k, v == null ? null : Integer.toString(v)));
+        patchStatus(name, Map.of("allocatable", quantities));
+    }
+
+    /** A kubelet started after a reboot reports the machine's new boot ID. */
+    void patchBootId(String name, String bootId) {
+        patchStatus(name, Map.of("nodeInfo", Map.of("bootID", bootId)));
+    }
+
     /** Reports the kubelet's Ready condition (and the usual pressure conditions). */
     void patchReady(String name, boolean ready, String why) {
         patchStatus(name, Map.of("conditions", conditions(ready, why)));

@@ -34,36 +34,43 @@ final class SimulatedKubelet {
     static final String MIG_DEVICE_ANNOTATION = "quartet.dev/mig-device";
     private static final Logger LOG = Logger.getLogger(SimulatedKubelet.class.getName());
     private static final AtomicInteger POD_IPS = new AtomicInteger();
+    /** The kubelet's crash-loop back-off: 10 s, doubling, at most 5 min (pkg/kubelet/kubelet.go). */
+    private static final Duration BACK_OFF_INITIAL = Duration.ofSeconds(10);
+
+    private static final Duration BACK_OFF_MAX = Duration.ofMinutes(5);
 
     /**
      * What the kubelet remembers of a pod it runs: its container's restarts, how it last ended (the status'
      * lastState.terminated) and whether it waits in CrashLoopBackOff for its next start.
+     *
+     * @param podStartedAt       when the kubelet started the pod
+     * @param containerStartedAt when its container last started
      */
     private record Running(
             Pod pod,
             String ip,
-            String startedAt,
+            String podStartedAt,
+            String containerStartedAt,
             boolean ready,
             int restarts,
             Map<String, Object> lastTerminated,
-            String containerStartedAt,
             boolean backingOff) {
-        Running(Pod pod, String ip, String startedAt, boolean ready) {
-            this(pod, ip, startedAt, ready, 0, null, startedAt, false);
+        Running(Pod pod, String ip, String podStartedAt, String containerStartedAt, boolean ready, int restarts) {
+            this(pod, ip, podStartedAt, containerStartedAt, ready, restarts, null, false);
         }
 
         Running withReady(boolean r) {
-            return new Running(pod, ip, startedAt, r, restarts, lastTerminated, containerStartedAt, backingOff);
+            return new Running(pod, ip, podStartedAt, containerStartedAt, r, restarts, lastTerminated, backingOff);
         }
 
         /** The container ended as {@code terminated}; it waits for its restart. */
         Running ended(Map<String, Object> terminated) {
-            return new Running(pod, ip, startedAt, false, restarts, terminated, containerStartedAt, true);
+            return new Running(pod, ip, podStartedAt, containerStartedAt, false, restarts, terminated, true);
         }
 
-        /** The container started again. */
+        /** The container started again (not Ready until its probe says so). */
         Running restarted(String at) {
-            return new Running(pod, ip, startedAt, false, restarts + 1, lastTerminated, at, false);
+            return new Running(pod, ip, podStartedAt, at, false, restarts + 1, lastTerminated, false);
         }
     }
 
@@ -77,20 +84,28 @@ final class SimulatedKubelet {
     private final WorkerProcesses workers;
     private final EventLoop loop;
     private final Consumer<DeletedPod> deletedWhileRunning;
+    private final Consumer<DisruptedPod> disrupted;
+    private final DevicePluginAllocator allocator;
     private final Map<String, Running> running = new HashMap<>();
     private final Set<String> recordedDeletions = new HashSet<>();
+    /** Pods this kubelet failed: done with, whatever an older copy in the informer's cache still says. */
+    private final Set<String> failed = new HashSet<>();
 
     SimulatedKubelet(
             KubernetesClient client,
             Map<String, SimulatedNode> nodes,
             WorkerProcesses workers,
             EventLoop loop,
-            Consumer<DeletedPod> deletedWhileRunning) {
+            Consumer<DeletedPod> deletedWhileRunning,
+            Consumer<DisruptedPod> disrupted,
+            DevicePluginAllocator allocator) {
         this.client = client;
+        this.allocator = allocator;
         this.nodes = nodes;
         this.workers = workers;
         this.loop = loop;
         this.deletedWhileRunning = deletedWhileRunning;
+        this.disrupted = disrupted;
     }
 
     /** A pod was added or changed. */
@@ -107,7 +122,7 @@ final class SimulatedKubelet {
             }
             return;
         }
-        if (node.notReady) {
+        if (node.notReady || failed.contains(uid)) {
             return;
         }
         String phase = pod.getStatus() == null ? null : pod.getStatus().getPhase();
@@ -115,8 +130,11 @@ final class SimulatedKubelet {
             release(node, uid);
             return;
         }
-        if (!node.admitted.containsKey(uid)) {
+        SimulatedNode.Admitted admitted = node.admitted.get(uid);
+        if (admitted == null) {
             admit(pod, node);
+        } else if (!workers.isRunning(uid) && admitted.process() != processOf(pod)) {
+            changeProcess(node, admitted, processOf(pod));
         }
     }
 
@@ -127,6 +145,7 @@ final class SimulatedKubelet {
             recordIfRunning(pod);
             release(node, pod.getMetadata().getUid());
         }
+        failed.remove(pod.getMetadata().getUid());
     }
 
     /** The simulated node the pod is bound to, or null (unbound, or another node). */
@@ -135,26 +154,53 @@ final class SimulatedKubelet {
         return name == null ? null : nodes.get(name);
     }
 
+    private static SimulatedNode.ContainerProcess processOf(Pod pod) {
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        return SimulatedNode.ContainerProcess.of(
+                annotations == null ? null : annotations.get(GpuNodeSimulator.PROCESS_ANNOTATION));
+    }
+
+    private static List<String> owners(Pod pod) {
+        return pod.getMetadata().getOwnerReferences() == null
+                ? List.of()
+                : pod.getMetadata().getOwnerReferences().stream()
+                        .map(o -> o.getKind() + "/" + o.getName())
+                        .toList();
+    }
+
+    private static String migDeviceAnnotation(Pod pod) {
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        return annotations == null ? null : annotations.get(MIG_DEVICE_ANNOTATION);
+    }
+
     private void recordIfRunning(Pod pod) {
         boolean wasRunning =
                 pod.getStatus() != null && "Running".equals(pod.getStatus().getPhase());
         if (wasRunning && recordedDeletions.add(pod.getMetadata().getUid())) {
-            List<String> owners = pod.getMetadata().getOwnerReferences() == null
-                    ? List.of()
-                    : pod.getMetadata().getOwnerReferences().stream()
-                            .map(o -> o.getKind() + "/" + o.getName())
-                            .toList();
-            Map<String, String> annotations = pod.getMetadata().getAnnotations();
             deletedWhileRunning.accept(new DeletedPod(
                     pod.getMetadata().getNamespace(),
                     pod.getMetadata().getName(),
                     pod.getMetadata().getUid(),
                     pod.getSpec().getNodeName(),
                     pod.getMetadata().getLabels(),
-                    owners,
-                    annotations == null ? null : annotations.get(MIG_DEVICE_ANNOTATION),
+                    owners(pod),
+                    migDeviceAnnotation(pod),
                     Instant.now()));
         }
+    }
+
+    private void recordDisruption(Pod pod, DisruptedPod.Disruption disruption, String detail) {
+        disrupted.accept(new DisruptedPod(
+                pod.getMetadata().getNamespace(),
+                pod.getMetadata().getName(),
+                pod.getMetadata().getUid(),
+                pod.getSpec().getNodeName(),
+                pod.getMetadata().getLabels(),
+                owners(pod),
+                migDeviceAnnotation(pod),
+                disruption,
+                detail,
+                Instant.now()));
     }
 
     private void admit(Pod pod, SimulatedNode node) {
@@ -174,7 +220,7 @@ final class SimulatedKubelet {
         node.admitted.put(
                 uid,
                 new SimulatedNode.Admitted(
-                        pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid, grants));
+                        pod.getMetadata().getNamespace(), pod.getMetadata().getName(), uid, grants, processOf(pod)));
         // Until the pod is reported Running, any failure (a rejected patch, an unexpected exception or error) must undo
         // the admission: a pod left in node.admitted is skipped by every later event and sync, so it would stay
         // Pending.
@@ -212,9 +258,13 @@ final class SimulatedKubelet {
             if (!annotations.isEmpty()) {
                 patchPod(pod, Map.of("metadata", Map.of("annotations", annotations)), false);
             }
-            Running r = new Running(pod, nextPodIp(), NodeApi.now(), worker == null);
+            SimulatedNode.ContainerProcess process = processOf(pod);
+            boolean ready = worker == null && process != SimulatedNode.ContainerProcess.CRASH_LOOPING;
+            String now = NodeApi.now();
+            Running r = new Running(
+                    pod, nextPodIp(), now, now, ready, process == SimulatedNode.ContainerProcess.CRASH_LOOPING ? 1 : 0);
             running.put(uid, r);
-            patchPod(pod, Map.of("status", runningStatus(r)), true);
+            patchPod(pod, Map.of("status", runningStatus(r, node.admitted.get(uid))), true);
             started = true;
             LOG.info(() -> "node " + node.name + ": pod " + key + " running"
                     + (grants.isEmpty()
@@ -240,6 +290,8 @@ final class SimulatedKubelet {
             WorkerProcesses.WorkerProcess w = worker;
             w.process().onExit().thenAccept(p -> loop.execute(() -> workerExited(node, pod, w, p.exitValue())));
             scheduleProbe(node, w, Duration.ofMillis(500));
+        } else if (processOf(pod) == SimulatedNode.ContainerProcess.CRASH_LOOPING) {
+            scheduleCrash(node, uid);
         }
     }
 
@@ -270,16 +322,29 @@ final class SimulatedKubelet {
         }
     }
 
+    /** The kubelet's wording of a rejected allocation (pkg/kubelet/cm/admission/errors.go). */
+    private static String unexpected(String cause) {
+        return "Allocate failed due to " + cause + ", which is unexpected";
+    }
+
     private List<SimulatedNode.Grant> allocate(SimulatedNode node, Map<String, Integer> requests)
             throws AdmissionException {
+        if (!node.devicePluginUp && !requests.isEmpty()) {
+            // devicemanager/manager.go devicesToAllocate, with the plugin disconnected or not registered yet
+            String resource = requests.keySet().iterator().next();
+            throw new AdmissionException(unexpected(
+                    node.registeredResources.contains(resource)
+                            ? "no healthy devices present; cannot allocate unhealthy devices " + resource
+                            : "cannot allocate unregistered device " + resource));
+        }
         Set<String> busy = new HashSet<>(node.busyUuids());
         List<SimulatedNode.Grant> grants = new ArrayList<>();
         for (Map.Entry<String, Integer> e : requests.entrySet()) {
             for (int i = 0; i < e.getValue(); i++) {
                 SimulatedNode.Grant grant = grantOne(node, busy, e.getKey())
-                        .orElseThrow(() -> new AdmissionException("Allocate failed due to requested number of devices "
-                                + "unavailable for " + e.getKey() + ". Requested: " + e.getValue() + ", Available: "
-                                + available(node, e.getKey()) + ", which is unexpected"));
+                        .orElseThrow(() -> new AdmissionException(
+                                unexpected("requested number of devices unavailable for " + e.getKey() + ". Requested: "
+                                        + e.getValue() + ", Available: " + available(node, e.getKey()))));
                 busy.add(grant.uuid());
                 grants.add(grant);
             }
@@ -289,14 +354,15 @@ final class SimulatedKubelet {
 
     private Optional<SimulatedNode.Grant> grantOne(SimulatedNode node, Set<String> busy, String resource) {
         if (resource.equals(NvidiaLabels.FULL_GPU_RESOURCE)) {
-            return DevicePluginAllocator.chooseFullGpu(node.gpus, busy)
-                    .map(g -> new SimulatedNode.Grant(resource, g.index(), null, g.uuid()));
+            return allocator
+                    .chooseFullGpu(node.gpus, busy)
+                    .map(g -> new SimulatedNode.Grant(resource, g.index(), null, g.uuid(), false));
         }
         return node.model.profiles().stream()
                 .filter(p -> p.resourceName().equals(resource))
                 .findFirst()
-                .flatMap(p -> DevicePluginAllocator.chooseMig(node.gpus, busy, p))
-                .map(d -> new SimulatedNode.Grant(resource, d.gpu(), d, d.uuid()));
+                .flatMap(p -> allocator.chooseMig(node.gpus, busy, p))
+                .map(d -> new SimulatedNode.Grant(resource, d.gpu(), d, d.uuid(), false));
     }
 
     private long available(SimulatedNode node, String resource) {
@@ -315,14 +381,12 @@ final class SimulatedKubelet {
     /** After a simulator restart: take back the devices a running pod's annotation names, if they still exist. */
     private List<SimulatedNode.Grant> reclaim(Pod pod, SimulatedNode node, Map<String, Integer> requests)
             throws AdmissionException {
-        String annotation = pod.getMetadata().getAnnotations() == null
-                ? null
-                : pod.getMetadata().getAnnotations().get(MIG_DEVICE_ANNOTATION);
+        String annotation = migDeviceAnnotation(pod);
         Set<String> busy = node.busyUuids();
         List<SimulatedNode.Grant> grants = new ArrayList<>();
         for (MigDevice d : node.gpus.stream().flatMap(g -> g.devices().stream()).toList()) {
             if (annotation != null && annotation.contains(d.uuid()) && !busy.contains(d.uuid())) {
-                grants.add(new SimulatedNode.Grant(d.profile().resourceName(), d.gpu(), d, d.uuid()));
+                grants.add(new SimulatedNode.Grant(d.profile().resourceName(), d.gpu(), d, d.uuid(), false));
             }
         }
         if (grants.size()
@@ -357,6 +421,171 @@ final class SimulatedKubelet {
         }
     }
 
+    /**
+     * Who runs a process on each device of the node, as NVML would list it: a worker-process pod while its process
+     * runs; a simulated container while it runs and is not marked {@code none} or {@code crash-looping}. Stale grants
+     * name no device that exists.
+     */
+    Map<String, String> processes(SimulatedNode node) {
+        Map<String, String> result = new LinkedHashMap<>();
+        for (SimulatedNode.Admitted a : node.admitted.values()) {
+            boolean process = workers.isRunning(a.uid())
+                    || (running.containsKey(a.uid()) && a.process() == SimulatedNode.ContainerProcess.RUNNING);
+            if (process) {
+                a.grants().stream().filter(g -> !g.stale()).forEach(g -> result.put(g.uuid(), "pod " + a.key()));
+            }
+        }
+        return result;
+    }
+
+    /** Who holds each device of the node (with or without a process on it). */
+    Map<String, String> held(SimulatedNode node) {
+        Map<String, String> result = new LinkedHashMap<>();
+        node.admitted
+                .values()
+                .forEach(a -> a.grants().stream()
+                        .filter(g -> !g.stale())
+                        .forEach(g -> result.put(g.uuid(), "pod " + a.key())));
+        return result;
+    }
+
+    /**
+     * These devices were destroyed under the pods holding them. As on a real node the pods keep running and the kubelet
+     * reports nothing (the device manager has no device to check them against; pkg/kubelet/cm/devicemanager/
+     * manager.go {@code UpdateAllocatedResourcesStatus} reports a device it no longer knows as healthy): the
+     * container keeps the device node it was started with, which now leads nowhere, until it restarts, and a restart
+     * fails (NVIDIA's container runtime cannot find the device). The grant stays with the pod, marked stale, so the
+     * freed scheduler capacity is still counted against it, as the scheduler does.
+     */
+    void devicesDestroyed(SimulatedNode node, Set<String> uuids) {
+        for (SimulatedNode.Admitted a : List.copyOf(node.admitted.values())) {
+            List<String> lost = a.grants().stream()
+                    .filter(g -> !g.stale() && uuids.contains(g.uuid()))
+                    .map(SimulatedNode.Grant::uuid)
+                    .toList();
+            if (lost.isEmpty()) {
+                continue;
+            }
+            List<SimulatedNode.Grant> grants = a.grants().stream()
+                    .map(g -> uuids.contains(g.uuid()) ? g.destroyed() : g)
+                    .toList();
+            node.admitted.put(a.uid(), a.with(grants, a.process()));
+            Running r = running.get(a.uid());
+            if (r != null) {
+                recordDisruption(r.pod(), DisruptedPod.Disruption.DEVICE_DESTROYED, String.join(",", lost));
+            }
+            LOG.warning(() -> "node " + node.name + ": pod " + a.key() + " had no process on " + lost
+                    + ", destroyed under it; it keeps running with a stale device");
+        }
+    }
+
+    /** A marked pod changed what its container runs (test annotation {@code sim.quartet.dev/process}). */
+    private void changeProcess(
+            SimulatedNode node, SimulatedNode.Admitted admitted, SimulatedNode.ContainerProcess process) {
+        node.admitted.put(admitted.uid(), admitted.with(admitted.grants(), process));
+        Running r = running.get(admitted.uid());
+        if (r == null) {
+            return;
+        }
+        boolean crashing = process == SimulatedNode.ContainerProcess.CRASH_LOOPING;
+        Running updated = crashing ? r.restarted(NodeApi.now()).withReady(false) : r.withReady(true);
+        running.put(admitted.uid(), updated);
+        patchStatusQuietly(node, updated);
+        LOG.info(() -> "node " + node.name + ": pod " + admitted.key() + " container now " + process);
+        if (crashing) {
+            scheduleCrash(node, admitted.uid());
+        }
+    }
+
+    /** The next crash of a crash-looping container, after the kubelet's back-off. */
+    private void scheduleCrash(SimulatedNode node, String uid) {
+        Running r = running.get(uid);
+        if (r == null) {
+            return;
+        }
+        long factor = 1L << Math.min(Math.max(r.restarts() - 1, 0), 10);
+        Duration backOff = BACK_OFF_INITIAL.multipliedBy(factor);
+        loop.schedule(
+                () -> {
+                    SimulatedNode.Admitted a = node.admitted.get(uid);
+                    Running now = running.get(uid);
+                    if (a == null
+                            || now == null
+                            || node.notReady
+                            || a.process() != SimulatedNode.ContainerProcess.CRASH_LOOPING) {
+                        return;
+                    }
+                    Running crashed = now.restarted(NodeApi.now());
+                    running.put(uid, crashed);
+                    patchStatusQuietly(node, crashed);
+                    scheduleCrash(node, uid);
+                },
+                backOff.compareTo(BACK_OFF_MAX) > 0 ? BACK_OFF_MAX : backOff);
+    }
+
+    private void patchStatusQuietly(SimulatedNode node, Running r) {
+        try {
+            patchPod(
+                    r.pod(),
+                    Map.of(
+                            "status",
+                            runningStatus(
+                                    r, node.admitted.get(r.pod().getMetadata().getUid()))),
+                    true);
+        } catch (KubernetesClientException e) {
+            LOG.fine(() -> "pod " + r.pod().getMetadata().getName() + " gone: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The node goes down (MIG Manager rebooted it): every container ends, worker processes too. The pods stay bound to
+     * the node; the kubelet deals with them when it is back ({@link #afterReboot}).
+     */
+    void nodeDown(SimulatedNode node) {
+        for (SimulatedNode.Admitted a : List.copyOf(node.admitted.values())) {
+            Running r = running.get(a.uid());
+            if (r != null) {
+                recordDisruption(r.pod(), DisruptedPod.Disruption.NODE_REBOOTED, "node rebooted by MIG Manager");
+            }
+            if (workers.isRunning(a.uid()) && a.grants().isEmpty()) {
+                // admitted afresh at boot, with a new worker process
+                release(node, a.uid());
+            } else {
+                workers.stop(a.uid());
+            }
+        }
+    }
+
+    /**
+     * The node is up again. The kubelet admits every pod bound to it anew (kubelet.go {@code HandlePodAdditions}). A pod
+     * with device-plugin resources fails: after a reboot no container runs, so the device manager must allocate, and the
+     * plugin has not registered yet ({@code devicesToAllocate}, scenario 3 "node reboot"; kubernetes/kubernetes#118559):
+     * phase Failed, reason {@code UnexpectedAdmissionError}; its owner must replace it. Other pods are kept and their
+     * containers restarted (restart count + 1).
+     */
+    void afterReboot(SimulatedNode node, List<Pod> pods) {
+        for (SimulatedNode.Admitted a : List.copyOf(node.admitted.values())) {
+            Running r = running.get(a.uid());
+            if (r == null) {
+                continue;
+            }
+            if (!a.grants().isEmpty()) {
+                String resource = a.grants().get(0).resource();
+                release(node, a.uid());
+                fail(
+                        r.pod(),
+                        "UnexpectedAdmissionError",
+                        unexpected("no healthy devices present; cannot allocate unhealthy devices " + resource));
+                LOG.info(() -> "node " + node.name + ": pod " + a.key() + " failed admission after the reboot");
+                continue;
+            }
+            Running restarted = r.restarted(NodeApi.now());
+            running.put(a.uid(), restarted);
+            patchStatusQuietly(node, restarted);
+        }
+        resync(node, pods);
+    }
+
     private void scheduleProbe(SimulatedNode node, WorkerProcesses.WorkerProcess w, Duration after) {
         loop.schedule(
                 () -> {
@@ -377,7 +606,7 @@ final class SimulatedKubelet {
             Running updated = r.withReady(ok);
             running.put(w.podUid(), updated);
             try {
-                patchPod(r.pod(), Map.of("status", runningStatus(updated)), true);
+                patchPod(r.pod(), Map.of("status", runningStatus(updated, node.admitted.get(w.podUid()))), true);
                 LOG.info(() -> "pod " + w.pod() + " worker " + (ok ? "ready" : "not ready") + " at " + w.url());
             } catch (KubernetesClientException e) {
                 LOG.fine(() -> "pod " + w.pod() + " gone while probing: " + e.getMessage());
@@ -423,7 +652,7 @@ final class SimulatedKubelet {
         running.put(uid, ended);
         Duration backoff = restartBackoff(r.restarts());
         try {
-            patchPod(r.pod(), Map.of("status", runningStatus(ended)), true);
+            patchPod(r.pod(), Map.of("status", runningStatus(ended, node.admitted.get(uid))), true);
         } catch (KubernetesClientException e) {
             LOG.fine(() -> "pod " + w.pod() + " gone after its worker exited: " + e.getMessage());
         }
@@ -464,7 +693,7 @@ final class SimulatedKubelet {
                                             WorkerProcesses.WORKER_URL_ANNOTATION, w.url(),
                                             WorkerProcesses.WORKER_GRPC_ANNOTATION, w.grpcAddress()))),
                     false);
-            patchPod(r.pod(), Map.of("status", runningStatus(restarted)), true);
+            patchPod(r.pod(), Map.of("status", runningStatus(restarted, node.admitted.get(uid))), true);
         } catch (KubernetesClientException e) {
             LOG.fine(() -> "pod " + w.pod() + " gone while restarting its worker: " + e.getMessage());
         }
@@ -473,6 +702,7 @@ final class SimulatedKubelet {
     }
 
     private void fail(Pod pod, String reason, String message) {
+        failed.add(pod.getMetadata().getUid());
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("phase", "Failed");
         status.put("reason", reason);
@@ -487,20 +717,21 @@ final class SimulatedKubelet {
         }
     }
 
-    private Map<String, Object> runningStatus(Running r) {
+    private Map<String, Object> runningStatus(Running r, SimulatedNode.Admitted admitted) {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("phase", "Running");
         status.put("hostIP", "127.0.0.1");
         status.put("podIP", r.ip());
         status.put("podIPs", List.of(Map.of("ip", r.ip())));
-        status.put("startTime", r.startedAt());
+        status.put("startTime", r.podStartedAt());
         status.put(
                 "conditions",
                 List.of(
-                        condition("Initialized", true, r.startedAt()),
+                        condition("Initialized", true, r.podStartedAt()),
                         condition("Ready", r.ready(), NodeApi.now()),
                         condition("ContainersReady", r.ready(), NodeApi.now()),
-                        condition("PodScheduled", true, r.startedAt())));
+                        condition("PodScheduled", true, r.podStartedAt())));
+        boolean crashing = admitted != null && admitted.process() == SimulatedNode.ContainerProcess.CRASH_LOOPING;
         List<Map<String, Object>> containers = new ArrayList<>();
         for (Container c : r.pod().getSpec().getContainers()) {
             Map<String, Object> cs = new LinkedHashMap<>();
@@ -509,30 +740,67 @@ final class SimulatedKubelet {
             cs.put("imageID", "sim://" + c.getImage());
             cs.put("containerID", "sim://" + r.pod().getMetadata().getUid() + "/" + c.getName());
             cs.put("ready", r.ready());
-            cs.put("started", !r.backingOff());
+            cs.put("started", !crashing && !r.backingOff());
             cs.put("restartCount", r.restarts());
-            cs.put(
-                    "state",
-                    r.backingOff()
-                            ? Map.of(
-                                    "waiting",
-                                    Map.of(
-                                            "reason",
-                                            "CrashLoopBackOff",
-                                            "message",
-                                            "back-off "
-                                                    + restartBackoff(r.restarts())
-                                                            .toSeconds()
-                                                    + "s restarting failed container=" + c.getName() + " pod="
-                                                    + r.pod().getMetadata().getName()))
-                            : Map.of("running", Map.of("startedAt", r.containerStartedAt())));
-            if (r.lastTerminated() != null) {
+            if (crashing) {
+                cs.put(
+                        "state",
+                        Map.of(
+                                "waiting",
+                                Map.of(
+                                        "reason",
+                                        "CrashLoopBackOff",
+                                        "message",
+                                        "back-off restarting " + "failed container=" + c.getName() + " pod="
+                                                + r.pod().getMetadata().getName())));
+                cs.put("lastState", Map.of("terminated", lastTermination(r, admitted)));
+            } else if (r.backingOff()) {
+                cs.put(
+                        "state",
+                        Map.of(
+                                "waiting",
+                                Map.of(
+                                        "reason",
+                                        "CrashLoopBackOff",
+                                        "message",
+                                        "back-off "
+                                                + restartBackoff(r.restarts()).toSeconds()
+                                                + "s restarting failed container=" + c.getName() + " pod="
+                                                + r.pod().getMetadata().getName())));
+            } else {
+                cs.put("state", Map.of("running", Map.of("startedAt", r.containerStartedAt())));
+            }
+            if (!crashing && r.lastTerminated() != null) {
                 cs.put("lastState", Map.of("terminated", r.lastTerminated()));
             }
             containers.add(cs);
         }
         status.put("containerStatuses", containers);
         return status;
+    }
+
+    /**
+     * How a crash-looping container last ended: its process failed, or, once its device was destroyed, NVIDIA's
+     * container runtime could not find the device when the container was created again.
+     */
+    private static Map<String, Object> lastTermination(Running r, SimulatedNode.Admitted admitted) {
+        Optional<SimulatedNode.Grant> stale =
+                admitted.grants().stream().filter(SimulatedNode.Grant::stale).findFirst();
+        Map<String, Object> t = new LinkedHashMap<>();
+        if (stale.isPresent()) {
+            t.put("exitCode", 128);
+            t.put("reason", "StartError");
+            t.put(
+                    "message",
+                    "failed to create containerd task: OCI runtime create failed: nvidia-container-cli: "
+                            + "device error: " + stale.get().uuid() + ": unknown device");
+        } else {
+            t.put("exitCode", 1);
+            t.put("reason", "Error");
+        }
+        t.put("startedAt", r.containerStartedAt());
+        t.put("finishedAt", r.containerStartedAt());
+        return t;
     }
 
     private static Map<String, Object> condition(String type, boolean status, String time) {

@@ -3,6 +3,7 @@ package dev.quartet.sim;
 import dev.quartet.nvidia.GpuModel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.UnaryOperator;
 
 /**
  * How a {@link GpuNodeSimulator} is shaped. Immutable; change with the {@code with...} methods.
@@ -14,12 +15,15 @@ import java.time.Duration;
  * @param migConfigMap       name of MIG Manager's ConfigMap (mig-parted config under key {@code config.yaml})
  * @param migNamespace       its namespace
  * @param nodePrefix         node names are {@code <prefix><n>}, n from 1
- * @param reconfigureDelay   how long MIG Manager stays {@code pending} before it finishes an apply
+ * @param reconfigureDelay   how long the apply itself takes (MIG Manager {@code pending}, operands gone, until the
+ *                           GPUs are changed)
  * @param workerProcesses    run pods whose image contains {@code quartet-worker} as real local processes
  * @param workerJar          the worker's runnable jar
  * @param workerModelRoot    local directory that stands in for the image's {@code /models}
  * @param workerLogDir       where worker process logs go
  * @param deleteNodesOnClose delete the simulator's nodes (and their pods) on close
+ * @param strictness         how strictly NVIDIA's stack and the kubelet are followed ({@link Strictness#gentle()} by
+ *                           default for now)
  */
 public record SimulatorOptions(
         int nodes,
@@ -34,12 +38,16 @@ public record SimulatorOptions(
         Path workerJar,
         Path workerModelRoot,
         Path workerLogDir,
-        boolean deleteNodesOnClose) {
+        boolean deleteNodesOnClose,
+        Strictness strictness) {
 
     public static final String DEFAULT_CONFIGMAP = "default-mig-parted-config";
     public static final String DEFAULT_NAMESPACE = "gpu-operator";
 
-    /** The defaults: 2 A30 nodes with 4 GPUs, MIG enabled without instances, NVIDIA's default ConfigMap. */
+    /**
+     * The defaults: 2 A30 nodes with 4 GPUs, MIG enabled without instances, NVIDIA's default ConfigMap, every
+     * behaviour gentle ({@link Strictness#gentle()}).
+     */
     public static SimulatorOptions defaults() {
         return new SimulatorOptions(
                 2,
@@ -54,75 +62,32 @@ public record SimulatorOptions(
                 Path.of("worker-image/target/quarkus-app/quarkus-run.jar"),
                 null,
                 Path.of(System.getProperty("java.io.tmpdir"), "quartet-sim-workers"),
-                true);
+                true,
+                Strictness.gentle());
     }
 
     public SimulatorOptions withNodes(int n) {
-        return new SimulatorOptions(
-                n,
-                gpusPerNode,
-                gpuModel,
-                layout,
-                migConfigMap,
-                migNamespace,
-                nodePrefix,
-                reconfigureDelay,
-                workerProcesses,
-                workerJar,
-                workerModelRoot,
-                workerLogDir,
-                deleteNodesOnClose);
+        Builder b = new Builder(this);
+        b.nodes = n;
+        return b.build();
     }
 
     public SimulatorOptions withGpusPerNode(int n) {
-        return new SimulatorOptions(
-                nodes,
-                n,
-                gpuModel,
-                layout,
-                migConfigMap,
-                migNamespace,
-                nodePrefix,
-                reconfigureDelay,
-                workerProcesses,
-                workerJar,
-                workerModelRoot,
-                workerLogDir,
-                deleteNodesOnClose);
+        Builder b = new Builder(this);
+        b.gpusPerNode = n;
+        return b.build();
     }
 
     public SimulatorOptions withGpuModel(GpuModel m) {
-        return new SimulatorOptions(
-                nodes,
-                gpusPerNode,
-                m,
-                layout,
-                migConfigMap,
-                migNamespace,
-                nodePrefix,
-                reconfigureDelay,
-                workerProcesses,
-                workerJar,
-                workerModelRoot,
-                workerLogDir,
-                deleteNodesOnClose);
+        Builder b = new Builder(this);
+        b.gpuModel = m;
+        return b.build();
     }
 
     public SimulatorOptions withLayout(MigLayout l) {
-        return new SimulatorOptions(
-                nodes,
-                gpusPerNode,
-                gpuModel,
-                l,
-                migConfigMap,
-                migNamespace,
-                nodePrefix,
-                reconfigureDelay,
-                workerProcesses,
-                workerJar,
-                workerModelRoot,
-                workerLogDir,
-                deleteNodesOnClose);
+        Builder b = new Builder(this);
+        b.layout = l;
+        return b.build();
     }
 
     public SimulatorOptions withLayout(String l) {
@@ -130,106 +95,143 @@ public record SimulatorOptions(
     }
 
     public SimulatorOptions withMigConfigMap(String namespace, String name) {
-        return new SimulatorOptions(
-                nodes,
-                gpusPerNode,
-                gpuModel,
-                layout,
-                name,
-                namespace,
-                nodePrefix,
-                reconfigureDelay,
-                workerProcesses,
-                workerJar,
-                workerModelRoot,
-                workerLogDir,
-                deleteNodesOnClose);
+        Builder b = new Builder(this);
+        b.migNamespace = namespace;
+        b.migConfigMap = name;
+        return b.build();
     }
 
     public SimulatorOptions withNodePrefix(String p) {
-        return new SimulatorOptions(
-                nodes,
-                gpusPerNode,
-                gpuModel,
-                layout,
-                migConfigMap,
-                migNamespace,
-                p,
-                reconfigureDelay,
-                workerProcesses,
-                workerJar,
-                workerModelRoot,
-                workerLogDir,
-                deleteNodesOnClose);
+        Builder b = new Builder(this);
+        b.nodePrefix = p;
+        return b.build();
     }
 
     public SimulatorOptions withReconfigureDelay(Duration d) {
-        return new SimulatorOptions(
-                nodes,
-                gpusPerNode,
-                gpuModel,
-                layout,
-                migConfigMap,
-                migNamespace,
-                nodePrefix,
-                d,
-                workerProcesses,
-                workerJar,
-                workerModelRoot,
-                workerLogDir,
-                deleteNodesOnClose);
+        Builder b = new Builder(this);
+        b.reconfigureDelay = d;
+        return b.build();
     }
 
     /** Worker-process mode with this jar, model root and log directory (model root may be null: no rewrite). */
     public SimulatorOptions withWorkerProcesses(Path jar, Path modelRoot, Path logDir) {
-        return new SimulatorOptions(
-                nodes,
-                gpusPerNode,
-                gpuModel,
-                layout,
-                migConfigMap,
-                migNamespace,
-                nodePrefix,
-                reconfigureDelay,
-                true,
-                jar,
-                modelRoot,
-                logDir,
-                deleteNodesOnClose);
+        Builder b = new Builder(this);
+        b.workerProcesses = true;
+        b.workerJar = jar;
+        b.workerModelRoot = modelRoot;
+        b.workerLogDir = logDir;
+        return b.build();
     }
 
     /** The same options with worker-process mode off (worker settings kept). */
     public SimulatorOptions withWorkerProcessesOff() {
-        return new SimulatorOptions(
-                nodes,
-                gpusPerNode,
-                gpuModel,
-                layout,
-                migConfigMap,
-                migNamespace,
-                nodePrefix,
-                reconfigureDelay,
-                false,
-                workerJar,
-                workerModelRoot,
-                workerLogDir,
-                deleteNodesOnClose);
+        Builder b = new Builder(this);
+        b.workerProcesses = false;
+        return b.build();
     }
 
-    public SimulatorOptions withDeleteNodesOnClose(boolean b) {
-        return new SimulatorOptions(
-                nodes,
-                gpusPerNode,
-                gpuModel,
-                layout,
-                migConfigMap,
-                migNamespace,
-                nodePrefix,
-                reconfigureDelay,
-                workerProcesses,
-                workerJar,
-                workerModelRoot,
-                workerLogDir,
-                b);
+    public SimulatorOptions withDeleteNodesOnClose(boolean d) {
+        Builder b = new Builder(this);
+        b.deleteNodesOnClose = d;
+        return b.build();
+    }
+
+    public SimulatorOptions withStrictness(Strictness s) {
+        Builder b = new Builder(this);
+        b.strictness = s;
+        return b.build();
+    }
+
+    /** The strictness changed by {@code change}, e.g. {@code o.withStrictness(s -> s.withStateShortcuts(true))}. */
+    public SimulatorOptions withStrictness(UnaryOperator<Strictness> change) {
+        return withStrictness(change.apply(strictness));
+    }
+
+    /** Behaviour 1: who picks a pod's device (seed null: from the clock, logged). */
+    public SimulatorOptions withDeviceChoice(Strictness.DeviceChoice choice, Long seed) {
+        return withStrictness(s -> s.withDeviceChoice(choice, seed));
+    }
+
+    /** Behaviour 2: MIG Manager pauses the device plugin, GFD and DCGM around every reconfiguration. */
+    public SimulatorOptions withOperandShutdown(Duration stopDelay, Duration restartDelay) {
+        return withStrictness(s -> s.withOperandShutdown(Strictness.OperandShutdown.of(stopDelay, restartDelay)));
+    }
+
+    /** MIG Manager's mounted copy of its ConfigMap follows the ConfigMap this late. */
+    public SimulatorOptions withConfigFileLag(Duration lag) {
+        return withStrictness(s -> s.withConfigFileLag(lag));
+    }
+
+    /** Behaviour 3: an apply in flight finishes before a changed label is acted on; flaps are coalesced. */
+    public SimulatorOptions withFinishApplyInFlight(boolean finish) {
+        return withStrictness(s -> s.withFinishApplyInFlight(finish));
+    }
+
+    /** Behaviour 4: {@code success} or {@code failed} without {@code pending} where MIG Manager skips it. */
+    public SimulatorOptions withStateShortcuts(boolean shortcuts) {
+        return withStrictness(s -> s.withStateShortcuts(shortcuts));
+    }
+
+    /** Behaviour 5: how an apply treats busy GPUs and failures. */
+    public SimulatorOptions withApplyModel(Strictness.ApplyModel model) {
+        return withStrictness(s -> s.withApplyModel(model));
+    }
+
+    /** Behaviour 6: what a MIG mode change takes (and how long a reboot lasts). */
+    public SimulatorOptions withMigModeChange(Strictness.MigModeChange change, Duration rebootDuration) {
+        return withStrictness(s -> s.withMigModeChange(change).withRebootDuration(rebootDuration));
+    }
+
+    /** A mutable copy, so that each {@code with} method names only what it changes. */
+    private static final class Builder {
+        int nodes;
+        int gpusPerNode;
+        GpuModel gpuModel;
+        MigLayout layout;
+        String migConfigMap;
+        String migNamespace;
+        String nodePrefix;
+        Duration reconfigureDelay;
+        boolean workerProcesses;
+        Path workerJar;
+        Path workerModelRoot;
+        Path workerLogDir;
+        boolean deleteNodesOnClose;
+        Strictness strictness;
+
+        Builder(SimulatorOptions o) {
+            nodes = o.nodes;
+            gpusPerNode = o.gpusPerNode;
+            gpuModel = o.gpuModel;
+            layout = o.layout;
+            migConfigMap = o.migConfigMap;
+            migNamespace = o.migNamespace;
+            nodePrefix = o.nodePrefix;
+            reconfigureDelay = o.reconfigureDelay;
+            workerProcesses = o.workerProcesses;
+            workerJar = o.workerJar;
+            workerModelRoot = o.workerModelRoot;
+            workerLogDir = o.workerLogDir;
+            deleteNodesOnClose = o.deleteNodesOnClose;
+            strictness = o.strictness;
+        }
+
+        SimulatorOptions build() {
+            return new SimulatorOptions(
+                    nodes,
+                    gpusPerNode,
+                    gpuModel,
+                    layout,
+                    migConfigMap,
+                    migNamespace,
+                    nodePrefix,
+                    reconfigureDelay,
+                    workerProcesses,
+                    workerJar,
+                    workerModelRoot,
+                    workerLogDir,
+                    deleteNodesOnClose,
+                    strictness);
+        }
     }
 }

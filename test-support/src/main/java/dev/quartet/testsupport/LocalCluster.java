@@ -2,6 +2,7 @@ package dev.quartet.testsupport;
 
 import dev.quartet.sim.GpuNodeSimulator;
 import dev.quartet.sim.SimulatorOptions;
+import dev.quartet.sim.StrictnessFlags;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionCondition;
@@ -180,13 +181,16 @@ public final class LocalCluster {
 
     /**
      * Starts GPU node simulator with a unique node prefix (so tests never share nodes), shaped by {@code shape} from
-     * {@link SimulatorOptions#defaults()} with one node. Close it at the end of the test (its nodes are deleted);
-     * whatever is still open is closed at JVM exit.
+     * {@link SimulatorOptions#defaults()} with one node and the simulator flags of {@code QUARTET_SIM_FLAGS} (or
+     * {@code -Dquartet.sim.flags}), e.g. {@code --strict} or {@code --device-choice random --seed 7}: how a whole test
+     * run is switched to NVIDIA's stricter behaviours ({@link StrictnessFlags}); what {@code shape} sets wins. Close
+     * it at the end of the test (its nodes are deleted); whatever is still open is closed at JVM exit.
      */
     public GpuNodeSimulator startSimulator(UnaryOperator<SimulatorOptions> shape) {
         String prefix = "t" + runId + "-" + counter.incrementAndGet() + "-gpu-";
-        SimulatorOptions options =
-                shape.apply(SimulatorOptions.defaults().withNodes(1)).withNodePrefix(prefix);
+        SimulatorOptions base =
+                StrictnessFlags.fromEnvironment(SimulatorOptions.defaults().withNodes(1));
+        SimulatorOptions options = shape.apply(base).withNodePrefix(prefix);
         GpuNodeSimulator sim = GpuNodeSimulator.start(client, options);
         simulators.add(sim);
         return sim;
