@@ -49,6 +49,7 @@ esac
 say "Building Quartet (operator, worker, simulator) where missing"
 if [ ! -f operator/target/quarkus-app/quarkus-run.jar ] || [ ! -f worker-image/target/quarkus-app/quarkus-run.jar ] \
    || [ ! -f sim/target/quartet-gpu-sim.jar ] || [ ! -f operator/target/test-classpath.txt ]; then
+  step "Debian packages (gcc for the fake NVML)" "$LOGS/packages.log" hack/local-cluster.sh packages
   step "build (./mvnw package -DskipTests)" "$LOGS/build.log" ./mvnw -B -ntp package -DskipTests
 fi
 

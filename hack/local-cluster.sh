@@ -13,6 +13,7 @@
 #   hack/local-cluster.sh down   [--state-dir DIR]
 #   hack/local-cluster.sh status [--state-dir DIR]
 #   hack/local-cluster.sh build          # only build (or find) the binaries; prints their directory
+#   hack/local-cluster.sh packages       # only install the Debian packages the build and the cluster need
 #   hack/local-cluster.sh kubeconfig [--state-dir DIR]   # print the kubeconfig path
 #
 # Environment: QUARTET_K8S_VERSION (default 1.36.3; a directory of that name must exist under
@@ -31,7 +32,8 @@ K8S_MODULE=$REPO_ROOT/hack/kubernetes/$K8S_VERSION
 ETCD_MODULE=$REPO_ROOT/hack/etcd
 CACHE_DIR=${QUARTET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/quartet}
 STATE_DIR=${QUARTET_CLUSTER_DIR:-${TMPDIR:-/tmp}/quartet-cluster-$(id -u)}
-APT_PACKAGES=(openssl curl jq)
+# gcc and libc6-dev compile the fake NVML (node-agent/src/fake-nvml) during the Maven build
+APT_PACKAGES=(openssl curl jq gcc libc6-dev)
 COMPONENTS=(etcd kube-apiserver kube-scheduler kube-controller-manager simulator)
 
 log() { printf '[local-cluster] %s\n' "$*" >&2; }
@@ -332,6 +334,7 @@ main() {
     down) cmd_down ;;
     status) cmd_status ;;
     build) build_binaries; echo "$BIN_DIR" ;;
+    packages) ensure_packages ;;
     kubeconfig) echo "$STATE_DIR/kubeconfig" ;;
     *) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; [ -z "$cmd" ] || [ "$cmd" = help ] || [ "$cmd" = -h ] || exit 2 ;;
   esac

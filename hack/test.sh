@@ -40,6 +40,8 @@ cluster_up() {
 }
 trap 'hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
 
+# Debian packages first: the unit-test build compiles the fake NVML with gcc.
+step "Debian packages" "$LOGS/packages.log" hack/local-cluster.sh packages
 t=$SECONDS
 step "checks and unit tests" "$LOGS/unit.log" ./mvnw -B -ntp verify -DskipITs "$@"
 echo "[test] checks and unit tests passed in $((SECONDS - t)) s"

@@ -84,3 +84,20 @@ app.kubernetes.io/component: operator
 {{- $hosts }}
 {{- end }}
 {{- end }}
+
+{{/* The node agent's ServiceAccount (its own: it patches pods and nodes, the operator never needs to). */}}
+{{- define "quartet.nodeAgentName" -}}
+{{- printf "%s-node-agent" (include "quartet.fullname" .) }}
+{{- end }}
+
+{{/* Labels that select the node agent's pods. */}}
+{{- define "quartet.nodeAgentSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "quartet.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: node-agent
+{{- end }}
+
+{{/* Node agent image reference. */}}
+{{- define "quartet.nodeAgentImage" -}}
+{{- printf "%s:%s" .Values.nodeAgent.image.repository (.Values.nodeAgent.image.tag | default .Chart.AppVersion) }}
+{{- end }}

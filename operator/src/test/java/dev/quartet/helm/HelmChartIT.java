@@ -14,7 +14,10 @@ import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.Watch;
 import io.fabric8.kubernetes.client.Watcher;
@@ -307,6 +310,57 @@ class HelmChartIT {
                         .customResourceDefinitions()
                         .withName(SERVICE_MONITOR_CRD)
                         .delete();
+            }
+        }
+    }
+
+    @Test
+    void theNodeAgentsAccountMayReadAndPatchPodsAndNodesAndNothingElse() {
+        // No node carries the selector's label: the DaemonSet exists but starts no pod on the simulated nodes.
+        try (ChartInstallation chart = ChartInstallation.install(
+                cluster,
+                namespace,
+                Map.of(
+                        "migManager",
+                        Map.of("namespace", migNamespace),
+                        "nodeAgent",
+                        Map.of("enabled", true, "nodeSelector", Map.of("quartet.dev/no-such-node", "true"))))) {
+            String account = chart.serviceAccountName() + "-node-agent";
+            assertThat(admin.apps()
+                            .daemonSets()
+                            .inNamespace(namespace)
+                            .withName(account)
+                            .get())
+                    .isNotNull();
+            Config asAgent = new ConfigBuilder(admin.getConfiguration())
+                    .withImpersonateUsername("system:serviceaccount:" + namespace + ":" + account)
+                    .withImpersonateGroups(
+                            "system:serviceaccounts", "system:serviceaccounts:" + namespace, "system:authenticated")
+                    .build();
+            try (KubernetesClient agent =
+                    new KubernetesClientBuilder().withConfig(asAgent).build()) {
+                assertAllowed(agent, "list", "", "pods", "", null, null);
+                assertAllowed(agent, "watch", "", "pods", "", null, null);
+                assertAllowed(agent, "patch", "", "pods", "", "any-tenant", "replica-0");
+                assertAllowed(agent, "list", "", "nodes", "", null, null);
+                assertAllowed(agent, "watch", "", "nodes", "", null, null);
+                assertAllowed(agent, "patch", "", "nodes", "", null, "gpu-node-1");
+                assertDenied(agent, "update", "", "pods", "", "any-tenant", "replica-0");
+                assertDenied(agent, "delete", "", "pods", "", "any-tenant", "replica-0");
+                assertDenied(agent, "create", "", "pods", "", "any-tenant", null);
+                assertDenied(agent, "create", "", "pods", "eviction", "any-tenant", "replica-0");
+                assertDenied(agent, "patch", "", "pods", "status", "any-tenant", "replica-0");
+                assertDenied(agent, "update", "", "nodes", "", null, "gpu-node-1");
+                assertDenied(agent, "delete", "", "nodes", "", null, "gpu-node-1");
+                assertDenied(agent, "get", "", "secrets", "", namespace, null);
+                assertDenied(agent, "get", "", "configmaps", "", migNamespace, "default-mig-parted-config");
+                assertDenied(agent, "list", "inference.quartet.dev", "inferencedeployments", "", null, null);
+                // what the agent's informers ask for
+                agent.pods()
+                        .inAnyNamespace()
+                        .withField("spec.nodeName", "gpu-node-1")
+                        .list();
+                agent.nodes().withField("metadata.name", "gpu-node-1").list();
             }
         }
     }

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
@@ -559,9 +560,85 @@ class HelmChartTest {
                         .satisfies(s -> assertThat(s.getName()).isEqualTo(PREFIX)));
     }
 
+    @Test
+    void theNodeAgentIsNotInstalledUnlessEnabled() {
+        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, Map.of());
+
+        assertThat(chart.all(DaemonSet.class)).isEmpty();
+        assertThat(chart.all(ClusterRole.class))
+                .extracting(r -> r.getMetadata().getName())
+                .doesNotContain(PREFIX + "-node-agent");
+    }
+
+    @Test
+    void theNodeAgentRunsOnMigNodesUnderItsOwnAccountAllowedOnlyToReadAndPatchPodsAndNodes() {
+        QuartetChart.Rendered chart = QuartetChart.render(
+                RELEASE, NAMESPACE, Map.of("nodeAgent", Map.of("enabled", true, "resyncInterval", "45s")));
+
+        DaemonSet agent = chart.all(DaemonSet.class).get(0);
+        PodSpec pod = agent.getSpec().getTemplate().getSpec();
+        String account = PREFIX + "-node-agent";
+        assertThat(pod.getServiceAccountName()).isEqualTo(account);
+        assertThat(chart.all(ServiceAccount.class))
+                .extracting(a -> a.getMetadata().getName())
+                .contains(account, PREFIX);
+        assertThat(pod.getNodeSelector()).containsExactly(Map.entry("nvidia.com/mig.capable", "true"));
+        assertThat(pod.getRuntimeClassName()).isEqualTo("nvidia");
+        assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+
+        // the one host mount: the kubelet's PodResources directory, read-only
+        assertThat(pod.getVolumes())
+                .filteredOn(v -> v.getHostPath() != null)
+                .singleElement()
+                .satisfies(v -> assertThat(v.getHostPath().getPath()).isEqualTo("/var/lib/kubelet/pod-resources"));
+        Container container = pod.getContainers().get(0);
+        assertThat(container.getVolumeMounts())
+                .filteredOn(m -> m.getMountPath().equals("/var/lib/kubelet/pod-resources"))
+                .singleElement()
+                .satisfies(m -> assertThat(m.getReadOnly()).isTrue());
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(container.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+        assertThat(container.getSecurityContext().getCapabilities().getAdd()).isNullOrEmpty();
+        assertThat(container.getSecurityContext().getPrivileged()).isNotEqualTo(Boolean.TRUE);
+        assertThat(container.getResources().getLimits()).containsKeys("cpu", "memory");
+        assertThat(fieldRef(container, "QUARTET_AGENT_NODE_NAME")).isEqualTo("spec.nodeName");
+        assertThat(env(container))
+                .containsEntry("QUARTET_AGENT_POD_RESOURCES_SOCKET", "/var/lib/kubelet/pod-resources/kubelet.sock")
+                .containsEntry("QUARTET_AGENT_RESYNC_INTERVAL", "45s")
+                .containsEntry("NVIDIA_VISIBLE_DEVICES", "all")
+                .containsEntry("NVIDIA_DRIVER_CAPABILITIES", "utility");
+
+        Set<String> rules = new TreeSet<>();
+        chart.all(ClusterRole.class).stream()
+                .filter(r -> r.getMetadata().getName().equals(account))
+                .forEach(r -> r.getRules().forEach(rule -> rules.add(describe(account, rule))));
+        assertThat(rules)
+                .containsExactlyInAnyOrder(
+                        account + ": [] pods [get, list, watch, patch]",
+                        account + ": [] nodes [get, list, watch, patch]");
+        assertThat(chart.all(ClusterRoleBinding.class))
+                .filteredOn(b -> b.getRoleRef().getName().equals(account))
+                .singleElement()
+                .satisfies(b -> assertThat(b.getSubjects())
+                        .singleElement()
+                        .satisfies(s -> assertThat(s.getName()).isEqualTo(account)));
+        // the operator's own rules do not grow: it never patches pods
+        assertThat(chart.all(ClusterRole.class).stream()
+                        .filter(r -> !r.getMetadata().getName().equals(account))
+                        .flatMap(r -> r.getRules().stream())
+                        .filter(rule -> rule.getResources().contains("pods"))
+                        .flatMap(rule -> rule.getVerbs().stream()))
+                .doesNotContain("patch");
+    }
+
     @ParameterizedTest
     @ValueSource(
             strings = {
+                "nodeAgent: {enabled: 'yes'}",
+                "nodeAgent: {resyncInterval: soon}",
+                "nodeAgent: {nodeSelector: {nvidia.com/mig.capable: true}}",
+                "nodeAgent: {image: {pullPolicy: Sometimes}}",
                 "replicas: two",
                 "replicas: -1",
                 "watchNamespaces: team-a",
