@@ -2,10 +2,10 @@ package dev.quartet.agent;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.quartet.agent.annotations.AgentAnnotations;
 import dev.quartet.agent.annotations.AnnotationChanges;
 import dev.quartet.agent.annotations.DesiredAnnotations;
 import dev.quartet.agent.annotations.PodKey;
+import dev.quartet.nvidia.NodeAgentReport;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -58,7 +58,7 @@ final class AnnotationWriter {
                 continue; // not in the cache yet: its add event brings another pass
             }
             Map<String, String> changes =
-                    AnnotationChanges.of(current("pod/" + key, pod), Map.of(AgentAnnotations.MIG_DEVICE, e.getValue()));
+                    AnnotationChanges.of(current("pod/" + key, pod), Map.of(NodeAgentReport.MIG_DEVICE, e.getValue()));
             if (!changes.isEmpty()) {
                 writes += patch(
                         "pod/" + key,

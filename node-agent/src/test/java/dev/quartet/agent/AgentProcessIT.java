@@ -3,7 +3,7 @@ package dev.quartet.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.quartet.agent.annotations.AgentAnnotations;
+import dev.quartet.nvidia.NodeAgentReport;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -46,7 +46,7 @@ class AgentProcessIT {
                 .pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> assertThat(annotations("early"))
                         .as("agent log:\n%s", node.agentLog())
-                        .containsEntry(AgentAnnotations.MIG_DEVICE, AgentHarness.annotation(0, 1)));
+                        .containsEntry(NodeAgentReport.MIG_DEVICE, AgentHarness.annotation(0, 1)));
         await().atMost(Duration.ofSeconds(30))
                 .untilAsserted(() -> assertThat(node.client()
                                 .nodes()
@@ -54,7 +54,7 @@ class AgentProcessIT {
                                 .get()
                                 .getMetadata()
                                 .getAnnotations())
-                        .containsKeys(AgentAnnotations.MIG_LAYOUT, AgentAnnotations.MIG_PROFILES));
+                        .containsKeys(NodeAgentReport.MIG_LAYOUT, NodeAgentReport.MIG_PROFILES));
         assertThat(node.patches())
                 .as("the first pass writes the pod and the node")
                 .containsExactlyInAnyOrder("/api/v1/namespaces/ml/pods/early", "/api/v1/nodes/" + AgentHarness.NODE);
@@ -65,7 +65,7 @@ class AgentProcessIT {
         await().atMost(Duration.ofSeconds(30))
                 .pollInterval(Duration.ofMillis(200))
                 .untilAsserted(() -> assertThat(annotations("late"))
-                        .containsEntry(AgentAnnotations.MIG_DEVICE, AgentHarness.annotation(2, 3)));
+                        .containsEntry(NodeAgentReport.MIG_DEVICE, AgentHarness.annotation(2, 3)));
         Thread.sleep(6_000); // and one resync after
         assertThat(node.patches())
                 .as("the pod's annotation and the node's layout (a process now runs on the slice)")
@@ -76,7 +76,7 @@ class AgentProcessIT {
                         .get()
                         .getMetadata()
                         .getAnnotations()
-                        .get(AgentAnnotations.MIG_LAYOUT))
+                        .get(NodeAgentReport.MIG_LAYOUT))
                 .contains("\"uuid\":\"" + AgentHarness.uuid(2, 3) + "\",\"processes\":1");
     }
 

@@ -3,9 +3,9 @@ package dev.quartet.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.quartet.agent.annotations.AgentAnnotations;
 import dev.quartet.agent.annotations.DesiredAnnotations;
 import dev.quartet.agent.annotations.PodKey;
+import dev.quartet.nvidia.NodeAgentReport;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -80,7 +80,7 @@ class AnnotationWriterTest {
     static DesiredAnnotations desired(String layout) {
         return new DesiredAnnotations(
                 Map.of(new PodKey("ml", "resnet-0"), DEVICE),
-                Map.of(AgentAnnotations.MIG_LAYOUT, layout, AgentAnnotations.MIG_PROFILES, "{}"),
+                Map.of(NodeAgentReport.MIG_LAYOUT, layout, NodeAgentReport.MIG_PROFILES, "{}"),
                 List.of());
     }
 
@@ -97,7 +97,7 @@ class AnnotationWriterTest {
                         .getByKey("ml/resnet-0")
                         .getMetadata()
                         .getAnnotations()
-                        .get(AgentAnnotations.MIG_DEVICE)));
+                        .get(NodeAgentReport.MIG_DEVICE)));
         assertThat(writer.apply(desired("{\"gpus\":[]}")))
                 .as("after the informers caught up")
                 .isZero();
@@ -105,7 +105,7 @@ class AnnotationWriterTest {
 
         Pod pod = client.pods().inNamespace("ml").withName("resnet-0").get();
         assertThat(pod.getMetadata().getAnnotations())
-                .containsEntry(AgentAnnotations.MIG_DEVICE, DEVICE)
+                .containsEntry(NodeAgentReport.MIG_DEVICE, DEVICE)
                 .containsEntry("someone.else/note", "kept");
     }
 
@@ -117,8 +117,8 @@ class AnnotationWriterTest {
         assertThat(writer.apply(desired("{\"gpus\":[{\"index\":0}]}"))).isEqualTo(1);
         assertThat(patches()).containsExactly("/api/v1/nodes/" + NODE);
         assertThat(client.nodes().withName(NODE).get().getMetadata().getAnnotations())
-                .containsEntry(AgentAnnotations.MIG_LAYOUT, "{\"gpus\":[{\"index\":0}]}")
-                .containsEntry(AgentAnnotations.MIG_PROFILES, "{}");
+                .containsEntry(NodeAgentReport.MIG_LAYOUT, "{\"gpus\":[{\"index\":0}]}")
+                .containsEntry(NodeAgentReport.MIG_PROFILES, "{}");
     }
 
     @Test

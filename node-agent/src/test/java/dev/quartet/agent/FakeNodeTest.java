@@ -3,7 +3,6 @@ package dev.quartet.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.quartet.agent.annotations.AgentAnnotations;
 import dev.quartet.agent.annotations.AnnotationRendering;
 import dev.quartet.agent.annotations.DesiredAnnotations;
 import dev.quartet.agent.annotations.PodKey;
@@ -13,6 +12,7 @@ import dev.quartet.agent.nvml.InstanceFacts;
 import dev.quartet.agent.nvml.NvmlException;
 import dev.quartet.agent.nvml.NvmlReader;
 import dev.quartet.agent.nvml.ProfileFacts;
+import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.podresources.UnixSocketGrpc;
 import dev.quartet.podresources.v1.ContainerDevices;
 import dev.quartet.podresources.v1.ContainerResources;
@@ -162,7 +162,7 @@ class FakeNodeTest {
                             Map.entry(
                                     new PodKey("other", "foreign"),
                                     "{\"gpu\":0,\"profile\":\"1g.6gb\",\"start\":0,\"uuid\":\"MIG-0a\"}"));
-            assertThat(desired.node().get(AgentAnnotations.MIG_LAYOUT)).contains("\"uuid\":\"GPU-a30-1\"");
+            assertThat(desired.node().get(NodeAgentReport.MIG_LAYOUT)).contains("\"uuid\":\"GPU-a30-1\"");
         }
     }
 

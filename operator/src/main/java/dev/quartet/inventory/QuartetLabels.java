@@ -28,7 +28,7 @@ public final class QuartetLabels {
      */
     public static final String CLAIM_GATE = "inference.quartet.dev/claim-allocation";
     /** JSON {gpu, profile, start, uuid}: the MIG device a replica actually got (docs/contracts.md). */
-    public static final String MIG_DEVICE = "quartet.dev/mig-device";
+    public static final String MIG_DEVICE = dev.quartet.nvidia.NodeAgentReport.MIG_DEVICE;
 
     /** Node annotation: the mig config Quartet last set on the node (the node is adopted). */
     public static final String NODE_CONFIG = "inference.quartet.dev/mig-config";

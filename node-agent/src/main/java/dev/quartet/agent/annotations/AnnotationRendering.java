@@ -1,7 +1,6 @@
 package dev.quartet.agent.annotations;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -9,6 +8,13 @@ import dev.quartet.agent.kubelet.PodDevices;
 import dev.quartet.agent.nvml.GpuFacts;
 import dev.quartet.agent.nvml.InstanceFacts;
 import dev.quartet.agent.nvml.ProfileFacts;
+import dev.quartet.nvidia.NodeAgentReport;
+import dev.quartet.nvidia.NodeAgentReport.Gpu;
+import dev.quartet.nvidia.NodeAgentReport.Instance;
+import dev.quartet.nvidia.NodeAgentReport.Layout;
+import dev.quartet.nvidia.NodeAgentReport.MigDevice;
+import dev.quartet.nvidia.NodeAgentReport.Profile;
+import dev.quartet.nvidia.NodeAgentReport.ProfileTable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -28,63 +34,6 @@ public final class AnnotationRendering {
             .setSerializationInclusion(JsonInclude.Include.NON_NULL);
 
     private AnnotationRendering() {}
-
-    /** The pod annotation value of one MIG device (docs/contracts.md). */
-    @JsonPropertyOrder({"gpu", "profile", "start", "uuid"})
-    public record MigDevice(int gpu, String profile, int start, String uuid) {}
-
-    /** The node's MIG layout: one entry per GPU. */
-    public record Layout(List<Gpu> gpus) {}
-
-    /** One GPU of the layout. */
-    @JsonPropertyOrder({
-        "index",
-        "uuid",
-        "product",
-        "memoryMiB",
-        "migCapable",
-        "migEnabled",
-        "migPendingEnabled",
-        "instances"
-    })
-    public record Gpu(
-            int index,
-            String uuid,
-            String product,
-            long memoryMiB,
-            boolean migCapable,
-            boolean migEnabled,
-            boolean migPendingEnabled,
-            List<Instance> instances) {}
-
-    /** One GPU instance and the MIG device on it. */
-    @JsonPropertyOrder({"profile", "profileId", "giId", "start", "size", "uuid", "processes"})
-    public record Instance(String profile, int profileId, int giId, int start, int size, String uuid, int processes) {}
-
-    /** A GPU product's profile table, in the shape of dev.quartet.nvidia.MigProfileTable. */
-    @JsonPropertyOrder({"memoryMiB", "computeSlices", "memorySlices", "profiles"})
-    public record ProfileTable(long memoryMiB, int computeSlices, int memorySlices, List<Profile> profiles) {}
-
-    /** One profile, in the shape of dev.quartet.nvidia.MigProfile plus its memory. */
-    @JsonPropertyOrder({
-        "giProfileId",
-        "name",
-        "computeSlices",
-        "memorySlices",
-        "multiprocessors",
-        "maxCount",
-        "memoryMiB",
-        "starts"
-    })
-    public record Profile(
-            int giProfileId,
-            String name,
-            int computeSlices,
-            int memorySlices,
-            int multiprocessors,
-            int maxCount,
-            long memoryMiB,
-            List<Integer> starts) {}
 
     /** Joins the kubelet's assignments with NVML's GPUs into every annotation the agent wants. */
     public static DesiredAnnotations desired(List<PodDevices> pods, List<GpuFacts> gpus) {
@@ -118,7 +67,7 @@ public final class AnnotationRendering {
             }
         }
         Map<String, String> node =
-                Map.of(AgentAnnotations.MIG_LAYOUT, layout(gpus), AgentAnnotations.MIG_PROFILES, profileTables(gpus));
+                Map.of(NodeAgentReport.MIG_LAYOUT, layout(gpus), NodeAgentReport.MIG_PROFILES, profileTables(gpus));
         return new DesiredAnnotations(podValues, node, unknown);
     }
 
