@@ -66,6 +66,13 @@ public record MigProfile(
         }
     }
 
+    /** This profile without its engine counts (what a source that does not report them, as the node agent, says). */
+    public MigProfile withoutEngines() {
+        return engines == null
+                ? this
+                : new MigProfile(giProfileId, name, computeSlices, memorySlices, multiprocessors, maxCount, starts);
+    }
+
     /** The parsed name. */
     public MigProfileName parsedName() {
         return PARSED.computeIfAbsent(name, MigProfileName::parse);
