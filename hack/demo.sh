@@ -84,6 +84,7 @@ mkdir -p "$LOGS"
 (
   set -a; . "$QUARTET_CLUSTER_DIR/operator.env"; set +a
   export QUARTET_MIG_MANAGER_NAMESPACE=gpu-operator QUARTET_MIG_MANAGER_CONFIG_MAP_NAME=default-mig-parted-config
+  export QUARTET_AUTOSCALING_SIMULATOR_WORKER_URLS=true
   # The simulator's MIG Manager sees the ConfigMap 2 s late (a real node's mounted copy: 60-90 s, the chart's
   # default 90s wait); the demo waits a little longer than its simulator.
   export QUARTET_MIG_MANAGER_CONFIG_PROPAGATION_DELAY=3s

@@ -12,6 +12,9 @@ import java.util.List;
  *       reading; the load asks for {@code ceil(total / target)} replicas. The total, not the average, because work
  *       queued at the Service does not move to new replicas until they are Ready: the count stays put while they
  *       start, instead of climbing on the old replicas' queues.
+ *   <li>Tolerance: a load within {@link #TOLERANCE} (10 %, the HPA's default) of what the current count is meant to
+ *       carry ({@code current x target}) keeps the count, so noise around the target does not add and remove a
+ *       replica (and, on MIG, a slice and maybe a repartition) at every reading.
  *   <li>Up at once, to the recommendation within maxReplicas, at most doubling (or adding 4, whichever is more) per
  *       decision, as the HPA's default scale-up policy.
  *   <li>Down only to the highest recommendation of the last {@code scaleDownDelay} (the HPA's stabilization
@@ -22,6 +25,9 @@ import java.util.List;
  * </ul>
  */
 public final class ReplicaRecommender {
+
+    /** How far the load may be from what the current count carries, as a fraction, before the count changes. */
+    static final double TOLERANCE = 0.1;
 
     /** At least this many replicas may be added in one decision. */
     static final int MIN_STEP_UP = 4;
@@ -50,6 +56,10 @@ public final class ReplicaRecommender {
         double total = loads.stream().mapToDouble(l -> l.of(policy.signal())).sum();
         // A whisker below the target is the target: averaged readings are rarely exact.
         int unbounded = (int) Math.ceil(total / policy.targetPerReplica() - 1e-6);
+        double ratio = from == 0 ? Double.POSITIVE_INFINITY : total / (policy.targetPerReplica() * from);
+        if (Math.abs(ratio - 1) <= TOLERANCE) {
+            unbounded = from;
+        }
         int recommended = policy.clamp(unbounded);
         kept.add(new Recommendation(now, recommended));
         int desired;

@@ -115,6 +115,14 @@ public interface QuartetConfig {
         /** How long one replica's metrics may take to answer; a replica that does not is left out of the sum. */
         @WithDefault("2s")
         Duration readTimeout();
+
+        /**
+         * Test bed only: read a replica at the URL the GPU node simulator's {@code sim.quartet.dev/worker-url}
+         * annotation names instead of at its pod IP. Off by default, so on a real cluster nobody who can annotate a
+         * pod can point the operator's requests elsewhere.
+         */
+        @WithDefault("false")
+        boolean simulatorWorkerUrls();
     }
 
     /** Planner settings (docs/planner.md). */

@@ -20,9 +20,9 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Reads each replica's {@code /q/metrics} over HTTP, all at once: at the pod's IP and the worker port, or, for a pod
- * of the GPU node simulator, at the local worker process its {@code sim.quartet.dev/worker-url} annotation names
- * (docs/contracts.md).
+ * Reads each replica's {@code /q/metrics} over HTTP, all at once: at the pod's IP and the worker port, or, on the
+ * local test bed only ({@code quartet.autoscaling.simulator-worker-urls=true}), at the local worker process the GPU
+ * node simulator's {@code sim.quartet.dev/worker-url} annotation names (docs/contracts.md).
  */
 @ApplicationScoped
 public class HttpWorkerLoadReader implements WorkerLoadReader {
@@ -40,7 +40,7 @@ public class HttpWorkerLoadReader implements WorkerLoadReader {
     public Map<String, WorkerReading> read(List<Pod> readyReplicas) {
         Map<String, CompletableFuture<Optional<WorkerReading>>> pending = new HashMap<>();
         for (Pod pod : readyReplicas) {
-            baseUrl(pod, config.worker().port())
+            baseUrl(pod, config.worker().port(), config.autoscaling().simulatorWorkerUrls())
                     .ifPresent(url -> pending.put(pod.getMetadata().getName(), fetch(url)));
         }
         Map<String, WorkerReading> out = new HashMap<>();
@@ -48,9 +48,9 @@ public class HttpWorkerLoadReader implements WorkerLoadReader {
         return out;
     }
 
-    static Optional<String> baseUrl(Pod pod, int port) {
+    static Optional<String> baseUrl(Pod pod, int port, boolean simulatorUrls) {
         Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        if (annotations != null && annotations.get(SIM_WORKER_URL) != null) {
+        if (simulatorUrls && annotations != null && annotations.get(SIM_WORKER_URL) != null) {
             return Optional.of(annotations.get(SIM_WORKER_URL));
         }
         String ip = pod.getStatus() == null ? null : pod.getStatus().getPodIP();

@@ -39,6 +39,20 @@ class ReplicaRecommenderTest {
     }
 
     @Test
+    void aLoadWithinTenPercentOfWhatTheCountCarriesKeepsTheCount() {
+        // 4 replicas carry 16 at target 4: 17.5 (9 % over) and 14.5 (9 % under) keep 4, 18 (12.5 % over) asks for 5
+        assertThat(ReplicaRecommender.decide(QUEUE_4, 4, List.of(), queues(9, 8.5), T0)
+                        .desired())
+                .isEqualTo(4);
+        assertThat(ReplicaRecommender.decide(QUEUE_4, 4, List.of(), queues(7, 7.5), T0)
+                        .recommended())
+                .isEqualTo(4);
+        assertThat(ReplicaRecommender.decide(QUEUE_4, 4, List.of(), queues(9, 9), T0)
+                        .desired())
+                .isEqualTo(5);
+    }
+
+    @Test
     void theOtherSignalIsReadWhenTheTargetNamesIt() {
         ScalingPolicy inFlight = new ScalingPolicy(1, 10, Signal.IN_FLIGHT, 2, Duration.ZERO);
         // in flight is the queue depth + 1 here: 3 + 4 = 7 -> 4 replicas

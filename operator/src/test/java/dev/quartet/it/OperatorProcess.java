@@ -38,6 +38,8 @@ final class OperatorProcess implements AutoCloseable {
         env.put("KUBECONFIG", kubeconfig.toString());
         env.put("POD_NAMESPACE", leaseNamespace);
         env.put("QUARTET_HTTP_PORT", "0");
+        // every IT runs on the simulator, whose worker processes listen on localhost, not on a pod IP
+        env.putIfAbsent("QUARTET_AUTOSCALING_SIMULATOR_WORKER_URLS", "true");
         OperatorProcess p = new OperatorProcess(env, logDir);
         p.launch();
         return p;

@@ -118,14 +118,17 @@ class LoadAutoscalerTest {
     }
 
     @Test
-    void aReplicaIsReadAtItsPodIpOrAtTheSimulatorsWorkerUrl() {
+    void aReplicaIsReadAtItsPodIpOrOnTheTestBedAtTheSimulatorsWorkerUrl() {
         Pod pod = pod("resnet-0", true);
-        assertThat(HttpWorkerLoadReader.baseUrl(pod, 8080)).contains("http://10.0.0.7:8080");
+        assertThat(HttpWorkerLoadReader.baseUrl(pod, 8080, false)).contains("http://10.0.0.7:8080");
         pod.getMetadata().setAnnotations(Map.of(HttpWorkerLoadReader.SIM_WORKER_URL, "http://127.0.0.1:41234"));
-        assertThat(HttpWorkerLoadReader.baseUrl(pod, 8080)).contains("http://127.0.0.1:41234");
+        assertThat(HttpWorkerLoadReader.baseUrl(pod, 8080, true)).contains("http://127.0.0.1:41234");
+        assertThat(HttpWorkerLoadReader.baseUrl(pod, 8080, false))
+                .as("off the test bed an annotation cannot redirect the operator")
+                .contains("http://10.0.0.7:8080");
         pod.getMetadata().setAnnotations(null);
         pod.getStatus().setPodIP(null);
-        assertThat(HttpWorkerLoadReader.baseUrl(pod, 8080)).isEmpty();
+        assertThat(HttpWorkerLoadReader.baseUrl(pod, 8080, true)).isEmpty();
     }
 
     private static QuartetConfig config(Duration syncPeriod) {
@@ -150,6 +153,10 @@ class LoadAutoscalerTest {
 
                     public Duration readTimeout() {
                         return Duration.ofSeconds(2);
+                    }
+
+                    public boolean simulatorWorkerUrls() {
+                        return true;
                     }
                 };
             }
