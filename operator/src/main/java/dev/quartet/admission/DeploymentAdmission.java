@@ -82,6 +82,8 @@ final class DeploymentAdmission {
         }
         ShortfallMessage.sentences(shortfall.get(), ReplicaTarget.of(object), wouldFit)
                 .forEach(s -> warnings.add(id + ": " + s));
+        // what the status adds to the shortfall, said at apply time too
+        FitAdvisor.unofferedCapacity(w.input(), id).ifPresent(note -> warnings.add(id + ": " + note));
         return Decision.allow(warnings);
     }
 

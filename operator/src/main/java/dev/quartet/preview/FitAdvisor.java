@@ -54,6 +54,29 @@ public final class FitAdvisor {
         this.budget = budget;
     }
 
+    /**
+     * Capacity the cluster has but does not offer to {@code demand}: GPUs with MIG mode off on nodes whose GPU model
+     * can hold its profile and where it may run, and why they are not used (no planner run: the inventory says it).
+     * The status and the webhook's warnings both say it with a shortfall.
+     */
+    public static Optional<String> unofferedCapacity(PlanningInput input, String demand) {
+        Demand d = input.demands().get(demand);
+        if (d == null) {
+            return Optional.empty();
+        }
+        List<String> unused = input.inventory().migOffUnused().entrySet().stream()
+                .filter(e -> {
+                    GpuNode node = input.inventory().nodes().get(e.getKey());
+                    return node != null
+                            && d.eligible(node.name())
+                            && (d.gpuModel() == null || d.gpuModel() == node.model())
+                            && d.profileOn(node.model()).isPresent();
+                })
+                .map(Map.Entry::getValue)
+                .toList();
+        return unused.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", unused));
+    }
+
     /** The ways that would fit more replicas of {@code demand}, in words, most direct first; empty if none. */
     public List<String> wouldFit(PlanningInput input, Plan plan, String demand) {
         Demand d = input.demands().get(demand);

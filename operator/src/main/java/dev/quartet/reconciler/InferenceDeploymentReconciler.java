@@ -7,13 +7,12 @@ import dev.quartet.demand.SpecValidator;
 import dev.quartet.dependent.InferenceDeploymentPodDisruptionBudgetDependentResource;
 import dev.quartet.dependent.InferenceDeploymentServiceDependentResource;
 import dev.quartet.dependent.NameTakenException;
-import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.AutoscalingStatus;
 import dev.quartet.model.InferenceDeployment;
 import dev.quartet.model.InferenceDeploymentStatus;
 import dev.quartet.model.ReplicaTarget;
-import dev.quartet.planner.Demand;
+import dev.quartet.preview.FitAdvisor;
 import dev.quartet.status.AutoscalingReport;
 import dev.quartet.status.EventRecorder;
 import dev.quartet.status.NodeProgress;
@@ -192,7 +191,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     actions.changedSomething(),
                     endpoint,
                     autoscaling.isPresent() ? List.of() : view.wouldFit(id),
-                    part.unsatisfied().flatMap(u -> capacityNote(planned, id)),
+                    part.unsatisfied().flatMap(u -> FitAdvisor.unofferedCapacity(planned.input(), id)),
                     autoscaling);
         }
         InferenceDeploymentStatus status =
@@ -304,28 +303,6 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
             }
         }
         return cause;
-    }
-
-    /**
-     * Capacity the cluster has but does not offer to this deployment: GPUs with MIG mode off on nodes whose GPU model
-     * can hold its profile and where it may run, and why they are not used.
-     */
-    static Optional<String> capacityNote(ClusterView view, String deployment) {
-        Demand demand = view.demands().get(deployment);
-        if (demand == null) {
-            return Optional.empty();
-        }
-        List<String> unused = view.inventory().migOffUnused().entrySet().stream()
-                .filter(e -> {
-                    GpuNode node = view.inventory().nodes().get(e.getKey());
-                    return node != null
-                            && demand.eligible(node.name())
-                            && (demand.gpuModel() == null || demand.gpuModel() == node.model())
-                            && demand.profileOn(node.model()).isPresent();
-                })
-                .map(Map.Entry::getValue)
-                .toList();
-        return unused.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", unused));
     }
 
     /** Progress of the nodes this deployment waits on or is being moved from. */

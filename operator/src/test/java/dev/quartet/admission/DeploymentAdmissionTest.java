@@ -60,6 +60,30 @@ class DeploymentAdmissionTest {
     }
 
     @Test
+    void gpusWithMigModeOffAreNamedInTheWarningsAsInTheStatus() {
+        TestCluster c = TestCluster.a30s(1, 1);
+        c.nodes.add(dev.quartet.inventory.TestNodes.node(
+                        "off",
+                        "NVIDIA-A30",
+                        2,
+                        "all-disabled",
+                        "success",
+                        java.util.Map.of(
+                                dev.quartet.nvidia.NvidiaLabels.FULL_GPU_RESOURCE,
+                                new io.fabric8.kubernetes.api.model.Quantity("2")))
+                .build());
+        InferenceDeployment d = TestCluster.deployment("web", "1g.6gb", 6);
+        d.getMetadata().setNamespace("ml");
+
+        DeploymentAdmission.Decision decision = on(c).review(d, null);
+
+        assertThat(decision.warnings())
+                .contains("ml/web: GPU(s) [0, 1] of off have MIG mode off; Quartet changes MIG mode only when the"
+                        + " chart value migManager.allowMigModeChange is true (a mode change resets the GPU and may"
+                        + " reboot the node)");
+    }
+
+    @Test
     void anUpdateThatLeavesTheSpecAloneIsNotPlanned() {
         InferenceDeployment old = TestCluster.deployment("web", "1g.6gb", 6);
         old.getMetadata().setNamespace("ml");
