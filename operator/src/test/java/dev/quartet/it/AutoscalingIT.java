@@ -126,6 +126,11 @@ class AutoscalingIT extends BedPerTest {
             // A higher priority needing 2: it takes 2 slices from the movable, lower-priority deployment.
             InferenceDeployment high = autoscaled("high", 2, 2, 1, 20);
             high.getSpec().setPriority(10);
+            // Movable too: the planner opens only GPUs whose running replicas may all move, and this node has one GPU.
+            // If high's first replica started there non-movable before its second was placed (a re-plan in between,
+            // which a loaded machine makes likely), the second could not take a slot of low (docs/operator.md,
+            // "Known limit").
+            high.getSpec().setMovable(true);
             bed.create(high);
             try (LoadGenerator highLoad = new LoadGenerator("high", 12, () -> bed.pods("high"))) {
                 await().atMost(WORKERS)
