@@ -10,6 +10,7 @@ import dev.quartet.nvidia.MigProfile;
 import dev.quartet.nvidia.NodeAgentReport;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +34,8 @@ public final class LayoutCheck {
     /** One GPU's layout: MIG mode and instance count per profile (as the device plugin names profiles). */
     public record GpuLayout(boolean migEnabled, Map<String, Integer> counts) {
         public GpuLayout {
-            counts = Map.copyOf(counts);
+            // sorted by profile name, so a mismatch is said the same way every time (Events are told apart by it)
+            counts = Collections.unmodifiableSortedMap(new TreeMap<>(counts));
         }
     }
 
