@@ -837,4 +837,32 @@ class InventoryBuilderTest {
                 .extracting(GpuPlan::index)
                 .containsExactly(0);
     }
+
+    @Test
+    void anInstanceOfAProfileQuartetsTableLacksKeepsTheNodesLayout() {
+        String layout = TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "1g.6gb@0 1g.6gb@1 2g.12gb@2")
+                .replace("\"2g.12gb\"", "\"2g.12gb+gfx\"");
+
+        Inventory inventory = build(
+                TestNodes.withAgent(node("gpu-1", A30, 2, "all-1g.6gb", "success", allocatable("1g.6gb", 6)), layout));
+
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.notes().get("gpu-1"))
+                .isEqualTo("GPU 1: the node agent reports an instance at 2 of profile 2g.12gb+gfx, which Quartet's"
+                        + " table of A30 lacks: the node keeps its layout");
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1");
+    }
+
+    @Test
+    void aPendingMigModeChangeKeepsTheNodesLayoutUntilTheReset() {
+        String layout = TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "off")
+                .replaceFirst("(\"index\":1,[^}]*\"migPendingEnabled\":)false", "$1true");
+
+        Inventory inventory = build(
+                TestNodes.withAgent(node("gpu-1", A30, 2, "all-1g.6gb", "success", allocatable("1g.6gb", 4)), layout));
+
+        assertThat(inventory.migOff("gpu-1")).containsExactly(1);
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.notes().get("gpu-1")).contains("GPU 1: the node agent reports MIG mode turning on");
+    }
 }
