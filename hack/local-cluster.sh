@@ -9,7 +9,7 @@
 #                            [simulator strictness: --strict (default) | --realistic | --gentle, --device-choice C, --seed N,
 #                             --operand-shutdown STOP,UP, --config-file-lag D, --finish-apply-in-flight,
 #                             --state-shortcuts, --apply M, --mig-mode-change M, --reboot-duration D,
-#                             --reconfigure-delay D]
+#                             --reconfigure-delay D] [--no-agent-nodes N1,N2] [--agent-event-delay D]
 #   hack/local-cluster.sh down   [--state-dir DIR]
 #   hack/local-cluster.sh status [--state-dir DIR]
 #   hack/local-cluster.sh build          # only build (or find) the binaries; prints their directory
@@ -188,6 +188,10 @@ cmd_up() {
       # how strictly the simulator follows NVIDIA's stack (docs/local-cluster.md), passed on as they are
       --strict|--realistic|--gentle|--finish-apply-in-flight|--state-shortcuts) strictness+=("$1"); shift ;;
       --device-choice|--seed|--operand-shutdown|--config-file-lag|--apply|--mig-mode-change|--reboot-duration|--reconfigure-delay)
+        [ $# -ge 2 ] || die "$1 needs a value"
+        strictness+=("$1" "$2"); shift 2 ;;
+      # the simulated nodes' agents (docs/local-cluster.md), passed on as they are
+      --no-agent-nodes|--agent-event-delay)
         [ $# -ge 2 ] || die "$1 needs a value"
         strictness+=("$1" "$2"); shift 2 ;;
       --nodes) nodes=$2; shift 2 ;;

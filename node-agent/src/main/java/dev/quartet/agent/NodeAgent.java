@@ -1,10 +1,9 @@
 package dev.quartet.agent;
 
-import dev.quartet.agent.annotations.AnnotationRendering;
-import dev.quartet.agent.annotations.DesiredAnnotations;
-import dev.quartet.agent.kubelet.PodDevices;
+import dev.quartet.agent.annotations.AnnotationWriter;
+import dev.quartet.agent.core.AgentPass;
+import dev.quartet.agent.core.PassScheduler;
 import dev.quartet.agent.kubelet.PodResourcesReader;
-import dev.quartet.agent.nvml.GpuFacts;
 import dev.quartet.agent.nvml.NvmlReader;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -17,16 +16,15 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The agent's loop: every pass reads NVML and the kubelet's PodResources, joins them, and writes what changed. A pass
- * runs at start, every {@code resync-interval}, and shortly after a pod of this node changes (a pod start is the event
- * that matters); all passes run on one thread.
+ * The agent's loop: every pass ({@link AgentPass}) reads NVML and the kubelet's PodResources, joins them, and writes
+ * what changed. A pass runs at start, every {@code resync-interval}, and {@code event-delay} after a pod of this node
+ * or the node itself changes (a pod start; MIG Manager's state label after it changed the GPUs); all passes run on one
+ * thread ({@link PassScheduler}). The GPU node simulator runs the same pass and scheduler per simulated node.
  */
 @ApplicationScoped
 public class NodeAgent {
@@ -42,15 +40,28 @@ public class NodeAgent {
     private SharedIndexInformer<Node> nodeInformer;
     private PodResourcesReader podResources;
     private NvmlReader nvml;
-    private AnnotationWriter writer;
-    private final AtomicBoolean passQueued = new AtomicBoolean();
+    private AgentPass agentPass;
+    private PassScheduler passes;
     private String lastProblem;
 
     void start(@Observes StartupEvent event) {
         String node = config.nodeName();
         loop = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "node-agent"));
         podResources = new PodResourcesReader(config.podResourcesSocket(), config.podResourcesTimeout());
-        nodeInformer = client.nodes().withName(node).inform();
+        nodeInformer = client.nodes().withName(node).inform(new ResourceEventHandler<>() {
+            @Override
+            public void onAdd(Node n) {
+                passSoon();
+            }
+
+            @Override
+            public void onUpdate(Node before, Node after) {
+                passSoon();
+            }
+
+            @Override
+            public void onDelete(Node n, boolean unknownFinalState) {}
+        });
         podInformer = client.pods()
                 .inAnyNamespace()
                 .withField("spec.nodeName", node)
@@ -70,42 +81,38 @@ public class NodeAgent {
                         passSoon();
                     }
                 });
-        writer = new AnnotationWriter(client, node, podInformer.getStore(), nodeInformer.getStore());
-        long resync = config.resyncInterval().toMillis();
-        loop.scheduleWithFixedDelay(this::pass, 0, resync, TimeUnit.MILLISECONDS);
+        AnnotationWriter writer = new AnnotationWriter(client, node, podInformer.getStore(), nodeInformer.getStore());
+        agentPass = new AgentPass(() -> nvml().read(), podResources, writer);
+        passes = new PassScheduler(loop, this::pass, config.eventDelay(), config.resyncInterval());
+        passes.start(Duration.ZERO);
         Log.infof(
                 "node agent on %s: PodResources at %s, NVML from %s, a pass every %s and after pod changes",
                 node, config.podResourcesSocket(), config.nvmlLibrary(), config.resyncInterval());
     }
 
     private void passSoon() {
-        if (passQueued.compareAndSet(false, true)) {
-            loop.schedule(
-                    () -> {
-                        passQueued.set(false);
-                        pass();
-                    },
-                    config.eventDelay().toMillis(),
-                    TimeUnit.MILLISECONDS);
+        if (passes != null) {
+            passes.passSoon();
         }
+    }
+
+    private NvmlReader nvml() {
+        if (nvml == null) {
+            nvml = NvmlReader.open(config.nvmlLibrary());
+        }
+        return nvml;
     }
 
     /** One pass; a failure is logged once per distinct problem and the next pass tries again. */
     void pass() {
         try {
-            if (nvml == null) {
-                nvml = NvmlReader.open(config.nvmlLibrary());
+            AgentPass.Result result = agentPass.run();
+            if (!result.unknownDevices().isEmpty()) {
+                Log.debugf("MIG devices NVML does not list (yet): %s", result.unknownDevices());
             }
-            List<GpuFacts> gpus = nvml.read();
-            List<PodDevices> pods = podResources.list();
-            DesiredAnnotations desired = AnnotationRendering.desired(pods, gpus);
-            if (!desired.unknownDevices().isEmpty()) {
-                Log.debugf("MIG devices NVML does not list (yet): %s", desired.unknownDevices());
-            }
-            int writes = writer.apply(desired);
             Log.debugf(
                     "pass on %s: %d GPUs, %d pods with MIG devices, %d writes",
-                    config.nodeName(), gpus.size(), pods.size(), writes);
+                    config.nodeName(), result.gpus(), result.pods(), result.writes());
             if (lastProblem != null) {
                 Log.infof("node agent on %s works again", config.nodeName());
                 lastProblem = null;
@@ -123,6 +130,9 @@ public class NodeAgent {
     }
 
     void stop(@Observes ShutdownEvent event) {
+        if (passes != null) {
+            passes.close();
+        }
         if (loop != null) {
             loop.shutdownNow();
         }

@@ -64,6 +64,10 @@ class InferenceDeploymentIT {
     void replicasBecomeReadySpreadOverNodesOnTheDevicesTheKubeletChose() {
         bed.create(TestDeployments.of("resnet", "1g.6gb", 4));
         bed.awaitReady("resnet", 4, SOON);
+        // each node's agent reports the device a replica got a moment after the replica is Ready; the status follows
+        await().atMost(SOON)
+                .until(() ->
+                        bed.get("resnet").getStatus().getPlacements().stream().allMatch(p -> p.getDevice() != null));
 
         InferenceDeployment d = bed.get("resnet");
         assertThat(d.getStatus().getProfile()).isEqualTo("1g.6gb");
@@ -378,6 +382,11 @@ class InferenceDeploymentIT {
         bed.operator.kill();
         bed.operator.restart();
         bed.awaitReady("burst", 8, SOON);
+        // each node's agent reports the slice a replica got a moment after it is Ready
+        await().atMost(SOON)
+                .until(() -> bed.pods("burst").stream()
+                        .allMatch(p -> p.getMetadata().getAnnotations() != null
+                                && p.getMetadata().getAnnotations().containsKey(QuartetLabels.MIG_DEVICE)));
         List<Pod> pods = bed.pods("burst");
         assertThat(pods).hasSize(8);
         Set<String> slices = new HashSet<>();

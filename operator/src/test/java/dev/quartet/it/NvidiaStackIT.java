@@ -170,6 +170,12 @@ class NvidiaStackIT extends BedPerTest {
     }
 
     private void assertOnePerNodeAtLeastAndStatusSaysWhereEachRuns(String deployment, int perNode) {
+        // each node's agent reports the device a replica got a moment after it is Ready; the status follows
+        await().atMost(SOON)
+                .until(() -> bed.pods(deployment).stream()
+                                .allMatch(p -> TestPods.migDevice(p).isPresent())
+                        && bed.get(deployment).getStatus().getPlacements().stream()
+                                .allMatch(p -> p.getGpu() != null));
         InferenceDeployment d = bed.get(deployment);
         Map<String, List<ReplicaPlacement>> byNode =
                 d.getStatus().getPlacements().stream().collect(Collectors.groupingBy(ReplicaPlacement::getNode));

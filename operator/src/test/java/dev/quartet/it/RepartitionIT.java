@@ -267,7 +267,17 @@ class RepartitionIT {
     void withSlicesNobodyReportsOnlyGpusThatCannotHoldThemAreRepartitioned() {
         // The node the last test cleared of its back-off: the other one still waits after the failure test.
         String node = bed.sim.nodeNames().get(0);
-        // As on real nodes today: nothing tells Quartet which slice a running pod got.
+        // As on real nodes without Quartet's node agent: nothing tells Quartet which slice a running pod got. The
+        // simulated nodes' agents stop (else they would write the annotations back), and what they wrote goes.
+        bed.sim.nodeNames().forEach(n -> bed.sim.setAgent(n, false));
+        try {
+            unseenSlices(node);
+        } finally {
+            bed.sim.nodeNames().forEach(n -> bed.sim.setAgent(n, true));
+        }
+    }
+
+    private void unseenSlices(String node) {
         for (Pod pod : bed.client.pods().inNamespace(bed.namespace).list().getItems()) {
             if (pod.getMetadata().getAnnotations() != null
                     && pod.getMetadata().getAnnotations().containsKey(QuartetLabels.MIG_DEVICE)) {

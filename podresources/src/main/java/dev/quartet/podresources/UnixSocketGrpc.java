@@ -35,27 +35,51 @@ public final class UnixSocketGrpc {
     /** A client channel to the gRPC server on {@code socket}; it connects lazily, so the socket may appear later. */
     public static Client connect(Path socket) {
         requireEpoll();
-        EventLoopGroup loop = new EpollEventLoopGroup(1);
+        return connect(socket, new EpollEventLoopGroup(1), true);
+    }
+
+    /**
+     * A client channel on {@code loop}, an epoll event loop group the caller owns and may share between channels (the
+     * GPU node simulator runs one agent per simulated node).
+     */
+    public static Client connect(Path socket, EventLoopGroup loop) {
+        requireEpoll();
+        return connect(socket, loop, false);
+    }
+
+    private static Client connect(Path socket, EventLoopGroup loop, boolean ownsLoop) {
         ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .eventLoopGroup(loop)
                 .channelType(EpollDomainSocketChannel.class)
                 .usePlaintext()
                 .maxInboundMessageSize(MAX_MESSAGE_BYTES)
                 .build();
-        return new Client(channel, loop);
+        return new Client(channel, loop, ownsLoop);
     }
 
     /** Serves {@code service} on {@code socket}, replacing a socket file left by an earlier server, as the kubelet does. */
     public static Running serve(Path socket, BindableService service) {
         requireEpoll();
+        return serve(socket, service, new EpollEventLoopGroup(1), new EpollEventLoopGroup(1), true);
+    }
+
+    /**
+     * Serves {@code service} on {@code socket} with event loop groups the caller owns and may share between servers
+     * (the GPU node simulator serves one socket per simulated node).
+     */
+    public static Running serve(Path socket, BindableService service, EventLoopGroup boss, EventLoopGroup workers) {
+        requireEpoll();
+        return serve(socket, service, boss, workers, false);
+    }
+
+    private static Running serve(
+            Path socket, BindableService service, EventLoopGroup boss, EventLoopGroup workers, boolean ownsLoops) {
         try {
             Files.deleteIfExists(socket);
             Files.createDirectories(socket.toAbsolutePath().getParent());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare " + socket, e);
         }
-        EventLoopGroup boss = new EpollEventLoopGroup(1);
-        EventLoopGroup workers = new EpollEventLoopGroup(1);
         Server server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(boss)
@@ -65,11 +89,13 @@ public final class UnixSocketGrpc {
         try {
             server.start();
         } catch (IOException e) {
-            boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            if (ownsLoops) {
+                boss.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+                workers.shutdownGracefully(0, 0, TimeUnit.SECONDS);
+            }
             throw new UncheckedIOException("cannot serve gRPC on " + socket, e);
         }
-        return new Running(server, socket, boss, workers);
+        return new Running(server, socket, boss, workers, ownsLoops);
     }
 
     private static void requireEpoll() {
@@ -80,8 +106,8 @@ public final class UnixSocketGrpc {
         }
     }
 
-    /** A client channel and the event loop it owns. */
-    public record Client(ManagedChannel channel, EventLoopGroup loop) implements AutoCloseable {
+    /** A client channel and its event loop, shut down with it when {@code ownsLoop}. */
+    public record Client(ManagedChannel channel, EventLoopGroup loop, boolean ownsLoop) implements AutoCloseable {
         @Override
         public void close() {
             channel.shutdownNow();
@@ -90,12 +116,17 @@ public final class UnixSocketGrpc {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (ownsLoop) {
+                loop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
         }
     }
 
-    /** A started server, its socket and the event loops it owns; closing it stops serving and removes the socket. */
-    public record Running(Server server, Path socket, EventLoopGroup boss, EventLoopGroup workers)
+    /**
+     * A started server, its socket and its event loops (shut down with it when {@code ownsLoops}); closing it stops
+     * serving and removes the socket.
+     */
+    public record Running(Server server, Path socket, EventLoopGroup boss, EventLoopGroup workers, boolean ownsLoops)
             implements AutoCloseable {
         @Override
         public void close() {
@@ -105,8 +136,10 @@ public final class UnixSocketGrpc {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-            workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            if (ownsLoops) {
+                boss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+                workers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            }
             try {
                 Files.deleteIfExists(socket);
             } catch (IOException e) {

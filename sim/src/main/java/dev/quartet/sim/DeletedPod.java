@@ -9,7 +9,7 @@ import java.util.Map;
  * tests use to prove no running replica was broken.
  *
  * @param owners     owner references as {@code Kind/name}
- * @param migDevice  its {@code quartet.dev/mig-device} annotation, or null
+ * @param migDevice  its MIG devices as the node agent annotates them (NodeAgentReport.MIG_DEVICE), from the simulator's own record, or null
  */
 public record DeletedPod(
         String namespace,

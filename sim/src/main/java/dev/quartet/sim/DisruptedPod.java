@@ -9,7 +9,7 @@ import java.util.Map;
  * reconfiguration, or the node rebooted. The evidence tests use to prove Quartet never let that happen to a replica.
  *
  * @param owners    owner references as {@code Kind/name}
- * @param migDevice its {@code quartet.dev/mig-device} annotation, or null
+ * @param migDevice its MIG devices as the node agent annotates them (NodeAgentReport.MIG_DEVICE), from the simulator's own record, or null
  * @param detail    the destroyed device's UUIDs, or what happened to the pod after the reboot
  */
 public record DisruptedPod(

@@ -2,6 +2,7 @@ package dev.quartet.sim;
 
 import dev.quartet.nvidia.GpuModel;
 import dev.quartet.nvidia.MigProfileTable;
+import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -25,7 +26,9 @@ import java.util.logging.Logger;
 /**
  * Simulated NVIDIA MIG GPU nodes on a real Kubernetes API server. Plays GPU Feature Discovery (labels), the device
  * plugin (capacity and device choice), MIG Manager (the {@code nvidia.com/mig.config} protocol) and the kubelet
- * (Ready heartbeats, pods Running/Ready, devices freed on delete). One event-loop thread owns all state.
+ * (Ready heartbeats, pods Running/Ready, devices freed on delete, its PodResources API). One event-loop thread owns
+ * all state. Each node runs Quartet's node agent, which alone writes the pods' MIG devices and the node's real
+ * layout ({@link SimulatedNodeAgents}), unless {@link SimulatorOptions#noAgentNodes()} names it.
  *
  * <pre>{@code
  * try (GpuNodeSimulator sim = GpuNodeSimulator.start(client, SimulatorOptions.defaults().withNodes(1))) {
@@ -37,7 +40,9 @@ import java.util.logging.Logger;
 public final class GpuNodeSimulator implements AutoCloseable {
 
     public static final String SIMULATED_LABEL = "quartet.dev/simulated";
-    public static final String MIG_DEVICE_ANNOTATION = SimulatedKubelet.MIG_DEVICE_ANNOTATION;
+    /** The pod annotation the node agent of each simulated node writes (the simulator itself never writes it). */
+    public static final String MIG_DEVICE_ANNOTATION = NodeAgentReport.MIG_DEVICE;
+
     public static final String WORKER_URL_ANNOTATION = WorkerProcesses.WORKER_URL_ANNOTATION;
     /**
      * Simulator-only pod annotation (docs/contracts.md): what the pod's simulated container runs, which decides whether
@@ -52,6 +57,8 @@ public final class GpuNodeSimulator implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GpuNodeSimulator.class.getName());
     private static final Duration LEASE_RENEWAL = Duration.ofSeconds(10);
     private static final Duration KUBELET_RESYNC = Duration.ofSeconds(30);
+    /** The node agent's full pass at least this often (its {@code quartet.agent.resync-interval} default). */
+    private static final Duration AGENT_RESYNC = Duration.ofSeconds(30);
 
     /**
      * A node to add: name, GPU model, GPU count, initial layout of every GPU, and whether it runs NVIDIA's DRA driver
@@ -83,6 +90,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
     private final SimulatedKubelet kubelet;
     private final MigManagerSimulator migManager;
     private final DraKubeletPlugin dra;
+    private final SimulatedNodeAgents agents;
     private final AtomicInteger nextIndex = new AtomicInteger(1);
     private volatile Duration reconfigureDelay;
     private SharedIndexInformer<Pod> podInformer;
@@ -109,6 +117,25 @@ public final class GpuNodeSimulator implements AutoCloseable {
                 dra);
         this.migManager = new MigManagerSimulator(
                 api, configs, loop, () -> reconfigureDelay, options.strictness(), plugin, new NodeSide());
+        this.agents = new SimulatedNodeAgents(client, this::agentView, options.agentEventDelay(), AGENT_RESYNC);
+    }
+
+    /**
+     * What a node agent's pass reads of its node, taken on the event loop: the kubelet's PodResources answer, the GPUs
+     * and the processes on them. A node whose kubelet is down answers nothing.
+     */
+    private SimulatedNodeAgents.NodeState agentView(String name) {
+        return loop.call(() -> {
+            SimulatedNode node = nodes.get(name);
+            if (node == null || node.forgotten) {
+                throw new IllegalStateException("node " + name + " is gone");
+            }
+            if (node.notReady) {
+                throw new IllegalStateException(
+                        "the kubelet of " + name + " does not answer on its PodResources socket");
+            }
+            return new SimulatedNodeAgents.NodeState(kubelet.podResources(node), node.gpus, kubelet.processes(node));
+        });
     }
 
     /** The node as MIG Manager needs it: who uses which device, and the node's reboot. */
@@ -172,16 +199,19 @@ public final class GpuNodeSimulator implements AutoCloseable {
                             @Override
                             public void onAdd(Pod pod) {
                                 onLoop(() -> kubelet.onPod(pod));
+                                agents.changed(pod.getSpec().getNodeName());
                             }
 
                             @Override
                             public void onUpdate(Pod old, Pod pod) {
                                 onLoop(() -> kubelet.onPod(pod));
+                                agents.changed(pod.getSpec().getNodeName());
                             }
 
                             @Override
                             public void onDelete(Pod pod, boolean unknownFinalState) {
                                 onLoop(() -> kubelet.onPodDeleted(pod));
+                                agents.changed(pod.getSpec().getNodeName());
                             }
                         },
                         0);
@@ -192,11 +222,13 @@ public final class GpuNodeSimulator implements AutoCloseable {
                             @Override
                             public void onAdd(Node node) {
                                 onLoop(() -> onNode(node));
+                                agents.changed(node.getMetadata().getName());
                             }
 
                             @Override
                             public void onUpdate(Node old, Node node) {
                                 onLoop(() -> onNode(node));
+                                agents.changed(node.getMetadata().getName());
                             }
 
                             @Override
@@ -285,6 +317,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
             node.uid = api.register(spec.name(), labels, resources, true);
             nodes.put(spec.name(), node);
             api.renewLease(spec.name(), node.uid);
+            startAgent(spec.name());
             LOG.info(() -> "registered node " + spec.name() + ": " + spec.gpus() + " x "
                     + spec.model().displayName() + ", " + spec.layout() + " (" + NvidiaLabels.MIG_CONFIG + "=" + config
                     + ")");
@@ -321,10 +354,42 @@ public final class GpuNodeSimulator implements AutoCloseable {
             node.uid = api.register(spec.name(), labels, Map.of(), true);
             nodes.put(spec.name(), node);
             api.renewLease(spec.name(), node.uid);
+            startAgent(spec.name());
             dra.publish(node);
             LOG.info(() -> "registered node " + spec.name() + ": " + spec.gpus() + " x "
                     + spec.model().displayName() + ", DRA driver with DynamicMIG, MIG on, no instances");
             return spec.name();
+        });
+    }
+
+    /** The node's agent, unless the options say the node runs none. */
+    private void startAgent(String name) {
+        if (options.agentOn(name)) {
+            agents.start(name, podInformer.getStore(), nodeInformer.getStore());
+        } else {
+            LOG.info(() -> "node " + name + " runs no node agent: nobody reports its pods' MIG devices or its layout");
+        }
+    }
+
+    /** Whether the node runs Quartet's node agent (the one writer of the pods' MIG devices and the node's layout). */
+    public boolean hasAgent(String node) {
+        return agents.runsOn(node);
+    }
+
+    /**
+     * Fault knob: the node's agent stops (as when its DaemonSet pod is gone: nothing more is written, and what it wrote
+     * stays on the pods and the node) or starts again (its first pass writes what changed meanwhile).
+     */
+    public void setAgent(String node, boolean running) {
+        onLoopAndWait(() -> {
+            require(node);
+            if (running) {
+                agents.start(node, podInformer.getStore(), nodeInformer.getStore());
+            } else {
+                agents.stop(node);
+            }
+            LOG.info(() -> "node " + node + ": node agent " + (running ? "running" : "stopped"));
+            return null;
         });
     }
 
@@ -344,6 +409,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
             node.migRun.cancelled = true;
         }
         kubelet.forget(node);
+        agents.stop(node.name);
         nodes.remove(node.name);
     }
 
@@ -579,6 +645,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
             if (nodeInformer != null) {
                 nodeInformer.stop();
             }
+            agents.close();
             workers.close();
             configs.close();
             loop.shutdown();

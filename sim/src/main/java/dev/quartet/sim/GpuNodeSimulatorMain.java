@@ -35,6 +35,11 @@ public final class GpuNodeSimulatorMain {
         --worker-model-root DIR       local directory standing in for file:///models in the image
         --worker-log-dir DIR          worker process logs (default $TMPDIR/quartet-sim-workers)
         --keep-nodes-on-exit          leave the nodes registered when stopped (they go NotReady)
+        --no-agent-nodes N1,N2        these nodes run no node agent: nobody writes quartet's MIG annotations on
+                                      them or their pods (the operator's no-agent fallback); '*' for all nodes.
+                                      Default: every node runs the agent's pass in the simulator's process
+        --agent-event-delay D         a node agent's pass runs this long after its node or a pod of it changed
+                                      (default 1s, the agent's own default)
       How strictly NVIDIA's stack and the kubelet are followed (default: as NVIDIA's stack, with short delays,
       the same as --strict; --gentle for the simulator of before issue 17):
       """ + StrictnessFlags.USAGE + "\n";
@@ -76,6 +81,11 @@ public final class GpuNodeSimulatorMain {
                     case "--reconfigure-delay" ->
                         options = options.withReconfigureDelay(StrictnessFlags.duration(value(args, ++i, a)));
                     case "--keep-nodes-on-exit" -> options = options.withDeleteNodesOnClose(false);
+                    case "--no-agent-nodes" ->
+                        options = options.withNoAgentNodes(
+                                java.util.Set.of(value(args, ++i, a).split(",")));
+                    case "--agent-event-delay" ->
+                        options = options.withAgentEventDelay(StrictnessFlags.duration(value(args, ++i, a)));
                     case "-h", "--help" -> {
                         System.out.print(USAGE);
                         return;

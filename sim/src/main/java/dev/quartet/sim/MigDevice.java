@@ -5,7 +5,7 @@ import dev.quartet.nvidia.MigProfile;
 /** A MIG device that exists on a GPU: what the device plugin can hand to a container. */
 public record MigDevice(int gpu, MigProfile profile, int start, String uuid) {
 
-    /** The {@code quartet.dev/mig-device} annotation value (docs/contracts.md). */
+    /** This device in the node agent's pod annotation format (NodeAgentReport.MIG_DEVICE, docs/contracts.md). */
     public String annotationJson() {
         return "{\"gpu\":" + gpu + ",\"profile\":\"" + profile.name() + "\",\"start\":" + start + ",\"uuid\":\"" + uuid
                 + "\"}";

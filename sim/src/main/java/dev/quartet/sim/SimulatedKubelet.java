@@ -1,5 +1,6 @@
 package dev.quartet.sim;
 
+import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -26,12 +28,13 @@ import java.util.logging.Logger;
 
 /**
  * The kubelet (with the device plugin's Allocate) of the simulated nodes: admits pods the real scheduler bound,
- * hands each requested {@code nvidia.com/*} resource a concrete device, records it on the pod, reports
- * Running/Ready, and finishes terminating pods. Runs on the simulator's event loop only.
+ * hands each requested {@code nvidia.com/*} resource a concrete device, reports Running/Ready, and finishes
+ * terminating pods. As a real kubelet, it writes nothing about the devices on the pod: it answers PodResources
+ * ({@link #podResources}), and the node's agent ({@link SimulatedNodeAgents}) annotates the pod. Runs on the
+ * simulator's event loop only.
  */
 final class SimulatedKubelet {
 
-    static final String MIG_DEVICE_ANNOTATION = "quartet.dev/mig-device";
     private static final Logger LOG = Logger.getLogger(SimulatedKubelet.class.getName());
     private static final AtomicInteger POD_IPS = new AtomicInteger();
     /** The kubelet's crash-loop back-off: 10 s, doubling, at most 5 min (pkg/kubelet/kubelet.go). */
@@ -174,9 +177,56 @@ final class SimulatedKubelet {
                         .toList();
     }
 
-    private static String migDeviceAnnotation(Pod pod) {
-        Map<String, String> annotations = pod.getMetadata().getAnnotations();
-        return annotations == null ? null : annotations.get(MIG_DEVICE_ANNOTATION);
+    /**
+     * The MIG devices the kubelet gave the pod, in the agent's annotation format (NodeAgentReport's MIG_DEVICE): the
+     * simulator's own record of what a deleted or disrupted pod held, whether or not its agent annotated it yet.
+     */
+    private String migDevices(Pod pod) {
+        SimulatedNode node = nodeOf(pod);
+        SimulatedNode.Admitted admitted =
+                node == null ? null : node.admitted.get(pod.getMetadata().getUid());
+        if (admitted == null) {
+            return null;
+        }
+        List<MigDevice> devices = admitted.grants().stream()
+                .map(SimulatedNode.Grant::device)
+                .filter(d -> d != null)
+                .sorted(Comparator.comparingInt(MigDevice::gpu).thenComparingInt(MigDevice::start))
+                .toList();
+        if (devices.isEmpty()) {
+            return null;
+        }
+        return devices.size() == 1
+                ? devices.get(0).annotationJson()
+                : "["
+                        + String.join(
+                                ",",
+                                devices.stream().map(MigDevice::annotationJson).toList()) + "]";
+    }
+
+    /**
+     * What the node's kubelet answers on PodResources {@code List}: every admitted pod with the device plugin's devices
+     * it was allocated (by device id: a MIG device's UUID, a whole GPU's UUID), destroyed ones included, as the device
+     * manager keeps them until the pod ends. DRA claims are not listed among the devices: the kubelet reports them as
+     * dynamic resources, which the agent does not read.
+     */
+    List<SimulatedPodResources.PodDevices> podResources(SimulatedNode node) {
+        List<SimulatedPodResources.PodDevices> pods = new ArrayList<>();
+        for (SimulatedNode.Admitted a : node.admitted.values()) {
+            Map<String, String> devices = new LinkedHashMap<>();
+            a.grants().stream()
+                    .filter(g -> g.resource().startsWith(NvidiaLabels.RESOURCE_DOMAIN))
+                    .forEach(g -> devices.put(g.uuid(), g.resource()));
+            if (devices.isEmpty()) {
+                continue;
+            }
+            Running r = running.get(a.uid());
+            String container = r == null
+                    ? "main"
+                    : r.pod().getSpec().getContainers().get(0).getName();
+            pods.add(new SimulatedPodResources.PodDevices(a.namespace(), a.name(), container, devices));
+        }
+        return pods;
     }
 
     private void recordIfRunning(Pod pod) {
@@ -190,7 +240,7 @@ final class SimulatedKubelet {
                     pod.getSpec().getNodeName(),
                     pod.getMetadata().getLabels(),
                     owners(pod),
-                    migDeviceAnnotation(pod),
+                    migDevices(pod),
                     Instant.now()));
         }
     }
@@ -203,7 +253,7 @@ final class SimulatedKubelet {
                 pod.getSpec().getNodeName(),
                 pod.getMetadata().getLabels(),
                 owners(pod),
-                migDeviceAnnotation(pod),
+                migDevices(pod),
                 disruption,
                 detail,
                 Instant.now()));
@@ -248,22 +298,6 @@ final class SimulatedKubelet {
         WorkerProcesses.WorkerProcess worker = null;
         try {
             Map<String, String> annotations = new LinkedHashMap<>();
-            List<MigDevice> migDevices = grants.stream()
-                    .map(SimulatedNode.Grant::device)
-                    .filter(d -> d != null)
-                    .toList();
-            if (!migDevices.isEmpty()) {
-                annotations.put(
-                        MIG_DEVICE_ANNOTATION,
-                        migDevices.size() == 1
-                                ? migDevices.get(0).annotationJson()
-                                : "["
-                                        + String.join(
-                                                ",",
-                                                migDevices.stream()
-                                                        .map(MigDevice::annotationJson)
-                                                        .toList()) + "]");
-            }
             if (workers.handles(pod)) {
                 try {
                     worker = workers.start(
@@ -398,10 +432,15 @@ final class SimulatedKubelet {
                 .count();
     }
 
-    /** After a simulator restart: take back the devices a running pod's annotation names, if they still exist. */
+    /**
+     * After a simulator restart: take back the devices a running pod held, if they still exist. The simulator keeps no
+     * checkpoint as the kubelet's device manager does; the agent's annotation on the pod (of a simulator run before)
+     * stands in for it.
+     */
     private List<SimulatedNode.Grant> reclaim(Pod pod, SimulatedNode node, Map<String, Integer> requests)
             throws AdmissionException {
-        String annotation = migDeviceAnnotation(pod);
+        Map<String, String> podAnnotations = pod.getMetadata().getAnnotations();
+        String annotation = podAnnotations == null ? null : podAnnotations.get(NodeAgentReport.MIG_DEVICE);
         Set<String> busy = node.busyUuids();
         List<SimulatedNode.Grant> grants = new ArrayList<>();
         for (MigDevice d : node.gpus.stream().flatMap(g -> g.devices().stream()).toList()) {

@@ -48,12 +48,23 @@ public final class SimulatedPodResources extends PodResourcesListerGrpc.PodResou
 
     /** Starts serving on {@code socket} (a path shorter than the 107 bytes a unix socket name may have). */
     public static SimulatedPodResources serve(Path socket) {
+        return serve(socket, null, null);
+    }
+
+    /**
+     * Starts serving on {@code socket} with epoll event loop groups the caller owns and shares between nodes (both
+     * null: the server's own).
+     */
+    public static SimulatedPodResources serve(
+            Path socket, io.netty.channel.EventLoopGroup boss, io.netty.channel.EventLoopGroup workers) {
         if (socket.toAbsolutePath().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 107) {
             throw new IllegalArgumentException(
                     "unix socket path too long (over 107 bytes): " + socket.toAbsolutePath());
         }
         SimulatedPodResources service = new SimulatedPodResources();
-        service.server = UnixSocketGrpc.serve(socket, service);
+        service.server = boss == null
+                ? UnixSocketGrpc.serve(socket, service)
+                : UnixSocketGrpc.serve(socket, service, boss, workers);
         return service;
     }
 
@@ -136,6 +147,11 @@ public final class SimulatedPodResources extends PodResourcesListerGrpc.PodResou
                 .addAllDevices(snapshot.allocatable())
                 .build());
         response.onCompleted();
+    }
+
+    @Override
+    public String toString() {
+        return server == null ? "(not serving)" : server.socket().toString();
     }
 
     @Override

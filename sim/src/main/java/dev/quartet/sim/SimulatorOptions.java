@@ -3,6 +3,7 @@ package dev.quartet.sim;
 import dev.quartet.nvidia.GpuModel;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Set;
 import java.util.function.UnaryOperator;
 
 /**
@@ -27,6 +28,12 @@ import java.util.function.UnaryOperator;
  * @param dra                the nodes run NVIDIA's DRA driver with {@code DynamicMIG} instead of the device plugin and
  *                           MIG Manager: ResourceSlices, claims prepared by creating the allocated GPU instance
  *                           ({@link DraKubeletPlugin}); false by default
+ * @param noAgentNodes       nodes (by name) that run no node agent, so no one annotates their pods' MIG devices or
+ *                           their real layout (the operator's no-agent fallback); {@code *} for every node. Empty by
+ *                           default: every node runs the agent's pass in the simulator's process
+ *                           ({@link SimulatedNodeAgents})
+ * @param agentEventDelay    how long a node agent waits after a change of its node or one of its pods before its pass
+ *                           (the agent's {@code quartet.agent.event-delay}, 1 s by default as in the chart)
  */
 public record SimulatorOptions(
         int nodes,
@@ -43,7 +50,13 @@ public record SimulatorOptions(
         Path workerLogDir,
         boolean deleteNodesOnClose,
         Strictness strictness,
-        boolean dra) {
+        boolean dra,
+        Set<String> noAgentNodes,
+        Duration agentEventDelay) {
+
+    public SimulatorOptions {
+        noAgentNodes = Set.copyOf(noAgentNodes);
+    }
 
     public static final String DEFAULT_CONFIGMAP = "default-mig-parted-config";
     public static final String DEFAULT_NAMESPACE = "gpu-operator";
@@ -69,7 +82,9 @@ public record SimulatorOptions(
                 Path.of(System.getProperty("java.io.tmpdir"), "quartet-sim-workers"),
                 true,
                 Strictness.nvidia(),
-                false);
+                false,
+                Set.of(),
+                Duration.ofSeconds(1));
     }
 
     public SimulatorOptions withNodes(int n) {
@@ -155,6 +170,25 @@ public record SimulatorOptions(
         return b.build();
     }
 
+    /** These nodes run no node agent ({@code *}: none does). */
+    public SimulatorOptions withNoAgentNodes(Set<String> names) {
+        Builder b = new Builder(this);
+        b.noAgentNodes = names;
+        return b.build();
+    }
+
+    /** Whether the node {@code name} runs a node agent. */
+    public boolean agentOn(String name) {
+        return !noAgentNodes.contains("*") && !noAgentNodes.contains(name);
+    }
+
+    /** The node agents' delay between a change and their pass. */
+    public SimulatorOptions withAgentEventDelay(Duration d) {
+        Builder b = new Builder(this);
+        b.agentEventDelay = d;
+        return b.build();
+    }
+
     /** The strictness changed by {@code change}, e.g. {@code o.withStrictness(s -> s.withStateShortcuts(true))}. */
     public SimulatorOptions withStrictness(UnaryOperator<Strictness> change) {
         return withStrictness(change.apply(strictness));
@@ -212,6 +246,8 @@ public record SimulatorOptions(
         boolean deleteNodesOnClose;
         Strictness strictness;
         boolean dra;
+        Set<String> noAgentNodes;
+        Duration agentEventDelay;
 
         Builder(SimulatorOptions o) {
             nodes = o.nodes;
@@ -229,6 +265,8 @@ public record SimulatorOptions(
             deleteNodesOnClose = o.deleteNodesOnClose;
             strictness = o.strictness;
             dra = o.dra;
+            noAgentNodes = o.noAgentNodes;
+            agentEventDelay = o.agentEventDelay;
         }
 
         SimulatorOptions build() {
@@ -247,7 +285,9 @@ public record SimulatorOptions(
                     workerLogDir,
                     deleteNodesOnClose,
                     strictness,
-                    dra);
+                    dra,
+                    noAgentNodes,
+                    agentEventDelay);
         }
     }
 }

@@ -71,6 +71,22 @@ public final class TestPods {
         }
     }
 
+    /**
+     * Running and Ready and, when it asks for MIG devices, annotated with them by its node's agent: the simulated
+     * nodes' agents, as real ones, write the annotation about a second after the pod runs, not with it.
+     */
+    public static boolean isRunningReadyAndReported(Pod pod) {
+        if (!isRunningAndReady(pod)) {
+            return false;
+        }
+        boolean asksForMig = pod.getSpec().getContainers().stream()
+                .filter(c -> c.getResources() != null && c.getResources().getLimits() != null)
+                .flatMap(c -> c.getResources().getLimits().keySet().stream())
+                .anyMatch(r -> r.startsWith("nvidia.com/mig-"));
+        Map<String, String> annotations = pod.getMetadata().getAnnotations();
+        return !asksForMig || (annotations != null && annotations.containsKey(GpuNodeSimulator.MIG_DEVICE_ANNOTATION));
+    }
+
     public static boolean isRunningAndReady(Pod pod) {
         return pod != null
                 && pod.getStatus() != null

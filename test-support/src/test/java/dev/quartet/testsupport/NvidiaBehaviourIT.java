@@ -71,7 +71,7 @@ class NvidiaBehaviourIT {
                 .inNamespace(ns)
                 .resource(TestPods.slicePod(ns, name, node, profile))
                 .create();
-        eventually().until(() -> TestPods.isRunningAndReady(get(name)));
+        eventually().until(() -> TestPods.isRunningReadyAndReported(get(name)));
         return get(name);
     }
 
@@ -283,7 +283,7 @@ class NvidiaBehaviourIT {
                         .isTrue();
                 // GFD ran again with the plugin: its labels are those of the new layout
                 assertThat(label(client, node, "nvidia.com/mig-2g.12gb.count")).isEqualTo("2");
-                eventually().until(() -> TestPods.isRunningAndReady(get(node + "-waits")));
+                eventually().until(() -> TestPods.isRunningReadyAndReported(get(node + "-waits")));
             }
             assertThat(sim.deletedWhileRunning()).isEmpty();
             assertThat(sim.disruptedPods()).isEmpty();
@@ -505,7 +505,7 @@ class NvidiaBehaviourIT {
                     .inNamespace(ns)
                     .resource(TestPods.pod(ns, node + "-cpu", node, "busybox", Map.of()))
                     .create();
-            eventually().until(() -> TestPods.isRunningAndReady(get(node + "-cpu")));
+            eventually().until(() -> TestPods.isRunningReadyAndReported(get(node + "-cpu")));
 
             try (NodeHistory history = new NodeHistory(client, node)) {
                 selectConfig(client, node, "all-disabled");
@@ -533,7 +533,7 @@ class NvidiaBehaviourIT {
             assertThat(failed.getStatus().getPhase()).isEqualTo("Failed");
             assertThat(failed.getStatus().getReason()).isEqualTo("UnexpectedAdmissionError");
             assertThat(failed.getStatus().getMessage()).contains("no healthy devices present");
-            eventually().until(() -> TestPods.isRunningAndReady(get(node + "-cpu")));
+            eventually().until(() -> TestPods.isRunningReadyAndReported(get(node + "-cpu")));
             assertThat(restartCount(get(node + "-cpu"))).isEqualTo(1);
             assertThat(sim.disruptedPods())
                     .extracting(DisruptedPod::name, DisruptedPod::disruption)

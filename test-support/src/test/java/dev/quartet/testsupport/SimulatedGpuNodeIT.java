@@ -8,9 +8,13 @@ import static dev.quartet.testsupport.ClusterAssertions.selectConfig;
 import static dev.quartet.testsupport.ClusterAssertions.selectConfigAndWait;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.sim.GpuNodeSimulator;
 import dev.quartet.sim.GpuSnapshot;
 import dev.quartet.sim.Strictness;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -65,7 +69,7 @@ class SimulatedGpuNodeIT {
                 .resource(TestPods.slicePod(ns, name, node, profile))
                 .create();
         eventually()
-                .until(() -> TestPods.isRunningAndReady(
+                .until(() -> TestPods.isRunningReadyAndReported(
                         client.pods().inNamespace(ns).withName(name).get()));
         return client.pods().inNamespace(ns).withName(name).get();
     }
@@ -73,6 +77,75 @@ class SimulatedGpuNodeIT {
     private void deletePodAndWait(String name) {
         client.pods().inNamespace(ns).withName(name).delete();
         eventually().until(() -> client.pods().inNamespace(ns).withName(name).get() == null);
+    }
+
+    private Map<String, String> annotationsOf(HasMetadata object) {
+        Map<String, String> a = object == null ? null : object.getMetadata().getAnnotations();
+        return a == null ? Map.of() : a;
+    }
+
+    /** The processes the node's layout annotation reports on the MIG device {@code uuid}, or -1 when not listed. */
+    private int processesOn(String node, String uuid) throws Exception {
+        String layout = annotationsOf(client.nodes().withName(node).get()).get(NodeAgentReport.MIG_LAYOUT);
+        if (layout == null) {
+            return -1;
+        }
+        for (JsonNode gpu : new ObjectMapper().readTree(layout).get("gpus")) {
+            for (JsonNode in : gpu.get("instances")) {
+                if (uuid.equals(in.get("uuid").asText())) {
+                    return in.get("processes").asInt();
+                }
+            }
+        }
+        return -1;
+    }
+
+    @Test
+    void theNodeAgentAloneReportsDevicesAndLayoutsAndANodeWithoutOneGetsNothing() throws Exception {
+        try (GpuNodeSimulator withAgent =
+                        cluster.startSimulator(o -> o.withGpusPerNode(1).withLayout("4x1g.6gb"));
+                GpuNodeSimulator bare = cluster.startSimulator(
+                        o -> o.withGpusPerNode(1).withLayout("4x1g.6gb").withNoAgentNodes(Set.of("*")))) {
+            String node = withAgent.nodeNames().get(0);
+            String bareNode = bare.nodeNames().get(0);
+            assertThat(withAgent.hasAgent(node)).isTrue();
+            assertThat(bare.hasAgent(bareNode)).isFalse();
+
+            // the agent's pass writes the pod's device a moment after the pod runs, as the simulator gave it
+            runPod("agent-p", node, "1g.6gb");
+            Pod pod = client.pods().inNamespace(ns).withName("agent-p").get();
+            TestPods.MigDeviceAnnotation device = TestPods.migDevice(pod).orElseThrow();
+            assertThat(withAgent.layoutOf(node).get(0).slices())
+                    .anyMatch(s -> s.uuid().equals(device.uuid()) && (ns + "/agent-p").equals(s.pod()));
+            assertThat(annotationsOf(client.nodes().withName(node).get()))
+                    .containsKeys(NodeAgentReport.MIG_LAYOUT, NodeAgentReport.MIG_PROFILES);
+            eventually().until(() -> processesOn(node, device.uuid()) == 1);
+
+            // deleted: the simulator frees the device, the agent's next pass shows no process on it
+            deletePodAndWait("agent-p");
+            assertThat(withAgent.layoutOf(node).get(0).slices())
+                    .filteredOn(s -> s.uuid().equals(device.uuid()))
+                    .singleElement()
+                    .satisfies(s -> assertThat(s.pod()).isNull());
+            eventually().until(() -> processesOn(node, device.uuid()) == 0);
+
+            // no agent: the pod runs on its device, and nobody says which, nor what the node's GPUs have
+            client.pods()
+                    .inNamespace(ns)
+                    .resource(TestPods.slicePod(ns, "bare-p", bareNode, "1g.6gb"))
+                    .create();
+            eventually()
+                    .until(() -> TestPods.isRunningAndReady(
+                            client.pods().inNamespace(ns).withName("bare-p").get()));
+            Thread.sleep(3000); // three times the agents' delay
+            assertThat(annotationsOf(
+                            client.pods().inNamespace(ns).withName("bare-p").get()))
+                    .doesNotContainKey(NodeAgentReport.MIG_DEVICE);
+            assertThat(annotationsOf(client.nodes().withName(bareNode).get()))
+                    .doesNotContainKeys(NodeAgentReport.MIG_LAYOUT, NodeAgentReport.MIG_PROFILES);
+            assertThat(bare.layoutOf(bareNode).get(0).slices()).anyMatch(s -> (ns + "/bare-p").equals(s.pod()));
+            deletePodAndWait("bare-p");
+        }
     }
 
     @Test
@@ -131,7 +204,8 @@ class SimulatedGpuNodeIT {
             }
             eventually().untilAsserted(() -> {
                 List<Pod> pods = podsOn(node);
-                assertThat(pods.stream().filter(TestPods::isRunningAndReady)).hasSize(4);
+                assertThat(pods.stream().filter(TestPods::isRunningReadyAndReported))
+                        .hasSize(4);
                 assertThat(pods.stream()
                                 .filter(p -> "Pending".equals(p.getStatus().getPhase())))
                         .singleElement()
@@ -142,8 +216,9 @@ class SimulatedGpuNodeIT {
                                     assertThat(c.getMessage()).contains("Insufficient nvidia.com/mig-1g.6gb");
                                 }));
             });
-            List<Pod> running =
-                    podsOn(node).stream().filter(TestPods::isRunningAndReady).toList();
+            List<Pod> running = podsOn(node).stream()
+                    .filter(TestPods::isRunningReadyAndReported)
+                    .toList();
             List<TestPods.MigDeviceAnnotation> slices = running.stream()
                     .map(p -> TestPods.migDevice(p).orElseThrow())
                     .toList();
@@ -165,7 +240,7 @@ class SimulatedGpuNodeIT {
             deletePodAndWait(victim.getMetadata().getName());
             eventually()
                     .until(() -> podsOn(node).stream()
-                                    .filter(TestPods::isRunningAndReady)
+                                    .filter(TestPods::isRunningReadyAndReported)
                                     .count()
                             == 4);
             assertThat(podsOn(node).stream()
@@ -434,6 +509,10 @@ class SimulatedGpuNodeIT {
                 return current.getStatus() != null
                         && Integer.valueOf(3).equals(current.getStatus().getReadyReplicas());
             });
+            // the node's agent reports each pod's device a moment after the pod is Ready
+            eventually()
+                    .until(() -> client.pods().inNamespace(ns).withLabel("app", name).list().getItems().stream()
+                            .allMatch(TestPods::isRunningReadyAndReported));
             Set<String> uuids = new HashSet<>();
             client.pods()
                     .inNamespace(ns)

@@ -83,7 +83,7 @@ class SimulatorJarIT {
                     .resource(TestPods.slicePod(ns, "cli-pod", nodes.get(0), "1g.6gb"))
                     .create();
             eventually()
-                    .until(() -> TestPods.isRunningAndReady(
+                    .until(() -> TestPods.isRunningReadyAndReported(
                             client.pods().inNamespace(ns).withName("cli-pod").get()));
             assertThat(TestPods.migDevice(
                             client.pods().inNamespace(ns).withName("cli-pod").get()))

@@ -144,7 +144,10 @@ class WorkerProcessIT {
                     .create();
             eventually().until(() -> {
                 Pod p = client.pods().inNamespace(ns).withName(name).get();
-                return p.getStatus() != null && "Running".equals(p.getStatus().getPhase());
+                // running, and its MIG device reported by the node's agent (a second or so later)
+                return p.getStatus() != null
+                        && "Running".equals(p.getStatus().getPhase())
+                        && TestPods.migDevice(p).isPresent();
             });
             Pod pod = client.pods().inNamespace(ns).withName(name).get();
             String url = pod.getMetadata().getAnnotations().get(GpuNodeSimulator.WORKER_URL_ANNOTATION);

@@ -11,6 +11,7 @@ import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
+import dev.quartet.agent.core.GpuFactsSource;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -22,7 +23,7 @@ import java.util.Map;
  * the MIG device on each, and whether processes run there. One instance per process: NVML is initialised when it is
  * opened and shut down when it is closed; {@link #read()} is called from one thread at a time.
  */
-public final class NvmlReader implements AutoCloseable {
+public final class NvmlReader implements GpuFactsSource, AutoCloseable {
 
     private final NvmlLibrary nvml;
     private boolean profileInfoV = true;
@@ -43,6 +44,7 @@ public final class NvmlReader implements AutoCloseable {
     }
 
     /** Every GPU NVML sees, by index. */
+    @Override
     public List<GpuFacts> read() {
         IntByReference count = new IntByReference();
         check("nvmlDeviceGetCount_v2", nvml.nvmlDeviceGetCount_v2(count));

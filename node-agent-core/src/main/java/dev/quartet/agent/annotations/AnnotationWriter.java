@@ -1,10 +1,8 @@
-package dev.quartet.agent;
+package dev.quartet.agent.annotations;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.quartet.agent.annotations.AnnotationChanges;
-import dev.quartet.agent.annotations.DesiredAnnotations;
-import dev.quartet.agent.annotations.PodKey;
+import dev.quartet.agent.core.AnnotationSink;
 import dev.quartet.nvidia.NodeAgentReport;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
@@ -14,19 +12,22 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.cache.Store;
-import io.quarkus.logging.Log;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 
 /**
  * Writes the annotations a pass wants, each object at most once per pass and only where its value differs (one JSON
  * merge patch per object). What the object has comes from the informers' caches; a value written a moment ago counts
  * as written until the cache shows the version the patch made (or a while has passed), so a lagging cache does not
- * cause a second write.
+ * cause a second write. Logs through java.util.logging (Quarkus routes it to its log; the simulator has its own), so
+ * the class runs without Quarkus.
  */
-final class AnnotationWriter {
+public final class AnnotationWriter implements AnnotationSink {
+
+    private static final Logger LOG = Logger.getLogger(AnnotationWriter.class.getName());
 
     /** How long a written value stands in for the cache's older copy of the object. */
     static final Duration WRITTEN_STANDS_FOR = Duration.ofSeconds(60);
@@ -41,7 +42,8 @@ final class AnnotationWriter {
     private final Store<Node> nodes;
     private final Map<String, Written> recent = new ConcurrentHashMap<>();
 
-    AnnotationWriter(KubernetesClient client, String nodeName, Store<Pod> pods, Store<Node> nodes) {
+    /** Writes through {@code client}; reads what the objects have from these informer stores. */
+    public AnnotationWriter(KubernetesClient client, String nodeName, Store<Pod> pods, Store<Node> nodes) {
         this.client = client;
         this.nodeName = nodeName;
         this.pods = pods;
@@ -49,7 +51,8 @@ final class AnnotationWriter {
     }
 
     /** Writes what differs; returns the number of API writes made. */
-    int apply(DesiredAnnotations desired) {
+    @Override
+    public int apply(DesiredAnnotations desired) {
         int writes = 0;
         for (Map.Entry<PodKey, String> e : desired.pods().entrySet()) {
             PodKey key = e.getKey();
@@ -114,16 +117,15 @@ final class AnnotationWriter {
             Map<String, String> values = before == null ? new HashMap<>() : new HashMap<>(before.values());
             values.putAll(changes);
             recent.put(key, new Written(values, result.getMetadata().getResourceVersion(), System.nanoTime()));
-            Log.infof("%s on %s: wrote %s", key, nodeName, changes.keySet());
+            LOG.info(() -> key + " on " + nodeName + ": wrote " + changes.keySet());
             return 1;
         } catch (KubernetesClientException e) {
             if (e.getCode() == 404) {
-                Log.debugf("%s is gone: nothing to write", key);
+                LOG.fine(() -> key + " is gone: nothing to write");
                 return 0;
             }
-            Log.warnf(
-                    "%s on %s: cannot write %s (HTTP %d: %s); check the agent's RBAC (patch pods and nodes)",
-                    key, nodeName, changes.keySet(), e.getCode(), e.getMessage());
+            LOG.warning(() -> key + " on " + nodeName + ": cannot write " + changes.keySet() + " (HTTP " + e.getCode()
+                    + ": " + e.getMessage() + "); check the agent's RBAC (patch pods and nodes)");
             return 0;
         }
     }

@@ -1,10 +1,8 @@
-package dev.quartet.agent;
+package dev.quartet.agent.annotations;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.quartet.agent.annotations.DesiredAnnotations;
-import dev.quartet.agent.annotations.PodKey;
 import dev.quartet.nvidia.NodeAgentReport;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;

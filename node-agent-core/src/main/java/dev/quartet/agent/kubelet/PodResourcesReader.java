@@ -1,5 +1,6 @@
 package dev.quartet.agent.kubelet;
 
+import dev.quartet.agent.core.PodDevicesSource;
 import dev.quartet.podresources.UnixSocketGrpc;
 import dev.quartet.podresources.v1.ContainerDevices;
 import dev.quartet.podresources.v1.ContainerResources;
@@ -17,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * The kubelet's PodResources v1 {@code List}, over its unix socket: which MIG devices each pod holds. {@code List} is
  * GA since Kubernetes 1.28 and in every release Quartet supports ({@code Get} needs 1.34's beta gate).
  */
-public final class PodResourcesReader implements AutoCloseable {
+public final class PodResourcesReader implements PodDevicesSource, AutoCloseable {
 
     /** The device plugin's MIG resources under the {@code mixed} strategy: {@code nvidia.com/mig-<profile>}. */
     public static final String MIG_RESOURCE_PREFIX = "nvidia.com/mig-";
@@ -27,12 +28,22 @@ public final class PodResourcesReader implements AutoCloseable {
     private final Duration timeout;
 
     public PodResourcesReader(Path socket, Duration timeout) {
-        this.client = UnixSocketGrpc.connect(socket);
+        this(UnixSocketGrpc.connect(socket), timeout);
+    }
+
+    /** A reader on {@code loop}, an epoll event loop group the caller owns (the simulator shares one between nodes). */
+    public PodResourcesReader(Path socket, Duration timeout, io.netty.channel.EventLoopGroup loop) {
+        this(UnixSocketGrpc.connect(socket, loop), timeout);
+    }
+
+    private PodResourcesReader(UnixSocketGrpc.Client client, Duration timeout) {
+        this.client = client;
         this.stub = PodResourcesListerGrpc.newBlockingStub(client.channel());
         this.timeout = timeout;
     }
 
     /** Every pod the kubelet reports with at least one MIG device. */
+    @Override
     public List<PodDevices> list() {
         ListPodResourcesResponse response = stub.withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .list(ListPodResourcesRequest.getDefaultInstance());
