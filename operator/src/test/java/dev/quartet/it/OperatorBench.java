@@ -72,6 +72,8 @@ public final class OperatorBench {
     private static final long SERVER_CLASS_MEMORY = (2048L - 256) << 20;
 
     private final Map<String, Object> results = new LinkedHashMap<>();
+    private final String started = Instant.now().toString().substring(0, 16).replace(":", "") + "Z";
+    private Path lastWritten;
     private final List<Map<String, Object>> loads = new ArrayList<>();
     private final Path audit = Path.of(System.getenv().getOrDefault("QUARTET_AUDIT_LOG", "target/audit.log"));
     private final LocalCluster cluster = LocalCluster.shared();
@@ -90,6 +92,9 @@ public final class OperatorBench {
             bench.run(n);
         } finally {
             bench.write(n);
+            if (bench.lastWritten != null) {
+                System.out.println(Files.readString(bench.lastWritten));
+            }
         }
         System.exit(0);
     }
@@ -126,17 +131,22 @@ public final class OperatorBench {
         log("simulator: %d nodes Ready after %.1f s", nodes, secondsSince(t0));
         results.put("phases", PHASES);
         try {
+            // the raw results are rewritten after every phase, so a run stopped half-way keeps what it measured
             if (PHASES.contains("floor")) {
                 floor(n);
+                write(n);
             }
             startOperator();
             if (PHASES.contains("idle")) {
                 idle();
+                write(n);
             }
             if (PHASES.contains("main")) {
                 main(n);
+                write(n);
                 if (PHASES.contains("steady")) {
                     steady();
+                    write(n);
                 }
                 deleteAll("main");
             }
@@ -796,17 +806,16 @@ public final class OperatorBench {
         out.putAll(results);
         out.put("loadAverages", loads);
         String json = JSON.writeValueAsString(out);
-        System.out.println(json);
         String dir = System.getenv("QUARTET_BENCH_RESULTS");
-        if (dir != null) {
-            Path file = Path.of(
-                    dir,
-                    "operator-" + n + "-"
-                            + Instant.now().toString().substring(0, 16).replace(":", "") + "Z.json");
-            Files.createDirectories(file.getParent());
-            Files.writeString(file, json + "\n");
-            log("raw results: %s", file);
+        if (dir == null) {
+            System.out.println(json);
+            return;
         }
+        Path file = Path.of(dir, "operator-" + n + "-" + started + ".json");
+        Files.createDirectories(file.getParent());
+        Files.writeString(file, json + "\n");
+        lastWritten = file;
+        log("raw results: %s", file);
     }
 
     private static String memTotal() {
