@@ -253,7 +253,7 @@ cmd_up() {
     --cert-dir="$STATE_DIR/certs" --token-auth-file="$STATE_DIR/tokens.csv" \
     --authorization-mode=RBAC --service-account-issuer=https://kubernetes.default.svc \
     --service-account-key-file="$STATE_DIR/sa.crt" --service-account-signing-key-file="$STATE_DIR/sa.key" \
-    --service-cluster-ip-range=10.0.0.0/24 --endpoint-reconciler-type=none \
+    --service-cluster-ip-range=10.0.0.0/16 --endpoint-reconciler-type=none \
     --enable-admission-plugins=OwnerReferencesPermissionEnforcement \
     --allow-privileged=false --v=0 "${audit_args[@]+"${audit_args[@]}"}" "${gates[@]+"${gates[@]}"}"
   wait_for_api "$pa" "$token"

@@ -42,6 +42,7 @@ public class LeaderElection {
                         .namespace()
                         .orElse(System.getenv().getOrDefault("POD_NAMESPACE", "default")))
                 .withIdentity(identity)
+                .withRetryPeriod(config.leaderElection().retryPeriod())
                 .withLeaderCallbacks(new LeaderCallbacks(
                         () -> Log.infof("%s became the leader", identity),
                         () -> {

@@ -101,6 +101,14 @@ public interface QuartetConfig {
 
         /** Namespace of the Lease; default: the operator pod's namespace (POD_NAMESPACE), else default. */
         Optional<String> namespace();
+
+        /**
+         * How often the leader renews the Lease (a get and an update each time: the only requests of an idle
+         * operator). JOSDK's 2 s made an idle operator send 1 request/s (hack/bench-operator.sh, issue 18); 3 s keeps
+         * the Lease's 15 s duration, so a standby still takes over about as soon after the leader dies.
+         */
+        @WithDefault("3s")
+        Duration retryPeriod();
     }
 
     /** Slice-aware autoscaling of deployments with spec.autoscaling (docs/operator.md). */

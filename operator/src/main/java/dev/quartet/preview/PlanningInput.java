@@ -59,10 +59,11 @@ public record PlanningInput(
         List<GpuNode> gpuNodes = settings.inventoryBuilder().gpuNodes(snapshot);
         Map<String, Demand> demands = new TreeMap<>();
         Map<String, InferenceDeployment> byId = new TreeMap<>();
+        Map<List<Object>, java.util.Optional<Set<String>>> eligibility = new java.util.HashMap<>();
         for (InferenceDeployment d : deployments) {
             byId.put(DemandFactory.id(d), d);
             if (plannable(d)) {
-                demands.put(DemandFactory.id(d), DemandFactory.demand(d, gpuNodes));
+                demands.put(DemandFactory.id(d), DemandFactory.demand(d, gpuNodes, eligibility));
             }
         }
         Inventory inventory = settings.inventoryBuilder().build(snapshot, new InventoryBuilder.Owners(demands), now);

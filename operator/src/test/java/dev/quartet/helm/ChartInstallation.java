@@ -190,6 +190,34 @@ public final class ChartInstallation implements AutoCloseable {
         return env;
     }
 
+    /** The chart's JVM options ({@code JAVA_TOOL_OPTIONS} of the operator container, values.yaml {@code javaOpts}). */
+    public String javaToolOptions() {
+        return deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getEnv().stream()
+                .filter(e -> "JAVA_TOOL_OPTIONS".equals(e.getName()) && e.getValue() != null)
+                .map(io.fabric8.kubernetes.api.model.EnvVar::getValue)
+                .findFirst()
+                .orElse("");
+    }
+
+    /** The operator container's memory limit in bytes (values.yaml {@code resources.limits.memory}), or -1 without one. */
+    public long memoryLimitBytes() {
+        var resources = deployment
+                .getSpec()
+                .getTemplate()
+                .getSpec()
+                .getContainers()
+                .get(0)
+                .getResources();
+        if (resources == null
+                || resources.getLimits() == null
+                || resources.getLimits().get("memory") == null) {
+            return -1;
+        }
+        return io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(
+                        resources.getLimits().get("memory"))
+                .longValue();
+    }
+
     /** {@code helm uninstall}; idempotent. */
     @Override
     public void close() {

@@ -19,18 +19,33 @@ final class OperatorProcess implements AutoCloseable {
     private static final Path JAR =
             Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath();
 
+    /** The JVM options the integration tests run the operator with (small, fast to start). */
+    static final List<String> TEST_JVM_OPTIONS = List.of("-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     private final Map<String, String> env;
     private final Path logDir;
+    private final List<String> jvmOptions;
     private Process process;
     private int starts;
 
-    private OperatorProcess(Map<String, String> env, Path logDir) {
+    private OperatorProcess(Map<String, String> env, Path logDir, List<String> jvmOptions) {
         this.env = env;
         this.logDir = logDir;
+        this.jvmOptions = List.copyOf(jvmOptions);
     }
 
     /** Starts the operator with {@code kubeconfig} and extra environment (QUARTET_* settings). */
     static OperatorProcess start(Path kubeconfig, String leaseNamespace, Map<String, String> settings, Path logDir) {
+        return start(kubeconfig, leaseNamespace, settings, logDir, TEST_JVM_OPTIONS);
+    }
+
+    /** As above with these JVM options (the benchmark passes the chart's). */
+    static OperatorProcess start(
+            Path kubeconfig,
+            String leaseNamespace,
+            Map<String, String> settings,
+            Path logDir,
+            List<String> jvmOptions) {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: these tests run after `./mvnw -pl operator package`");
         }
@@ -40,7 +55,7 @@ final class OperatorProcess implements AutoCloseable {
         env.put("QUARTET_HTTP_PORT", "0");
         // every IT runs on the simulator, whose worker processes listen on localhost, not on a pod IP
         env.putIfAbsent("QUARTET_AUTOSCALING_SIMULATOR_WORKER_URLS", "true");
-        OperatorProcess p = new OperatorProcess(env, logDir);
+        OperatorProcess p = new OperatorProcess(env, logDir, jvmOptions);
         p.launch();
         return p;
     }
@@ -48,13 +63,11 @@ final class OperatorProcess implements AutoCloseable {
     private void launch() {
         try {
             Files.createDirectories(logDir);
-            List<String> command = new ArrayList<>(List.of(
-                    ProcessHandle.current().info().command().orElse("java"),
-                    "-Xmx192m",
-                    "-XX:+UseSerialGC",
-                    "-XX:TieredStopAtLevel=1",
-                    "-jar",
-                    JAR.toString()));
+            List<String> command = new ArrayList<>();
+            command.add(ProcessHandle.current().info().command().orElse("java"));
+            command.addAll(jvmOptions);
+            command.add("-jar");
+            command.add(JAR.toString());
             ProcessBuilder pb = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log().toFile()));

@@ -215,7 +215,15 @@ final class NodeApi {
                     .withRenewTime(java.time.ZonedDateTime.now(ZoneOffset.UTC))
                     .endSpec()
                     .build();
-            client.leases().inNamespace(LEASE_NAMESPACE).resource(lease).create();
+            try {
+                client.leases().inNamespace(LEASE_NAMESPACE).resource(lease).create();
+            } catch (KubernetesClientException raced) {
+                // registration and the heartbeat thread both found no Lease and both created one (or a timed-out
+                // create was retried): the Lease exists with a fresh renewTime either way
+                if (raced.getCode() != 409) {
+                    throw raced;
+                }
+            }
         }
     }
 
