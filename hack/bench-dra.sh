@@ -20,13 +20,13 @@ trap 'hack/local-cluster.sh down >/dev/null 2>&1 || true' EXIT
 STAMP=$(date -u +%Y-%m-%dT%H%MZ)
 OUT=$ROOT/docs/bench-results/dra-firstfit-${GPUS}gpu-$STAMP.jsonl
 QUARTET_KUBECONFIG=$QUARTET_CLUSTER_DIR/kubeconfig ./mvnw -B -q -ntp -pl nvidia,sim,test-support -am verify \
-  -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=DraChurnBench \
+  -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=DraChurnBench \
   -Dquartet.bench.gpus="$GPUS" -Dquartet.bench.events="$EVENTS" -Dquartet.bench.warmup="$WARMUP" \
   -Dquartet.bench.seed="$SEED" -Dquartet.bench.out="$OUT" | grep '^DRA-BENCH' || true
 echo "raw results: $OUT"
 OUT_Q=$ROOT/docs/bench-results/dra-quartet-${GPUS}gpu-$STAMP.jsonl
 QUARTET_KUBECONFIG=$QUARTET_CLUSTER_DIR/kubeconfig KUBECACHEDIR=$ROOT/target/kube-cache ./mvnw -B -q -ntp \
-  -pl operator -am verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false -Dit.test=DraQuartetChurnBench \
+  -pl operator -am verify -Dtest=None -Dsurefire.failIfNoSpecifiedTests=false -Dfailsafe.failIfNoSpecifiedTests=false -Dit.test=DraQuartetChurnBench \
   -Dquartet.bench.gpus="$GPUS" -Dquartet.bench.events="$EVENTS" -Dquartet.bench.warmup="$WARMUP" \
   -Dquartet.bench.seed="$SEED" -Dquartet.bench.out="$OUT_Q" | grep '^DRA-BENCH' || true
 echo "raw results: $OUT_Q"

@@ -29,6 +29,11 @@ final class GpuWork {
     final boolean displaceable;
     /** New replicas may take its current free instances without a repartition. */
     final boolean usableAsIs;
+    /**
+     * Instances are made per claim (NVIDIA's DRA driver): a running replica keeps its instance through a change of
+     * the GPU's other placements, so one displaced there stays when the new layout still holds its instance.
+     */
+    final boolean dynamic;
 
     /** Whether the current layout is full, once asked (the same for every pass over this GPU's copy). */
     private Boolean currentFull;
@@ -54,7 +59,8 @@ final class GpuWork {
             String[] runningReplica,
             boolean reopenable,
             boolean displaceable,
-            boolean usableAsIs) {
+            boolean usableAsIs,
+            boolean dynamic) {
         this.id = id;
         this.node = node;
         this.index = index;
@@ -66,6 +72,7 @@ final class GpuWork {
         this.reopenable = reopenable;
         this.displaceable = displaceable;
         this.usableAsIs = usableAsIs;
+        this.dynamic = dynamic;
         this.planned = new int[current.size()];
         Arrays.fill(planned, FREE);
     }
@@ -73,7 +80,17 @@ final class GpuWork {
     /** A fresh copy for another pass: same GPU, nothing planned. */
     GpuWork fresh() {
         return new GpuWork(
-                id, node, index, model, current, runningDemand, runningReplica, reopenable, displaceable, usableAsIs);
+                id,
+                node,
+                index,
+                model,
+                current,
+                runningDemand,
+                runningReplica,
+                reopenable,
+                displaceable,
+                usableAsIs,
+                dynamic);
     }
 
     boolean currentIsFull() {

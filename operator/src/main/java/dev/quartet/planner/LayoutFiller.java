@@ -55,6 +55,8 @@ final class LayoutFiller {
                 continue;
             }
             int[] score = score(catalog, layout, gpu.openCode);
+            // rule 4 before rule 7: on a dynamic GPU, the layout that keeps most displaced replicas where they run
+            score[0] += gpu.dynamic && gpu.displaced ? keptInPlace(gpu, layout) * SLICES_PER_REPLICA_KEPT : 0;
             if (best == null || Arrays.compare(score, bestScore) > 0) {
                 best = layout;
                 bestScore = score;
@@ -64,6 +66,48 @@ final class LayoutFiller {
             throw new IllegalStateException("no full layout holds the planned replicas of GPU " + gpu.index);
         }
         return best;
+    }
+
+    /** Outweighs any difference in memory slices covered (at most 8 per GPU). */
+    private static final int SLICES_PER_REPLICA_KEPT = 16;
+
+    /**
+     * How many of a displaced GPU's running replicas {@code layout} lets stay where they run: it holds the
+     * replica's instance, and the GPU's planned replicas include one of the same demand and profile for it.
+     */
+    static int keptInPlace(GpuWork gpu, LayoutShape layout) {
+        int[] left = new int[gpu.openSize];
+        System.arraycopy(gpu.openDemand, 0, left, 0, gpu.openSize);
+        int kept = 0;
+        for (int i = 0; i < gpu.current.size(); i++) {
+            int demand = gpu.runningDemand[i];
+            if (demand < 0
+                    || instanceAt(
+                                    layout,
+                                    gpu.current.profileIndex()[i],
+                                    gpu.current.starts()[i])
+                            < 0) {
+                continue;
+            }
+            for (int k = 0; k < left.length; k++) {
+                if (left[k] == demand && gpu.openProfile[k] == gpu.current.profileIndex()[i]) {
+                    left[k] = GpuWork.FREE;
+                    kept++;
+                    break;
+                }
+            }
+        }
+        return kept;
+    }
+
+    /** The index in {@code layout} of the instance of profile {@code p} at {@code start}, or -1. */
+    static int instanceAt(LayoutShape layout, int p, int start) {
+        for (int i = 0; i < layout.size(); i++) {
+            if (layout.profileIndex()[i] == p && layout.starts()[i] == start) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

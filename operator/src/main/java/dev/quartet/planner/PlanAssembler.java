@@ -76,7 +76,7 @@ final class PlanAssembler {
         items.sort(Comparator.comparing((int[] item) -> state.demand(item[0]).name())
                 .thenComparingInt(i -> i[1]));
         if (gpu.displaced) {
-            keepDisplacedInPlace(gpu, repartition, items, taken);
+            keepDisplacedInPlace(gpu, layout, repartition, items, taken);
         }
         for (int[] item : items) {
             int i = freeInstance(layout, taken, item[1]);
@@ -86,23 +86,34 @@ final class PlanAssembler {
         gpuPlans.add(gpuPlan(gpu, layout, repartition));
     }
 
-    /** On an unchanged layout, a displaced replica whose demand has a planned replica there simply stays. */
-    private void keepDisplacedInPlace(GpuWork gpu, boolean repartition, List<int[]> items, boolean[] taken) {
+    /**
+     * A displaced replica whose demand has a planned replica of its profile there simply stays: on an unchanged
+     * layout, and on a dynamic GPU whenever the new layout still holds its instance (NVIDIA's DRA driver makes
+     * instances per claim, so the other placements change around it). Otherwise it moves.
+     */
+    private void keepDisplacedInPlace(
+            GpuWork gpu, LayoutShape layout, boolean repartition, List<int[]> items, boolean[] taken) {
         for (int i = 0; i < gpu.current.size(); i++) {
             int demand = gpu.runningDemand[i];
             if (demand < 0) {
                 continue;
             }
+            int p = gpu.current.profileIndex()[i];
+            int at = !repartition
+                    ? i
+                    : gpu.dynamic
+                            ? LayoutFiller.instanceAt(layout, p, gpu.current.starts()[i])
+                            : -1;
             int match = -1;
-            for (int k = 0; k < items.size() && !repartition && match < 0; k++) {
-                if (items.get(k)[0] == demand && items.get(k)[1] == gpu.current.profileIndex()[i]) {
+            for (int k = 0; k < items.size() && at >= 0 && !taken[at] && match < 0; k++) {
+                if (items.get(k)[0] == demand && items.get(k)[1] == p) {
                     match = k;
                 }
             }
             if (match >= 0) {
                 items.remove(match);
-                taken[i] = true;
-                add(gpu, demand, i, gpu.current, gpu.runningReplica[i]);
+                taken[at] = true;
+                add(gpu, demand, at, layout, gpu.runningReplica[i]);
             } else {
                 moved.add(gpu.runningReplica[i]);
             }

@@ -204,7 +204,8 @@ final class PlanInput {
                 runningReplica,
                 reopenable,
                 displaceable,
-                usableAsIs);
+                usableAsIs,
+                state.dynamic());
     }
 
     /** A GPU's instances in layout order (by start), the order {@link LayoutShape} uses. */

@@ -9,6 +9,7 @@ import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.GpuPlan;
 import dev.quartet.planner.MigPlanner;
+import dev.quartet.planner.MovesInFlight;
 import dev.quartet.planner.Plan;
 import dev.quartet.preview.PlanningInput;
 import dev.quartet.preview.PlanningSettings;
@@ -70,7 +71,7 @@ public class ClusterPlanning {
     /** What the node loop applies: the plan and what it was made from. */
     public record NodeInputs(Plan plan, Inventory inventory, ClusterSnapshot snapshot, Instant now) {}
 
-    private record Input(ClusterState state, List<Demand> demands, Set<String> failing) {}
+    private record Input(ClusterState state, List<Demand> demands, Set<String> releaseFirst) {}
 
     private record Computed(ClusterSnapshot snapshot, PlanningInput planning, Plan plan, Instant now) {}
 
@@ -91,6 +92,9 @@ public class ClusterPlanning {
     private final Map<String, NodeProgress> reports = new ConcurrentHashMap<>();
     private Input lastInput;
     private Plan lastPlan;
+    /** Replicas whose move is under way ({@link MovesInFlight}): a scale-down releases them first. */
+    private Set<String> movesInFlight = Set.of();
+
     private ClusterView lastView;
     private int lastPodsSeen;
     private String lastMigConfigVersion;
@@ -206,18 +210,21 @@ public class ClusterPlanning {
         ClusterSnapshot snapshot = snapshot(s, pods);
         PlanningInput planning = PlanningInput.of(snapshot, deployments, settings, now);
         List<Demand> demands = planning.demandList();
-        Input input = new Input(planning.state(), demands, planning.failing());
+        Set<String> releaseFirst = new TreeSet<>(planning.failing());
+        releaseFirst.addAll(movesInFlight);
+        Input input = new Input(planning.state(), demands, Set.copyOf(releaseFirst));
         Plan plan = lastPlan;
         Set<String> wake = new TreeSet<>();
         if (!input.equals(lastInput)) {
             Timer.Sample sample = Timer.start(registry);
-            plan = planner.plan(input.state(), input.demands(), input.failing());
+            plan = planner.plan(input.state(), input.demands(), input.releaseFirst());
             sample.stop(registry.timer("quartet.plan.duration"));
             sliceMetrics.update(plan, planning.inventory());
             wakeChanged(lastPlan, plan, lastInput, input, caller);
             wake.addAll(nodesChanged(lastPlan, plan, lastInput, input));
             lastInput = input;
             lastPlan = plan;
+            movesInFlight = MovesInFlight.after(movesInFlight, plan);
             Log.debugf(
                     "planned %d demands on %d nodes: %d assignments, %d unsatisfied",
                     demands.size(),

@@ -74,11 +74,15 @@ public class ReplicaActuator {
                 .anyMatch(p -> PodFacts.isStarting(p)
                         && !PodFacts.isFailing(p)
                         && !part.released().contains(PodFacts.id(p)));
+        boolean replacementUnderWay = keptStarting || replacementCanStart(part, view);
         for (Pod pod : pods) {
             if (PodFacts.isTerminating(pod)) {
                 continue;
             }
             String why = removalReason(pod, part, view, keptStarting);
+            if (why == null && !replacementUnderWay && movedOffDra(pod, part, view)) {
+                why = "moved, and no replacement can start while it holds its placement; the plan places it again";
+            }
             if (why == null && ReplicaClaims.gated(pod)) {
                 // a replica on a DRA node whose claim a cut-short reconcile left unallocated or its gate in place
                 why = release(pod, view);
@@ -216,6 +220,31 @@ public class ReplicaActuator {
                 ? "its planned placement " + pod.getMetadata().getAnnotations().get(QuartetLabels.PLANNED_DEVICE)
                         + " is held by another claim; the plan places it again"
                 : null;
+    }
+
+    /**
+     * Whether one of the deployment's new replicas can be created now: its planned placement is free on a node of
+     * NVIDIA's DRA driver, or a node of MIG Manager takes new pods.
+     */
+    private static boolean replacementCanStart(DeploymentPart part, ClusterView view) {
+        return part.assignments().stream()
+                .filter(a -> !a.existing())
+                .anyMatch(a -> view.inventory().isDra(a.node())
+                        ? NewPodGate.placementFree(view.inventory(), a.node(), a.gpu(), a.profile(), a.start(), null)
+                        : NewPodGate.allows(view.plan(), view.inventory(), a.node(), a.profile()));
+    }
+
+    /**
+     * A replica the plan moves off a node of NVIDIA's DRA driver. Nothing of MIG Manager's drain runs there: a move
+     * completes when its replacement's claim is allocated and the plan releases the replica it replaces. A moved
+     * replica whose replacement cannot start (its placement is held by another moved replica, or the plan gives a
+     * higher priority its slice and no replacement) would hold its placement for ever, so it goes when nothing of
+     * its deployment is starting.
+     */
+    private static boolean movedOffDra(Pod pod, DeploymentPart part, ClusterView view) {
+        return part.moved().contains(PodFacts.id(pod))
+                && PodFacts.isBound(pod)
+                && view.inventory().isDra(PodFacts.node(pod));
     }
 
     /**

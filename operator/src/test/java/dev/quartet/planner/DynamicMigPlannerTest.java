@@ -12,6 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.quartet.nvidia.GpuModel;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** The planner on dynamic GPUs (NVIDIA's DRA driver): free placements of a GPU in use are used at once. */
@@ -104,5 +105,71 @@ class DynamicMigPlannerTest {
         assertThat(plan.unsatisfied())
                 .singleElement()
                 .satisfies(u -> assertThat(u.demand()).isEqualTo("medium"));
+    }
+
+    /** The churn state in which the operator moved a replica and released its replacement, pass after pass. */
+    private static ClusterState churnState(InstanceState... gpu1) {
+        return cluster(node(
+                "n",
+                dra(
+                        0,
+                        movable("1g.6gb", 0, "b/r0", "0"),
+                        movable("2g.12gb", 2, "b/r1", "0"),
+                        movable("1g.6gb", 1, "b/r2", "0")),
+                dra(1, gpu1)));
+    }
+
+    private static final List<Demand> CHURN = List.of(
+            movableDemand("b/r0", "1g.6gb", 1, 0),
+            movableDemand("b/r1", "2g.12gb", 1, 0),
+            movableDemand("b/r2", "1g.6gb", 1, 0),
+            movableDemand("b/r4", "4g.24gb", 1, 0),
+            movableDemand("b/r5", "2g.12gb", 1, 0),
+            movableDemand("b/r6", "1g.6gb", 1, 0),
+            movableDemand("b/r7", "2g.12gb", 1, 0));
+
+    @Test
+    void aDisplacedReplicaStaysWhereTheNewLayoutStillHoldsItsInstance() {
+        // GPU 1 gets 1g@0 + 1g@1 + 2g@2 for the 1g arrival; the 2g at 2 is in that layout and its claim is untouched
+        Plan plan = new MigPlanner().plan(churnState(movable("2g.12gb", 2, "b/r5", "1")), CHURN);
+
+        assertThat(plan.moved()).isEmpty();
+        assertThat(plan.assignments())
+                .filteredOn(a -> a.demand().equals("b/r5"))
+                .singleElement()
+                .satisfies(a -> assertThat(a.replica()).isEqualTo("b/r5-1"));
+    }
+
+    @Test
+    void aMovesReplacementIsNotReleasedWhileTheMoveIsInFlight() {
+        // b/r5-0 was moved; its replacement b/r5-1 has its claim allocated, so b/r5 runs one replica too many
+        ClusterState state = churnState(movable("2g.12gb", 0, "b/r5", "0"), movable("2g.12gb", 2, "b/r5", "1"));
+        Set<String> inFlight = Set.of("b/r5-0");
+
+        Plan plan = new MigPlanner().plan(state, CHURN, inFlight);
+
+        assertThat(plan.released()).containsExactly("b/r5-0");
+        assertThat(plan.moved()).isEmpty();
+        assertThat(MovesInFlight.after(inFlight, plan)).containsExactly("b/r5-0");
+    }
+
+    @Test
+    void aMoveIsInFlightUntilAPlanKeepsTheReplicaOrItIsGone() {
+        Plan moves = new MigPlanner()
+                .plan(
+                        cluster(node(
+                                "n",
+                                dra(0, movable("1g.6gb", 1, "small", "0")),
+                                dra(1, foreign("2g.12gb", 0, "other/a"), foreign("1g.6gb", 2, "other/b")))),
+                        List.of(movableDemand("small", "1g.6gb", 1, 0), demand("big", "4g.24gb", 1)));
+        assertThat(MovesInFlight.after(Set.of(), moves)).containsExactly("small-0");
+
+        Plan keeps = new MigPlanner()
+                .plan(
+                        cluster(node("n", dra(0, movable("1g.6gb", 1, "small", "0")))),
+                        List.of(movableDemand("small", "1g.6gb", 1, 0)),
+                        Set.of("small-0"));
+        assertThat(keeps.moved()).isEmpty();
+        assertThat(MovesInFlight.after(Set.of("small-0"), keeps)).isEmpty();
     }
 }
