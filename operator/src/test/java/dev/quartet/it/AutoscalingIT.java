@@ -151,7 +151,9 @@ class AutoscalingIT extends BedPerTest {
                         .contains("requests in flight")
                         .contains("target 1 per replica")
                         .contains("the cluster's slices give 2");
-                assertThat(highLoad.answered()).isPositive();
+                // the generator finds high's replicas when they are Ready, which the wait above may have just seen
+                await().atMost(Duration.ofSeconds(30))
+                        .untilAsserted(() -> assertThat(highLoad.answered()).isPositive());
             }
         }
 
