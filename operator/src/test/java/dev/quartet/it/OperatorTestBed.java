@@ -11,6 +11,7 @@ import dev.quartet.sim.DisruptedPod;
 import dev.quartet.sim.GpuNodeSimulator;
 import dev.quartet.sim.SimulatorOptions;
 import dev.quartet.testsupport.LocalCluster;
+import dev.quartet.testsupport.TestPods;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.KubernetesResourceList;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -184,6 +185,12 @@ final class OperatorTestBed implements AutoCloseable {
                                     deployment, d.getStatus().getConditions())
                             .isEqualTo(replicas);
                     assertThat(conditionIs(deployment, "Ready", "True", null)).isTrue();
+                    // the node agent reports a replica's device about a second after it runs: tests read it next
+                    assertThat(pods(deployment).stream()
+                                    .filter(TestPods::isRunningAndReady)
+                                    .allMatch(TestPods::isRunningReadyAndReported))
+                            .as("every Ready replica of %s has its device reported by its node's agent", deployment)
+                            .isTrue();
                 });
     }
 
