@@ -4,7 +4,6 @@ import dev.quartet.nvidia.GpuModel;
 import dev.quartet.nvidia.MigConfigSpec;
 import dev.quartet.nvidia.MigPartedConfig;
 import dev.quartet.nvidia.MigProfile;
-import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
@@ -132,7 +131,6 @@ public final class InventoryBuilder {
         Map<String, String> notes = new TreeMap<>();
         Map<String, Set<Integer>> migOff = new TreeMap<>();
         Map<String, String> migOffUnused = new TreeMap<>();
-        Map<String, String> pessimistic = new TreeMap<>();
         Set<String> lost = new HashSet<>();
         Map<String, DraNode> dra = draNodes(snapshot);
         Map<String, DraNode> draUsed = new TreeMap<>();
@@ -173,10 +171,8 @@ public final class InventoryBuilder {
             if (view.migOffUnused() != null) {
                 migOffUnused.put(n.name(), view.migOffUnused());
             }
-            pessimistic.putAll(view.pessimistic());
         }
-        return new Inventory(
-                new ClusterState(states), nodes, readiness, notes, lost, migOff, migOffUnused, draUsed, pessimistic);
+        return new Inventory(new ClusterState(states), nodes, readiness, notes, lost, migOff, migOffUnused, draUsed);
     }
 
     /** The derivation for one Ready node. */
@@ -190,11 +186,6 @@ public final class InventoryBuilder {
         private final NodeState state;
         private final Set<Integer> migOff = new TreeSet<>();
         private String migOffUnused;
-        private final AgentReport agent;
-        /** Per GPU, the instances the node agent reports (exact placements); empty without an agent. */
-        private final Map<Integer, List<Instance>> agentInstances = new TreeMap<>();
-        /** Pods pinned pessimistically (no agent): why, by pod id. */
-        private final Map<String, String> pessimistic = new TreeMap<>();
 
         NodeView(
                 GpuNode node,
@@ -207,7 +198,6 @@ public final class InventoryBuilder {
             this.node = node;
             this.pods = pods.stream().sorted(Comparator.comparing(PodFacts::id)).toList();
             this.owners = owners;
-            this.agent = AgentReport.of(node);
             this.layoutFixed = !repartitionEnabled;
             if (!node.ready()) {
                 fix(
@@ -233,13 +223,6 @@ public final class InventoryBuilder {
             if (note == null) {
                 note = migOffUnused;
             }
-            if (note == null) {
-                note = agent.problem();
-            }
-        }
-
-        Map<String, String> pessimistic() {
-            return pessimistic;
         }
 
         NodeState state() {
@@ -305,9 +288,6 @@ public final class InventoryBuilder {
             } else if (NvidiaLabels.STATE_FAILED.equals(state)) {
                 fix(NodeReadiness.FAILED, "MIG Manager failed to apply " + node.migConfig());
             }
-            if (agent.present()) {
-                return fromAgent();
-            }
             Map<Integer, Map<String, Integer>> fromConfig = fromConfig(config, node.migConfig());
             if (fromConfig != null) {
                 if (readiness == NodeReadiness.READY && !totals(fromConfig).equals(nonZero(node.allocatableSlices()))) {
@@ -349,57 +329,6 @@ public final class InventoryBuilder {
                             + "' not found and the advertised slices do not split evenly over " + node.gpuCount()
                             + " GPUs");
             return Map.of();
-        }
-
-        /**
-         * Per-GPU profile counts and MIG mode as the node agent reports them from NVML: the real layout, whatever
-         * config MIG Manager was asked to apply (after its {@code success}, LayoutCheck compares the two). The exact
-         * instances are kept for {@link #instancesOf}.
-         */
-        private Map<Integer, Map<String, Integer>> fromAgent() {
-            Map<Integer, Map<String, Integer>> counts = new TreeMap<>();
-            for (int i = 0; i < node.gpuCount(); i++) {
-                NodeAgentReport.Gpu g = agent.gpu(i).orElseThrow();
-                boolean on = g.migCapable() && g.migEnabled();
-                if (!on) {
-                    migOff.add(i);
-                }
-                if (g.migCapable() && g.migEnabled() != g.migPendingEnabled()) {
-                    fix(
-                            null,
-                            "GPU " + i + ": the node agent reports MIG mode turning " + (on ? "off" : "on")
-                                    + " at the next GPU reset");
-                }
-                Map<String, Integer> c = new TreeMap<>();
-                List<Instance> exact = new ArrayList<>();
-                if (on) {
-                    for (NodeAgentReport.Instance in : AgentReport.instances(g)) {
-                        if (in.profile() == null
-                                || node.model().profile(in.profile()).isEmpty()) {
-                            fix(
-                                    null,
-                                    "GPU " + i + ": the node agent reports an instance at " + in.start() + " of "
-                                            + (in.profile() == null
-                                                    ? "GI profile id " + in.profileId() + ", which has no name"
-                                                    : "profile " + in.profile() + ", which Quartet's table of "
-                                                            + node.model() + " lacks")
-                                            + ": the node keeps its layout");
-                            continue;
-                        }
-                        c.merge(in.profile(), 1, Integer::sum);
-                        exact.add(new Instance(in.profile(), in.start()));
-                    }
-                }
-                exact.sort(Comparator.comparingInt(Instance::start));
-                counts.put(i, c);
-                agentInstances.put(i, exact);
-            }
-            if (readiness == NodeReadiness.READY && !totals(counts).equals(nonZero(node.allocatableSlices()))) {
-                fix(
-                        NodeReadiness.SETTLING,
-                        "the device plugin does not advertise the slices the node agent reports yet");
-            }
-            return counts;
         }
 
         private Map<Integer, Map<String, Integer>> fromConfig(MigPartedConfig config, String name) {
@@ -527,18 +456,12 @@ public final class InventoryBuilder {
                     knownInstances.add(instance);
                 }
             }
-            List<Instance> exact = agentInstances.get(gpu);
-            Optional<List<Instance>> layout = exact == null
-                    ? LayoutPlacement.place(node.model(), counts, knownInstances)
-                    : exact.containsAll(knownInstances) ? Optional.of(exact) : Optional.empty();
+            Optional<List<Instance>> layout = LayoutPlacement.place(node.model(), counts, knownInstances);
             List<Instance> instances;
             if (layout.isPresent()) {
                 instances = layout.get();
             } else {
-                fix(
-                        null,
-                        "GPU " + gpu + ": the slices pods report do not match the "
-                                + (exact == null ? "configured layout" : "instances the node agent reports"));
+                fix(null, "GPU " + gpu + ": the slices pods report do not match the configured layout");
                 instances = knownInstances.stream()
                         .sorted(Comparator.comparingInt(Instance::start))
                         .toList();
@@ -552,14 +475,11 @@ public final class InventoryBuilder {
         }
 
         /**
-         * A pod whose slice nobody reported (no {@code quartet.dev/mig-device}) holds the first free instance of its
-         * profile, which keeps the counts right, and every GPU with an instance of that profile keeps its layout, since
-         * the pod may run on any of them. GPUs without one cannot hold it and may still be repartitioned. A pod no free
-         * instance of its profile can account for keeps the whole node's layout.
-         *
-         * <p>On a node with a node agent this is a short wait (the kubelet admitted the pod, the agent has not
-         * written its annotation yet) and is said so; on a node without one it lasts as long as the pod: the pod is
-         * pinned pessimistically (docs/contracts.md), which the status of its InferenceDeployment says.
+         * A pod whose slice nobody reported (no {@code quartet.dev/mig-device}; on real nodes nothing writes it yet)
+         * holds the first free instance of its profile, which keeps the counts right, and every GPU with an
+         * instance of that profile keeps its layout, since the pod may run on any of them. GPUs without one cannot
+         * hold it and may still be repartitioned. A pod no free instance of its profile can account for pins the
+         * whole node.
          */
         private void occupyPessimistically(List<List<InstanceState>> perGpu, Pod pod, Set<Integer> pinned) {
             String profile = PodFacts.migProfile(pod).orElseThrow();
@@ -581,31 +501,17 @@ public final class InventoryBuilder {
                     }
                 }
             }
-            String id = PodFacts.id(pod);
-            String why;
-            if (agent.present()) {
-                why = "the node agent has not reported the MIG device of pod " + id + " yet: "
-                        + (placed
-                                ? "GPU(s) " + mayHold + " (with " + profile
-                                        + " instances) keep their layout until it does"
-                                : "no free " + profile + " instance accounts for it, the node keeps its layout");
-            } else {
-                why = "node " + node.name() + " runs no Quartet node agent"
-                        + (agent.problem() == null ? "" : " (" + agent.problem() + ")")
-                        + ": the MIG device of pod " + id + " is not known, so "
-                        + (placed
-                                ? "GPU(s) " + mayHold + " (with " + profile + " instances) are pinned pessimistically"
-                                : "no free " + profile + " instance accounts for it and the whole node is pinned "
-                                        + "pessimistically");
-                pessimistic.put(id, why);
-            }
             if (!placed) {
-                fix(null, why);
+                fix(
+                        null,
+                        "the slice of pod " + PodFacts.id(pod) + " is not known and no free " + profile
+                                + " instance accounts for it: the node keeps its layout");
                 return;
             }
             pinned.addAll(mayHold);
             if (note == null) {
-                note = why;
+                note = "the slice of pod " + PodFacts.id(pod) + " is not known yet: GPU(s) " + mayHold + " (with "
+                        + profile + " instances) keep their layout";
             }
         }
 

@@ -194,10 +194,8 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     part.unsatisfied().flatMap(u -> FitAdvisor.unofferedCapacity(planned.input(), id)),
                     autoscaling);
         }
-        InferenceDeploymentStatus status = statusBuilder.build(
-                d,
-                inputs.withClaimedSlices(view.inventory().claimedSlices())
-                        .withPessimisticPins(view.inventory().pessimisticNotes(inputs.pods(), 3)));
+        InferenceDeploymentStatus status =
+                statusBuilder.build(d, inputs.withClaimedSlices(view.inventory().claimedSlices()));
         if (inputs.shortfallWithinAutoscaling()) {
             // Without the load figures, which change at every reading: one Event per change of the counts.
             events.normal(
