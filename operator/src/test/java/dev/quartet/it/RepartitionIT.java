@@ -295,7 +295,7 @@ class RepartitionIT {
         long twoG = gpusWith(node, "2g.12gb");
 
         bed.create(TestDeployments.onNode(TestDeployments.of("unseen", "2g.12gb", 2), node));
-        bed.awaitReady("unseen", 2, SOON);
+        bed.awaitReady("unseen", 2, SOON, false); // the agents are stopped: nobody reports the devices
 
         assertThat(gpusWith(node, "2g.12gb"))
                 .as("a 4g.24gb GPU of %s split for unseen", node)
