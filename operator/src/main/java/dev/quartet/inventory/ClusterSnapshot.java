@@ -37,6 +37,11 @@ public record ClusterSnapshot(
         return new ClusterSnapshot(nodes, pods, migConfig, migConfigError, slices, claims);
     }
 
+    /** The same mig-parted file (or error) and DRA objects with these nodes and pods. */
+    public ClusterSnapshot withNodesAndPods(List<Node> nodes, List<Pod> pods) {
+        return new ClusterSnapshot(nodes, pods, migConfig, migConfigError, resourceSlices, resourceClaims);
+    }
+
     /** The same snapshot with other pods (and its claims). */
     public ClusterSnapshot withPods(List<Pod> pods, List<ResourceClaim> claims) {
         return new ClusterSnapshot(nodes, pods, migConfig, migConfigError, resourceSlices, claims);

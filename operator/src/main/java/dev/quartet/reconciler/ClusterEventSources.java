@@ -58,6 +58,7 @@ final class ClusterEventSources {
                                     : Set.of();
                         })
                         .withOnUpdateFilter(ClusterEventSources::podChangeMatters)
+                        .withItemStore(new WithoutManagedFieldsStore<>())
                         .build(),
                 context);
         nodes = new InformerEventSource<>(
@@ -65,6 +66,7 @@ final class ClusterEventSources {
                         .withName("nodes")
                         .withSecondaryToPrimaryMapper(everyone::toPrimaryResourceIDs)
                         .withOnUpdateFilter(ClusterEventSources::nodeChangeMatters)
+                        .withItemStore(new WithoutManagedFieldsStore<>())
                         .build(),
                 context);
         migConfig = new InformerEventSource<>(

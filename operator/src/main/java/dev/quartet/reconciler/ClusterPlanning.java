@@ -75,6 +75,9 @@ public class ClusterPlanning {
 
     private record Computed(ClusterSnapshot snapshot, PlanningInput planning, Plan plan, Instant now) {}
 
+    /** MIG Manager's mig-parted file as parsed from one version of its ConfigMap. */
+    private record ParsedMigConfig(String uid, String resourceVersion, String key, ClusterSnapshot parsed) {}
+
     @Inject
     QuartetConfig config;
 
@@ -96,6 +99,11 @@ public class ClusterPlanning {
     private Set<String> movesInFlight = Set.of();
 
     private ClusterView lastView;
+    /** The last pass computed from the caches alone, and when ({@link System#nanoTime}) it began reading them. */
+    private Computed lastFromCaches;
+
+    private long lastFromCachesStarted;
+    private volatile ParsedMigConfig parsedMigConfig;
     private int lastPodsSeen;
     private String lastMigConfigVersion;
 
@@ -118,14 +126,43 @@ public class ClusterPlanning {
         this.nodeEvents = nodeEvents;
     }
 
-    /** The current view; {@code deployments} is every InferenceDeployment in the primary cache. No writes. */
+    /**
+     * The current view of the cluster as the informer caches have it. No writes.
+     *
+     * <p>Planning once per batch of events: every reconcile of a deployment or node needs the view, and at a few
+     * hundred nodes building the snapshot and inventory costs far more than the reconcile itself. A caller that
+     * asks while another pass is under way waits for the lock and then takes the pass that began after it asked:
+     * that pass read the caches later than the event that woke the caller, so it is what the caller would have
+     * computed itself. Only a caller that asked after the last pass began computes a new one.
+     */
+    public ClusterView view(ResourceID caller) {
+        long asked = System.nanoTime();
+        synchronized (this) {
+            Sources s = Objects.requireNonNull(sources, "event sources not registered yet");
+            return viewOf(fromCaches(s, asked, caller, null));
+        }
+    }
+
+    /**
+     * The view with {@code deployments} in place of the primary cache's (a deployment's own decision not yet
+     * written back); always a new pass. No writes.
+     */
     public synchronized ClusterView view(List<InferenceDeployment> deployments, ResourceID caller) {
         Sources s = Objects.requireNonNull(sources, "event sources not registered yet");
-        Computed c = compute(s, deployments, caller, null);
+        return viewOf(compute(s, deployments, caller, null));
+    }
+
+    private ClusterView viewOf(Computed c) {
         Map<String, NodeProgress> progress = reportsFor(c.planning().inventory());
-        Map<String, List<Pod>> replicas =
-                ClusterView.groupReplicaPods(c.snapshot().pods());
         ClusterView reuse = lastView;
+        if (reuse != null
+                && reuse.input() == c.planning()
+                && reuse.nodeProgress().equals(progress)) {
+            return reuse;
+        }
+        Map<String, List<Pod>> replicas = reuse != null && reuse.input() == c.planning()
+                ? reuse.podsByDeployment()
+                : ClusterView.groupReplicaPods(c.snapshot().pods());
         // The same plan object means the same planner input: what would fit its short deployments is the same.
         lastView = reuse != null && reuse.plan() == c.plan()
                 ? new ClusterView(c.planning(), c.plan(), progress, replicas, c.now(), reuse.advice())
@@ -133,11 +170,30 @@ public class ClusterPlanning {
         return lastView;
     }
 
+    /** The pass that began after {@code asked}, or a new one from the caches (caller holds the lock). */
+    private Computed fromCaches(Sources s, long asked, ResourceID caller, String callerNode) {
+        if (lastFromCaches != null && lastFromCachesStarted - asked >= 0) {
+            return lastFromCaches;
+        }
+        long started = System.nanoTime();
+        Computed c = compute(s, s.deployments().list().toList(), caller, callerNode);
+        lastFromCaches = c;
+        lastFromCachesStarted = started;
+        return c;
+    }
+
     /**
      * The plan for the node loop's step on {@code node}; empty until every cache planning reads has synced (the node
      * loop may start before the deployments' controller: with an empty pod cache it would see drained GPUs).
      */
-    public synchronized Optional<NodeInputs> forNode(String node) {
+    public Optional<NodeInputs> forNode(String node) {
+        long asked = System.nanoTime();
+        synchronized (this) {
+            return forNode(node, asked);
+        }
+    }
+
+    private Optional<NodeInputs> forNode(String node, long asked) {
         Sources s = sources;
         if (s == null
                 || !synced(s.pods())
@@ -148,7 +204,7 @@ public class ClusterPlanning {
                 || !synced(s.deployments())) {
             return Optional.empty();
         }
-        Computed c = compute(s, s.deployments().list().toList(), null, node);
+        Computed c = fromCaches(s, asked, null, node);
         return Optional.of(new NodeInputs(c.plan(), c.planning().inventory(), c.snapshot(), c.now()));
     }
 
@@ -322,11 +378,8 @@ public class ClusterPlanning {
 
     private ClusterSnapshot snapshot(Sources s, List<Pod> pods) {
         ConfigMap cm = s.migConfig().list(c -> true).findFirst().orElse(null);
-        ClusterSnapshot snapshot = ClusterSnapshot.of(
-                        s.nodes().list(n -> true).toList(),
-                        pods,
-                        cm,
-                        config.migManager().configKey())
+        ClusterSnapshot snapshot = parsed(cm)
+                .withNodesAndPods(s.nodes().list(n -> true).toList(), pods)
                 .withDra(
                         s.resourceSlices().list(r -> true).toList(),
                         s.resourceClaims().list(r -> true).toList());
@@ -336,6 +389,28 @@ public class ClusterPlanning {
                     cm.getMetadata().getNamespace(), cm.getMetadata().getName(), snapshot.migConfigError());
         }
         return snapshot;
+    }
+
+    /**
+     * MIG Manager's file parsed once per version of its ConfigMap: at a few hundred nodes it holds hundreds of
+     * entries, and every pass reads it.
+     */
+    private ClusterSnapshot parsed(ConfigMap cm) {
+        String key = config.migManager().configKey();
+        String uid = cm == null ? null : cm.getMetadata().getUid();
+        String version = cm == null ? null : cm.getMetadata().getResourceVersion();
+        ParsedMigConfig memo = parsedMigConfig;
+        if (memo != null
+                && uid != null
+                && version != null
+                && uid.equals(memo.uid())
+                && version.equals(memo.resourceVersion())
+                && key.equals(memo.key())) {
+            return memo.parsed();
+        }
+        ClusterSnapshot parsed = ClusterSnapshot.of(List.of(), List.of(), cm, key);
+        parsedMigConfig = new ParsedMigConfig(uid, version, key, parsed);
+        return parsed;
     }
 
     /** Fires a reconcile for every deployment (but the caller) whose assignments, moves or shortfall changed. */

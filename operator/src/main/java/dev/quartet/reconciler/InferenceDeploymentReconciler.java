@@ -135,7 +135,7 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
         String id = DemandFactory.id(d);
         List<String> problems = SpecValidator.validateDeployment(d);
         List<InferenceDeployment> deployments = context.getPrimaryCache().list().toList();
-        ClusterView view = planning.view(deployments, ResourceID.fromResource(d));
+        ClusterView view = planning.view(ResourceID.fromResource(d));
         List<Pod> pods = view.podsOf(id);
         Optional<AutoscalingReport> autoscaling = Optional.empty();
         if (problems.isEmpty() && d.getSpec().getAutoscaling() != null) {
