@@ -73,7 +73,7 @@ public class AdmissionServer {
             Log.info("webhook: disabled (quartet.webhook.enabled=false)");
             return;
         }
-        admission = new DeploymentAdmission(d -> planning.whatIf(List.of(d), List.of()));
+        admission = new DeploymentAdmission(d -> planning.whatIf(List.of(d), List.of()), planning::fitsInLastPlan);
         checks = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "quartet-webhook-certificates");
             t.setDaemon(true);

@@ -43,10 +43,22 @@ final class DeploymentAdmission {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Function<InferenceDeployment, Optional<ClusterPlanning.WhatIf>> whatIf;
+    private final java.util.function.Predicate<InferenceDeployment> fitsWithoutPlanning;
 
     /** @param whatIf the plan for the cluster with the deployment applied, empty while the cluster is not read yet */
     DeploymentAdmission(Function<InferenceDeployment, Optional<ClusterPlanning.WhatIf>> whatIf) {
+        this(whatIf, d -> false);
+    }
+
+    /**
+     * @param fitsWithoutPlanning true when a new deployment certainly fits in what the last plan leaves free (then
+     *     there is no shortfall to warn of, and no what-if plan is made); false when unsure
+     */
+    DeploymentAdmission(
+            Function<InferenceDeployment, Optional<ClusterPlanning.WhatIf>> whatIf,
+            java.util.function.Predicate<InferenceDeployment> fitsWithoutPlanning) {
         this.whatIf = whatIf;
+        this.fitsWithoutPlanning = fitsWithoutPlanning;
     }
 
     /** The answer for {@code object}; {@code old} is the stored object on an update, else null. */
@@ -60,6 +72,9 @@ final class DeploymentAdmission {
             return Decision.allow(List.of());
         }
         String id = DemandFactory.id(object);
+        if (old == null && fitsWithoutPlanning.test(object)) {
+            return Decision.allow(List.of());
+        }
         Optional<ClusterPlanning.WhatIf> planned = whatIf.apply(object);
         if (planned.isEmpty()) {
             return Decision.allow(List.of(id + ": Quartet has not read the cluster yet, so whether its replicas fit now"

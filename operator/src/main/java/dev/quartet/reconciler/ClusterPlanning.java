@@ -1,10 +1,12 @@
 package dev.quartet.reconciler;
 
 import dev.quartet.config.QuartetConfig;
+import dev.quartet.demand.DemandFactory;
 import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.model.InferenceDeployment;
+import dev.quartet.model.ReplicaTarget;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.GpuPlan;
@@ -13,6 +15,7 @@ import dev.quartet.planner.MovesInFlight;
 import dev.quartet.planner.Plan;
 import dev.quartet.preview.PlanningInput;
 import dev.quartet.preview.PlanningSettings;
+import dev.quartet.preview.QuickFit;
 import dev.quartet.status.NodeProgress;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Node;
@@ -31,6 +34,7 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -98,7 +102,7 @@ public class ClusterPlanning {
     /** Replicas whose move is under way ({@link MovesInFlight}): a scale-down releases them first. */
     private Set<String> movesInFlight = Set.of();
 
-    private ClusterView lastView;
+    private volatile ClusterView lastView;
     /** The last pass computed from the caches alone, and when ({@link System#nanoTime}) it began reading them. */
     private Computed lastFromCaches;
 
@@ -488,6 +492,43 @@ public class ClusterPlanning {
                 PlanningInput.withChanges(s.deployments().list().toList(), applied, deleted);
         PlanningInput input = PlanningInput.of(snapshot, deployments, settings, Instant.now(clock));
         return Optional.of(new WhatIf(input, input.plan(planner), settings));
+    }
+
+    /** How old the last pass may be for {@link #fitsInLastPlan}: a pass runs on every change the caches see. */
+    static final Duration QUICK_FIT_MAX_AGE = Duration.ofSeconds(10);
+
+    /**
+     * Whether the new deployment {@code d} certainly fits in what the last pass's plan leaves free ({@link
+     * dev.quartet.preview.QuickFit}), without planning: the admission webhook's answer for most creates. False when
+     * unsure (no recent pass, {@code d} already known, too little room): then the webhook plans with {@link
+     * #whatIf}. Deployments the last pass did not see, or saw with another spec or replica count, count against the
+     * room. Takes no lock.
+     */
+    public boolean fitsInLastPlan(InferenceDeployment d) {
+        ClusterView v = lastView;
+        Sources s = sources;
+        if (v == null || s == null || v.at().isBefore(Instant.now(clock).minus(QUICK_FIT_MAX_AGE))) {
+            return false;
+        }
+        String id = DemandFactory.id(d);
+        if (v.input().deployments().containsKey(id)) {
+            return false;
+        }
+        int unplanned = 0;
+        for (InferenceDeployment x : s.deployments().list().toList()) {
+            String other = DemandFactory.id(x);
+            InferenceDeployment known = v.input().deployments().get(other);
+            if (!other.equals(id)
+                    && (known == null
+                            || !Objects.equals(
+                                    known.getMetadata().getGeneration(),
+                                    x.getMetadata().getGeneration())
+                            || ReplicaTarget.of(known) != ReplicaTarget.of(x))) {
+                unplanned += ReplicaTarget.of(x);
+            }
+        }
+        Demand demand = DemandFactory.demand(d, v.input().inventory().nodes().values());
+        return QuickFit.fits(demand, v.input(), v.plan(), unplanned);
     }
 
     /** The last computed view, for metrics and debugging; null before the first reconcile. */

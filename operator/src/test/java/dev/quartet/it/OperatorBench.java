@@ -183,6 +183,8 @@ public final class OperatorBench {
             f.put("createdSeconds", created);
             f.put("allBoundSeconds", t[0]);
             f.put("allReadySeconds", t[1]);
+            f.put("bound95Seconds", w.bound95);
+            f.put("ready95Seconds", w.ready95);
             f.put("load", load("floor"));
             results.put("floor", f);
             log(
@@ -316,6 +318,12 @@ public final class OperatorBench {
             m.put("allReadySeconds", t[1]);
             m.put("boundRatioToFloor", t[0] / floorBound);
             m.put("readyRatioToFloor", t[1] / floorReady);
+            double floorBound95 = ((Number) floor.getOrDefault("bound95Seconds", Double.NaN)).doubleValue();
+            double floorReady95 = ((Number) floor.getOrDefault("ready95Seconds", Double.NaN)).doubleValue();
+            m.put("bound95Seconds", w.bound95);
+            m.put("ready95Seconds", w.ready95);
+            m.put("bound95RatioToFloor95", w.bound95 / floorBound95);
+            m.put("ready95RatioToFloor95", w.ready95 / floorReady95);
             m.put("peakRssMiB", peakRss / 1024.0);
             m.put("reconciles", reconciled);
             m.put("apiRequests", requests);
@@ -348,6 +356,9 @@ public final class OperatorBench {
                     plans,
                     plans / (elapsed / 60),
                     plans > 0 ? 1000 * planSeconds / plans : 0);
+            log(
+                    "main: 95 %% of pods bound %.1f s (%.2fx the floor's 95 %%), 95 %% of deployments Ready %.1f s (%.2fx)",
+                    w.bound95, w.bound95 / floorBound95, w.ready95, w.ready95 / floorReady95);
             log("main: requests by verb and resource %s", m.get("apiRequestsByVerbAndResource"));
             log("main: JVM %s; native %s", m.get("metrics"), m.get("nativeMemory"));
         }
@@ -390,7 +401,16 @@ public final class OperatorBench {
 
     private void deleteAll(String phase) throws Exception {
         long start = System.nanoTime();
-        client.resources(InferenceDeployment.class).inNamespace(namespace).delete();
+        // one DELETE each: a delete of the whole collection of 1,000 outlasted the client's 30 s request timeout
+        for (InferenceDeployment d : client.resources(InferenceDeployment.class)
+                .inNamespace(namespace)
+                .list()
+                .getItems()) {
+            client.resources(InferenceDeployment.class)
+                    .inNamespace(namespace)
+                    .withName(d.getMetadata().getName())
+                    .delete();
+        }
         await(
                 phase + " deleted",
                 () -> managedPods().isEmpty()
@@ -516,6 +536,14 @@ public final class OperatorBench {
     private final class Watched implements AutoCloseable {
         final SharedIndexInformer<Pod> pods;
         final SharedIndexInformer<InferenceDeployment> deployments;
+        /**
+         * Seconds until 95 % of the pods were bound and until 95 % were Ready (pods for the floor, deployments for
+         * the operator): kept when a phase times out, and free of the tail of the few replicas that wait for a
+         * repartition (the chart's default repartitions one node at a time).
+         */
+        double bound95 = Double.NaN;
+
+        double ready95 = Double.NaN;
 
         Watched(KubernetesClient client, String ns) {
             pods = client.pods().inNamespace(ns).inform();
@@ -529,10 +557,14 @@ public final class OperatorBench {
             double ready = -1;
             while (ready < 0) {
                 List<Pod> all = pods.getStore().list();
-                if (bound < 0 && all.stream().filter(PodFacts::isBound).count() >= count) {
+                long boundPods = all.stream().filter(PodFacts::isBound).count();
+                long readyPods =
+                        all.stream().filter(TestPods::isRunningAndReady).count();
+                mark95(boundPods, readyPods, count, start);
+                if (bound < 0 && boundPods >= count) {
                     bound = secondsSince(start);
                 }
-                if (all.stream().filter(TestPods::isRunningAndReady).count() >= count) {
+                if (readyPods >= count) {
                     ready = secondsSince(start);
                 }
                 check(start, all.stream().filter(PodFacts::isBound).count() + " of " + count + " bound");
@@ -559,6 +591,9 @@ public final class OperatorBench {
                                 && Integer.valueOf(replicas)
                                         .equals(d.getStatus().getReadyReplicas()))
                         .count();
+                if (ds.size() >= count) {
+                    mark95(boundPods / (double) replicas, readyDeployments, count, start);
+                }
                 if (ds.size() >= count && readyDeployments >= count) {
                     ready = secondsSince(start);
                 }
@@ -567,6 +602,15 @@ public final class OperatorBench {
                 Thread.sleep(250);
             }
             return new double[] {bound, ready};
+        }
+
+        private void mark95(double bound, double ready, int count, long start) {
+            if (Double.isNaN(bound95) && bound >= 0.95 * count) {
+                bound95 = secondsSince(start);
+            }
+            if (Double.isNaN(ready95) && ready >= 0.95 * count) {
+                ready95 = secondsSince(start);
+            }
         }
 
         private void check(long start, String state) {
