@@ -80,6 +80,17 @@ public final class GpuNodeSimulator implements AutoCloseable {
      * once) must not starve them, or the node lifecycle controller marks healthy nodes NotReady.
      */
     private final EventLoop heartbeats = new EventLoop();
+    /**
+     * Each node renews its Lease in parallel, as each kubelet does: one thread renewing 250 Leases one after the
+     * other took longer than the node controller's grace period on a loaded machine, and the node controller then
+     * marked healthy nodes NotReady (hack/bench-operator.sh 1000, docs/benchmarks.md).
+     */
+    private final java.util.concurrent.ExecutorService renewals =
+            java.util.concurrent.Executors.newFixedThreadPool(16, r -> {
+                Thread t = new Thread(r, "sim-lease-renewal");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final List<DeletedPod> deletedWhileRunning = new CopyOnWriteArrayList<>();
     private final List<DisruptedPod> disrupted = new CopyOnWriteArrayList<>();
@@ -456,24 +467,37 @@ public final class GpuNodeSimulator implements AutoCloseable {
     }
 
     private void heartbeat() {
+        List<java.util.concurrent.Future<?>> renewing = new ArrayList<>();
         for (SimulatedNode node : nodes.values()) {
-            if (node.notReady) {
-                continue;
+            if (!node.notReady) {
+                renewing.add(renewals.submit(() -> heartbeat(node)));
             }
+        }
+        for (java.util.concurrent.Future<?> f : renewing) {
             try {
-                api.renewLease(node.name, node.uid);
-                // Like a kubelet, post Ready again when the node lifecycle controller marked the node Unknown
-                // (after a late renewal): the controller never sets Ready=True itself.
-                Node current =
-                        nodeInformer == null ? null : nodeInformer.getStore().getByKey(node.name);
-                if (current != null && !readyTrue(current) && !node.notReady) {
-                    api.patchReady(node.name, true, "");
-                    LOG.info(() -> "node " + node.name + ": posted Ready again after the node controller marked it "
-                            + "not Ready");
-                }
-            } catch (KubernetesClientException e) {
-                LOG.warning(() -> "node " + node.name + ": heartbeat failed: " + e.getMessage());
+                f.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                LOG.warning(() -> "heartbeat failed: " + e.getCause());
             }
+        }
+    }
+
+    private void heartbeat(SimulatedNode node) {
+        try {
+            api.renewLease(node.name, node.uid);
+            // Like a kubelet, post Ready again when the node lifecycle controller marked the node Unknown
+            // (after a late renewal): the controller never sets Ready=True itself.
+            Node current = nodeInformer == null ? null : nodeInformer.getStore().getByKey(node.name);
+            if (current != null && !readyTrue(current) && !node.notReady) {
+                api.patchReady(node.name, true, "");
+                LOG.info(() -> "node " + node.name + ": posted Ready again after the node controller marked it "
+                        + "not Ready");
+            }
+        } catch (KubernetesClientException e) {
+            LOG.warning(() -> "node " + node.name + ": heartbeat failed: " + e.getMessage());
         }
     }
 
@@ -650,6 +674,7 @@ public final class GpuNodeSimulator implements AutoCloseable {
             configs.close();
             loop.shutdown();
             heartbeats.shutdown();
+            renewals.shutdownNow();
         }
     }
 }
