@@ -324,7 +324,7 @@ class LiveClusterDraTest {
               replicas: 2
             """;
 
-    int planLive(List<String> more) {
+    void deployments() {
         List<InferenceDeployment> small =
                 LivePlanCommand.read("-", new ByteArrayInputStream(SMALL.getBytes(StandardCharsets.UTF_8)), "ml");
         server.expect()
@@ -343,6 +343,10 @@ class LiveClusterDraTest {
                                 "items",
                                 small))
                 .always();
+    }
+
+    int planLive(List<String> more) {
+        deployments();
         List<String> args = new java.util.ArrayList<>(List.of("--live", "-n", "ml"));
         args.addAll(more);
         return new PlanCommand(server::createClient)
@@ -386,5 +390,35 @@ class LiveClusterDraTest {
                         + " resourceslices of resource.k8s.io/v1 (404 Not Found; Kubernetes 1.34 or later serves"
                         + " them)");
         assertThat(out()).doesNotContain("dra-1").contains("Pending: ");
+    }
+
+    @Test
+    void explainKeepsTheReplicaItsClaimPlacesOnTheDraNode() {
+        cluster();
+        slices();
+        server.expect()
+                .get()
+                .withPath(CLAIMS)
+                .andReturn(
+                        200,
+                        new ResourceClaimListBuilder()
+                                .withItems(claim("small-0-mig", "dra-1", "gpu-0-mig-1g6gb-14-3", "small-0"))
+                                .build())
+                .always();
+        deployments();
+
+        int code = new ExplainCommand(server::createClient)
+                .run(
+                        List.of("ml/small", "--backend", "dra"),
+                        new ByteArrayInputStream(new byte[0]),
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8));
+
+        assertThat(code).isZero();
+        assertThat(out())
+                .contains("runs on dra-1")
+                .contains("kept where it runs")
+                .contains("dra-1 GPU ");
+        assertThat(err()).doesNotContain("DRA");
     }
 }
