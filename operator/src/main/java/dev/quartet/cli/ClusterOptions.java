@@ -1,5 +1,6 @@
 package dev.quartet.cli;
 
+import dev.quartet.inventory.NodeBackend;
 import dev.quartet.preview.PlanningSettings;
 import io.quarkus.runtime.configuration.DurationConverter;
 import java.time.Duration;
@@ -25,11 +26,13 @@ record ClusterOptions(LayoutCommand.MigSource mig, List<String> namespaces, Plan
             "--watch-namespaces",
             "--idle-gpu-cover-min-slices",
             "--repartition-enabled",
-            "--node-lost-after");
+            "--node-lost-after",
+            "--backend");
 
     static final String USAGE =
             "[--mig-namespace NS] [--mig-configmap NAME] [--mig-key KEY] [--watch-namespaces NS,...]"
-                    + " [--idle-gpu-cover-min-slices N] [--repartition-enabled true|false] [--node-lost-after DURATION]";
+                    + " [--idle-gpu-cover-min-slices N] [--repartition-enabled true|false] [--node-lost-after DURATION]"
+                    + " [--backend auto|migManager|dra]";
 
     static ClusterOptions from(Args args, Map<String, String> env) {
         LayoutCommand.MigSource mig = new LayoutCommand.MigSource(
@@ -46,6 +49,8 @@ record ClusterOptions(LayoutCommand.MigSource mig, List<String> namespaces, Plan
         String repartition = args.last("--repartition-enabled")
                 .orElse(env.getOrDefault("QUARTET_MIG_MANAGER_REPARTITION_ENABLED", "true"));
         String lostAfter = args.last("--node-lost-after").orElse(env.get("QUARTET_NODE_LOST_AFTER"));
+        NodeBackend.Choice backend =
+                NodeBackend.Choice.parse(args.last("--backend").orElse(env.getOrDefault("QUARTET_BACKEND", "auto")));
         int idleSlices;
         try {
             idleSlices = Integer.parseInt(idle);
@@ -74,6 +79,6 @@ record ClusterOptions(LayoutCommand.MigSource mig, List<String> namespaces, Plan
                         .map(String::trim)
                         .filter(s -> !s.isEmpty())
                         .toList(),
-                new PlanningSettings(Boolean.parseBoolean(repartition), lost, idleSlices));
+                new PlanningSettings(Boolean.parseBoolean(repartition), lost, idleSlices, false, backend));
     }
 }

@@ -84,6 +84,7 @@ final class ExplainCommand implements Subcommand {
                         + (options.namespaces().isEmpty() ? "" : " in the served namespaces " + options.namespaces()));
                 return BAD_INPUT;
             }
+            live.noteDraUnread(err, "planned");
             live.noteMissingMigConfig(options, err);
             MigPlanner planner = options.settings().planner();
             PlanningInput input =

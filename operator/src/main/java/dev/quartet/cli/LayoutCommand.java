@@ -1,28 +1,33 @@
 package dev.quartet.cli;
 
-import dev.quartet.inventory.ClusterSnapshot;
 import dev.quartet.inventory.Inventory;
 import dev.quartet.inventory.InventoryBuilder;
-import io.fabric8.kubernetes.api.model.ConfigMap;
+import dev.quartet.inventory.NodeBackend;
+import dev.quartet.preview.PlanningSettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
 /**
  * {@code kubectl quartet layout}: the live cluster's MIG GPUs as a picture, derived exactly as the operator
- * derives them (node labels and allocatable, MIG Manager's ConfigMap, the slices pods report).
+ * derives them (node labels and allocatable, MIG Manager's ConfigMap, the slices pods report; for nodes of NVIDIA's
+ * DRA driver, its ResourceSlices and the placements allocated ResourceClaims hold). If the cluster does not serve
+ * {@code resource.k8s.io/v1} or the user may not list its slices or claims, one note says the DRA nodes are not shown
+ * and why, and the rest is drawn.
  *
  * <p>MIG Manager's ConfigMap and the key of the mig-parted file in it are those the operator is configured
  * with: {@code --mig-namespace}, {@code --mig-configmap} and {@code --mig-key}, else the operator's
  * environment variables {@code QUARTET_MIG_MANAGER_NAMESPACE}, {@code QUARTET_MIG_MANAGER_CONFIG_MAP_NAME} and
  * {@code QUARTET_MIG_MANAGER_CONFIG_KEY}, else their defaults {@code gpu-operator},
- * {@code default-mig-parted-config} and {@code config.yaml}.
+ * {@code default-mig-parted-config} and {@code config.yaml}. Which nodes are used is {@code --backend}, else
+ * {@code QUARTET_BACKEND}, else {@code auto} (the operator's {@code quartet.backend}).
  */
 final class LayoutCommand implements Subcommand {
 
@@ -43,13 +48,13 @@ final class LayoutCommand implements Subcommand {
 
     @Override
     public String usage() {
-        return "[--mig-namespace NS] [--mig-configmap NAME] [--mig-key KEY]";
+        return "[--mig-namespace NS] [--mig-configmap NAME] [--mig-key KEY] [--backend auto|migManager|dra]";
     }
 
     @Override
     public String summary() {
         return "draw the live cluster's GPUs: slots, instances, the replica on each and its MIG device, MIG "
-                + "Manager's state and the last repartition per node (uses KUBECONFIG; "
+                + "Manager's state and the last repartition per node, or the DRA driver's claims (uses KUBECONFIG; "
                 + "the flags default to QUARTET_MIG_MANAGER_NAMESPACE, QUARTET_MIG_MANAGER_CONFIG_MAP_NAME and "
                 + "QUARTET_MIG_MANAGER_CONFIG_KEY, else gpu-operator, default-mig-parted-config, config.yaml)";
     }
@@ -86,38 +91,44 @@ final class LayoutCommand implements Subcommand {
 
     @Override
     public int run(List<String> args, InputStream in, PrintStream out, PrintStream err) {
-        MigSource source;
+        ClusterOptions options;
         try {
-            source = migSource(args, System.getenv());
+            List<String> rest = new ArrayList<>();
+            String backend = System.getenv().getOrDefault("QUARTET_BACKEND", "auto");
+            for (int i = 0; i < args.size(); i++) {
+                if (args.get(i).equals("--backend") && i + 1 < args.size()) {
+                    backend = args.get(++i);
+                } else {
+                    rest.add(args.get(i));
+                }
+            }
+            PlanningSettings defaults = PlanningSettings.DEFAULTS;
+            options = new ClusterOptions(
+                    migSource(rest, System.getenv()),
+                    List.of(),
+                    new PlanningSettings(
+                            defaults.repartitionEnabled(),
+                            defaults.nodeLostAfter(),
+                            defaults.idleGpuCoverMinSlices(),
+                            defaults.allowMigModeChange(),
+                            NodeBackend.Choice.parse(backend)));
         } catch (IllegalArgumentException e) {
             err.println("kubectl quartet layout: " + e.getMessage() + " (usage: layout " + usage() + ")");
             return BAD_INPUT;
         }
-        String where = source.namespace() + "/" + source.configMap();
         try (KubernetesClient client = clients.get()) {
-            ConfigMap cm = client.configMaps()
-                    .inNamespace(source.namespace())
-                    .withName(source.configMap())
-                    .get();
-            ClusterSnapshot snapshot = ClusterSnapshot.of(
-                    client.nodes().list().getItems(),
-                    client.pods().inAnyNamespace().list().getItems(),
-                    cm,
-                    source.key());
-            Inventory inventory = new InventoryBuilder(true, InventoryBuilder.DEFAULT_LOST_AFTER)
-                    .build(snapshot, new InventoryBuilder.Owners(Map.of()), Instant.now());
+            LiveCluster live = LiveCluster.read(client, options, false);
+            Inventory inventory = options.settings()
+                    .inventoryBuilder()
+                    .build(live.snapshot(), new InventoryBuilder.Owners(Map.of()), Instant.now());
+            live.noteDraUnread(err, "shown");
             if (inventory.nodes().isEmpty()) {
-                out.println("no MIG nodes (nodes with nvidia.com/mig.capable=true and nvidia.com/mig.strategy=mixed)");
+                out.println("no MIG nodes (nodes with nvidia.com/mig.capable=true and nvidia.com/mig.strategy=mixed,"
+                        + " or whose ResourceSlices of NVIDIA's DRA driver offer MIG devices)");
                 return 0;
             }
-            if (cm == null) {
-                err.println("note: ConfigMap " + where + " not found; per-GPU layouts come from the "
-                        + "device plugin's totals (use --mig-namespace/--mig-configmap)");
-            } else if (snapshot.migConfig() == null && snapshot.migConfigError() == null) {
-                err.println("note: ConfigMap " + where + " has no key '" + source.key() + "'; per-GPU layouts "
-                        + "come from the device plugin's totals (use --mig-key)");
-            }
-            out.print(LayoutPicture.render(inventory, snapshot.pods()));
+            live.noteMissingMigConfig(options, err);
+            out.print(LayoutPicture.render(inventory, live.snapshot().pods()));
             return 0;
         } catch (KubernetesClientException e) {
             err.println("kubectl quartet layout: cannot read the cluster: " + e.getMessage());

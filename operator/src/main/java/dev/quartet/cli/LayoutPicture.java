@@ -2,11 +2,14 @@ package dev.quartet.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quartet.inventory.DraNode;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.Inventory;
+import dev.quartet.inventory.NodeBackend;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.inventory.ReplicaSlice;
+import dev.quartet.nvidia.NvidiaDra;
 import dev.quartet.planner.GpuState;
 import dev.quartet.planner.InstanceState;
 import dev.quartet.planner.NodeState;
@@ -18,8 +21,10 @@ import java.util.TreeMap;
 /**
  * Draws every MIG GPU of a cluster as a row of memory slots: which instance covers which slots, and which
  * replica (namespace/pod) holds each instance; per node, MIG Manager's state and Quartet's last repartition with its
- * outcome, and per replica the MIG device it got when that is reported. Pure: it renders an {@link Inventory} and
- * the pods.
+ * outcome, and per replica the MIG device it got when that is reported. A node of NVIDIA's DRA driver says so in
+ * place of MIG Manager's config and state: its GPUs have only the instances claims hold (the rest is free, any legal
+ * placement there can be made at once), each listed with its claim and the device the claim is allocated. Pure: it
+ * renders an {@link Inventory} and the pods.
  */
 final class LayoutPicture {
 
@@ -44,18 +49,24 @@ final class LayoutPicture {
         StringBuilder out = new StringBuilder();
         Map<String, Integer> free = new TreeMap<>();
         Map<String, Integer> used = new TreeMap<>();
+        int draFree = 0;
         // Node by node in name order: the inventory's map has no order of its own.
         for (GpuNode node : new TreeMap<>(inventory.nodes()).values()) {
+            boolean dra = node.backend() == NodeBackend.DRA;
             out.append(node.name())
                     .append("  ")
                     .append(node.gpuCount())
                     .append(" x ")
-                    .append(node.model().displayName())
-                    .append("  nvidia.com/mig.config=")
-                    .append(node.migConfig())
-                    .append(" (")
-                    .append(node.migState())
-                    .append(")");
+                    .append(node.model().displayName());
+            if (dra) {
+                out.append("  DRA (").append(NvidiaDra.DRIVER).append(", DynamicMIG)");
+            } else {
+                out.append("  nvidia.com/mig.config=")
+                        .append(node.migConfig())
+                        .append(" (")
+                        .append(node.migState())
+                        .append(")");
+            }
             if (inventory.lostNodes().contains(node.name())) {
                 out.append("  NOT READY: its replicas are replaced elsewhere\n");
                 continue;
@@ -65,7 +76,10 @@ final class LayoutPicture {
                 out.append(": ").append(inventory.notes().get(node.name()));
             }
             out.append('\n');
-            out.append("  ").append(migManager(node)).append('\n');
+            DraNode draNode = inventory.draNodes().get(node.name());
+            out.append("  ")
+                    .append(dra && draNode != null ? draDriver(draNode) : migManager(node))
+                    .append('\n');
             NodeState state = inventory.state().nodes().stream()
                     .filter(n -> n.name().equals(node.name()))
                     .findFirst()
@@ -79,9 +93,27 @@ final class LayoutPicture {
                         .append(' ')
                         .append(row(gpu))
                         .append('\n');
+                if (gpu.dynamic()) {
+                    draFree += freeSlots(gpu);
+                }
                 for (InstanceState i : gpu.instances()) {
+                    if (gpu.dynamic() && isPlaceholder(i)) {
+                        continue;
+                    }
                     (i.isFree() ? free : used).merge(i.profile(), 1, Integer::sum);
-                    if (!i.isFree() && devices.containsKey(i.replica())) {
+                    DraNode.Held held = gpu.dynamic() && draNode != null ? held(draNode, gpu.index(), i) : null;
+                    if (held != null) {
+                        out.append("        ")
+                                .append(i.profile())
+                                .append(" at slot ")
+                                .append(i.start())
+                                .append(": ")
+                                .append(i.replica())
+                                .append(claimOf(held, i))
+                                .append(", device ")
+                                .append(held.device())
+                                .append('\n');
+                    } else if (!i.isFree() && devices.containsKey(i.replica())) {
                         out.append("        ")
                                 .append(i.profile())
                                 .append(" at slot ")
@@ -98,9 +130,66 @@ final class LayoutPicture {
         out.append("slices in use: ")
                 .append(used.isEmpty() ? "none" : used)
                 .append("; free: ")
-                .append(free.isEmpty() ? "none" : free)
-                .append('\n');
+                .append(free.isEmpty() ? "none" : free);
+        if (!inventory.draNodes().isEmpty()) {
+            out.append("; free memory slots on DRA GPUs: ").append(draFree);
+        }
+        out.append('\n');
         return out.toString();
+    }
+
+    /**
+     * How a node of NVIDIA's DRA driver is partitioned: no MIG Manager, an instance per allocated claim at any free
+     * placement; whether the driver has published its whole pool (the scheduler uses only complete pools).
+     */
+    static String draDriver(DraNode node) {
+        long claims = node.held().stream().filter(h -> h.claim() != null).count();
+        long planned = node.held().size() - claims;
+        return "DRA driver: an instance per allocated ResourceClaim, at any free placement; "
+                + (node.complete()
+                        ? "all its ResourceSlices are published"
+                        : "its ResourceSlices are not all published yet")
+                + "; " + claims + " claim(s) hold MIG devices here"
+                + (planned > 0 ? ", " + planned + " more planned" : "");
+    }
+
+    /** What holds instance {@code i} of GPU {@code gpu} of a DRA node: the allocated claim, or a planned replica. */
+    private static DraNode.Held held(DraNode node, int gpu, InstanceState i) {
+        return node.held().stream()
+                .filter(h ->
+                        h.gpu() == gpu && h.start() == i.start() && h.profile().equals(i.profile()))
+                .findFirst()
+                .orElse(null);
+    }
+
+    /** The claim that holds an instance, unless the holder's name already is it; or that none is allocated. */
+    private static String claimOf(DraNode.Held held, InstanceState i) {
+        if (held.claim() == null) {
+            return " (its claim is not allocated yet)";
+        }
+        String claim = "claim " + held.claim().getMetadata().getNamespace() + "/"
+                + held.claim().getMetadata().getName();
+        return claim.equals(i.replica()) ? "" : " via " + claim;
+    }
+
+    /**
+     * Whether an instance only stands for free space of a DRA GPU whose node takes no new pods (the inventory holds
+     * it for the planner, so nothing is planned there); the picture shows that space as free.
+     */
+    static boolean isPlaceholder(InstanceState i) {
+        return !i.isFree() && i.demand() == null && i.replica().startsWith("unavailable/");
+    }
+
+    /** The memory slots of a dynamic GPU no instance covers: any legal placement there can be made at once. */
+    static int freeSlots(GpuState gpu) {
+        int covered = gpu.instances().stream()
+                .filter(i -> !isPlaceholder(i))
+                .mapToInt(i -> gpu.model()
+                        .profile(i.profile())
+                        .map(p -> p.memorySlices())
+                        .orElse(1))
+                .sum();
+        return gpu.model().memorySlices() - covered;
     }
 
     /**
@@ -163,7 +252,10 @@ final class LayoutPicture {
         return line.toString();
     }
 
-    /** {@code |1g.6gb default/a-0 |1g.6gb free |...|} with each instance as wide as its memory slots. */
+    /**
+     * {@code |1g.6gb default/a-0 |1g.6gb free |...|} with each instance as wide as its memory slots. On a dynamic
+     * (DRA) GPU only the instances claims hold exist: each run of slots between them is one {@code free} cell.
+     */
     static String row(GpuState gpu) {
         int slots = gpu.model().memorySlices();
         StringBuilder row = new StringBuilder("|");
@@ -171,23 +263,34 @@ final class LayoutPicture {
         while (slot < slots) {
             final int at = slot;
             InstanceState instance = gpu.instances().stream()
-                    .filter(i -> i.start() == at)
+                    .filter(i -> i.start() == at && !(gpu.dynamic() && isPlaceholder(i)))
                     .findFirst()
                     .orElse(null);
             int size = instance == null
-                    ? 1
+                    ? (gpu.dynamic() ? freeRun(gpu, at) : 1)
                     : gpu.model()
                             .profile(instance.profile())
                             .map(p -> p.memorySlices())
                             .orElse(1);
             String text = instance == null
-                    ? "-"
+                    ? (gpu.dynamic() ? "free" : "-")
                     : instance.profile() + " " + (instance.isFree() ? "free" : instance.replica());
             int width = size * slotWidth(slots) - 1;
             row.append(fit(text, width)).append('|');
             slot += size;
         }
         return row.toString();
+    }
+
+    /** How many slots from {@code start} of a dynamic GPU up to the next instance (or the end) are free. */
+    private static int freeRun(GpuState gpu, int start) {
+        int end = gpu.model().memorySlices();
+        for (InstanceState i : gpu.instances()) {
+            if (!isPlaceholder(i) && i.start() > start && i.start() < end) {
+                end = i.start();
+            }
+        }
+        return end - start;
     }
 
     private static String fit(String text, int width) {

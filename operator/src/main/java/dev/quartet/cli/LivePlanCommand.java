@@ -109,6 +109,7 @@ final class LivePlanCommand {
                 }
                 deleted.add(id);
             }
+            live.noteDraUnread(err, "planned");
             live.noteMissingMigConfig(options, err);
             Instant now = Instant.now();
             MigPlanner planner = options.settings().planner();

@@ -63,7 +63,8 @@ class LayoutCommandTest {
         assertThat(code).isEqualTo(2);
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .isEqualTo("kubectl quartet layout: unknown argument '--mig-key' "
-                        + "(usage: layout [--mig-namespace NS] [--mig-configmap NAME] [--mig-key KEY])\n");
+                        + "(usage: layout [--mig-namespace NS] [--mig-configmap NAME] [--mig-key KEY]"
+                        + " [--backend auto|migManager|dra])\n");
         assertThat(out.toString(StandardCharsets.UTF_8)).isEmpty();
     }
 }

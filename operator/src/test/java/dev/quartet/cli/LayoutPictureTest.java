@@ -33,6 +33,22 @@ class LayoutPictureTest {
     }
 
     @Test
+    void aDraGpuHasOnlyTheInstancesClaimsHoldAndEachRunOfSlotsBetweenIsFree() {
+        GpuState gpu = new GpuState(
+                0,
+                GpuModel.A30,
+                List.of(
+                        new InstanceState("1g.6gb", 1, "ml/small-0", "ml/small", true),
+                        // what the inventory puts on the free space of a DRA node that takes no new pods
+                        new InstanceState("1g.6gb", 3, "unavailable/dra-1/0@3", null, false)),
+                true,
+                true);
+        assertThat(LayoutPicture.row(gpu))
+                .isEqualTo("| free              | 1g.6gb ml/small-0 | free" + " ".repeat(34) + "|");
+        assertThat(LayoutPicture.freeSlots(gpu)).isEqualTo(3);
+    }
+
+    @Test
     void eightSlotGpusAreTwiceAsWide() {
         GpuState gpu = new GpuState(0, GpuModel.H100_80GB, List.of(InstanceState.free("7g.80gb", 0)));
         assertThat(LayoutPicture.row(gpu)).isEqualTo("|" + String.format("%-95s", " 7g.80gb free") + "|");

@@ -113,6 +113,15 @@ class DraBackendIT extends BedPerTest {
             assertRunsWhereItWasPlanned("small");
             assertRunsWhereItWasPlanned("medium");
         });
+        // kubectl quartet reads the same ResourceSlices and claims from the real API server: the DRA node, and each
+        // replica under the instance its claim was allocated
+        Kubectl.Run layout = Kubectl.quartet(bed.cluster, "layout");
+        assertThat(layout.exit()).as(layout.toString()).isZero();
+        assertThat(layout.out())
+                .as(layout.toString())
+                .contains("DRA (gpu.nvidia.com, DynamicMIG)")
+                .contains(live("small").get(0).getMetadata().getName())
+                .contains(live("medium").get(0).getMetadata().getName());
         // 3 x 1g + 2 x 2g = 7 of 8 memory slices: what first fit by profile alone could also fit, but here every
         // placement was chosen by the plan and none by the scheduler
         List<String> all =
