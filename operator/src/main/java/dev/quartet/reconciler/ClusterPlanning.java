@@ -108,6 +108,11 @@ public class ClusterPlanning {
 
     private long lastFromCachesStarted;
     private volatile ParsedMigConfig parsedMigConfig;
+    /** Per node, the deployments the last plan placed there or found there; with the short ones. */
+    private volatile Concerned concerned;
+
+    private record Concerned(Map<String, Set<String>> byNode, Set<String> short_) {}
+
     private int lastPodsSeen;
     private String lastMigConfigVersion;
 
@@ -253,6 +258,38 @@ public class ClusterPlanning {
         }
     }
 
+    /**
+     * The deployments a change of {@code node} may concern (see ClusterEventSources): those the last plan placed on
+     * it or found running on it, and every one it left short, which that node may now hold. Empty before the first
+     * pass. Takes no lock: the node informer asks it for every event.
+     */
+    Optional<Set<String>> concernedBy(String node) {
+        Concerned c = concerned;
+        if (c == null) {
+            return Optional.empty();
+        }
+        Set<String> out = new HashSet<>(c.short_());
+        out.addAll(c.byNode().getOrDefault(node, Set.of()));
+        return Optional.of(out);
+    }
+
+    private static Concerned concerned(Plan plan, Input input) {
+        Map<String, Set<String>> byNode = new HashMap<>();
+        plan.assignments()
+                .forEach(a ->
+                        byNode.computeIfAbsent(a.node(), k -> new HashSet<>()).add(a.demand()));
+        input.state()
+                .nodes()
+                .forEach(n -> n.gpus()
+                        .forEach(g -> g.instances().stream()
+                                .filter(i -> i.demand() != null)
+                                .forEach(i -> byNode.computeIfAbsent(n.name(), k -> new HashSet<>())
+                                        .add(i.demand()))));
+        Set<String> short_ = new HashSet<>();
+        plan.unsatisfied().forEach(u -> short_.add(u.demand()));
+        return new Concerned(byNode, short_);
+    }
+
     /** The node loop's reports of the nodes planning sees (lost nodes are left out). */
     private Map<String, NodeProgress> reportsFor(Inventory inventory) {
         Map<String, NodeProgress> out = new TreeMap<>();
@@ -284,6 +321,7 @@ public class ClusterPlanning {
             wake.addAll(nodesChanged(lastPlan, plan, lastInput, input));
             lastInput = input;
             lastPlan = plan;
+            concerned = concerned(plan, input);
             movesInFlight = MovesInFlight.after(movesInFlight, plan);
             Log.debugf(
                     "planned %d demands on %d nodes: %d assignments, %d unsatisfied",
@@ -443,7 +481,7 @@ public class ClusterPlanning {
         s.planEvents().fire(ids);
     }
 
-    private static ResourceID resourceId(String deployment) {
+    static ResourceID resourceId(String deployment) {
         int slash = deployment.indexOf('/');
         return new ResourceID(deployment.substring(slash + 1), deployment.substring(0, slash));
     }
