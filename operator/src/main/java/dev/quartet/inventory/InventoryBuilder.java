@@ -297,7 +297,10 @@ public final class InventoryBuilder {
             }
         }
 
-        /** Per-GPU profile counts: from the selected mig-parted config, else from what the device plugin shows. */
+        /**
+         * Per-GPU profile counts: from the node agent's report where there is one (but from the selected config while
+         * MIG Manager applies it), else from the selected mig-parted config, else from what the device plugin shows.
+         */
         private Map<Integer, Map<String, Integer>> perGpuCounts(MigPartedConfig config) {
             String state = node.migState();
             if (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state)) {
@@ -305,10 +308,23 @@ public final class InventoryBuilder {
             } else if (NvidiaLabels.STATE_FAILED.equals(state)) {
                 fix(NodeReadiness.FAILED, "MIG Manager failed to apply " + node.migConfig());
             }
-            if (agent.present()) {
+            // While MIG Manager applies a config (and in the pass before Quartet records its failure and rolls back),
+            // NVML shows GPUs on their way, not a layout: the node is planned with the config it is heading to, as on
+            // a node without an agent. Else the plan would drop the replicas waiting for the new slices the moment
+            // the config is selected, and the node loop, which reads the deployments a change is for from the plan,
+            // would record a timeout or failure for none of them. After success (or a recorded failure, which
+            // leaves the GPUs as they are) the agent's layout is the node's.
+            boolean inFlux = NvidiaLabels.STATE_PENDING.equals(state)
+                    || NvidiaLabels.STATE_REBOOTING.equals(state)
+                    || RepartitionBackoff.unrecordedFailure(node);
+            if (agent.present() && !inFlux) {
                 return fromAgent();
             }
             Map<Integer, Map<String, Integer>> fromConfig = fromConfig(config, node.migConfig());
+            if (fromConfig == null && agent.present()) {
+                // a config Quartet does not know the content of: what NVML shows is all there is
+                return fromAgent();
+            }
             if (fromConfig != null) {
                 if (readiness == NodeReadiness.READY && !totals(fromConfig).equals(nonZero(node.allocatableSlices()))) {
                     fix(
@@ -353,8 +369,8 @@ public final class InventoryBuilder {
 
         /**
          * Per-GPU profile counts and MIG mode as the node agent reports them from NVML: the real layout, whatever
-         * config MIG Manager was asked to apply (after its {@code success}, LayoutCheck compares the two). The exact
-         * instances are kept for {@link #instancesOf}.
+         * config MIG Manager was asked to apply (after its {@code success}, LayoutCheck compares the two), except while
+         * MIG Manager is at work (see {@link #perGpuCounts}). The exact instances are kept for {@link #instancesOf}.
          */
         private Map<Integer, Map<String, Integer>> fromAgent() {
             Map<Integer, Map<String, Integer>> counts = new TreeMap<>();

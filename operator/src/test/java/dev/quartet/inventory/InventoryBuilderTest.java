@@ -865,4 +865,67 @@ class InventoryBuilderTest {
         assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
         assertThat(inventory.notes().get("gpu-1")).contains("GPU 1: the node agent reports MIG mode turning on");
     }
+    /**
+     * A node with an agent where MIG Manager applies all-2g.12gb (Quartet selected it); the agent still reports the
+     * GPUs as they were (all-1g.6gb), as NVML shows them until mig-parted has changed them.
+     */
+    private static NodeBuilder agentNodeApplying(String state) {
+        return TestNodes.withAgent(
+                        node("gpu-1", A30, 2, "all-2g.12gb", state, allocatable("1g.6gb", 8)),
+                        TestNodes.agentLayout(
+                                "1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3"))
+                .editMetadata()
+                .addToAnnotations(QuartetLabels.NODE_CONFIG, "all-2g.12gb")
+                .addToAnnotations(
+                        QuartetLabels.NODE_CONFIG_REQUESTED_AT,
+                        NOW.minusSeconds(5).toString())
+                .endMetadata();
+    }
+
+    @Test
+    void aNodeMigManagerIsRepartitioningIsPlannedWithTheConfigItIsHeadingTo() {
+        // The replicas planned on the new slices stay planned there, so the node loop knows whom a failure concerns.
+        Inventory inventory = build(agentNodeApplying("pending"));
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "2g.12gb@2");
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("2g.12gb@0", "2g.12gb@2");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.REPARTITIONING);
+    }
+
+    @Test
+    void aFailureQuartetHasNotRecordedYetIsPlannedWithTheFailedConfigUntilTheRollback() {
+        Inventory inventory = build(agentNodeApplying("failed"));
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "2g.12gb@2");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.FAILED);
+    }
+
+    @Test
+    void aRecordedFailureLeavesTheGpusAsTheAgentReportsThem() {
+        // MIG Manager leaves a GPU in whatever state its failure left it: once recorded, NVML's view is the layout.
+        NodeBuilder recorded = agentNodeApplying("failed")
+                .editMetadata()
+                .addToAnnotations(
+                        QuartetLabels.NODE_LAST_FAILURE,
+                        "{\"config\":\"all-2g.12gb\",\"reason\":\"MigManagerFailed\",\"at\":\"" + NOW
+                                + "\",\"retryAfter\":\"" + NOW.plusSeconds(600) + "\",\"rolledBackTo\":null,"
+                                + "\"deployments\":[\"ml/bert\"]}")
+                .endMetadata();
+
+        Inventory inventory = build(recorded);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.FAILED);
+    }
+
+    @Test
+    void anAdministratorsFailedConfigIsPlannedAsTheAgentReportsIt() {
+        NodeBuilder admins = TestNodes.withAgent(
+                node("gpu-1", A30, 2, "all-2g.12gb", "failed", allocatable("1g.6gb", 8)),
+                TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3"));
+
+        Inventory inventory = build(admins);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+    }
 }
