@@ -299,7 +299,8 @@ public final class InventoryBuilder {
 
         /**
          * Per-GPU profile counts: from the node agent's report where there is one (but from the selected config while
-         * MIG Manager applies it), else from the selected mig-parted config, else from what the device plugin shows.
+         * MIG Manager applies it and until Quartet has checked its layout), else from the selected mig-parted config,
+         * else from what the device plugin shows.
          */
         private Map<Integer, Map<String, Integer>> perGpuCounts(MigPartedConfig config) {
             String state = node.migState();
@@ -308,14 +309,21 @@ public final class InventoryBuilder {
             } else if (NvidiaLabels.STATE_FAILED.equals(state)) {
                 fix(NodeReadiness.FAILED, "MIG Manager failed to apply " + node.migConfig());
             }
-            // While MIG Manager applies a config (and in the pass before Quartet records its failure and rolls back),
-            // NVML shows GPUs on their way, not a layout: the node is planned with the config it is heading to, as on
-            // a node without an agent. Else the plan would drop the replicas waiting for the new slices the moment
-            // the config is selected, and the node loop, which reads the deployments a change is for from the plan,
-            // would record a timeout or failure for none of them. After success (or a recorded failure, which
-            // leaves the GPUs as they are) the agent's layout is the node's.
+            // While MIG Manager applies a config, until Quartet has checked the layout of a config it selected (the
+            // agent reports a change about a second after it happens), and in the pass before Quartet records a
+            // failure and rolls back, the agent's report shows GPUs on their way, not a layout: the node is planned
+            // with the config it is heading to, as on a node without an agent. Else the plan would drop the replicas
+            // waiting for the new slices the moment the config is selected, and the node loop, which reads the
+            // deployments a change is for from the plan, would record a timeout, failure or mismatch for none of
+            // them. Once the layout is checked (or a failure recorded, which leaves the GPUs as they are) the agent's
+            // layout is the node's.
+            boolean quartets =
+                    node.migConfig() != null && node.migConfig().equals(node.annotation(QuartetLabels.NODE_CONFIG));
             boolean inFlux = NvidiaLabels.STATE_PENDING.equals(state)
                     || NvidiaLabels.STATE_REBOOTING.equals(state)
+                    || (NvidiaLabels.STATE_SUCCESS.equals(state)
+                            && quartets
+                            && node.annotation(QuartetLabels.NODE_LAYOUT_CHECK) != null)
                     || RepartitionBackoff.unrecordedFailure(node);
             if (agent.present() && !inFlux) {
                 return fromAgent();

@@ -33,8 +33,9 @@ public final class RepartitionBackoff {
 
     /**
      * Whether MIG Manager reported {@code failed} for the config Quartet selected on the node and Quartet has not
-     * recorded that failure yet (no failure record of that config since Quartet selected it): the node loop records it
-     * at its next pass, with the deployments the change was for, and rolls back.
+     * recorded that failure yet (no failure record of that config since Quartet selected it, and it is not the config
+     * a recorded failure rolled back to): the node loop records it at its next pass, with the deployments the change
+     * was for, and rolls back.
      */
     public static boolean unrecordedFailure(GpuNode node) {
         String selected = node.migConfig();
@@ -49,6 +50,10 @@ public final class RepartitionBackoff {
         }
         try {
             JsonNode json = JSON.readTree(value);
+            if (selected.equals(json.path("rolledBackTo").asText(null))) {
+                // the config Quartet rolled back to failed too: the node loop records nothing more for it
+                return false;
+            }
             if (!selected.equals(json.path("config").asText(null))) {
                 return true;
             }

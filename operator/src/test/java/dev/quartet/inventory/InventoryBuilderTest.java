@@ -893,6 +893,19 @@ class InventoryBuilderTest {
     }
 
     @Test
+    void aSuccessIsPlannedWithTheConfigUntilQuartetHasCheckedItsLayout() {
+        // MIG Manager reported success; the agent has not written the new layout yet (about a second later).
+        NodeBuilder checking = agentNodeApplying("success")
+                .editMetadata()
+                .addToAnnotations(QuartetLabels.NODE_LAYOUT_CHECK, NOW.toString())
+                .endMetadata();
+        NodeBuilder checked = agentNodeApplying("success");
+
+        assertThat(layout(build(checking), "gpu-1", 0)).containsExactly("2g.12gb@0", "2g.12gb@2");
+        assertThat(layout(build(checked), "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+    }
+
+    @Test
     void aFailureQuartetHasNotRecordedYetIsPlannedWithTheFailedConfigUntilTheRollback() {
         Inventory inventory = build(agentNodeApplying("failed"));
 
@@ -916,6 +929,22 @@ class InventoryBuilderTest {
 
         assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
         assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.FAILED);
+    }
+
+    @Test
+    void aFailedRollbackIsPlannedAsTheAgentReportsIt() {
+        NodeBuilder rollback = agentNodeApplying("failed")
+                .editMetadata()
+                .addToAnnotations(
+                        QuartetLabels.NODE_LAST_FAILURE,
+                        "{\"config\":\"all-1g.6gb\",\"reason\":\"MigManagerFailed\",\"at\":\"" + NOW.minusSeconds(9)
+                                + "\",\"retryAfter\":\"" + NOW.plusSeconds(600)
+                                + "\",\"rolledBackTo\":\"all-2g.12gb\",\"deployments\":[\"ml/bert\"]}")
+                .endMetadata();
+
+        Inventory inventory = build(rollback);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
     }
 
     @Test
