@@ -1,5 +1,6 @@
 package dev.quartet.nvidia;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -7,6 +8,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -70,7 +72,41 @@ public final class NodeAgentReport {
     /** A GPU product's profile table, in the shape of MigProfileTable. */
     @JsonPropertyOrder({"memoryMiB", "computeSlices", "memorySlices", "profiles"})
     @JsonIgnoreProperties(ignoreUnknown = true)
-    public record ProfileTable(long memoryMiB, int computeSlices, int memorySlices, List<Profile> profiles) {}
+    public record ProfileTable(long memoryMiB, int computeSlices, int memorySlices, List<Profile> profiles) {
+
+        /**
+         * This table as a {@link MigProfileTable}, the shape the planner's model tables have (so a GPU product missing
+         * from gpu-models.yaml can be described by what its node's agent reports). Profiles without placements (NVML
+         * answers them only with MIG on) are left out. Refused, with why, where it breaks NVIDIA's rules as
+         * {@link MigProfileTable} and {@link MigProfile} check them.
+         *
+         * @throws IllegalArgumentException when the table is not a usable MIG profile table
+         */
+        @JsonIgnore
+        public MigProfileTable migTable() {
+            if (profiles == null) {
+                throw new IllegalArgumentException("the profile table lists no profiles");
+            }
+            List<MigProfile> out = new ArrayList<>();
+            for (Profile p : profiles) {
+                if (p == null || p.starts() == null || p.starts().isEmpty()) {
+                    continue;
+                }
+                out.add(new MigProfile(
+                        p.giProfileId(),
+                        p.name(),
+                        p.computeSlices(),
+                        p.memorySlices(),
+                        p.multiprocessors(),
+                        p.maxCount(),
+                        p.starts()));
+            }
+            out.sort(Comparator.comparingInt(MigProfile::memorySlices)
+                    .thenComparingInt(MigProfile::computeSlices)
+                    .thenComparing(MigProfile::name));
+            return new MigProfileTable(computeSlices, memorySlices, out);
+        }
+    }
 
     /** One profile, in the shape of MigProfile plus its memory. */
     @JsonPropertyOrder({

@@ -4,6 +4,8 @@ import dev.quartet.planner.ClusterState;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -11,7 +13,8 @@ import java.util.Set;
 /**
  * The planner's input as derived from a snapshot, plus what the actuators need to know about each node:
  * its facts, whether it takes new pods, the nodes that are lost (NotReady), the GPUs whose MIG mode is off, and,
- * for the nodes where those GPUs are not offered to the planner, why ({@code migOffUnused}).
+ * for the nodes where those GPUs are not offered to the planner, why ({@code migOffUnused}); and the pods pinned
+ * pessimistically on nodes without a Quartet node agent, with why, by pod id ({@code pessimisticPods}).
  */
 public record Inventory(
         ClusterState state,
@@ -21,9 +24,11 @@ public record Inventory(
         Set<String> lostNodes,
         Map<String, Set<Integer>> migOff,
         Map<String, String> migOffUnused,
-        Map<String, DraNode> draNodes) {
+        Map<String, DraNode> draNodes,
+        Map<String, String> pessimisticPods) {
 
     public Inventory {
+        pessimisticPods = Map.copyOf(pessimisticPods);
         draNodes = Map.copyOf(draNodes);
         nodes = Map.copyOf(nodes);
         readiness = Map.copyOf(readiness);
@@ -69,6 +74,25 @@ public record Inventory(
                 }
             }
         }
+        return out;
+    }
+
+    /**
+     * For the status of a deployment with these replica pods: why some of them are pinned pessimistically (nodes
+     * without a node agent), one sentence per pod in pod order, at most {@code max} of them and then how many more.
+     */
+    public List<String> pessimisticNotes(List<Pod> pods, int max) {
+        List<String> all = pods.stream()
+                .map(PodFacts::id)
+                .sorted()
+                .map(pessimisticPods::get)
+                .filter(s -> s != null)
+                .toList();
+        if (all.size() <= max) {
+            return all;
+        }
+        List<String> out = new ArrayList<>(all.subList(0, max));
+        out.add((all.size() - max) + " more replica(s) pinned pessimistically likewise");
         return out;
     }
 

@@ -4,6 +4,7 @@ import dev.quartet.nvidia.GpuModel;
 import dev.quartet.nvidia.MigConfigSpec;
 import dev.quartet.nvidia.MigPartedConfig;
 import dev.quartet.nvidia.MigProfile;
+import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.ClusterState;
 import dev.quartet.planner.Demand;
@@ -131,6 +132,7 @@ public final class InventoryBuilder {
         Map<String, String> notes = new TreeMap<>();
         Map<String, Set<Integer>> migOff = new TreeMap<>();
         Map<String, String> migOffUnused = new TreeMap<>();
+        Map<String, String> pessimistic = new TreeMap<>();
         Set<String> lost = new HashSet<>();
         Map<String, DraNode> dra = draNodes(snapshot);
         Map<String, DraNode> draUsed = new TreeMap<>();
@@ -171,8 +173,10 @@ public final class InventoryBuilder {
             if (view.migOffUnused() != null) {
                 migOffUnused.put(n.name(), view.migOffUnused());
             }
+            pessimistic.putAll(view.pessimistic());
         }
-        return new Inventory(new ClusterState(states), nodes, readiness, notes, lost, migOff, migOffUnused, draUsed);
+        return new Inventory(
+                new ClusterState(states), nodes, readiness, notes, lost, migOff, migOffUnused, draUsed, pessimistic);
     }
 
     /** The derivation for one Ready node. */
@@ -186,6 +190,11 @@ public final class InventoryBuilder {
         private final NodeState state;
         private final Set<Integer> migOff = new TreeSet<>();
         private String migOffUnused;
+        private final AgentReport agent;
+        /** Per GPU, the instances the node agent reports (exact placements); empty without an agent. */
+        private final Map<Integer, List<Instance>> agentInstances = new TreeMap<>();
+        /** Pods pinned pessimistically (no agent): why, by pod id. */
+        private final Map<String, String> pessimistic = new TreeMap<>();
 
         NodeView(
                 GpuNode node,
@@ -198,6 +207,7 @@ public final class InventoryBuilder {
             this.node = node;
             this.pods = pods.stream().sorted(Comparator.comparing(PodFacts::id)).toList();
             this.owners = owners;
+            this.agent = AgentReport.of(node);
             this.layoutFixed = !repartitionEnabled;
             if (!node.ready()) {
                 fix(
@@ -223,6 +233,13 @@ public final class InventoryBuilder {
             if (note == null) {
                 note = migOffUnused;
             }
+            if (note == null) {
+                note = agent.problem();
+            }
+        }
+
+        Map<String, String> pessimistic() {
+            return pessimistic;
         }
 
         NodeState state() {
@@ -280,7 +297,11 @@ public final class InventoryBuilder {
             }
         }
 
-        /** Per-GPU profile counts: from the selected mig-parted config, else from what the device plugin shows. */
+        /**
+         * Per-GPU profile counts: from the node agent's report where there is one (but from the selected config while
+         * MIG Manager applies it and until Quartet has checked its layout), else from the selected mig-parted config,
+         * else from what the device plugin shows.
+         */
         private Map<Integer, Map<String, Integer>> perGpuCounts(MigPartedConfig config) {
             String state = node.migState();
             if (NvidiaLabels.STATE_PENDING.equals(state) || NvidiaLabels.STATE_REBOOTING.equals(state)) {
@@ -288,7 +309,30 @@ public final class InventoryBuilder {
             } else if (NvidiaLabels.STATE_FAILED.equals(state)) {
                 fix(NodeReadiness.FAILED, "MIG Manager failed to apply " + node.migConfig());
             }
+            // While MIG Manager applies a config, until Quartet has checked the layout of a config it selected (the
+            // agent reports a change about a second after it happens), and in the pass before Quartet records a
+            // failure and rolls back, the agent's report shows GPUs on their way, not a layout: the node is planned
+            // with the config it is heading to, as on a node without an agent. Else the plan would drop the replicas
+            // waiting for the new slices the moment the config is selected, and the node loop, which reads the
+            // deployments a change is for from the plan, would record a timeout, failure or mismatch for none of
+            // them. Once the layout is checked (or a failure recorded, which leaves the GPUs as they are) the agent's
+            // layout is the node's.
+            boolean quartets =
+                    node.migConfig() != null && node.migConfig().equals(node.annotation(QuartetLabels.NODE_CONFIG));
+            boolean inFlux = NvidiaLabels.STATE_PENDING.equals(state)
+                    || NvidiaLabels.STATE_REBOOTING.equals(state)
+                    || (NvidiaLabels.STATE_SUCCESS.equals(state)
+                            && quartets
+                            && node.annotation(QuartetLabels.NODE_LAYOUT_CHECK) != null)
+                    || RepartitionBackoff.unrecordedFailure(node);
+            if (agent.present() && !inFlux) {
+                return fromAgent();
+            }
             Map<Integer, Map<String, Integer>> fromConfig = fromConfig(config, node.migConfig());
+            if (fromConfig == null && agent.present()) {
+                // a config Quartet does not know the content of: what NVML shows is all there is
+                return fromAgent();
+            }
             if (fromConfig != null) {
                 if (readiness == NodeReadiness.READY && !totals(fromConfig).equals(nonZero(node.allocatableSlices()))) {
                     fix(
@@ -329,6 +373,57 @@ public final class InventoryBuilder {
                             + "' not found and the advertised slices do not split evenly over " + node.gpuCount()
                             + " GPUs");
             return Map.of();
+        }
+
+        /**
+         * Per-GPU profile counts and MIG mode as the node agent reports them from NVML: the real layout, whatever
+         * config MIG Manager was asked to apply (after its {@code success}, LayoutCheck compares the two), except while
+         * MIG Manager is at work (see {@link #perGpuCounts}). The exact instances are kept for {@link #instancesOf}.
+         */
+        private Map<Integer, Map<String, Integer>> fromAgent() {
+            Map<Integer, Map<String, Integer>> counts = new TreeMap<>();
+            for (int i = 0; i < node.gpuCount(); i++) {
+                NodeAgentReport.Gpu g = agent.gpu(i).orElseThrow();
+                boolean on = g.migCapable() && g.migEnabled();
+                if (!on) {
+                    migOff.add(i);
+                }
+                if (g.migCapable() && g.migEnabled() != g.migPendingEnabled()) {
+                    fix(
+                            null,
+                            "GPU " + i + ": the node agent reports MIG mode turning " + (on ? "off" : "on")
+                                    + " at the next GPU reset");
+                }
+                Map<String, Integer> c = new TreeMap<>();
+                List<Instance> exact = new ArrayList<>();
+                if (on) {
+                    for (NodeAgentReport.Instance in : AgentReport.instances(g)) {
+                        if (in.profile() == null
+                                || node.model().profile(in.profile()).isEmpty()) {
+                            fix(
+                                    null,
+                                    "GPU " + i + ": the node agent reports an instance at " + in.start() + " of "
+                                            + (in.profile() == null
+                                                    ? "GI profile id " + in.profileId() + ", which has no name"
+                                                    : "profile " + in.profile() + ", which Quartet's table of "
+                                                            + node.model() + " lacks")
+                                            + ": the node keeps its layout");
+                            continue;
+                        }
+                        c.merge(in.profile(), 1, Integer::sum);
+                        exact.add(new Instance(in.profile(), in.start()));
+                    }
+                }
+                exact.sort(Comparator.comparingInt(Instance::start));
+                counts.put(i, c);
+                agentInstances.put(i, exact);
+            }
+            if (readiness == NodeReadiness.READY && !totals(counts).equals(nonZero(node.allocatableSlices()))) {
+                fix(
+                        NodeReadiness.SETTLING,
+                        "the device plugin does not advertise the slices the node agent reports yet");
+            }
+            return counts;
         }
 
         private Map<Integer, Map<String, Integer>> fromConfig(MigPartedConfig config, String name) {
@@ -456,12 +551,18 @@ public final class InventoryBuilder {
                     knownInstances.add(instance);
                 }
             }
-            Optional<List<Instance>> layout = LayoutPlacement.place(node.model(), counts, knownInstances);
+            List<Instance> exact = agentInstances.get(gpu);
+            Optional<List<Instance>> layout = exact == null
+                    ? LayoutPlacement.place(node.model(), counts, knownInstances)
+                    : exact.containsAll(knownInstances) ? Optional.of(exact) : Optional.empty();
             List<Instance> instances;
             if (layout.isPresent()) {
                 instances = layout.get();
             } else {
-                fix(null, "GPU " + gpu + ": the slices pods report do not match the configured layout");
+                fix(
+                        null,
+                        "GPU " + gpu + ": the slices pods report do not match the "
+                                + (exact == null ? "configured layout" : "instances the node agent reports"));
                 instances = knownInstances.stream()
                         .sorted(Comparator.comparingInt(Instance::start))
                         .toList();
@@ -475,11 +576,14 @@ public final class InventoryBuilder {
         }
 
         /**
-         * A pod whose slice nobody reported (no {@code quartet.dev/mig-device}; on real nodes nothing writes it yet)
-         * holds the first free instance of its profile, which keeps the counts right, and every GPU with an
-         * instance of that profile keeps its layout, since the pod may run on any of them. GPUs without one cannot
-         * hold it and may still be repartitioned. A pod no free instance of its profile can account for pins the
-         * whole node.
+         * A pod whose slice nobody reported (no {@code quartet.dev/mig-device}) holds the first free instance of its
+         * profile, which keeps the counts right, and every GPU with an instance of that profile keeps its layout, since
+         * the pod may run on any of them. GPUs without one cannot hold it and may still be repartitioned. A pod no free
+         * instance of its profile can account for keeps the whole node's layout.
+         *
+         * <p>On a node with a node agent this is a short wait (the kubelet admitted the pod, the agent has not
+         * written its annotation yet) and is said so; on a node without one it lasts as long as the pod: the pod is
+         * pinned pessimistically (docs/contracts.md), which the status of its InferenceDeployment says.
          */
         private void occupyPessimistically(List<List<InstanceState>> perGpu, Pod pod, Set<Integer> pinned) {
             String profile = PodFacts.migProfile(pod).orElseThrow();
@@ -501,17 +605,31 @@ public final class InventoryBuilder {
                     }
                 }
             }
+            String id = PodFacts.id(pod);
+            String why;
+            if (agent.present()) {
+                why = "the node agent has not reported the MIG device of pod " + id + " yet: "
+                        + (placed
+                                ? "GPU(s) " + mayHold + " (with " + profile
+                                        + " instances) keep their layout until it does"
+                                : "no free " + profile + " instance accounts for it, the node keeps its layout");
+            } else {
+                why = "node " + node.name() + " runs no Quartet node agent"
+                        + (agent.problem() == null ? "" : " (" + agent.problem() + ")")
+                        + ": the MIG device of pod " + id + " is not known, so "
+                        + (placed
+                                ? "GPU(s) " + mayHold + " (with " + profile + " instances) are pinned pessimistically"
+                                : "no free " + profile + " instance accounts for it and the whole node is pinned "
+                                        + "pessimistically");
+                pessimistic.put(id, why);
+            }
             if (!placed) {
-                fix(
-                        null,
-                        "the slice of pod " + PodFacts.id(pod) + " is not known and no free " + profile
-                                + " instance accounts for it: the node keeps its layout");
+                fix(null, why);
                 return;
             }
             pinned.addAll(mayHold);
             if (note == null) {
-                note = "the slice of pod " + PodFacts.id(pod) + " is not known yet: GPU(s) " + mayHold + " (with "
-                        + profile + " instances) keep their layout";
+                note = why;
             }
         }
 

@@ -1,13 +1,16 @@
 package dev.quartet.node;
 
+import dev.quartet.inventory.AgentReport;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.ReplicaSlice;
 import dev.quartet.nvidia.MigConfigSpec;
 import dev.quartet.nvidia.MigPartedConfig;
 import dev.quartet.nvidia.MigProfile;
+import dev.quartet.nvidia.NodeAgentReport;
 import io.fabric8.kubernetes.api.model.Pod;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,10 +21,11 @@ import java.util.TreeMap;
  * label alone (MIG Manager has reported success with no instances created, NVIDIA/mig-parted#18 and #97; after a
  * timeout rollback, a late success may belong to the config Quartet abandoned). Pure.
  *
- * <p>What Quartet can see today: the device plugin's allocatable (per profile, for the whole node; one
- * {@code nvidia.com/gpu} per GPU with MIG off), and, per GPU, the slice each running pod reports
- * ({@code quartet.dev/mig-device}). The node agent of issue 16 will report every GPU's layout: {@link Observed#perGpu}
- * is where it goes, and where it is present it is compared GPU by GPU.
+ * <p>What Quartet sees: the device plugin's allocatable (per profile, for the whole node; one {@code nvidia.com/gpu}
+ * per GPU with MIG off), per GPU the slice each running pod reports ({@code quartet.dev/mig-device}), and, on a node
+ * with Quartet's node agent, every GPU's real MIG mode and instances from NVML ({@code quartet.dev/mig-layout}, in
+ * {@link Observed#perGpu}), compared GPU by GPU with what the config gives it. Without an agent only the node-wide
+ * counts can be compared.
  */
 public final class LayoutCheck {
 
@@ -30,7 +34,8 @@ public final class LayoutCheck {
     /** One GPU's layout: MIG mode and instance count per profile (as the device plugin names profiles). */
     public record GpuLayout(boolean migEnabled, Map<String, Integer> counts) {
         public GpuLayout {
-            counts = Map.copyOf(counts);
+            // sorted by profile name, so a mismatch is said the same way every time (Events are told apart by it)
+            counts = Collections.unmodifiableSortedMap(new TreeMap<>(counts));
         }
     }
 
@@ -48,7 +53,7 @@ public final class LayoutCheck {
             Map<Integer, List<String>> podSlices,
             Optional<Map<Integer, GpuLayout>> perGpu) {
 
-        /** What {@code node} and its pods show; no node writes a per-GPU layout yet. */
+        /** What {@code node} and its pods show, with the node agent's per-GPU layout where it has one. */
         static Observed of(GpuNode node, List<Pod> pods) {
             Map<Integer, List<String>> slices = new TreeMap<>();
             pods.stream()
@@ -58,7 +63,30 @@ public final class LayoutCheck {
                     .forEach(p -> ReplicaSlice.of(p)
                             .ifPresent(s -> slices.computeIfAbsent(s.gpu(), g -> new ArrayList<>())
                                     .add(s.profile())));
-            return new Observed(node.allocatableSlices(), node.wholeGpus(), slices, Optional.empty());
+            return new Observed(node.allocatableSlices(), node.wholeGpus(), slices, perGpu(AgentReport.of(node)));
+        }
+
+        /**
+         * Each GPU's layout as the node agent reports it: MIG mode and instance count per profile (an instance whose
+         * profile has no name counts under its GI profile id, so it never matches a config); empty without an agent.
+         */
+        static Optional<Map<Integer, GpuLayout>> perGpu(AgentReport agent) {
+            return agent.layout().map(layout -> {
+                Map<Integer, GpuLayout> out = new TreeMap<>();
+                for (NodeAgentReport.Gpu g : layout.gpus()) {
+                    boolean on = g.migCapable() && g.migEnabled();
+                    Map<String, Integer> counts = new TreeMap<>();
+                    if (on) {
+                        AgentReport.instances(g)
+                                .forEach(i -> counts.merge(
+                                        i.profile() == null ? "GI profile id " + i.profileId() : i.profile(),
+                                        1,
+                                        Integer::sum));
+                    }
+                    out.put(g.index(), new GpuLayout(on, counts));
+                }
+                return out;
+            });
         }
     }
 

@@ -194,8 +194,10 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
                     part.unsatisfied().flatMap(u -> FitAdvisor.unofferedCapacity(planned.input(), id)),
                     autoscaling);
         }
-        InferenceDeploymentStatus status =
-                statusBuilder.build(d, inputs.withClaimedSlices(view.inventory().claimedSlices()));
+        InferenceDeploymentStatus status = statusBuilder.build(
+                d,
+                inputs.withClaimedSlices(view.inventory().claimedSlices())
+                        .withPessimisticPins(view.inventory().pessimisticNotes(inputs.pods(), 3)));
         if (inputs.shortfallWithinAutoscaling()) {
             // Without the load figures, which change at every reading: one Event per change of the counts.
             events.normal(

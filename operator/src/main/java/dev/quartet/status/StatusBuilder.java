@@ -217,7 +217,8 @@ public final class StatusBuilder {
                     true,
                     u.reason().name(),
                     ShortfallMessage.message(u, desired, in.wouldFit())
-                            + in.capacityNote().map(n -> "; " + n).orElse(""));
+                            + in.capacityNote().map(n -> "; " + n).orElse("")
+                            + pins(in));
 
         } else if (!failing.isEmpty()) {
             degraded = new ConditionMerger.Fresh(
@@ -226,8 +227,8 @@ public final class StatusBuilder {
                     Reasons.REPLICAS_FAILING,
                     String.join("; ", failing) + "; see kubectl describe pod and the worker log");
         } else {
-            degraded =
-                    new ConditionMerger.Fresh(ConditionTypes.DEGRADED, false, Reasons.AS_EXPECTED, "no problem found");
+            degraded = new ConditionMerger.Fresh(
+                    ConditionTypes.DEGRADED, false, Reasons.AS_EXPECTED, "no problem found" + pins(in));
         }
 
         boolean starting = live.size() != ready
@@ -299,6 +300,14 @@ public final class StatusBuilder {
                     ConditionTypes.READY, false, reason, ready + "/" + desired + " replicas ready");
         }
         return List.of(readyCondition, progressing, degraded);
+    }
+
+    /**
+     * Why replicas are pinned pessimistically (nodes without a node agent), said after a Degraded message: not a
+     * problem of the deployment, but why GPUs it could use are not repartitioned.
+     */
+    private static String pins(StatusInputs in) {
+        return in.pessimisticPins().isEmpty() ? "" : "; " + String.join("; ", in.pessimisticPins());
     }
 
     /** A Warning Event's reason and message. */

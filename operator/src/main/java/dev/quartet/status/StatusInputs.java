@@ -25,6 +25,8 @@ import java.util.Set;
  *                     on nodes the deployment may use, and why), said with the shortfall
  * @param autoscaling  with spec.autoscaling: what it decided this reconcile
  * @param claimedSlices the slices allocated ResourceClaims give replicas on DRA nodes, by pod id
+ * @param pessimisticPins why replicas are pinned pessimistically on nodes without a Quartet node agent, one sentence
+ *                     each (said with the Degraded condition)
  */
 public record StatusInputs(
         List<String> problems,
@@ -40,11 +42,47 @@ public record StatusInputs(
         List<String> wouldFit,
         Optional<String> capacityNote,
         Optional<AutoscalingReport> autoscaling,
-        Map<String, ReplicaSlice> claimedSlices) {
+        Map<String, ReplicaSlice> claimedSlices,
+        List<String> pessimisticPins) {
 
     public StatusInputs {
         wouldFit = List.copyOf(wouldFit);
         claimedSlices = Map.copyOf(claimedSlices);
+        pessimisticPins = List.copyOf(pessimisticPins);
+    }
+
+    /** Inputs with the slices claims give replicas on DRA nodes, and no replica pinned pessimistically. */
+    public StatusInputs(
+            List<String> problems,
+            List<Pod> pods,
+            String currentHash,
+            Optional<String> profile,
+            Optional<Unsatisfied> unsatisfied,
+            Map<String, NodeProgress> nodes,
+            Set<String> waitingNodes,
+            RolloutProgress rollout,
+            boolean changed,
+            String endpoint,
+            List<String> wouldFit,
+            Optional<String> capacityNote,
+            Optional<AutoscalingReport> autoscaling,
+            Map<String, ReplicaSlice> claimedSlices) {
+        this(
+                problems,
+                pods,
+                currentHash,
+                profile,
+                unsatisfied,
+                nodes,
+                waitingNodes,
+                rollout,
+                changed,
+                endpoint,
+                wouldFit,
+                capacityNote,
+                autoscaling,
+                claimedSlices,
+                List.of());
     }
 
     /** Inputs of a deployment with or without autoscaling, no replica of which runs on a node of NVIDIA's DRA driver. */
@@ -128,7 +166,31 @@ public record StatusInputs(
                 wouldFit,
                 capacityNote,
                 autoscaling,
-                slices);
+                slices,
+                pessimisticPins);
+    }
+
+    /**
+     * The same inputs with why replicas are pinned pessimistically on nodes without a node agent (docs/contracts.md),
+     * one sentence each.
+     */
+    public StatusInputs withPessimisticPins(List<String> pins) {
+        return new StatusInputs(
+                problems,
+                pods,
+                currentHash,
+                profile,
+                unsatisfied,
+                nodes,
+                waitingNodes,
+                rollout,
+                changed,
+                endpoint,
+                wouldFit,
+                capacityNote,
+                autoscaling,
+                claimedSlices,
+                pins);
     }
 
     /** Whether a shortfall is autoscaling meeting the cluster's limit: the slices give at least minReplicas. */

@@ -702,4 +702,259 @@ class InventoryBuilderTest {
                 .isEqualTo("GPU(s) [1] of gpu-1 have MIG mode off; turning MIG on restarts every pod on the node, and"
                         + " pod batch/trainer may not be moved");
     }
+
+    // Nodes with Quartet's node agent (quartet.dev/mig-layout, issue 16).
+
+    /** Two A30s whose config says all-1g.6gb, whose agent reports GPU 1 as 1g.6gb@0, 1g.6gb@1, 2g.12gb@2. */
+    private static NodeBuilder agentNode(String name) {
+        return TestNodes.withAgent(
+                node(name, A30, 2, "all-1g.6gb", "success", allocatable("1g.6gb", 6, "2g.12gb", 1)),
+                TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "1g.6gb@0 1g.6gb@1 2g.12gb@2"));
+    }
+
+    @Test
+    void theAgentsLayoutIsTheNodesLayoutWithItsExactPlacements() {
+        Inventory inventory = build(agentNode("gpu-1"));
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        // mig-parted's creation order would put the 2g.12gb at 0: the agent's NVML says where it is.
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1", "2g.12gb@2");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isFalse();
+        assertThat(inventory.notes()).isEmpty();
+    }
+
+    @Test
+    void aNodeWhoseDevicePluginDoesNotAdvertiseWhatTheAgentReportsIsSettling() {
+        Inventory inventory = build(TestNodes.withAgent(
+                a30Node("gpu-1"),
+                TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "1g.6gb@0 1g.6gb@1 2g.12gb@2")));
+
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.SETTLING);
+        assertThat(inventory.notes().get("gpu-1")).contains("node agent reports");
+    }
+
+    @Test
+    void theAgentsMigModeIsTheGpusMigMode() {
+        Inventory inventory = build(TestNodes.withAgent(
+                node("gpu-1", A30, 2, "all-1g.6gb", "success", allocatable("1g.6gb", 4)),
+                TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "off")));
+
+        assertThat(inventory.migOff("gpu-1")).containsExactly(1);
+        assertThat(nodeState(inventory, "gpu-1").gpus())
+                .extracting(GpuState::index)
+                .containsExactly(0);
+    }
+
+    @Test
+    void aPodTheAgentHasNotReportedYetIsAShortWaitNotAPessimisticPin() {
+        Pod resnet = replica("resnet", 0, "gpu-1", "1g.6gb").build();
+
+        Inventory inventory = build(agentNode("gpu-1"), resnet);
+
+        assertThat(layout(inventory, "gpu-1", 0))
+                .containsExactly("1g.6gb@0 ml/resnet-0 for ml/resnet", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(inventory.notes().get("gpu-1"))
+                .contains("the node agent has not reported the MIG device of pod ml/resnet-0 yet")
+                .doesNotContain("pessimistically");
+        assertThat(inventory.pessimisticPods()).isEmpty();
+        assertThat(inventory.pessimisticNotes(List.of(resnet), 3)).isEmpty();
+    }
+
+    @Test
+    void aPodOnANodeWithoutAnAgentIsPinnedPessimisticallyAndItsDeploymentIsTold() {
+        Pod resnet = replica("resnet", 0, "gpu-1", "1g.6gb").build();
+        Pod other = at(replica("resnet", 1, "gpu-1", "1g.6gb"), 1, "1g.6gb", 0);
+
+        Inventory inventory = build(a30Node("gpu-1"), resnet, other);
+
+        assertThat(inventory.pessimisticPods()).containsOnlyKeys("ml/resnet-0");
+        assertThat(inventory.pessimisticNotes(List.of(resnet, other), 3))
+                .containsExactly("node gpu-1 runs no Quartet node agent: the MIG device of pod ml/resnet-0 is not"
+                        + " known, so GPU(s) [0, 1] (with 1g.6gb instances) are pinned pessimistically");
+    }
+
+    @Test
+    void aMalformedLayoutIsANodeWithoutAnAgentAndSaysSo() {
+        NodeBuilder broken = TestNodes.withAgent(a30Node("gpu-1"), "{\"gpus\": [ {\"index\": ");
+        Pod resnet = replica("resnet", 0, "gpu-1", "1g.6gb").build();
+
+        Inventory quiet = build(broken);
+        Inventory inventory = build(broken, resnet);
+
+        assertThat(quiet.notes().get("gpu-1")).contains("quartet.dev/mig-layout of node gpu-1 is malformed");
+        assertThat(layout(quiet, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(inventory.pessimisticPods().get("ml/resnet-0"))
+                .startsWith("node gpu-1 runs no Quartet node agent (quartet.dev/mig-layout of node gpu-1 is malformed")
+                .endsWith("pinned pessimistically");
+    }
+
+    @Test
+    void aLayoutMissingAGpuOfTheNodeIsNotUsed() {
+        Inventory inventory =
+                build(TestNodes.withAgent(a30Node("gpu-1"), TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2")));
+
+        assertThat(inventory.notes().get("gpu-1")).contains("does not report GPU 1");
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.READY);
+    }
+
+    @Test
+    void aPodReportingASliceTheAgentDoesNotListKeepsTheNodesLayout() {
+        Pod resnet = at(replica("resnet", 0, "gpu-1", "1g.6gb"), 1, "1g.6gb", 3);
+
+        Inventory inventory = build(agentNode("gpu-1"), resnet);
+
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.notes().get("gpu-1")).contains("GPU 1").contains("node agent reports");
+    }
+
+    @Test
+    void anotherTenantsReportedPodPinsExactlyItsInstanceOnAnAgentNode() {
+        Pod trainer = at(tenantPod("trainer", "gpu-1", "nvidia.com/mig-2g.12gb"), 1, "2g.12gb", 2);
+        NodeBuilder adopted = agentNode("gpu-1")
+                .editMetadata()
+                .addToAnnotations(QuartetLabels.NODE_CONFIG, "all-1g.6gb")
+                .endMetadata();
+
+        Inventory inventory = build(adopted, trainer);
+
+        assertThat(layout(inventory, "gpu-1", 1))
+                .containsExactly("1g.6gb@0", "1g.6gb@1", "2g.12gb@2 batch/trainer foreign");
+        NodeState node = nodeState(inventory, "gpu-1");
+        assertThat(node.layoutFixed()).isFalse();
+        assertThat(node.gpus()).noneMatch(GpuState::layoutFixed);
+        assertThat(inventory.pessimisticPods()).isEmpty();
+
+        // The foreign pod pins exactly its GPU: GPU 0 is repartitioned for two 2g.12gb, GPU 1 keeps its layout.
+        Plan plan = new MigPlanner()
+                .plan(
+                        inventory.state(),
+                        List.of(new Demand("ml/bert", "2g.12gb", null, 2, 0, null, true, Placement.SPREAD, null)));
+        assertThat(plan.unsatisfied()).isEmpty();
+        assertThat(plan.gpus())
+                .filteredOn(GpuPlan::repartition)
+                .extracting(GpuPlan::index)
+                .containsExactly(0);
+    }
+
+    @Test
+    void anInstanceOfAProfileQuartetsTableLacksKeepsTheNodesLayout() {
+        String layout = TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "1g.6gb@0 1g.6gb@1 2g.12gb@2")
+                .replace("\"2g.12gb\"", "\"2g.12gb+gfx\"");
+
+        Inventory inventory = build(
+                TestNodes.withAgent(node("gpu-1", A30, 2, "all-1g.6gb", "success", allocatable("1g.6gb", 6)), layout));
+
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.notes().get("gpu-1"))
+                .isEqualTo("GPU 1: the node agent reports an instance at 2 of profile 2g.12gb+gfx, which Quartet's"
+                        + " table of A30 lacks: the node keeps its layout");
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("1g.6gb@0", "1g.6gb@1");
+    }
+
+    @Test
+    void aPendingMigModeChangeKeepsTheNodesLayoutUntilTheReset() {
+        String layout = TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "off")
+                .replaceFirst("(\"index\":1,[^}]*\"migPendingEnabled\":)false", "$1true");
+
+        Inventory inventory = build(
+                TestNodes.withAgent(node("gpu-1", A30, 2, "all-1g.6gb", "success", allocatable("1g.6gb", 4)), layout));
+
+        assertThat(inventory.migOff("gpu-1")).containsExactly(1);
+        assertThat(nodeState(inventory, "gpu-1").layoutFixed()).isTrue();
+        assertThat(inventory.notes().get("gpu-1")).contains("GPU 1: the node agent reports MIG mode turning on");
+    }
+    /**
+     * A node with an agent where MIG Manager applies all-2g.12gb (Quartet selected it); the agent still reports the
+     * GPUs as they were (all-1g.6gb), as NVML shows them until mig-parted has changed them.
+     */
+    private static NodeBuilder agentNodeApplying(String state) {
+        return TestNodes.withAgent(
+                        node("gpu-1", A30, 2, "all-2g.12gb", state, allocatable("1g.6gb", 8)),
+                        TestNodes.agentLayout(
+                                "1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3"))
+                .editMetadata()
+                .addToAnnotations(QuartetLabels.NODE_CONFIG, "all-2g.12gb")
+                .addToAnnotations(
+                        QuartetLabels.NODE_CONFIG_REQUESTED_AT,
+                        NOW.minusSeconds(5).toString())
+                .endMetadata();
+    }
+
+    @Test
+    void aNodeMigManagerIsRepartitioningIsPlannedWithTheConfigItIsHeadingTo() {
+        // The replicas planned on the new slices stay planned there, so the node loop knows whom a failure concerns.
+        Inventory inventory = build(agentNodeApplying("pending"));
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "2g.12gb@2");
+        assertThat(layout(inventory, "gpu-1", 1)).containsExactly("2g.12gb@0", "2g.12gb@2");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.REPARTITIONING);
+    }
+
+    @Test
+    void aSuccessIsPlannedWithTheConfigUntilQuartetHasCheckedItsLayout() {
+        // MIG Manager reported success; the agent has not written the new layout yet (about a second later).
+        NodeBuilder checking = agentNodeApplying("success")
+                .editMetadata()
+                .addToAnnotations(QuartetLabels.NODE_LAYOUT_CHECK, NOW.toString())
+                .endMetadata();
+        NodeBuilder checked = agentNodeApplying("success");
+
+        assertThat(layout(build(checking), "gpu-1", 0)).containsExactly("2g.12gb@0", "2g.12gb@2");
+        assertThat(layout(build(checked), "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+    }
+
+    @Test
+    void aFailureQuartetHasNotRecordedYetIsPlannedWithTheFailedConfigUntilTheRollback() {
+        Inventory inventory = build(agentNodeApplying("failed"));
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("2g.12gb@0", "2g.12gb@2");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.FAILED);
+    }
+
+    @Test
+    void aRecordedFailureLeavesTheGpusAsTheAgentReportsThem() {
+        // MIG Manager leaves a GPU in whatever state its failure left it: once recorded, NVML's view is the layout.
+        NodeBuilder recorded = agentNodeApplying("failed")
+                .editMetadata()
+                .addToAnnotations(
+                        QuartetLabels.NODE_LAST_FAILURE,
+                        "{\"config\":\"all-2g.12gb\",\"reason\":\"MigManagerFailed\",\"at\":\"" + NOW
+                                + "\",\"retryAfter\":\"" + NOW.plusSeconds(600) + "\",\"rolledBackTo\":null,"
+                                + "\"deployments\":[\"ml/bert\"]}")
+                .endMetadata();
+
+        Inventory inventory = build(recorded);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+        assertThat(inventory.readiness()).containsEntry("gpu-1", NodeReadiness.FAILED);
+    }
+
+    @Test
+    void aFailedRollbackIsPlannedAsTheAgentReportsIt() {
+        NodeBuilder rollback = agentNodeApplying("failed")
+                .editMetadata()
+                .addToAnnotations(
+                        QuartetLabels.NODE_LAST_FAILURE,
+                        "{\"config\":\"all-1g.6gb\",\"reason\":\"MigManagerFailed\",\"at\":\"" + NOW.minusSeconds(9)
+                                + "\",\"retryAfter\":\"" + NOW.plusSeconds(600)
+                                + "\",\"rolledBackTo\":\"all-2g.12gb\",\"deployments\":[\"ml/bert\"]}")
+                .endMetadata();
+
+        Inventory inventory = build(rollback);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+    }
+
+    @Test
+    void anAdministratorsFailedConfigIsPlannedAsTheAgentReportsIt() {
+        NodeBuilder admins = TestNodes.withAgent(
+                node("gpu-1", A30, 2, "all-2g.12gb", "failed", allocatable("1g.6gb", 8)),
+                TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3"));
+
+        Inventory inventory = build(admins);
+
+        assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+    }
 }

@@ -1,9 +1,14 @@
 package dev.quartet.inventory;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.nvidia.NvidiaDefaultConfig;
 import dev.quartet.nvidia.NvidiaLabels;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /** GPU nodes as the cluster shows them, for tests that build a snapshot or a fake API server. */
@@ -26,6 +31,41 @@ public final class TestNodes {
             """;
 
     private TestNodes() {}
+
+    /**
+     * A {@code quartet.dev/mig-layout} value as Quartet's node agent writes it for A30s: one argument per GPU, by
+     * index, {@code "off"} for MIG mode off, else its instances as {@code profile@start} separated by spaces (possibly
+     * none: {@code ""}).
+     */
+    public static String agentLayout(String... gpus) {
+        List<NodeAgentReport.Gpu> out = new ArrayList<>();
+        for (int i = 0; i < gpus.length; i++) {
+            boolean on = !gpus[i].equals("off");
+            List<NodeAgentReport.Instance> instances = new ArrayList<>();
+            int gi = 1;
+            for (String s : on ? gpus[i].trim().split(" +") : new String[0]) {
+                if (s.isEmpty()) {
+                    continue;
+                }
+                String profile = s.substring(0, s.indexOf('@'));
+                int start = Integer.parseInt(s.substring(s.indexOf('@') + 1));
+                instances.add(new NodeAgentReport.Instance(profile, 0, gi++, start, 1, "MIG-" + i + "-" + start, 0));
+            }
+            out.add(new NodeAgentReport.Gpu(i, "GPU-" + i, "NVIDIA A30", 24576, true, on, on, instances));
+        }
+        try {
+            return new ObjectMapper().writeValueAsString(new NodeAgentReport.Layout(out));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The node as it is with Quartet's node agent reporting {@code layout} ({@link #agentLayout}). */
+    public static NodeBuilder withAgent(NodeBuilder node, String layout) {
+        return node.editMetadata()
+                .addToAnnotations(NodeAgentReport.MIG_LAYOUT, layout)
+                .endMetadata();
+    }
 
     /**
      * NVIDIA's current default mig-parted file, whole (81 configs, GPUs from A30 to GB300), as the nvidia module's

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import dev.quartet.inventory.PodFacts;
 import dev.quartet.inventory.QuartetLabels;
 import dev.quartet.model.TestDeployments;
+import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.sim.GpuSnapshot;
 import io.fabric8.kubernetes.api.model.ConfigMap;
@@ -268,8 +269,19 @@ class RepartitionIT {
         // The node the last test cleared of its back-off: the other one still waits after the failure test.
         String node = bed.sim.nodeNames().get(0);
         // As on real nodes without Quartet's node agent: nothing tells Quartet which slice a running pod got. The
-        // simulated nodes' agents stop (else they would write the annotations back), and what they wrote goes.
+        // simulated nodes' agents stop (else they would write the annotations back), and what they wrote goes: the
+        // pods' devices (below) and the nodes' layouts, which an agent never removes itself, as an administrator who
+        // turns the agent off removes them (a layout left behind would still be read as the node's).
         bed.sim.nodeNames().forEach(n -> bed.sim.setAgent(n, false));
+        bed.sim
+                .nodeNames()
+                .forEach(n -> bed.client
+                        .nodes()
+                        .withName(n)
+                        .patch(
+                                PatchContext.of(PatchType.JSON_MERGE),
+                                "{\"metadata\":{\"annotations\":{\"" + NodeAgentReport.MIG_LAYOUT + "\":null,\""
+                                        + NodeAgentReport.MIG_PROFILES + "\":null}}}"));
         try {
             unseenSlices(node);
         } finally {

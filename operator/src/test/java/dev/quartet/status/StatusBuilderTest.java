@@ -784,4 +784,19 @@ class StatusBuilderTest {
 
         assertThat(builder.build(d, in.build()).getProfile()).isEqualTo("2g.12gb");
     }
+
+    @Test
+    void replicasPinnedPessimisticallyOnANodeWithoutAnAgentAreSaidWithDegraded() {
+        Inputs in = new Inputs().pods(ready("resnet-0", "gpu-1"));
+        String pin = "node gpu-1 runs no Quartet node agent: the MIG device of pod ml/resnet-0 is not known, so"
+                + " GPU(s) [0, 1] (with 1g.6gb instances) are pinned pessimistically";
+
+        InferenceDeploymentStatus s = builder.build(deployment(1), in.build().withPessimisticPins(List.of(pin)));
+
+        assertThat(summary(condition(s, "Degraded"))).isEqualTo("Degraded=False/AsExpected");
+        assertThat(condition(s, "Degraded").getMessage()).isEqualTo("no problem found; " + pin);
+        assertThat(condition(builder.build(deployment(1), in.build()), "Degraded")
+                        .getMessage())
+                .isEqualTo("no problem found");
+    }
 }
