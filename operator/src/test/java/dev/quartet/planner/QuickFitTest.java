@@ -99,6 +99,7 @@ class QuickFitTest {
                         Set.of(),
                         Map.of(),
                         Map.of(),
+                        Map.of(),
                         Map.of()),
                 Set.of(),
                 Map.of(),
@@ -112,7 +113,7 @@ class QuickFitTest {
         state.nodes().forEach(n -> readiness.put(n.name(), NodeReadiness.READY));
         return new PlanningInput(
                 Map.of(),
-                new Inventory(state, Map.of(), readiness, Map.of(), Set.of(), Map.of(), Map.of(), Map.of()),
+                new Inventory(state, Map.of(), readiness, Map.of(), Set.of(), Map.of(), Map.of(), Map.of(), Map.of()),
                 Set.of(),
                 Map.of(),
                 Map.of());
