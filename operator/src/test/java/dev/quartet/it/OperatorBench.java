@@ -448,13 +448,15 @@ public final class OperatorBench {
             List<Future<?>> scaled = new ArrayList<>();
             for (int i = 0; i < burst; i++) {
                 String name = "b" + i;
+                // a merge patch of the field, as `kubectl scale` would send: an edit carries the resourceVersion
+                // it read and fails with 409 when the operator patched the status in between
                 scaled.add(pool.submit(() -> client.resources(InferenceDeployment.class)
                         .inNamespace(namespace)
                         .withName(name)
-                        .edit(d -> {
-                            d.getSpec().setReplicas(3);
-                            return d;
-                        })));
+                        .patch(
+                                io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                                        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+                                "{\"spec\":{\"replicas\":3}}")));
             }
             for (Future<?> f : scaled) {
                 f.get();
@@ -465,7 +467,12 @@ public final class OperatorBench {
             double afterScale = metric("quartet_reconcile_seconds_count");
             b.put("reconcilesPerDeploymentScale", (afterScale - afterCreate) / burst);
             long del = System.nanoTime();
-            client.resources(InferenceDeployment.class).inNamespace(namespace).delete();
+            for (int i = 0; i < burst; i++) {
+                client.resources(InferenceDeployment.class)
+                        .inNamespace(namespace)
+                        .withName("b" + i)
+                        .delete();
+            }
             await(
                     "burst deleted",
                     () -> w.pods.getStore().list().stream()
