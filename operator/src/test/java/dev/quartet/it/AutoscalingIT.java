@@ -209,7 +209,7 @@ class AutoscalingIT extends BedPerTest {
 
         // With spec.autoscaling as well, Quartet says the two conflict, and the HPA's count has no effect.
         bed.allowDeletions("scaled");
-        bed.deployments().inNamespace(bed.namespace).withName("scaled").edit(x -> {
+        bed.edit("scaled", x -> {
             x.getSpec().setAutoscaling(autoscaled("x", 1, 1, 2, 0).getSpec().getAutoscaling());
             return x;
         });

@@ -69,7 +69,7 @@ class CpuFallbackIT extends BedPerTest {
 
         // Allowed: the replica is replaced (the worker's environment changed) and serves on the CPU.
         bed.allowDeletions("resnet");
-        bed.deployments().inNamespace(bed.namespace).withName("resnet").edit(x -> {
+        bed.edit("resnet", x -> {
             x.getSpec().getWorker().setAllowCpuFallback(true);
             return x;
         });

@@ -135,7 +135,7 @@ class DraBackendIT extends BedPerTest {
 
         // scaling down releases the claims with the pods, and their instances
         bed.allowDeletions("small");
-        bed.deployments().inNamespace(bed.namespace).withName("small").edit(d -> {
+        bed.edit("small", d -> {
             d.getSpec().setReplicas(1);
             return d;
         });

@@ -94,7 +94,7 @@ class MoveIT extends BedPerTest {
             assertThat(PodFacts.isTerminating(p)).isFalse();
         });
 
-        bed.deployments().inNamespace(bed.namespace).withName("mover").edit(d -> {
+        bed.edit("mover", d -> {
             d.getSpec().setMaxUnavailable(1);
             return d;
         });

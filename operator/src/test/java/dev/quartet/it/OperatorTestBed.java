@@ -143,6 +143,23 @@ final class OperatorTestBed implements AutoCloseable {
         return deployments().inNamespace(namespace).resource(d).create();
     }
 
+    /**
+     * Edits the deployment {@code name} of this bed's namespace as a user would, again on a conflict: an edit sends the
+     * resourceVersion it read, and the operator's status patches land between that read and the write (a 409 failed
+     * RolloutIT once). A user's kubectl edit retries the same way.
+     */
+    InferenceDeployment edit(String name, UnaryOperator<InferenceDeployment> change) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return deployments().inNamespace(namespace).withName(name).edit(change);
+            } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+                if (e.getCode() != 409 || attempt == 5) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     InferenceDeployment get(String name) {
         return deployments().inNamespace(namespace).withName(name).get();
     }

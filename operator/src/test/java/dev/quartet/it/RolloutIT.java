@@ -32,7 +32,7 @@ class RolloutIT extends BedPerTest {
         bed.awaitReady("web", 2, SOON);
         bed.allowDeletions("web"); // a rollout replaces running replicas
 
-        bed.deployments().inNamespace(bed.namespace).withName("web").edit(d -> {
+        bed.edit("web", d -> {
             d.getSpec().getSlice().setProfile("2g.12gb");
             return d;
         });
@@ -54,7 +54,7 @@ class RolloutIT extends BedPerTest {
         assertThat(bed.client.v1().events().inNamespace(bed.namespace).list().getItems())
                 .anyMatch(e -> "RolloutBlocked".equals(e.getReason()));
 
-        bed.deployments().inNamespace(bed.namespace).withName("web").edit(d -> {
+        bed.edit("web", d -> {
             d.getSpec().setMaxUnavailable(2);
             return d;
         });
