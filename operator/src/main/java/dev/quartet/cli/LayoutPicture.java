@@ -103,23 +103,13 @@ final class LayoutPicture {
                     (i.isFree() ? free : used).merge(i.profile(), 1, Integer::sum);
                     DraNode.Held held = gpu.dynamic() && draNode != null ? held(draNode, gpu.index(), i) : null;
                     if (held != null) {
-                        out.append("        ")
-                                .append(i.profile())
-                                .append(" at slot ")
-                                .append(i.start())
-                                .append(": ")
-                                .append(i.replica())
+                        holderLine(out, i)
                                 .append(claimOf(held, i))
                                 .append(", device ")
                                 .append(held.device())
                                 .append('\n');
                     } else if (!i.isFree() && devices.containsKey(i.replica())) {
-                        out.append("        ")
-                                .append(i.profile())
-                                .append(" at slot ")
-                                .append(i.start())
-                                .append(": ")
-                                .append(i.replica())
+                        holderLine(out, i)
                                 .append(" on ")
                                 .append(devices.get(i.replica()))
                                 .append('\n');
@@ -299,5 +289,15 @@ final class LayoutPicture {
             return t.substring(0, width - 1) + "~";
         }
         return t + " ".repeat(width - t.length());
+    }
+
+    /** The start of the line under an instance that names what holds it: profile, slot and holder. */
+    private static StringBuilder holderLine(StringBuilder out, InstanceState i) {
+        return out.append("        ")
+                .append(i.profile())
+                .append(" at slot ")
+                .append(i.start())
+                .append(": ")
+                .append(i.replica());
     }
 }
