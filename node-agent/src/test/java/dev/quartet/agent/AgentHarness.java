@@ -1,12 +1,6 @@
 package dev.quartet.agent;
 
-import dev.quartet.podresources.UnixSocketGrpc;
-import dev.quartet.podresources.v1.ContainerDevices;
-import dev.quartet.podresources.v1.ContainerResources;
-import dev.quartet.podresources.v1.ListPodResourcesRequest;
-import dev.quartet.podresources.v1.ListPodResourcesResponse;
 import dev.quartet.podresources.v1.PodResources;
-import dev.quartet.podresources.v1.PodResourcesListerGrpc;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -15,7 +9,6 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -30,9 +23,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The packaged node agent ({@code target/quarkus-app}) run as its own process against doubles of everything around
- * it on a node: fabric8's API server double (CRUD mode), a PodResources server on a unix socket, and the fake NVML with
- * a state file of A30 GPUs at 4x1g.6gb. Used by AgentProcessIT and, through {@link #main}, by hack/bench-agent.sh to
- * measure the agent's resident memory.
+ * it on a node: fabric8's API server double (CRUD mode), a PodResources server on a unix socket
+ * ({@link PodResourcesDouble}), and the fake NVML with a state file of A30 GPUs at 4x1g.6gb. Used by AgentProcessIT
+ * and, through {@link #main}, by hack/bench-agent.sh to measure the agent's resident memory.
  */
 public final class AgentHarness implements AutoCloseable {
 
@@ -43,8 +36,7 @@ public final class AgentHarness implements AutoCloseable {
     private final Path dir;
     private final KubernetesMockServer server;
     private final KubernetesClient client;
-    private final UnixSocketGrpc.Running kubelet;
-    private volatile List<PodResources> listed = List.of();
+    private final PodResourcesDouble kubelet;
     private final Map<String, String> holders = new LinkedHashMap<>();
     private final Map<String, Long> pids = new HashMap<>();
     private Process agent;
@@ -62,16 +54,7 @@ public final class AgentHarness implements AutoCloseable {
                         .endMetadata()
                         .build())
                 .create();
-        var service = new PodResourcesListerGrpc.PodResourcesListerImplBase() {
-            @Override
-            public void list(ListPodResourcesRequest request, StreamObserver<ListPodResourcesResponse> response) {
-                response.onNext(ListPodResourcesResponse.newBuilder()
-                        .addAllPodResources(listed)
-                        .build());
-                response.onCompleted();
-            }
-        };
-        kubelet = UnixSocketGrpc.serve(dir.resolve("kubelet.sock"), service);
+        kubelet = new PodResourcesDouble(dir.resolve("kubelet.sock"));
         writeState();
     }
 
@@ -128,16 +111,9 @@ public final class AgentHarness implements AutoCloseable {
         holders.put(uuid(gpu, start), name);
         pids.put(uuid(gpu, start), 1000L + gpu * 10 + start);
         List<PodResources> pods = new ArrayList<>();
-        holders.forEach((uuid, pod) -> pods.add(PodResources.newBuilder()
-                .setNamespace("ml")
-                .setName(pod)
-                .addContainers(ContainerResources.newBuilder()
-                        .setName("worker")
-                        .addDevices(ContainerDevices.newBuilder()
-                                .setResourceName("nvidia.com/mig-1g.6gb")
-                                .addDeviceIds(uuid)))
-                .build()));
-        listed = List.copyOf(pods);
+        holders.forEach(
+                (uuid, pod) -> pods.add(PodResourcesDouble.pod("ml", pod, "worker", "nvidia.com/mig-1g.6gb", uuid)));
+        kubelet.list(pods);
         writeState();
     }
 
