@@ -7,7 +7,8 @@
 #                                    (what the Helm chart installs by default)
 #   hack/images.sh --push REGISTRY   build every image and push it to REGISTRY, e.g. ghcr.io/myorg
 #                                    (then: helm install ... --set image.repository=REGISTRY/quartet-operator
-#                                     --set workerImage=REGISTRY/quartet-worker:<version>)
+#                                     --set workerImage=REGISTRY/quartet-worker:<version>
+#                                     --set nodeAgent.image.repository=REGISTRY/quartet-node-agent)
 #   hack/images.sh --test            build the archives, then run each one as the chart runs it
 #                                    (hack/images/test-images.sh: needs root; starts a local control plane
 #                                     unless QUARTET_KUBECONFIG names one)
@@ -16,7 +17,8 @@
 #                                    says what it holds and lacks)
 #   --insecure                       allow plain HTTP to REGISTRY (a registry of your own on a test network)
 #
-# Images: quartet-operator and quartet-worker, on a Debian bookworm + Java 17 base built offline from the
+# Images: quartet-operator, quartet-worker and quartet-node-agent (which brings no NVML: the NVIDIA container
+# runtime mounts the node's libnvidia-ml.so.1), on a Debian bookworm + Java 17 base built offline from the
 # Debian mirror this machine's apt uses (hack/images/base-image.sh, cached in
 # ${QUARTET_CACHE_DIR:-${XDG_CACHE_HOME:-~/.cache}/quartet}/base-images). Without --push, Jib pushes to a
 # registry on 127.0.0.1 that lives only while this script runs, and the archives are saved from it: the
@@ -32,7 +34,7 @@ ROOT=$PWD
 fail_loudly images
 
 DEFAULT_REGISTRY=ghcr.io/quartet-dev
-IMAGES=(quartet-operator quartet-worker)
+IMAGES=(quartet-operator quartet-worker quartet-node-agent)
 CACHE_DIR=${QUARTET_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/quartet}
 OUT=$ROOT/target/images
 WORK=$OUT/work
@@ -160,9 +162,10 @@ case $host in *.*|*:*|localhost) ;; *) die "REGISTRY must start with a registry 
 jib_args=(-Dquarkus.container-image.push=true -Dquarkus.container-image.registry="$host"
   -Dquarkus.container-image.group="$group" -Dquarkus.container-image.insecure="$insecure")
 log "building ${IMAGES[*]} $VERSION for $registry"
-timed_step "package and build images with Jib" "$WORK/maven.log" ./mvnw -B -ntp -pl operator,worker-image -am package \
+timed_step "package and build images with Jib" "$WORK/maven.log" ./mvnw -B -ntp -pl operator,worker-image,node-agent -am package \
   -DskipTests "${jib_args[@]}" \
-  -Dquartet-images.operator-base="tar://$jre/image.tar" -Dquartet-images.worker-base="tar://$WORK/worker-base.tar"
+  -Dquartet-images.operator-base="tar://$jre/image.tar" -Dquartet-images.worker-base="tar://$WORK/worker-base.tar" \
+  -Dquartet-images.node-agent-base="tar://$jre/image.tar"
 built=("${IMAGES[@]/%/:$VERSION}")
 
 if $gpu; then
