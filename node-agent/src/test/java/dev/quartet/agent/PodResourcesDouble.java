@@ -68,11 +68,13 @@ public final class PodResourcesDouble implements AutoCloseable {
         }
         List<PodResources> pods = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {
-            String[] f = args[i].split("/", 5);
-            if (f.length != 5) {
+            // the resource has a slash of its own (nvidia.com/mig-1g.6gb): the device id is after the last one
+            String[] f = args[i].split("/", 4);
+            int device = f.length == 4 ? f[3].lastIndexOf('/') : -1;
+            if (device < 1) {
                 throw new IllegalArgumentException("not NAMESPACE/POD/CONTAINER/RESOURCE/DEVICE_ID: " + args[i]);
             }
-            pods.add(pod(f[0], f[1], f[2], f[3], f[4]));
+            pods.add(pod(f[0], f[1], f[2], f[3].substring(0, device), f[3].substring(device + 1)));
         }
         PodResourcesDouble kubelet = new PodResourcesDouble(Path.of(args[0]));
         kubelet.list(pods);
