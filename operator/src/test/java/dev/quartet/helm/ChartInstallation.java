@@ -72,7 +72,7 @@ public final class ChartInstallation implements AutoCloseable {
     /**
      * Installs the chart as release {@code namespace} into the existing {@code namespace}, with {@code values} over
      * values.yaml. {@code replicas} defaults to 0 (no kubelet here runs the operator image; the test runs the
-     * operator itself). The MIG Manager namespace and the watched namespaces are created when missing (and left in
+     * operator itself) and {@code nodeAgent} to disabled (the simulator plays the node agents). The MIG Manager namespace and the watched namespaces are created when missing (and left in
      * place: simulators share {@code gpu-operator}). Returns once a token for the ServiceAccount was issued.
      */
     public static ChartInstallation install(LocalCluster cluster, String namespace, Map<String, ?> values) {
@@ -81,6 +81,9 @@ public final class ChartInstallation implements AutoCloseable {
                 : namespace.substring(0, 53).replaceAll("-+$", "");
         Map<String, Object> effective = new LinkedHashMap<>(values);
         effective.putIfAbsent("replicas", 0);
+        // The simulator plays every node's agent in its own process, and no kubelet here would run the agent's image
+        // (nor is there an `nvidia` RuntimeClass): tests that look at the DaemonSet enable it.
+        effective.putIfAbsent("nodeAgent", Map.of("enabled", false));
         requiredNamespaces(effective).forEach(ns -> ensureNamespace(cluster.client(), ns));
 
         new Helm(QuartetChart.directory())

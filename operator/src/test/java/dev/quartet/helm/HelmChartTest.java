@@ -247,8 +247,8 @@ class HelmChartTest {
         });
         assertThat(chart.all(ClusterRoleBinding.class))
                 .extracting(b -> b.getMetadata().getName())
-                .as("no cluster-wide grant of workload permissions")
-                .containsExactlyInAnyOrder(PREFIX + "-cluster", PREFIX + "-webhook");
+                .as("no cluster-wide grant of workload permissions (the node agent's is its own: pods and nodes)")
+                .containsExactlyInAnyOrder(PREFIX + "-cluster", PREFIX + "-webhook", PREFIX + "-node-agent");
         assertThat(chart.all(ClusterRole.class))
                 .filteredOn(r -> r.getMetadata().getName().equals(PREFIX + "-cluster"))
                 .singleElement()
@@ -512,8 +512,11 @@ class HelmChartTest {
     void rbacGrantsExactlyWhatTheOperatorCallsAndNoWildcards() {
         QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, Map.of());
 
+        // the node agent's own role and binding: theNodeAgentRunsOnMigNodesUnderItsOwnAccount...
+        String agent = PREFIX + "-node-agent";
         Set<String> rules = new TreeSet<>();
-        chart.all(ClusterRole.class)
+        chart.all(ClusterRole.class).stream()
+                .filter(r -> !r.getMetadata().getName().equals(agent))
                 .forEach(r -> r.getRules()
                         .forEach(rule -> rules.add(describe(r.getMetadata().getName(), rule))));
         chart.all(Role.class)
@@ -555,18 +558,28 @@ class HelmChartTest {
                         "prod-quartet-webhook: [admissionregistration.k8s.io] validatingwebhookconfigurations"
                                 + " [get, patch] names [prod-quartet]");
         assertThat(chart.all(ClusterRoleBinding.class))
+                .filteredOn(b -> !b.getMetadata().getName().equals(agent))
                 .allSatisfy(b -> assertThat(b.getSubjects())
                         .singleElement()
                         .satisfies(s -> assertThat(s.getName()).isEqualTo(PREFIX)));
     }
 
     @Test
-    void theNodeAgentIsNotInstalledUnlessEnabled() {
-        QuartetChart.Rendered chart = QuartetChart.render(RELEASE, NAMESPACE, Map.of());
+    void theNodeAgentIsInstalledByDefaultAndNotWhenDisabled() {
+        QuartetChart.Rendered byDefault = QuartetChart.render(RELEASE, NAMESPACE, Map.of());
 
-        assertThat(chart.all(DaemonSet.class)).isEmpty();
-        assertThat(chart.all(ClusterRole.class))
+        assertThat(byDefault.all(DaemonSet.class))
+                .extracting(d -> d.getMetadata().getName())
+                .containsExactly(PREFIX + "-node-agent");
+
+        QuartetChart.Rendered disabled =
+                QuartetChart.render(RELEASE, NAMESPACE, Map.of("nodeAgent", Map.of("enabled", false)));
+        assertThat(disabled.all(DaemonSet.class)).isEmpty();
+        assertThat(disabled.all(ClusterRole.class))
                 .extracting(r -> r.getMetadata().getName())
+                .doesNotContain(PREFIX + "-node-agent");
+        assertThat(disabled.all(ServiceAccount.class))
+                .extracting(a -> a.getMetadata().getName())
                 .doesNotContain(PREFIX + "-node-agent");
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.quartet.testsupport.RepositoryRoot;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -33,9 +34,11 @@ class ImageNamesTest {
         String registry = defaultRegistry();
         String operatorImage = registry + "/" + imageName("operator") + ":" + version;
         String workerImage = registry + "/" + imageName("worker-image") + ":" + version;
+        String agentImage = registry + "/" + imageName("node-agent") + ":" + version;
 
         assertThat(imageName("operator")).isEqualTo("quartet-operator");
         assertThat(imageName("worker-image")).isEqualTo("quartet-worker");
+        assertThat(imageName("node-agent")).isEqualTo("quartet-node-agent");
         assertThat(new ObjectMapper(new YAMLFactory())
                         .readTree(QuartetChart.directory().resolve("Chart.yaml").toFile())
                         .path("appVersion")
@@ -47,6 +50,12 @@ class ImageNamesTest {
         var operator = HelmChartTest.operatorContainer(chart);
         assertThat(operator.getImage()).isEqualTo(operatorImage);
         assertThat(HelmChartTest.env(operator)).containsEntry("QUARTET_WORKER_IMAGE", workerImage);
+        assertThat(chart.all(DaemonSet.class))
+                .singleElement()
+                .satisfies(agent -> assertThat(
+                                agent.getSpec().getTemplate().getSpec().getContainers())
+                        .singleElement()
+                        .satisfies(c -> assertThat(c.getImage()).isEqualTo(agentImage)));
     }
 
     @Test
