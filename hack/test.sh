@@ -6,8 +6,9 @@
 #      hack/python/requirements.txt) against the packaged worker, answers checked against ONNX Runtime;
 #   3. a real local control plane (Kubernetes of the default release, built once from Go modules) and the
 #      tests that need it (*IT: the operator end to end on simulated GPU nodes, the chart, the examples);
-#   4. the container images: built offline with Jib (hack/images.sh), each run from its unpacked archive
-#      as the chart runs it (non-root, read-only root filesystem), against the same control plane;
+#   4. the container images (operator, worker, node agent): built offline with Jib (hack/images.sh), each run
+#      from its unpacked archive as the chart runs it (read-only root filesystem; non-root, the node agent as
+#      uid 0 with no capability), against the same control plane;
 #   5. the compatibility job: the examples and repartition ITs on the oldest Kubernetes release Quartet
 #      supports (README, "Requirements").
 # It installs what it needs (Debian packages, the control-plane build, Maven downloads). Each step that

@@ -389,7 +389,6 @@ apiVersion: v1
 kind: Node
 metadata:
   name: $node
-  labels: {nvidia.com/mig.capable: "true"}
 ---
 apiVersion: v1
 kind: Pod
