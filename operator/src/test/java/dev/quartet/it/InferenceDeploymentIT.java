@@ -196,7 +196,7 @@ class InferenceDeploymentIT {
         ftp.getSpec().getModel().setUri("ftp://models/x.onnx");
         Map<InferenceDeployment, String> refused = Map.of(
                 unknownProfile,
-                "spec.slice.profile: Invalid value: \"3g.99\"",
+                "should match '^[1-7]g",
                 wrongModel,
                 "spec.slice.profile: A30 has no profile '1g.10gb'",
                 both,

@@ -63,7 +63,7 @@ class AgentReadsTheSimulatorTest {
     }
 
     @ParameterizedTest
-    @MethodSource("dev.quartet.sim.BuiltInModels#all")
+    @MethodSource("dev.quartet.sim.SimulatedModels#all")
     void theAgentSeesEveryProfileAndDeviceAsTheSimulatorMadeThem(GpuModel model) throws Exception {
         List<GpuHardware> gpus = gpus(model);
         FakeNvmlState.write(STATE, FakeNvmlState.render(gpus, Map.of()));

@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SimulatedNvmlTest {
 
     @ParameterizedTest
-    @MethodSource("dev.quartet.sim.BuiltInModels#all")
+    @MethodSource("dev.quartet.sim.SimulatedModels#all")
     void theSameFactsAsTheAgentsJnaBindingsReadFromTheFakeNvml(GpuModel model) {
         List<GpuHardware> gpus = AgentReadsTheSimulatorTest.gpus(model);
         String busy = gpus.get(0).devices().get(1).uuid();
