@@ -46,7 +46,7 @@ public record ReportedGpuModel(GpuModel model, String problem) {
         ProfileTable table = report.profiles().get(reported);
         if (table == null) {
             return refused(unknown + " and the node agent reports no MIG profile table for " + reported + " in "
-                    + NodeAgentReport.MIG_PROFILES);
+                    + NodeAgentReport.MIG_PROFILES + (report.problem() == null ? "" : " (" + report.problem() + ")"));
         }
         MigProfileTable mig;
         try {

@@ -66,6 +66,7 @@ class ReportedGpuModelTest {
         a.put(NodeAgentReport.MIG_PROFILES, "{not json");
 
         assertThat(ReportedGpuModel.of("h200-1", "NVIDIA-H200", a).problem())
-                .contains("the node agent reports no MIG profile table for NVIDIA H200");
+                .contains("the node agent reports no MIG profile table for NVIDIA H200 in quartet.dev/mig-profiles"
+                        + " (quartet.dev/mig-profiles of node h200-1 is malformed");
     }
 }
