@@ -3,7 +3,7 @@
 # and kubectl of one pinned release, built with Go from the Go module proxy) on loopback, plus
 # Quartet's GPU node simulator playing GFD, device plugin, MIG Manager and kubelet.
 #
-#   hack/local-cluster.sh up [--nodes N] [--gpus-per-node G] [--gpu-model A30|A100-40GB|A100-80GB|H100-80GB]
+#   hack/local-cluster.sh up [--nodes N] [--gpus-per-node G] [--gpu-model A30|A100-40GB|A100-80GB|H100-80GB|H200-141GB]
 #                            [--layout 4x1g.6gb|1x4g.24gb|2x1g.6gb+1x2g.12gb|none] [--no-sim]
 #                            [--worker-processes [--worker-model-root DIR]] [--audit-log] [--dra] [--state-dir DIR]
 #                            [simulator strictness: --strict (default) | --realistic | --gentle, --device-choice C, --seed N,
@@ -208,7 +208,7 @@ cmd_up() {
   done
   [[ $nodes =~ ^[0-9]+$ ]] || die "--nodes must be a number, got '$nodes'"
   [[ $gpus =~ ^[1-8]$ ]] || die "--gpus-per-node must be 1..8, got '$gpus'"
-  case $model in A30|A100-40GB|A100-80GB|H100-80GB) ;; *) die "--gpu-model must be one of A30, A100-40GB, A100-80GB, H100-80GB, got '$model'" ;; esac
+  case $model in A30|A100-40GB|A100-80GB|H100-80GB|H200-141GB) ;; *) die "--gpu-model must be one of A30, A100-40GB, A100-80GB, H100-80GB, H200-141GB, got '$model'" ;; esac
 
   local running; running=$(running_components)
   [ -z "$running" ] || die "a local cluster already runs from $STATE_DIR ($(echo $running)); run '$0 down' first"

@@ -10,10 +10,11 @@ import java.util.List;
  * @param name Quartet's short name, e.g. {@code A100-40GB}
  * @param products GFD's {@code nvidia.com/gpu.product} values of this model (the first is the one the simulator shows)
  * @param pciDeviceIds PCI device ids with vendor, as mig-parted's {@code device-filter} writes them (e.g.
- *     {@code 0x20B710DE}); the first is the one the simulator's GPUs have
+ *     {@code 0x20B710DE}); the first is the one the simulator's GPUs have; none for a model a node agent reported (NVML's
+ *     profile table says nothing of it), every built-in model has one
  * @param memoryMiB memory of the whole GPU, as GFD's {@code nvidia.com/gpu.memory}
- * @param family GFD's {@code nvidia.com/gpu.family}
- * @param computeMajor CUDA compute capability, major
+ * @param family GFD's {@code nvidia.com/gpu.family}; empty for a model a node agent reported
+ * @param computeMajor CUDA compute capability, major (0 when not reported)
  * @param computeMinor CUDA compute capability, minor
  * @param mig the MIG profile table
  */
@@ -30,8 +31,8 @@ public record GpuSpec(
     public GpuSpec {
         products = List.copyOf(products);
         pciDeviceIds = List.copyOf(pciDeviceIds);
-        if (name == null || name.isBlank() || products.isEmpty() || pciDeviceIds.isEmpty() || mig == null) {
-            throw new IllegalArgumentException("a GPU model has a name, a product, a PCI device id and a MIG table");
+        if (name == null || name.isBlank() || products.isEmpty() || mig == null) {
+            throw new IllegalArgumentException("a GPU model has a name, a product and a MIG table");
         }
         for (String id : pciDeviceIds) {
             if (PciDeviceId.parse(id).isEmpty()) {

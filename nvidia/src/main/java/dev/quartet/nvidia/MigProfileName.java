@@ -84,6 +84,28 @@ public record MigProfileName(
         }
     }
 
+    /**
+     * Why {@code name} cannot be the name of a GPU-instance profile as a slice is asked for ({@code 1g.18gb},
+     * {@code 1g.18gb+me}), or null when it can: it must parse, be written as NVIDIA writes it, and name no compute
+     * instance smaller than its GPU instance. Whether some GPU has that profile is another question: a GPU Quartet
+     * learns of from a node agent may.
+     */
+    public static String gpuInstanceNameProblem(String name) {
+        MigProfileName parsed;
+        try {
+            parsed = parse(name);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        if (parsed.computeSlices() != parsed.gpuSlices()) {
+            return "profile '" + name + "' names a compute instance, not a GPU instance";
+        }
+        if (!parsed.toString().equals(name)) {
+            return "profile '" + name + "' is not written as NVIDIA writes it: " + parsed;
+        }
+        return null;
+    }
+
     private static int field(String name, String text, String suffix) {
         Matcher m = FIELD.matcher(text);
         if (!m.matches() || !m.group(2).equals(suffix)) {

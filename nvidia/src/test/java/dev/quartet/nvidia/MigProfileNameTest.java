@@ -81,4 +81,17 @@ class MigProfileNameTest {
         }
         assertThatThrownBy(() -> MigProfileName.parse("1g.6gb+me-x")).hasMessageContaining("both '+/-' attributes");
     }
+
+    @Test
+    void aSliceMayAskForAnyWellFormedGpuInstanceProfileName() {
+        // An H200's profiles are in no table here; the name alone is checked.
+        assertThat(MigProfileName.gpuInstanceNameProblem("1g.18gb")).isNull();
+        assertThat(MigProfileName.gpuInstanceNameProblem("1g.18gb+me")).isNull();
+        assertThat(MigProfileName.gpuInstanceNameProblem("7g.141gb")).isNull();
+        assertThat(MigProfileName.gpuInstanceNameProblem("1c.2g.10gb")).contains("names a compute instance");
+        assertThat(MigProfileName.gpuInstanceNameProblem("1g.06gb"))
+                .contains("not written as NVIDIA writes it: 1g.6gb");
+        assertThat(MigProfileName.gpuInstanceNameProblem("1g.18")).contains("cannot parse fields of '1g.18'");
+        assertThat(MigProfileName.gpuInstanceNameProblem("")).isEqualTo("profile is the empty string");
+    }
 }

@@ -117,6 +117,13 @@ final class LayoutPicture {
                 }
             }
         }
+        // MIG nodes left out of the inventory (a GPU model Quartet neither knows nor learns from the node's agent):
+        // their note says why.
+        new TreeMap<>(inventory.notes()).forEach((node, note) -> {
+            if (!inventory.nodes().containsKey(node)) {
+                out.append(node).append("  NOT PLANNED: ").append(note).append('\n');
+            }
+        });
         out.append("slices in use: ")
                 .append(used.isEmpty() ? "none" : used)
                 .append("; free: ")

@@ -12,10 +12,10 @@ import dev.quartet.model.SliceSpec;
 import dev.quartet.model.TensorDescription;
 import dev.quartet.model.WorkerSpec;
 import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfileName;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
@@ -201,9 +201,15 @@ public final class SpecValidator {
                 problems.add("spec.slice.profile: " + model.displayName() + " has no profile '" + profile + "' (legal: "
                         + model.profileNames() + ")");
             }
-        } else if (!GpuModel.anyHasProfile(profile)) {
-            problems.add("spec.slice.profile: unknown profile '" + profile + "'; known profiles: "
-                    + Arrays.stream(GpuModel.values())
+        } else if (!profile.matches(SliceSpec.PROFILE_PATTERN)
+                || MigProfileName.gpuInstanceNameProblem(profile) != null) {
+            // A well-formed name no built-in model has may be the profile of a GPU a node agent reports (an H200's
+            // 1g.18gb); if no GPU in the cluster has it, the Degraded condition says so (NoMatchingGpuModel).
+            String why = MigProfileName.gpuInstanceNameProblem(profile);
+            problems.add("spec.slice.profile: "
+                    + (why != null ? why : "'" + profile + "' is no MIG profile name (<g>g.<gb>gb[+me], g 1 to 7)")
+                    + "; known profiles: "
+                    + GpuModel.builtIns().stream()
                             .map(m -> m.displayName() + ": " + m.profileNames())
                             .collect(Collectors.joining("; ")));
         }

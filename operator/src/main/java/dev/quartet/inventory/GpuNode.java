@@ -98,16 +98,19 @@ public record GpuNode(
                 NodeBackend.DRA);
     }
 
-    /** The node's facts, or empty when it is not a MIG node Quartet can use (unknown GPU, MIG off, not mixed). */
+    /**
+     * The node's facts, or empty when it is not a MIG node Quartet can use (unknown GPU, MIG off, not mixed). A GPU
+     * product that is no built-in model is the model its node agent reports a profile table for
+     * ({@link ReportedGpuModel}); {@link #unplannedWhy} says why a MIG node is left out.
+     */
     public static Optional<GpuNode> from(Node node) {
         Map<String, String> labels = node.getMetadata().getLabels() == null
                 ? Map.of()
                 : node.getMetadata().getLabels();
-        if (!"true".equals(labels.get(NvidiaLabels.MIG_CAPABLE))
-                || !"mixed".equals(labels.get(NvidiaLabels.MIG_STRATEGY))) {
+        if (!isMixedMigNode(labels)) {
             return Optional.empty();
         }
-        Optional<GpuModel> model = GpuModel.fromProductLabel(labels.getOrDefault(NvidiaLabels.GPU_PRODUCT, ""));
+        Optional<GpuModel> model = model(node, labels);
         if (model.isEmpty()) {
             return Optional.empty();
         }
@@ -157,6 +160,46 @@ public record GpuNode(
                 labels.get(NvidiaLabels.MIG_CONFIG_STATE),
                 Map.copyOf(slices),
                 whole == null ? 0 : whole.getNumericalAmount().intValue()));
+    }
+
+    private static boolean isMixedMigNode(Map<String, String> labels) {
+        return "true".equals(labels.get(NvidiaLabels.MIG_CAPABLE))
+                && "mixed".equals(labels.get(NvidiaLabels.MIG_STRATEGY));
+    }
+
+    /** The built-in model GFD's product label names, else the one the node agent's report describes. */
+    private static Optional<GpuModel> model(Node node, Map<String, String> labels) {
+        String product = labels.getOrDefault(NvidiaLabels.GPU_PRODUCT, "");
+        Optional<GpuModel> builtIn = GpuModel.fromProductLabel(product);
+        if (builtIn.isPresent() || product.isBlank()) {
+            return builtIn;
+        }
+        return Optional.ofNullable(ReportedGpuModel.of(node.getMetadata().getName(), product, annotations(node))
+                .model());
+    }
+
+    /**
+     * Why a MIG node of the mixed strategy is not planned for its GPU model (a product that is no built-in model,
+     * without a usable profile table from its node agent), or empty when it is not such a node or its model is known.
+     */
+    public static Optional<String> unplannedWhy(Node node) {
+        Map<String, String> labels = node.getMetadata().getLabels() == null
+                ? Map.of()
+                : node.getMetadata().getLabels();
+        String product = labels.getOrDefault(NvidiaLabels.GPU_PRODUCT, "");
+        if (!isMixedMigNode(labels)
+                || product.isBlank()
+                || GpuModel.fromProductLabel(product).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(ReportedGpuModel.of(node.getMetadata().getName(), product, annotations(node))
+                .problem());
+    }
+
+    private static Map<String, String> annotations(Node node) {
+        return node.getMetadata().getAnnotations() == null
+                ? Map.of()
+                : node.getMetadata().getAnnotations();
     }
 
     /** The node's Ready condition, if its status has one. */

@@ -138,7 +138,15 @@ public final class InventoryBuilder {
         Map<String, DraNode> draUsed = new TreeMap<>();
         Map<String, Pod> livePods = new HashMap<>();
         snapshot.pods().stream().filter(p -> !PodFacts.isFinished(p)).forEach(p -> livePods.put(PodFacts.id(p), p));
-        for (GpuNode n : gpuNodes(snapshot)) {
+        List<GpuNode> gpuNodes = gpuNodes(snapshot);
+        for (Node node : snapshot.nodes()) {
+            // A MIG node of a GPU model Quartet neither knows nor learns from its node agent: not planned, and why.
+            if (!dra.containsKey(node.getMetadata().getName())) {
+                GpuNode.unplannedWhy(node)
+                        .ifPresent(why -> notes.put(node.getMetadata().getName(), why));
+            }
+        }
+        for (GpuNode n : gpuNodes) {
             nodes.put(n.name(), n);
             if (!n.ready() && !n.readyChangedAt().plus(lostAfter).isAfter(now)) {
                 lost.add(n.name());

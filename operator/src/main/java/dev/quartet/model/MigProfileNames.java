@@ -1,9 +1,10 @@
 package dev.quartet.model;
 
 /**
- * The MIG profile names of each GPU model, as compile-time constants for the CRD's validation rules on
+ * The MIG profile names of each built-in GPU model, as compile-time constants for the CRD's validation rules on
  * {@link SliceSpec} (annotation values cannot call the nvidia module's {@code GpuModel}, which the model may not
- * import). {@code MigProfileNamesTest} fails when these differ from {@code GpuModel}'s profile tables.
+ * import). {@code MigProfileNamesTest} fails when these differ from {@code GpuModel}'s profile tables. A model a node
+ * agent reports at run time has no entry here: {@code gpuModel} cannot name it.
  */
 public final class MigProfileNames {
 
@@ -29,10 +30,7 @@ public final class MigProfileNames {
     public static final String LARGEST_GIB_BY_MODEL_CEL =
             "{'A30': 24, 'A100-40GB': 40, 'A100-80GB': 80, 'H100-80GB': 80}";
 
-    /** Every profile of every model (some twice), comma-separated. */
-    public static final String ALL = A30 + ", " + A100_40GB + ", " + A100_80GB + ", " + H100_80GB;
-
-    /** Every model with its profiles, for messages: the list SpecValidator gives for an unknown profile. */
+    /** Every model with its profiles, for messages: the list SpecValidator gives for a malformed profile. */
     public static final String KNOWN =
             "A30: " + A30 + "; A100-40GB: " + A100_40GB + "; A100-80GB: " + A100_80GB + "; H100-80GB: " + H100_80GB;
 

@@ -8,20 +8,14 @@ import io.fabric8.generator.annotation.ValidationRule;
 
 /**
  * The MIG slice each replica needs: an explicit profile or a memory need, exactly one. The CRD's rules refuse both or
- * neither, a profile no GPU model Quartet knows has (or, with {@code gpuModel}, one that model lacks), and, with
- * {@code gpuModel}, more memory than that model's largest profile holds, at {@code kubectl apply}; SpecValidator
- * checks the same for objects stored before those rules.
+ * neither, a profile name that is no MIG GPU-instance profile name ({@link #PROFILE_PATTERN}), with {@code gpuModel}
+ * a profile that model lacks, and, with {@code gpuModel}, more memory than that model's largest profile holds, at
+ * {@code kubectl apply}; SpecValidator checks the same for objects stored before those rules. A well-formed profile
+ * no built-in model has is accepted without {@code gpuModel}: a GPU a node agent reports (an H200) may have it.
  */
 @ValidationRule(
         value = "has(self.profile) != has(self.memoryGiB)",
         message = "spec.slice: set exactly one of profile and memoryGiB")
-@ValidationRule(
-        value = "has(self.gpuModel) || !has(self.profile) || self.profile in '" + MigProfileNames.ALL + "'.split(', ')",
-        messageExpression = "\"spec.slice.profile: unknown profile '\" + self.profile + \"'; known profiles: "
-                + MigProfileNames.KNOWN + "\"",
-        message = "spec.slice.profile: unknown profile; known profiles: " + MigProfileNames.KNOWN,
-        fieldPath = ".profile",
-        reason = "FieldValueInvalid")
 @ValidationRule(
         value = "!has(self.gpuModel) || !has(self.profile) || self.profile in " + MigProfileNames.BY_MODEL_CEL
                 + "[self.gpuModel].split(', ')",
@@ -40,9 +34,12 @@ import io.fabric8.generator.annotation.ValidationRule;
         reason = "FieldValueInvalid")
 public class SliceSpec {
 
-    @Pattern("^[1-7]g\\.[0-9]+gb(\\+me)?$")
-    @JsonPropertyDescription(
-            "A MIG profile name, e.g. 1g.6gb, 2g.12gb, 4g.24gb (A30) or 1g.10gb, 3g.40gb (A100-80GB, H100-80GB).")
+    /** What a profile name must look like: {@code <g>g.<gb>gb}, optionally {@code +me}, with 1 to 7 compute slices. */
+    public static final String PROFILE_PATTERN = "^[1-7]g\\.[0-9]+gb(\\+me)?$";
+
+    @Pattern(PROFILE_PATTERN)
+    @JsonPropertyDescription("A MIG profile name, e.g. 1g.6gb, 2g.12gb, 4g.24gb (A30), 1g.10gb, 3g.40gb (A100-80GB,"
+            + " H100-80GB), or one of a GPU a node agent reports (1g.18gb on an H200).")
     private String profile;
 
     @Min(1)

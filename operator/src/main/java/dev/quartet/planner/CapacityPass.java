@@ -28,7 +28,7 @@ final class CapacityPass {
     CapacityPass(PlacementState state, int[] order) {
         this.state = state;
         this.order = order;
-        this.index = new GpuIndex(state.gpus);
+        this.index = new GpuIndex(state.input.models, state.gpus);
         state.listen(index);
         this.displacer = new Displacer(state, this::placeOne, null);
         this.relocator = new Relocator(state, this::placeOne);
@@ -128,7 +128,7 @@ final class CapacityPass {
     private PlacementState.Option tightestRoom(ResolvedDemand demand) {
         GpuWork best = null;
         double bestFill = -1;
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        for (GpuModel model : state.input.models) {
             int p = demand.profileOn(model);
             if (p < 0) {
                 continue;
@@ -176,12 +176,15 @@ final class CapacityPass {
     /** Indexes of the GPUs by what they can still take, kept current through {@link PlacementState.Listener}. */
     static final class GpuIndex implements PlacementState.Listener {
 
-        private final BitSet[][] exact = new BitSet[GpuModel.values().length][];
-        private final BitSet[][] open = new BitSet[GpuModel.values().length][];
-        private final BitSet[] fresh = new BitSet[GpuModel.values().length];
+        private final BitSet[][] exact;
+        private final BitSet[][] open;
+        private final BitSet[] fresh;
 
-        GpuIndex(GpuWork[] gpus) {
-            for (GpuModel model : LayoutCatalog.MODELS) {
+        GpuIndex(GpuModel[] models, GpuWork[] gpus) {
+            this.exact = new BitSet[models.length][];
+            this.open = new BitSet[models.length][];
+            this.fresh = new BitSet[models.length];
+            for (GpuModel model : models) {
                 LayoutCatalog catalog = LayoutCatalog.of(model);
                 exact[model.ordinal()] = new BitSet[catalog.profileCount()];
                 open[model.ordinal()] = new BitSet[catalog.codeSpace()];

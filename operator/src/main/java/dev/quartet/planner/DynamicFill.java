@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The free instances of a dynamic GPU in use (NVIDIA's DRA driver makes an instance per claim, so such a GPU lists
@@ -53,7 +54,9 @@ final class DynamicFill {
                                 .filter(i -> i.demand() != null)
                                 .forEach(i -> running.merge(i.demand(), 1, Integer::sum))));
         Map<GpuModel, Map<String, Integer>> wanted = new TreeMap<>();
-        for (GpuModel model : GpuModel.values()) {
+        Set<GpuModel> models = new TreeSet<>();
+        state.nodes().forEach(n -> n.gpus().forEach(g -> models.add(g.model())));
+        for (GpuModel model : models) {
             Map<String, Integer> perProfile = new TreeMap<>();
             for (Demand d : demands) {
                 int lack = d.replicas() - running.getOrDefault(d.name(), 0);

@@ -37,7 +37,7 @@ final class IdleGpuCover {
         this.minSlices = minSlices;
         this.stranded = new int[state.gpus.length];
         this.releasable = new boolean[state.gpus.length][];
-        for (int m = 0; m < GpuModel.values().length; m++) {
+        for (int m = 0; m < state.input.models.length; m++) {
             sourcesFor.add(null);
         }
     }

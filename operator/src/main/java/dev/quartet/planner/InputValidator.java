@@ -1,6 +1,7 @@
 package dev.quartet.planner;
 
 import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.MigProfileName;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -110,15 +111,18 @@ public final class InputValidator {
                         + demand.gpuModel().profileNames()
                         + ")");
             }
-        } else if (!GpuModel.anyHasProfile(demand.profile())) {
+        } else if (MigProfileName.gpuInstanceNameProblem(demand.profile()) != null) {
+            // A well-formed name no model has is no input error: a GPU reported at run time may have it, and the
+            // plan then says no GPU has it (UnsatisfiedReason.NoMatchingGpuModel).
             StringBuilder legal = new StringBuilder();
-            for (GpuModel model : GpuModel.values()) {
+            for (GpuModel model : GpuModel.builtIns()) {
                 legal.append(legal.length() == 0 ? "" : "; ")
                         .append(model.displayName())
                         .append(": ")
                         .append(model.profileNames());
             }
-            problems.add(path + ": unknown profile '" + demand.profile() + "' (legal: " + legal + ")");
+            problems.add(
+                    path + ": " + MigProfileName.gpuInstanceNameProblem(demand.profile()) + " (legal: " + legal + ")");
         }
     }
 }

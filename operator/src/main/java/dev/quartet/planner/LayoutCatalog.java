@@ -7,9 +7,7 @@ import dev.quartet.nvidia.MigProfileTable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.stream.IntStream;
 
@@ -21,15 +19,20 @@ import java.util.stream.IntStream;
  */
 public final class LayoutCatalog {
 
-    /** {@link GpuModel#values()} without a copy per call, for hot loops. */
-    static final GpuModel[] MODELS = GpuModel.values();
+    /** The most profiles a model may have: the planner keeps a fixed number of counters per model. */
+    public static final int MAX_PROFILES = 8;
 
-    private static final Map<GpuModel, LayoutCatalog> CATALOGS = new EnumMap<>(GpuModel.class);
+    /** The most multisets a model's codes may span (the H100's 7 profiles span 7,680). */
+    public static final int MAX_CODE_SPACE = 1 << 17;
+
+    /**
+     * The catalogs by {@link GpuModel#ordinal()}, built on first use (a model registered at run time gets its own
+     * then); replaced whole, under the class lock, when one is added, so a reader sees a complete array.
+     */
+    private static volatile LayoutCatalog[] catalogs = new LayoutCatalog[0];
 
     static {
-        for (GpuModel model : GpuModel.values()) {
-            CATALOGS.put(model, new LayoutCatalog(model));
-        }
+        GpuModel.builtIns().forEach(LayoutCatalog::of);
     }
 
     private final GpuModel model;
@@ -109,7 +112,45 @@ public final class LayoutCatalog {
     }
 
     public static LayoutCatalog of(GpuModel model) {
-        return CATALOGS.get(model);
+        LayoutCatalog[] known = catalogs;
+        int m = model.ordinal();
+        return m < known.length && known[m] != null ? known[m] : build(model);
+    }
+
+    private static synchronized LayoutCatalog build(GpuModel model) {
+        int m = model.ordinal();
+        if (m < catalogs.length && catalogs[m] != null) {
+            return catalogs[m];
+        }
+        String problem = problem(model.migTable());
+        if (problem != null) {
+            throw new IllegalArgumentException(model.displayName() + ": " + problem);
+        }
+        LayoutCatalog catalog = new LayoutCatalog(model);
+        LayoutCatalog[] next = Arrays.copyOf(catalogs, Math.max(catalogs.length, m + 1));
+        next[m] = catalog;
+        catalogs = next;
+        return catalog;
+    }
+
+    /**
+     * Why the planner cannot plan a GPU of this MIG table, or null when it can: more than {@link #MAX_PROFILES}
+     * profiles, or more than {@link #MAX_CODE_SPACE} multisets of them. A table a node agent reports is checked so
+     * before its node is planned.
+     */
+    public static String problem(MigProfileTable table) {
+        if (table.profiles().size() > MAX_PROFILES) {
+            return "its MIG table has " + table.profiles().size() + " profiles, Quartet plans at most " + MAX_PROFILES;
+        }
+        long size = 1;
+        for (MigProfile p : table.profiles()) {
+            size *= p.maxCount() + 1L;
+            if (size > MAX_CODE_SPACE) {
+                return "its MIG table allows more profile combinations than Quartet enumerates (" + MAX_CODE_SPACE
+                        + ")";
+            }
+        }
+        return null;
     }
 
     /** Whether the model's hardware accepts these instances together. */

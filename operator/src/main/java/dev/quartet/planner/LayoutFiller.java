@@ -13,10 +13,11 @@ import java.util.stream.IntStream;
 final class LayoutFiller {
 
     /** Per model: profile indexes, most wanted first. */
-    private final int[][] preference = new int[GpuModel.values().length][];
+    private final int[][] preference;
 
     LayoutFiller(PlacementState state) {
-        for (GpuModel model : GpuModel.values()) {
+        this.preference = new int[state.input.models.length][];
+        for (GpuModel model : state.input.models) {
             LayoutCatalog catalog = LayoutCatalog.of(model);
             long[] unsatisfied = new long[catalog.profileCount()];
             long[] requested = new long[catalog.profileCount()];

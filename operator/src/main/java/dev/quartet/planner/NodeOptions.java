@@ -14,37 +14,45 @@ import java.util.Map;
  */
 final class NodeOptions implements PlacementState.Listener {
 
-    private static final int PER_MODEL = 8;
+    private static final int PER_MODEL = LayoutCatalog.MAX_PROFILES;
 
     private final PlacementState state;
-    private final int[] nodeModels;
+    /** Per node: its GPU models as a bit set by ordinal (at most {@link GpuModel#MAX_MODELS}, 64, models). */
+    private final long[] nodeModels;
     /** Per node, per model and profile: free instances usable as they are. */
     private final int[][] freeInstances;
     /** Per node: GPUs opened for repartitioning. */
     private final int[] openGpus;
     /** Cluster-wide, per model: free instances per profile, opened GPUs per multiset, unopened free GPUs. */
-    private final int[][] freeTotal = new int[GpuModel.values().length][PER_MODEL];
+    private final int[][] freeTotal;
 
-    private final int[][] openByCode = new int[GpuModel.values().length][];
-    private final int[] closedReopenable = new int[GpuModel.values().length];
+    private final int[][] openByCode;
+    private final int[] closedReopenable;
     /** Per node, per model: free GPUs not opened yet with memory slices left. */
     private final int[][] closedReopenableOn;
     /** Per model and profile: nodes with a free instance of it, nodes with an opened GPU with room for it; per
      * model: nodes with a free GPU not opened yet. */
-    private final BitSet[][] nodesWithFree = new BitSet[GpuModel.values().length][PER_MODEL];
+    private final BitSet[][] nodesWithFree;
 
-    private final BitSet[][] nodesWithOpenRoom = new BitSet[GpuModel.values().length][PER_MODEL];
-    private final BitSet[] nodesWithClosed = new BitSet[GpuModel.values().length];
-    private final Map<Integer, int[]> candidatesByModels = new HashMap<>();
+    private final BitSet[][] nodesWithOpenRoom;
+    private final BitSet[] nodesWithClosed;
+    private final Map<Long, int[]> candidatesByModels = new HashMap<>();
 
     NodeOptions(PlacementState state) {
         this.state = state;
         int nodes = state.input.nodeNames.length;
-        this.nodeModels = new int[nodes];
-        this.freeInstances = new int[nodes][GpuModel.values().length * PER_MODEL];
+        int models = state.input.models.length;
+        this.freeTotal = new int[models][PER_MODEL];
+        this.openByCode = new int[models][];
+        this.closedReopenable = new int[models];
+        this.nodesWithFree = new BitSet[models][PER_MODEL];
+        this.nodesWithOpenRoom = new BitSet[models][PER_MODEL];
+        this.nodesWithClosed = new BitSet[models];
+        this.nodeModels = new long[nodes];
+        this.freeInstances = new int[nodes][models * PER_MODEL];
         this.openGpus = new int[nodes];
-        this.closedReopenableOn = new int[nodes][GpuModel.values().length];
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        this.closedReopenableOn = new int[nodes][models];
+        for (GpuModel model : state.input.models) {
             openByCode[model.ordinal()] = new int[LayoutCatalog.of(model).codeSpace()];
             nodesWithClosed[model.ordinal()] = new BitSet();
             for (int p = 0; p < PER_MODEL; p++) {
@@ -53,7 +61,7 @@ final class NodeOptions implements PlacementState.Listener {
             }
         }
         for (GpuWork gpu : state.gpus) {
-            nodeModels[gpu.node] |= 1 << gpu.model.ordinal();
+            nodeModels[gpu.node] |= 1L << gpu.model.ordinal();
             after(gpu);
         }
         state.listen(this);
@@ -62,9 +70,9 @@ final class NodeOptions implements PlacementState.Listener {
     /** Eligible nodes with a GPU of a model the demand resolves on, in name order. */
     int[] candidateNodes(int d) {
         ResolvedDemand demand = state.demand(d);
-        int models = 0;
-        for (GpuModel model : LayoutCatalog.MODELS) {
-            models |= demand.profileOn(model) >= 0 ? 1 << model.ordinal() : 0;
+        long models = 0;
+        for (GpuModel model : state.input.models) {
+            models |= demand.profileOn(model) >= 0 ? 1L << model.ordinal() : 0;
         }
         if (demand.eligibleCount == nodeModels.length) {
             return candidatesByModels.computeIfAbsent(models, m -> nodesWith(demand, m));
@@ -72,7 +80,7 @@ final class NodeOptions implements PlacementState.Listener {
         return nodesWith(demand, models);
     }
 
-    private int[] nodesWith(ResolvedDemand demand, int models) {
+    private int[] nodesWith(ResolvedDemand demand, long models) {
         List<Integer> nodes = new ArrayList<>();
         for (int n = 0; n < nodeModels.length; n++) {
             if (demand.eligible[n] && (nodeModels[n] & models) != 0) {
@@ -85,7 +93,7 @@ final class NodeOptions implements PlacementState.Listener {
     /** Whether node {@code n} has a free instance or repartitioning room for the demand (no new repartition). */
     boolean hasFreeSlot(int n, int d) {
         ResolvedDemand demand = state.demand(d);
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        for (GpuModel model : state.input.models) {
             int p = demand.profileOn(model);
             if (p >= 0 && freeInstances[n][model.ordinal() * PER_MODEL + p] > 0) {
                 return true;
@@ -115,14 +123,14 @@ final class NodeOptions implements PlacementState.Listener {
     private PlacementState.Option anywhere(int d, boolean freeSlot) {
         ResolvedDemand demand = state.demand(d);
         if (freeSlot) {
-            for (GpuModel model : LayoutCatalog.MODELS) {
+            for (GpuModel model : state.input.models) {
                 int p = demand.profileOn(model);
                 PlacementState.Option option = p < 0 ? null : firstOption(nodesWithFree[model.ordinal()][p], d);
                 if (option != null) {
                     return option;
                 }
             }
-            for (GpuModel model : LayoutCatalog.MODELS) {
+            for (GpuModel model : state.input.models) {
                 int p = demand.profileOn(model);
                 PlacementState.Option option = p < 0 ? null : firstOption(nodesWithOpenRoom[model.ordinal()][p], d);
                 if (option != null) {
@@ -131,7 +139,7 @@ final class NodeOptions implements PlacementState.Listener {
             }
             return null;
         }
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        for (GpuModel model : state.input.models) {
             PlacementState.Option option =
                     demand.profileOn(model) < 0 ? null : firstOption(nodesWithClosed[model.ordinal()], d);
             if (option != null) {
@@ -155,7 +163,7 @@ final class NodeOptions implements PlacementState.Listener {
     /** Whether node {@code n} has a free GPU not opened yet of a model the demand resolves on. */
     boolean mayRepartition(int n, int d) {
         ResolvedDemand demand = state.demand(d);
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        for (GpuModel model : state.input.models) {
             if (demand.profileOn(model) >= 0 && closedReopenableOn[n][model.ordinal()] > 0) {
                 return true;
             }
@@ -221,7 +229,7 @@ final class NodeOptions implements PlacementState.Listener {
     /** False when no GPU of the cluster could take the demand's profile without displacing anything. */
     boolean anyRoom(int d) {
         ResolvedDemand demand = state.demand(d);
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        for (GpuModel model : state.input.models) {
             int p = demand.profileOn(model);
             int m = model.ordinal();
             if (p < 0) {

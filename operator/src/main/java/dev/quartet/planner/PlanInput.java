@@ -3,8 +3,8 @@ package dev.quartet.planner;
 import dev.quartet.nvidia.GpuModel;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -16,6 +16,13 @@ import java.util.TreeSet;
  * matches it) or foreign.
  */
 final class PlanInput {
+
+    /**
+     * Every GPU model by ordinal, as registered when this input was built: the planner sizes and walks its per-model
+     * tables by this snapshot, so a model registered meanwhile (by another thread) does not reach it. Every model of
+     * the input's GPUs is in it (a model is registered before a node of it exists).
+     */
+    final GpuModel[] models = GpuModel.values();
 
     final String[] nodeNames;
     final boolean[] nodeFixed;
@@ -56,11 +63,11 @@ final class PlanInput {
         nodeGpus = new int[nodes.size()][];
         List<Demand> sorted =
                 demandList.stream().sorted(Comparator.comparing(Demand::name)).toList();
-        Set<GpuModel> present = EnumSet.noneOf(GpuModel.class);
+        Set<GpuModel> present = new HashSet<>();
         nodes.forEach(node -> node.gpus().forEach(gpu -> present.add(gpu.model())));
         demands = new ResolvedDemand[sorted.size()];
         for (int d = 0; d < demands.length; d++) {
-            demands[d] = new ResolvedDemand(d, sorted.get(d), nodeNames, present);
+            demands[d] = new ResolvedDemand(d, sorted.get(d), nodeNames, present, models);
             demandIndex.put(sorted.get(d).name(), d);
         }
         keptCount = new int[demands.length];

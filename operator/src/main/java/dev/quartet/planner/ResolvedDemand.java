@@ -31,13 +31,13 @@ final class ResolvedDemand {
     /** Legal starts x max count, summed over the models present: lower is harder to place. */
     final int flexibility;
 
-    ResolvedDemand(int id, Demand demand, String[] nodeNames, Set<GpuModel> present) {
+    ResolvedDemand(int id, Demand demand, String[] nodeNames, Set<GpuModel> present, GpuModel[] models) {
         this.id = id;
         this.demand = demand;
-        this.profileByModel = new int[GpuModel.values().length];
+        this.profileByModel = new int[models.length];
         int smallest = Integer.MAX_VALUE;
         int flexible = 0;
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : models) {
             Optional<MigProfile> profile = resolve(demand, model);
             LayoutCatalog catalog = LayoutCatalog.of(model);
             profileByModel[model.ordinal()] =
@@ -49,12 +49,12 @@ final class ResolvedDemand {
         }
         this.size = smallest;
         this.share = new int[profileByModel.length];
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : models) {
             int p = profileByModel[model.ordinal()];
             share[model.ordinal()] =
                     p < 0 ? 9 : LayoutCatalog.of(model).profile(p).memorySlices() * 8 / model.memorySlices();
         }
-        this.models = Arrays.stream(GpuModel.values())
+        this.models = Arrays.stream(models)
                 .filter(m -> profileByModel[m.ordinal()] >= 0)
                 .sorted(Comparator.comparingInt((GpuModel m) -> share[m.ordinal()])
                         .thenComparing(m -> m))

@@ -28,7 +28,7 @@ final class StrandMover {
 
     StrandMover(PlacementState state) {
         this.state = state;
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : state.input.models) {
             List<List<GpuWork>> byProfile = new ArrayList<>();
             for (int p = 0; p < LayoutCatalog.of(model).profileCount(); p++) {
                 byProfile.add(new ArrayList<>());

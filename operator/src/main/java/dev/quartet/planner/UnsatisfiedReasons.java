@@ -2,6 +2,7 @@ package dev.quartet.planner;
 
 import dev.quartet.nvidia.GpuModel;
 import dev.quartet.nvidia.MigProfile;
+import dev.quartet.nvidia.MigProfileName;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,12 +18,14 @@ final class UnsatisfiedReasons {
     private final boolean[] holdsReplica;
 
     /** Per model: whether the cluster has one, and the most free slices on a GPU its replicas pin (-1: none). */
-    private final boolean[] present = new boolean[GpuModel.values().length];
+    private final boolean[] present;
 
-    private final int[] mostPinnedFree = new int[GpuModel.values().length];
+    private final int[] mostPinnedFree;
 
     UnsatisfiedReasons(PlacementState state, int[] occupiedSlices, boolean[] holdsReplica) {
         this.state = state;
+        this.present = new boolean[state.input.models.length];
+        this.mostPinnedFree = new int[state.input.models.length];
         this.occupiedSlices = occupiedSlices;
         this.holdsReplica = holdsReplica;
         Arrays.fill(mostPinnedFree, -1);
@@ -53,7 +56,7 @@ final class UnsatisfiedReasons {
         boolean resolves = false;
         boolean blocked = false;
         boolean everyNode = demand.eligibleCount == state.input.nodeNames.length;
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        for (GpuModel model : state.input.models) {
             boolean allowed =
                     present[model.ordinal()] && (demand.demand.gpuModel() == null || demand.demand.gpuModel() == model);
             int p = demand.profileOn(model);
@@ -103,14 +106,22 @@ final class UnsatisfiedReasons {
         return true;
     }
 
-    private static int namedProfileMemory(ResolvedDemand demand) {
+    private int namedProfileMemory(ResolvedDemand demand) {
         int memory = 0;
-        for (GpuModel model : LayoutCatalog.MODELS) {
+        for (GpuModel model : state.input.models) {
             memory = Math.max(
                     memory,
                     model.profile(demand.demand.profile())
                             .map(MigProfile::memoryGiB)
                             .orElse(0));
+        }
+        if (memory == 0) {
+            // A profile no model here has (one of a GPU reported elsewhere): the memory its name says.
+            try {
+                memory = MigProfileName.parse(demand.demand.profile()).memoryGb();
+            } catch (IllegalArgumentException e) {
+                memory = 0;
+            }
         }
         return memory;
     }

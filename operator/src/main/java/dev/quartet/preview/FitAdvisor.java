@@ -15,7 +15,6 @@ import dev.quartet.planner.Plan;
 import dev.quartet.planner.Unsatisfied;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -298,7 +297,7 @@ public final class FitAdvisor {
                 gpus = template.get().gpuCount();
             } else {
                 Optional<GpuModel> first =
-                        Arrays.stream(GpuModel.values()).filter(this::usable).findFirst();
+                        GpuModel.builtIns().stream().filter(this::usable).findFirst();
                 if (first.isEmpty()) {
                     return Optional.empty();
                 }
@@ -326,7 +325,7 @@ public final class FitAdvisor {
                 return Optional.of("add a node like " + template.get().name() + " (" + gpus + " x "
                         + model.displayName() + "): " + more(gained) + " there" + taking(losers(with)));
             }
-            String usable = Arrays.stream(GpuModel.values())
+            String usable = GpuModel.builtIns().stream()
                     .filter(this::usable)
                     .map(GpuModel::displayName)
                     .collect(Collectors.joining(", "));

@@ -43,7 +43,8 @@ public final class ShortfallMessage {
     public static String meaning(UnsatisfiedReason reason) {
         return switch (reason) {
             case InsufficientSlices -> "every GPU that could hold this profile is full";
-            case NoMatchingGpuModel -> "no eligible node has a GPU of the requested model";
+            case NoMatchingGpuModel ->
+                "no eligible node has a GPU of the requested model, or of a model with this profile";
             case ProfileTooLargeForModel ->
                 "the memory asked for exceeds the largest MIG profile of every eligible GPU model";
             case BlockedByRunningReplicas -> "free slices exist only on GPUs whose running replicas may not move";
@@ -54,7 +55,9 @@ public final class ShortfallMessage {
     static String usualKnobs(UnsatisfiedReason reason) {
         return switch (reason) {
             case InsufficientSlices -> "add GPUs, lower other deployments' replicas or raise this one's priority";
-            case NoMatchingGpuModel -> "check slice.gpuModel, worker.nodeSelector and tolerations";
+            case NoMatchingGpuModel ->
+                "check slice.profile (no GPU in the cluster may have it), slice.gpuModel, worker.nodeSelector and"
+                        + " tolerations";
             case ProfileTooLargeForModel -> "lower slice.memoryGiB or add larger GPUs";
             case BlockedByRunningReplicas -> "set movable: true on those deployments or free the GPUs";
         };

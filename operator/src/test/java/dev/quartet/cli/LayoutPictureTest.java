@@ -80,4 +80,24 @@ class LayoutPictureTest {
                         dev.quartet.inventory.GpuNode.from(untouched).orElseThrow()))
                 .isEqualTo("MIG Manager: success; Quartet has not repartitioned this node");
     }
+
+    @Test
+    void aMigNodeOfAGpuModelQuartetCannotPlanIsListedWithWhy() {
+        dev.quartet.inventory.Inventory inventory = new dev.quartet.inventory.InventoryBuilder(
+                        true, java.time.Duration.ofSeconds(30))
+                .build(
+                        new dev.quartet.inventory.ClusterSnapshot(
+                                List.of(dev.quartet.inventory.TestNodes.h200Node("h200-1", false)),
+                                List.of(),
+                                null,
+                                null),
+                        new dev.quartet.inventory.InventoryBuilder.Owners(java.util.Map.of()),
+                        java.time.Instant.parse("2026-05-01T12:00:00Z"));
+
+        assertThat(LayoutPicture.render(inventory))
+                .isEqualTo("h200-1  NOT PLANNED: GPU product NVIDIA-H200 is not one of Quartet's models (A30,"
+                        + " A100-40GB, A100-80GB, H100-80GB) and the node agent reports no MIG profile table for NVIDIA"
+                        + " H200 in quartet.dev/mig-profiles; the node is not planned\n"
+                        + "slices in use: none; free: none\n");
+    }
 }

@@ -85,8 +85,8 @@ class ScenarioReaderTest {
                         + "|nodes[0].gpus[0].instances[1]: 1g.6gb@1: overlaps another instance at memory slice 1",
                 "demands: [{name: ns/x, profile: 1g.6gb, replicas: -1}]"
                         + "|demands[0]: replicas must not be negative (got -1)",
-                "demands: [{name: ns/x, profile: 1g.7gb, replicas: 1}]"
-                        + "|demands[0]: unknown profile '1g.7gb' (legal: A30: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb;"
+                "demands: [{name: ns/x, profile: 1g.7, replicas: 1}]"
+                        + "|demands[0]: cannot parse fields of '1g.7': expected '%dgb', got '7' (legal: A30: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb;"
                         + " A100-40GB: 1g.5gb, 1g.5gb+me, 1g.10gb, 2g.10gb, 3g.20gb, 4g.20gb, 7g.40gb; A100-80GB: 1g.10gb,"
                         + " 1g.10gb+me, 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb; H100-80GB: 1g.10gb, 1g.10gb+me,"
                         + " 1g.20gb, 2g.20gb, 3g.40gb, 4g.40gb, 7g.80gb)",

@@ -26,7 +26,7 @@ class ApiReferenceTest {
                         "## Validation rules",
                         "| `spec.slice` | `has(self.profile) != has(self.memoryGiB)` | spec.slice: set exactly one of "
                                 + "profile and memoryGiB |",
-                        "| `spec.slice.profile` | `has(self.gpuModel) \\|\\| ",
+                        "| `spec.slice.profile` | `!has(self.gpuModel) \\|\\| ",
                         "| `(the whole object)` | `oldSelf.hasValue() \\|\\| self.metadata.name.size() <= 63");
     }
 }

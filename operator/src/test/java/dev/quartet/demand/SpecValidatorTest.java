@@ -66,17 +66,26 @@ class SpecValidatorTest {
     }
 
     @Test
-    void anUnknownProfileIsNamedWithTheKnownOnes() {
+    void aMalformedProfileIsNamedWithTheKnownOnes() {
         InferenceDeploymentSpec spec = valid();
-        spec.getSlice().setProfile("3g.99gb");
+        spec.getSlice().setProfile("3g.99");
 
         List<String> problems = SpecValidator.validate(spec);
 
         assertThat(problems)
                 .singleElement()
                 .asString()
-                .startsWith("spec.slice.profile: unknown profile '3g.99gb'")
+                .startsWith("spec.slice.profile: cannot parse fields of '3g.99'")
                 .contains("A30: 1g.6gb, 1g.6gb+me, 2g.12gb, 2g.12gb+me, 4g.24gb");
+    }
+
+    @Test
+    void aWellFormedProfileNoBuiltInModelHasIsAccepted() {
+        // An H200's profile: a node agent may report a GPU that has it, so admission does not refuse it.
+        InferenceDeploymentSpec spec = valid();
+        spec.getSlice().setProfile("1g.18gb");
+
+        assertThat(SpecValidator.validate(spec)).isEmpty();
     }
 
     @Test

@@ -4,6 +4,7 @@ import static dev.quartet.inventory.TestNodes.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.nvidia.MigPartedConfig;
+import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.nvidia.NvidiaLabels;
 import dev.quartet.planner.Demand;
 import dev.quartet.planner.GpuPlan;
@@ -956,5 +957,86 @@ class InventoryBuilderTest {
         Inventory inventory = build(admins);
 
         assertThat(layout(inventory, "gpu-1", 0)).containsExactly("1g.6gb@0", "1g.6gb@1", "1g.6gb@2", "1g.6gb@3");
+    }
+
+    // A GPU product missing from gpu-models.yaml (an H200): planned from the profile table its node agent reports.
+
+    @Test
+    void anUnknownGpuWithTheAgentsProfileTableIsInTheInventoryAsThatModel() {
+        Inventory inventory = build(List.of(TestNodes.h200Node("h200-1", true)), List.of());
+
+        GpuNode node = inventory.nodes().get("h200-1");
+        assertThat(node).isNotNull();
+        assertThat(node.model().isBuiltIn()).isFalse();
+        assertThat(node.model().displayName()).isEqualTo("H200");
+        assertThat(node.model().memoryMiB()).isEqualTo(143771);
+        assertThat(node.model().profileNames())
+                .isEqualTo("1g.18gb, 1g.18gb+me, 1g.35gb, 2g.35gb, 3g.71gb, 4g.71gb, 7g.141gb");
+        assertThat(nodeState(inventory, "h200-1").gpus())
+                .hasSize(2)
+                .allSatisfy(g -> assertThat(g.model()).isSameAs(node.model()));
+        assertThat(inventory.notes()).doesNotContainKey("h200-1");
+        // the same report gives the same model, pass after pass
+        assertThat(build(List.of(TestNodes.h200Node("h200-1", true)), List.of())
+                        .nodes()
+                        .get("h200-1")
+                        .model())
+                .isSameAs(node.model());
+    }
+
+    @Test
+    void anUnknownGpuWithoutAProfileTableStaysOutAndTheNoteSaysWhy() {
+        Inventory inventory = build(List.of(TestNodes.h200Node("h200-1", false)), List.of());
+
+        assertThat(inventory.nodes()).doesNotContainKey("h200-1");
+        assertThat(inventory.state().nodes()).isEmpty();
+        assertThat(inventory.notes().get("h200-1"))
+                .isEqualTo("GPU product NVIDIA-H200 is not one of Quartet's models (A30, A100-40GB, A100-80GB,"
+                        + " H100-80GB) and the node agent reports no MIG profile table for NVIDIA H200 in"
+                        + " quartet.dev/mig-profiles; the node is not planned");
+    }
+
+    @Test
+    void anUnknownGpuWithoutANodeAgentStaysOutAndTheNoteSaysWhy() {
+        Inventory inventory = build(node("v100-1", "NVIDIA-V100-SXM2-16GB", 1, null, null, allocatable()));
+
+        assertThat(inventory.nodes()).isEmpty();
+        assertThat(inventory.notes().get("v100-1"))
+                .isEqualTo("GPU product NVIDIA-V100-SXM2-16GB is not one of Quartet's models (A30, A100-40GB,"
+                        + " A100-80GB, H100-80GB) and the node has no node agent report to describe it; the node is"
+                        + " not planned");
+    }
+
+    @Test
+    void aTableOfAnotherProductThanTheLabelsIsNotUsed() {
+        Node relabelled = new NodeBuilder(TestNodes.h200Node("h200-1", true))
+                .editMetadata()
+                .addToLabels(NvidiaLabels.GPU_PRODUCT, "NVIDIA-H200-NVL")
+                .endMetadata()
+                .build();
+
+        Inventory inventory = build(List.of(relabelled), List.of());
+
+        assertThat(inventory.nodes()).isEmpty();
+        assertThat(inventory.notes().get("h200-1"))
+                .contains("the node agent reports product NVIDIA H200, which GFD would label NVIDIA-H200")
+                .endsWith("; the node is not planned");
+    }
+
+    @Test
+    void aReportedTableTheHardwareRulesRefuseIsNotUsed() {
+        Node node = TestNodes.h200Node("h200-1", true);
+        String broken = node.getMetadata()
+                .getAnnotations()
+                .get(NodeAgentReport.MIG_PROFILES)
+                .replace("\"starts\":[0,4]", "\"starts\":[0,6]");
+        node.getMetadata().getAnnotations().put(NodeAgentReport.MIG_PROFILES, broken);
+
+        Inventory inventory = build(List.of(node), List.of());
+
+        assertThat(inventory.nodes()).isEmpty();
+        assertThat(inventory.notes().get("h200-1"))
+                .contains("the MIG profile table the node agent reports for it is not usable: profile 3g.71gb placed"
+                        + " at 6 would leave the GPU's 8 memory slices");
     }
 }

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.quartet.nvidia.NodeAgentReport;
 import dev.quartet.nvidia.NvidiaDefaultConfig;
 import dev.quartet.nvidia.NvidiaLabels;
+import dev.quartet.nvidia.ReportedH200;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.ArrayList;
@@ -122,5 +124,37 @@ public final class TestNodes {
             b.editMetadata().addToLabels(NvidiaLabels.MIG_CONFIG_STATE, state).endMetadata();
         }
         return b;
+    }
+
+    /**
+     * Two H200s (a GPU no built-in model describes), MIG on and empty (NVIDIA's all-enabled), as GFD labels them and
+     * the node agent reports them; with {@code withTable}, the agent also reports the H200's profile table.
+     */
+    public static Node h200Node(String name, boolean withTable) {
+        List<NodeAgentReport.Gpu> gpus = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            gpus.add(new NodeAgentReport.Gpu(
+                    i, "GPU-h200-" + i, ReportedH200.PRODUCT, ReportedH200.MEMORY_MIB, true, true, true, List.of()));
+        }
+        NodeBuilder node;
+        try {
+            node = withAgent(
+                    node(
+                            name,
+                            ReportedH200.PRODUCT_LABEL,
+                            2,
+                            "all-enabled",
+                            NvidiaLabels.STATE_SUCCESS,
+                            Map.of("cpu", new Quantity("32"))),
+                    new ObjectMapper().writeValueAsString(new NodeAgentReport.Layout(gpus)));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        if (withTable) {
+            node.editMetadata()
+                    .addToAnnotations(NodeAgentReport.MIG_PROFILES, ReportedH200.profilesAnnotation())
+                    .endMetadata();
+        }
+        return node.build();
     }
 }

@@ -3,6 +3,7 @@ package dev.quartet.planner;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.quartet.nvidia.GpuModel;
+import dev.quartet.nvidia.ReportedH200;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -85,7 +86,7 @@ class LayoutCatalogTest {
 
     @Test
     void everyFullLayoutIsLegalAndFull() {
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : GpuModel.builtIns()) {
             LayoutCatalog catalog = LayoutCatalog.of(model);
             assertThat(catalog.fullLayouts()).isNotEmpty();
             for (LayoutShape layout : catalog.fullLayouts()) {
@@ -111,5 +112,47 @@ class LayoutCatalogTest {
         assertThat(LayoutCatalog.isLegal(
                         GpuModel.H100_80GB, List.of(new Instance("1g.10gb+me", 6), new Instance("7g.80gb", 0))))
                 .isFalse();
+    }
+
+    @Test
+    void aModelRegisteredAtRunTimeGetsItsCatalogOnFirstUseOnceForAllThreads() throws Exception {
+        GpuModel h200 =
+                GpuModel.ofReported(ReportedH200.PRODUCT, ReportedH200.migTable(), (int) ReportedH200.MEMORY_MIB);
+
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<LayoutCatalog>> built = new java.util.ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                built.add(pool.submit(() -> LayoutCatalog.of(h200)));
+            }
+            LayoutCatalog catalog = LayoutCatalog.of(h200);
+            for (java.util.concurrent.Future<LayoutCatalog> f : built) {
+                assertThat(f.get()).isSameAs(catalog);
+            }
+            // the H200's geometry is the H100's (7 compute, 8 memory slices, the same GI profiles and placements),
+            // so it has as many legal and full layouts, under its own names
+            LayoutCatalog h100 = LayoutCatalog.of(GpuModel.H100_80GB);
+            assertThat(catalog.model()).isSameAs(h200);
+            assertThat(catalog.legalLayouts()).hasSameSizeAs(h100.legalLayouts());
+            assertThat(catalog.fullLayouts()).hasSameSizeAs(h100.fullLayouts());
+            assertThat(catalog.codeSpace()).isEqualTo(h100.codeSpace());
+            assertThat(LayoutCatalog.of(GpuModel.A30)).isSameAs(LayoutCatalog.of(GpuModel.A30));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aTableTheCatalogCannotEnumerateIsRefusedWithWhy() {
+        List<dev.quartet.nvidia.MigProfile> nine = new java.util.ArrayList<>();
+        for (int g = 1; g <= 7; g++) {
+            nine.add(new dev.quartet.nvidia.MigProfile(g, g + "g." + g + "gb", g, 1, 1, 1, List.of(0)));
+        }
+        nine.add(new dev.quartet.nvidia.MigProfile(20, "1g.1gb+me", 1, 1, 1, 1, List.of(0)));
+        nine.add(new dev.quartet.nvidia.MigProfile(21, "1g.1gb+gfx", 1, 1, 1, 1, List.of(0)));
+
+        assertThat(LayoutCatalog.problem(new dev.quartet.nvidia.MigProfileTable(7, 8, nine)))
+                .isEqualTo("its MIG table has 9 profiles, Quartet plans at most 8");
+        assertThat(LayoutCatalog.problem(ReportedH200.migTable())).isNull();
     }
 }

@@ -17,7 +17,7 @@ import net.jqwik.api.statistics.Statistics;
  */
 class MigPlannerPropertiesTest {
 
-    private static final List<GpuModel> ALL_MODELS = List.of(GpuModel.values());
+    private static final List<GpuModel> ALL_MODELS = GpuModel.builtIns();
     private static final List<GpuModel> EIGHT_SLICE_MODELS =
             List.of(GpuModel.A100_40GB, GpuModel.A100_80GB, GpuModel.H100_80GB);
 

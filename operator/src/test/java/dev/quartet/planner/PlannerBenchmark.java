@@ -171,7 +171,7 @@ public final class PlannerBenchmark {
         all.add(BenchScenarios.generate("a30-100n", 100, 8, a30, 200, 0.7, 2));
         all.add(BenchScenarios.generate("a30-1000n", 1000, 8, a30, 2000, 0.7, 3));
         all.add(BenchScenarios.generate("a30-1000n-oversubscribed", 1000, 8, a30, 2000, 1.3, 4));
-        all.add(BenchScenarios.generate("mixed-1000n", 1000, 8, List.of(GpuModel.values()), 2000, 0.8, 5));
+        all.add(BenchScenarios.generate("mixed-1000n", 1000, 8, GpuModel.builtIns(), 2000, 0.8, 5));
         return all.stream()
                 .filter(s -> which.equals("all") || s.name().equals(which))
                 .toList();

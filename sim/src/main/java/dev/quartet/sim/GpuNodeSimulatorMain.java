@@ -1,6 +1,5 @@
 package dev.quartet.sim;
 
-import dev.quartet.nvidia.GpuModel;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -20,7 +19,8 @@ public final class GpuNodeSimulatorMain {
       usage: java -jar quartet-gpu-sim.jar --kubeconfig FILE [options]
         --nodes N                     nodes to register (default 2)
         --gpus-per-node G             GPUs per node (default 4)
-        --gpu-model M                 A30 | A100-40GB | A100-80GB | H100-80GB (default A30)
+        --gpu-model M                 A30 | A100-40GB | A100-80GB | H100-80GB | H200-141GB (default A30;
+                                      H200-141GB is unknown to the operator: planned from the agent's report)
         --layout L                    initial layout of every GPU: 4x1g.6gb, 2x1g.6gb+1x2g.12gb, none, disabled
         --dra                         nodes run NVIDIA's DRA driver with DynamicMIG (ResourceSlices, claims) instead
                                       of the device plugin and MIG Manager; A30 only, layout none
@@ -61,7 +61,7 @@ public final class GpuNodeSimulatorMain {
                     case "--kubeconfig" -> kubeconfig = Path.of(value(args, ++i, a));
                     case "--nodes" -> options = options.withNodes(Integer.parseInt(value(args, ++i, a)));
                     case "--gpus-per-node" -> options = options.withGpusPerNode(Integer.parseInt(value(args, ++i, a)));
-                    case "--gpu-model" -> options = options.withGpuModel(GpuModel.parse(value(args, ++i, a)));
+                    case "--gpu-model" -> options = options.withGpuModel(SimulatedGpuModels.parse(value(args, ++i, a)));
                     case "--layout" -> options = options.withLayout(MigLayout.parse(value(args, ++i, a)));
                     case "--dra" -> options = options.withDra(true);
                     case "--mig-configmap" ->

@@ -27,7 +27,7 @@ import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The node agent's own NVML reader and PodResources client, run against what the simulator serves: the fake NVML
@@ -63,7 +63,7 @@ class AgentReadsTheSimulatorTest {
     }
 
     @ParameterizedTest
-    @EnumSource(GpuModel.class)
+    @MethodSource("dev.quartet.sim.SimulatedModels#all")
     void theAgentSeesEveryProfileAndDeviceAsTheSimulatorMadeThem(GpuModel model) throws Exception {
         List<GpuHardware> gpus = gpus(model);
         FakeNvmlState.write(STATE, FakeNvmlState.render(gpus, Map.of()));

@@ -239,7 +239,7 @@ class MigPartedApplyTest {
         int applied = 0;
         int failed = 0;
         int unselected = 0;
-        for (GpuModel model : GpuModel.values()) {
+        for (GpuModel model : GpuModel.builtIns()) {
             PciDeviceId id = PciDeviceId.parse(model.pciDeviceId()).orElseThrow();
             for (String name : NVIDIA.configs().keySet()) {
                 List<GpuHardware> before = node(model, 2, "none");

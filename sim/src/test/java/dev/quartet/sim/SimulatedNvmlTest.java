@@ -8,7 +8,7 @@ import dev.quartet.nvidia.GpuModel;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The facts the simulated nodes' in-process agents get ({@link SimulatedNvml}) are the facts the agent's own JNA
@@ -17,7 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class SimulatedNvmlTest {
 
     @ParameterizedTest
-    @EnumSource(GpuModel.class)
+    @MethodSource("dev.quartet.sim.SimulatedModels#all")
     void theSameFactsAsTheAgentsJnaBindingsReadFromTheFakeNvml(GpuModel model) {
         List<GpuHardware> gpus = AgentReadsTheSimulatorTest.gpus(model);
         String busy = gpus.get(0).devices().get(1).uuid();
