@@ -26,6 +26,30 @@ public interface QuartetConfig {
     @WithDefault("auto")
     String backend();
 
+    /** Quartet's node agent: whose reports of a node's MIG layout are taken. */
+    NodeAgent nodeAgent();
+
+    /**
+     * The node agent's annotations stay on a node after its agent is gone; these settings say when they are read
+     * ({@link dev.quartet.inventory.AgentReports}).
+     */
+    interface NodeAgent {
+        /**
+         * {@code annotations}: every node's, as written (agents run outside the chart, or the simulator plays them);
+         * {@code agent-pods}: a node's while a Ready pod matching {@link #podSelector} runs there (the chart with its
+         * agent); {@code off}: none, every node is planned as a node without an agent (the chart with its agent off).
+         */
+        @WithDefault("annotations")
+        String reports();
+
+        /** The agent pods' labels, {@code key=value,key=value}, for {@code agent-pods}. */
+        @WithDefault("app.kubernetes.io/component=node-agent")
+        String podSelector();
+
+        /** The agent pods' namespace, for {@code agent-pods}; unset: any. */
+        java.util.Optional<String> podNamespace();
+    }
+
     /** A node not Ready for this long is lost: its replicas are deleted and placed elsewhere. */
     @WithDefault("30s")
     Duration nodeLostAfter();

@@ -58,6 +58,7 @@ public final class InventoryBuilder {
     private final boolean allowMigModeChange;
     private final Duration lostAfter;
     private final NodeBackend.Choice backend;
+    private final AgentReports agentReports;
 
     /** An inventory that never offers a GPU whose MIG mode is off to the planner. */
     public InventoryBuilder(boolean repartitionEnabled, Duration lostAfter) {
@@ -78,10 +79,21 @@ public final class InventoryBuilder {
     /** @param backend which nodes are used: MIG Manager's, the DRA driver's, or each as it offers itself */
     public InventoryBuilder(
             boolean repartitionEnabled, boolean allowMigModeChange, Duration lostAfter, NodeBackend.Choice backend) {
+        this(repartitionEnabled, allowMigModeChange, lostAfter, backend, AgentReports.ANNOTATIONS);
+    }
+
+    /** @param agentReports which nodes' agent reports are taken ({@code quartet.node-agent.reports}) */
+    public InventoryBuilder(
+            boolean repartitionEnabled,
+            boolean allowMigModeChange,
+            Duration lostAfter,
+            NodeBackend.Choice backend,
+            AgentReports agentReports) {
         this.repartitionEnabled = repartitionEnabled;
         this.allowMigModeChange = allowMigModeChange;
         this.lostAfter = lostAfter;
         this.backend = backend;
+        this.agentReports = agentReports;
     }
 
     /** The DRA nodes of the snapshot the backend choice lets Quartet use, by name. */
@@ -100,12 +112,13 @@ public final class InventoryBuilder {
     public List<GpuNode> gpuNodes(ClusterSnapshot snapshot) {
         Map<String, DraNode> dra = draNodes(snapshot);
         List<GpuNode> out = new ArrayList<>();
+        Set<String> agents = agentReports.nodesWithAgent(snapshot.pods());
         for (Node node : snapshot.nodes()) {
             DraNode d = dra.get(node.getMetadata().getName());
             if (d != null) {
                 out.add(GpuNode.fromDra(node, d));
             } else if (backend.allows(NodeBackend.MIG_MANAGER)) {
-                GpuNode.from(node).ifPresent(out::add);
+                GpuNode.from(agentReports.view(node, agents)).ifPresent(out::add);
             }
         }
         out.sort(Comparator.comparing(GpuNode::name));

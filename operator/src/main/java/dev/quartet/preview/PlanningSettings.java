@@ -1,5 +1,6 @@
 package dev.quartet.preview;
 
+import dev.quartet.inventory.AgentReports;
 import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.NodeBackend;
 import dev.quartet.planner.MigPlanner;
@@ -15,13 +16,31 @@ import java.time.Duration;
  * @param allowMigModeChange    {@code quartet.mig-manager.allow-mig-mode-change}: whether a GPU with MIG mode off is
  *                              capacity (turning MIG on resets the GPU; the chart's default is false)
  * @param backend               {@code quartet.backend}: which nodes are used, MIG Manager's, the DRA driver's or both
+ * @param agentReports          {@code quartet.node-agent.reports}: which nodes' node agent reports are taken
  */
 public record PlanningSettings(
         boolean repartitionEnabled,
         Duration nodeLostAfter,
         int idleGpuCoverMinSlices,
         boolean allowMigModeChange,
-        NodeBackend.Choice backend) {
+        NodeBackend.Choice backend,
+        AgentReports agentReports) {
+
+    /** Settings that take every node's agent annotations as written ({@code quartet.node-agent.reports=annotations}). */
+    public PlanningSettings(
+            boolean repartitionEnabled,
+            Duration nodeLostAfter,
+            int idleGpuCoverMinSlices,
+            boolean allowMigModeChange,
+            NodeBackend.Choice backend) {
+        this(
+                repartitionEnabled,
+                nodeLostAfter,
+                idleGpuCoverMinSlices,
+                allowMigModeChange,
+                backend,
+                AgentReports.ANNOTATIONS);
+    }
 
     /** Settings that take each node as it offers itself ({@code quartet.backend=auto}). */
     public PlanningSettings(
@@ -39,7 +58,7 @@ public record PlanningSettings(
             true, InventoryBuilder.DEFAULT_LOST_AFTER, MigPlanner.Options.DEFAULT.idleGpuCoverMinSlices());
 
     public InventoryBuilder inventoryBuilder() {
-        return new InventoryBuilder(repartitionEnabled, allowMigModeChange, nodeLostAfter, backend);
+        return new InventoryBuilder(repartitionEnabled, allowMigModeChange, nodeLostAfter, backend, agentReports);
     }
 
     public MigPlanner planner() {

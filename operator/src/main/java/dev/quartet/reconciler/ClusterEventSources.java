@@ -1,6 +1,7 @@
 package dev.quartet.reconciler;
 
 import dev.quartet.config.QuartetConfig;
+import dev.quartet.inventory.AgentReports;
 import dev.quartet.inventory.GpuNode;
 import dev.quartet.inventory.InventoryBuilder;
 import dev.quartet.inventory.PodFacts;
@@ -45,7 +46,8 @@ final class ClusterEventSources {
     ClusterEventSources(
             EventSourceContext<InferenceDeployment> context,
             QuartetConfig.MigManager mig,
-            java.util.function.Function<String, Optional<Set<String>>> concernedByNode) {
+            java.util.function.Function<String, Optional<Set<String>>> concernedByNode,
+            AgentReports agentReports) {
         SecondaryToPrimaryMapper<HasMetadata> everyone = r -> allDeployments(context);
         pods = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Pod.class, InferenceDeployment.class)
@@ -57,18 +59,24 @@ final class ClusterEventSources {
                                 int slash = owner.indexOf('/');
                                 return Set.of(new ResourceID(owner.substring(slash + 1), owner.substring(0, slash)));
                             }
+                            if (agentReports.isAgentPod(pod) && PodFacts.isBound(pod)) {
+                                // a node agent started or stopped: whether its node's report is taken changes
+                                return concernedBy(PodFacts.node(pod), concernedByNode, context);
+                            }
                             return PodFacts.isBound(pod) && PodFacts.usesNvidiaResources(pod)
                                     ? allDeployments(context)
                                     : Set.of();
                         })
-                        .withOnUpdateFilter(ClusterEventSources::podChangeMatters)
+                        .withOnUpdateFilter((now, before) -> podChangeMatters(now, before)
+                                || (agentReports.isAgentPod(now) && agentPodChangeMatters(now, before)))
                         .withItemStore(new WithoutManagedFieldsStore<>())
                         .build(),
                 context);
         nodes = new InformerEventSource<>(
                 InformerEventSourceConfiguration.from(Node.class, InferenceDeployment.class)
                         .withName("nodes")
-                        .withSecondaryToPrimaryMapper(node -> concernedBy(node, concernedByNode, context))
+                        .withSecondaryToPrimaryMapper(
+                                node -> concernedBy(node.getMetadata().getName(), concernedByNode, context))
                         .withOnUpdateFilter(ClusterEventSources::nodeChangeMatters)
                         .withItemStore(new WithoutManagedFieldsStore<>())
                         .build(),
@@ -176,10 +184,9 @@ final class ClusterEventSources {
      * a change that alters the plan wakes, through the pass it triggers, every deployment whose part changed.
      */
     private Set<ResourceID> concernedBy(
-            Node node,
+            String name,
             java.util.function.Function<String, Optional<Set<String>>> concernedByNode,
             EventSourceContext<InferenceDeployment> context) {
-        String name = node.getMetadata().getName();
         Optional<Set<String>> planned = concernedByNode.apply(name);
         if (planned.isEmpty()) {
             return allDeployments(context);
@@ -200,6 +207,13 @@ final class ClusterEventSources {
     }
 
     /** Quartet's own pods always matter to their owner; another tenant's only when its binding or slice changes. */
+    /** A node agent pod's change that can change whether its node's report is taken. */
+    static boolean agentPodChangeMatters(Pod now, Pod before) {
+        return !Objects.equals(PodFacts.node(now), PodFacts.node(before))
+                || PodFacts.isTerminating(now) != PodFacts.isTerminating(before)
+                || AgentReports.isReady(now) != AgentReports.isReady(before);
+    }
+
     static boolean podChangeMatters(Pod now, Pod before) {
         if (InventoryBuilder.deploymentOf(now) != null) {
             return true;

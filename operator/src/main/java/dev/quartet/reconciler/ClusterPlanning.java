@@ -123,8 +123,17 @@ public class ClusterPlanning {
                 config.nodeLostAfter(),
                 config.planner().idleGpuCoverMinSlices(),
                 config.migManager().allowMigModeChange(),
-                dev.quartet.inventory.NodeBackend.Choice.parse(config.backend()));
+                dev.quartet.inventory.NodeBackend.Choice.parse(config.backend()),
+                dev.quartet.inventory.AgentReports.parse(
+                        config.nodeAgent().reports(),
+                        config.nodeAgent().podSelector(),
+                        config.nodeAgent().podNamespace().orElse("")));
         planner = settings.planner();
+    }
+
+    /** The settings every pass plans with (the operator's configuration). */
+    PlanningSettings settings() {
+        return settings;
     }
 
     void attach(Sources sources) {

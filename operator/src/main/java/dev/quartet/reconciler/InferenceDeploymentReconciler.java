@@ -97,7 +97,11 @@ public class InferenceDeploymentReconciler implements Reconciler<InferenceDeploy
     @Override
     public List<EventSource<?, InferenceDeployment>> prepareEventSources(
             EventSourceContext<InferenceDeployment> context) {
-        ClusterEventSources sources = new ClusterEventSources(context, config.migManager(), planning::concernedBy);
+        ClusterEventSources sources = new ClusterEventSources(
+                context,
+                config.migManager(),
+                planning::concernedBy,
+                planning.settings().agentReports());
         planning.attach(new ClusterPlanning.Sources(
                 sources.pods(),
                 sources.nodes(),

@@ -72,7 +72,8 @@ public final class ChartInstallation implements AutoCloseable {
     /**
      * Installs the chart as release {@code namespace} into the existing {@code namespace}, with {@code values} over
      * values.yaml. {@code replicas} defaults to 0 (no kubelet here runs the operator image; the test runs the
-     * operator itself) and {@code nodeAgent} to disabled (the simulator plays the node agents). The MIG Manager namespace and the watched namespaces are created when missing (and left in
+     * operator itself) and {@code nodeAgent} to disabled and external (the simulator plays the node agents, and the operator takes
+     * their reports as written). The MIG Manager namespace and the watched namespaces are created when missing (and left in
      * place: simulators share {@code gpu-operator}). Returns once a token for the ServiceAccount was issued.
      */
     public static ChartInstallation install(LocalCluster cluster, String namespace, Map<String, ?> values) {
@@ -83,7 +84,8 @@ public final class ChartInstallation implements AutoCloseable {
         effective.putIfAbsent("replicas", 0);
         // The simulator plays every node's agent in its own process, and no kubelet here would run the agent's image
         // (nor is there an `nvidia` RuntimeClass): tests that look at the DaemonSet enable it.
-        effective.putIfAbsent("nodeAgent", Map.of("enabled", false));
+        // The operator takes the simulator's agent reports as written (external agents)
+        effective.putIfAbsent("nodeAgent", Map.of("enabled", false, "external", true));
         requiredNamespaces(effective).forEach(ns -> ensureNamespace(cluster.client(), ns));
 
         new Helm(QuartetChart.directory())

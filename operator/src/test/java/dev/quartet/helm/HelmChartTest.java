@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.marcnuri.helm.LintResult;
 import dev.quartet.config.QuartetConfig;
+import dev.quartet.inventory.AgentReports;
 import dev.quartet.testsupport.RepositoryRoot;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
@@ -581,6 +582,35 @@ class HelmChartTest {
         assertThat(disabled.all(ServiceAccount.class))
                 .extracting(a -> a.getMetadata().getName())
                 .doesNotContain(PREFIX + "-node-agent");
+    }
+
+    @Test
+    void theOperatorTakesTheAgentReportsOfTheChartsAgentPodsEveryonesWhenExternalOrNone() {
+        QuartetConfig withAgent =
+                operatorConfig(env(operatorContainer(QuartetChart.render(RELEASE, NAMESPACE, Map.of()))));
+        AgentReports reports = AgentReports.parse(
+                withAgent.nodeAgent().reports(),
+                withAgent.nodeAgent().podSelector(),
+                withAgent.nodeAgent().podNamespace().orElse(""));
+        assertThat(reports.mode()).isEqualTo(AgentReports.Mode.AGENT_PODS);
+        assertThat(reports.podNamespace()).isEqualTo(NAMESPACE);
+        // exactly the labels the DaemonSet gives its pods
+        DaemonSet agent = QuartetChart.render(RELEASE, NAMESPACE, Map.of())
+                .all(DaemonSet.class)
+                .get(0);
+        assertThat(reports.podLabels())
+                .isEqualTo(agent.getSpec().getTemplate().getMetadata().getLabels())
+                .containsEntry("app.kubernetes.io/component", "node-agent");
+
+        QuartetConfig external = operatorConfig(env(operatorContainer(QuartetChart.render(
+                RELEASE, NAMESPACE, Map.of("nodeAgent", Map.of("enabled", false, "external", true))))));
+        assertThat(external.nodeAgent().reports()).isEqualTo("annotations");
+
+        QuartetConfig off = operatorConfig(env(operatorContainer(
+                QuartetChart.render(RELEASE, NAMESPACE, Map.of("nodeAgent", Map.of("enabled", false))))));
+        assertThat(off.nodeAgent().reports()).isEqualTo("off");
+        // the operator's own default, outside the chart: every node's annotations
+        assertThat(operatorConfig(Map.of()).nodeAgent().reports()).isEqualTo("annotations");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.quartet.inventory;
 
 import static dev.quartet.inventory.TestNodes.node;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.quartet.nvidia.MigPartedConfig;
 import dev.quartet.nvidia.NodeAgentReport;
@@ -711,6 +712,76 @@ class InventoryBuilderTest {
         return TestNodes.withAgent(
                 node(name, A30, 2, "all-1g.6gb", "success", allocatable("1g.6gb", 6, "2g.12gb", 1)),
                 TestNodes.agentLayout("1g.6gb@0 1g.6gb@1 1g.6gb@2 1g.6gb@3", "1g.6gb@0 1g.6gb@1 2g.12gb@2"));
+    }
+
+    private static final AgentReports AGENT_PODS = AgentReports.parse(
+            "agent-pods",
+            "app.kubernetes.io/instance=quartet,app.kubernetes.io/component=node-agent",
+            "quartet-system");
+
+    /** A pod of the chart's agent on {@code node}. */
+    private static Pod agentPod(String node, String namespace, boolean ready, boolean terminating) {
+        PodBuilder pod = new PodBuilder()
+                .withNewMetadata()
+                .withName("quartet-node-agent-" + node)
+                .withNamespace(namespace)
+                .addToLabels("app.kubernetes.io/instance", "quartet")
+                .addToLabels("app.kubernetes.io/component", "node-agent")
+                .addToLabels("app.kubernetes.io/name", "quartet")
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName(node)
+                .endSpec()
+                .withNewStatus()
+                .withPhase("Running")
+                .addNewCondition()
+                .withType("Ready")
+                .withStatus(ready ? "True" : "False")
+                .endCondition()
+                .endStatus();
+        if (terminating) {
+            pod.editMetadata().withDeletionTimestamp("2026-12-07T09:00:00Z").endMetadata();
+        }
+        return pod.build();
+    }
+
+    private static boolean agentTaken(AgentReports reports, Pod... pods) {
+        List<GpuNode> nodes = new InventoryBuilder(true, false, LOST_AFTER, NodeBackend.Choice.AUTO, reports)
+                .gpuNodes(new ClusterSnapshot(List.of(agentNode("gpu-1").build()), Arrays.asList(pods), NVIDIA, null));
+        assertThat(nodes).hasSize(1);
+        return AgentReport.of(nodes.get(0)).present();
+    }
+
+    @Test
+    void withTheChartsAgentANodesReportIsTakenOnlyWhileAReadyAgentPodRunsThere() {
+        assertThat(agentTaken(AGENT_PODS, agentPod("gpu-1", "quartet-system", true, false)))
+                .isTrue();
+        // the agent's annotations stay on the node after it is gone: without a Ready agent pod, no agent
+        assertThat(agentTaken(AGENT_PODS)).isFalse();
+        assertThat(agentTaken(AGENT_PODS, agentPod("gpu-1", "quartet-system", false, false)))
+                .isFalse();
+        assertThat(agentTaken(AGENT_PODS, agentPod("gpu-1", "quartet-system", true, true)))
+                .isFalse();
+        assertThat(agentTaken(AGENT_PODS, agentPod("gpu-2", "quartet-system", true, false)))
+                .isFalse();
+        // a pod with the agent's labels in another namespace is not the chart's agent
+        assertThat(agentTaken(AGENT_PODS, agentPod("gpu-1", "default", true, false)))
+                .isFalse();
+
+        // off: no node's report; annotations (the default outside the chart): every node's as written
+        assertThat(agentTaken(AgentReports.parse("off", "", ""), agentPod("gpu-1", "quartet-system", true, false)))
+                .isFalse();
+        assertThat(agentTaken(AgentReports.ANNOTATIONS)).isTrue();
+    }
+
+    @Test
+    void aMisconfiguredAgentReportsSettingIsRefusedWithWhatIsLegal() {
+        assertThatThrownBy(() -> AgentReports.parse("pods", "", ""))
+                .hasMessage("quartet.node-agent.reports takes annotations, agent-pods or off (got 'pods')");
+        assertThatThrownBy(() -> AgentReports.parse("agent-pods", "component", ""))
+                .hasMessageContaining("quartet.node-agent.pod-selector takes key=value pairs");
+        assertThatThrownBy(() -> AgentReports.parse("agent-pods", " ", ""))
+                .hasMessageContaining("needs quartet.node-agent.pod-selector");
     }
 
     @Test

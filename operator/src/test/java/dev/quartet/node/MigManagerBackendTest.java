@@ -134,6 +134,22 @@ class MigManagerBackendTest {
                 return "auto";
             }
 
+            public NodeAgent nodeAgent() {
+                return new NodeAgent() {
+                    public String reports() {
+                        return "annotations";
+                    }
+
+                    public String podSelector() {
+                        return "app.kubernetes.io/component=node-agent";
+                    }
+
+                    public java.util.Optional<String> podNamespace() {
+                        return java.util.Optional.empty();
+                    }
+                };
+            }
+
             @Override
             public Duration nodeLostAfter() {
                 return InventoryBuilder.DEFAULT_LOST_AFTER;

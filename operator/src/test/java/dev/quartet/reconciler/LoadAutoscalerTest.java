@@ -165,6 +165,22 @@ class LoadAutoscalerTest {
                 return "auto";
             }
 
+            public NodeAgent nodeAgent() {
+                return new NodeAgent() {
+                    public String reports() {
+                        return "annotations";
+                    }
+
+                    public String podSelector() {
+                        return "app.kubernetes.io/component=node-agent";
+                    }
+
+                    public java.util.Optional<String> podNamespace() {
+                        return java.util.Optional.empty();
+                    }
+                };
+            }
+
             public Duration nodeLostAfter() {
                 return Duration.ofSeconds(30);
             }

@@ -65,6 +65,22 @@ final class ReconcileHarness {
                 return "auto";
             }
 
+            public NodeAgent nodeAgent() {
+                return new NodeAgent() {
+                    public String reports() {
+                        return "annotations";
+                    }
+
+                    public String podSelector() {
+                        return "app.kubernetes.io/component=node-agent";
+                    }
+
+                    public java.util.Optional<String> podNamespace() {
+                        return java.util.Optional.empty();
+                    }
+                };
+            }
+
             public Worker worker() {
                 return new Worker() {
                     public String image() {
