@@ -18,4 +18,4 @@ load="$(cut -d' ' -f1-3 /proc/loadavg)"
 commit="$(git rev-parse --short HEAD)$(git diff --quiet HEAD -- operator nvidia pom.xml hack || echo '+changes')"
 echo "# $(date -u +%FT%TZ) $(nproc) cores, load average $load, $(java -version 2>&1 | head -1), commit $commit"
 exec java -Xms2g -Xmx2g -XX:+UseParallelGC -cp "$classpath" dev.quartet.planner.PlannerBenchmark "$@" \
-  --results="docs/bench-results/planner-$(date -u +%Y-%m-%dT%H%MZ).json" --load-at-start="$load" --commit="$commit"
+  --results="docs/bench-results/planner-$(date -u +%Y-%m-%dT%H%M%SZ).json" --load-at-start="$load" --commit="$commit"
