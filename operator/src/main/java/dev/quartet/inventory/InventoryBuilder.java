@@ -110,15 +110,27 @@ public final class InventoryBuilder {
      * node with MIG Manager's labels is one of MIG Manager.
      */
     public List<GpuNode> gpuNodes(ClusterSnapshot snapshot) {
+        return gpuNodes(snapshot, nodesAsReported(snapshot));
+    }
+
+    /**
+     * The snapshot's nodes as planning reads them: with the node agent's annotations only where
+     * {@code quartet.node-agent.reports} takes them ({@link AgentReports#view}).
+     */
+    private List<Node> nodesAsReported(ClusterSnapshot snapshot) {
+        Set<String> agents = agentReports.nodesWithAgent(snapshot.pods());
+        return snapshot.nodes().stream().map(n -> agentReports.view(n, agents)).toList();
+    }
+
+    private List<GpuNode> gpuNodes(ClusterSnapshot snapshot, List<Node> nodes) {
         Map<String, DraNode> dra = draNodes(snapshot);
         List<GpuNode> out = new ArrayList<>();
-        Set<String> agents = agentReports.nodesWithAgent(snapshot.pods());
-        for (Node node : snapshot.nodes()) {
+        for (Node node : nodes) {
             DraNode d = dra.get(node.getMetadata().getName());
             if (d != null) {
                 out.add(GpuNode.fromDra(node, d));
             } else if (backend.allows(NodeBackend.MIG_MANAGER)) {
-                GpuNode.from(agentReports.view(node, agents)).ifPresent(out::add);
+                GpuNode.from(node).ifPresent(out::add);
             }
         }
         out.sort(Comparator.comparing(GpuNode::name));
@@ -126,6 +138,17 @@ public final class InventoryBuilder {
     }
 
     public Inventory build(ClusterSnapshot snapshot, Owners owners, Instant now) {
+        List<Node> nodes = nodesAsReported(snapshot);
+        return build(snapshot, nodes, gpuNodes(snapshot, nodes), owners, now);
+    }
+
+    /** The same, with {@code gpuNodes} the {@link #gpuNodes} of this snapshot that the caller has already. */
+    public Inventory build(ClusterSnapshot snapshot, List<GpuNode> gpuNodes, Owners owners, Instant now) {
+        return build(snapshot, nodesAsReported(snapshot), gpuNodes, owners, now);
+    }
+
+    private Inventory build(
+            ClusterSnapshot snapshot, List<Node> reportedNodes, List<GpuNode> gpuNodes, Owners owners, Instant now) {
         Map<String, List<Pod>> podsByNode = new HashMap<>();
         for (Pod pod : snapshot.pods()) {
             // A terminating pod's slice is about to be free: planning treats it so; the MIG backend still waits
@@ -151,8 +174,7 @@ public final class InventoryBuilder {
         Map<String, DraNode> draUsed = new TreeMap<>();
         Map<String, Pod> livePods = new HashMap<>();
         snapshot.pods().stream().filter(p -> !PodFacts.isFinished(p)).forEach(p -> livePods.put(PodFacts.id(p), p));
-        List<GpuNode> gpuNodes = gpuNodes(snapshot);
-        for (Node node : snapshot.nodes()) {
+        for (Node node : reportedNodes) {
             // A MIG node of a GPU model Quartet neither knows nor learns from its node agent: not planned, and why.
             if (!dra.containsKey(node.getMetadata().getName())) {
                 GpuNode.unplannedWhy(node)

@@ -56,7 +56,8 @@ public record PlanningInput(
             Collection<InferenceDeployment> deployments,
             PlanningSettings settings,
             Instant now) {
-        List<GpuNode> gpuNodes = settings.inventoryBuilder().gpuNodes(snapshot);
+        InventoryBuilder inventoryBuilder = settings.inventoryBuilder();
+        List<GpuNode> gpuNodes = inventoryBuilder.gpuNodes(snapshot);
         Map<String, Demand> demands = new TreeMap<>();
         Map<String, InferenceDeployment> byId = new TreeMap<>();
         Map<List<Object>, java.util.Optional<Set<String>>> eligibility = new java.util.HashMap<>();
@@ -66,7 +67,7 @@ public record PlanningInput(
                 demands.put(DemandFactory.id(d), DemandFactory.demand(d, gpuNodes, eligibility));
             }
         }
-        Inventory inventory = settings.inventoryBuilder().build(snapshot, new InventoryBuilder.Owners(demands), now);
+        Inventory inventory = inventoryBuilder.build(snapshot, gpuNodes, new InventoryBuilder.Owners(demands), now);
         Map<String, Set<String>> replicas = new TreeMap<>();
         snapshot.pods().stream()
                 .filter(p -> InventoryBuilder.deploymentOf(p) != null && !PodFacts.isTerminating(p))

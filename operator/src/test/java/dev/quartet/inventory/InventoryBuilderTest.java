@@ -775,6 +775,20 @@ class InventoryBuilderTest {
     }
 
     @Test
+    void anUnknownGpusNodeWhoseAgentIsGoneIsLeftOutAndItsNoteSaysThereIsNoReport() {
+        Inventory inventory = new InventoryBuilder(true, false, LOST_AFTER, NodeBackend.Choice.AUTO, AGENT_PODS)
+                .build(
+                        new ClusterSnapshot(List.of(TestNodes.h200Node("h200-1", true)), List.of(), NVIDIA, null),
+                        OWNERS,
+                        NOW);
+
+        assertThat(inventory.nodes()).doesNotContainKey("h200-1");
+        assertThat(inventory.notes().get("h200-1"))
+                .isEqualTo("GPU product NVIDIA-H200 is not one of Quartet's models (A30, A100-40GB, A100-80GB,"
+                        + " H100-80GB) and the node has no node agent report to describe it; the node is not planned");
+    }
+
+    @Test
     void aMisconfiguredAgentReportsSettingIsRefusedWithWhatIsLegal() {
         assertThatThrownBy(() -> AgentReports.parse("pods", "", ""))
                 .hasMessage("quartet.node-agent.reports takes annotations, agent-pods or off (got 'pods')");
