@@ -166,19 +166,7 @@ class LoadAutoscalerTest {
             }
 
             public NodeAgent nodeAgent() {
-                return new NodeAgent() {
-                    public String reports() {
-                        return "annotations";
-                    }
-
-                    public String podSelector() {
-                        return "app.kubernetes.io/component=node-agent";
-                    }
-
-                    public java.util.Optional<String> podNamespace() {
-                        return java.util.Optional.empty();
-                    }
-                };
+                return dev.quartet.config.NodeAgentSettings.defaults();
             }
 
             public Duration nodeLostAfter() {
