@@ -169,7 +169,7 @@ public final class GpuModel implements Comparable<GpuModel> {
             if (known != null) {
                 return known;
             }
-            if (Arrays.stream(all).anyMatch(m -> m.displayName().equalsIgnoreCase(spec.name()))) {
+            if (taken(spec.name())) {
                 throw new IllegalArgumentException("a GPU model named " + spec.name() + " is registered already");
             }
             return add(key, spec);

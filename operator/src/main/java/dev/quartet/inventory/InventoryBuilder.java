@@ -174,9 +174,12 @@ public final class InventoryBuilder {
         Map<String, DraNode> draUsed = new TreeMap<>();
         Map<String, Pod> livePods = new HashMap<>();
         snapshot.pods().stream().filter(p -> !PodFacts.isFinished(p)).forEach(p -> livePods.put(PodFacts.id(p), p));
+        Set<String> planned = new HashSet<>();
+        gpuNodes.forEach(n -> planned.add(n.name()));
         for (Node node : reportedNodes) {
-            // A MIG node of a GPU model Quartet neither knows nor learns from its node agent: not planned, and why.
-            if (!dra.containsKey(node.getMetadata().getName())) {
+            // A MIG node of a GPU model Quartet neither knows nor learns from its node agent: not planned, and why
+            // (a node of gpuNodes, DRA's among them, has its model: its agent report is not read a second time).
+            if (!planned.contains(node.getMetadata().getName())) {
                 GpuNode.unplannedWhy(node)
                         .ifPresent(why -> notes.put(node.getMetadata().getName(), why));
             }
