@@ -2,11 +2,6 @@ package dev.quartet.nvidia;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -73,33 +68,17 @@ public final class GpuModel implements Comparable<GpuModel> {
 
     /** Reads {@code gpu-models.yaml}, once. */
     private static final class BuiltInSpecs {
-        private record File(List<GpuSpec> models) {}
-
         static List<GpuSpec> load() {
-            File file;
-            try (InputStream in = GpuModel.class.getResourceAsStream("gpu-models.yaml")) {
-                if (in == null) {
-                    throw new IllegalStateException("gpu-models.yaml is missing beside " + GpuModel.class.getName());
-                }
-                file = YAMLMapper.builder()
-                        .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                        .build()
-                        .readValue(in, File.class);
-            } catch (IOException e) {
-                throw new UncheckedIOException("gpu-models.yaml cannot be read", e);
-            }
-            for (GpuSpec spec : file.models()) {
+            List<GpuSpec> models = GpuSpec.readAll(GpuModel.class, "gpu-models.yaml");
+            for (GpuSpec spec : models) {
                 if (spec.pciDeviceIds().isEmpty()) {
                     throw new IllegalStateException("gpu-models.yaml gives " + spec.name() + " no PCI device id");
                 }
-                if (file.models().stream()
-                                .filter(s -> s.name().equals(spec.name()))
-                                .count()
-                        > 1) {
+                if (models.stream().filter(s -> s.name().equals(spec.name())).count() > 1) {
                     throw new IllegalStateException("gpu-models.yaml describes " + spec.name() + " twice");
                 }
             }
-            return List.copyOf(file.models());
+            return models;
         }
     }
 

@@ -1,5 +1,10 @@
 package dev.quartet.nvidia;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.util.List;
 
 /**
@@ -38,6 +43,27 @@ public record GpuSpec(
             if (PciDeviceId.parse(id).isEmpty()) {
                 throw new IllegalArgumentException(name + ": PCI device id " + id + " is not a number");
             }
+        }
+    }
+
+    private record File(List<GpuSpec> models) {}
+
+    /**
+     * The models of a file in the shape of {@code gpu-models.yaml} ({@code models:}, a list of these), read from the
+     * class path beside {@code anchor}; an unknown field is refused.
+     */
+    public static List<GpuSpec> readAll(Class<?> anchor, String resource) {
+        try (InputStream in = anchor.getResourceAsStream(resource)) {
+            if (in == null) {
+                throw new IllegalStateException(resource + " is missing beside " + anchor.getName());
+            }
+            return List.copyOf(YAMLMapper.builder()
+                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .build()
+                    .readValue(in, File.class)
+                    .models());
+        } catch (IOException e) {
+            throw new UncheckedIOException(resource + " cannot be read", e);
         }
     }
 }

@@ -1,12 +1,7 @@
 package dev.quartet.sim;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.quartet.nvidia.GpuModel;
 import dev.quartet.nvidia.GpuSpec;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
@@ -18,26 +13,9 @@ import java.util.stream.Stream;
  */
 public final class SimulatedGpuModels {
 
-    private record File(List<GpuSpec> models) {}
-
-    private static final List<GpuSpec> SPECS = load();
+    private static final List<GpuSpec> SPECS = GpuSpec.readAll(SimulatedGpuModels.class, "simulated-gpu-models.yaml");
 
     private SimulatedGpuModels() {}
-
-    private static List<GpuSpec> load() {
-        try (InputStream in = SimulatedGpuModels.class.getResourceAsStream("simulated-gpu-models.yaml")) {
-            if (in == null) {
-                throw new IllegalStateException("simulated-gpu-models.yaml is missing");
-            }
-            return List.copyOf(YAMLMapper.builder()
-                    .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-                    .build()
-                    .readValue(in, File.class)
-                    .models());
-        } catch (IOException e) {
-            throw new UncheckedIOException("simulated-gpu-models.yaml cannot be read", e);
-        }
-    }
 
     /** The simulator's H200 (141 GB), which gpu-models.yaml does not describe. */
     public static GpuModel h200() {
